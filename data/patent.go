@@ -1,0 +1,335 @@
+package data
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PatentType is the kind of a Chinese patent.
+type PatentType string
+
+// The patent types.
+const (
+	Invention    PatentType = "invention"     // 发明
+	UtilityModel PatentType = "utility_model" // 实用新型
+	Design       PatentType = "design"        // 外观设计
+)
+
+// Label returns the Chinese name of t.
+func (t PatentType) Label() string {
+	switch t {
+	case Invention:
+		return "发明"
+	case UtilityModel:
+		return "实用新型"
+	case Design:
+		return "外观设计"
+	}
+	return string(t)
+}
+
+// Valid reports whether t is one of the known types.
+func (t PatentType) Valid() bool {
+	return t == Invention || t == UtilityModel || t == Design
+}
+
+// designTermChange is the day the amended Patent Law took effect: designs
+// filed from then on are protected for 15 years instead of 10.
+var designTermChange = NewDate(2021, time.June, 1)
+
+// LegalTermYears returns the protection term of a patent of type t filed on
+// filing: invention 20 years, utility model 10, design 15 if filed on or
+// after 2021-06-01 and 10 before.
+func LegalTermYears(t PatentType, filing Date) int {
+	switch t {
+	case Invention:
+		return 20
+	case UtilityModel:
+		return 10
+	case Design:
+		if filing.Before(designTermChange) {
+			return 10
+		}
+		return 15
+	}
+	return 0
+}
+
+// LegalStatus is where a patent stands at CNIPA.
+type LegalStatus string
+
+// The legal statuses. Only StatusValid patents can be pledged.
+const (
+	StatusPending     LegalStatus = "pending"     // 审中
+	StatusValid       LegalStatus = "valid"       // 有效 (granted, in force)
+	StatusLapsed      LegalStatus = "lapsed"      // 失效: fees unpaid or term expired
+	StatusInvalidated LegalStatus = "invalidated" // 无效宣告: declared invalid
+	StatusRejected    LegalStatus = "rejected"    // 驳回
+	StatusWithdrawn   LegalStatus = "withdrawn"   // 撤回
+)
+
+var legalStatusLabels = map[LegalStatus]string{
+	StatusPending: "审中", StatusValid: "有效", StatusLapsed: "失效",
+	StatusInvalidated: "无效", StatusRejected: "驳回", StatusWithdrawn: "撤回",
+}
+
+// Label returns the Chinese name of s.
+func (s LegalStatus) Label() string {
+	if l, ok := legalStatusLabels[s]; ok {
+		return l
+	}
+	return string(s)
+}
+
+// ParseLegalStatus reads a status in English or Chinese.
+func ParseLegalStatus(s string) (LegalStatus, bool) {
+	s = strings.TrimSpace(s)
+	if _, ok := legalStatusLabels[LegalStatus(s)]; ok {
+		return LegalStatus(s), true
+	}
+	for k, v := range legalStatusLabels {
+		if v == s {
+			return k, true
+		}
+	}
+	switch s {
+	case "授权", "专利权维持":
+		return StatusValid, true
+	case "未缴年费专利权终止", "期限届满", "专利权终止", "权利终止":
+		return StatusLapsed, true
+	case "全部无效":
+		return StatusInvalidated, true
+	case "实质审查", "公开", "实审":
+		return StatusPending, true
+	}
+	return "", false
+}
+
+// TransactionKind is a kind of event in a patent's history.
+type TransactionKind string
+
+// The kinds of patent history events that the pledge rules look at.
+const (
+	TxPledge       TransactionKind = "pledge"       // 质押
+	TxLicence      TransactionKind = "licence"      // 许可
+	TxTransfer     TransactionKind = "transfer"     // 转让
+	TxInvalidation TransactionKind = "invalidation" // 无效宣告请求
+	TxLitigation   TransactionKind = "litigation"   // 诉讼
+	TxPreservation TransactionKind = "preservation" // 财产保全 (court)
+	TxSuspension   TransactionKind = "suspension"   // 中止程序
+)
+
+// Transaction is one pledge, licence, transfer, invalidation request,
+// lawsuit, court preservation or suspension in a patent's history. Open
+// means it has not ended (a pledge not yet released, proceedings pending).
+type Transaction struct {
+	Kind  TransactionKind `json:"kind"`
+	Date  Date            `json:"date,omitzero"`
+	End   Date            `json:"end,omitzero"`
+	Party string          `json:"party,omitempty"`
+	Open  bool            `json:"open"`
+	// Amount in yuan, for pledges and licences.
+	Amount int64 `json:"amount,omitempty"`
+}
+
+// Patent is a Chinese patent (or application) with what valuation and the
+// pledge rules need. It is identified by its application number.
+type Patent struct {
+	ApplicationNumber string      `json:"application_number"`
+	PublicationNumber string      `json:"publication_number,omitempty"`
+	Type              PatentType  `json:"type"`
+	Title             string      `json:"title"`
+	Abstract          string      `json:"abstract,omitempty"`
+	MainClaim         string      `json:"main_claim,omitempty"`
+	IPC               []string    `json:"ipc"` // normalised; the first is the main class
+	Applicants        []string    `json:"applicants"`
+	Inventors         []string    `json:"inventors,omitempty"`
+	Address           string      `json:"address,omitempty"`
+	Region            string      `json:"region,omitempty"`
+	Agency            string      `json:"agency,omitempty"`
+	Agent             string      `json:"agent,omitempty"`
+	FilingDate        Date        `json:"filing_date"`
+	PublicationDate   Date        `json:"publication_date,omitzero"`
+	GrantDate         Date        `json:"grant_date,omitzero"`
+	ExpiryDate        Date        `json:"expiry_date,omitzero"` // filing date + legal term; set by Normalize
+	LegalStatus       LegalStatus `json:"legal_status,omitempty"`
+	// OwnerID is the enterprise (in ipmatch) that holds the patent.
+	OwnerID string `json:"owner_id,omitempty"`
+	// CoOwnersConsent records that every co-owner agreed to a pledge.
+	CoOwnersConsent bool `json:"co_owners_consent,omitempty"`
+	// FeesPaidThrough is the last date covered by paid annual fees.
+	FeesPaidThrough  Date          `json:"fees_paid_through,omitzero"`
+	ImplementedSince Date          `json:"implemented_since,omitzero"`
+	Claims           int           `json:"claims,omitempty"`
+	ForwardCitations int           `json:"forward_citations,omitempty"`
+	FamilySize       int           `json:"family_size,omitempty"`
+	History          []Transaction `json:"history,omitempty"`
+	CreatedAt        time.Time     `json:"created_at,omitzero"`
+	UpdatedAt        time.Time     `json:"updated_at,omitzero"`
+}
+
+// Normalize puts p into canonical form: the application number without
+// prefix, the type from its type digit, IPC codes normalised and
+// deduplicated, trimmed names, the expiry date from the legal term, and the
+// region resolved from the address when none is given. It leaves values it
+// cannot read for Validate to report.
+func (p *Patent) Normalize() {
+	if n, err := NormalizeApplicationNumber(p.ApplicationNumber); err == nil {
+		p.ApplicationNumber = n
+		if t, err := PatentTypeOf(n); err == nil && p.Type == "" {
+			p.Type = t
+		}
+	}
+	p.Title = strings.TrimSpace(p.Title)
+	seen := map[string]bool{}
+	ipc := p.IPC[:0:0]
+	for _, raw := range p.IPC {
+		code, err := NormalizeIPC(raw)
+		if err != nil {
+			code = raw // kept for Validate to report
+		}
+		if !seen[code] {
+			seen[code] = true
+			ipc = append(ipc, code)
+		}
+	}
+	p.IPC = ipc
+	p.Applicants = trimAll(p.Applicants)
+	p.Inventors = trimAll(p.Inventors)
+	if p.Region == "" && p.Address != "" {
+		if r, ok := ResolveAddress(p.Address); ok {
+			p.Region = r.Code
+		}
+	}
+	if !p.FilingDate.IsZero() && p.Type.Valid() {
+		p.ExpiryDate = p.FilingDate.AddYears(LegalTermYears(p.Type, p.FilingDate))
+	}
+}
+
+// Validate checks p against the record rules; every failure names its field.
+func (p *Patent) Validate() error {
+	var v fieldErrors
+	n, numberErr := NormalizeApplicationNumber(p.ApplicationNumber)
+	switch {
+	case numberErr != nil:
+		v.add("application_number", "%v", numberErr)
+	case n != p.ApplicationNumber:
+		v.add("application_number", "not normalised: want %s", n)
+	default:
+		if t, _ := PatentTypeOf(n); p.Type != t {
+			v.add("type", "is %q but the application number's type digit says %q", p.Type, t)
+		}
+	}
+	// An empty type follows from a bad number; report it only on its own.
+	if !p.Type.Valid() && (p.Type != "" || numberErr == nil) {
+		v.add("type", "must be invention, utility_model or design")
+	}
+	if p.Title == "" {
+		v.add("title", "is required")
+	} else if len([]rune(p.Title)) > 500 {
+		v.add("title", "is longer than 500 characters")
+	}
+	if len(p.IPC) == 0 && p.Type != Design {
+		v.add("ipc", "at least one IPC code is required")
+	}
+	for i, c := range p.IPC {
+		n, err := NormalizeIPC(c)
+		if err != nil {
+			v.add(indexed("ipc", i), "%v", err)
+		} else if n != c {
+			v.add(indexed("ipc", i), "not normalised: want %s", n)
+		}
+	}
+	if len(p.Applicants) == 0 {
+		v.add("applicants", "at least one applicant is required")
+	}
+	for i, a := range p.Applicants {
+		if a == "" {
+			v.add(indexed("applicants", i), "is empty")
+		}
+	}
+	if p.Region != "" {
+		if _, ok := LookupRegion(p.Region); !ok {
+			v.add("region", "%q is not a known region code", p.Region)
+		}
+	}
+	if p.FilingDate.IsZero() {
+		v.add("filing_date", "is required")
+	}
+	if !p.GrantDate.IsZero() && p.GrantDate.Before(p.FilingDate) {
+		v.add("grant_date", "%s is before the filing date %s", p.GrantDate, p.FilingDate)
+	}
+	if !p.PublicationDate.IsZero() && p.PublicationDate.Before(p.FilingDate) {
+		v.add("publication_date", "%s is before the filing date %s", p.PublicationDate, p.FilingDate)
+	}
+	if !p.FilingDate.IsZero() && p.Type.Valid() {
+		want := p.FilingDate.AddYears(LegalTermYears(p.Type, p.FilingDate))
+		if p.ExpiryDate != want {
+			v.add("expiry_date", "must be %s: the filing date plus the %d-year term of a %s", want, LegalTermYears(p.Type, p.FilingDate), p.Type.Label())
+		}
+	}
+	if p.LegalStatus != "" {
+		if _, ok := legalStatusLabels[p.LegalStatus]; !ok {
+			v.add("legal_status", "%q is not one of pending, valid, lapsed, invalidated, rejected, withdrawn", p.LegalStatus)
+		}
+	}
+	if p.LegalStatus == StatusValid && p.GrantDate.IsZero() && p.Type == Invention {
+		v.add("grant_date", "a valid invention patent must have a grant date")
+	}
+	for name, n := range map[string]int{"claims": p.Claims, "forward_citations": p.ForwardCitations, "family_size": p.FamilySize} {
+		if n < 0 {
+			v.add(name, "must not be negative")
+		}
+	}
+	for i, tx := range p.History {
+		switch tx.Kind {
+		case TxPledge, TxLicence, TxTransfer, TxInvalidation, TxLitigation, TxPreservation, TxSuspension:
+		default:
+			v.add(indexed("history", i)+".kind", "%q is not a known kind", tx.Kind)
+		}
+		if tx.Amount < 0 {
+			v.add(indexed("history", i)+".amount", "must not be negative")
+		}
+		if !tx.End.IsZero() && tx.End.Before(tx.Date) {
+			v.add(indexed("history", i)+".end", "is before its date")
+		}
+	}
+	return v.err("patent")
+}
+
+// RemainingYears returns the years of legal term left on day, never below 0.
+func (p *Patent) RemainingYears(day Date) float64 {
+	if p.ExpiryDate.IsZero() {
+		return 0
+	}
+	y := day.YearsUntil(p.ExpiryDate)
+	if y < 0 {
+		return 0
+	}
+	return y
+}
+
+// HasOpen reports whether p has an open transaction of kind k.
+func (p *Patent) HasOpen(k TransactionKind) bool {
+	for _, tx := range p.History {
+		if tx.Kind == k && tx.Open {
+			return true
+		}
+	}
+	return false
+}
+
+func trimAll(ss []string) []string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func indexed(field string, i int) string {
+	return field + "[" + strconv.Itoa(i) + "]"
+}
