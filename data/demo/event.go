@@ -1,0 +1,510 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"ipmatch/data"
+)
+
+// eventGen registers enterprises, banks and valuers for the event, plants
+// one patent for each hard pledge rule among the registered enterprises, and
+// records the deals.
+type eventGen struct {
+	ds      *Dataset
+	r       *rand.Rand
+	pm      *patMaker
+	byOwner map[string][]int // patent indexes by owner ID, in generation order
+	ents    map[string]*data.Enterprise
+	atEvent []string        // enterprise IDs registered for the event
+	used    map[string]bool // enterprises already given a role
+	cases   map[string]planted
+}
+
+func (g *eventGen) run() {
+	g.byOwner = map[string][]int{}
+	for i := range g.ds.Patents {
+		o := g.ds.Patents[i].OwnerID
+		g.byOwner[o] = append(g.byOwner[o], i)
+	}
+	g.ents = map[string]*data.Enterprise{}
+	for i := range g.ds.Enterprises {
+		g.ents[g.ds.Enterprises[i].ID] = &g.ds.Enterprises[i]
+	}
+	g.used = map[string]bool{}
+
+	star1, star1Patents := g.star("441204")
+	star2, star2Patents := g.star("")
+	g.register(star1, star2, g.youngest())
+	g.plantCases()
+	g.participants(star1, star2)
+	g.deals(star1, star1Patents, star2, star2Patents)
+}
+
+// star picks the first enterprise (in region, if given) that can take a
+// pool-covered pledge loan under the 智权贷-style product, makes it a
+// healthy borrower, and cleans two or three of its patents so that they
+// meet every criterion; it returns the enterprise and those patents.
+func (g *eventGen) star(region string) (*data.Enterprise, []string) {
+	for i := 0; i < 2*len(g.ds.Enterprises); i++ {
+		strict := i < len(g.ds.Enterprises) // then any region, any size
+		e := &g.ds.Enterprises[i%len(g.ds.Enterprises)]
+		if g.used[e.ID] || (strict && region != "" && e.Region != region) || e.Founded.Year > 2015 {
+			continue
+		}
+		f, _ := e.Latest()
+		if f.Profit <= 0 || f.Liabilities*100 > f.Assets*70 || (strict && f.Revenue < 20_000_000) {
+			continue
+		}
+		var cands []*data.Patent
+		for _, pi := range g.byOwner[e.ID] {
+			p := &g.ds.Patents[pi]
+			if p.LegalStatus != data.StatusValid || p.Type == data.Design || p.GrantDate.IsZero() {
+				continue
+			}
+			minRemain := 4
+			if p.Type == data.Invention {
+				minRemain = 8
+			}
+			if p.ExpiryDate.Before(AsOf.AddYears(minRemain)) || p.FilingDate.After(AsOf.AddYears(-2).AddMonths(-3)) {
+				continue
+			}
+			cands = append(cands, p)
+		}
+		if len(cands) < 2 {
+			continue
+		}
+		g.used[e.ID] = true
+		if !data.TaxGradeAtLeast(e.TaxGrade, "B") {
+			e.TaxGrade = "B"
+		}
+		e.Consents = data.Consents{Pool: true, ShareData: true}
+		var nums []string
+		for _, p := range cands[:min(3, len(cands))] {
+			g.clean(p)
+			if p.ImplementedSince.IsZero() || p.ImplementedSince.After(AsOf.AddYears(-2)) {
+				p.ImplementedSince = randDate(g.r, addDays(p.FilingDate, 30), AsOf.AddYears(-2).AddMonths(-1))
+			}
+			nums = append(nums, p.ApplicationNumber)
+		}
+		return e, nums
+	}
+	panic("demo: no enterprise fits the star borrower") // the generator's distributions changed
+}
+
+// clean makes a granted, unexpired patent pledgeable: valid, fees paid
+// through the patent year covering 2021-12-31, no open proceedings, one
+// owner.
+func (g *eventGen) clean(p *data.Patent) {
+	p.LegalStatus = data.StatusValid
+	p.FeesPaidThrough = minDate(addDays(nextAnniversary(p.FilingDate, data.NewDate(2022, time.January, 1)), -1), addDays(p.ExpiryDate, -1))
+	p.History = slices.DeleteFunc(p.History, func(tx data.Transaction) bool {
+		return tx.Open || tx.Kind == data.TxInvalidation
+	})
+	p.Applicants = p.Applicants[:1]
+	p.CoOwnersConsent = false
+}
+
+// pledgeable reports whether p passes every hard pledge rule as of AsOf.
+func pledgeable(p *data.Patent) bool {
+	if p.LegalStatus != data.StatusValid || p.GrantDate.IsZero() || p.FeesPaidThrough.Before(AsOf) {
+		return false
+	}
+	if len(p.Applicants) > 1 && !p.CoOwnersConsent {
+		return false
+	}
+	for _, tx := range p.History {
+		if tx.Open && tx.Kind != data.TxLicence && tx.Kind != data.TxTransfer {
+			return false
+		}
+	}
+	return true
+}
+
+// youngest returns the most recently founded enterprise.
+func (g *eventGen) youngest() *data.Enterprise {
+	y := &g.ds.Enterprises[0]
+	for i := range g.ds.Enterprises {
+		if e := &g.ds.Enterprises[i]; e.Founded.After(y.Founded) {
+			y = e
+		}
+	}
+	return y
+}
+
+// register picks the enterprises that take part in the event: the two star
+// borrowers and the youngest enterprise, then others drawn with 高要区 enterprises four times as likely.
+func (g *eventGen) register(stars ...*data.Enterprise) {
+	for _, s := range stars {
+		g.atEvent = append(g.atEvent, s.ID)
+	}
+	var rest []string
+	var weights []int
+	for _, e := range g.ds.Enterprises {
+		if slices.Contains(g.atEvent, e.ID) {
+			continue
+		}
+		rest = append(rest, e.ID)
+		w := 1
+		if e.Region == "441204" {
+			w = 4
+		}
+		weights = append(weights, w)
+	}
+	for len(g.atEvent) < numAtEvent {
+		i := weighted(g.r, weights)
+		g.atEvent = append(g.atEvent, rest[i])
+		weights[i] = 0
+	}
+	slices.Sort(g.atEvent)
+}
+
+// Case names the pledge rule that a planted patent breaks.
+const (
+	casePledged       = "already pledged"
+	casePreservation  = "court preservation"
+	caseInvalidation  = "open invalidation"
+	caseCoOwned       = "co-owned without consent"
+	caseSuspended     = "suspended"
+	caseFeesUnpaid    = "fees unpaid"
+	caseLapsed        = "lapsed"
+	caseInvalidated   = "invalidated"
+	caseNotGranted    = "not granted"
+	caseTermTooShort  = "term ends within 3 years"
+	caseNotRegistered = "pledger not the owner"
+)
+
+// planted records, for each case, the enterprise and patent it was planted on.
+type planted struct{ enterprise, patent string }
+
+// plantCases puts one patent for each hard pledge rule into the portfolios
+// of registered enterprises (each case on its own enterprise, on a patent
+// that was pledgeable before), so that a matcher demo shows every reason.
+func (g *eventGen) plantCases() {
+	g.cases = map[string]planted{}
+	plant := func(name string, fit func(*data.Patent) bool, apply func(*data.Patent)) {
+		// Cases that depend on filing dates (term too short) may find no
+		// patent under some seeds; the others always do.
+		for _, id := range g.atEvent {
+			if g.used[id] {
+				continue
+			}
+			for _, pi := range g.byOwner[id] {
+				p := &g.ds.Patents[pi]
+				if p.Type == data.Design || !pledgeable(p) || len(p.History) > 0 || (fit != nil && !fit(p)) {
+					continue
+				}
+				apply(p)
+				g.used[id] = true
+				g.cases[name] = planted{id, p.ApplicationNumber}
+				return
+			}
+		}
+		if name != caseTermTooShort {
+			panic("demo: nowhere to plant case " + name)
+		}
+	}
+	plant(casePledged, nil, func(p *data.Patent) {
+		p.History = append(p.History, data.Transaction{
+			Kind: data.TxPledge, Date: data.NewDate(2021, time.January, 26), Party: "中国工商银行股份有限公司肇庆分行",
+			Open: true, Amount: 1_200_000,
+		})
+	})
+	plant(casePreservation, nil, func(p *data.Patent) {
+		p.History = append(p.History,
+			data.Transaction{Kind: data.TxLitigation, Date: data.NewDate(2021, time.February, 22), Party: "佛山市恒锋机电有限公司", Open: true},
+			data.Transaction{Kind: data.TxPreservation, Date: data.NewDate(2021, time.March, 8), Party: "肇庆市高要区人民法院", Open: true},
+		)
+	})
+	plant(caseInvalidation, func(p *data.Patent) bool { return p.Type == data.Invention }, func(p *data.Patent) {
+		p.History = append(p.History, data.Transaction{
+			Kind: data.TxInvalidation, Date: data.NewDate(2021, time.February, 26), Party: "东莞市力升智能装备有限公司", Open: true,
+		})
+	})
+	plant(caseCoOwned, nil, func(p *data.Patent) {
+		p.Applicants = append(p.Applicants, "华南理工大学")
+		p.CoOwnersConsent = false
+	})
+	plant(caseSuspended, nil, func(p *data.Patent) {
+		p.History = append(p.History, data.Transaction{
+			Kind: data.TxSuspension, Date: data.NewDate(2021, time.March, 15), Party: "国家知识产权局（权属纠纷中止程序）", Open: true,
+		})
+	})
+	plant(caseFeesUnpaid, func(p *data.Patent) bool {
+		due := nextAnniversary(p.FilingDate, AsOf.AddMonths(-5))
+		return !due.After(AsOf) && due.After(p.GrantDate)
+	}, func(p *data.Patent) {
+		p.FeesPaidThrough = addDays(nextAnniversary(p.FilingDate, AsOf.AddMonths(-5)), -1)
+	})
+	plant(caseLapsed, func(p *data.Patent) bool {
+		return nextAnniversary(p.FilingDate, data.NewDate(2020, time.March, 1)).After(p.GrantDate)
+	}, func(p *data.Patent) {
+		p.LegalStatus = data.StatusLapsed
+		p.FeesPaidThrough = addDays(nextAnniversary(p.FilingDate, data.NewDate(2020, time.March, 1)), -1)
+	})
+	plant(caseInvalidated, func(p *data.Patent) bool { return p.GrantDate.Before(data.NewDate(2020, time.January, 1)) }, func(p *data.Patent) {
+		p.LegalStatus = data.StatusInvalidated
+		p.History = append(p.History, data.Transaction{
+			Kind: data.TxInvalidation, Date: data.NewDate(2020, time.March, 16), End: data.NewDate(2020, time.November, 9),
+			Party: "广州市汇泽机械科技有限公司",
+		})
+	})
+	plant(caseTermTooShort, func(p *data.Patent) bool {
+		return p.ExpiryDate.Before(AsOf.AddYears(3)) && p.ExpiryDate.After(AsOf.AddMonths(6))
+	}, func(p *data.Patent) {})
+	plant(caseNotRegistered, nil, func(p *data.Patent) {
+		// Common in small firms: the founder holds the patent personally.
+		p.Applicants = []string{personName(g.r)}
+	})
+	// A pending invention: the newest registered enterprise application
+	// still in examination, or one made so.
+	g.plantPending()
+}
+
+// plantPending makes sure a registered enterprise holds an invention
+// application that is not yet granted.
+func (g *eventGen) plantPending() {
+	for _, id := range g.atEvent {
+		for _, pi := range g.byOwner[id] {
+			p := &g.ds.Patents[pi]
+			if p.Type == data.Invention && p.LegalStatus == data.StatusPending {
+				g.cases[caseNotGranted] = planted{id, p.ApplicationNumber}
+				return
+			}
+		}
+	}
+	for _, id := range g.atEvent {
+		if g.used[id] {
+			continue
+		}
+		for _, pi := range g.byOwner[id] {
+			p := &g.ds.Patents[pi]
+			if p.Type == data.Invention && p.FilingDate.After(data.NewDate(2018, time.June, 1)) {
+				p.GrantDate, p.LegalStatus, p.FeesPaidThrough = data.Date{}, data.StatusPending, data.Date{}
+				p.History = nil
+				g.used[id] = true
+				g.cases[caseNotGranted] = planted{id, p.ApplicationNumber}
+				return
+			}
+		}
+	}
+	panic("demo: nowhere to plant a pending invention")
+}
+
+func (g *eventGen) participants(star1, star2 *data.Enterprise) {
+	r := g.r
+	ds := g.ds
+	var entParts []data.Participant
+	for _, id := range g.atEvent {
+		e := g.ents[id]
+		p := data.Participant{
+			ID: "part_gaoyao_" + id, EventID: EventID, Role: data.RoleEnterprise,
+			EnterpriseID: id, Name: e.Name,
+		}
+		if chance(r, 30) {
+			p.WantedMeetings = between(r, 2, 3)
+		}
+		entParts = append(entParts, p)
+	}
+	pref := func(id string, target string, kind data.PreferenceKind) {
+		for i := range entParts {
+			if entParts[i].EnterpriseID == id {
+				entParts[i].Preferences = append(entParts[i].Preferences, data.Preference{Target: target, Kind: kind})
+			}
+		}
+	}
+	pref(star1.ID, BankCCB, data.MustMeet)
+	pref(star2.ID, BankZQRCB, data.MustMeet)
+	bankIDs := make([]string, len(ds.Banks))
+	for i, b := range ds.Banks {
+		bankIDs[i] = b.ID
+	}
+	others := slices.DeleteFunc(slices.Clone(g.atEvent), func(id string) bool { return id == star1.ID || id == star2.ID })
+	chosen := pickN(r, others, 6)
+	for i, id := range chosen {
+		kind := data.MustMeet
+		if i >= 4 {
+			kind = data.NoThanks
+		}
+		pref(id, pick(r, bankIDs), kind)
+	}
+
+	// A bank declines to meet the registered enterprise with the weakest
+	// latest result.
+	weakest := ""
+	var worst int64
+	for _, id := range g.atEvent {
+		if f, ok := g.ents[id].Latest(); ok && (weakest == "" || f.Profit < worst) {
+			weakest, worst = id, f.Profit
+		}
+	}
+	for _, b := range ds.Banks {
+		p := data.Participant{
+			ID: "part_gaoyao_" + b.ID, EventID: EventID, Role: data.RoleBankDesk,
+			BankID: b.ID, Name: b.Name, Tables: 1,
+		}
+		switch b.ID {
+		case BankCCB:
+			p.Tables = 2
+			p.Preferences = []data.Preference{{Target: star1.ID, Kind: data.MustMeet}}
+		case BankZQRCB:
+			p.Tables = 2
+			p.Preferences = []data.Preference{{Target: star2.ID, Kind: data.MustMeet}}
+		case BankCGB:
+			p.Preferences = []data.Preference{{Target: weakest, Kind: data.NoThanks}}
+		}
+		ds.Participants = append(ds.Participants, p)
+	}
+	ds.Participants = append(ds.Participants, entParts...)
+	ds.Participants = append(ds.Participants,
+		data.Participant{ID: "part_gaoyao_valuer_01", EventID: EventID, Role: data.RoleValuer, Name: ValuerName},
+		data.Participant{ID: "part_gaoyao_valuer_02", EventID: EventID, Role: data.RoleValuer, Name: valuer2Name},
+	)
+}
+
+// step is one move of a deal: to which stage, on which day at what local
+// time, with what note.
+type step struct {
+	stage     data.Stage
+	day       data.Date
+	hour, min int
+	note      string
+}
+
+// day21 returns a day of 2021.
+func day21(m time.Month, day int) data.Date { return data.NewDate(2021, m, day) }
+
+// deal builds a deal registered on reg and moved through steps with
+// data.Deal.Move; a bad walk is a bug.
+func deal(id string, e *data.Enterprise, bank, product string, amount int64, term int, patents []string,
+	event, pool string, reg step, steps ...step) data.Deal {
+	dl := data.Deal{
+		ID: id, EnterpriseID: e.ID, BankID: bank, ProductID: product, EventID: event, PoolID: pool,
+		Amount: amount, TermMonths: term, Patents: patents, Stage: data.StageRegistered,
+		History: []data.StageChange{{Stage: data.StageRegistered, At: at(reg.day, reg.hour, reg.min), By: "demo", Note: reg.note}},
+	}
+	for _, s := range steps {
+		if err := dl.Move(s.stage, "demo", at(s.day, s.hour, s.min), s.note); err != nil {
+			panic("demo: deal " + id + ": " + err.Error())
+		}
+	}
+	return dl
+}
+
+// deals records the pipeline: the two loans signed on site (the first,
+// 3,500,000 yuan, the pool's first pledge loan), others in every stage, one
+// declined over a patent under court preservation, and an earlier loan
+// outside the pool whose pledge is the open pledge planted above.
+func (g *eventGen) deals(star1 *data.Enterprise, p1 []string, star2 *data.Enterprise, p2 []string) {
+	ds := g.ds
+	next := g.dealEnterprises()
+	pats := func(e *data.Enterprise, n int) []string {
+		var out []string
+		for _, pi := range g.byOwner[e.ID] {
+			p := &ds.Patents[pi]
+			if len(out) < n && p.Type != data.Design && pledgeable(p) && p.ExpiryDate.After(AsOf.AddYears(3)) {
+				// hasPledgeable uses the same test
+				out = append(out, p.ApplicationNumber)
+			}
+		}
+		return out
+	}
+	const ev, pool = EventID, PoolID
+	reg := func(day data.Date, h, m int) step { return step{data.StageRegistered, day, h, m, ""} }
+	s := func(st data.Stage, day data.Date, h, m int, note string) step { return step{st, day, h, m, note} }
+
+	e3, e4, e5, e6, e7 := next(0), next(20_000_000), next(0), next(0), next(0)
+	pres := g.ents[g.cases[casePreservation].enterprise]
+	pledged := g.ents[g.cases[casePledged].enterprise]
+	ds.Deals = []data.Deal{
+		deal("deal_0001", star1, BankCCB, ProdCCBKechuang, 3_500_000, 36, p1, ev, pool,
+			step{data.StageRegistered, day21(3, 2), 9, 30, "企业入库"},
+			s(data.StageMet, day21(3, 10), 10, 0, "银行上门对接"),
+			s(data.StageIntent, day21(3, 18), 15, 0, ""),
+			s(data.StageFiled, day21(3, 29), 11, 0, "向资金管理人备案，评估机构出具评估报告"),
+			s(data.StageAccepted, day21(4, 12), 16, 30, ""),
+			s(data.StageDisbursed, day21(4, 23), 15, 30, "对接会现场签约：肇庆市知识产权质押融资风险补偿资金池首笔质押贷款"),
+		),
+		deal("deal_0002", star2, BankZQRCB, ProdZQRCBIP, 2_000_000, 24, p2, ev, pool,
+			step{data.StageRegistered, day21(3, 5), 10, 0, "企业入库"},
+			s(data.StageMet, day21(3, 16), 14, 30, ""),
+			s(data.StageIntent, day21(3, 24), 9, 45, ""),
+			s(data.StageFiled, day21(4, 2), 10, 30, "备案尽调"),
+			s(data.StageAccepted, day21(4, 16), 11, 0, ""),
+			s(data.StageDisbursed, day21(4, 23), 15, 45, "对接会现场签约"),
+		),
+		deal("deal_0003", e3, BankSihuiRCB, ProdSihuiPatentLoan, 3_000_000, 36, pats(e3, 2), ev, pool,
+			reg(day21(3, 22), 9, 0),
+			s(data.StageMet, day21(3, 31), 15, 0, ""),
+			s(data.StageIntent, day21(4, 7), 10, 0, ""),
+			s(data.StageFiled, day21(4, 14), 14, 0, ""),
+			s(data.StageAccepted, day21(4, 20), 16, 0, "待评估报告后放款"),
+		),
+		deal("deal_0004", e4, BankICBC, ProdICBCIP, 5_000_000, 36, pats(e4, 3), ev, "",
+			reg(day21(4, 1), 10, 0),
+			s(data.StageMet, day21(4, 9), 10, 30, ""),
+			s(data.StageIntent, day21(4, 15), 11, 0, ""),
+			s(data.StageFiled, day21(4, 21), 9, 30, "尽职调查中"),
+		),
+		deal("deal_0005", e5, BankGaoyaoRCB, "prod_gaoyao_rcb_gaoqi", 1_500_000, 24, pats(e5, 2), ev, pool,
+			reg(day21(4, 12), 9, 0),
+			s(data.StageMet, day21(4, 19), 10, 0, ""),
+			s(data.StageIntent, day21(4, 23), 16, 10, "对接会后达成意向"),
+		),
+		deal("deal_0006", e6, BankBOCOM, ProdBOCOMIP, 2_000_000, 36, pats(e6, 2), ev, "",
+			reg(day21(4, 20), 9, 0),
+			s(data.StageMet, day21(4, 23), 14, 20, "对接会洽谈"),
+		),
+		deal("deal_0007", e7, BankBOC, "prod_boc_zhizhi", 4_000_000, 36, nil, ev, "",
+			reg(day21(4, 22), 17, 0),
+		),
+		deal("deal_0008", pres, BankCGB, "prod_cgb_ip", 6_000_000, 36, []string{g.cases[casePreservation].patent}, ev, "",
+			reg(day21(4, 6), 9, 30),
+			s(data.StageMet, day21(4, 13), 15, 0, ""),
+			s(data.StageDeclined, day21(4, 19), 10, 0, "拟质押专利处于法院财产保全状态，无法办理质押登记"),
+		),
+		deal("deal_0009", pledged, BankICBC, ProdICBCIP, 1_200_000, 12, []string{g.cases[casePledged].patent}, "", "",
+			step{data.StageRegistered, data.NewDate(2020, time.December, 1), 10, 0, ""},
+			s(data.StageMet, data.NewDate(2020, time.December, 8), 15, 0, ""),
+			s(data.StageIntent, data.NewDate(2020, time.December, 15), 11, 0, ""),
+			s(data.StageFiled, data.NewDate(2020, time.December, 29), 10, 0, ""),
+			s(data.StageAccepted, day21(1, 12), 14, 0, ""),
+			s(data.StageDisbursed, day21(1, 22), 10, 0, ""),
+			s(data.StagePledgeRegistered, day21(1, 26), 16, 0, "国家知识产权局专利权质押登记"),
+		),
+	}
+}
+
+// hasPledgeable reports whether enterprise id holds a pledgeable patent
+// with more than three years to run.
+func (g *eventGen) hasPledgeable(id string) bool {
+	for _, pi := range g.byOwner[id] {
+		p := &g.ds.Patents[pi]
+		if p.Type != data.Design && pledgeable(p) && p.ExpiryDate.After(AsOf.AddYears(3)) {
+			return true
+		}
+	}
+	return false
+}
+
+// dealEnterprises returns a function giving the next registered enterprise
+// without a role that holds a pledgeable patent and whose latest revenue is
+// at least minRevenue (or, failing that, any), marking it used.
+func (g *eventGen) dealEnterprises() func(minRevenue int64) *data.Enterprise {
+	return func(minRevenue int64) *data.Enterprise {
+		for pass := 0; pass < 2; pass++ {
+			for _, id := range g.atEvent {
+				e := g.ents[id]
+				f, _ := e.Latest()
+				if g.used[id] || (pass == 0 && (f.Revenue < minRevenue || !g.hasPledgeable(id))) {
+					continue
+				}
+				g.used[id] = true
+				return e
+			}
+		}
+		panic(fmt.Sprintf("demo: not enough registered enterprises for the deals (%d)", numAtEvent))
+	}
+}
