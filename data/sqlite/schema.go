@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"ipmatch/data"
+)
+
+// refColumns are the reference columns, in the order of data.Refs.
+var refColumns = [...]string{"bank_id", "enterprise_id", "event_id", "pool_id", "product_id"}
+
+// tableNames are the SQL tables of the nine kinds of record.
+func tableNames() []string {
+	return []string{
+		data.EnterpriseKind.Name, data.PatentKind.Name, data.BankKind.Name,
+		data.ProductKind.Name, data.EventKind.Name, data.ParticipantKind.Name,
+		data.DealKind.Name, data.PoolKind.Name, data.TokenKind.Name,
+	}
+}
+
+// migrations returns the schema changes in order: migrations()[i] takes the
+// schema from version i to i+1. Append new ones; never edit old ones.
+func migrations() [][]string {
+	return [][]string{
+		schemaV1(),
+	}
+}
+
+// schemaV1 makes one table per kind. Empty keys and references are stored
+// as empty strings and kept out of the indexes, which keeps imports fast.
+func schemaV1() []string {
+	var stmts []string
+	for _, name := range tableNames() {
+		q := quote(name)
+		stmts = append(stmts, `CREATE TABLE `+q+` (
+	id TEXT PRIMARY KEY NOT NULL,
+	key TEXT NOT NULL DEFAULT '',
+	bank_id TEXT NOT NULL DEFAULT '',
+	enterprise_id TEXT NOT NULL DEFAULT '',
+	event_id TEXT NOT NULL DEFAULT '',
+	pool_id TEXT NOT NULL DEFAULT '',
+	product_id TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	body TEXT NOT NULL
+)`,
+			`CREATE UNIQUE INDEX `+quote(name+"_key")+` ON `+q+` (key) WHERE key <> ''`)
+		for _, c := range refColumns {
+			stmts = append(stmts, `CREATE INDEX `+quote(name+"_"+c)+` ON `+q+` (`+c+`, id) WHERE `+c+` <> ''`)
+		}
+	}
+	return stmts
+}
+
+// migrate brings the schema up to date in one transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return internal("migrate", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return internal("migrate", err)
+	}
+	var version int
+	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return internal("migrate", err)
+		}
+	case err != nil:
+		return internal("migrate", err)
+	}
+	all := migrations()
+	if version > len(all) {
+		return fmt.Errorf("sqlite: %s has schema version %d; this program knows up to %d", s.path, version, len(all))
+	}
+	if version == len(all) {
+		return nil
+	}
+	for v := version; v < len(all); v++ {
+		for _, stmt := range all[v] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return internal(fmt.Sprintf("migrate to version %d", v+1), err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(all)); err != nil {
+		return internal("migrate", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return internal("migrate", err)
+	}
+	s.logger.Info("sqlite schema migrated", "path", s.path, "from", version, "to", len(all))
+	return nil
+}
+
+// quote quotes an SQL identifier.
+func quote(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}

@@ -1,0 +1,227 @@
+// Package sqlite is the embedded data.Store: one SQLite database file in a
+// directory, written through modernc.org/sqlite (pure Go, no cgo), so
+// ipmatch runs with no database server to install.
+//
+// Every kind of record lives in its own SQL table with the same columns:
+// the ID, the natural key (unique when not empty), the references that
+// lists filter on, the two timestamps, and the record itself as JSON. One
+// generic table type serves all nine kinds from their data.Kind.
+//
+// Concurrency: a Store is safe for use by many goroutines. The database
+// runs in WAL mode, so readers never block the writer nor the writer the
+// readers. Reads go through a pool of read-only connections; every write
+// goes through a second pool of exactly one connection, so writes queue in
+// Go rather than fail with SQLITE_BUSY, and each Put is one IMMEDIATE
+// transaction. A busy timeout covers other processes opening the same file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"ipmatch/data"
+)
+
+// FileName is the name of the database file inside the store's directory.
+const FileName = "ipmatch.db"
+
+// Connection parameters. busy_timeout comes first so the other pragmas
+// wait for locks rather than fail; journal_mode=WAL is persistent and set
+// by the writer, which opens the file first.
+const (
+	writerParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(OFF)&_txlock=immediate"
+	readerParams = "_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(OFF)&_query_only=1"
+)
+
+// Store is the embedded data.Store. Create one with Open and release it
+// with Close.
+type Store struct {
+	path   string
+	logger *slog.Logger
+	w      *sql.DB // the one writer connection
+	r      *sql.DB // read-only connections
+	stmts  []*sql.Stmt
+
+	enterprises  *table[data.Enterprise]
+	patents      *table[data.Patent]
+	banks        *table[data.Bank]
+	products     *table[data.Product]
+	events       *table[data.Event]
+	participants *table[data.Participant]
+	deals        *table[data.Deal]
+	pools        *table[data.Pool]
+	tokens       *table[data.Token]
+}
+
+var _ data.Store = (*Store)(nil)
+
+// Open opens the store kept in dir, creating the directory and the database
+// file FileName in it when missing, and brings the schema up to date. A nil
+// logger discards log output.
+func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create store directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	if strings.ContainsRune(path, '?') {
+		// The driver would read the rest as connection parameters.
+		return nil, fmt.Errorf("sqlite: store path %q must not contain '?'", path)
+	}
+	s := &Store{path: path, logger: logger}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+
+	var err error
+	s.w, err = sql.Open("sqlite", path+"?"+writerParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.w.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+
+	s.r, err = sql.Open("sqlite", path+"?"+readerParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	s.r.SetMaxOpenConns(n)
+	s.r.SetMaxIdleConns(n)
+	s.r.SetConnMaxLifetime(0)
+	s.r.SetConnMaxIdleTime(0)
+	if err := s.r.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	if s.enterprises, err = newTable(ctx, s, data.EnterpriseKind, nil); err != nil {
+		return nil, err
+	}
+	if s.patents, err = newTable(ctx, s, data.PatentKind, nil); err != nil {
+		return nil, err
+	}
+	if s.banks, err = newTable(ctx, s, data.BankKind, nil); err != nil {
+		return nil, err
+	}
+	if s.products, err = newTable(ctx, s, data.ProductKind, nil); err != nil {
+		return nil, err
+	}
+	if s.events, err = newTable(ctx, s, data.EventKind, nil); err != nil {
+		return nil, err
+	}
+	if s.participants, err = newTable(ctx, s, data.ParticipantKind, nil); err != nil {
+		return nil, err
+	}
+	if s.deals, err = newTable(ctx, s, data.DealKind, nil); err != nil {
+		return nil, err
+	}
+	if s.pools, err = newTable(ctx, s, data.PoolKind, nil); err != nil {
+		return nil, err
+	}
+	// A token's hash is its key and is left out of its JSON (json:"-"), so
+	// it is restored from the key column.
+	if s.tokens, err = newTable(ctx, s, data.TokenKind, func(t *data.Token, key string) { t.Hash = key }); err != nil {
+		return nil, err
+	}
+	ok = true
+	logger.Debug("sqlite store open", "path", path, "readers", n)
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Enterprises returns the enterprises table.
+func (s *Store) Enterprises() data.Table[data.Enterprise] { return s.enterprises }
+
+// Patents returns the patents table.
+func (s *Store) Patents() data.Table[data.Patent] { return s.patents }
+
+// Banks returns the banks table.
+func (s *Store) Banks() data.Table[data.Bank] { return s.banks }
+
+// Products returns the loan products table.
+func (s *Store) Products() data.Table[data.Product] { return s.products }
+
+// Events returns the events table.
+func (s *Store) Events() data.Table[data.Event] { return s.events }
+
+// Participants returns the event participants table.
+func (s *Store) Participants() data.Table[data.Participant] { return s.participants }
+
+// Deals returns the deals table.
+func (s *Store) Deals() data.Table[data.Deal] { return s.deals }
+
+// Pools returns the risk-compensation pools table.
+func (s *Store) Pools() data.Table[data.Pool] { return s.pools }
+
+// Tokens returns the API tokens table.
+func (s *Store) Tokens() data.Table[data.Token] { return s.tokens }
+
+// Close closes the database; SQLite checkpoints the WAL into the database
+// file when the last connection closes. Calls after the first do nothing.
+func (s *Store) Close() error {
+	var errs []error
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	s.stmts = nil
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+		s.r = nil
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+		s.w = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// prepare prepares query on db and remembers it for Close.
+func (s *Store) prepare(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	s.stmts = append(s.stmts, st)
+	return st, nil
+}
+
+// internal wraps a driver error so that data.ErrorCode reports internal and
+// data.ErrorMessage shows users nothing of it. A unique constraint failure
+// becomes a conflict without detail: the key checks inside Put normally
+// report it first with a better message.
+func internal(op string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT {
+		return data.Errorf(data.CodeConflict, "%s: the record clashes with a stored one", op)
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
