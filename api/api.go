@@ -1,0 +1,116 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+)
+
+// Default limits of Config.
+const (
+	DefaultMaxBodyBytes   = 4 << 20  // 4 MiB
+	DefaultMaxImportBytes = 64 << 20 // 64 MiB
+)
+
+// Config holds the API's settings. Zero fields take their defaults.
+type Config struct {
+	// MaxBodyBytes bounds a JSON request body (default 4 MiB); larger
+	// bodies get 413.
+	MaxBodyBytes int64
+	// MaxImportBytes bounds an import file (default 64 MiB); larger files
+	// get 413 and nothing is imported.
+	MaxImportBytes int64
+	// Version is reported by GET /healthz.
+	Version string
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxImportBytes <= 0 {
+		c.MaxImportBytes = DefaultMaxImportBytes
+	}
+	return c
+}
+
+// server holds what the handlers share.
+type server struct {
+	store  data.Store
+	logger *slog.Logger
+	cfg    Config
+	policy *policy
+	// moves serialises stage moves of the same deal within this process
+	// (Get, Move and Put are not one transaction in data.Store).
+	moves [64]sync.Mutex
+}
+
+var setMode sync.Once
+
+// New returns the HTTP handler of the API, serving store. A nil logger
+// discards log output. The handler is safe for concurrent use.
+func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
+	s := &server{store: store, logger: logger, cfg: cfg.withDefaults(), policy: &policy{store: store}}
+
+	r := gin.New() // no default logger or recovery: ours follow
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.Use(s.requestID, s.accessLog, s.recover)
+	r.NoRoute(s.handle(func(c *gin.Context) error {
+		return data.Errorf(data.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path)
+	}))
+	r.NoMethod(s.handle(func(c *gin.Context) error {
+		return data.Errorf(codeMethodNotAllowed, "method %s is not allowed on %s; allowed: %s",
+			c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow"))
+	}))
+
+	r.GET("/healthz", s.handle(s.healthz))
+
+	v1 := r.Group("/api/v1", s.authenticate)
+	routes(s, v1, enterpriseResource(s.policy))
+	routes(s, v1, patentResource(s.policy))
+	routes(s, v1, bankResource(s.policy))
+	routes(s, v1, productResource(s.policy))
+	routes(s, v1, eventResource(s.policy))
+	routes(s, v1, participantResource(s.policy))
+	routes(s, v1, dealResource(s.policy))
+	routes(s, v1, poolResource(s.policy))
+	routes(s, v1, tokenResource(s))
+	v1.POST("/deals/:id/stage", s.handle(s.moveDeal))
+	v1.POST("/import/:kind", s.handle(s.importFile))
+	return r
+}
+
+// handle adapts a handler that returns an error to gin: a non-nil error is
+// written as the error envelope.
+func (s *server) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.writeError(c, err)
+		}
+	}
+}
+
+// writeJSON writes v as JSON with the given status. It uses encoding/json
+// directly so the output does not depend on gin's build tags.
+func writeJSON(c *gin.Context, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a programming error (an unencodable type) gets here.
+		panic("api: encoding response: " + err.Error())
+	}
+	c.Data(status, "application/json; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,232 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+)
+
+// decode reads the request body (at most MaxBodyBytes) and decodes it as
+// exactly one JSON value into v; see decodeJSON.
+func (s *server) decode(c *gin.Context, v any) error {
+	limit := s.cfg.MaxBodyBytes
+	if c.Request.ContentLength > limit {
+		return &http.MaxBytesError{Limit: limit}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return data.Errorf(data.CodeMalformed, "could not read the request body")
+	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON decodes body, which must hold exactly one JSON value, into v
+// (a pointer to a struct), refusing fields v does not have. Every failure is
+// a malformed error that says where (syntax: line, column and byte offset)
+// or which field (unknown field, wrong type, bad value).
+func decodeJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return data.Errorf(data.CodeMalformed, "the request body is empty; want a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(body, v, err)
+	}
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		off := int64(len(body) - len(rest))
+		line, col := position(body, off)
+		return data.Errorf(data.CodeMalformed,
+			"the request body must hold exactly one JSON value; more follows at line %d, column %d (byte offset %d)", line, col, off)
+	}
+	return nil
+}
+
+// decodeError turns an error of encoding/json into a malformed error for
+// users.
+func decodeError(body []byte, v any, err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		// Offset counts the offending byte; point at it.
+		off := max(syntax.Offset-1, 0)
+		line, col := position(body, off)
+		return data.Errorf(data.CodeMalformed, "malformed JSON at line %d, column %d (byte offset %d): %s",
+			line, col, off, syntax.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := position(body, int64(len(body)))
+		return data.Errorf(data.CodeMalformed, "malformed JSON: the body ends early at line %d, column %d (byte offset %d)",
+			line, col, len(body))
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return data.Errorf(data.CodeMalformed, "the request body must be a JSON object, not %s", typ.Value)
+		}
+		return malformedField(typ.Field, "must be %s, not %s", describeType(typ.Type), typ.Value)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if n, uerr := strconv.Unquote(name); uerr == nil {
+			name = n
+		}
+		return malformedField(name, "is not a known field")
+	}
+	// A value that its own UnmarshalJSON refused (a date, a time): find the
+	// top-level field it sits in so the message can name it.
+	reason := strings.TrimPrefix(err.Error(), "json: ")
+	var perr *time.ParseError
+	if errors.As(err, &perr) {
+		reason = "must be a time like 2006-01-02T15:04:05Z"
+	}
+	if field := failingField(body, v); field != "" {
+		return malformedField(field, "%s", reason)
+	}
+	return data.Errorf(data.CodeMalformed, "malformed request body: %s", reason)
+}
+
+// failingField returns the top-level key of the JSON object body whose
+// value alone fails to decode into a fresh value of v's type, or "".
+func failingField(body []byte, v any) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return ""
+	}
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if err != nil {
+			continue
+		}
+		if json.Unmarshal(one, reflect.New(t.Elem()).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
+}
+
+// position returns the 1-based line and column of byte offset off in b.
+func position(b []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(b)))
+	before := b[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// describeType names a Go type the way a JSON user would.
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.String()
+}
+
+// listQuery is a list request: the page, its size and the filters.
+type listQuery struct {
+	Page, Size int
+	Refs       data.Refs
+	// Other holds the filters that are not references (stage, active, role).
+	Other map[string]string
+}
+
+// Paging bounds.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// parseListQuery reads page, size and the filters a kind allows. Refs maps
+// a parameter name to the data.Refs field it sets; other lists the
+// parameters that filter on record content. Any other parameter is refused
+// so typos do not silently return everything.
+func parseListQuery(c *gin.Context, refs map[string]func(*data.Refs) *string, other []string) (listQuery, error) {
+	q := listQuery{Page: 1, Size: defaultPageSize, Other: map[string]string{}}
+	values := c.Request.URL.Query()
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		val := strings.TrimSpace(values.Get(name))
+		switch {
+		case name == "page":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 {
+				return q, malformedField("page", "must be an integer of at least 1, not %q", val)
+			}
+			q.Page = n
+		case name == "size":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > maxPageSize {
+				return q, malformedField("size", "must be an integer from 1 to %d, not %q", maxPageSize, val)
+			}
+			q.Size = n
+		case refs[name] != nil:
+			*refs[name](&q.Refs) = val
+		case slices.Contains(other, name):
+			q.Other[name] = val
+		default:
+			allowed := []string{"page", "size"}
+			for k := range refs {
+				allowed = append(allowed, k)
+			}
+			allowed = append(allowed, other...)
+			slices.Sort(allowed[2:])
+			return q, malformedField(name, "is not a known parameter; known: %s", strings.Join(allowed, ", "))
+		}
+	}
+	return q, nil
+}
+
+// offset returns the index of the first item of q's page, guarding against
+// overflow for absurd page numbers.
+func (q listQuery) offset() int {
+	if q.Page > (1<<31)/q.Size {
+		return 1 << 31
+	}
+	return (q.Page - 1) * q.Size
+}
+
+// boolParam reads a true/false query value.
+func boolParam(name, val string) (bool, error) {
+	b, err := strconv.ParseBool(val)
+	if err != nil {
+		return false, malformedField(name, "must be true or false, not %q", val)
+	}
+	return b, nil
+}

@@ -1,0 +1,22 @@
+// Package api is ipmatch's HTTP interface: a JSON REST API under /api/v1
+// (gin), with bearer-token authentication, per-role access rules and one
+// error envelope for every failure.
+//
+// Layout of the package:
+//
+//   - api.go: Config, New and the route table.
+//   - middleware.go: request ids, the access log, panic recovery.
+//   - errors.go: the one place that maps data.Error codes to HTTP statuses
+//     and writes the error envelope.
+//   - decode.go: strict JSON decoding of request bodies and query parsing.
+//   - auth.go: bearer tokens and the caller (principal).
+//   - policy.go: who may see and change what; every role rule lives there.
+//   - resource.go, list.go, kinds.go: the generic CRUD handlers shared by
+//     every kind, paging, and each kind's filters.
+//   - deals.go, tokens.go, imports.go, health.go: the special endpoints.
+//
+// Handlers are thin: they decode the request, call an operation with the
+// request's context and the caller, and encode the result. Operations return
+// *data.Error values; only their messages reach clients. Any other error
+// becomes a 500 with no detail and is logged once with the request id.
+package api

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+)
+
+// requestIDHeader carries the request id in both directions.
+const requestIDHeader = "X-Request-ID"
+
+type requestIDKey struct{}
+
+// requestID returns the id of the request ctx belongs to, or "".
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// saneRequestID reports whether an incoming request id may be reused: 1 to
+// 128 characters of letters, digits and "-_.:", so it is safe in headers
+// and logs.
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns a fresh random request id.
+func newRequestID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// requestID is the first middleware: it takes a sane X-Request-ID from the
+// client or makes one, echoes it in the response and puts it in the
+// request's context.
+func (s *server) requestID(c *gin.Context) {
+	id := c.GetHeader(requestIDHeader)
+	if !saneRequestID(id) {
+		id = newRequestID()
+	}
+	c.Header(requestIDHeader, id)
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey{}, id))
+	c.Next()
+}
+
+// accessLog writes one log line per request once it is answered.
+func (s *server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	attrs := []slog.Attr{
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("request_id", requestID(c.Request.Context())),
+		slog.String("role", "anonymous"),
+	}
+	if p, ok := c.Get(keyPrincipal); ok {
+		attrs[5] = slog.String("role", string(p.(*principal).tok.Role))
+		attrs = append(attrs, slog.String("token", p.(*principal).tok.ID))
+	}
+	if code := c.GetString(keyErrorCode); code != "" {
+		attrs = append(attrs, slog.String("error_code", code))
+	}
+	s.logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// recover turns a panic in a handler into a 500 envelope, logged once with
+// the request id and the stack. http.ErrAbortHandler is passed on.
+func (s *server) recover(c *gin.Context) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			panic(v)
+		}
+		ctx := c.Request.Context()
+		s.logger.ErrorContext(ctx, "panic", "request_id", requestID(ctx),
+			"method", c.Request.Method, "path", c.Request.URL.Path,
+			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		c.Abort()
+		if c.Writer.Written() {
+			return // too late for an envelope
+		}
+		c.Set(keyErrorCode, string(data.CodeInternal))
+		writeJSON(c, http.StatusInternalServerError,
+			errorBody{Error: errorDetail{Code: data.CodeInternal, Message: "internal error"}})
+	}()
+	c.Next()
+}

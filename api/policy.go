@@ -1,0 +1,679 @@
+package api
+
+// This file holds every access rule of the API, so they can be audited in
+// one place. The rules, by role:
+//
+// organizer: everything.
+//
+// bank (token bound to BankID):
+//   - banks: reads and updates its own bank record only; cannot create or
+//     delete banks.
+//   - products: reads, creates, updates and deletes its own products only;
+//     a product for another bank is forbidden.
+//   - enterprises: reads only those that consented: Consents.Pool is true,
+//     or the enterprise is registered (participant role enterprise) for an
+//     event where this bank has a desk (participant role bank). No writes.
+//   - patents: reads the patents owned by the enterprises it sees. No writes.
+//   - participants: reads the participants of events where it has a desk;
+//     updates its own desk (tables, preferences) without moving it to
+//     another event, bank or role; cannot register or delete (the organizer
+//     registers banks, so a bank cannot widen what it sees).
+//   - deals: reads its own deals; creates and updates them (for its own
+//     products and enterprises it sees) and moves their stage; cannot
+//     delete them (their history is the audit trail).
+//   - events, pools: reads. tokens: nothing.
+//
+// enterprise (token bound to EnterpriseID):
+//   - enterprises: reads and updates its own record only; cannot create or
+//     delete, nor change its credit code (its identity; the organizer can).
+//   - patents: creates, reads, updates and deletes its own patents only;
+//     the owner is filled in when empty and must be itself.
+//   - banks, events, pools: reads. products: reads active products only.
+//   - participants: registers itself only (role enterprise, its own id, an
+//     existing event), reads, updates (preferences, wanted meetings) and
+//     withdraws its own registrations.
+//   - deals: reads its own deals only; no writes, no moves.
+//   - tokens: nothing.
+//
+// Answers: a record the caller may not read answers 404 exactly like a
+// missing one, so existence never leaks (bank A reading bank B's product
+// gets 404). A write to a record the caller can read but not change, a
+// create outside the caller's scope (bank A creating a product for bank B)
+// and a list filter naming someone else's records (a bank listing
+// deals?bank_id=B) get 403. Lists apply the same rules as reads, so their
+// totals count only what the caller may see.
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"ipmatch/data"
+)
+
+// policy evaluates the rules; it reads the store to learn who attends
+// which event.
+type policy struct {
+	store data.Store
+}
+
+// organizerOnly allows the organizer and forbids everyone else.
+func organizerOnly(p *principal, what string) error {
+	if p.is(data.RoleOrganizer) {
+		return nil
+	}
+	return forbidden("only the organizer may %s", what)
+}
+
+// own checks a reference that must be the caller's own binding: an empty
+// value is filled in, another value is forbidden.
+func own(ref *string, mine, field, what string) error {
+	if *ref == "" {
+		*ref = mine
+	}
+	if *ref != mine {
+		return forbidden("%s: you may only %s", field, what)
+	}
+	return nil
+}
+
+// ownFilter narrows a list to the caller's own records: a filter naming
+// another party is forbidden.
+func ownFilter[T any](plan *listPlan[T], ref func(*data.Refs) *string, mine, param string) error {
+	for i := range plan.sources {
+		r := ref(&plan.sources[i].Refs)
+		if *r != "" && *r != mine {
+			return forbidden("%s: you may only list your own records", param)
+		}
+		*r = mine
+	}
+	return nil
+}
+
+// onlyIDs narrows a list to the records with the given IDs.
+func onlyIDs[T any](plan *listPlan[T], ids ...string) {
+	for i := range plan.sources {
+		plan.sources[i].IDs = ids
+	}
+}
+
+// ---- Enterprises ----
+
+func (pol *policy) enterpriseRules() rules[data.Enterprise] {
+	return rules[data.Enterprise]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Enterprise]) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank:
+				sees, err := pol.bankSees(ctx, p.tok.BankID)
+				if err != nil {
+					return err
+				}
+				plan.and(sees)
+				return nil
+			case data.RoleCompany:
+				onlyIDs(plan, p.tok.EnterpriseID)
+				return nil
+			}
+			return forbidden("unknown role")
+		},
+		visible: func(ctx context.Context, p *principal, e *data.Enterprise) (bool, error) {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return true, nil
+			case data.RoleBank:
+				return pol.bankSeesEnterprise(ctx, p.tok.BankID, e)
+			case data.RoleCompany:
+				return e.ID == p.tok.EnterpriseID, nil
+			}
+			return false, nil
+		},
+		create: func(ctx context.Context, p *principal, e *data.Enterprise) error {
+			return organizerOnly(p, "register enterprises")
+		},
+		update: func(ctx context.Context, p *principal, old, e *data.Enterprise) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleCompany: // old is its own record: only that one is visible
+				if strings.ToUpper(strings.TrimSpace(e.CreditCode)) != old.CreditCode {
+					return forbidden("credit_code: an enterprise cannot change its credit code; ask the organizer")
+				}
+				return nil
+			}
+			return forbidden("only the organizer or the enterprise itself may change an enterprise")
+		},
+		remove: func(ctx context.Context, p *principal, e *data.Enterprise) error {
+			return organizerOnly(p, "delete enterprises")
+		},
+	}
+}
+
+// ---- Patents ----
+
+func (pol *policy) patentRules() rules[data.Patent] {
+	return rules[data.Patent]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Patent]) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleCompany:
+				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "owner_id")
+			case data.RoleBank:
+				if owner := q.Refs.Enterprise; owner != "" {
+					ok, err := pol.bankSeesEnterpriseID(ctx, p.tok.BankID, owner)
+					if err != nil {
+						return err
+					}
+					if !ok {
+						return forbidden("owner_id: you may only list patents of enterprises that consented to be seen by your bank")
+					}
+					return nil
+				}
+				// One source per visible enterprise: patents are grouped
+				// by owner, then in application-number order.
+				ids, err := pol.bankEnterpriseIDs(ctx, p.tok.BankID)
+				if err != nil {
+					return err
+				}
+				plan.sources = plan.sources[:0]
+				for _, id := range ids {
+					plan.sources = append(plan.sources, data.ListOptions{Refs: data.Refs{Enterprise: id}})
+				}
+				return nil
+			}
+			return forbidden("unknown role")
+		},
+		visible: func(ctx context.Context, p *principal, pat *data.Patent) (bool, error) {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return true, nil
+			case data.RoleCompany:
+				return pat.OwnerID == p.tok.EnterpriseID, nil
+			case data.RoleBank:
+				if pat.OwnerID == "" {
+					return false, nil
+				}
+				return pol.bankSeesEnterpriseID(ctx, p.tok.BankID, pat.OwnerID)
+			}
+			return false, nil
+		},
+		create: func(ctx context.Context, p *principal, pat *data.Patent) error {
+			if p.is(data.RoleCompany) {
+				return own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "add patents that your enterprise owns")
+			}
+			return organizerOnly(p, "add patents for an enterprise")
+		},
+		update: func(ctx context.Context, p *principal, old, pat *data.Patent) error {
+			if p.is(data.RoleCompany) {
+				return own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "keep your patents under your own enterprise")
+			}
+			return organizerOnly(p, "change patents")
+		},
+		remove: func(ctx context.Context, p *principal, pat *data.Patent) error {
+			if p.is(data.RoleCompany) {
+				return nil // visible means owned
+			}
+			return organizerOnly(p, "delete patents")
+		},
+	}
+}
+
+// ---- Banks ----
+
+func (pol *policy) bankRules() rules[data.Bank] {
+	return rules[data.Bank]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Bank]) error {
+			if p.is(data.RoleBank) {
+				onlyIDs(plan, p.tok.BankID)
+			}
+			return nil
+		},
+		visible: func(ctx context.Context, p *principal, b *data.Bank) (bool, error) {
+			if p.is(data.RoleBank) {
+				return b.ID == p.tok.BankID, nil
+			}
+			return true, nil
+		},
+		create: func(ctx context.Context, p *principal, b *data.Bank) error {
+			return organizerOnly(p, "register banks")
+		},
+		update: func(ctx context.Context, p *principal, old, b *data.Bank) error {
+			if p.is(data.RoleBank) {
+				return nil // visible means its own
+			}
+			return organizerOnly(p, "change other banks")
+		},
+		remove: func(ctx context.Context, p *principal, b *data.Bank) error {
+			return organizerOnly(p, "delete banks")
+		},
+	}
+}
+
+// ---- Products ----
+
+func (pol *policy) productRules() rules[data.Product] {
+	return rules[data.Product]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Product]) error {
+			switch p.tok.Role {
+			case data.RoleBank:
+				return ownFilter(plan, refBank, p.tok.BankID, "bank_id")
+			case data.RoleCompany:
+				plan.and(func(pr *data.Product) bool { return pr.Active })
+			}
+			return nil
+		},
+		visible: func(ctx context.Context, p *principal, pr *data.Product) (bool, error) {
+			switch p.tok.Role {
+			case data.RoleBank:
+				return pr.BankID == p.tok.BankID, nil
+			case data.RoleCompany:
+				return pr.Active, nil
+			}
+			return true, nil
+		},
+		create: func(ctx context.Context, p *principal, pr *data.Product) error {
+			if p.is(data.RoleBank) {
+				return own(&pr.BankID, p.tok.BankID, "bank_id", "create products of your own bank")
+			}
+			return organizerOnly(p, "create products")
+		},
+		update: func(ctx context.Context, p *principal, old, pr *data.Product) error {
+			if p.is(data.RoleBank) {
+				return own(&pr.BankID, p.tok.BankID, "bank_id", "keep your products under your own bank")
+			}
+			return organizerOnly(p, "change products")
+		},
+		remove: func(ctx context.Context, p *principal, pr *data.Product) error {
+			if p.is(data.RoleBank) {
+				return nil // visible means its own
+			}
+			return organizerOnly(p, "delete products")
+		},
+	}
+}
+
+// ---- Events and pools: everyone reads, the organizer writes ----
+
+func (pol *policy) eventRules() rules[data.Event] {
+	return readAllOrganizerWrites[data.Event]("events")
+}
+
+func (pol *policy) poolRules() rules[data.Pool] {
+	return readAllOrganizerWrites[data.Pool]("pools")
+}
+
+func readAllOrganizerWrites[T any](what string) rules[T] {
+	return rules[T]{
+		list:    func(context.Context, *principal, listQuery, *listPlan[T]) error { return nil },
+		visible: func(context.Context, *principal, *T) (bool, error) { return true, nil },
+		create:  func(_ context.Context, p *principal, _ *T) error { return organizerOnly(p, "create "+what) },
+		update:  func(_ context.Context, p *principal, _, _ *T) error { return organizerOnly(p, "change "+what) },
+		remove:  func(_ context.Context, p *principal, _ *T) error { return organizerOnly(p, "delete "+what) },
+	}
+}
+
+// ---- Participants ----
+
+func (pol *policy) participantRules() rules[data.Participant] {
+	return rules[data.Participant]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Participant]) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleCompany:
+				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "enterprise_id")
+			case data.RoleBank:
+				attended, err := pol.bankEvents(ctx, p.tok.BankID)
+				if err != nil {
+					return err
+				}
+				if ev := q.Refs.Event; ev != "" {
+					if !attended[ev] {
+						return forbidden("event_id: you may only list participants of events your bank attends")
+					}
+					return nil
+				}
+				events := make([]string, 0, len(attended))
+				for ev := range attended {
+					events = append(events, ev)
+				}
+				slices.Sort(events)
+				plan.sources = plan.sources[:0]
+				for _, ev := range events {
+					refs := q.Refs
+					refs.Event = ev
+					plan.sources = append(plan.sources, data.ListOptions{Refs: refs})
+				}
+				return nil
+			}
+			return forbidden("unknown role")
+		},
+		visible: func(ctx context.Context, p *principal, pt *data.Participant) (bool, error) {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return true, nil
+			case data.RoleCompany:
+				return pt.Role == data.RoleEnterprise && pt.EnterpriseID == p.tok.EnterpriseID, nil
+			case data.RoleBank:
+				attended, err := pol.bankEvents(ctx, p.tok.BankID)
+				return attended[pt.EventID], err
+			}
+			return false, nil
+		},
+		create: func(ctx context.Context, p *principal, pt *data.Participant) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleCompany:
+				if pt.Role != data.RoleEnterprise {
+					return forbidden("role: an enterprise may only register itself, as role enterprise")
+				}
+				if err := own(&pt.EnterpriseID, p.tok.EnterpriseID, "enterprise_id", "register your own enterprise"); err != nil {
+					return err
+				}
+				return pol.eventExists(ctx, pt.EventID)
+			}
+			return forbidden("only the organizer registers banks for events")
+		},
+		update: func(ctx context.Context, p *principal, old, pt *data.Participant) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleCompany: // old is its own registration
+				if err := own(&pt.EnterpriseID, p.tok.EnterpriseID, "enterprise_id", "change your own registration"); err != nil {
+					return err
+				}
+			case data.RoleBank:
+				if old.Role != data.RoleBankDesk || old.BankID != p.tok.BankID {
+					return forbidden("a bank may only change its own desk at an event")
+				}
+				if err := own(&pt.BankID, p.tok.BankID, "bank_id", "change your own desk"); err != nil {
+					return err
+				}
+			default:
+				return forbidden("unknown role")
+			}
+			if pt.EventID != old.EventID || pt.Role != old.Role {
+				return forbidden("event_id, role: only the organizer may move a registration to another event or role")
+			}
+			return nil
+		},
+		remove: func(ctx context.Context, p *principal, pt *data.Participant) error {
+			if p.is(data.RoleCompany) {
+				return nil // visible means its own registration: it may withdraw
+			}
+			return organizerOnly(p, "remove participants")
+		},
+	}
+}
+
+// eventExists reports an invalid event_id when the event is missing.
+func (pol *policy) eventExists(ctx context.Context, id string) error {
+	if id == "" {
+		return nil // Validate reports it
+	}
+	_, err := pol.store.Events().Get(ctx, id)
+	if data.ErrorCode(err) == data.CodeNotFound {
+		return invalidField("event_id", "no event with id %q", id)
+	}
+	return err
+}
+
+// ---- Deals ----
+
+func (pol *policy) dealRules() rules[data.Deal] {
+	return rules[data.Deal]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Deal]) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank:
+				return ownFilter(plan, refBank, p.tok.BankID, "bank_id")
+			case data.RoleCompany:
+				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "enterprise_id")
+			}
+			return forbidden("unknown role")
+		},
+		visible: func(ctx context.Context, p *principal, d *data.Deal) (bool, error) {
+			return dealVisible(p, d), nil
+		},
+		create: func(ctx context.Context, p *principal, d *data.Deal) error {
+			// Every deal starts at registered; stages change only through
+			// POST /api/v1/deals/{id}/stage, which records who moved it.
+			if (d.Stage != "" && d.Stage != data.StageRegistered) || len(d.History) > 0 {
+				return invalidField("stage", "a new deal starts at registered with no history; move it with POST /api/v1/deals/{id}/stage")
+			}
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank:
+				if err := own(&d.BankID, p.tok.BankID, "bank_id", "record deals of your own bank"); err != nil {
+					return err
+				}
+				return pol.bankDealParties(ctx, p.tok.BankID, nil, d)
+			}
+			return forbidden("an enterprise cannot record deals; its bank or the organizer does")
+		},
+		update: func(ctx context.Context, p *principal, old, d *data.Deal) error {
+			// The stage and its history are kept: PUT cannot rewrite them.
+			if d.Stage != "" && d.Stage != old.Stage {
+				return invalidField("stage", "is %s; change it with POST /api/v1/deals/{id}/stage", old.Stage)
+			}
+			d.Stage, d.History = old.Stage, old.History
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank: // old is its own deal
+				if err := own(&d.BankID, p.tok.BankID, "bank_id", "keep your deals under your own bank"); err != nil {
+					return err
+				}
+				return pol.bankDealParties(ctx, p.tok.BankID, old, d)
+			}
+			return forbidden("an enterprise cannot change deals")
+		},
+		remove: func(ctx context.Context, p *principal, d *data.Deal) error {
+			return organizerOnly(p, "delete deals")
+		},
+	}
+}
+
+// dealVisible reports whether p may read deal d.
+func dealVisible(p *principal, d *data.Deal) bool {
+	switch p.tok.Role {
+	case data.RoleOrganizer:
+		return true
+	case data.RoleBank:
+		return d.BankID == p.tok.BankID
+	case data.RoleCompany:
+		return d.EnterpriseID == p.tok.EnterpriseID
+	}
+	return false
+}
+
+// canMoveDeal checks that p may move the visible deal d.
+func canMoveDeal(p *principal, d *data.Deal) error {
+	if p.is(data.RoleOrganizer) || p.is(data.RoleBank) && d.BankID == p.tok.BankID {
+		return nil
+	}
+	return forbidden("only the deal's bank or the organizer may move a deal")
+}
+
+// bankDealParties checks that a bank's deal d is for one of its own
+// products and an enterprise it may see. Parties unchanged from old (an
+// update) are not checked again.
+func (pol *policy) bankDealParties(ctx context.Context, bankID string, old, d *data.Deal) error {
+	if d.ProductID != "" && (old == nil || d.ProductID != old.ProductID) {
+		pr, err := pol.store.Products().Get(ctx, d.ProductID)
+		if err != nil && data.ErrorCode(err) != data.CodeNotFound {
+			return err
+		}
+		if err != nil || pr.BankID != bankID {
+			return forbidden("product_id: a deal must be for one of your bank's products")
+		}
+	}
+	if d.EnterpriseID != "" && (old == nil || d.EnterpriseID != old.EnterpriseID) {
+		ok, err := pol.bankSeesEnterpriseID(ctx, bankID, d.EnterpriseID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return forbidden("enterprise_id: a deal must be with an enterprise that consented to be seen by your bank")
+		}
+	}
+	return nil
+}
+
+// ---- Tokens: the organizer only ----
+
+func (pol *policy) tokenRules() rules[data.Token] {
+	return rules[data.Token]{
+		list: func(_ context.Context, p *principal, _ listQuery, _ *listPlan[data.Token]) error {
+			return organizerOnly(p, "list tokens")
+		},
+		visible: func(_ context.Context, p *principal, _ *data.Token) (bool, error) {
+			return p.is(data.RoleOrganizer), nil
+		},
+		create: func(_ context.Context, p *principal, _ *data.Token) error { return organizerOnly(p, "create tokens") },
+		update: func(_ context.Context, p *principal, _, _ *data.Token) error {
+			return organizerOnly(p, "change tokens")
+		},
+		remove: func(_ context.Context, p *principal, _ *data.Token) error { return organizerOnly(p, "revoke tokens") },
+	}
+}
+
+// ---- Imports ----
+
+// importScope checks what p may import and returns the bindings the import
+// must enforce: an enterprise imports only its own patents and profile, a
+// bank only its own products. ownerID and bankID are the caller's optional
+// query parameters (owner_id, bank_id).
+func importScope(p *principal, kind, ownerID, bankID string) (owner, bank string, err error) {
+	switch p.tok.Role {
+	case data.RoleOrganizer:
+		return ownerID, bankID, nil
+	case data.RoleCompany:
+		if kind != data.PatentKind.Name && kind != data.EnterpriseKind.Name {
+			return "", "", forbidden("an enterprise may import only its own patents and profile")
+		}
+		if bankID != "" {
+			return "", "", forbidden("bank_id: an enterprise cannot import for a bank")
+		}
+		if err := own(&ownerID, p.tok.EnterpriseID, "owner_id", "import for your own enterprise"); err != nil {
+			return "", "", err
+		}
+		return ownerID, "", nil
+	case data.RoleBank:
+		if kind != data.ProductKind.Name {
+			return "", "", forbidden("a bank may import only its own products")
+		}
+		if ownerID != "" {
+			return "", "", forbidden("owner_id: a bank cannot import for an enterprise")
+		}
+		if err := own(&bankID, p.tok.BankID, "bank_id", "import products of your own bank"); err != nil {
+			return "", "", err
+		}
+		return "", bankID, nil
+	}
+	return "", "", forbidden("unknown role")
+}
+
+// ---- What a bank sees ----
+
+// bankEvents returns the events where bank bankID has a desk.
+func (pol *policy) bankEvents(ctx context.Context, bankID string) (map[string]bool, error) {
+	parts, err := all(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Bank: bankID}})
+	if err != nil {
+		return nil, err
+	}
+	events := map[string]bool{}
+	for _, pt := range parts {
+		if pt.Role == data.RoleBankDesk && pt.BankID == bankID {
+			events[pt.EventID] = true
+		}
+	}
+	return events, nil
+}
+
+// bankSees returns the predicate that says whether bank bankID may see an
+// enterprise: it joined the pool (Consents.Pool) or registered for an event
+// where the bank has a desk.
+func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Enterprise) bool, error) {
+	events, err := pol.bankEvents(ctx, bankID)
+	if err != nil {
+		return nil, err
+	}
+	registered := map[string]bool{}
+	for ev := range events {
+		parts, err := all(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Event: ev}})
+		if err != nil {
+			return nil, err
+		}
+		for _, pt := range parts {
+			if pt.Role == data.RoleEnterprise {
+				registered[pt.EnterpriseID] = true
+			}
+		}
+	}
+	return func(e *data.Enterprise) bool { return e.Consents.Pool || registered[e.ID] }, nil
+}
+
+// bankSeesEnterprise reports whether bank bankID may see enterprise e.
+func (pol *policy) bankSeesEnterprise(ctx context.Context, bankID string, e *data.Enterprise) (bool, error) {
+	if e.Consents.Pool {
+		return true, nil
+	}
+	regs, err := all(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	if err != nil || len(regs) == 0 {
+		return false, err
+	}
+	events, err := pol.bankEvents(ctx, bankID)
+	if err != nil {
+		return false, err
+	}
+	for _, pt := range regs {
+		if pt.Role == data.RoleEnterprise && pt.EnterpriseID == e.ID && events[pt.EventID] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// bankSeesEnterpriseID is bankSeesEnterprise for an enterprise id; a
+// missing enterprise is not seen.
+func (pol *policy) bankSeesEnterpriseID(ctx context.Context, bankID, id string) (bool, error) {
+	e, err := pol.store.Enterprises().Get(ctx, id)
+	if data.ErrorCode(err) == data.CodeNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return pol.bankSeesEnterprise(ctx, bankID, &e)
+}
+
+// bankEnterpriseIDs returns, in ID order, the enterprises bank bankID sees.
+// It scans every enterprise: data.ListOptions cannot filter on consent.
+func (pol *policy) bankEnterpriseIDs(ctx context.Context, bankID string) ([]string, error) {
+	sees, err := pol.bankSees(ctx, bankID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	tbl := pol.store.Enterprises()
+	for off := 0; ; off += scanChunk {
+		recs, _, err := tbl.List(ctx, data.ListOptions{Offset: off, Limit: scanChunk})
+		if err != nil {
+			return nil, err
+		}
+		for i := range recs {
+			if sees(&recs[i]) {
+				ids = append(ids, recs[i].ID)
+			}
+		}
+		if len(recs) < scanChunk {
+			return ids, nil
+		}
+	}
+}
