@@ -68,6 +68,14 @@ type regionIndex struct {
 
 var regionTable = sync.OnceValue(loadRegions)
 
+// regionSpecial are the province-level regions of GB/T 2260 that the NBS
+// list (mainland only) lacks. They have no cities or counties here.
+var regionSpecial = []struct{ code, name, short string }{
+	{"71", "台湾省", "台湾"},
+	{"81", "香港特别行政区", "香港"},
+	{"82", "澳门特别行政区", "澳门"},
+}
+
 // regionCountySuffixes are the generic county-level suffixes whose change
 // (县 -> 市, 县 -> 区 ...) is the usual renaming after a reform.
 const regionCountySuffixes = "县市区旗"
@@ -109,6 +117,11 @@ func loadRegions() *regionIndex {
 		add(Region{Code: code, Name: name, Level: RegionProvince})
 		idx.provFull.add(name, code)
 		idx.provStem.add(regionProvinceStem(name), code)
+	}
+	// The NBS list covers the mainland only; GB/T 2260 also codes Taiwan,
+	// Hong Kong and Macao, which CNIPA addresses name ("中国香港…").
+	for _, r := range regionSpecial {
+		add(Region{Code: r.code, Name: r.name, Level: RegionProvince})
 	}
 	for _, rec := range regionReadCSV("cities.csv", regionCitiesCSV, "code,name,provinceCode") {
 		code, name, prov := rec[0], rec[1], rec[2]
@@ -286,10 +299,16 @@ func RegionWithin(code, ancestor string) bool {
 // unique nationwide, and a short province name ("广西") only when a city or
 // county follows. A province with a single city (北京, 天津, 上海) resolves to
 // that city even when the district is unknown (上海市闸北区). It returns false
-// when no region is named (foreign, Hong Kong or Taiwan addresses).
+// when no region is named (foreign addresses). Taiwan, Hong Kong and Macao
+// resolve to their GB/T 2260 province-level codes 71, 81 and 82.
 func ResolveAddress(addr string) (Region, bool) {
 	s := regionCleanAddress(addr)
 	idx := regionTable()
+	for _, r := range regionSpecial {
+		if strings.HasPrefix(s, r.short) {
+			return idx.byCode[r.code], true
+		}
+	}
 	var prov, city, county string
 	provStemOnly := false // "江西路…" must not resolve to 江西省 on its own
 	setCounty := func(code string) {

@@ -114,8 +114,9 @@ func TestRegionResolveAddress(t *testing.T) {
 		{"710054 陕西省西安市雁塔路北段1号", "6101"}, // a road named after a district is not the district
 		{"046000 山西省长治市南外环路中段", "1404"},
 		{"甘肃省临夏县", "622921"}, // 临夏市 and 临夏县 share a stem
-		{"中国香港九龙九龙湾常悦道九号", ""},
-		{"中国台湾大安区金山南路二段十二号八楼之一", ""}, // not 自贡市大安区
+		{"中国香港九龙九龙湾常悦道九号", "81"},
+		{"中国台湾大安区金山南路二段十二号八楼之一", "71"}, // not 自贡市大安区
+		{"澳门特别行政区新口岸", "82"},
 		{"澳大利亚昆士兰省阿润德区德曼德大街20号", ""},
 		{"德国蒂申罗伊特", ""},
 		{"", ""},
@@ -156,10 +157,12 @@ func TestRegionResolveAddressCNIPA(t *testing.T) {
 	if col < 0 || len(recs) != 200 {
 		t.Fatalf("unexpected CSV: %d rows, 地址 column %d", len(recs), col)
 	}
-	notMainland := map[string]bool{
-		"中国香港九龙九龙湾常悦道九号企业广场第一座10楼": true,
-		"中国台湾大安区金山南路二段十二号八楼之一":     true,
-		"澳大利亚昆士兰省阿润德区德曼德大街20号":     true,
+	special := map[string]string{
+		"中国香港九龙九龙湾常悦道九号企业广场第一座10楼": "81",
+		"中国台湾大安区金山南路二段十二号八楼之一":     "71",
+	}
+	foreign := map[string]bool{
+		"澳大利亚昆士兰省阿润德区德曼德大街20号": true,
 		"德国蒂申罗伊特": true,
 	}
 	counties, cities := 0, map[string]bool{}
@@ -167,7 +170,11 @@ func TestRegionResolveAddressCNIPA(t *testing.T) {
 		addr := rec[col]
 		r, ok := ResolveAddress(addr)
 		switch {
-		case notMainland[addr]:
+		case special[addr] != "":
+			if r.Code != special[addr] {
+				t.Errorf("ResolveAddress(%q) = %s %s, want %s", addr, r.Code, r.Name, special[addr])
+			}
+		case foreign[addr]:
 			if ok {
 				t.Errorf("ResolveAddress(%q) = %s %s, want none", addr, r.Code, r.Name)
 			}
