@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportsPointOneWay enforces ARCHITECTURE.md: data → search → matcher
+// → api, each third-party library kept in its own package.
+func TestImportsPointOneWay(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go command not found")
+	}
+	forbidden := map[string][]string{
+		"ipmatch/data":    {"ipmatch/search", "ipmatch/matcher", "ipmatch/api", "github.com/gin-gonic/gin", "github.com/blevesearch/bleve/v2", "gonum.org/v1/gonum", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite"},
+		"ipmatch/search":  {"ipmatch/matcher", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "gonum.org/v1/gonum"},
+		"ipmatch/matcher": {"ipmatch/search", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "github.com/blevesearch/bleve/v2"},
+		// gin itself pulls in the driver's bson package for its BSON
+		// renderer, so api is kept off the driver's client, not off bson.
+		"ipmatch/api": {"go.mongodb.org/mongo-driver/v2/mongo", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
+		// The production binary must not carry the test-only FerretDB.
+		"ipmatch/cmd/ipmatch": {"github.com/FerretDB/FerretDB"},
+	}
+	for pkg, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		for _, d := range deps {
+			for _, b := range bad {
+				if d == b || strings.HasPrefix(d, b+"/") {
+					t.Errorf("%s imports %s (via its dependencies), against the one-way rule", pkg, d)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"ipmatch/data"
+	"ipmatch/data/mongo"
+	"ipmatch/data/sqlite"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// errUsage marks a command-line mistake (exit status 2).
+var errUsage = errors.New("usage")
+
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// StoreConfig says which store to open.
+type StoreConfig struct {
+	DataDir  string // embedded store directory
+	MongoURI string // when set, MongoDB is used instead
+	MongoDB  string // MongoDB database name
+}
+
+// addStoreFlags registers the store flags on fs, defaulting from the
+// environment so that a flag always wins over IPMATCH_*.
+func addStoreFlags(fs *flag.FlagSet, c *StoreConfig) {
+	fs.StringVar(&c.DataDir, "data", env("IPMATCH_DATA", "./ipmatch-data"), "embedded store directory (IPMATCH_DATA)")
+	fs.StringVar(&c.MongoURI, "mongo-uri", env("IPMATCH_MONGO_URI", ""), "MongoDB URI; when set MongoDB is used (IPMATCH_MONGO_URI)")
+	fs.StringVar(&c.MongoDB, "mongo-db", env("IPMATCH_MONGO_DB", "ipmatch"), "MongoDB database name (IPMATCH_MONGO_DB)")
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// openStore opens the configured store.
+func openStore(ctx context.Context, c StoreConfig, logger *slog.Logger) (data.Store, error) {
+	if c.MongoURI != "" {
+		s, err := mongo.Open(ctx, c.MongoURI, c.MongoDB, logger)
+		if err != nil {
+			return nil, fmt.Errorf("open MongoDB store: %w", err)
+		}
+		return s, nil
+	}
+	s, err := sqlite.Open(ctx, c.DataDir, logger)
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store in %s: %w", c.DataDir, err)
+	}
+	return s, nil
+}
+
+// newLogger returns the process logger: text to stderr, level from
+// IPMATCH_LOG_LEVEL (debug, info, warn, error).
+func newLogger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(os.Getenv("IPMATCH_LOG_LEVEL")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// parseFlags parses args into fs, reporting flag errors as usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usageError("%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+// Command ipmatch is the one binary of ipmatch, the bank–enterprise
+// patent-pledge matchmaking service: it serves the API, imports and exports
+// records, and creates API tokens.
+//
+// Configuration comes from flags first, then IPMATCH_* environment variables,
+// then defaults; see "ipmatch help".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitRejected is the exit status of an import that kept some rows and
+// refused others, so scripts can tell it from success and from failure.
+const exitRejected = 3
+
+// errRejected marks an import that refused some rows.
+var errRejected = errors.New("some rows were rejected")
+
+const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
+
+Usage:
+  ipmatch serve   [--demo] [--addr HOST:PORT] [store flags]
+  ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
+  ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
+  ipmatch token create --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags]
+  ipmatch version
+
+Store flags (default: the embedded SQLite store in ./ipmatch-data):
+  --data DIR        embedded store directory      (IPMATCH_DATA)
+  --mongo-uri URI   use MongoDB instead           (IPMATCH_MONGO_URI)
+  --mongo-db NAME   MongoDB database name         (IPMATCH_MONGO_DB, default ipmatch)
+
+Kinds: enterprises patents banks products events participants deals pools
+Formats: jsonl (every kind), csv (enterprises, products), cnipa-csv (patents)
+`
+
+// run executes one command line and returns the process exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = runServe(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = runImport(ctx, args[1:], stdout, stderr)
+	case "export":
+		err = runExport(ctx, args[1:], stdout, stderr)
+	case "token":
+		err = runToken(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "ipmatch", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "ipmatch: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errRejected):
+		return exitRejected
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "ipmatch %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "ipmatch %s: %v\n", args[0], err)
+		return 1
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ipmatch/data"
+	"ipmatch/data/demo"
+)
+
+// cnipaFile is the real 199-record CNIPA export kept in the data package's
+// testdata.
+var cnipaFile = filepath.Join("..", "..", "data", "testdata", "cnipa_biblio_export_199.csv")
+
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func TestImportCNIPATwice(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "cnipa-csv", cnipaFile)
+	if code != 0 {
+		t.Fatalf("first import exit %d: %s %s", code, out, errOut)
+	}
+	var rep data.ImportReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out)
+	}
+	if rep.Imported != 199 || rep.Updated != 0 || len(rep.Rejected) != 0 {
+		t.Fatalf("first import: %+v", rep)
+	}
+	out, _, code = runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "cnipa-csv", cnipaFile)
+	if code != 0 {
+		t.Fatalf("second import exit %d", code)
+	}
+	rep = data.ImportReport{}
+	json.Unmarshal([]byte(out), &rep)
+	if rep.Imported != 0 || rep.Updated != 0 || rep.Unchanged != 199 {
+		t.Fatalf("re-import changed something: %+v", rep)
+	}
+	// Export gives back 199 utility models with IPC, dates, applicants and a region.
+	out, _, code = runCLI(t, "export", "--data", dir, "--kind", "patents", "--format", "jsonl")
+	if code != 0 {
+		t.Fatalf("export exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 199 {
+		t.Fatalf("exported %d patents, want 199", len(lines))
+	}
+	noRegion := 0
+	for _, l := range lines {
+		var p data.Patent
+		if err := json.Unmarshal([]byte(l), &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Type != data.UtilityModel || len(p.IPC) == 0 || p.FilingDate.IsZero() || len(p.Applicants) == 0 {
+			t.Fatalf("incomplete patent %s: type %s ipc %v filed %s applicants %v", p.ApplicationNumber, p.Type, p.IPC, p.FilingDate, p.Applicants)
+		}
+		if p.Region == "" {
+			// Only the applicants abroad (Australia, Germany) have no Chinese region code.
+			if !strings.HasPrefix(p.Address, "澳大利亚") && !strings.HasPrefix(p.Address, "德国") {
+				t.Errorf("%s: no region for %q", p.ApplicationNumber, p.Address)
+			}
+			noRegion++
+		}
+	}
+	if noRegion != 2 {
+		t.Errorf("%d patents without a region, want the 2 from abroad", noRegion)
+	}
+}
+
+func TestImportReportsRejectedRows(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(t.TempDir(), "bad.jsonl")
+	writeFile(t, in, `{"application_number":"201220249767.4","title":"一种钢筋混凝土轨枕","ipc":["E01B3/32"],"applicants":["海安县建莲商品混凝土有限公司"],"filing_date":"2012-05-31"}
+{"application_number":"201220249767.5","title":"校验位错误","ipc":["E01B3/32"],"applicants":["甲"],"filing_date":"2012-05-31"}
+`)
+	out, _, code := runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "jsonl", in)
+	if code != exitRejected {
+		t.Fatalf("exit %d, want %d\n%s", code, exitRejected, out)
+	}
+	var rep data.ImportReport
+	json.Unmarshal([]byte(out), &rep)
+	if rep.Imported != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Field != "application_number" {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+func TestCLIUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"import", "--data", t.TempDir(), "x.csv"},
+		{"frobnicate"},
+		{"token", "create", "--data", t.TempDir(), "--bogus"},
+	} {
+		if _, _, code := runCLI(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	// A bank token needs an existing bank.
+	_, errOut, code := runCLI(t, "token", "create", "--data", t.TempDir(), "--role", "bank", "--bank", "bank_nope")
+	if code != 1 || !strings.Contains(errOut, "bank_nope") {
+		t.Errorf("token for a missing bank: exit %d, %s", code, errOut)
+	}
+}
+
+func TestServeDemoEndToEnd(t *testing.T) {
+	m := &Main{Store: StoreConfig{DataDir: t.TempDir()}, Addr: "127.0.0.1:0", Demo: true}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	get := func(path, token string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", m.URL()+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		var v map[string]any
+		json.Unmarshal(body, &v)
+		return resp.StatusCode, v
+	}
+	if code, _ := get("/healthz", ""); code != 200 {
+		t.Fatalf("healthz %d", code)
+	}
+	if code, _ := get("/api/v1/products", ""); code != 401 {
+		t.Fatalf("no token: %d, want 401", code)
+	}
+	code, body := get("/api/v1/products?size=100", m.DemoTokens[data.RoleOrganizer])
+	if code != 200 || body["total"].(float64) < 10 {
+		t.Fatalf("organizer products: %d %v", code, body["total"])
+	}
+	code, body = get("/api/v1/patents?size=1", m.DemoTokens[data.RoleOrganizer])
+	if code != 200 || body["total"].(float64) < 600 {
+		t.Fatalf("organizer patents: %d %v", code, body["total"])
+	}
+	// A bank sees only its own products.
+	code, body = get("/api/v1/products?size=100", m.DemoTokens[data.RoleBank])
+	if code != 200 {
+		t.Fatalf("bank products: %d", code)
+	}
+	items := body["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("the demo bank has no products")
+	}
+	bankID := items[0].(map[string]any)["bank_id"]
+	for _, it := range items {
+		if it.(map[string]any)["bank_id"] != bankID {
+			t.Fatalf("bank token sees another bank's product: %v", it)
+		}
+	}
+	// Starting again on the same directory re-imports the demo without duplicates.
+	dir := m.Store.DataDir
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := &Main{Store: StoreConfig{DataDir: dir}, Addr: "127.0.0.1:0", Demo: true}
+	if err := m2.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	*m = *m2
+	code, body = get("/api/v1/patents?size=1", m.DemoTokens[data.RoleOrganizer])
+	want := float64(bytes.Count(demo.File("patents"), []byte("\n")))
+	if code != 200 || body["total"].(float64) != want {
+		t.Fatalf("after restart: %d, %v patents; the demo has %v", code, body["total"], want)
+	}
+}

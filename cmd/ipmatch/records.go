@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"ipmatch/data"
+)
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	var sc StoreConfig
+	addStoreFlags(fs, &sc)
+	kind := fs.String("kind", "", "record kind, e.g. patents")
+	format := fs.String("format", "jsonl", "jsonl, csv or cnipa-csv")
+	batch := fs.Int("batch", 1000, "records per transaction")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *kind == "" {
+		return usageError("--kind is required")
+	}
+	if fs.NArg() != 1 {
+		return usageError("give exactly one FILE (or - for standard input)")
+	}
+	var in io.Reader = os.Stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	store, err := openStore(ctx, sc, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := data.Import(ctx, store, bufio.NewReaderSize(in, 1<<20), data.ImportOptions{Kind: *kind, Format: *format, BatchSize: *batch})
+	if err != nil {
+		return fmt.Errorf("%s", data.ErrorMessage(err))
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	if len(rep.Rejected) > 0 {
+		return errRejected
+	}
+	return nil
+}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	var sc StoreConfig
+	addStoreFlags(fs, &sc)
+	kind := fs.String("kind", "", "record kind, e.g. patents")
+	format := fs.String("format", "jsonl", "jsonl or csv")
+	out := fs.String("out", "-", "output file, - for standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *kind == "" {
+		return usageError("--kind is required")
+	}
+	store, err := openStore(ctx, sc, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w := stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := data.Export(ctx, store, bw, *kind, *format); err != nil {
+		return fmt.Errorf("%s", data.ErrorMessage(err))
+	}
+	return bw.Flush()
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError("want: ipmatch token create --role ROLE")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	var sc StoreConfig
+	addStoreFlags(fs, &sc)
+	role := fs.String("role", "", "organizer, bank or enterprise")
+	bank := fs.String("bank", "", "bank ID (for --role bank)")
+	ent := fs.String("enterprise", "", "enterprise ID (for --role enterprise)")
+	label := fs.String("label", "", "who the token is for")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, sc, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	t := data.Token{Role: data.Role(*role), BankID: *bank, EnterpriseID: *ent, Label: *label}
+	if t.Label == "" {
+		t.Label = "cli " + *role
+	}
+	secret, err := createToken(ctx, store, t)
+	if err != nil {
+		return fmt.Errorf("%v", err)
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// createToken stores a token for t's role and binding, after checking that
+// the bank or enterprise it is bound to exists, and returns the secret.
+func createToken(ctx context.Context, store data.Store, t data.Token) (string, error) {
+	if t.BankID != "" {
+		if _, err := store.Banks().Get(ctx, t.BankID); err != nil {
+			return "", err
+		}
+	}
+	if t.EnterpriseID != "" {
+		if _, err := store.Enterprises().Get(ctx, t.EnterpriseID); err != nil {
+			return "", err
+		}
+	}
+	secret := data.NewTokenSecret()
+	t.Hash = data.HashToken(secret)
+	if _, err := store.Tokens().Put(ctx, &t); err != nil {
+		return "", err
+	}
+	return secret, nil
+}

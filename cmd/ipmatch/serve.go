@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"ipmatch/api"
+	"ipmatch/data"
+	"ipmatch/data/demo"
+)
+
+// Main is a running ipmatch server. Tests start one on port 0 with Run and
+// stop it with Close.
+type Main struct {
+	Store  StoreConfig
+	Addr   string // listen address; "127.0.0.1:0" picks a free port
+	Demo   bool   // load the Gaoyao demo and create a token per role
+	Logger *slog.Logger
+
+	store    data.Store
+	listener net.Listener
+	server   *http.Server
+	done     chan error
+	// DemoTokens holds the secrets created by a demo start, by role.
+	DemoTokens map[data.Role]string
+}
+
+// Run opens the store, loads the demo if asked, and starts serving in the
+// background. It returns once the server accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	store, err := openStore(ctx, m.Store, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.store = store
+	if m.Demo {
+		if err := m.loadDemo(ctx); err != nil {
+			store.Close()
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("listen on %s: %w", m.Addr, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           api.New(store, m.Logger, api.Config{Version: version}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(ln) }()
+	m.Logger.Info("serving", "url", m.URL(), "demo", m.Demo)
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (m *Main) URL() string {
+	return "http://" + m.listener.Addr().String()
+}
+
+// Close stops the server gracefully and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.server.Shutdown(ctx))
+		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// loadDemo imports the committed demo dataset (again: re-import changes
+// nothing) and creates one token per role.
+func (m *Main) loadDemo(ctx context.Context) error {
+	for _, kind := range demo.Kinds {
+		rep, err := data.Import(ctx, m.store, bytes.NewReader(demo.File(kind)), data.ImportOptions{Kind: kind, Format: "jsonl"})
+		if err != nil {
+			return fmt.Errorf("load demo %s: %w", kind, err)
+		}
+		if len(rep.Rejected) > 0 {
+			return fmt.Errorf("demo %s: %d rows rejected, first: row %d %s: %s", kind, len(rep.Rejected), rep.Rejected[0].Row, rep.Rejected[0].Field, rep.Rejected[0].Reason)
+		}
+	}
+	banks, _, err := m.store.Banks().List(ctx, data.ListOptions{Limit: 1})
+	if err != nil || len(banks) == 0 {
+		return fmt.Errorf("demo has no bank: %v", err)
+	}
+	ents, _, err := m.store.Enterprises().List(ctx, data.ListOptions{Limit: 1})
+	if err != nil || len(ents) == 0 {
+		return fmt.Errorf("demo has no enterprise: %v", err)
+	}
+	m.DemoTokens = map[data.Role]string{}
+	for _, t := range []data.Token{
+		{Role: data.RoleOrganizer, Label: "demo organizer"},
+		{Role: data.RoleBank, BankID: banks[0].ID, Label: "demo bank " + banks[0].Name},
+		{Role: data.RoleCompany, EnterpriseID: ents[0].ID, Label: "demo enterprise " + ents[0].Name},
+	} {
+		secret, err := createToken(ctx, m.store, t)
+		if err != nil {
+			return err
+		}
+		m.DemoTokens[t.Role] = secret
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m := &Main{Logger: newLogger(stderr)}
+	addStoreFlags(fs, &m.Store)
+	fs.StringVar(&m.Addr, "addr", env("IPMATCH_ADDR", "127.0.0.1:8080"), "listen address (IPMATCH_ADDR)")
+	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset and print a token per role")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ipmatch %s listening on %s\n", version, m.URL())
+	if m.Demo {
+		fmt.Fprintf(stdout, "demo tokens (use as: Authorization: Bearer TOKEN):\n")
+		for _, r := range []data.Role{data.RoleOrganizer, data.RoleBank, data.RoleCompany} {
+			fmt.Fprintf(stdout, "  %-10s %s\n", r, m.DemoTokens[r])
+		}
+		fmt.Fprintf(stdout, "try: curl -H 'Authorization: Bearer %s' %s/api/v1/products\n", m.DemoTokens[data.RoleOrganizer], m.URL())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-m.done:
+		m.done <- err // let Close see it
+	}
+	return m.Close()
+}
