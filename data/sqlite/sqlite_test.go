@@ -25,7 +25,7 @@ func open(t testing.TB, dir string) *sqlite.Store {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	s, err := sqlite.Open(t.Context(), dir, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	s, err := sqlite.Open(t.Context(), dir, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -261,6 +261,14 @@ func TestSchemaVersion(t *testing.T) {
 	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 1 {
 		t.Fatalf("schema version = %d, %v; want 1", v, err)
 	}
+	var mode string
+	var pageSize int
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal mode = %q, %v; want wal", mode, err)
+	}
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil || pageSize != 8192 {
+		t.Errorf("page size = %d, %v; want 8192", pageSize, err)
+	}
 	if _, err := db.Exec(`UPDATE schema_version SET version = 99`); err != nil {
 		t.Fatal(err)
 	}
@@ -276,9 +284,14 @@ func TestErrorsAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	_, err = s.Enterprises().Get(t.Context(), "ent_x")
-	if data.ErrorCode(err) != data.CodeInternal || data.ErrorMessage(err) != "internal error" {
-		t.Errorf("Get after Close = %v (code %s, message %q); want internal with no detail", err, data.ErrorCode(err), data.ErrorMessage(err))
+	e := storetest.Enterprise(1)
+	_, putErr := s.Enterprises().Put(t.Context(), &e)
+	_, getErr := s.Enterprises().Get(t.Context(), "ent_x")
+	_, _, listErr := s.Enterprises().List(t.Context(), data.ListOptions{})
+	for _, err := range []error{putErr, getErr, listErr, s.Enterprises().Delete(t.Context(), "ent_x")} {
+		if data.ErrorCode(err) != data.CodeInternal || data.ErrorMessage(err) != "internal error" {
+			t.Errorf("after Close: %v (code %s, message %q); want internal with no detail", err, data.ErrorCode(err), data.ErrorMessage(err))
+		}
 	}
 }
 
@@ -292,14 +305,19 @@ func BenchmarkImport(b *testing.B) {
 	b.Run("baseline", benchmarkRawImport)
 }
 
+// rawParams are the store's writer settings (sqlite.go), so that the
+// baseline differs from the store only in what the store does on top.
+const rawParams = "_pragma=busy_timeout(10000)&_pragma=page_size(8192)&_pragma=cache_size(-32768)" +
+	"&_pragma=wal_autocheckpoint(4000)&_pragma=journal_size_limit(67108864)" +
+	"&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=0&_txlock=immediate"
+
 func benchmarkRawImport(b *testing.B) {
 	ps := storetest.ImportPatents()
 	ctx := b.Context()
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		db, err := sql.Open("sqlite", filepath.Join(b.TempDir(), "raw.db")+
-			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		db, err := sql.Open("sqlite", filepath.Join(b.TempDir(), "raw.db")+"?"+rawParams)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -168,14 +168,15 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 
 func (t *table[T]) put(ctx context.Context, recs []*T) ([]data.PutOutcome, error) {
 	op := "put " + t.kind.Name
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	nowText := now.Format(timeLayout)
-
 	tx, err := t.s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, internal(op, err)
 	}
 	defer tx.Rollback() // a no-op after Commit
+	// Taken once the write lock is held, so that updated_at follows the
+	// order of the writes.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	nowText := now.Format(timeLayout)
 
 	// What is stored under the batch's IDs and keys, read in a few queries.
 	byID := map[string]stored{}
@@ -321,16 +322,7 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 		return []T{}, 0, nil
 	}
 
-	var conds []string
-	var args []any
-	refs := opts.Refs
-	for i, v := range []string{refs.Bank, refs.Enterprise, refs.Event, refs.Pool, refs.Product} {
-		if v != "" {
-			// The "<> ''" lets SQLite use the partial index.
-			conds = append(conds, refColumns[i]+" = ? AND "+refColumns[i]+" <> ''")
-			args = append(args, v)
-		}
-	}
+	conds, args := refConds(opts.Refs)
 
 	tx, err := t.s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -453,6 +445,18 @@ func (t *table[T]) scan(rows *sql.Rows, op string) ([]T, error) {
 		return nil, internal(op, err)
 	}
 	return recs, nil
+}
+
+// refConds returns the SQL conditions and arguments selecting refs.
+func refConds(refs data.Refs) (conds []string, args []any) {
+	for i, v := range []string{refs.Bank, refs.Enterprise, refs.Event, refs.Pool, refs.Product} {
+		if v != "" {
+			// The "<> ''" lets SQLite use the partial index.
+			conds = append(conds, refColumns[i]+" = ? AND "+refColumns[i]+" <> ''")
+			args = append(args, v)
+		}
+	}
+	return conds, args
 }
 
 func placeholders(n int) string {

@@ -420,6 +420,23 @@ func testEnterpriseConflict(t *testing.T, s data.Store) {
 		t.Errorf("error %v does not name the id", err)
 	}
 	wantCount(t, tab, 3)
+
+	// In one batch, g gives its credit code up and a new record takes it.
+	g := Enterprise(5)
+	mustPut(t, tab, &g)
+	g2, h := g, Enterprise(5)
+	g2.CreditCode = CreditCode(6)
+	out, err = tab.Put(ctx, &g2, &h)
+	if err != nil {
+		t.Fatalf("Put of a batch moving a credit code: %v", err)
+	}
+	if out[0].ID != g.ID || out[0].Created || !out[1].Created || out[1].ID == g.ID {
+		t.Errorf("Put of a batch moving a credit code returned %+v; want %s replaced and a new record", out, g.ID)
+	}
+	if got, err := tab.GetByKey(ctx, CreditCode(5)); err != nil || got.ID != h.ID {
+		t.Errorf("GetByKey of the moved code = %s, %v; want %s", got.ID, err, h.ID)
+	}
+	wantCount(t, tab, 5)
 }
 
 func testPatentNumber(t *testing.T, s data.Store) {
@@ -438,6 +455,19 @@ func testPatentNumber(t *testing.T, s data.Store) {
 	if _, err := tab.Get(ctx, want); err != nil {
 		t.Errorf("Get(%s): %v", want, err)
 	}
+	// The same patent twice in a batch: created, then replaced.
+	q1, q2 := Patent(9), Patent(9)
+	q2.Claims = 20
+	out, err = tab.Put(ctx, &q1, &q2)
+	if err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if !out[0].Created || out[1].Created || out[0].ID != out[1].ID {
+		t.Errorf("Put of one patent twice returned %+v, want created then replaced", out)
+	}
+	if got, err := tab.Get(ctx, q1.ApplicationNumber); err != nil || got.Claims != 20 {
+		t.Errorf("Get = %d claims, %v; want the second version", got.Claims, err)
+	}
 	bad := Patent(8)
 	bad.ApplicationNumber = bad.ApplicationNumber[:len(bad.ApplicationNumber)-1] + "Y"
 	_, err = tab.Put(ctx, &bad)
@@ -445,7 +475,7 @@ func testPatentNumber(t *testing.T, s data.Store) {
 	if !hasField(err, "application_number") {
 		t.Errorf("error %v does not name the application number", err)
 	}
-	wantCount(t, tab, 1)
+	wantCount(t, tab, 2)
 }
 
 func testPatentOwner(t *testing.T, s data.Store) {
