@@ -1,0 +1,228 @@
+// Package mongo is the MongoDB data.Store, for running ipmatch on several
+// nodes. It uses the official v2 driver and needs neither transactions nor
+// change streams, $lookup, $facet or $group beyond counting, so it also runs
+// on FerretDB (which the tests use; see below).
+//
+// Every kind of record lives in its own collection (named by data.Kind.Name)
+// as one document per record:
+//
+//	{_id, key, bank_id, enterprise_id, event_id, pool_id, product_id,
+//	 created_at, updated_at, body, hidden}
+//
+// _id is the record's ID (the application number for patents). key is
+// "k:" + the natural key (credit code, token hash, participant key …), or
+// "id:" + _id for records without one, so that a plain unique index on key
+// guards natural keys without partial or sparse indexes. The reference
+// fields are present only when set and are indexed for List filters.
+// created_at and updated_at are BSON dates. body is the record's JSON (its
+// json tags) kept as a string, and hidden holds the fields the JSON leaves
+// out (json:"-", such as Token.Hash); see document.
+//
+// Time stamps are UTC truncated to the millisecond, the precision of BSON
+// dates, so that a record read back equals the record Put stamped.
+//
+// # Concurrency
+//
+// A *Store is safe for concurrent use by many goroutines and by many
+// processes sharing one database. Each record is written atomically on its
+// own; a Put of several records is not atomic (see data.Table): validation
+// and natural-key conflicts found before writing leave the store untouched,
+// but an outage or a lost race during the writes may leave part of the
+// batch written (new records go in first, then replaced ones in order).
+// Concurrent Puts of one record are last-writer-wins. The unique index on
+// key guarantees that a natural key is never stored twice: a Put that loses
+// a race for a key either takes over the winner's record (when it gave no
+// ID, just as if it had come later) or fails with a conflict. Two racing
+// Puts of one new record never both report it Created: a new record is
+// inserted, not upserted, and the loser replaces it. A record deleted while
+// a Put is replacing it may be written back. List counts and reads in two
+// queries, so under concurrent writes its total may be off by the records
+// written in between.
+//
+// # FerretDB
+//
+// FerretDB 1.x with its SQLite backend serves the whole contract but is for
+// tests and small data: only a filter on _id alone is pushed down to SQLite
+// (every other query, GetByKey and List included, decodes the whole
+// collection), an update by _id still scans the table (about 12 ms per
+// replaced record at a thousand records), a unique index violated by an
+// update comes back as an internal error rather than a duplicate key (Put
+// tells conflicts apart by looking the key up), and an update command of
+// more than about 100 statements never ends (Put sends replaces to FerretDB
+// in chunks; see ferretReplaceChunk). Inserts are fast.
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+
+	"ipmatch/data"
+)
+
+// OpTimeout bounds each operation whose context has no deadline of its own.
+const OpTimeout = 30 * time.Second
+
+// connectTimeout bounds server selection and dialling, so that Open fails
+// quickly when the server is down.
+const connectTimeout = 10 * time.Second
+
+// Store is a data.Store kept in one MongoDB database.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+	log    *slog.Logger
+
+	enterprises  *table[data.Enterprise]
+	patents      *table[data.Patent]
+	banks        *table[data.Bank]
+	products     *table[data.Product]
+	events       *table[data.Event]
+	participants *table[data.Participant]
+	deals        *table[data.Deal]
+	pools        *table[data.Pool]
+	tokens       *table[data.Token]
+}
+
+var _ data.Store = (*Store)(nil)
+
+// Open connects to the MongoDB server at uri (a mongodb:// or mongodb+srv://
+// connection string), checks that it answers, and creates the indexes of
+// database if they are missing. Writes use majority write concern; reads and
+// writes are retried once on a transient error where the server allows it
+// (retryable writes need a replica set). Each operation whose context has no
+// deadline is bounded by OpTimeout. A nil logger discards log output.
+func Open(ctx context.Context, uri, database string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if database == "" {
+		return nil, errors.New("mongo: no database name given")
+	}
+	opts := options.Client().ApplyURI(uri).
+		SetAppName("ipmatch").
+		SetWriteConcern(writeconcern.Majority()).
+		SetRetryWrites(true).
+		SetRetryReads(true).
+		SetTimeout(OpTimeout).
+		SetServerSelectionTimeout(connectTimeout).
+		SetConnectTimeout(connectTimeout)
+	client, err := mongo.Connect(opts)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: connecting: %w", err)
+	}
+	s := &Store{client: client, db: client.Database(database), log: logger.With("store", "mongo", "database", database)}
+	if err := s.open(ctx); err != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), connectTimeout)
+		defer cancel()
+		_ = client.Disconnect(dctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	start := time.Now()
+	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("mongo: ping: %w", err)
+	}
+	chunk := maxReplaceChunk
+	if v, ok := s.ferretDB(ctx); ok {
+		chunk = ferretReplaceChunk
+		s.log.InfoContext(ctx, "server is FerretDB", "version", v)
+	}
+	s.enterprises = newTable(s.db, data.EnterpriseKind, s.log, chunk)
+	s.patents = newTable(s.db, data.PatentKind, s.log, chunk)
+	s.banks = newTable(s.db, data.BankKind, s.log, chunk)
+	s.products = newTable(s.db, data.ProductKind, s.log, chunk)
+	s.events = newTable(s.db, data.EventKind, s.log, chunk)
+	s.participants = newTable(s.db, data.ParticipantKind, s.log, chunk)
+	s.deals = newTable(s.db, data.DealKind, s.log, chunk)
+	s.pools = newTable(s.db, data.PoolKind, s.log, chunk)
+	s.tokens = newTable(s.db, data.TokenKind, s.log, chunk)
+	for _, t := range []interface{ ensureIndexes(context.Context) error }{
+		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens,
+	} {
+		if err := t.ensureIndexes(ctx); err != nil {
+			return err
+		}
+	}
+	s.log.InfoContext(ctx, "mongo store open", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// Replaces per BulkWrite in Put. MongoDB splits a BulkWrite into commands of
+// its own accord. FerretDB 1.x with SQLite keeps a connection busy for every
+// statement of an update command until the command ends, and an update of
+// more statements than its pool of 100 connections never ends; 20 leaves
+// room for several Puts at once.
+const (
+	maxReplaceChunk    = 100_000
+	ferretReplaceChunk = 20
+)
+
+// ferretDB reports whether the server is FerretDB (its buildInfo says so)
+// and which version.
+func (s *Store) ferretDB(ctx context.Context) (version string, ok bool) {
+	raw, err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
+	if err != nil {
+		s.log.WarnContext(ctx, "buildInfo failed; assuming MongoDB", "err", err)
+		return "", false
+	}
+	v, err := raw.LookupErr("ferretdbVersion")
+	if err != nil {
+		return "", false
+	}
+	version, _ = v.StringValueOK()
+	return version, true
+}
+
+// Enterprises returns the enterprises table.
+func (s *Store) Enterprises() data.Table[data.Enterprise] { return s.enterprises }
+
+// Patents returns the patents table.
+func (s *Store) Patents() data.Table[data.Patent] { return s.patents }
+
+// Banks returns the banks table.
+func (s *Store) Banks() data.Table[data.Bank] { return s.banks }
+
+// Products returns the loan products table.
+func (s *Store) Products() data.Table[data.Product] { return s.products }
+
+// Events returns the matchmaking events table.
+func (s *Store) Events() data.Table[data.Event] { return s.events }
+
+// Participants returns the event participants table.
+func (s *Store) Participants() data.Table[data.Participant] { return s.participants }
+
+// Deals returns the deals table.
+func (s *Store) Deals() data.Table[data.Deal] { return s.deals }
+
+// Pools returns the risk-compensation pools table.
+func (s *Store) Pools() data.Table[data.Pool] { return s.pools }
+
+// Tokens returns the API tokens table.
+func (s *Store) Tokens() data.Table[data.Token] { return s.tokens }
+
+// Close disconnects from the server, waiting up to ten seconds for
+// operations in progress. The store is unusable after.
+func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	err := s.client.Disconnect(ctx)
+	if errors.Is(err, mongo.ErrClientDisconnected) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mongo: disconnecting: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"ipmatch/data"
+)
+
+// table is the one collection adapter: built from a data.Kind, it serves
+// every kind of record.
+type table[T any] struct {
+	kind  data.Kind[T]
+	coll  *mongo.Collection
+	log   *slog.Logger
+	refs  []refField // the reference fields kind fills in
+	codec codec[T]
+	// replaceChunk is how many replaces go in one BulkWrite at most.
+	replaceChunk int
+}
+
+var _ data.Table[data.Patent] = (*table[data.Patent])(nil)
+
+func newTable[T any](db *mongo.Database, kind data.Kind[T], log *slog.Logger, replaceChunk int) *table[T] {
+	return &table[T]{
+		kind:         kind,
+		coll:         db.Collection(kind.Name),
+		log:          log.With("collection", kind.Name),
+		refs:         usedRefs(kind),
+		codec:        newCodec[T](),
+		replaceChunk: replaceChunk,
+	}
+}
+
+// ensureIndexes creates the unique index on key and one index per reference
+// field the kind uses. Creating an index that exists is a no-op.
+func (t *table[T]) ensureIndexes(ctx context.Context) error {
+	models := []mongo.IndexModel{{
+		Keys:    bson.D{{Key: "key", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("key_unique"),
+	}}
+	for _, f := range t.refs {
+		models = append(models, mongo.IndexModel{
+			Keys:    bson.D{{Key: f.name, Value: 1}},
+			Options: options.Index().SetName(f.name),
+		})
+	}
+	if _, err := t.coll.Indexes().CreateMany(ctx, models); err != nil {
+		return t.fail("creating indexes of", err)
+	}
+	return nil
+}
+
+// fail wraps a driver error. It is not a *data.Error, so data.ErrorCode
+// gives internal and data.ErrorMessage shows users nothing of it.
+func (t *table[T]) fail(op string, err error) error {
+	return fmt.Errorf("mongo: %s %s: %w", op, t.kind.Name, err)
+}
+
+// decode turns a stored document back into a record.
+func (t *table[T]) decode(d *document) (T, error) {
+	rec, err := t.codec.decode(d.Body, d.Hidden)
+	if err != nil {
+		return rec, t.fail("reading", fmt.Errorf("document %q: %w", d.ID, err))
+	}
+	*t.kind.ID(&rec) = d.ID
+	created, updated := t.kind.Stamps(&rec)
+	*created, *updated = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return rec, nil
+}
+
+// findOne returns the record matching filter, or notFound when none does.
+func (t *table[T]) findOne(ctx context.Context, filter bson.D, notFound string) (T, error) {
+	var d document
+	err := t.coll.FindOne(ctx, filter).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		var zero T
+		return zero, t.kind.NotFound(notFound)
+	}
+	if err != nil {
+		var zero T
+		return zero, t.fail("reading", err)
+	}
+	return t.decode(&d)
+}
+
+// Get returns the record with the given ID or a not_found error.
+func (t *table[T]) Get(ctx context.Context, id string) (T, error) {
+	return t.findOne(ctx, bson.D{{Key: "_id", Value: id}}, id)
+}
+
+// GetByKey returns the record with the given natural key or a not_found
+// error. Kinds without natural keys have none to find.
+func (t *table[T]) GetByKey(ctx context.Context, key string) (T, error) {
+	if key == "" {
+		var zero T
+		return zero, t.kind.NotFound(key)
+	}
+	return t.findOne(ctx, bson.D{{Key: "key", Value: naturalKey(key)}}, key)
+}
+
+// List returns the records matching opts in ID order and how many match in
+// all. A negative offset or limit is invalid.
+func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, error) {
+	var bad []data.FieldError
+	if opts.Offset < 0 {
+		bad = append(bad, data.FieldError{Field: "offset", Reason: "must not be negative"})
+	}
+	if opts.Limit < 0 {
+		bad = append(bad, data.FieldError{Field: "limit", Reason: "must not be negative"})
+	}
+	if bad != nil {
+		return nil, 0, &data.Error{Code: data.CodeInvalid, Message: "invalid list options", Fields: bad}
+	}
+	if opts.IDs != nil && len(opts.IDs) == 0 {
+		return []T{}, 0, nil
+	}
+	filter := bson.D{}
+	for _, f := range refFields {
+		if v := f.get(opts.Refs); v != "" {
+			filter = append(filter, bson.E{Key: f.name, Value: v})
+		}
+	}
+	if opts.IDs != nil {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$in", Value: opts.IDs}}})
+	}
+	total, err := t.coll.CountDocuments(ctx, filter)
+	if err != nil {
+		return nil, 0, t.fail("counting", err)
+	}
+	if int64(opts.Offset) >= total {
+		return []T{}, int(total), nil
+	}
+	find := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetSkip(int64(opts.Offset))
+	if opts.Limit > 0 {
+		find.SetLimit(int64(opts.Limit))
+	}
+	cur, err := t.coll.Find(ctx, filter, find)
+	if err != nil {
+		return nil, 0, t.fail("listing", err)
+	}
+	var docs []document
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, 0, t.fail("listing", err)
+	}
+	recs := make([]T, len(docs))
+	for i := range docs {
+		if recs[i], err = t.decode(&docs[i]); err != nil {
+			return nil, 0, err
+		}
+	}
+	return recs, int(total), nil
+}
+
+// Delete removes the record with the given ID or returns not_found.
+func (t *table[T]) Delete(ctx context.Context, id string) error {
+	res, err := t.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return t.fail("deleting from", err)
+	}
+	if res.DeletedCount == 0 {
+		return t.kind.NotFound(id)
+	}
+	return nil
+}
+
+// Count returns how many records there are.
+func (t *table[T]) Count(ctx context.Context) (int, error) {
+	n, err := t.coll.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, t.fail("counting", err)
+	}
+	return int(n), nil
+}
