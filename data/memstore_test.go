@@ -24,6 +24,7 @@ type memStore struct {
 	deals        *memTable[Deal]
 	pools        *memTable[Pool]
 	tokens       *memTable[Token]
+	schedules    *memTable[Schedule]
 }
 
 func newMemStore() *memStore {
@@ -37,6 +38,7 @@ func newMemStore() *memStore {
 		deals:        newMemTable(DealKind),
 		pools:        newMemTable(PoolKind),
 		tokens:       newMemTable(TokenKind),
+		schedules:    newMemTable(ScheduleKind),
 	}
 }
 
@@ -49,6 +51,7 @@ func (s *memStore) Participants() Table[Participant] { return s.participants }
 func (s *memStore) Deals() Table[Deal]               { return s.deals }
 func (s *memStore) Pools() Table[Pool]               { return s.pools }
 func (s *memStore) Tokens() Table[Token]             { return s.tokens }
+func (s *memStore) Schedules() Table[Schedule]       { return s.schedules }
 func (s *memStore) Close() error                     { return nil }
 
 // memTable is one table of a memStore.

@@ -203,3 +203,37 @@ func TestKindCheckPrefixesBatchFields(t *testing.T) {
 		t.Fatalf("a path-like id passed: %v", err)
 	}
 }
+
+func TestScheduleRefusesDoubleBooking(t *testing.T) {
+	base := func() Schedule {
+		return Schedule{EventID: "evt_1", Meetings: []Meeting{
+			{EnterpriseID: "ent_a", BankID: "bank_a", Table: 1, Slot: 1},
+			{EnterpriseID: "ent_b", BankID: "bank_a", Table: 2, Slot: 1},
+			{EnterpriseID: "ent_a", BankID: "bank_b", Table: 1, Slot: 2},
+		}}
+	}
+	s := base()
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		t.Fatalf("a clean schedule: %v", err)
+	}
+	tests := []struct {
+		name string
+		edit func(*Schedule)
+		want string
+	}{
+		{"enterprise twice in a slot", func(s *Schedule) { s.Meetings[2].Slot = 1 }, "double-books ent_a in slot 1"},
+		{"table twice in a slot", func(s *Schedule) { s.Meetings[1].Table = 1 }, "double-books table 1 of bank_a in slot 1"},
+		{"pair twice", func(s *Schedule) { s.Meetings[2].BankID = "bank_a"; s.Meetings[2].Table = 3 }, "meets bank_a twice"},
+		{"slot from 1", func(s *Schedule) { s.Meetings[0].Slot = 0 }, "must be 1 or more"},
+		{"id is the event", func(s *Schedule) { s.ID = "other" }, "must equal event_id"},
+	}
+	for _, tt := range tests {
+		s := base()
+		s.Normalize()
+		tt.edit(&s)
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Validate() = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type Store interface {
 	Deals() Table[Deal]
 	Pools() Table[Pool]
 	Tokens() Table[Token]
+	Schedules() Table[Schedule]
 	// Close releases the store's resources; the store is unusable after.
 	Close() error
 }
@@ -159,6 +160,14 @@ var (
 		Refs:      func(r *Pool) Refs { return Refs{} },
 		Stamps:    func(r *Pool) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
 		Normalize: (*Pool).Normalize, Validate: (*Pool).Validate,
+	}
+	ScheduleKind = Kind[Schedule]{
+		Name:      "schedules",
+		ID:        func(r *Schedule) *string { return &r.ID },
+		Key:       func(r *Schedule) string { return "" },
+		Refs:      func(r *Schedule) Refs { return Refs{Event: r.EventID} },
+		Stamps:    func(r *Schedule) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Normalize: (*Schedule).Normalize, Validate: (*Schedule).Validate,
 	}
 	TokenKind = Kind[Token]{
 		Name: "tokens", IDPrefix: "tok",

@@ -90,6 +90,7 @@ type Store struct {
 	deals        *table[data.Deal]
 	pools        *table[data.Pool]
 	tokens       *table[data.Token]
+	schedules    *table[data.Schedule]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -148,8 +149,9 @@ func (s *Store) open(ctx context.Context) error {
 	s.deals = newTable(s.db, data.DealKind, s.log, chunk)
 	s.pools = newTable(s.db, data.PoolKind, s.log, chunk)
 	s.tokens = newTable(s.db, data.TokenKind, s.log, chunk)
+	s.schedules = newTable(s.db, data.ScheduleKind, s.log, chunk)
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
-		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens,
+		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
 			return err
@@ -211,6 +213,9 @@ func (s *Store) Pools() data.Table[data.Pool] { return s.pools }
 
 // Tokens returns the API tokens table.
 func (s *Store) Tokens() data.Table[data.Token] { return s.tokens }
+
+// Schedules returns the event meeting schedules table.
+func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
 
 // Close disconnects from the server, waiting up to ten seconds for
 // operations in progress. The store is unusable after.

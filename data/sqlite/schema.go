@@ -13,7 +13,8 @@ import (
 // refColumns are the reference columns, in the order of data.Refs.
 var refColumns = [...]string{"bank_id", "enterprise_id", "event_id", "pool_id", "product_id"}
 
-// tableNames are the SQL tables of the nine kinds of record.
+// tableNames are the SQL tables of the kinds of record made by schema
+// version 1; later kinds get their table in their own migration.
 func tableNames() []string {
 	return []string{
 		data.EnterpriseKind.Name, data.PatentKind.Name, data.BankKind.Name,
@@ -27,6 +28,7 @@ func tableNames() []string {
 func migrations() [][]string {
 	return [][]string{
 		schemaV1(),
+		kindTable(data.ScheduleKind.Name),
 	}
 }
 
@@ -35,8 +37,15 @@ func migrations() [][]string {
 func schemaV1() []string {
 	var stmts []string
 	for _, name := range tableNames() {
-		q := quote(name)
-		stmts = append(stmts, `CREATE TABLE `+q+` (
+		stmts = append(stmts, kindTable(name)...)
+	}
+	return stmts
+}
+
+// kindTable makes the table of one kind with its key and reference indexes.
+func kindTable(name string) []string {
+	q := quote(name)
+	stmts := []string{`CREATE TABLE ` + q + ` (
 	id TEXT PRIMARY KEY NOT NULL,
 	key TEXT NOT NULL DEFAULT '',
 	bank_id TEXT NOT NULL DEFAULT '',
@@ -48,10 +57,10 @@ func schemaV1() []string {
 	updated_at TEXT NOT NULL,
 	body TEXT NOT NULL
 )`,
-			`CREATE UNIQUE INDEX `+quote(name+"_key")+` ON `+q+` (key) WHERE key <> ''`)
-		for _, c := range refColumns {
-			stmts = append(stmts, `CREATE INDEX `+quote(name+"_"+c)+` ON `+q+` (`+c+`, id) WHERE `+c+` <> ''`)
-		}
+		`CREATE UNIQUE INDEX ` + quote(name+"_key") + ` ON ` + q + ` (key) WHERE key <> ''`,
+	}
+	for _, c := range refColumns {
+		stmts = append(stmts, `CREATE INDEX `+quote(name+"_"+c)+` ON `+q+` (`+c+`, id) WHERE `+c+` <> ''`)
 	}
 	return stmts
 }

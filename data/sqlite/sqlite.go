@@ -75,6 +75,7 @@ type Store struct {
 	deals        *table[data.Deal]
 	pools        *table[data.Pool]
 	tokens       *table[data.Token]
+	schedules    *table[data.Schedule]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -160,6 +161,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.tokens, err = newTable(ctx, s, data.TokenKind, func(t *data.Token, key string) { t.Hash = key }); err != nil {
 		return nil, err
 	}
+	if s.schedules, err = newTable(ctx, s, data.ScheduleKind, nil); err != nil {
+		return nil, err
+	}
 	ok = true
 	logger.Debug("sqlite store open", "path", path, "readers", n)
 	return s, nil
@@ -194,6 +198,9 @@ func (s *Store) Pools() data.Table[data.Pool] { return s.pools }
 
 // Tokens returns the API tokens table.
 func (s *Store) Tokens() data.Table[data.Token] { return s.tokens }
+
+// Schedules returns the event meeting schedules table.
+func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
 
 // Close closes the database; SQLite checkpoints the WAL into the database
 // file when the last connection closes. Calls after the first do nothing;

@@ -258,8 +258,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 1 {
-		t.Fatalf("schema version = %d, %v; want 1", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 2 {
+		t.Fatalf("schema version = %d, %v; want 2", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -353,4 +353,34 @@ func benchmarkRawImport(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(ps)*b.N)/b.Elapsed().Seconds(), "patents/s")
+}
+
+// TestMigrateFromVersion1 opens a database as version 1 left it (no
+// schedules table) and checks that Open adds the table.
+func TestMigrateFromVersion1(t *testing.T) {
+	dir := t.TempDir()
+	s, err := sqlite.Open(t.Context(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE schedules`, `UPDATE schema_version SET version = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err = sqlite.Open(t.Context(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sched := storetest.Schedule(1)
+	if _, err := s.Schedules().Put(t.Context(), &sched); err != nil {
+		t.Fatalf("put a schedule after migrating: %v", err)
+	}
 }

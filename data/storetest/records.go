@@ -204,3 +204,20 @@ func Token(i int, bankID string) data.Token {
 		Label:  fmt.Sprintf("测试令牌%d", i),
 	}
 }
+
+// Schedule returns a valid meeting schedule for event "evt_store_<i>" with
+// two meetings that share no slot, table or enterprise.
+func Schedule(i int) data.Schedule {
+	event := fmt.Sprintf("evt_store_%d", i)
+	return data.Schedule{
+		ID:      event,
+		EventID: event,
+		Meetings: []data.Meeting{
+			{EnterpriseID: "ent_a", BankID: "bank_a", Table: 1, Slot: 1, Score: 0.8},
+			{EnterpriseID: "ent_b", BankID: "bank_a", Table: 1, Slot: 2, Score: 0.6, Pinned: true},
+		},
+		Unscheduled:  []data.Shortfall{{EnterpriseID: "ent_c", Wanted: 2, Got: 0, Reason: "没有符合条件的银行"}},
+		TotalScore:   1.4,
+		ModelVersion: "storetest",
+	}
+}

@@ -93,6 +93,18 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 			spoil:  func(k *data.Token) string { k.Hash = "x"; return "hash" },
 		})
 	})
+	t.Run("schedules", func(t *testing.T) {
+		runKind(t, open, kindCase[data.Schedule]{
+			kind: data.ScheduleKind, table: data.Store.Schedules, gen: Schedule,
+			change: func(s *data.Schedule) { s.Meetings[1].Slot = 3 },
+			spoil: func(s *data.Schedule) string {
+				s.Meetings[1].EnterpriseID = s.Meetings[0].EnterpriseID
+				s.Meetings[1].Slot = s.Meetings[0].Slot
+				s.Meetings[1].Table = 2
+				return "meetings[1]"
+			},
+		})
+	})
 
 	t.Run("enterprises credit code conflict", func(t *testing.T) { testEnterpriseConflict(t, open(t)) })
 	t.Run("patents application number normalised", func(t *testing.T) { testPatentNumber(t, open(t)) })
