@@ -169,6 +169,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	}
 	// Starting again on the same directory re-imports the demo without duplicates.
 	dir := m.Store.DataDir
+	oldOrganizer := m.DemoTokens[data.RoleOrganizer]
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +179,10 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	}
 	*m = *m2
 	code, body = get("/api/v1/patents?size=1", m.DemoTokens[data.RoleOrganizer])
+	// The first start's tokens are retired by the second.
+	if code, _ := get("/api/v1/products", oldOrganizer); code != 401 {
+		t.Errorf("the previous demo token still works: %d", code)
+	}
 	want := float64(bytes.Count(demo.File("patents"), []byte("\n")))
 	if code != 200 || body["total"].(float64) != want {
 		t.Fatalf("after restart: %d, %v patents; the demo has %v", code, body["total"], want)

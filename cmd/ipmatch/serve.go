@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"ipmatch/api"
@@ -89,6 +90,9 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+// demoTokenPrefix starts the label of every token a demo start creates.
+const demoTokenPrefix = "demo "
+
 // loadDemo imports the committed demo dataset (again: re-import changes
 // nothing) and creates one token per role.
 func (m *Main) loadDemo(ctx context.Context) error {
@@ -109,11 +113,25 @@ func (m *Main) loadDemo(ctx context.Context) error {
 	if err != nil || len(ents) == 0 {
 		return fmt.Errorf("demo has no enterprise: %v", err)
 	}
+	// Each demo start prints fresh tokens; retire the ones printed before so
+	// they do not pile up (only their hashes are stored, so they cannot be
+	// shown again anyway).
+	old, _, err := m.store.Tokens().List(ctx, data.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, t := range old {
+		if strings.HasPrefix(t.Label, demoTokenPrefix) {
+			if err := m.store.Tokens().Delete(ctx, t.ID); err != nil {
+				return err
+			}
+		}
+	}
 	m.DemoTokens = map[data.Role]string{}
 	for _, t := range []data.Token{
-		{Role: data.RoleOrganizer, Label: "demo organizer"},
-		{Role: data.RoleBank, BankID: banks[0].ID, Label: "demo bank " + banks[0].Name},
-		{Role: data.RoleCompany, EnterpriseID: ents[0].ID, Label: "demo enterprise " + ents[0].Name},
+		{Role: data.RoleOrganizer, Label: demoTokenPrefix + "organizer"},
+		{Role: data.RoleBank, BankID: banks[0].ID, Label: demoTokenPrefix + "bank " + banks[0].Name},
+		{Role: data.RoleCompany, EnterpriseID: ents[0].ID, Label: demoTokenPrefix + "enterprise " + ents[0].Name},
 	} {
 		secret, err := createToken(ctx, m.store, t)
 		if err != nil {
