@@ -89,6 +89,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	routes(s, v1, tokenResource(s))
 	v1.POST("/deals/:id/stage", s.handle(s.moveDeal))
 	v1.POST("/import/:kind", s.handle(s.importFile))
+	matchRoutes(s, v1) // match.go: matches, pipelines, valuations
 	return r
 }
 

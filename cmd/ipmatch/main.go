@@ -38,6 +38,8 @@ Usage:
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
   ipmatch token create --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags]
+  ipmatch value income --cash-flows CF1,CF2,… --share-rate S --tax-rate T --discount-rate R [--decimals N] [--json]
+  ipmatch value weights [--weights FILE]
   ipmatch version
 
 Store flags (default: the embedded SQLite store in ./ipmatch-data):
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = runToken(ctx, args[1:], stdout, stderr)
+	case "value":
+		err = runValue(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ipmatch", version)
 		return 0

@@ -1,0 +1,65 @@
+package matcher
+
+import (
+	"context"
+
+	"ipmatch/data"
+)
+
+// ValuationOptions override the Matcher's Monte Carlo settings for one
+// valuation. Zero values keep the Matcher's.
+type ValuationOptions struct {
+	// Draws is the number of draws (at most MaxDraws).
+	Draws int
+	// Seed, when set, replaces the Matcher's seed.
+	Seed *uint64
+}
+
+// EnterpriseValuation is the valuation of an enterprise's patents on a
+// day: each patent's indicator value and the Monte Carlo income-approach
+// valuation of the portfolio (revenue split by indicator value), with
+// every parameter.
+type EnterpriseValuation struct {
+	EnterpriseID string          `json:"enterprise_id"`
+	Parameters   ModelParameters `json:"parameters"`
+	// Indicators are the patents' indicator values, in the order given.
+	Indicators []IndicatorValue    `json:"indicators"`
+	Valuation  *PortfolioValuation `json:"valuation"`
+}
+
+// ValueEnterprise values the patents of e on asOf: indicator values with
+// the Matcher's weights, then ValuePortfolio with those values as the
+// revenue weights. It panics if e is nil and returns ValuePortfolio's
+// invalid *data.Error for a portfolio that cannot be valued (no patents,
+// no revenue, an as-of date before the first LPR fixing, draws out of
+// range) and ctx.Err() when cancelled.
+func (m *Matcher) ValueEnterprise(ctx context.Context, e *data.Enterprise, patents []data.Patent, asOf data.Date, opts ValuationOptions) (EnterpriseValuation, error) {
+	if e == nil {
+		panic("matcher: ValueEnterprise: nil enterprise")
+	}
+	cfg := m.valuation
+	if opts.Draws != 0 {
+		cfg.Draws = opts.Draws
+	}
+	if opts.Seed != nil {
+		cfg.Seed = *opts.Seed
+	}
+	out := EnterpriseValuation{EnterpriseID: e.ID, Indicators: make([]IndicatorValue, len(patents))}
+	cfg.Weights = make([]float64, len(patents))
+	for i := range patents {
+		out.Indicators[i] = m.weights.Value(&patents[i], e, asOf)
+		cfg.Weights[i] = out.Indicators[i].Value
+	}
+	v, err := ValuePortfolio(ctx, e, patents, asOf, &cfg)
+	if err != nil {
+		return EnterpriseValuation{}, err
+	}
+	out.Valuation = &v
+	var lpr LPRQuote
+	if v.Parameters.LPR != nil {
+		lpr = *v.Parameters.LPR
+	}
+	out.Parameters = m.parameters(asOf, lpr, MethodMonteCarlo)
+	out.Parameters.Draws, out.Parameters.Seed = v.Parameters.Draws, v.Parameters.Seed
+	return out, nil
+}
