@@ -87,9 +87,9 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	routes(s, v1, dealResource(s.policy))
 	routes(s, v1, poolResource(s.policy))
 	routes(s, v1, tokenResource(s))
-	v1.POST("/deals/:id/stage", s.handle(s.moveDeal))
 	v1.POST("/import/:kind", s.handle(s.importFile))
 	matchRoutes(s, v1) // match.go: matches, pipelines, valuations
+	eventRoutes(s, v1) // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
 	return r
 }
 

@@ -3,16 +3,14 @@ package api
 import (
 	"context"
 	"hash/fnv"
-	"net/http"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
 )
 
-// stageRequest is the body of POST /api/v1/deals/{id}/stage.
+// stageRequest is the body of POST /api/v1/deals/{id}/stage (served by
+// eventHandlers.moveDeal in pool.go, which checks pool caps first).
 type stageRequest struct {
 	Stage data.Stage `json:"stage"`
 	Note  string     `json:"note"`
@@ -20,21 +18,6 @@ type stageRequest struct {
 
 // maxNoteRunes bounds the note of a stage change.
 const maxNoteRunes = 2000
-
-// moveDeal handles POST /api/v1/deals/{id}/stage: it moves the deal along
-// the stage machine and answers the saved deal.
-func (s *server) moveDeal(c *gin.Context) error {
-	var req stageRequest
-	if err := s.decode(c, &req); err != nil {
-		return err
-	}
-	d, err := s.move(c.Request.Context(), caller(c), c.Param("id"), req, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, d)
-	return nil
-}
 
 // move moves the deal id to req.Stage on behalf of p. A deal p may not see
 // is not found; a move the stage machine refuses is a conflict.

@@ -27,7 +27,10 @@ type Shortfall struct {
 	BankID       string `json:"bank_id,omitempty"`
 	Wanted       int    `json:"wanted"`
 	Got          int    `json:"got"`
-	Reason       string `json:"reason"`
+	// Code is a stable snake_case reason code such as bank_capacity_full;
+	// Reason says it in Chinese with the counts behind it.
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // Schedule is the meeting plan of one event; its ID is the event's ID.

@@ -1,0 +1,714 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+)
+
+// overrideScore is the weight of an ineligible pair the organizer allows:
+// it has no match score, so it is scheduled only where capacity is left
+// (pin it or make it must-meet to force it).
+const overrideScore = 1
+
+// weightBasis says where the weights of a schedule come from.
+const weightBasis = "score of a pair = mean of the enterprise-side and bank-side match scores (0–100) of the bank's best eligible product " +
+	"for the enterprise (matcher.MatchAll as of the event date); an ineligible pair allowed by an override weighs 1"
+
+// scheduleRequest is the optional body of POST /events/{id}/schedule.
+// Overrides replace the stored ones when given (an empty list clears them);
+// KeepPins (default true) keeps the pinned meetings of the current
+// schedule where they still fit.
+type scheduleRequest struct {
+	Overrides *[]matcher.SchedulePair `json:"overrides"`
+	KeepPins  *bool                   `json:"keep_pins"`
+}
+
+// meetingBody is a meeting as the API shows it; table and slot are
+// 1-based, start and end in China Standard Time.
+type meetingBody struct {
+	EnterpriseID   string    `json:"enterprise_id"`
+	EnterpriseName string    `json:"enterprise_name"`
+	BankID         string    `json:"bank_id"`
+	BankName       string    `json:"bank_name"`
+	Table          int       `json:"table"`
+	Slot           int       `json:"slot"`
+	Score          float64   `json:"score"`
+	Start          time.Time `json:"start"`
+	End            time.Time `json:"end"`
+	Pinned         bool      `json:"pinned"`
+	MustMeet       bool      `json:"must_meet"`
+	Override       bool      `json:"override"`
+	Outcome        string    `json:"outcome,omitempty"`
+}
+
+// unscheduledBody explains a shortfall: an enterprise that got fewer
+// meetings than it wanted (enterprise_id only), a bank with free
+// table-slots (bank_id only; wanted is tables × slots), or a must-meet pair
+// that does not meet (both ids; participant_id is whoever asked).
+type unscheduledBody struct {
+	ParticipantID  string `json:"participant_id,omitempty"`
+	EnterpriseID   string `json:"enterprise_id,omitempty"`
+	EnterpriseName string `json:"enterprise_name,omitempty"`
+	BankID         string `json:"bank_id,omitempty"`
+	BankName       string `json:"bank_name,omitempty"`
+	Wanted         int    `json:"wanted"`
+	Got            int    `json:"got"`
+	Code           string `json:"code"`
+	Reason         string `json:"reason"`
+}
+
+// scheduleSummary is the organizer's part of a schedule answer.
+type scheduleSummary struct {
+	Meetings    int                    `json:"meetings"`
+	TotalScore  float64                `json:"total_score"`
+	MustMeet    int                    `json:"must_meet"`
+	MustMeetMet int                    `json:"must_meet_met"`
+	Overrides   []matcher.SchedulePair `json:"overrides"`
+	WeightBasis string                 `json:"weight_basis"`
+	ComputedBy  string                 `json:"computed_by"`
+	UpdatedAt   time.Time              `json:"updated_at"`
+}
+
+// scheduleBody is the answer of the schedule endpoints.
+type scheduleBody struct {
+	EventID     string            `json:"event_id"`
+	EventName   string            `json:"event_name"`
+	Status      data.EventStatus  `json:"status"`
+	Date        data.Date         `json:"date"`
+	Slots       int               `json:"slots"`
+	SlotMinutes int               `json:"slot_minutes"`
+	ComputedAt  time.Time         `json:"computed_at"`
+	Meetings    []meetingBody     `json:"meetings"`
+	Unscheduled []unscheduledBody `json:"unscheduled"`
+	Summary     *scheduleSummary  `json:"summary,omitempty"`
+	DroppedPins []meetingBody     `json:"dropped_pins,omitempty"`
+}
+
+// computeSchedule handles POST /api/v1/events/{id}/schedule (organizer):
+// it computes the schedule of a draft event from its participants, their
+// preferences, the match scores, the overrides and the kept pins, stores
+// it and answers it.
+func (h *eventHandlers) computeSchedule(c *gin.Context) error {
+	ctx, p := c.Request.Context(), caller(c)
+	if err := organizerOnly(p, "compute an event's schedule"); err != nil {
+		return err
+	}
+	var req scheduleRequest
+	if err := h.readOptionalBody(c, &req); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	mu := &h.events[stripe(id, len(h.events))]
+	mu.Lock()
+	defer mu.Unlock()
+
+	w, err := h.loadEvent(ctx, id)
+	if err != nil {
+		return err
+	}
+	if w.ev.Status != data.EventDraft {
+		return data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; edit meetings with PUT /api/v1/events/%s/schedule/meetings or set the event back to draft", id, w.ev.Status, id)
+	}
+	prev, hasPrev, err := h.loadSchedule(ctx, w)
+	if err != nil {
+		return err
+	}
+	var overrides []matcher.SchedulePair
+	switch {
+	case req.Overrides != nil:
+		overrides = *req.Overrides
+	case hasPrev:
+		overrides = prev.Overrides
+	}
+	if err := checkOverrides(w, overrides, req.Overrides != nil); err != nil {
+		return err
+	}
+	var pins []storedMeeting
+	if hasPrev && (req.KeepPins == nil || *req.KeepPins) {
+		for _, m := range prev.Meetings {
+			if m.Pinned {
+				pins = append(pins, m)
+			}
+		}
+	}
+	weights, err := h.pairWeights(ctx, w, "")
+	if err != nil {
+		return err
+	}
+	in, dropped := scheduleInput(w, weights, overrides, pins)
+	res, err := matcher.Schedule(ctx, in)
+	if err != nil {
+		return err
+	}
+	now := h.now().UTC()
+	sch := &storedSchedule{EventID: id, Overrides: slices.Clone(overrides), WeightBasis: weightBasis,
+		Weight: round2api(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Shortfalls: res.Shortfalls,
+		ComputedAt: now, ComputedBy: p.by(), UpdatedAt: now, Meetings: []storedMeeting{}}
+	if sch.Overrides == nil {
+		sch.Overrides = []matcher.SchedulePair{}
+	}
+	for _, m := range res.Meetings {
+		sch.Meetings = append(sch.Meetings, storedMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
+			Slot: m.Slot + 1, Score: round2api(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override})
+	}
+	if err := h.saveSchedule(ctx, sch); err != nil {
+		return err
+	}
+	body := h.view(w, sch, sch.Meetings, sch.Shortfalls, true)
+	for _, m := range dropped {
+		body.DroppedPins = append(body.DroppedPins, meetingView(w, m))
+	}
+	writeJSON(c, http.StatusOK, body)
+	return nil
+}
+
+// checkOverrides refuses overrides naming someone not registered for the
+// event (when given in the request; stored ones are filtered instead).
+func checkOverrides(w *eventWorld, overrides []matcher.SchedulePair, given bool) error {
+	if !given {
+		return nil
+	}
+	var fields []data.FieldError
+	for i, o := range overrides {
+		f := "overrides[" + strconv.Itoa(i) + "]"
+		if w.entPart[o.EnterpriseID] == nil {
+			fields = append(fields, data.FieldError{Field: f + ".enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", o.EnterpriseID, w.ev.ID)})
+		}
+		if w.bankPart[o.BankID] == nil {
+			fields = append(fields, data.FieldError{Field: f + ".bank_id", Reason: fmt.Sprintf("%q has no desk at event %s", o.BankID, w.ev.ID)})
+		}
+	}
+	if len(fields) > 0 {
+		return &data.Error{Code: data.CodeInvalid, Message: "invalid overrides", Fields: fields}
+	}
+	return nil
+}
+
+// wantedMeetings is m_e: the enterprise's wish (0: the event's maximum),
+// never above the event's maximum.
+func wantedMeetings(ev *data.Event, p *data.Participant) int {
+	if p.WantedMeetings > 0 {
+		return min(p.WantedMeetings, ev.MaxMeetings)
+	}
+	return ev.MaxMeetings
+}
+
+// scheduleInput builds the scheduler's input. Pins that no longer fit (a
+// participant left, a table or slot went away, the pair is now declined)
+// are dropped and returned.
+func scheduleInput(w *eventWorld, weights map[matcher.SchedulePair]pairWeight, overrides []matcher.SchedulePair, pins []storedMeeting) (matcher.ScheduleInput, []storedMeeting) {
+	in := matcher.ScheduleInput{Slots: w.ev.Slots}
+	for i := range w.parts {
+		p := &w.parts[i]
+		switch p.Role {
+		case data.RoleEnterprise:
+			in.Enterprises = append(in.Enterprises, matcher.ScheduleEnterprise{ID: p.EnterpriseID, MaxMeetings: wantedMeetings(&w.ev, p)})
+		case data.RoleBankDesk:
+			in.Banks = append(in.Banks, matcher.ScheduleBank{ID: p.BankID, Tables: p.Tables})
+		}
+	}
+	slices.SortFunc(in.Enterprises, func(a, b matcher.ScheduleEnterprise) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(in.Banks, func(a, b matcher.ScheduleBank) int { return cmp.Compare(a.ID, b.ID) })
+	declined := map[matcher.SchedulePair]bool{}
+	for _, e := range in.Enterprises {
+		for _, b := range in.Banks {
+			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: b.ID}
+			wt := weights[pr]
+			in.Candidates = append(in.Candidates, matcher.ScheduleCandidate{EnterpriseID: e.ID, BankID: b.ID, Weight: wt.Score, Eligible: wt.Eligible})
+		}
+	}
+	addPref := func(pr matcher.SchedulePair, kind data.PreferenceKind) {
+		if w.entPart[pr.EnterpriseID] == nil || w.bankPart[pr.BankID] == nil {
+			return // a preference about someone not at the event
+		}
+		if kind == data.MustMeet {
+			in.MustMeet = append(in.MustMeet, pr)
+		} else {
+			in.NoThanks = append(in.NoThanks, pr)
+			declined[pr] = true
+		}
+	}
+	for i := range w.parts {
+		p := &w.parts[i]
+		for _, pref := range p.Preferences {
+			switch p.Role {
+			case data.RoleEnterprise:
+				addPref(matcher.SchedulePair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}, pref.Kind)
+			case data.RoleBankDesk:
+				addPref(matcher.SchedulePair{EnterpriseID: pref.Target, BankID: p.BankID}, pref.Kind)
+			}
+		}
+	}
+	for _, o := range overrides {
+		if w.entPart[o.EnterpriseID] != nil && w.bankPart[o.BankID] != nil {
+			in.Overrides = append(in.Overrides, o)
+		}
+	}
+	var dropped []storedMeeting
+	for _, m := range pins {
+		pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
+		bp := w.bankPart[m.BankID]
+		if w.entPart[m.EnterpriseID] == nil || bp == nil || m.Table > bp.Tables || m.Slot > w.ev.Slots || declined[pr] {
+			dropped = append(dropped, m)
+			continue
+		}
+		in.Pins = append(in.Pins, matcher.ScheduledMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table - 1, Slot: m.Slot - 1})
+	}
+	return in, dropped
+}
+
+// pairWeights scores every enterprise × bank pair of the event (of
+// enterprise only, when given): the mean of both sides' match scores of the
+// bank's best eligible product (see weightBasis).
+func (h *eventHandlers) pairWeights(ctx context.Context, w *eventWorld, only string) (map[matcher.SchedulePair]pairWeight, error) {
+	var entIDs, bankIDs []string
+	for id := range w.entPart {
+		if only == "" || id == only {
+			entIDs = append(entIDs, id)
+		}
+	}
+	for id := range w.bankPart {
+		bankIDs = append(bankIDs, id)
+	}
+	slices.Sort(entIDs)
+	slices.Sort(bankIDs)
+	out := make(map[matcher.SchedulePair]pairWeight, len(entIDs)*len(bankIDs))
+	for _, e := range entIDs {
+		for _, b := range bankIDs {
+			out[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = pairWeight{Score: overrideScore}
+		}
+	}
+	if len(entIDs) == 0 || len(bankIDs) == 0 {
+		return out, nil
+	}
+	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: entIDs})
+	if err != nil {
+		return nil, err
+	}
+	var pats []data.Patent
+	for _, e := range entIDs {
+		ps, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e}})
+		if err != nil {
+			return nil, err
+		}
+		pats = append(pats, ps...)
+	}
+	var prods []data.Product
+	bankOf := map[string]string{}
+	for _, b := range bankIDs {
+		ps, err := all(ctx, h.s.store.Products(), data.ListOptions{Refs: data.Refs{Bank: b}})
+		if err != nil {
+			return nil, err
+		}
+		for _, pr := range ps {
+			bankOf[pr.ID] = b
+		}
+		prods = append(prods, ps...)
+	}
+	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(prods) == 0 || len(ents) == 0 {
+		return out, nil
+	}
+	set, err := h.m.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools, AsOf: w.ev.Date})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		list, _ := set.ForEnterprise(e.ID)
+		for _, ps := range list {
+			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
+			score := round2api((ps.Score + ps.BankScore) / 2)
+			if cur := out[pr]; !cur.Eligible || score > cur.Score {
+				out[pr] = pairWeight{Score: score, Eligible: true, ProductID: ps.ProductID}
+			}
+		}
+	}
+	return out, nil
+}
+
+func round2api(x float64) float64 { return math.Round(x*100) / 100 }
+
+// ---- Reading ----
+
+// meetingView renders a stored meeting.
+func meetingView(w *eventWorld, m storedMeeting) meetingBody {
+	start, end := w.slotTimes(m.Slot)
+	return meetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.name(m.EnterpriseID), BankID: m.BankID, BankName: w.name(m.BankID),
+		Table: m.Table, Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
+		Override: m.Override, Outcome: m.Outcome}
+}
+
+// view renders a schedule's meetings and shortfalls; full adds the
+// organizer's summary.
+func (h *eventHandlers) view(w *eventWorld, sch *storedSchedule, ms []storedMeeting, sfs []matcher.ScheduleShortfall, full bool) scheduleBody {
+	body := scheduleBody{EventID: w.ev.ID, EventName: w.ev.Name, Status: w.ev.Status, Date: w.ev.Date, Slots: w.ev.Slots,
+		SlotMinutes: w.ev.SlotMinutes, ComputedAt: sch.ComputedAt, Meetings: []meetingBody{}, Unscheduled: []unscheduledBody{}}
+	for _, m := range ms {
+		body.Meetings = append(body.Meetings, meetingView(w, m))
+	}
+	for _, sf := range sfs {
+		u := unscheduledBody{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID, Wanted: sf.Wanted, Got: sf.Got, Code: string(sf.Code), Reason: sf.Reason}
+		if sf.EnterpriseID != "" {
+			u.EnterpriseName = w.name(sf.EnterpriseID)
+		}
+		if sf.BankID != "" {
+			u.BankName = w.name(sf.BankID)
+		}
+		u.ParticipantID = shortfallParticipant(w, sf)
+		body.Unscheduled = append(body.Unscheduled, u)
+	}
+	if full {
+		body.Summary = &scheduleSummary{Meetings: len(sch.Meetings), TotalScore: sch.Weight, MustMeet: sch.MustMeet, MustMeetMet: sch.MustMeetMet,
+			Overrides: sch.Overrides, WeightBasis: sch.WeightBasis, ComputedBy: sch.ComputedBy, UpdatedAt: sch.UpdatedAt}
+	}
+	return body
+}
+
+// shortfallParticipant names the participant a shortfall is about: the
+// enterprise's registration, or for a must-meet pair whoever asked for it.
+func shortfallParticipant(w *eventWorld, sf matcher.ScheduleShortfall) string {
+	ep, bp := w.entPart[sf.EnterpriseID], w.bankPart[sf.BankID]
+	if sf.BankID == "" || bp == nil {
+		if ep != nil {
+			return ep.ID
+		}
+		return ""
+	}
+	if ep != nil && slices.Contains(ep.Preferences, data.Preference{Target: sf.BankID, Kind: data.MustMeet}) {
+		return ep.ID
+	}
+	return bp.ID
+}
+
+// visibleSchedule returns the event, its schedule and what p may see of it,
+// narrowed by the bank_id and enterprise_id filters. full says whether p
+// sees the organizer's summary.
+func (h *eventHandlers) visibleSchedule(ctx context.Context, p *principal, id, bankID, entID string) (*eventWorld, *storedSchedule, []storedMeeting, []matcher.ScheduleShortfall, bool, error) {
+	w, err := h.loadEvent(ctx, id)
+	if err != nil {
+		return nil, nil, nil, nil, false, err
+	}
+	full := p.is(data.RoleOrganizer)
+	switch {
+	case full:
+	case p.is(data.RoleBank):
+		if bankID != "" && bankID != p.tok.BankID {
+			return nil, nil, nil, nil, false, forbidden("bank_id: a bank sees only its own meetings")
+		}
+		bankID = p.tok.BankID
+	case p.is(data.RoleCompany):
+		if entID != "" && entID != p.tok.EnterpriseID {
+			return nil, nil, nil, nil, false, forbidden("enterprise_id: an enterprise sees only its own meetings")
+		}
+		entID = p.tok.EnterpriseID
+	default:
+		return nil, nil, nil, nil, false, forbidden("unknown role")
+	}
+	sch, ok, err := h.loadSchedule(ctx, w)
+	if err != nil {
+		return nil, nil, nil, nil, false, err
+	}
+	if !ok {
+		if full {
+			return nil, nil, nil, nil, false, data.Errorf(data.CodeNotFound, "event %s has no schedule yet: compute it with POST /api/v1/events/%s/schedule", id, id)
+		}
+		return nil, nil, nil, nil, false, data.Errorf(data.CodeNotFound, "event %s has no published schedule", id)
+	}
+	if !full && w.ev.Status == data.EventDraft {
+		return nil, nil, nil, nil, false, data.Errorf(data.CodeNotFound, "event %s has no published schedule", id)
+	}
+	keep := func(e, b string) bool { return (entID == "" || e == entID) && (bankID == "" || b == bankID) }
+	var ms []storedMeeting
+	for _, m := range sch.Meetings {
+		if keep(m.EnterpriseID, m.BankID) {
+			ms = append(ms, m)
+		}
+	}
+	// Shortfalls by the same filters: an enterprise's own entry has no
+	// bank, so a bank filter keeps only must-meet pairs with that bank.
+	var sfs []matcher.ScheduleShortfall
+	for _, sf := range sch.Shortfalls {
+		if (entID == "" || sf.EnterpriseID == entID) && (bankID == "" || sf.BankID == bankID) {
+			sfs = append(sfs, sf)
+		}
+	}
+	return w, sch, ms, sfs, full, nil
+}
+
+// getSchedule handles GET /api/v1/events/{id}/schedule. Parameters:
+// bank_id, enterprise_id (filters).
+func (h *eventHandlers) getSchedule(c *gin.Context) error {
+	params, err := onlyParams(c, "bank_id", "enterprise_id")
+	if err != nil {
+		return err
+	}
+	w, sch, ms, sfs, full, err := h.visibleSchedule(c.Request.Context(), caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, h.view(w, sch, ms, sfs, full))
+	return nil
+}
+
+// ---- Editing ----
+
+// meetingRequest is the body of PUT /events/{id}/schedule/meetings: the
+// meeting of a pair is moved to table and slot (1-based; each defaults to
+// its current value), pinned or unpinned (moving pins it unless pinned is
+// false), given an outcome (held, no_show, cancelled; "" clears it), or
+// removed. A pair without a meeting gets one: table and slot are then
+// required.
+type meetingRequest struct {
+	EnterpriseID string  `json:"enterprise_id"`
+	BankID       string  `json:"bank_id"`
+	Table        *int    `json:"table"`
+	Slot         *int    `json:"slot"`
+	Pinned       *bool   `json:"pinned"`
+	Outcome      *string `json:"outcome"`
+	Remove       bool    `json:"remove"`
+}
+
+// putMeeting handles PUT /api/v1/events/{id}/schedule/meetings
+// (organizer). A change that double-books someone is a conflict (409)
+// naming who; a table or slot out of range is invalid (422).
+func (h *eventHandlers) putMeeting(c *gin.Context) error {
+	ctx, p := c.Request.Context(), caller(c)
+	if err := organizerOnly(p, "edit an event's schedule"); err != nil {
+		return err
+	}
+	var req meetingRequest
+	if err := h.s.decode(c, &req); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	mu := &h.events[stripe(id, len(h.events))]
+	mu.Lock()
+	defer mu.Unlock()
+	w, err := h.loadEvent(ctx, id)
+	if err != nil {
+		return err
+	}
+	sch, ok, err := h.loadSchedule(ctx, w)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return data.Errorf(data.CodeNotFound, "event %s has no schedule yet: compute it with POST /api/v1/events/%s/schedule", id, id)
+	}
+	// The weight of a pair that gets a new meeting.
+	var weight pairWeight
+	pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+	if w.entPart[pr.EnterpriseID] != nil && w.bankPart[pr.BankID] != nil && !req.Remove &&
+		!slices.ContainsFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
+		ws, err := h.pairWeights(ctx, w, pr.EnterpriseID)
+		if err != nil {
+			return err
+		}
+		weight = ws[pr]
+	}
+	if err := editMeeting(w, sch, req, weight); err != nil {
+		return err
+	}
+	sch.UpdatedAt = h.now().UTC()
+	if err := h.saveSchedule(ctx, sch); err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, h.view(w, sch, sch.Meetings, sch.Shortfalls, true))
+	return nil
+}
+
+// editMeeting applies req to sch; weight is the pair's, for a new meeting.
+func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight pairWeight) error {
+	var bad []data.FieldError
+	ep, bp := w.entPart[req.EnterpriseID], w.bankPart[req.BankID]
+	if ep == nil {
+		bad = append(bad, data.FieldError{Field: "enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", req.EnterpriseID, w.ev.ID)})
+	}
+	if bp == nil {
+		bad = append(bad, data.FieldError{Field: "bank_id", Reason: fmt.Sprintf("%q has no desk at event %s", req.BankID, w.ev.ID)})
+	}
+	if len(bad) > 0 {
+		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting", Fields: bad}
+	}
+	idx := slices.IndexFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
+	moving := req.Table != nil || req.Slot != nil || idx < 0
+	if w.ev.Status == data.EventClosed && (moving || req.Remove) {
+		return data.Errorf(data.CodeConflict, "event %s is closed: only the outcome of its meetings may change", w.ev.ID)
+	}
+	if req.Outcome != nil {
+		switch *req.Outcome {
+		case "", "held", "no_show", "cancelled":
+		default:
+			return invalidField("outcome", "%q must be held, no_show, cancelled or empty", *req.Outcome)
+		}
+	}
+	if req.Remove {
+		if idx < 0 {
+			return data.Errorf(data.CodeNotFound, "%s and %s have no meeting at event %s", req.EnterpriseID, req.BankID, w.ev.ID)
+		}
+		sch.Meetings = slices.Delete(sch.Meetings, idx, idx+1)
+		refreshShortfalls(w, sch)
+		return nil
+	}
+	var m storedMeeting
+	if idx >= 0 {
+		m = sch.Meetings[idx]
+	} else {
+		if req.Table == nil || req.Slot == nil {
+			return invalidField("table", "a new meeting needs a table and a slot")
+		}
+		pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+		for _, pref := range ep.Preferences {
+			if pref.Target == req.BankID && pref.Kind == data.NoThanks {
+				return data.Errorf(data.CodeConflict, "enterprise %s (%s) declined bank %s (no_thanks)", req.EnterpriseID, w.name(req.EnterpriseID), req.BankID)
+			}
+		}
+		for _, pref := range bp.Preferences {
+			if pref.Target == req.EnterpriseID && pref.Kind == data.NoThanks {
+				return data.Errorf(data.CodeConflict, "bank %s (%s) declined enterprise %s (no_thanks)", req.BankID, w.name(req.BankID), req.EnterpriseID)
+			}
+		}
+		m = storedMeeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
+			MustMeet: w.mustPairs()[pr]}
+	}
+	if req.Table != nil {
+		m.Table = *req.Table
+	}
+	if req.Slot != nil {
+		m.Slot = *req.Slot
+	}
+	if m.Table < 1 || m.Table > bp.Tables {
+		bad = append(bad, data.FieldError{Field: "table", Reason: fmt.Sprintf("%d is not a table of bank %s (1 to %d)", m.Table, req.BankID, bp.Tables)})
+	}
+	if m.Slot < 1 || m.Slot > w.ev.Slots {
+		bad = append(bad, data.FieldError{Field: "slot", Reason: fmt.Sprintf("%d is not a slot of event %s (1 to %d)", m.Slot, w.ev.ID, w.ev.Slots)})
+	}
+	if len(bad) > 0 {
+		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting", Fields: bad}
+	}
+	if moving {
+		m.Pinned = true
+	}
+	if req.Pinned != nil {
+		m.Pinned = *req.Pinned
+	}
+	if req.Outcome != nil {
+		m.Outcome = *req.Outcome
+	}
+	// Double booking: the enterprise, or the bank's table, in that slot.
+	var clashes []string
+	var fields []data.FieldError
+	for i, o := range sch.Meetings {
+		if i == idx || o.Slot != m.Slot {
+			continue
+		}
+		if o.EnterpriseID == m.EnterpriseID {
+			clashes = append(clashes, fmt.Sprintf("enterprise %s (%s) already meets bank %s (%s) in slot %d",
+				m.EnterpriseID, w.name(m.EnterpriseID), o.BankID, w.name(o.BankID), m.Slot))
+			fields = append(fields, data.FieldError{Field: "slot", Reason: fmt.Sprintf("enterprise %s is busy with bank %s", m.EnterpriseID, o.BankID)})
+		}
+		if o.BankID == m.BankID && o.Table == m.Table {
+			clashes = append(clashes, fmt.Sprintf("table %d of bank %s (%s) already meets enterprise %s (%s) in slot %d",
+				m.Table, m.BankID, w.name(m.BankID), o.EnterpriseID, w.name(o.EnterpriseID), m.Slot))
+			fields = append(fields, data.FieldError{Field: "table", Reason: fmt.Sprintf("table %d of bank %s is busy with enterprise %s", m.Table, m.BankID, o.EnterpriseID)})
+		}
+	}
+	if len(clashes) > 0 {
+		return &data.Error{Code: data.CodeConflict, Message: "double booking: " + strings.Join(clashes, "; "), Fields: fields}
+	}
+	if idx >= 0 {
+		sch.Meetings[idx] = m
+	} else {
+		sch.Meetings = append(sch.Meetings, m)
+	}
+	slices.SortFunc(sch.Meetings, func(a, b storedMeeting) int {
+		return cmp.Or(cmp.Compare(a.Slot, b.Slot), cmp.Compare(a.BankID, b.BankID), cmp.Compare(a.Table, b.Table))
+	})
+	refreshShortfalls(w, sch)
+	return nil
+}
+
+// refreshShortfalls brings the shortfalls up to date after an edit: the
+// counts of meetings, and entries that an edit resolved are dropped.
+func refreshShortfalls(w *eventWorld, sch *storedSchedule) {
+	got := map[string]int{} // by enterprise or bank ID
+	met := map[matcher.SchedulePair]bool{}
+	for _, m := range sch.Meetings {
+		got[m.EnterpriseID]++
+		got[m.BankID]++
+		met[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = true
+	}
+	out := sch.Shortfalls[:0]
+	for _, sf := range sch.Shortfalls {
+		switch {
+		case sf.BankID != "" && sf.EnterpriseID != "": // a must-meet pair
+			if !met[matcher.SchedulePair{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID}] {
+				out = append(out, sf)
+			}
+			continue
+		case sf.BankID != "":
+			sf.Got = got[sf.BankID]
+		default:
+			sf.Got = got[sf.EnterpriseID]
+		}
+		if sf.Got < sf.Wanted {
+			out = append(out, sf)
+		}
+	}
+	sch.Shortfalls = out
+	sch.countMustMeet(w.mustPairs())
+	var total float64
+	for _, m := range sch.Meetings {
+		total += m.Score
+	}
+	sch.Weight = round2api(total)
+}
+
+// publish handles POST /api/v1/events/{id}/publish (organizer): the event
+// moves to published, so banks and enterprises see their meetings. The
+// event needs a schedule; a closed event cannot be published again.
+func (h *eventHandlers) publish(c *gin.Context) error {
+	ctx, p := c.Request.Context(), caller(c)
+	if err := organizerOnly(p, "publish an event's schedule"); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	mu := &h.events[stripe(id, len(h.events))]
+	mu.Lock()
+	defer mu.Unlock()
+	ev, err := h.s.store.Events().Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := h.s.store.Schedules().Get(ctx, id); data.ErrorCode(err) == data.CodeNotFound {
+		return data.Errorf(data.CodeConflict, "event %s has no schedule to publish: compute it with POST /api/v1/events/%s/schedule", id, id)
+	} else if err != nil {
+		return err
+	}
+	switch ev.Status {
+	case data.EventClosed:
+		return data.Errorf(data.CodeConflict, "event %s is closed", id)
+	case data.EventDraft:
+		ev.Status = data.EventPublished
+		if _, err := h.s.store.Events().Put(ctx, &ev); err != nil {
+			return err
+		}
+	}
+	writeJSON(c, http.StatusOK, ev)
+	return nil
+}

@@ -1,0 +1,459 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"ipmatch/data"
+)
+
+// The schedule's exports: CSV, Excel workbook, printable HTML page, and
+// each participant's iCalendar file. They show what GET .../schedule shows
+// the caller (see event.go), with the same bank_id and enterprise_id
+// filters.
+
+// tableGrid is one bank table's slots.
+type tableGrid struct {
+	BankID, BankName string
+	Table            int
+	Rows             []gridRow
+}
+
+// gridRow is one slot of a table: the meeting, if any.
+type gridRow struct {
+	Slot       int
+	Time       string
+	Meeting    *meetingBody
+	Enterprise string
+}
+
+// exportData is what every export renders.
+type exportData struct {
+	w        *eventWorld
+	meetings []meetingBody // by slot, bank, table
+	grids    []tableGrid   // by bank, table
+	full     bool
+}
+
+// exportSchedule loads what the caller may see of the schedule.
+func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
+	params, err := onlyParams(c, "bank_id", "enterprise_id")
+	if err != nil {
+		return nil, err
+	}
+	w, _, ms, _, full, err := h.visibleSchedule(c.Request.Context(), caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
+	if err != nil {
+		return nil, err
+	}
+	x := &exportData{w: w, full: full}
+	for _, m := range ms {
+		x.meetings = append(x.meetings, meetingView(w, m))
+	}
+	// Tables: every table of every bank for an unfiltered organizer,
+	// otherwise the tables of the banks in the meetings shown.
+	banks := map[string]bool{}
+	if full && params["bank_id"] == "" && params["enterprise_id"] == "" {
+		for id := range w.bankPart {
+			banks[id] = true
+		}
+	}
+	if b := params["bank_id"]; b != "" && w.bankPart[b] != nil {
+		banks[b] = true
+	}
+	for _, m := range x.meetings {
+		banks[m.BankID] = true
+	}
+	ids := make([]string, 0, len(banks))
+	for id := range banks {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	at := map[[3]string]*meetingBody{}
+	for i := range x.meetings {
+		m := &x.meetings[i]
+		at[[3]string{m.BankID, strconv.Itoa(m.Table), strconv.Itoa(m.Slot)}] = m
+	}
+	onlyMine := !full && caller(c).is(data.RoleCompany)
+	for _, b := range ids {
+		tables := 1
+		if bp := w.bankPart[b]; bp != nil {
+			tables = bp.Tables
+		}
+		for t := 1; t <= tables; t++ {
+			g := tableGrid{BankID: b, BankName: w.name(b), Table: t}
+			used := false
+			for s := 1; s <= w.ev.Slots; s++ {
+				row := gridRow{Slot: s, Time: slotLabel(w, s), Meeting: at[[3]string{b, strconv.Itoa(t), strconv.Itoa(s)}]}
+				if row.Meeting != nil {
+					row.Enterprise, used = row.Meeting.EnterpriseName, true
+				}
+				g.Rows = append(g.Rows, row)
+			}
+			if used || !onlyMine {
+				x.grids = append(x.grids, g)
+			}
+		}
+	}
+	return x, nil
+}
+
+// slotLabel is a slot's time range, "14:00–14:20".
+func slotLabel(w *eventWorld, slot int) string {
+	start, end := w.slotTimes(slot)
+	return start.Format("15:04") + "–" + end.Format("15:04")
+}
+
+// attachment sets the headers of a download.
+func attachment(c *gin.Context, name string) {
+	c.Header("Content-Disposition", `attachment; filename="`+strings.NewReplacer(`"`, "", `\`, "").Replace(name)+`"`)
+}
+
+// scheduleCSV handles GET /api/v1/events/{id}/schedule.csv: one row per
+// meeting, table by table (bank, table, slot), UTF-8 with a byte-order mark
+// so that Excel reads the Chinese.
+func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
+	x, err := h.exportSchedule(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	cw.Write([]string{"时段", "时间", "桌号", "银行", "企业", "银行ID", "企业ID", "评分", "固定"})
+	for _, g := range x.grids {
+		for _, r := range g.Rows {
+			if r.Meeting == nil {
+				continue
+			}
+			m := r.Meeting
+			pinned := ""
+			if m.Pinned {
+				pinned = "是"
+			}
+			cw.Write([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Table), g.BankName, m.EnterpriseName,
+				m.BankID, m.EnterpriseID, strconv.FormatFloat(m.Score, 'f', 2, 64), pinned})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	attachment(c, "schedule-"+x.w.ev.ID+".csv")
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// sheetNamer makes valid, unique Excel sheet names (at most 31 UTF-16
+// units, none of :\/?*[], unique regardless of case).
+type sheetNamer struct{ used map[string]bool }
+
+func (n *sheetNamer) name(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]'`, r) {
+			return '_'
+		}
+		return r
+	}, s)
+	fit := func(s string, limit int) string {
+		for len(utf16.Encode([]rune(s))) > limit {
+			_, size := utf8.DecodeLastRuneInString(s)
+			s = s[:len(s)-size]
+		}
+		return s
+	}
+	base := fit(s, 31)
+	name := base
+	for i := 2; n.used[strings.ToLower(name)]; i++ {
+		suffix := "~" + strconv.Itoa(i)
+		name = fit(base, 31-len(suffix)) + suffix
+	}
+	n.used[strings.ToLower(name)] = true
+	return name
+}
+
+// scheduleXLSX handles GET /api/v1/events/{id}/schedule.xlsx: a workbook
+// with an overview sheet (总表), one sheet per bank table (its slots) and
+// one per enterprise (its meetings), with Chinese headers.
+func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
+	x, err := h.exportSchedule(c)
+	if err != nil {
+		return err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	namer := &sheetNamer{used: map[string]bool{}}
+	sheet := func(name string, widths []float64, title string, header []string) (string, error) {
+		n := namer.name(name)
+		if len(namer.used) == 1 {
+			if err := f.SetSheetName("Sheet1", n); err != nil {
+				return "", err
+			}
+		} else if _, err := f.NewSheet(n); err != nil {
+			return "", err
+		}
+		for i, wd := range widths {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			if err := f.SetColWidth(n, col, col, wd); err != nil {
+				return "", err
+			}
+		}
+		if err := f.SetCellValue(n, "A1", title); err != nil {
+			return "", err
+		}
+		if err := f.SetSheetRow(n, "A2", &header); err != nil {
+			return "", err
+		}
+		last, _ := excelize.CoordinatesToCellName(len(header), 2)
+		if err := f.SetCellStyle(n, "A1", last, bold); err != nil {
+			return "", err
+		}
+		return n, nil
+	}
+	row := func(n string, r int, vals ...any) error {
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		return f.SetSheetRow(n, cell, &vals)
+	}
+
+	ev := x.w.ev
+	n, err := sheet("总表", []float64{6, 14, 26, 6, 34, 8, 6}, ev.Name+" "+ev.Date.String()+" 会谈安排",
+		[]string{"时段", "时间", "银行", "桌号", "企业", "评分", "固定"})
+	if err != nil {
+		return err
+	}
+	for i, m := range x.meetings {
+		pinned := ""
+		if m.Pinned {
+			pinned = "是"
+		}
+		if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.Table, m.EnterpriseName, m.Score, pinned); err != nil {
+			return err
+		}
+	}
+	for _, g := range x.grids {
+		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Table), []float64{6, 14, 34},
+			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Table), []string{"时段", "时间", "企业"})
+		if err != nil {
+			return err
+		}
+		for i, r := range g.Rows {
+			if err := row(n, i+3, r.Slot, r.Time, r.Enterprise); err != nil {
+				return err
+			}
+		}
+	}
+	byEnt := map[string][]meetingBody{}
+	var ents []string
+	for _, m := range x.meetings {
+		if byEnt[m.EnterpriseID] == nil {
+			ents = append(ents, m.EnterpriseID)
+		}
+		byEnt[m.EnterpriseID] = append(byEnt[m.EnterpriseID], m)
+	}
+	slices.Sort(ents)
+	for _, e := range ents {
+		ms := byEnt[e]
+		n, err := sheet(x.w.name(e), []float64{6, 14, 26, 6}, x.w.name(e)+" 会谈安排", []string{"时段", "时间", "银行", "桌号"})
+		if err != nil {
+			return err
+		}
+		for i, m := range ms {
+			if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.Table); err != nil {
+				return err
+			}
+		}
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return err
+	}
+	attachment(c, "schedule-"+ev.ID+".xlsx")
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	return nil
+}
+
+// scheduleHTMLTemplate is the printable page: one block per bank table,
+// each on its own page when printed.
+var scheduleHTMLTemplate = template.Must(template.New("schedule").Parse(`<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>{{.Event.Name}} 会谈安排</title>
+<style>
+body { font-family: "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; margin: 2em; color: #222; }
+h1 { font-size: 1.4em; margin-bottom: 0.2em; }
+.meta { color: #555; margin-bottom: 1.5em; }
+section { break-inside: avoid; margin-bottom: 2em; }
+h2 { font-size: 1.1em; border-bottom: 2px solid #333; padding-bottom: 0.2em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #999; padding: 0.35em 0.6em; text-align: left; }
+th { background: #eee; }
+td.slot { width: 4em; text-align: center; }
+td.time { width: 8em; }
+td.free { color: #aaa; }
+.pin { font-size: 0.8em; color: #a00; }
+@media print { body { margin: 0; } section { break-after: page; } }
+</style>
+</head>
+<body>
+<h1>{{.Event.Name}}</h1>
+<div class="meta">{{.Event.Date}} · {{.Event.Venue}} · 每场{{.Event.SlotMinutes}}分钟 · 共{{.Event.Slots}}个时段 · 会谈{{len .Meetings}}场{{if ne .Status "published"}} · 草稿{{end}}</div>
+{{range .Grids}}<section>
+<h2>{{.BankName}} · 第{{.Table}}号桌</h2>
+<table>
+<thead><tr><th>时段</th><th>时间</th><th>企业</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td class="slot">{{.Slot}}</td><td class="time">{{.Time}}</td>{{if .Meeting}}<td>{{.Enterprise}}{{if .Meeting.Pinned}} <span class="pin">（固定）</span>{{end}}</td>{{else}}<td class="free">—</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+</section>
+{{else}}<p>没有会谈安排。</p>
+{{end}}
+</body>
+</html>
+`))
+
+// scheduleHTML handles GET /api/v1/events/{id}/schedule.html: a printable
+// page (zh-CN) with each bank table's slots.
+func (h *eventHandlers) scheduleHTML(c *gin.Context) error {
+	x, err := h.exportSchedule(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	err = scheduleHTMLTemplate.Execute(&buf, map[string]any{
+		"Event": x.w.ev, "Status": string(x.w.ev.Status), "Meetings": x.meetings, "Grids": x.grids,
+	})
+	if err != nil {
+		return err
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// ---- iCalendar (RFC 5545) ----
+
+// icsWriter writes content lines: CRLF-terminated, folded so that no line
+// is longer than 75 octets (a continuation starts with a space), never
+// inside a UTF-8 sequence.
+type icsWriter struct{ b bytes.Buffer }
+
+func (w *icsWriter) line(s string) {
+	const limit = 75
+	first := true
+	for len(s) > 0 {
+		room := limit
+		if !first {
+			room = limit - 1 // the leading space counts
+		}
+		n := min(len(s), room)
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		if !first {
+			w.b.WriteByte(' ')
+		}
+		w.b.WriteString(s[:n])
+		w.b.WriteString("\r\n")
+		s, first = s[n:], false
+	}
+}
+
+// icsText escapes a TEXT value (RFC 5545 §3.3.11).
+func icsText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`).Replace(s)
+}
+
+// icsLocal formats a time as a local DATE-TIME in China Standard Time.
+func icsLocal(t time.Time) string { return t.In(eventZone).Format("20060102T150405") }
+
+// calendar handles GET /api/v1/events/{id}/participants/{pid}/calendar.ics:
+// the participant's meetings as VEVENTs in Asia/Shanghai time.
+func (h *eventHandlers) calendar(c *gin.Context) error {
+	ctx, p := c.Request.Context(), caller(c)
+	if _, err := onlyParams(c); err != nil {
+		return err
+	}
+	id, pid := c.Param("id"), c.Param("pid")
+	part, err := h.s.store.Participants().Get(ctx, pid)
+	if err != nil {
+		return err
+	}
+	mine := p.is(data.RoleOrganizer) ||
+		p.is(data.RoleBank) && part.Role == data.RoleBankDesk && part.BankID == p.tok.BankID ||
+		p.is(data.RoleCompany) && part.Role == data.RoleEnterprise && part.EnterpriseID == p.tok.EnterpriseID
+	if part.EventID != id || !mine {
+		return data.ParticipantKind.NotFound(pid)
+	}
+	var entID, bankID string
+	switch part.Role {
+	case data.RoleEnterprise:
+		entID = part.EnterpriseID
+	case data.RoleBankDesk:
+		bankID = part.BankID
+	default:
+		entID = "\x00" // a valuer has no meetings
+	}
+	w, sch, ms, _, _, err := h.visibleSchedule(ctx, p, id, bankID, entID)
+	if err != nil {
+		return err
+	}
+	var cw icsWriter
+	cw.line("BEGIN:VCALENDAR")
+	cw.line("VERSION:2.0")
+	cw.line("PRODID:-//ipmatch//schedule//ZH")
+	cw.line("CALSCALE:GREGORIAN")
+	cw.line("METHOD:PUBLISH")
+	cw.line("X-WR-CALNAME:" + icsText(w.ev.Name))
+	cw.line("X-WR-TIMEZONE:Asia/Shanghai")
+	cw.line("BEGIN:VTIMEZONE")
+	cw.line("TZID:Asia/Shanghai")
+	cw.line("BEGIN:STANDARD")
+	cw.line("DTSTART:19700101T000000")
+	cw.line("TZOFFSETFROM:+0800")
+	cw.line("TZOFFSETTO:+0800")
+	cw.line("TZNAME:CST")
+	cw.line("END:STANDARD")
+	cw.line("END:VTIMEZONE")
+	stamp := sch.UpdatedAt.UTC().Format("20060102T150405Z")
+	slices.SortFunc(ms, func(a, b storedMeeting) int { return cmp.Compare(a.Slot, b.Slot) })
+	for _, m := range ms {
+		start, end := w.slotTimes(m.Slot)
+		other, summary := w.name(m.BankID), "银企对接："
+		if part.Role == data.RoleBankDesk {
+			other = w.name(m.EnterpriseID)
+		}
+		summary += other
+		loc := fmt.Sprintf("%s %s 第%d号桌", w.ev.Venue, w.name(m.BankID), m.Table)
+		cw.line("BEGIN:VEVENT")
+		cw.line("UID:" + icsText(fmt.Sprintf("%s-%s-%s@ipmatch", w.ev.ID, m.EnterpriseID, m.BankID)))
+		cw.line("DTSTAMP:" + stamp)
+		cw.line("DTSTART;TZID=Asia/Shanghai:" + icsLocal(start))
+		cw.line("DTEND;TZID=Asia/Shanghai:" + icsLocal(end))
+		cw.line("SUMMARY:" + icsText(summary))
+		cw.line("LOCATION:" + icsText(strings.TrimSpace(loc)))
+		cw.line("DESCRIPTION:" + icsText(fmt.Sprintf("%s\n第%d时段 %s\n银行：%s（第%d号桌）\n企业：%s",
+			w.ev.Name, m.Slot, slotLabel(w, m.Slot), w.name(m.BankID), m.Table, w.name(m.EnterpriseID))))
+		cw.line("END:VEVENT")
+	}
+	cw.line("END:VCALENDAR")
+	attachment(c, "calendar-"+pid+".ics")
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", cw.b.Bytes())
+	return nil
+}
