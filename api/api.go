@@ -90,6 +90,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	v1.POST("/import/:kind", s.handle(s.importFile))
 	matchRoutes(s, v1) // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1) // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
+	webRoutes(s, r)    // web.go: the zh-CN pages, sign-in sessions, embedded static files
 	return r
 }
 

@@ -1,0 +1,417 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+)
+
+// The web pages: server-rendered HTML in zh-CN (html/template, one
+// layout, embedded CSS; nothing is loaded from the internet and no script
+// runs). Routes:
+//
+//	GET  /                                   sign-in form (API token)
+//	POST /signin, POST /signout              sessions (web_session.go)
+//	GET  /static/*file                       embedded CSS
+//	GET  /app                                redirect by role
+//	GET  /app/enterprise                     enterprise: profile, patents, products ranked
+//	GET  /app/bank                           bank: its products and their criteria
+//	GET  /app/bank/products/{id}/pipeline    bank, organizer: the ranked pipeline
+//	GET  /app/bank/products/{id}/pipeline.csv  the same as CSV
+//	GET  /app/organizer                      organizer: events, deal funnel
+//	GET  /app/organizer/events/{id}          organizer: participants, schedule grid, funnel
+//	POST /app/organizer/events/{id}/schedule organizer: compute the schedule
+//	POST /app/organizer/events/{id}/publish  organizer: publish it
+//	GET  /app/organizer/events/{id}/schedule.html  the printable schedule
+//
+// The pages apply the API's rules (policy.go) through the same functions
+// the JSON handlers call: a record the caller may not read is a 404 page,
+// a page of another role a 403 page; without a session a GET goes to the
+// sign-in page. The matching pages take an optional as_of (YYYY-MM-DD)
+// like the JSON endpoints.
+
+//go:embed web/templates/*.html web/static/*
+var webFiles embed.FS
+
+// webHandlers serve the pages.
+type webHandlers struct {
+	s        *server
+	sessions *webSessions
+	match    *matchHandlers
+	events   *eventHandlers
+	pages    map[string]*template.Template
+}
+
+// webRoutes registers the pages on r.
+func webRoutes(s *server, r *gin.Engine) {
+	h := newWebHandlers(s)
+	static, err := fs.Sub(webFiles, "web/static")
+	if err != nil {
+		panic("api: embedded static files: " + err.Error())
+	}
+	staticFS := http.FS(static)
+	r.GET("/static/*file", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.FileFromFS(c.Param("file"), staticFS)
+	})
+	r.GET("/", h.signInPage)
+	r.POST("/signin", h.signIn)
+	r.POST("/signout", h.signOut)
+
+	app := r.Group("/app", h.webAuth)
+	app.GET("", h.home)
+	app.GET("/enterprise", h.page(h.enterprisePage))
+	app.GET("/bank", h.page(h.bankPage))
+	app.GET("/bank/products/:id/pipeline", h.page(h.pipelinePage))
+	app.GET("/bank/products/:id/pipeline.csv", h.page(h.pipelineCSV))
+	app.GET("/organizer", h.page(h.organizerPage))
+	app.GET("/organizer/events/:id", h.page(h.eventPage))
+	app.POST("/organizer/events/:id/schedule", h.page(h.computeSchedule))
+	app.POST("/organizer/events/:id/publish", h.page(h.publish))
+	app.GET("/organizer/events/:id/schedule.html", h.page(h.printableSchedule))
+}
+
+// newWebHandlers parses the templates; a broken template panics (it is
+// embedded, so that is a programming error). The pages have their own
+// eventHandlers, so the per-event lock that serialises computing a
+// schedule is not shared with the JSON API's (nor across nodes): a web
+// and an API computation of the same event at the same moment both
+// succeed and the later one is stored. Sharing it needs eventRoutes to
+// hand its handlers over (a change to api.go and event.go).
+func newWebHandlers(s *server) *webHandlers {
+	today := func() data.Date { return data.DateOf(time.Now().In(matchZone)) }
+	h := &webHandlers{s: s, sessions: newWebSessions(),
+		match:  &matchHandlers{s: s, m: matcher.DefaultMatcher(), today: today},
+		events: &eventHandlers{s: s, m: matcher.DefaultMatcher(), now: time.Now},
+		pages:  map[string]*template.Template{}}
+	names, err := fs.Glob(webFiles, "web/templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(name[strings.LastIndex(name, "/")+1:], ".html")
+		if base == "layout" {
+			continue
+		}
+		h.pages[base] = template.Must(template.New("layout.html").Funcs(webFuncs).ParseFS(webFiles, "web/templates/layout.html", name))
+	}
+	return h
+}
+
+// webPage is what every template gets: the layout's parts and the page's
+// own data.
+type webPage struct {
+	Title string
+	// Who is the signed-in caller's display name; Role its role's label.
+	Who, Role string
+	// Nav is the home page of the caller's role.
+	Nav   string
+	CSRF  string
+	Flash string
+	// Status and Detail describe an error page.
+	Status int
+	Detail string
+	Data   any
+}
+
+// page adapts a page handler that returns an error: the error is shown as
+// an error page with the status of its code (errors.go).
+func (h *webHandlers) page(fn func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			h.renderError(c, err)
+		}
+	}
+}
+
+// securityHeaders are sent with every page: no framing, no sniffing, no
+// scripts, styles from this server only, forms posted to it only.
+func securityHeaders(c *gin.Context) {
+	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Header("Cache-Control", "no-store")
+}
+
+// render writes page name with status.
+func (h *webHandlers) render(c *gin.Context, status int, name string, pg webPage) error {
+	t, ok := h.pages[name]
+	if !ok {
+		panic("api: no page template " + name)
+	}
+	if p, ok := c.Get(keyPrincipal); ok {
+		pr := p.(*principal)
+		pg.Who, pg.Role, pg.Nav = h.displayName(c.Request.Context(), pr), roleLabel(pr.tok.Role), roleHome(pr.tok.Role)
+	}
+	if v, ok := c.Get(keyWebSession); ok {
+		ws := v.(*webRequest)
+		pg.CSRF = ws.csrf
+		if status == http.StatusOK {
+			pg.Flash = h.sessions.takeFlash(ws.id)
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", pg); err != nil {
+		return err
+	}
+	securityHeaders(c)
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// displayName names the signed-in caller in the page header: its
+// enterprise's or bank's name, else the token's label or id.
+func (h *webHandlers) displayName(ctx context.Context, p *principal) string {
+	switch p.tok.Role {
+	case data.RoleCompany:
+		if e, err := h.s.store.Enterprises().Get(ctx, p.tok.EnterpriseID); err == nil {
+			return e.Name
+		}
+	case data.RoleBank:
+		if b, err := h.s.store.Banks().Get(ctx, p.tok.BankID); err == nil {
+			return b.Name
+		}
+	}
+	return p.by()
+}
+
+// webErrorTitles are the headings of the error pages.
+var webErrorTitles = map[int]string{
+	http.StatusBadRequest:            "请求有误",
+	http.StatusUnauthorized:          "请先登录",
+	http.StatusForbidden:             "无权访问",
+	http.StatusNotFound:              "页面或记录不存在",
+	http.StatusConflict:              "操作与当前状态冲突",
+	http.StatusUnprocessableEntity:   "输入有误",
+	http.StatusRequestEntityTooLarge: "请求过大",
+	http.StatusMethodNotAllowed:      "不支持该操作",
+	http.StatusInternalServerError:   "服务器内部错误",
+}
+
+// renderError writes err as an error page with the status of its code.
+// As in writeError, only *data.Error messages are shown; anything else is
+// a 500 without detail, logged once with the request id.
+func (h *webHandlers) renderError(c *gin.Context, err error) {
+	code := data.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = data.CodeInternal, http.StatusInternalServerError
+	}
+	detail := data.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		detail = ""
+		ctx := c.Request.Context()
+		h.s.logger.ErrorContext(ctx, "internal error", "request_id", requestID(ctx),
+			"method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	}
+	c.Set(keyErrorCode, string(code))
+	title := webErrorTitles[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	if rerr := h.render(c, status, "error", webPage{Title: title, Status: status, Detail: detail}); rerr != nil {
+		h.s.logger.ErrorContext(c.Request.Context(), "rendering the error page", "err", rerr)
+		c.String(http.StatusInternalServerError, "服务器内部错误")
+	}
+}
+
+// roleLabel is the Chinese name of a role.
+func roleLabel(r data.Role) string {
+	switch r {
+	case data.RoleOrganizer:
+		return "组织方"
+	case data.RoleBank:
+		return "银行"
+	case data.RoleCompany:
+		return "企业"
+	}
+	return string(r)
+}
+
+// roleHome is the first page of a role.
+func roleHome(r data.Role) string {
+	switch r {
+	case data.RoleOrganizer:
+		return "/app/organizer"
+	case data.RoleBank:
+		return "/app/bank"
+	case data.RoleCompany:
+		return "/app/enterprise"
+	}
+	return "/"
+}
+
+// requireRole refuses (403) a caller without role r.
+func requireRole(c *gin.Context, r data.Role, page string) error {
+	if caller(c).is(r) {
+		return nil
+	}
+	return forbidden("%s 仅供%s使用，您当前以%s身份登录", page, roleLabel(r), roleLabel(caller(c).tok.Role))
+}
+
+// ---- Sign-in and sign-out ----
+
+// signInPage handles GET /: the sign-in form. A signed-in browser goes to
+// its role's page. Otherwise an anonymous session is opened (or kept) so
+// that the form carries a CSRF token.
+func (h *webHandlers) signInPage(c *gin.Context) {
+	id := sessionID(c)
+	ws, ok := h.sessions.get(id)
+	if ok && ws.tokenHash != "" {
+		if _, err := h.s.store.Tokens().GetByKey(c.Request.Context(), ws.tokenHash); err == nil {
+			c.Redirect(http.StatusSeeOther, "/app")
+			return
+		}
+		h.sessions.close(id)
+		ok = false
+	}
+	status, flash := http.StatusOK, ""
+	if ok {
+		flash = h.sessions.takeFlash(id)
+	} else {
+		var nws *webSession
+		id, nws, ok = h.sessions.open("")
+		if !ok {
+			h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
+			return
+		}
+		ws = *nws
+		setSessionCookie(c, id)
+	}
+	pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: flash}
+	if err := h.render(c, status, "signin", pg); err != nil {
+		h.renderError(c, err)
+	}
+}
+
+// signIn handles POST /signin: the form's API token, checked like a bearer
+// token, opens a session under a new id; the browser goes to its role's
+// page. A wrong token shows the form again (401).
+func (h *webHandlers) signIn(c *gin.Context) {
+	oldID := sessionID(c)
+	ws, ok := h.sessions.get(oldID)
+	if !ok || !validCSRF(c, &ws) {
+		h.renderError(c, forbidden("登录表单的安全校验码（CSRF）缺失、错误或已过期，请刷新登录页后重试"))
+		return
+	}
+	secret := strings.TrimSpace(c.PostForm("token"))
+	p, err := h.s.lookupToken(c.Request.Context(), "Bearer "+secret)
+	if err != nil {
+		if data.ErrorCode(err) != data.CodeUnauthorized {
+			h.renderError(c, err)
+			return
+		}
+		pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: "令牌无效或已撤销，请检查后重试。"}
+		if rerr := h.render(c, http.StatusUnauthorized, "signin", pg); rerr != nil {
+			h.renderError(c, rerr)
+		}
+		return
+	}
+	h.sessions.close(oldID)
+	id, _, ok := h.sessions.open(p.tok.Hash)
+	if !ok {
+		h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
+		return
+	}
+	setSessionCookie(c, id)
+	c.Set(keyPrincipal, p) // for the access log
+	c.Redirect(http.StatusSeeOther, roleHome(p.tok.Role))
+}
+
+// signOut handles POST /signout: the session ends (its CSRF token is
+// required, so another site cannot sign the user out).
+func (h *webHandlers) signOut(c *gin.Context) {
+	id := sessionID(c)
+	ws, ok := h.sessions.get(id)
+	if !ok {
+		setSessionCookie(c, "")
+		c.Redirect(http.StatusSeeOther, "/")
+		return
+	}
+	if !validCSRF(c, &ws) {
+		h.renderError(c, forbidden(webCSRFMessage))
+		return
+	}
+	h.sessions.close(id)
+	setSessionCookie(c, "")
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// home handles GET /app: the role's first page.
+func (h *webHandlers) home(c *gin.Context) {
+	c.Redirect(http.StatusSeeOther, roleHome(caller(c).tok.Role))
+}
+
+// ---- Template functions ----
+
+// webFuncs format numbers and dates the way the pages show them.
+var webFuncs = template.FuncMap{
+	"wan":    wan,
+	"date":   webDate,
+	"pct":    func(x float64) string { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" },
+	"pct2":   func(x float64) string { return strconv.FormatFloat(x*100, 'f', 2, 64) + "%" },
+	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
+	"num3":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
+	"region": regionName,
+	"add":    func(a, b int) int { return a + b },
+	"sub":    func(a, b int) int { return a - b },
+	"observed": func(v any) string {
+		if v == nil {
+			return "—"
+		}
+		return fmt.Sprint(v)
+	},
+}
+
+// wan formats an amount in yuan (int64, int or float64) as 万元 with at
+// most two decimals, e.g. 3500000 → "350", 12345 → "1.23".
+func wan(v any) string {
+	var yuan float64
+	switch x := v.(type) {
+	case int64:
+		yuan = float64(x)
+	case int:
+		yuan = float64(x)
+	case float64:
+		yuan = x
+	default:
+		panic(fmt.Sprintf("api: wan of %T", v))
+	}
+	s := strconv.FormatFloat(math.Round(yuan/100)/100, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// webDate formats a date as YYYY-MM-DD, or "—" when unknown.
+func webDate(d data.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	return d.String()
+}
+
+// regionName is a region's full name, or its code when unknown.
+func regionName(code string) string {
+	if n := data.RegionFullName(code); n != "" {
+		return n
+	}
+	return code
+}

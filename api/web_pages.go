@@ -1,0 +1,635 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+)
+
+// The pages of each role. Each handler checks the role, then calls the
+// functions the JSON handlers call (resource get, visibleProducts,
+// bankSees, the matcher, loadEvent, loadSchedule, buildReport), so the
+// pages show exactly what the API would answer the same caller.
+
+// ---- Enterprise ----
+
+// enterpriseView is the data of /app/enterprise.
+type enterpriseView struct {
+	Enterprise *data.Enterprise
+	Industry   string
+	Certs      []string
+	Patents    []data.Patent
+	AsOf       data.Date
+	Matches    []productMatchView
+	Eligible   int
+	// ValuationNote says why the portfolio could not be valued, if so.
+	ValuationNote string
+}
+
+// productMatchView is one product ranked for the enterprise.
+type productMatchView struct {
+	matcher.Match
+	BankName string
+	// Pledged are the patents the loan estimate pledges.
+	Pledged []pledgedView
+}
+
+// pledgedView is one pledged patent with its title.
+type pledgedView struct {
+	matcher.PledgedPatent
+	Title string
+}
+
+// enterprisePage handles GET /app/enterprise: the enterprise's profile,
+// patents and the products ranked for it (as GET
+// /api/v1/enterprises/{id}/matches).
+func (h *webHandlers) enterprisePage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleCompany, "/app/enterprise"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	_, asOf, err := h.match.matchParams(c, "as_of")
+	if err != nil {
+		return err
+	}
+	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
+	if err != nil {
+		return err
+	}
+	patents, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	if err != nil {
+		return err
+	}
+	products, err := h.match.visibleProducts(ctx, p)
+	if err != nil {
+		return err
+	}
+	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return err
+	}
+	res, err := h.match.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools, AsOf: asOf})
+	if err != nil {
+		return err
+	}
+	banks, err := h.bankNames(ctx, p)
+	if err != nil {
+		return err
+	}
+	titles := map[string]string{}
+	for _, pt := range patents {
+		titles[pt.ApplicationNumber] = pt.Title
+	}
+	v := enterpriseView{Enterprise: e, Patents: patents, AsOf: asOf, Eligible: res.Eligible, ValuationNote: res.ValuationNote}
+	if ind, ok := data.LookupIndustry(e.Industry); ok {
+		v.Industry = ind.Code + " " + ind.Name
+	} else {
+		v.Industry = e.Industry
+	}
+	for _, ct := range e.Certs {
+		v.Certs = append(v.Certs, ct.Label())
+	}
+	for _, m := range res.Matches {
+		mv := productMatchView{Match: m, BankName: banks[m.BankID]}
+		if m.Loan != nil {
+			for _, pp := range m.Loan.Patents {
+				mv.Pledged = append(mv.Pledged, pledgedView{PledgedPatent: pp, Title: titles[pp.ApplicationNumber]})
+			}
+		}
+		v.Matches = append(v.Matches, mv)
+	}
+	return h.render(c, http.StatusOK, "enterprise", webPage{Title: e.Name, Data: v})
+}
+
+// bankNames returns the names of the banks p may read, by ID.
+func (h *webHandlers) bankNames(ctx context.Context, p *principal) (map[string]string, error) {
+	res, err := bankResource(h.s.policy).list(ctx, h.s.store, p, listQuery{Page: 1, Size: maxPageSize, Other: map[string]string{}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, b := range res.Items {
+		out[b.ID] = b.Name
+	}
+	return out, nil
+}
+
+// ---- Bank ----
+
+// productView is a product with its criteria spelled out.
+type productView struct {
+	data.Product
+	Rate       string
+	Regions    []string
+	Industries []string
+	Types      []string
+	Certs      []string
+}
+
+// bankView is the data of /app/bank.
+type bankView struct {
+	BankName string
+	Products []productView
+}
+
+// bankPage handles GET /app/bank: the bank's products with their key
+// criteria.
+func (h *webHandlers) bankPage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleBank, "/app/bank"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	if err != nil {
+		return err
+	}
+	products, err := h.match.visibleProducts(ctx, p)
+	if err != nil {
+		return err
+	}
+	v := bankView{BankName: b.Name}
+	for _, pr := range products {
+		if pr.BankID != b.ID {
+			continue
+		}
+		pv := productView{Product: pr, Rate: "LPR " + spreadLabel(pr.SpreadBP)}
+		for _, r := range pr.Regions {
+			pv.Regions = append(pv.Regions, regionName(r))
+		}
+		for _, code := range pr.Industries {
+			if ind, ok := data.LookupIndustry(code); ok {
+				pv.Industries = append(pv.Industries, ind.Code+" "+ind.Name)
+			} else {
+				pv.Industries = append(pv.Industries, code)
+			}
+		}
+		for _, t := range pr.PatentTypes {
+			pv.Types = append(pv.Types, t.Label())
+		}
+		for _, ct := range pr.RequiredCerts {
+			pv.Certs = append(pv.Certs, ct.Label())
+		}
+		v.Products = append(v.Products, pv)
+	}
+	return h.render(c, http.StatusOK, "bank", webPage{Title: b.Name + " · 产品", Data: v})
+}
+
+// spreadLabel writes a spread in basis points: "+ 50BP", "− 20BP".
+func spreadLabel(bp int) string {
+	if bp < 0 {
+		return "− " + strconv.Itoa(-bp) + "BP"
+	}
+	return "+ " + strconv.Itoa(bp) + "BP"
+}
+
+// pipelineView is the data of the pipeline page.
+type pipelineView struct {
+	Product      *data.Product
+	Pipeline     matcher.ProductPipeline
+	AsOf         data.Date
+	Page, Pages  int
+	OnlyEligible bool
+	// Query is the page's query without page, for the pager and the CSV
+	// link.
+	Query string
+}
+
+// pipelinePageSize is the rows of one pipeline page.
+const pipelinePageSize = 50
+
+// pipelineCSVMax bounds the rows of the CSV download.
+const pipelineCSVMax = 5000
+
+// pipeline ranks the enterprises the caller may see for product id, as GET
+// /api/v1/products/{id}/pipeline does: an enterprise is refused (403),
+// another bank's product is not found (404), a bank's pipeline holds only
+// the enterprises that consented to be seen by it.
+func (h *webHandlers) pipeline(ctx context.Context, p *principal, id string, asOf data.Date, onlyEligible bool, offset, limit int) (*data.Product, matcher.ProductPipeline, error) {
+	if p.is(data.RoleCompany) {
+		return nil, matcher.ProductPipeline{}, forbidden("only the bank owning a product and the organizer may see its pipeline")
+	}
+	prod, err := productResource(h.s.policy).get(ctx, h.s.store, p, id)
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
+	}
+	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{})
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
+	}
+	if p.is(data.RoleBank) {
+		sees, err := h.s.policy.bankSees(ctx, p.tok.BankID)
+		if err != nil {
+			return nil, matcher.ProductPipeline{}, err
+		}
+		ents = slices.DeleteFunc(ents, func(e data.Enterprise) bool { return !sees(&e) })
+	}
+	patents, err := h.match.patentsOf(ctx, ents)
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
+	}
+	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
+	}
+	res, err := h.match.m.Pipeline(ctx, matcher.PipelineRequest{Product: prod, Pools: pools, Enterprises: ents, Patents: patents,
+		AsOf: asOf, EligibleOnly: onlyEligible, Offset: offset, Limit: limit})
+	return prod, res, err
+}
+
+// pipelineParams reads as_of, eligible and page.
+func (h *webHandlers) pipelineParams(c *gin.Context, allowed ...string) (data.Date, bool, int, error) {
+	params, asOf, err := h.match.matchParams(c, allowed...)
+	if err != nil {
+		return data.Date{}, false, 0, err
+	}
+	onlyEligible := false
+	if v, ok := params["eligible"]; ok && v != "" {
+		if onlyEligible, err = boolParam("eligible", v); err != nil {
+			return data.Date{}, false, 0, err
+		}
+	}
+	page, err := matchIntParam(params, "page", 1, 1, 1<<20)
+	return asOf, onlyEligible, page, err
+}
+
+// pipelinePage handles GET /app/bank/products/{id}/pipeline: the ranked
+// pipeline with each score's parts, PD and EL, 50 rows a page.
+func (h *webHandlers) pipelinePage(c *gin.Context) error {
+	asOf, onlyEligible, page, err := h.pipelineParams(c, "as_of", "eligible", "page")
+	if err != nil {
+		return err
+	}
+	prod, res, err := h.pipeline(c.Request.Context(), caller(c), c.Param("id"), asOf, onlyEligible, (page-1)*pipelinePageSize, pipelinePageSize)
+	if err != nil {
+		return err
+	}
+	q := "as_of=" + asOf.String()
+	if onlyEligible {
+		q += "&eligible=true"
+	}
+	v := pipelineView{Product: prod, Pipeline: res, AsOf: asOf, Page: page, OnlyEligible: onlyEligible, Query: q,
+		Pages: max(1, (res.Total+pipelinePageSize-1)/pipelinePageSize)}
+	return h.render(c, http.StatusOK, "pipeline", webPage{Title: prod.Name + " · 客户名单", Data: v})
+}
+
+// pipelineCSV handles GET /app/bank/products/{id}/pipeline.csv: the
+// pipeline (at most 5000 rows) as CSV, UTF-8 with a byte-order mark so
+// that Excel reads the Chinese; amounts in yuan.
+func (h *webHandlers) pipelineCSV(c *gin.Context) error {
+	asOf, onlyEligible, _, err := h.pipelineParams(c, "as_of", "eligible")
+	if err != nil {
+		return err
+	}
+	prod, res, err := h.pipeline(c.Request.Context(), caller(c), c.Param("id"), asOf, onlyEligible, 0, pipelineCSVMax)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	cw.Write([]string{"排名", "企业ID", "企业名称", "是否符合", "银行评分", "预计额度（元）", "期限（月）", "年利率",
+		"违约概率PD", "违约损失率LGD", "资金池分担比例", "预期损失EL（元）", "未通过原因"})
+	f := func(x float64, prec int) string { return strconv.FormatFloat(x, 'f', prec, 64) }
+	for _, m := range res.Matches {
+		ok := "否"
+		if m.Eligible {
+			ok = "是"
+		}
+		row := []string{strconv.Itoa(m.Rank), m.EnterpriseID, m.EnterpriseName, ok, f(m.Score, 2),
+			strconv.FormatInt(m.EstimatedAmount, 10), strconv.Itoa(m.TermMonths), f(m.Rate, 4)}
+		if r := m.Risk; r != nil {
+			row = append(row, f(r.PD, 4), f(r.LGD, 4), f(r.FundShare, 4), f(r.ExpectedLoss, 0))
+		} else {
+			row = append(row, "", "", "", "")
+		}
+		var reasons []string
+		for _, r := range m.Reasons {
+			reasons = append(reasons, r.Message)
+		}
+		row = append(row, strings.Join(reasons, "；"))
+		cw.Write(row)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	attachment(c, "pipeline-"+prod.ID+"-"+asOf.String()+".csv")
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// ---- Organizer ----
+
+// funnelBar is one bar of the deal funnel picture.
+type funnelBar struct {
+	Label            string
+	Reached, Current int
+	// Width is the bar's length in percent of the longest.
+	Width int
+}
+
+// funnelBars turns a funnel into bars scaled to its largest stage.
+func funnelBars(f []funnelStage) []funnelBar {
+	top := 1
+	for _, s := range f {
+		top = max(top, s.Reached)
+	}
+	out := make([]funnelBar, 0, len(f))
+	for _, s := range f {
+		out = append(out, funnelBar{Label: s.Label, Reached: s.Reached, Current: s.Current, Width: s.Reached * 100 / top})
+	}
+	return out
+}
+
+// eventRow is one event of the organizer's list.
+type eventRow struct {
+	data.Event
+	StatusLabel string
+	Deals       int
+}
+
+// organizerView is the data of /app/organizer.
+type organizerView struct {
+	Events []eventRow
+	Deals  int
+	Funnel []funnelBar
+}
+
+// eventStatusLabel is the Chinese name of an event status.
+func eventStatusLabel(s data.EventStatus) string {
+	switch s {
+	case data.EventDraft:
+		return "草稿"
+	case data.EventPublished:
+		return "已发布"
+	case data.EventClosed:
+		return "已结束"
+	}
+	return string(s)
+}
+
+// organizerPage handles GET /app/organizer: the events and the funnel of
+// every deal.
+func (h *webHandlers) organizerPage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	events, err := all(ctx, h.s.store.Events(), data.ListOptions{})
+	if err != nil {
+		return err
+	}
+	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(events, func(a, b data.Event) int {
+		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
+	})
+	perEvent := map[string]int{}
+	funnel := make([]funnelStage, 0, len(data.Stages))
+	for _, s := range data.Stages {
+		funnel = append(funnel, funnelStage{Stage: s, Label: s.Label()})
+	}
+	for i := range deals {
+		d := &deals[i]
+		perEvent[d.EventID]++
+		for k := range funnel {
+			if reached(d, funnel[k].Stage) {
+				funnel[k].Reached++
+			}
+			if d.Stage == funnel[k].Stage {
+				funnel[k].Current++
+			}
+		}
+	}
+	v := organizerView{Deals: len(deals), Funnel: funnelBars(funnel)}
+	for _, ev := range events {
+		v.Events = append(v.Events, eventRow{Event: ev, StatusLabel: eventStatusLabel(ev.Status), Deals: perEvent[ev.ID]})
+	}
+	return h.render(c, http.StatusOK, "organizer", webPage{Title: "组织方工作台", Data: v})
+}
+
+// participantRow is one participant of an event.
+type participantRow struct {
+	Role, Name      string
+	Tables, Wanted  int
+	MustMeet, NoThx int
+	Meetings        int
+}
+
+// gridColumn is one bank table of the schedule grid.
+type gridColumn struct {
+	BankID, BankName string
+	Table            int
+}
+
+// gridSlot is one row of the schedule grid: a slot and, per column, the
+// enterprise met there ("" when free).
+type gridSlot struct {
+	Slot  int
+	Time  string
+	Cells []string
+}
+
+// eventView is the data of the event page.
+type eventView struct {
+	Event        data.Event
+	StatusLabel  string
+	Region       string
+	Participants []participantRow
+	HasSchedule  bool
+	Meetings     int
+	Columns      []gridColumn
+	Rows         []gridSlot
+	Shortfalls   []unscheduledBody
+	Report       eventReport
+	Funnel       []funnelBar
+	CanCompute   bool
+	CanPublish   bool
+}
+
+// eventPage handles GET /app/organizer/events/{id}: participants, the
+// schedule grid (rows = slots, columns = bank tables), the deal funnel and
+// the forms that compute and publish the schedule.
+func (h *webHandlers) eventPage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	w, err := h.events.loadEvent(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	sch, has, err := h.events.loadSchedule(ctx, w)
+	if err != nil {
+		return err
+	}
+	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Event: w.ev.ID}})
+	if err != nil {
+		return err
+	}
+	rep := buildReport(w, deals, sch, has)
+	v := eventView{Event: w.ev, StatusLabel: eventStatusLabel(w.ev.Status), Region: regionName(w.ev.Region), HasSchedule: has,
+		Report: rep, Funnel: funnelBars(rep.Funnel), CanCompute: w.ev.Status == data.EventDraft,
+		CanPublish: has && w.ev.Status == data.EventDraft}
+	count := map[string]int{}
+	if has {
+		for _, m := range sch.Meetings {
+			count[m.EnterpriseID]++
+			count[m.BankID]++
+		}
+	}
+	for i := range w.parts {
+		pt := &w.parts[i]
+		row := participantRow{Tables: pt.Tables}
+		for _, pref := range pt.Preferences {
+			if pref.Kind == data.MustMeet {
+				row.MustMeet++
+			} else {
+				row.NoThx++
+			}
+		}
+		switch pt.Role {
+		case data.RoleEnterprise:
+			row.Role, row.Name, row.Wanted, row.Meetings = "企业", w.name(pt.EnterpriseID), wantedMeetings(&w.ev, pt), count[pt.EnterpriseID]
+		case data.RoleBankDesk:
+			row.Role, row.Name, row.Meetings = "银行", w.name(pt.BankID), count[pt.BankID]
+		case data.RoleValuer:
+			row.Role, row.Name = "评估机构", pt.Name
+		default:
+			row.Role, row.Name = string(pt.Role), pt.Name
+		}
+		v.Participants = append(v.Participants, row)
+	}
+	roleOrder := map[string]int{"银行": 0, "企业": 1, "评估机构": 2}
+	slices.SortStableFunc(v.Participants, func(a, b participantRow) int { return cmp.Compare(roleOrder[a.Role], roleOrder[b.Role]) })
+	if has {
+		v.Meetings = len(sch.Meetings)
+		v.Columns, v.Rows = scheduleGrid(w, sch)
+		v.Shortfalls = h.events.view(w, sch, nil, sch.Shortfalls, false).Unscheduled
+	}
+	return h.render(c, http.StatusOK, "event", webPage{Title: w.ev.Name, Data: v})
+}
+
+// scheduleGrid lays out a schedule: one column per bank table (banks by
+// ID), one row per slot with its times.
+func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot) {
+	var banks []string
+	for id := range w.bankPart {
+		banks = append(banks, id)
+	}
+	slices.Sort(banks)
+	var cols []gridColumn
+	colOf := map[string]int{} // bank|table -> column
+	for _, b := range banks {
+		for t := 1; t <= max(1, w.bankPart[b].Tables); t++ {
+			colOf[b+"|"+strconv.Itoa(t)] = len(cols)
+			cols = append(cols, gridColumn{BankID: b, BankName: w.name(b), Table: t})
+		}
+	}
+	rows := make([]gridSlot, w.ev.Slots)
+	for s := range rows {
+		rows[s] = gridSlot{Slot: s + 1, Time: slotLabel(w, s+1), Cells: make([]string, len(cols))}
+	}
+	for _, m := range sch.Meetings {
+		col, ok := colOf[m.BankID+"|"+strconv.Itoa(m.Table)]
+		if !ok || m.Slot < 1 || m.Slot > len(rows) {
+			continue // a meeting outside the event's grid: the API reports it
+		}
+		rows[m.Slot-1].Cells[col] = w.name(m.EnterpriseID)
+	}
+	return cols, rows
+}
+
+// computeSchedule handles POST /app/organizer/events/{id}/schedule: it
+// runs the API's POST /api/v1/events/{id}/schedule handler (no body: the
+// stored overrides and pins are kept) and goes back to the event page.
+func (h *webHandlers) computeSchedule(c *gin.Context) error {
+	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
+		return err
+	}
+	if err := runJSONHandler(c, h.events.computeSchedule); err != nil {
+		return err
+	}
+	h.sessions.setFlash(session(c).id, "会谈安排已生成。")
+	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
+	return nil
+}
+
+// publish handles POST /app/organizer/events/{id}/publish: it runs the
+// API's POST /api/v1/events/{id}/publish handler and goes back to the
+// event page.
+func (h *webHandlers) publish(c *gin.Context) error {
+	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
+		return err
+	}
+	if err := runJSONHandler(c, h.events.publish); err != nil {
+		return err
+	}
+	h.sessions.setFlash(session(c).id, "会谈安排已发布，银行和企业现在可以看到各自的会谈。")
+	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
+	return nil
+}
+
+// printableSchedule handles GET /app/organizer/events/{id}/schedule.html:
+// the API's printable schedule page (schedule_export.go), which carries
+// its own inline styles.
+func (h *webHandlers) printableSchedule(c *gin.Context) error {
+	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
+		return err
+	}
+	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "no-store")
+	return h.events.scheduleHTML(c)
+}
+
+// runJSONHandler runs a JSON API handler for its effect: its error is
+// returned, its JSON answer is dropped. The request goes without a body
+// (the form's fields are not the handler's input).
+func runJSONHandler(c *gin.Context, fn func(*gin.Context) error) error {
+	orig, origReq := c.Writer, c.Request
+	req := c.Request.Clone(c.Request.Context())
+	req.Body, req.ContentLength = http.NoBody, 0
+	req.Header.Del("Content-Type")
+	c.Writer, c.Request = &discardWriter{ResponseWriter: orig, header: http.Header{}}, req
+	defer func() { c.Writer, c.Request = orig, origReq }()
+	return fn(c)
+}
+
+// discardWriter is a gin.ResponseWriter that drops what is written.
+type discardWriter struct {
+	gin.ResponseWriter
+	header http.Header
+	status int
+	size   int
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+func (w *discardWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+func (w *discardWriter) WriteHeaderNow() {}
+func (w *discardWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.size += len(b)
+	return len(b), nil
+}
+func (w *discardWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+func (w *discardWriter) Written() bool                     { return w.status != 0 }
+func (w *discardWriter) Status() int                       { return cmp.Or(w.status, http.StatusOK) }
+func (w *discardWriter) Size() int                         { return w.size }

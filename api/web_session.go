@@ -1,0 +1,288 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+)
+
+// Web sessions. A browser signs in by pasting its API token into the
+// sign-in form; the server then keeps a session for it and the browser
+// holds only the session id, in a cookie:
+//
+//   - The session id is 256 random bits (crypto/rand), sent as
+//     base64url. The server keys its map by the SHA-256 of the id, so a
+//     dump of the map does not hold usable cookies.
+//   - The cookie is HttpOnly (scripts cannot read it), SameSite=Lax (other
+//     sites cannot make the browser send it with a POST) and Secure (sent
+//     over HTTPS only) unless the request is plain HTTP to a loopback host
+//     (http://127.0.0.1, http://localhost: the developer's machine).
+//     Deployments therefore must serve the pages over HTTPS, directly or
+//     behind a proxy that sets X-Forwarded-Proto: https; over plain HTTP to
+//     any other host the browser drops the Secure cookie and sign-in does
+//     not stick.
+//   - The session holds the SHA-256 of the token (as the store does), never
+//     the token: every request looks the token up again, so revoking the
+//     token (DELETE /api/v1/tokens/{id}) ends its web sessions at once.
+//   - Sessions live in this process's memory (per node): a restart signs
+//     everyone out, and several nodes behind a load balancer need sticky
+//     sessions. They expire after webIdleTimeout without a request and
+//     webMaxAge after sign-in, whichever comes first.
+//   - Every form carries the session's CSRF token (256 random bits) in a
+//     hidden field; every POST without the right one gets a 403 page and
+//     changes nothing. The sign-in form is protected too (against login
+//     CSRF): visiting the sign-in page opens an anonymous session whose
+//     token the form carries; signing in replaces it with a new session id
+//     (no session fixation).
+
+// Session settings.
+const (
+	webCookieName  = "ipmatch_session"
+	webCSRFField   = "csrf_token"
+	webIdleTimeout = 2 * time.Hour
+	webMaxAge      = 12 * time.Hour
+	// webAnonTimeout bounds an anonymous session (the sign-in form's).
+	webAnonTimeout = 30 * time.Minute
+	// webMaxSessions bounds the sessions of this node; when full, expired
+	// sessions are swept and, failing that, no new session is opened.
+	webMaxSessions = 100_000
+)
+
+// webSession is one browser's session. tokenHash is empty for an anonymous
+// session (the sign-in form's).
+type webSession struct {
+	key       string // sessionKey of the session id
+	csrf      string
+	tokenHash string
+	created   time.Time
+	lastSeen  time.Time
+	// flash is a one-shot message shown on the next page.
+	flash string
+}
+
+// expired reports whether the session has expired at now.
+func (ws *webSession) expired(now time.Time) bool {
+	idle := webIdleTimeout
+	if ws.tokenHash == "" {
+		idle = webAnonTimeout
+	}
+	return now.Sub(ws.lastSeen) > idle || now.Sub(ws.created) > webMaxAge
+}
+
+// webSessions is the in-memory session map of this node. It is safe for
+// concurrent use.
+type webSessions struct {
+	mu   sync.Mutex
+	byID map[string]*webSession // by sessionKey(id)
+	now  func() time.Time
+}
+
+func newWebSessions() *webSessions {
+	return &webSessions{byID: map[string]*webSession{}, now: time.Now}
+}
+
+// randomToken returns 256 random bits, base64url without padding.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand panics on failure since Go 1.24)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// sessionKey is the map key of a session id.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return string(sum[:])
+}
+
+// open starts a session (anonymous when tokenHash is empty) and returns its
+// id, or false when the node holds too many sessions.
+func (ss *webSessions) open(tokenHash string) (string, *webSession, bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	now := ss.now()
+	if len(ss.byID) >= webMaxSessions {
+		for k, ws := range ss.byID {
+			if ws.expired(now) {
+				delete(ss.byID, k)
+			}
+		}
+		if len(ss.byID) >= webMaxSessions {
+			return "", nil, false
+		}
+	}
+	id := randomToken()
+	ws := &webSession{key: sessionKey(id), csrf: randomToken(), tokenHash: tokenHash, created: now, lastSeen: now}
+	ss.byID[ws.key] = ws
+	return id, ws, true
+}
+
+// get returns a copy of the live session of id and marks it seen; an
+// expired session is removed.
+func (ss *webSessions) get(id string) (webSession, bool) {
+	if id == "" {
+		return webSession{}, false
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	k := sessionKey(id)
+	ws, ok := ss.byID[k]
+	if !ok {
+		return webSession{}, false
+	}
+	now := ss.now()
+	if ws.expired(now) {
+		delete(ss.byID, k)
+		return webSession{}, false
+	}
+	ws.lastSeen = now
+	return *ws, true
+}
+
+// close ends the session of id, if any.
+func (ss *webSessions) close(id string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.byID, sessionKey(id))
+}
+
+// setFlash leaves a one-shot message for the next page of session id.
+func (ss *webSessions) setFlash(id, msg string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ws, ok := ss.byID[sessionKey(id)]; ok {
+		ws.flash = msg
+	}
+}
+
+// takeFlash returns and clears the flash message of session id.
+func (ss *webSessions) takeFlash(id string) string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ws, ok := ss.byID[sessionKey(id)]
+	if !ok {
+		return ""
+	}
+	msg := ws.flash
+	ws.flash = ""
+	return msg
+}
+
+// secureRequest reports whether the session cookie gets the Secure flag:
+// always, except for plain HTTP to a loopback host (local development).
+func secureRequest(r *http.Request) bool {
+	if r.TLS != nil || strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// setSessionCookie sends the session cookie for id; an empty id clears it.
+func setSessionCookie(c *gin.Context, id string) {
+	ck := &http.Cookie{Name: webCookieName, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: secureRequest(c.Request)}
+	if id == "" {
+		ck.MaxAge = -1
+	}
+	http.SetCookie(c.Writer, ck)
+}
+
+// sessionID returns the session id the browser sent, or "".
+func sessionID(c *gin.Context) string {
+	ck, err := c.Request.Cookie(webCookieName)
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+// validCSRF reports whether the submitted form carries the session's CSRF
+// token (compared in constant time).
+func validCSRF(c *gin.Context, ws *webSession) bool {
+	got := c.PostForm(webCSRFField)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(ws.csrf)) == 1
+}
+
+// webAuth is the middleware of the signed-in pages: it finds the session,
+// looks its token up again (a revoked token ends the session), checks the
+// CSRF token of a POST, and stores the principal where caller finds it.
+// Without a session a GET is sent to the sign-in page and a POST refused.
+func (h *webHandlers) webAuth(c *gin.Context) {
+	id := sessionID(c)
+	ws, ok := h.sessions.get(id)
+	if !ok || ws.tokenHash == "" {
+		h.signedOut(c)
+		return
+	}
+	ctx := c.Request.Context()
+	tok, err := h.s.store.Tokens().GetByKey(ctx, ws.tokenHash)
+	if data.ErrorCode(err) == data.CodeNotFound {
+		h.sessions.close(id)
+		setSessionCookie(c, "")
+		h.signedOut(c)
+		return
+	}
+	if err != nil {
+		h.renderError(c, err)
+		c.Abort()
+		return
+	}
+	if c.Request.Method == http.MethodPost && !validCSRF(c, &ws) {
+		h.renderError(c, forbidden(webCSRFMessage))
+		c.Abort()
+		return
+	}
+	c.Set(keyPrincipal, &principal{tok: tok})
+	c.Set(keyWebSession, &webRequest{id: id, csrf: ws.csrf})
+	c.Next()
+}
+
+// signedOut answers a request without a signed-in session: a GET goes to
+// the sign-in page, anything else is refused.
+func (h *webHandlers) signedOut(c *gin.Context) {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		c.Redirect(http.StatusSeeOther, "/")
+	} else {
+		h.renderError(c, data.Errorf(data.CodeUnauthorized, "您尚未登录或登录已过期"))
+	}
+	c.Abort()
+}
+
+// webCSRFMessage explains a refused form.
+const webCSRFMessage = "表单的安全校验码（CSRF）缺失或错误，请刷新页面后重试"
+
+// keyWebSession is where webAuth leaves the request's session.
+const keyWebSession = "ipmatch.web_session"
+
+// webRequest is what a page handler knows of its session.
+type webRequest struct {
+	id   string
+	csrf string
+}
+
+// session returns the session webAuth found.
+func session(c *gin.Context) *webRequest {
+	v, ok := c.Get(keyWebSession)
+	if !ok {
+		panic("api: no web session on a signed-in page")
+	}
+	return v.(*webRequest)
+}
