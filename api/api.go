@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
+	"ipmatch/search"
 )
 
 // Default limits of Config.
@@ -28,6 +30,12 @@ type Config struct {
 	MaxImportBytes int64
 	// Version is reported by GET /healthz.
 	Version string
+	// AsOf, when set, is the default as-of date of matching, valuation and
+	// pool risk instead of today: the demo is a 2021 event, and as of today
+	// its fees would look unpaid and its deals stale.
+	AsOf data.Date
+	// Search, when set, serves the search endpoints (see search.go).
+	Search *search.Index
 }
 
 func (c Config) withDefaults() Config {
@@ -49,6 +57,15 @@ type server struct {
 	// moves serialises stage moves of the same deal within this process
 	// (Get, Move and Put are not one transaction in data.Store).
 	moves [64]sync.Mutex
+}
+
+// today returns the default as-of date: Config.AsOf when set, else today
+// in China Standard Time.
+func (s *server) today() data.Date {
+	if !s.cfg.AsOf.IsZero() {
+		return s.cfg.AsOf
+	}
+	return data.DateOf(time.Now().In(matchZone))
 }
 
 var setMode sync.Once
@@ -90,7 +107,10 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	v1.POST("/import/:kind", s.handle(s.importFile))
 	matchRoutes(s, v1) // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1) // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
-	webRoutes(s, r)    // web.go: the zh-CN pages, sign-in sessions, embedded static files
+	if s.cfg.Search != nil {
+		s.searchRoutes(v1) // search.go
+	}
+	webRoutes(s, r) // web.go: the zh-CN pages, sign-in sessions, embedded static files
 	return r
 }
 

@@ -49,7 +49,7 @@ func (h *eventHandlers) poolRisk(c *gin.Context) error {
 		return err
 	}
 	cfg := &matcher.PoolRiskConfig{}
-	asOf := data.DateOf(h.now().In(eventZone))
+	asOf := h.s.today()
 	if v, ok := params["as_of"]; ok {
 		d, err := data.ParseDate(v)
 		if err != nil || d.IsZero() {

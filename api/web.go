@@ -93,9 +93,8 @@ func webRoutes(s *server, r *gin.Engine) {
 // succeed and the later one is stored. Sharing it needs eventRoutes to
 // hand its handlers over (a change to api.go and event.go).
 func newWebHandlers(s *server) *webHandlers {
-	today := func() data.Date { return data.DateOf(time.Now().In(matchZone)) }
 	h := &webHandlers{s: s, sessions: newWebSessions(),
-		match:  &matchHandlers{s: s, m: matcher.DefaultMatcher(), today: today},
+		match:  &matchHandlers{s: s, m: matcher.DefaultMatcher(), today: s.today},
 		events: &eventHandlers{s: s, m: matcher.DefaultMatcher(), now: time.Now},
 		pages:  map[string]*template.Template{}}
 	names, err := fs.Glob(webFiles, "web/templates/*.html")

@@ -1,7 +1,75 @@
-// Package search will hold ipmatch's bleve indexes of patents, enterprises
-// and products (Chinese analysis, facets, highlights), rebuilt from and kept
-// in step with the data.Store. It imports data and bleve only.
+// Package search holds ipmatch's full-text indexes of patents, enterprises
+// and products (bleve, with the cjk analyzer for Chinese), kept in step
+// with the data.Store, and answers searches with highlighted fragments,
+// facets, filters, sorting and paging. It imports data and bleve only.
 //
-// Not built yet: see issue 3. The package exists so the layout and the
-// one-way import rule can be checked from the start.
+// # Keeping the index in step
+//
+// Open opens (or creates) the index directory of a store: one bleve index
+// per kind, meta.json with the MappingVersion of a complete build, a LOCK
+// held by the process, and a DIRTY marker while a write may not have
+// reached the index. Open rebuilds from the store when the index is
+// missing, damaged (bleve cannot open it), of another MappingVersion, when
+// a kind's document count differs from the store's, or when DIRTY is there.
+// A rebuild shows a progress bar (Options.Progress) or logs each tenth.
+//
+// Wrap decorates a store so that every Put and Delete of patents,
+// enterprises, products and banks updates the index before returning. The
+// DIRTY marker is written and synced before the store write and removed
+// once the index update is persisted (bleve's persisted callback) and no
+// other write is in flight, so a crash between the two writes is detected
+// by the next Open. What a single node cannot see is a write made by
+// another process (the import command, or another node sharing MongoDB)
+// that replaces records without changing their number: run "ipmatch
+// reindex" after such writes.
+//
+// # Queries
+//
+// A query is words, all of which must match (AND). Chinese is indexed as
+// overlapping bigrams; a word matches a field that has all its bigrams,
+// leaving out bigrams no document has (so "机床主轴", typed without a
+// space, finds 机床 and 主轴; Result.Relaxed says so). Words with synonyms
+// (减速机/减速器, 建行/建设银行 …) match any of them. Also:
+//
+//	液压 OR 气动            either
+//	"主轴冷却"              a phrase (titles and abstracts)
+//	-焊接, NOT 焊接         without
+//	(液压 OR 气动) 阀       grouping
+//	title:主轴, 标题：主轴   one field (Chinese names of fields work too)
+//	type:invention         a filter field, see Fields
+//	filing_date:>=2015     comparisons (>, >=, <, <=) and ranges a..b
+//
+// Full-width quotes, parentheses, colons and spaces work as their ASCII
+// forms. Filters (Request.Filters) take the same names and values: several
+// values of a keyword filter separated by commas mean any of them; dates
+// are YYYY, YYYY-MM or YYYY-MM-DD and ranges "a..b" with either end open;
+// numbers may use 万 and 亿. Codes filter at any level of their hierarchy
+// (IPC B, B23, B23K, B23K9/00, B23K9/013; region 44, 4412, 441204 or a
+// name; GB/T 4754 C, C34, C342, C3425). Product filters say what an
+// enterprise needs: amount and term within the product's range, a region
+// it serves, an industry or IPC code it accepts, a patent type it takes.
+//
+// Mistakes (syntax, unknown fields, facets or sorts, bad values, sizes,
+// pages beyond MaxWindow) are data.Error values with CodeMalformed whose
+// message says what to change.
+//
+// # Facets
+//
+// Facets are counted apart from the ranked search: exactly for up to a few
+// thousand hits, on a systematic sample of the hits beyond that (marked
+// Sampled), and cached per request until the index changes; see facets.go.
+//
+// # Scope
+//
+// Request.Scope restricts the hits to what a caller may see (owners of
+// patents, enterprises, banks of products, active products). It is part
+// of the query, so totals and facet counts only count what the caller may
+// see. Package api decides the scope of each role.
+//
+// # Relevance and speed
+//
+// testdata/relevance.json holds judged queries over the demo data and the
+// real CNIPA records; TestRelevance reports precision@10 and nDCG@10 and
+// fails below a floor. BenchmarkIndex100k compares indexing with plain
+// bleve; BenchmarkQueries reports query latency percentiles.
 package search

@@ -34,7 +34,8 @@ var errRejected = errors.New("some rows were rejected")
 const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
 
 Usage:
-  ipmatch serve   [--demo] [--addr HOST:PORT] [store flags]
+  ipmatch serve   [--demo] [--addr HOST:PORT] [--index DIR] [store flags]
+  ipmatch reindex [--index DIR] [store flags]
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
   ipmatch token create --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags]
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = runToken(ctx, args[1:], stdout, stderr)
+	case "reindex":
+		err = runReindex(ctx, args[1:], stdout, stderr)
 	case "value":
 		err = runValue(ctx, args[1:], stdout, stderr)
 	case "version":

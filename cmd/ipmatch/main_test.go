@@ -152,6 +152,15 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if code != 200 || body["total"].(float64) < 600 {
 		t.Fatalf("organizer patents: %d %v", code, body["total"])
 	}
+	// The demo is matched as of its event day (2021-04-23), when the
+	// on-site signer ent_0003 qualified for several products.
+	code, body = get("/api/v1/enterprises/ent_0003/matches", m.DemoTokens[data.RoleOrganizer])
+	if code != 200 {
+		t.Fatalf("matches: %d %v", code, body)
+	}
+	if asOf := body["parameters"].(map[string]any)["as_of"]; asOf != "2021-04-23" || body["eligible"].(float64) < 1 {
+		t.Fatalf("demo matches as of %v: %v eligible products", asOf, body["eligible"])
+	}
 	// A bank sees only its own products.
 	code, body = get("/api/v1/products?size=100", m.DemoTokens[data.RoleBank])
 	if code != 200 {

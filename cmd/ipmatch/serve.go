@@ -16,6 +16,7 @@ import (
 	"ipmatch/api"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/search"
 )
 
 // Main is a running ipmatch server. Tests start one on port 0 with Run and
@@ -25,6 +26,10 @@ type Main struct {
 	Addr   string // listen address; "127.0.0.1:0" picks a free port
 	Demo   bool   // load the Gaoyao demo and create a token per role
 	Logger *slog.Logger
+	// Index is the search index directory; "" picks the default (indexDir).
+	Index string
+	// Progress, when set, shows the index rebuild's progress bar (a terminal).
+	Progress io.Writer
 
 	store    data.Store
 	listener net.Listener
@@ -44,6 +49,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The wrapped store keeps the index in step and closes it with itself.
+	idx, err := openIndex(ctx, indexDir(m.Index, m.Store), store, m.Logger, m.Progress, false)
+	if err != nil {
+		store.Close()
+		return err
+	}
+	store = search.Wrap(store, idx)
 	m.store = store
 	if m.Demo {
 		if err := m.loadDemo(ctx); err != nil {
@@ -58,7 +70,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.server = &http.Server{
-		Handler:           api.New(store, m.Logger, api.Config{Version: version}),
+		Handler:           api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Search: idx}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -148,9 +160,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addStoreFlags(fs, &m.Store)
 	fs.StringVar(&m.Addr, "addr", env("IPMATCH_ADDR", "127.0.0.1:8080"), "listen address (IPMATCH_ADDR)")
 	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset and print a token per role")
+	addIndexFlag(fs, &m.Index)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	m.Progress = progressOut(stderr)
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -168,4 +182,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		m.done <- err // let Close see it
 	}
 	return m.Close()
+}
+
+// asOf is the default as-of date of matching: the demo's event day when the
+// demo is loaded (its records describe that day), else today.
+func (m *Main) asOf() data.Date {
+	if m.Demo {
+		return demo.AsOf
+	}
+	return data.Date{}
 }

@@ -1,0 +1,213 @@
+package api
+
+// Search endpoints (served when Config.Search is set):
+//
+//	GET /api/v1/search/patents
+//	GET /api/v1/search/enterprises
+//	GET /api/v1/search/products
+//	GET /api/v1/patents/{id}/similar
+//
+// Parameters: q (the query; see package search for its syntax), page and
+// size (at most search.MaxSize, and page × size within search.MaxWindow),
+// facets and sort (comma-separated), exact_facets=true (count facets over
+// every hit rather than a sample of a broad query's hits), and any filter
+// of the kind (see search.Fields; several values of a keyword filter
+// separated by commas).
+// The answer is {"total", "page", "size", "hits": [{"id", "score", summary
+// fields…, "fragments"}], "facets"}. A page past the last one, an unknown
+// parameter, filter, facet or sort, a bad value and bad query syntax are
+// 400s that say what to change.
+//
+// Who finds what follows the read rules of policy.go, applied inside the
+// search query so that totals and facet counts only count what the caller
+// may see:
+//
+//   - organizer: everything.
+//   - bank: enterprises that consented to be seen by it (joined the pool or
+//     registered for an event where it has a desk; policy.bankEnterpriseIDs)
+//     and their patents; its own products only, as in GET /products.
+//   - enterprise: active products (searching loan products is what an
+//     enterprise does); its own patents (to search its portfolio) and its
+//     own record only, as in GET /patents and GET /enterprises.
+//
+// A filter naming someone outside the caller's scope (a bank searching
+// owner_id of an enterprise it may not see) finds nothing rather than
+// failing, since the scope is a filter like any other. Similar patents of
+// a patent the caller may not read answer 404.
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+	"ipmatch/search"
+)
+
+// searchResult is the body of a search answer.
+type searchResult struct {
+	*search.Result
+	Page int `json:"page"`
+	Size int `json:"size"`
+}
+
+// searchRoutes registers the search endpoints on g.
+func (s *server) searchRoutes(g *gin.RouterGroup) {
+	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
+		g.GET("/search/"+kind, s.handle(func(c *gin.Context) error { return s.search(c, kind) }))
+	}
+	g.GET("/patents/:id/similar", s.handle(s.similarPatents))
+}
+
+// search handles GET /api/v1/search/{kind}.
+func (s *server) search(c *gin.Context, kind string) error {
+	req, page, err := parseSearchQuery(c, true)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	if req.Scope, err = s.searchScope(ctx, caller(c), kind); err != nil {
+		return err
+	}
+	res, err := s.cfg.Search.Search(ctx, kind, req)
+	if err != nil {
+		return err
+	}
+	return writeSearchResult(c, res, req, page)
+}
+
+// similarPatents handles GET /api/v1/patents/{id}/similar.
+func (s *server) similarPatents(c *gin.Context) error {
+	req, page, err := parseSearchQuery(c, false)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	p := caller(c)
+	// The patent itself must be one the caller may read.
+	if _, err := patentResource(s.policy).get(ctx, s.store, p, c.Param("id")); err != nil {
+		return err
+	}
+	id, _ := patentID(c.Param("id"))
+	if req.Scope, err = s.searchScope(ctx, p, search.Patents); err != nil {
+		return err
+	}
+	res, err := s.cfg.Search.Similar(ctx, id, req)
+	if err != nil {
+		return err
+	}
+	return writeSearchResult(c, res, req, page)
+}
+
+// writeSearchResult answers res, refusing a page past the last one.
+func writeSearchResult(c *gin.Context, res *search.Result, req search.Request, page int) error {
+	if page > 1 && req.From >= res.Total {
+		last := max(1, (res.Total+req.Size-1)/req.Size)
+		return malformedField("page", "page %d is past the end: %d hits make %d page(s) of %d; ask for page %d or less",
+			page, res.Total, last, req.Size, last)
+	}
+	writeJSON(c, http.StatusOK, searchResult{Result: res, Page: page, Size: req.Size})
+	return nil
+}
+
+// parseSearchQuery reads a search request from the URL: q, page, size,
+// facets, exact_facets and sort, and any other parameter as a filter,
+// which package search checks. withQuery says whether q is allowed.
+func parseSearchQuery(c *gin.Context, withQuery bool) (search.Request, int, error) {
+	req := search.Request{Size: search.DefaultSize, Filters: map[string]string{}}
+	page := 1
+	values := c.Request.URL.Query()
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		vals := values[name]
+		val := strings.TrimSpace(vals[len(vals)-1])
+		switch name {
+		case "q":
+			if !withQuery {
+				return req, 0, malformedField("q", "similar patents take filters, not a query")
+			}
+			req.Query = val
+		case "page":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 {
+				return req, 0, malformedField("page", "must be an integer of at least 1, not %q", val)
+			}
+			page = n
+		case "size":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > search.MaxSize {
+				return req, 0, malformedField("size", "must be an integer from 1 to %d, not %q", search.MaxSize, val)
+			}
+			req.Size = n
+		case "facets":
+			req.Facets = splitList(vals)
+		case "exact_facets":
+			b, err := boolParam("exact_facets", val)
+			if err != nil {
+				return req, 0, err
+			}
+			req.ExactFacets = b
+		case "sort":
+			req.Sort = splitList(vals)
+		default:
+			var parts []string
+			for _, v := range vals {
+				if v = strings.TrimSpace(v); v != "" {
+					parts = append(parts, v)
+				}
+			}
+			req.Filters[name] = strings.Join(parts, ",")
+		}
+	}
+	if page > search.MaxWindow/req.Size {
+		return req, 0, malformedField("page", "page %d of %d hits is beyond the first %d hits, the deepest a search pages; narrow the query with words or filters",
+			page, req.Size, search.MaxWindow)
+	}
+	req.From = (page - 1) * req.Size
+	return req, page, nil
+}
+
+// splitList splits comma-separated values of repeated parameters.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// searchScope returns what caller p may find among records of kind; see
+// the rules at the top of this file.
+func (s *server) searchScope(ctx context.Context, p *principal, kind string) (search.Scope, error) {
+	switch p.tok.Role {
+	case data.RoleOrganizer:
+		return search.Scope{}, nil
+	case data.RoleBank:
+		if kind == search.Products {
+			return search.Scope{Restricted: true, Owners: []string{p.tok.BankID}}, nil
+		}
+		ids, err := s.policy.bankEnterpriseIDs(ctx, p.tok.BankID)
+		if err != nil {
+			return search.Scope{}, err
+		}
+		return search.Scope{Restricted: true, Owners: ids}, nil
+	case data.RoleCompany:
+		if kind == search.Products {
+			return search.Scope{ActiveOnly: true}, nil
+		}
+		return search.Scope{Restricted: true, Owners: []string{p.tok.EnterpriseID}}, nil
+	}
+	return search.Scope{}, forbidden("unknown role")
+}

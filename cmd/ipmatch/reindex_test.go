@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ipmatch/data"
+	"ipmatch/data/sqlite"
+)
+
+// TestReindex imports patents behind the index's back (the import command
+// writes the store only), then rebuilds the index on demand.
+func TestReindex(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "cnipa-csv", cnipaFile); code != 0 {
+		t.Fatalf("import exit %d: %s", code, errOut)
+	}
+	out, errOut, code := runCLI(t, "reindex", "--data", dir)
+	if code != 0 {
+		t.Fatalf("reindex exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "indexed 199 patents, 0 enterprises and 0 products in "+filepath.Join(dir, "index")) {
+		t.Errorf("reindex said %q", out)
+	}
+	if !strings.Contains(errOut, "there is no index yet") {
+		t.Errorf("reindex logged %q", errOut)
+	}
+	// A sound index is rebuilt too when asked.
+	if _, errOut, code = runCLI(t, "reindex", "--data", dir, "--index", filepath.Join(dir, "index")); code != 0 || !strings.Contains(errOut, "a rebuild was asked for") {
+		t.Errorf("second reindex exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index", "meta.json")); err != nil {
+		t.Error(err)
+	}
+	if _, errOut, code := runCLI(t, "reindex", "--data", dir, "extra"); code != 2 {
+		t.Errorf("reindex with an argument: exit %d %s", code, errOut)
+	}
+}
+
+// TestServeSearch starts the server with the demo: the index is built and
+// kept in step, and searching works end to end; a restart reuses it.
+func TestServeSearch(t *testing.T) {
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	for round := range 2 {
+		m := &Main{Store: StoreConfig{DataDir: dir}, Addr: "127.0.0.1:0", Demo: true, Logger: newLogger(&logs)}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, m.URL()+"/api/v1/search/patents?facets=type&q="+url.QueryEscape("数控机床"), nil)
+		req.Header.Set("Authorization", "Bearer "+m.DemoTokens[data.RoleOrganizer])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Total int `json:"total"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || body.Total < 20 {
+			t.Errorf("round %d: status %d, %d hits", round, resp.StatusCode, body.Total)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "rebuilding the search index"); n != 1 {
+		t.Errorf("the index was rebuilt %d times over two starts, want once:\n%s", n, logs.String())
+	}
+	// The index sits next to the store and agrees with it.
+	s, err := sqlite.Open(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(filepath.Join(dir, "index", "patents.bleve")); err != nil {
+		t.Error(err)
+	}
+}

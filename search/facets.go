@@ -1,0 +1,271 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Facet counting. bleve counts facets inside the search that ranks the
+// hits, by reading the doc values of every hit: about a microsecond per
+// hit and facet field here, so four facets over a query matching a
+// quarter of 100,000 patents cost more than the search itself. Facets
+// are therefore counted apart from it:
+//
+//   - A query with at most facetExactLimit hits (or any query, with
+//     Request.ExactFacets) is counted exactly, by walking its hits
+//     without scoring them.
+//   - A broader query is counted on a systematic sample: windows of
+//     facetWindow consecutive document numbers spaced so that about
+//     facetSample hits fall into them (the searcher jumps from window to
+//     window). The counts are scaled up and the facet is marked Sampled;
+//     they are estimates within a few percent for the values that matter.
+//   - Counts are cached by request (query, filters, scope, facets) and
+//     index generation, so paging through a query counts its facets once,
+//     and any index update makes the cache miss.
+//
+// The limits are variables so that tests can lower them.
+var (
+	facetExactLimit = 4000
+	facetSample     = 4000
+	facetWindow     = uint64(2048)
+)
+
+// counter counts the values of one facet field.
+type counter struct {
+	field   string
+	counts  map[string]*int // pointers: a lookup with string(term) does not allocate
+	missing int
+	seen    bool
+}
+
+// countFacets counts the facets names of spec s over the hits of q, which
+// has total hits: all of them, or a sample when sample is set and there
+// are enough.
+func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q query.Query, names []string, total int, sample bool) (map[string]*Facet, error) {
+	out := make(map[string]*Facet, len(names))
+	if total == 0 {
+		for _, n := range names {
+			out[n] = &Facet{Values: []FacetValue{}}
+		}
+		return out, nil
+	}
+	adv, err := ki.bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	sr, err := q.Searcher(ctx, r, ki.m, search.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	defer sr.Close()
+
+	var counters []*counter // a few: a slice beats a map
+	var fields []string
+	for _, n := range names {
+		f := s.facets[n].field
+		if !slices.Contains(fields, f) {
+			counters = append(counters, &counter{field: f, counts: map[string]*int{}})
+			fields = append(fields, f)
+		}
+	}
+	dvr, err := r.DocValueReader(fields)
+	if err != nil {
+		return nil, err
+	}
+	visit := func(field string, term []byte) {
+		for _, c := range counters {
+			if c.field != field {
+				continue
+			}
+			if n := c.counts[string(term)]; n != nil {
+				*n++
+			} else {
+				one := 1
+				c.counts[string(term)] = &one
+			}
+			c.seen = true
+			return
+		}
+	}
+	counted := 0
+	count := func(d *search.DocumentMatch) error {
+		for _, c := range counters {
+			c.seen = false
+		}
+		if err := dvr.VisitDocValues(d.IndexInternalID, visit); err != nil {
+			return err
+		}
+		for _, c := range counters {
+			if !c.seen {
+				c.missing++
+			}
+		}
+		counted++
+		if counted%1024 == 0 {
+			return ctx.Err()
+		}
+		return nil
+	}
+
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(sr.DocumentMatchPoolSize(), 0)}
+	scale := 1.0
+	step := uint64(float64(facetWindow) * float64(total) / float64(facetSample))
+	if !sample || total <= facetExactLimit || step <= facetWindow {
+		for {
+			d, err := sr.Next(sctx)
+			if err != nil {
+				return nil, err
+			}
+			if d == nil {
+				break
+			}
+			if err := count(d); err != nil {
+				return nil, err
+			}
+			sctx.DocumentMatchPool.Put(d)
+		}
+	} else {
+		scale = float64(step) / float64(facetWindow)
+		buf := make([]byte, 8)
+		d, err := sr.Advance(sctx, index.NewIndexInternalID(buf, 0))
+		for err == nil && d != nil {
+			id := d.IndexInternalID.Value()
+			start := id / step * step
+			if id >= start+facetWindow {
+				sctx.DocumentMatchPool.Put(d)
+				d, err = sr.Advance(sctx, index.NewIndexInternalID(buf, start+step))
+				continue
+			}
+			if err = count(d); err != nil {
+				break
+			}
+			sctx.DocumentMatchPool.Put(d)
+			d, err = sr.Next(sctx)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	for _, n := range names {
+		fs := s.facets[n]
+		out[n] = x.facetFrom(ctx, fs, counters[slices.Index(fields, fs.field)], scale)
+	}
+	return out, nil
+}
+
+// facetFrom turns a counter into a facet: the fs.size most frequent
+// values with labels, counts multiplied by scale.
+func (x *Index) facetFrom(ctx context.Context, fs facetSpec, c *counter, scale float64) *Facet {
+	est := func(n int) int { return int(math.Round(float64(n) * scale)) }
+	vals := make([]FacetValue, 0, len(c.counts))
+	total := 0
+	for v, n := range c.counts {
+		vals = append(vals, FacetValue{Value: v, Count: est(*n)})
+		total += est(*n)
+	}
+	slices.SortFunc(vals, func(a, b FacetValue) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+	vals = vals[:min(len(vals), fs.size)]
+	f := &Facet{Total: total, Missing: est(c.missing), Other: total, Values: vals, Sampled: scale > 1}
+	for i := range f.Values {
+		f.Other -= f.Values[i].Count
+		if fs.label != nil {
+			f.Values[i].Label = fs.label(ctx, x, f.Values[i].Value)
+		}
+	}
+	return f
+}
+
+// resultCache keeps recent facet counts by request and index generation.
+type resultCache struct {
+	mu    sync.Mutex
+	max   int
+	m     map[uint64]cacheEntry
+	order []uint64 // insertion order, for eviction
+}
+
+type cacheEntry struct {
+	gen    uint64
+	facets map[string]*Facet
+}
+
+func newResultCache(n int) *resultCache {
+	return &resultCache{max: n, m: map[uint64]cacheEntry{}}
+}
+
+// get returns the facets cached under key for generation gen.
+func (c *resultCache) get(key, gen uint64) (map[string]*Facet, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.gen != gen {
+		return nil, false
+	}
+	return e.facets, true
+}
+
+// put caches facets under key for generation gen, evicting the oldest
+// entry when full.
+func (c *resultCache) put(key, gen uint64, facets map[string]*Facet) {
+	if c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[key]; !ok {
+		if len(c.order) >= c.max {
+			delete(c.m, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.order = append(c.order, key)
+	}
+	c.m[key] = cacheEntry{gen: gen, facets: facets}
+}
+
+// clear forgets everything.
+func (c *resultCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	c.order = nil
+}
+
+// facetKey identifies the facet counts of a request: everything but its
+// page and sort.
+func facetKey(kind, query string, req Request) uint64 {
+	h := fnv.New64a()
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	w(kind)
+	w(query)
+	for _, k := range sortedKeys(req.Filters) {
+		w(k)
+		w(req.Filters[k])
+	}
+	w(strings.Join(req.Facets, ","))
+	w(strconv.FormatBool(req.ExactFacets))
+	w(strconv.FormatBool(req.Scope.Restricted))
+	w(strconv.FormatBool(req.Scope.ActiveOnly))
+	owners := slices.Clone(req.Scope.Owners)
+	slices.Sort(owners)
+	for _, o := range owners {
+		w(o)
+	}
+	return h.Sum64()
+}
