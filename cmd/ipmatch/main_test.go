@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -195,5 +197,51 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	want := float64(bytes.Count(demo.File("patents"), []byte("\n")))
 	if code != 200 || body["total"].(float64) != want {
 		t.Fatalf("after restart: %d, %v patents; the demo has %v", code, body["total"], want)
+	}
+}
+
+// TestImportKeepsSearchInStep replaces a record from the command line (the
+// counts stay equal, so a later start could not tell) and checks that the
+// server then finds the new title.
+func TestImportKeepsSearchInStep(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(t.TempDir(), "p.jsonl")
+	line := `{"application_number":"201220249767.4","title":"%s","ipc":["E01B3/32"],"applicants":["海安县建莲商品混凝土有限公司"],"filing_date":"2012-05-31"}` + "\n"
+	writeFile(t, in, fmt.Sprintf(line, "一种钢筋混凝土轨枕"))
+	if out, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", in); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errOut)
+	}
+	writeFile(t, in, fmt.Sprintf(line, "一种液压升降平台"))
+	if out, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", in); code != 0 {
+		t.Fatalf("re-import: %d %s %s", code, out, errOut)
+	}
+	token, _, code := runCLI(t, "token", "create", "--data", dir, "--role", "organizer")
+	if code != 0 {
+		t.Fatal("token create failed")
+	}
+	m := &Main{Store: StoreConfig{DataDir: dir}, Addr: "127.0.0.1:0"}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	req, _ := http.NewRequest("GET", m.URL()+"/api/v1/search/patents?q="+url.QueryEscape("液压"), nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Total int `json:"total"`
+	}
+	json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != 200 || body.Total != 1 {
+		t.Fatalf("search for the re-imported title: status %d, total %d; want 1 hit", resp.StatusCode, body.Total)
+	}
+	// While the server holds the index, a command-line import is refused
+	// with a pointer to the API instead of writing behind its back.
+	_, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", in)
+	if code == 0 || !strings.Contains(errOut, "/api/v1/import/patents") {
+		t.Fatalf("import while serving: exit %d, %s", code, errOut)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"ipmatch/data"
+	"ipmatch/search"
 )
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -19,6 +20,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	kind := fs.String("kind", "", "record kind, e.g. patents")
 	format := fs.String("format", "jsonl", "jsonl, csv or cnipa-csv")
 	batch := fs.Int("batch", 1000, "records per transaction")
+	indexFlag := new(string)
+	addIndexFlag(fs, indexFlag)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,10 +40,20 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		in = f
 	}
-	store, err := openStore(ctx, sc, newLogger(stderr))
+	logger := newLogger(stderr)
+	raw, err := openStore(ctx, sc, logger)
 	if err != nil {
 		return err
 	}
+	// Import through the search index so that it stays in step with the
+	// store (a replaced record leaves the counts equal, which a later start
+	// could not notice). The index is held by a running server.
+	idx, err := openIndex(ctx, indexDir(*indexFlag, sc), raw, logger, progressOut(stderr), false)
+	if err != nil {
+		raw.Close()
+		return fmt.Errorf("%w; while ipmatch serve runs on this store, import through the API (POST /api/v1/import/%s) or stop the server first", err, *kind)
+	}
+	store := search.Wrap(raw, idx) // closing it closes the index and the store
 	defer store.Close()
 	rep, err := data.Import(ctx, store, bufio.NewReaderSize(in, 1<<20), data.ImportOptions{Kind: *kind, Format: *format, BatchSize: *batch})
 	if err != nil {
