@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
+	"ipmatch/matcher"
 	"ipmatch/search"
 )
 
@@ -34,6 +35,9 @@ type Config struct {
 	// pool risk instead of today: the demo is a 2021 event, and as of today
 	// its fees would look unpaid and its deals stale.
 	AsOf data.Date
+	// Matcher values, checks and ranks; nil means matcher.DefaultMatcher()
+	// (the embedded finance-scenario AHP weights).
+	Matcher *matcher.Matcher
 	// Search, when set, serves the search endpoints (see search.go).
 	Search *search.Index
 }
@@ -57,6 +61,14 @@ type server struct {
 	// moves serialises stage moves of the same deal within this process
 	// (Get, Move and Put are not one transaction in data.Store).
 	moves [64]sync.Mutex
+}
+
+// model returns the matcher of the configuration.
+func (s *server) model() *matcher.Matcher {
+	if s.cfg.Matcher != nil {
+		return s.cfg.Matcher
+	}
+	return matcher.DefaultMatcher()
 }
 
 // today returns the default as-of date: Config.AsOf when set, else today

@@ -46,7 +46,7 @@ var matchZone = time.FixedZone("CST", 8*60*60)
 // matchRoutes registers the matching and valuation endpoints on g, with
 // the default matcher configuration.
 func matchRoutes(s *server, g *gin.RouterGroup) {
-	h := &matchHandlers{s: s, m: matcher.DefaultMatcher(), today: s.today}
+	h := &matchHandlers{s: s, m: s.model(), today: s.today}
 	g.GET("/enterprises/:id/matches", s.handle(h.enterpriseMatches))
 	g.GET("/enterprises/:id/valuation", s.handle(h.enterpriseValuation))
 	g.GET("/products/:id/pipeline", s.handle(h.productPipeline))

@@ -16,7 +16,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
-	"ipmatch/matcher"
 )
 
 // The web pages: server-rendered HTML in zh-CN (html/template, one
@@ -94,8 +93,8 @@ func webRoutes(s *server, r *gin.Engine) {
 // hand its handlers over (a change to api.go and event.go).
 func newWebHandlers(s *server) *webHandlers {
 	h := &webHandlers{s: s, sessions: newWebSessions(),
-		match:  &matchHandlers{s: s, m: matcher.DefaultMatcher(), today: s.today},
-		events: &eventHandlers{s: s, m: matcher.DefaultMatcher(), now: time.Now},
+		match:  &matchHandlers{s: s, m: s.model(), today: s.today},
+		events: &eventHandlers{s: s, m: s.model(), now: time.Now},
 		pages:  map[string]*template.Template{}}
 	names, err := fs.Glob(webFiles, "web/templates/*.html")
 	if err != nil {

@@ -16,16 +16,20 @@ import (
 	"ipmatch/api"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/matcher"
 	"ipmatch/search"
 )
 
 // Main is a running ipmatch server. Tests start one on port 0 with Run and
 // stop it with Close.
 type Main struct {
-	Store  StoreConfig
-	Addr   string // listen address; "127.0.0.1:0" picks a free port
-	Demo   bool   // load the Gaoyao demo and create a token per role
-	Logger *slog.Logger
+	Store StoreConfig
+	Addr  string // listen address; "127.0.0.1:0" picks a free port
+	Demo  bool   // load the Gaoyao demo and create a token per role
+	// Weights is an AHP weights configuration file; "" is the embedded
+	// finance scenario.
+	Weights string
+	Logger  *slog.Logger
 	// Index is the search index directory; "" picks the default (indexDir).
 	Index string
 	// Progress, when set, shows the index rebuild's progress bar (a terminal).
@@ -44,6 +48,14 @@ type Main struct {
 func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	weights, err := loadWeights(m.Weights)
+	if err != nil {
+		return fmt.Errorf("weights %s: %w", m.Weights, err)
+	}
+	model, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: weights})
+	if err != nil {
+		return fmt.Errorf("matcher: %w", fieldErrors(err))
 	}
 	store, err := openStore(ctx, m.Store, m.Logger)
 	if err != nil {
@@ -70,7 +82,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.server = &http.Server{
-		Handler:           api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Search: idx}),
+		Handler:           api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -160,6 +172,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addStoreFlags(fs, &m.Store)
 	fs.StringVar(&m.Addr, "addr", env("IPMATCH_ADDR", "127.0.0.1:8080"), "listen address (IPMATCH_ADDR)")
 	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset and print a token per role")
+	fs.StringVar(&m.Weights, "weights", env("IPMATCH_WEIGHTS", ""), "AHP weights configuration (JSON) of the patent indicator value (IPMATCH_WEIGHTS); default: the embedded finance scenario")
 	addIndexFlag(fs, &m.Index)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -91,16 +91,9 @@ func runValueWeights(args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
-	w := matcher.DefaultIndicatorWeights()
-	if *file != "" {
-		f, err := os.Open(*file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if w, err = matcher.LoadIndicatorWeights(f); err != nil {
-			return fieldErrors(err)
-		}
+	w, err := loadWeights(*file)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "weights %s (%s)\n", w.Name(), w.Hash())
 	pw := w.PartWeights()
@@ -122,6 +115,25 @@ func runValueWeights(args []string, stdout io.Writer) error {
 }
 
 // fieldErrors turns a data error into a command error naming every field.
+// loadWeights reads an AHP weights configuration file, or returns the
+// embedded finance scenario for "". An inconsistent matrix (CR ≥ 0.1) is
+// refused with the matrix named.
+func loadWeights(file string) (*matcher.IndicatorWeights, error) {
+	if file == "" {
+		return matcher.DefaultIndicatorWeights(), nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	w, err := matcher.LoadIndicatorWeights(f)
+	if err != nil {
+		return nil, fieldErrors(err)
+	}
+	return w, nil
+}
+
 func fieldErrors(err error) error {
 	msg := data.ErrorMessage(err)
 	for _, f := range data.ErrorFields(err) {

@@ -59,4 +59,19 @@ func TestValueWeights(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "inconsistent pairwise matrix parts") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
+	// The server refuses to start on it, and starts on the default file.
+	m := &Main{Store: StoreConfig{DataDir: t.TempDir()}, Addr: "127.0.0.1:0", Weights: file}
+	if err := m.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "inconsistent pairwise matrix parts") {
+		m.Close()
+		t.Fatalf("serve with inconsistent weights: %v", err)
+	}
+	good := filepath.Join(t.TempDir(), "default.json")
+	writeFile(t, good, string(matcher.DefaultWeightsJSON()))
+	m = &Main{Store: StoreConfig{DataDir: t.TempDir()}, Addr: "127.0.0.1:0", Weights: good}
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatalf("serve with the default weights file: %v", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Error(err)
+	}
 }
