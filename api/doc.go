@@ -14,6 +14,13 @@
 //   - resource.go, list.go, kinds.go: the generic CRUD handlers shared by
 //     every kind, paging, and each kind's filters.
 //   - deals.go, tokens.go, imports.go, health.go: the special endpoints.
+//   - match.go, valuation.go: matches, pipelines, valuations.
+//   - event.go, schedule.go, schedule_export.go, report.go, pool.go: meeting
+//     schedules and their exports, the event report, pool risk, and deal
+//     moves checked against the pool's caps.
+//   - search.go: the search endpoints (when Config.Search is set).
+//   - web.go, web_session.go, web_pages.go, web/: the zh-CN pages, their
+//     cookie sessions and CSRF tokens.
 //
 // Handlers are thin: they decode the request, call an operation with the
 // request's context and the caller, and encode the result. Operations return

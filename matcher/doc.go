@@ -190,5 +190,14 @@
 // report) stores it with its parameters; recomputing it later from a
 // snapshot of the records checks it.
 //
-// Not built yet: meeting scheduling and pool risk (issue 5).
+// # Meeting schedules and pool risk
+//
+// Schedule (schedule.go) chooses the meetings of an event by a
+// maximum-weight b-matching solved exactly as a min-cost flow (successive
+// shortest paths), must-meet pairs first and no-thanks pairs never, then
+// places them into slots by König's alternating-path edge colouring, so no
+// enterprise and no bank table is ever double-booked. PoolRisk
+// (poolrisk.go) simulates a risk-compensation pool's losses with a
+// one-factor Gaussian copula over the loans' PDs; CheckFiling enforces the
+// pool's per-loan, per-borrower and leverage caps.
 package matcher
