@@ -80,16 +80,7 @@ func cnipaSource(lr *lineReader) (rowSource[Patent], error) {
 			return importRow[Patent]{}, err
 		}
 		r := importRow[Patent]{row: row}
-		switch {
-		case prob != nil:
-			field := "row"
-			if prob.col >= 0 && prob.col < len(header) && header[prob.col] != "" {
-				field = header[prob.col]
-			}
-			r.rejects = []FieldError{{Field: field, Reason: prob.reason}}
-			return r, nil
-		case len(fields) != len(header):
-			r.rejects = []FieldError{{Field: "row", Reason: fmt.Sprintf("has %d columns; the header has %d", len(fields), len(header))}}
+		if r.rejects = csvRowRejects(header, fields, prob); r.rejects != nil {
 			return r, nil
 		}
 		cell := func(name string) string {

@@ -54,6 +54,24 @@ type csvProblem struct {
 	reason string
 }
 
+// csvRowRejects names what makes a CSV row unreadable as a whole: a
+// problem the reader found (named by its column when it has one) or a
+// column count that differs from the header's. It returns nil for a row
+// that can be read.
+func csvRowRejects(header, fields []string, prob *csvProblem) []FieldError {
+	switch {
+	case prob != nil:
+		field := "row"
+		if prob.col >= 0 && prob.col < len(header) && header[prob.col] != "" {
+			field = header[prob.col]
+		}
+		return []FieldError{{Field: field, Reason: prob.reason}}
+	case len(fields) != len(header):
+		return []FieldError{{Field: "row", Reason: fmt.Sprintf("has %d columns; the header has %d", len(fields), len(header))}}
+	}
+	return nil
+}
+
 // csvRecords reads CSV records one at a time, so that a syntax error, an
 // overlong record or bad UTF-8 costs that record only. The header is row 0;
 // blank lines after it are counted but skipped.
@@ -280,16 +298,7 @@ func csvSource[T any](lr *lineReader, s *csvScheme[T]) (rowSource[T], error) {
 			return importRow[T]{}, err
 		}
 		r := importRow[T]{row: row}
-		switch {
-		case prob != nil:
-			field := "row"
-			if prob.col >= 0 && prob.col < len(header) && header[prob.col] != "" {
-				field = header[prob.col]
-			}
-			r.rejects = []FieldError{{Field: field, Reason: prob.reason}}
-			return r, nil
-		case len(fields) != len(header):
-			r.rejects = []FieldError{{Field: "row", Reason: fmt.Sprintf("has %d columns; the header has %d", len(fields), len(header))}}
+		if r.rejects = csvRowRejects(header, fields, prob); r.rejects != nil {
 			return r, nil
 		}
 		if idCol >= 0 {
