@@ -182,6 +182,9 @@ func (res *resource[T]) create(ctx context.Context, store data.Store, p *princip
 	if err := res.kind.Check([]*T{rec}); err != nil {
 		return err
 	}
+	if err := data.CheckRefs(ctx, store, res.kind, []*T{rec}); err != nil {
+		return err
+	}
 	tbl := res.table(store)
 	if id := *res.kind.ID(rec); id != "" {
 		if _, err := tbl.Get(ctx, id); err == nil {
@@ -217,6 +220,12 @@ func (res *resource[T]) replace(ctx context.Context, store data.Store, p *princi
 	*res.kind.ID(rec) = id
 	// The rules see the body as sent; Put normalises and validates it.
 	if err := res.rules.update(ctx, p, old, rec); err != nil {
+		return err
+	}
+	if err := res.kind.Check([]*T{rec}); err != nil {
+		return err
+	}
+	if err := data.CheckRefs(ctx, store, res.kind, []*T{rec}); err != nil {
 		return err
 	}
 	_, err = res.table(store).Put(ctx, rec)
