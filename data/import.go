@@ -150,21 +150,21 @@ func Import(ctx context.Context, s Store, r io.Reader, opts ImportOptions) (Impo
 	var err error
 	switch opts.Kind {
 	case "enterprises":
-		err = runImport(ctx, s.Enterprises(), enterpriseTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Enterprises(), enterpriseTransfer(), r, opts, &rep)
 	case "patents":
-		err = runImport(ctx, s.Patents(), patentTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Patents(), patentTransfer(), r, opts, &rep)
 	case "banks":
-		err = runImport(ctx, s.Banks(), bankTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Banks(), bankTransfer(), r, opts, &rep)
 	case "products":
-		err = runImport(ctx, s.Products(), productTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Products(), productTransfer(), r, opts, &rep)
 	case "events":
-		err = runImport(ctx, s.Events(), eventTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Events(), eventTransfer(), r, opts, &rep)
 	case "participants":
-		err = runImport(ctx, s.Participants(), participantTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Participants(), participantTransfer(), r, opts, &rep)
 	case "deals":
-		err = runImport(ctx, s.Deals(), dealTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Deals(), dealTransfer(), r, opts, &rep)
 	case "pools":
-		err = runImport(ctx, s.Pools(), poolTransfer(), r, opts, &rep)
+		err = runImport(ctx, s, s.Pools(), poolTransfer(), r, opts, &rep)
 	}
 	return rep, err
 }
@@ -340,12 +340,13 @@ type rowSource[T any] struct {
 
 // importer runs one import of records of type T.
 type importer[T any] struct {
-	ctx  context.Context
-	tr   *transfer[T]
-	tbl  Table[T]
-	src  rowSource[T]
-	opts ImportOptions
-	rep  *ImportReport
+	ctx   context.Context
+	store Store // for the references rows make to other records
+	tr    *transfer[T]
+	tbl   Table[T]
+	src   rowSource[T]
+	opts  ImportOptions
+	rep   *ImportReport
 
 	batch   []importRow[T]
 	keys    map[string]bool   // IDs and keys in batch
@@ -356,7 +357,7 @@ type importer[T any] struct {
 // ambiguousMatch marks a business key held by more than one stored record.
 const ambiguousMatch = "\x00ambiguous"
 
-func runImport[T any](ctx context.Context, tbl Table[T], tr *transfer[T], r io.Reader, opts ImportOptions, rep *ImportReport) error {
+func runImport[T any](ctx context.Context, store Store, tbl Table[T], tr *transfer[T], r io.Reader, opts ImportOptions, rep *ImportReport) error {
 	if (opts.OwnerEnterpriseID != "" && !tr.ownerScoped) || (opts.BankID != "" && !tr.bankScoped) {
 		return Errorf(CodeForbidden, "a scoped import cannot write %s", tr.kind.Name)
 	}
@@ -379,7 +380,7 @@ func runImport[T any](ctx context.Context, tbl Table[T], tr *transfer[T], r io.R
 	if err != nil {
 		return err
 	}
-	im := &importer[T]{ctx: ctx, tr: tr, tbl: tbl, src: src, opts: opts, rep: rep, keys: map[string]bool{}}
+	im := &importer[T]{ctx: ctx, store: store, tr: tr, tbl: tbl, src: src, opts: opts, rep: rep, keys: map[string]bool{}}
 	err = im.run()
 	// Rejections found when a batch is written come after those of later
 	// rows found when reading; list them in row order.
@@ -546,7 +547,46 @@ func (im *importer[T]) flush() error {
 		}
 		writes, created = append(writes, r), append(created, false)
 	}
+	writes, created, err := im.keepRefsSound(writes, created)
+	if err != nil {
+		return err
+	}
 	return im.put(writes, created)
+}
+
+// keepRefsSound rejects the rows that name a bank, enterprise, event, pool
+// or product the store does not hold, and returns the others.
+func (im *importer[T]) keepRefsSound(rows []importRow[T], created []bool) ([]importRow[T], []bool, error) {
+	recs := make([]*T, len(rows))
+	for i, r := range rows {
+		recs[i] = r.rec
+	}
+	err := CheckRefs(im.ctx, im.store, im.tr.kind, recs)
+	if err == nil {
+		return rows, created, nil
+	}
+	if ErrorCode(err) != CodeInvalid {
+		return nil, nil, err
+	}
+	bad := map[int][]FieldError{}
+	for _, f := range ErrorFields(err) {
+		i, field := 0, f.Field
+		if len(rows) > 1 {
+			idx, rest, _ := strings.Cut(strings.TrimPrefix(f.Field, "["), "].")
+			i, _ = strconv.Atoi(idx)
+			field = rest
+		}
+		bad[i] = append(bad[i], FieldError{Field: field, Reason: f.Reason})
+	}
+	keptRows, keptCreated := rows[:0:0], created[:0:0]
+	for i, r := range rows {
+		if fields, ok := bad[i]; ok {
+			im.reject(r, fields...)
+			continue
+		}
+		keptRows, keptCreated = append(keptRows, r), append(keptCreated, created[i])
+	}
+	return keptRows, keptCreated, nil
 }
 
 // put writes rows in one Put, or one by one when that Put is refused.

@@ -269,6 +269,7 @@ func TestImportCNIPAKeepsWhatTheFileLacks(t *testing.T) {
 func TestImportPatentsOwnerScope(t *testing.T) {
 	ctx := context.Background()
 	s := newMemStore()
+	seedRefs(t, s, "ent_a", "ent_b")
 	data, err := os.ReadFile(cnipaFixture)
 	if err != nil {
 		t.Fatal(err)

@@ -113,6 +113,7 @@ func TestImportCSVHeaders(t *testing.T) {
 func TestImportProductsCSVBankScope(t *testing.T) {
 	ctx := context.Background()
 	s := newMemStore()
+	seedRefs(t, s, "bank_a", "bank_b")
 	if _, err := s.Products().Put(ctx, &Product{ID: "prod_other", BankID: "bank_b", Name: "别家产品", MaxAmount: 1, MaxTerm: 1, PledgeRates: ByType{Invention: 0.1}}); err != nil {
 		t.Fatal(err)
 	}

@@ -274,6 +274,7 @@ func TestImportBusinessKeys(t *testing.T) {
 	}
 
 	// Participants are found by event, role and party.
+	seedRefs(t, s, "evt_1", "bank_a")
 	part := `{"event_id":"evt_1","role":"bank","bank_id":"bank_a","tables":2}`
 	for i, want := range []ImportReport{{Imported: 1}, {Unchanged: 1}} {
 		rep, err := Import(ctx, s, strings.NewReader(part), ImportOptions{Kind: "participants"})
