@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"ipmatch/data"
@@ -683,5 +684,44 @@ func TestDecodePosition(t *testing.T) {
 	}
 	if l, c := position([]byte("ab\ncd"), 4); l != 2 || c != 2 {
 		t.Errorf("position = %d:%d, want 2:2", l, c)
+	}
+}
+
+// TestConcurrentCreatesOfOneKey sends the same new enterprise many times at
+// once: exactly one create succeeds, the others get 409, and one record is
+// stored.
+func TestConcurrentCreatesOfOneKey(t *testing.T) {
+	f := newFixture(t, Config{})
+	ent := mustJSON(t, storetest.Enterprise(88))
+	before, err := f.store.Enterprises().Count(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- f.do(orgToken, "POST", "/api/v1/enterprises", ent).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	created, conflicts := 0, 0
+	for c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+			conflicts++
+		default:
+			t.Errorf("status %d", c)
+		}
+	}
+	after, _ := f.store.Enterprises().Count(t.Context())
+	if created != 1 || conflicts != n-1 || after != before+1 {
+		t.Fatalf("%d created, %d conflicts, %d → %d records; want 1, %d, one more", created, conflicts, before, after, n-1)
 	}
 }

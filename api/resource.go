@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -48,6 +49,10 @@ type resource[T any] struct {
 	// noPut leaves out PUT; post, when set, replaces the generic create.
 	noPut bool
 	post  func(c *gin.Context) error
+	// creating serialises, within this process, the look for a clash and
+	// the write of creates with the same ID or natural key, so that of two
+	// simultaneous creates one gets 409 instead of replacing the other.
+	creating [64]sync.Mutex
 }
 
 // listResult is the body of a list response.
@@ -186,6 +191,15 @@ func (res *resource[T]) create(ctx context.Context, store data.Store, p *princip
 		return err
 	}
 	tbl := res.table(store)
+	lockKey := *res.kind.ID(rec)
+	if key := res.kind.Key(rec); key != "" {
+		lockKey = key
+	}
+	if lockKey != "" {
+		mu := &res.creating[stripe(lockKey, len(res.creating))]
+		mu.Lock()
+		defer mu.Unlock()
+	}
 	if id := *res.kind.ID(rec); id != "" {
 		if _, err := tbl.Get(ctx, id); err == nil {
 			return data.Errorf(data.CodeConflict, "%s %q already exists", singular(res.kind.Name), id)
