@@ -101,29 +101,38 @@ type scheduleBody struct {
 // preferences, the match scores, the overrides and the kept pins, stores
 // it and answers it.
 func (h *eventHandlers) computeSchedule(c *gin.Context) error {
-	ctx, p := c.Request.Context(), caller(c)
-	if err := organizerOnly(p, "compute an event's schedule"); err != nil {
-		return err
-	}
 	var req scheduleRequest
 	if err := h.readOptionalBody(c, &req); err != nil {
 		return err
 	}
-	id := c.Param("id")
+	body, err := h.compute(c.Request.Context(), caller(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, body)
+	return nil
+}
+
+// compute computes, stores and returns the schedule of the draft event id
+// for the organizer p (see computeSchedule).
+func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, req scheduleRequest) (scheduleBody, error) {
+	if err := organizerOnly(p, "compute an event's schedule"); err != nil {
+		return scheduleBody{}, err
+	}
 	mu := &h.events[stripe(id, len(h.events))]
 	mu.Lock()
 	defer mu.Unlock()
 
 	w, err := h.loadEvent(ctx, id)
 	if err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	if w.ev.Status != data.EventDraft {
-		return data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; edit meetings with PUT /api/v1/events/%s/schedule/meetings or set the event back to draft", id, w.ev.Status, id)
+		return scheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; edit meetings with PUT /api/v1/events/%s/schedule/meetings or set the event back to draft", id, w.ev.Status, id)
 	}
 	prev, hasPrev, err := h.loadSchedule(ctx, w)
 	if err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	var overrides []matcher.SchedulePair
 	switch {
@@ -133,7 +142,7 @@ func (h *eventHandlers) computeSchedule(c *gin.Context) error {
 		overrides = prev.Overrides
 	}
 	if err := checkOverrides(w, overrides, req.Overrides != nil); err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	var pins []storedMeeting
 	if hasPrev && (req.KeepPins == nil || *req.KeepPins) {
@@ -145,12 +154,12 @@ func (h *eventHandlers) computeSchedule(c *gin.Context) error {
 	}
 	weights, err := h.pairWeights(ctx, w, "")
 	if err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	in, dropped := scheduleInput(w, weights, overrides, pins)
 	res, err := matcher.Schedule(ctx, in)
 	if err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	now := h.now().UTC()
 	sch := &storedSchedule{EventID: id, Overrides: slices.Clone(overrides), WeightBasis: weightBasis,
@@ -164,14 +173,13 @@ func (h *eventHandlers) computeSchedule(c *gin.Context) error {
 			Slot: m.Slot + 1, Score: round2api(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override})
 	}
 	if err := h.saveSchedule(ctx, sch); err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	body := h.view(w, sch, sch.Meetings, sch.Shortfalls, true)
 	for _, m := range dropped {
 		body.DroppedPins = append(body.DroppedPins, meetingView(w, m))
 	}
-	writeJSON(c, http.StatusOK, body)
-	return nil
+	return body, nil
 }
 
 // checkOverrides refuses overrides naming someone not registered for the
@@ -683,32 +691,39 @@ func refreshShortfalls(w *eventWorld, sch *storedSchedule) {
 // moves to published, so banks and enterprises see their meetings. The
 // event needs a schedule; a closed event cannot be published again.
 func (h *eventHandlers) publish(c *gin.Context) error {
-	ctx, p := c.Request.Context(), caller(c)
-	if err := organizerOnly(p, "publish an event's schedule"); err != nil {
+	ev, err := h.publishEvent(c.Request.Context(), caller(c), c.Param("id"))
+	if err != nil {
 		return err
 	}
-	id := c.Param("id")
+	writeJSON(c, http.StatusOK, ev)
+	return nil
+}
+
+// publishEvent publishes the event id for the organizer p (see publish).
+func (h *eventHandlers) publishEvent(ctx context.Context, p *principal, id string) (data.Event, error) {
+	if err := organizerOnly(p, "publish an event's schedule"); err != nil {
+		return data.Event{}, err
+	}
 	mu := &h.events[stripe(id, len(h.events))]
 	mu.Lock()
 	defer mu.Unlock()
 	ev, err := h.s.store.Events().Get(ctx, id)
 	if err != nil {
-		return err
+		return data.Event{}, err
 	}
 	if _, err := h.s.store.Schedules().Get(ctx, id); data.ErrorCode(err) == data.CodeNotFound {
-		return data.Errorf(data.CodeConflict, "event %s has no schedule to publish: compute it with POST /api/v1/events/%s/schedule", id, id)
+		return data.Event{}, data.Errorf(data.CodeConflict, "event %s has no schedule to publish: compute it with POST /api/v1/events/%s/schedule", id, id)
 	} else if err != nil {
-		return err
+		return data.Event{}, err
 	}
 	switch ev.Status {
 	case data.EventClosed:
-		return data.Errorf(data.CodeConflict, "event %s is closed", id)
+		return data.Event{}, data.Errorf(data.CodeConflict, "event %s is closed", id)
 	case data.EventDraft:
 		ev.Status = data.EventPublished
 		if _, err := h.s.store.Events().Put(ctx, &ev); err != nil {
-			return err
+			return data.Event{}, err
 		}
 	}
-	writeJSON(c, http.StatusOK, ev)
-	return nil
+	return ev, nil
 }

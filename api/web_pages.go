@@ -554,13 +554,14 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 }
 
 // computeSchedule handles POST /app/organizer/events/{id}/schedule: it
-// runs the API's POST /api/v1/events/{id}/schedule handler (no body: the
-// stored overrides and pins are kept) and goes back to the event page.
+// computes the schedule as POST /api/v1/events/{id}/schedule does with no
+// body (the stored overrides and pins are kept) and goes back to the event
+// page.
 func (h *webHandlers) computeSchedule(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	if err := runJSONHandler(c, h.events.computeSchedule); err != nil {
+	if _, err := h.events.compute(c.Request.Context(), caller(c), c.Param("id"), scheduleRequest{}); err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "会谈安排已生成。")
@@ -568,14 +569,14 @@ func (h *webHandlers) computeSchedule(c *gin.Context) error {
 	return nil
 }
 
-// publish handles POST /app/organizer/events/{id}/publish: it runs the
-// API's POST /api/v1/events/{id}/publish handler and goes back to the
+// publish handles POST /app/organizer/events/{id}/publish: it publishes
+// the event as POST /api/v1/events/{id}/publish does and goes back to the
 // event page.
 func (h *webHandlers) publish(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	if err := runJSONHandler(c, h.events.publish); err != nil {
+	if _, err := h.events.publishEvent(c.Request.Context(), caller(c), c.Param("id")); err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "会谈安排已发布，银行和企业现在可以看到各自的会谈。")
@@ -595,41 +596,3 @@ func (h *webHandlers) printableSchedule(c *gin.Context) error {
 	c.Header("Cache-Control", "no-store")
 	return h.events.scheduleHTML(c)
 }
-
-// runJSONHandler runs a JSON API handler for its effect: its error is
-// returned, its JSON answer is dropped. The request goes without a body
-// (the form's fields are not the handler's input).
-func runJSONHandler(c *gin.Context, fn func(*gin.Context) error) error {
-	orig, origReq := c.Writer, c.Request
-	req := c.Request.Clone(c.Request.Context())
-	req.Body, req.ContentLength = http.NoBody, 0
-	req.Header.Del("Content-Type")
-	c.Writer, c.Request = &discardWriter{ResponseWriter: orig, header: http.Header{}}, req
-	defer func() { c.Writer, c.Request = orig, origReq }()
-	return fn(c)
-}
-
-// discardWriter is a gin.ResponseWriter that drops what is written.
-type discardWriter struct {
-	gin.ResponseWriter
-	header http.Header
-	status int
-	size   int
-}
-
-func (w *discardWriter) Header() http.Header { return w.header }
-func (w *discardWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-}
-func (w *discardWriter) WriteHeaderNow() {}
-func (w *discardWriter) Write(b []byte) (int, error) {
-	w.WriteHeader(http.StatusOK)
-	w.size += len(b)
-	return len(b), nil
-}
-func (w *discardWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
-func (w *discardWriter) Written() bool                     { return w.status != 0 }
-func (w *discardWriter) Status() int                       { return cmp.Or(w.status, http.StatusOK) }
-func (w *discardWriter) Size() int                         { return w.size }
