@@ -22,8 +22,9 @@ import (
 // layout, embedded CSS; nothing is loaded from the internet and no script
 // runs). Routes:
 //
-//	GET  /                                   sign-in form (API token)
+//	GET  /                                   sign-in forms (API token; username and password)
 //	POST /signin, POST /signout              sessions (web_session.go)
+//	POST /signin/password                    password sign-in (web_password.go)
 //	GET  /static/*file                       embedded CSS
 //	GET  /app                                redirect by role
 //	GET  /app/enterprise                     enterprise: profile, patents, products ranked
@@ -69,6 +70,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	})
 	r.GET("/", h.signInPage)
 	r.POST("/signin", h.signIn)
+	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
 
 	app := r.Group("/app", h.webAuth)
@@ -270,8 +272,8 @@ func requireRole(c *gin.Context, r data.Role, page string) error {
 func (h *webHandlers) signInPage(c *gin.Context) {
 	id := sessionID(c)
 	ws, ok := h.sessions.get(id)
-	if ok && ws.tokenHash != "" {
-		if _, err := h.s.store.Tokens().GetByKey(c.Request.Context(), ws.tokenHash); err == nil {
+	if ok && !ws.anonymous() {
+		if _, err := h.sessionPrincipal(c.Request.Context(), &ws); err == nil {
 			c.Redirect(http.StatusSeeOther, "/app")
 			return
 		}
@@ -283,7 +285,7 @@ func (h *webHandlers) signInPage(c *gin.Context) {
 		flash = h.sessions.takeFlash(id)
 	} else {
 		var nws *webSession
-		id, nws, ok = h.sessions.open("")
+		id, nws, ok = h.sessions.open("", "")
 		if !ok {
 			h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
 			return
@@ -321,7 +323,7 @@ func (h *webHandlers) signIn(c *gin.Context) {
 		return
 	}
 	h.sessions.close(oldID)
-	id, _, ok := h.sessions.open(p.tok.Hash)
+	id, _, ok := h.sessions.open(p.tok.Hash, "")
 	if !ok {
 		h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
 		return

@@ -17,8 +17,9 @@ import (
 )
 
 // Web sessions. A browser signs in by pasting its API token into the
-// sign-in form; the server then keeps a session for it and the browser
-// holds only the session id, in a cookie:
+// sign-in form, or with a username and password (web_password.go); the
+// server then keeps a session for it and the browser holds only the
+// session id, in a cookie:
 //
 //   - The session id is 256 random bits (crypto/rand), sent as
 //     base64url. The server keys its map by the SHA-256 of the id, so a
@@ -34,6 +35,9 @@ import (
 //   - The session holds the SHA-256 of the token (as the store does), never
 //     the token: every request looks the token up again, so revoking the
 //     token (DELETE /api/v1/tokens/{id}) ends its web sessions at once.
+//     A password session holds the user's ID instead, and the user record
+//     is read again on every request: deleting the user (or changing its
+//     role or bindings) takes effect at once.
 //   - Sessions live in this process's memory (per node): a restart signs
 //     everyone out, and several nodes behind a load balancer need sticky
 //     sessions. They expire after webIdleTimeout without a request and
@@ -58,12 +62,13 @@ const (
 	webMaxSessions = 100_000
 )
 
-// webSession is one browser's session. tokenHash is empty for an anonymous
-// session (the sign-in form's).
+// webSession is one browser's session: signed in by token (tokenHash set)
+// or by password (userID set), or anonymous (neither: the sign-in form's).
 type webSession struct {
 	key       string // sessionKey of the session id
 	csrf      string
 	tokenHash string
+	userID    string
 	created   time.Time
 	lastSeen  time.Time
 	// flash is a one-shot message shown on the next page.
@@ -73,11 +78,14 @@ type webSession struct {
 // expired reports whether the session has expired at now.
 func (ws *webSession) expired(now time.Time) bool {
 	idle := webIdleTimeout
-	if ws.tokenHash == "" {
+	if ws.anonymous() {
 		idle = webAnonTimeout
 	}
 	return now.Sub(ws.lastSeen) > idle || now.Sub(ws.created) > webMaxAge
 }
+
+// anonymous reports whether nobody has signed in to the session.
+func (ws *webSession) anonymous() bool { return ws.tokenHash == "" && ws.userID == "" }
 
 // webSessions is the in-memory session map of this node. It is safe for
 // concurrent use.
@@ -104,9 +112,10 @@ func sessionKey(id string) string {
 	return string(sum[:])
 }
 
-// open starts a session (anonymous when tokenHash is empty) and returns its
-// id, or false when the node holds too many sessions.
-func (ss *webSessions) open(tokenHash string) (string, *webSession, bool) {
+// open starts a session for a token hash or a user ID (anonymous when both
+// are empty) and returns its id, or false when the node holds too many
+// sessions.
+func (ss *webSessions) open(tokenHash, userID string) (string, *webSession, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	now := ss.now()
@@ -121,7 +130,7 @@ func (ss *webSessions) open(tokenHash string) (string, *webSession, bool) {
 		}
 	}
 	id := randomToken()
-	ws := &webSession{key: sessionKey(id), csrf: randomToken(), tokenHash: tokenHash, created: now, lastSeen: now}
+	ws := &webSession{key: sessionKey(id), csrf: randomToken(), tokenHash: tokenHash, userID: userID, created: now, lastSeen: now}
 	ss.byID[ws.key] = ws
 	return id, ws, true
 }
@@ -222,18 +231,18 @@ func validCSRF(c *gin.Context, ws *webSession) bool {
 }
 
 // webAuth is the middleware of the signed-in pages: it finds the session,
-// looks its token up again (a revoked token ends the session), checks the
+// looks its token or user up again (a revoked token or deleted user ends
+// the session), checks the
 // CSRF token of a POST, and stores the principal where caller finds it.
 // Without a session a GET is sent to the sign-in page and a POST refused.
 func (h *webHandlers) webAuth(c *gin.Context) {
 	id := sessionID(c)
 	ws, ok := h.sessions.get(id)
-	if !ok || ws.tokenHash == "" {
+	if !ok || ws.anonymous() {
 		h.signedOut(c)
 		return
 	}
-	ctx := c.Request.Context()
-	tok, err := h.s.store.Tokens().GetByKey(ctx, ws.tokenHash)
+	p, err := h.sessionPrincipal(c.Request.Context(), &ws)
 	if data.ErrorCode(err) == data.CodeNotFound {
 		h.sessions.close(id)
 		setSessionCookie(c, "")
@@ -250,7 +259,7 @@ func (h *webHandlers) webAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	c.Set(keyPrincipal, &principal{tok: tok})
+	c.Set(keyPrincipal, p)
 	c.Set(keyWebSession, &webRequest{id: id, csrf: ws.csrf})
 	c.Next()
 }

@@ -25,6 +25,7 @@ type memStore struct {
 	pools        *memTable[Pool]
 	tokens       *memTable[Token]
 	schedules    *memTable[Schedule]
+	users        *memTable[User]
 }
 
 func newMemStore() *memStore {
@@ -39,6 +40,7 @@ func newMemStore() *memStore {
 		pools:        newMemTable(PoolKind),
 		tokens:       newMemTable(TokenKind),
 		schedules:    newMemTable(ScheduleKind),
+		users:        newMemTable(UserKind),
 	}
 }
 
@@ -52,6 +54,7 @@ func (s *memStore) Deals() Table[Deal]               { return s.deals }
 func (s *memStore) Pools() Table[Pool]               { return s.pools }
 func (s *memStore) Tokens() Table[Token]             { return s.tokens }
 func (s *memStore) Schedules() Table[Schedule]       { return s.schedules }
+func (s *memStore) Users() Table[User]               { return s.users }
 func (s *memStore) Close() error                     { return nil }
 
 // memTable is one table of a memStore.

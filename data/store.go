@@ -23,6 +23,7 @@ type Store interface {
 	Pools() Table[Pool]
 	Tokens() Table[Token]
 	Schedules() Table[Schedule]
+	Users() Table[User]
 	// Close releases the store's resources; the store is unusable after.
 	Close() error
 }
@@ -176,6 +177,14 @@ var (
 		Refs:      func(r *Token) Refs { return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID} },
 		Stamps:    func(r *Token) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
 		Normalize: (*Token).Normalize, Validate: (*Token).Validate,
+	}
+	UserKind = Kind[User]{
+		Name: "users", IDPrefix: "user",
+		ID:        func(r *User) *string { return &r.ID },
+		Key:       func(r *User) string { return r.Username },
+		Refs:      func(r *User) Refs { return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID} },
+		Stamps:    func(r *User) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Normalize: (*User).Normalize, Validate: (*User).Validate,
 	}
 )
 

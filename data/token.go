@@ -54,27 +54,35 @@ func (t *Token) Validate() error {
 	if len(t.Hash) != 64 {
 		v.add("hash", "must be a SHA-256 hex digest")
 	}
-	switch t.Role {
+	checkBinding(&v, "token", t.Role, t.BankID, t.EnterpriseID)
+	return v.err("token")
+}
+
+// checkBinding checks that a credential's role and bindings agree: an
+// organizer is bound to nothing, a bank credential to one bank and an
+// enterprise credential to one enterprise. what names the credential
+// ("token", "user") in the reasons.
+func checkBinding(v *fieldErrors, what string, role Role, bankID, enterpriseID string) {
+	switch role {
 	case RoleOrganizer:
-		if t.BankID != "" || t.EnterpriseID != "" {
-			v.add("role", "an organizer token is bound to no bank or enterprise")
+		if bankID != "" || enterpriseID != "" {
+			v.add("role", "an organizer %s is bound to no bank or enterprise", what)
 		}
 	case RoleBank:
-		if t.BankID == "" {
-			v.add("bank_id", "is required for a bank token")
+		if bankID == "" {
+			v.add("bank_id", "is required for a bank %s", what)
 		}
-		if t.EnterpriseID != "" {
-			v.add("enterprise_id", "must be empty for a bank token")
+		if enterpriseID != "" {
+			v.add("enterprise_id", "must be empty for a bank %s", what)
 		}
 	case RoleCompany:
-		if t.EnterpriseID == "" {
-			v.add("enterprise_id", "is required for an enterprise token")
+		if enterpriseID == "" {
+			v.add("enterprise_id", "is required for an enterprise %s", what)
 		}
-		if t.BankID != "" {
-			v.add("bank_id", "must be empty for an enterprise token")
+		if bankID != "" {
+			v.add("bank_id", "must be empty for an enterprise %s", what)
 		}
 	default:
-		v.add("role", "%q must be organizer, bank or enterprise", t.Role)
+		v.add("role", "%q must be organizer, bank or enterprise", role)
 	}
-	return v.err("token")
 }

@@ -1,6 +1,6 @@
 // Command ipmatch is the one binary of ipmatch, the bank–enterprise
 // patent-pledge matchmaking service: it serves the API, imports and exports
-// records, and creates API tokens.
+// records, and creates API tokens and web sign-in users.
 //
 // Configuration comes from flags first, then IPMATCH_* environment variables,
 // then defaults; see "ipmatch help".
@@ -39,6 +39,7 @@ Usage:
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
   ipmatch token create --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags]
+  ipmatch user create --username NAME --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags] < PASSWORD
   ipmatch value income --cash-flows CF1,CF2,… --share-rate S --tax-rate T --discount-rate R [--decimals N] [--json]
   ipmatch value weights [--weights FILE]
   ipmatch version
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = runToken(ctx, args[1:], stdout, stderr)
+	case "user":
+		err = runUser(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "reindex":
 		err = runReindex(ctx, args[1:], stdout, stderr)
 	case "value":

@@ -91,6 +91,7 @@ type Store struct {
 	pools        *table[data.Pool]
 	tokens       *table[data.Token]
 	schedules    *table[data.Schedule]
+	users        *table[data.User]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -150,8 +151,9 @@ func (s *Store) open(ctx context.Context) error {
 	s.pools = newTable(s.db, data.PoolKind, s.log, chunk)
 	s.tokens = newTable(s.db, data.TokenKind, s.log, chunk)
 	s.schedules = newTable(s.db, data.ScheduleKind, s.log, chunk)
+	s.users = newTable(s.db, data.UserKind, s.log, chunk)
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
-		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules,
+		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
 			return err
@@ -216,6 +218,9 @@ func (s *Store) Tokens() data.Table[data.Token] { return s.tokens }
 
 // Schedules returns the event meeting schedules table.
 func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
+
+// Users returns the web sign-in users table.
+func (s *Store) Users() data.Table[data.User] { return s.users }
 
 // Close disconnects from the server, waiting up to ten seconds for
 // operations in progress. The store is unusable after.

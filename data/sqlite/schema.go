@@ -29,6 +29,7 @@ func migrations() [][]string {
 	return [][]string{
 		schemaV1(),
 		kindTable(data.ScheduleKind.Name),
+		kindTable(data.UserKind.Name),
 	}
 }
 

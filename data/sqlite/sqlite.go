@@ -76,6 +76,7 @@ type Store struct {
 	pools        *table[data.Pool]
 	tokens       *table[data.Token]
 	schedules    *table[data.Schedule]
+	users        *table[data.User]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -164,6 +165,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.schedules, err = newTable(ctx, s, data.ScheduleKind, nil); err != nil {
 		return nil, err
 	}
+	if s.users, err = newTable(ctx, s, data.UserKind, nil); err != nil {
+		return nil, err
+	}
 	ok = true
 	logger.Debug("sqlite store open", "path", path, "readers", n)
 	return s, nil
@@ -201,6 +205,9 @@ func (s *Store) Tokens() data.Table[data.Token] { return s.tokens }
 
 // Schedules returns the event meeting schedules table.
 func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
+
+// Users returns the web sign-in users table.
+func (s *Store) Users() data.Table[data.User] { return s.users }
 
 // Close closes the database; SQLite checkpoints the WAL into the database
 // file when the last connection closes. Calls after the first do nothing;

@@ -258,8 +258,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 2 {
-		t.Fatalf("schema version = %d, %v; want 2", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 3 {
+		t.Fatalf("schema version = %d, %v; want 3", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -356,7 +356,7 @@ func benchmarkRawImport(b *testing.B) {
 }
 
 // TestMigrateFromVersion1 opens a database as version 1 left it (no
-// schedules table) and checks that Open adds the table.
+// schedules or users table) and checks that Open adds the tables.
 func TestMigrateFromVersion1(t *testing.T) {
 	dir := t.TempDir()
 	s, err := sqlite.Open(t.Context(), dir, nil)
@@ -368,7 +368,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE schedules`, `UPDATE schema_version SET version = 1`} {
+	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `UPDATE schema_version SET version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

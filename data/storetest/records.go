@@ -1,7 +1,7 @@
 // Package storetest holds the contract that every data.Store must pass (Run),
 // an import benchmark (BenchmarkImport), and constructors of valid records
 // that other packages' tests reuse: Enterprise, Patent, Bank, Product, Event,
-// Participant, Deal, Pool, Token and the generator GeneratePatents.
+// Participant, Deal, Pool, Token, User and the generator GeneratePatents.
 //
 // The constructors return records without IDs or timestamps (patents carry
 // their application number, which is their ID). Numbers i from 0 to
@@ -219,5 +219,19 @@ func Schedule(i int) data.Schedule {
 		Unscheduled:  []data.Shortfall{{EnterpriseID: "ent_c", Wanted: 2, Got: 0, Reason: "没有符合条件的银行"}},
 		TotalScore:   1.4,
 		ModelVersion: "storetest",
+	}
+}
+
+// UserPasswordHash is a bcrypt hash (cost 4) of "storetest-password" for
+// the users of User; storetest does not import bcrypt.
+const UserPasswordHash = "$2a$04$8s8LwTF9IuAgXokZtLXo0uMQVHv9NnYWQcJrmBAyIy/9VprgFTS62"
+
+// User returns a valid organizer user numbered i, username "user<i>".
+func User(i int) data.User {
+	return data.User{
+		Username:     fmt.Sprintf("user%d", i),
+		PasswordHash: UserPasswordHash,
+		Role:         data.RoleOrganizer,
+		Label:        fmt.Sprintf("测试用户%d", i),
 	}
 }

@@ -93,6 +93,13 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 			spoil:  func(k *data.Token) string { k.Hash = "x"; return "hash" },
 		})
 	})
+	t.Run("users", func(t *testing.T) {
+		runKind(t, open, kindCase[data.User]{
+			kind: data.UserKind, table: data.Store.Users, gen: User,
+			change: func(u *data.User) { u.Label = "新标签" },
+			spoil:  func(u *data.User) string { u.PasswordHash = "plain-password"; return "password_hash" },
+		})
+	})
 	t.Run("schedules", func(t *testing.T) {
 		runKind(t, open, kindCase[data.Schedule]{
 			kind: data.ScheduleKind, table: data.Store.Schedules, gen: Schedule,
