@@ -61,6 +61,9 @@ type server struct {
 	// moves serialises stage moves of the same deal within this process
 	// (Get, Move and Put are not one transaction in data.Store).
 	moves [64]sync.Mutex
+	// events serve the event endpoints of both the API and the pages, so
+	// their per-event and per-pool locks are one set in this process.
+	events *eventHandlers
 }
 
 // model returns the matcher of the configuration.
@@ -90,6 +93,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	}
 	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	s := &server{store: store, logger: logger, cfg: cfg.withDefaults(), policy: &policy{store: store}}
+	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
 	r := gin.New() // no default logger or recovery: ours follow
 	r.HandleMethodNotAllowed = true

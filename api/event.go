@@ -58,7 +58,7 @@ type eventHandlers struct {
 // eventRoutes registers the event endpoints on g, including POST
 // /deals/{id}/stage (deals.go's move with the pool's caps checked).
 func eventRoutes(s *server, g *gin.RouterGroup) {
-	h := &eventHandlers{s: s, m: s.model(), now: time.Now}
+	h := s.events
 	g.POST("/events/:id/schedule", s.handle(h.computeSchedule))
 	g.GET("/events/:id/schedule", s.handle(h.getSchedule))
 	g.PUT("/events/:id/schedule/meetings", s.handle(h.putMeeting))

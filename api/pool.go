@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -133,35 +134,40 @@ func (h *eventHandlers) moveDeal(c *gin.Context) error {
 	if err := h.s.decode(c, &req); err != nil {
 		return err
 	}
-	ctx, p, id := c.Request.Context(), caller(c), c.Param("id")
-	if req.Stage == data.StageFiled {
-		h.filings.Lock()
-		defer h.filings.Unlock()
-		d, err := h.s.store.Deals().Get(ctx, id)
-		if err != nil && data.ErrorCode(err) != data.CodeNotFound {
-			return err
-		}
-		if err == nil && d.PoolID != "" && dealVisible(p, &d) && canMoveDeal(p, &d) == nil && data.CanMove(d.Stage, req.Stage) {
-			pool, err := h.s.store.Pools().Get(ctx, d.PoolID)
-			if data.ErrorCode(err) == data.CodeNotFound {
-				return invalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
-			}
-			if err != nil {
-				return err
-			}
-			others, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
-			if err != nil {
-				return err
-			}
-			if err := matcher.CheckFiling(pool, others, d); err != nil {
-				return err
-			}
-		}
-	}
-	d, err := h.s.move(ctx, p, id, req, time.Now().UTC())
+	d, err := h.moveChecked(c.Request.Context(), caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
 	writeJSON(c, http.StatusOK, d)
 	return nil
+}
+
+// moveChecked is moveDeal without the HTTP: the pool caps for a move to
+// filed, then move. The web pages call it too.
+func (h *eventHandlers) moveChecked(ctx context.Context, p *principal, id string, req stageRequest) (*data.Deal, error) {
+	if req.Stage == data.StageFiled {
+		h.filings.Lock()
+		defer h.filings.Unlock()
+		d, err := h.s.store.Deals().Get(ctx, id)
+		if err != nil && data.ErrorCode(err) != data.CodeNotFound {
+			return nil, err
+		}
+		if err == nil && d.PoolID != "" && dealVisible(p, &d) && canMoveDeal(p, &d) == nil && data.CanMove(d.Stage, req.Stage) {
+			pool, err := h.s.store.Pools().Get(ctx, d.PoolID)
+			if data.ErrorCode(err) == data.CodeNotFound {
+				return nil, invalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
+			}
+			if err != nil {
+				return nil, err
+			}
+			others, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
+			if err != nil {
+				return nil, err
+			}
+			if err := matcher.CheckFiling(pool, others, d); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return h.s.move(ctx, p, id, req, time.Now().UTC())
 }

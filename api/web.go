@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,6 +28,12 @@ import (
 //	GET  /app                                redirect by role
 //	GET  /app/enterprise                     enterprise: profile, patents, products ranked
 //	GET  /app/bank                           bank: its products and their criteria
+//	GET  /app/enterprise/events              enterprise: events, registration, preferences, meetings
+//	POST /app/enterprise/events/{id}/register     enterprise: register for a draft event
+//	POST /app/enterprise/events/{id}/preferences  enterprise: must_meet / no_thanks per bank desk
+//	GET  /app/bank/deals                     bank: its deals with the allowed next stages
+//	POST /app/bank/deals/{id}/stage          bank: move a deal (as POST /api/v1/deals/{id}/stage)
+//	GET  /app/bank/meetings                  bank: its meetings at each published event
 //	GET  /app/bank/products/{id}/pipeline    bank, organizer: the ranked pipeline
 //	GET  /app/bank/products/{id}/pipeline.csv  the same as CSV
 //	GET  /app/organizer                      organizer: events, deal funnel
@@ -77,6 +82,12 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("", h.home)
 	app.GET("/enterprise", h.page(h.enterprisePage))
 	app.GET("/bank", h.page(h.bankPage))
+	app.GET("/enterprise/events", h.page(h.enterpriseEventsPage))
+	app.POST("/enterprise/events/:id/register", h.page(h.registerForEvent))
+	app.POST("/enterprise/events/:id/preferences", h.page(h.savePreferences))
+	app.GET("/bank/deals", h.page(h.bankDealsPage))
+	app.POST("/bank/deals/:id/stage", h.page(h.moveDealStage))
+	app.GET("/bank/meetings", h.page(h.bankMeetingsPage))
 	app.GET("/bank/products/:id/pipeline", h.page(h.pipelinePage))
 	app.GET("/bank/products/:id/pipeline.csv", h.page(h.pipelineCSV))
 	app.GET("/organizer", h.page(h.organizerPage))
@@ -87,16 +98,13 @@ func webRoutes(s *server, r *gin.Engine) {
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
-// embedded, so that is a programming error). The pages have their own
-// eventHandlers, so the per-event lock that serialises computing a
-// schedule is not shared with the JSON API's (nor across nodes): a web
-// and an API computation of the same event at the same moment both
-// succeed and the later one is stored. Sharing it needs eventRoutes to
-// hand its handlers over (a change to api.go and event.go).
+// embedded, so that is a programming error). The pages share the API's
+// eventHandlers, so computing a schedule or filing under a pool is
+// serialised with the JSON API's within this process (not across nodes).
 func newWebHandlers(s *server) *webHandlers {
 	h := &webHandlers{s: s, sessions: newWebSessions(),
 		match:  &matchHandlers{s: s, m: s.model(), today: s.today},
-		events: &eventHandlers{s: s, m: s.model(), now: time.Now},
+		events: s.events,
 		pages:  map[string]*template.Template{}}
 	names, err := fs.Glob(webFiles, "web/templates/*.html")
 	if err != nil {

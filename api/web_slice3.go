@@ -1,0 +1,365 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+)
+
+// The bank's deals and meetings and the enterprise's events. Each handler
+// checks the role, then calls what the JSON handlers call: moveChecked
+// (POST /api/v1/deals/{id}/stage), participantResource's create and
+// replace (POST and PUT /api/v1/participants), visibleSchedule (GET
+// /api/v1/events/{id}/schedule).
+
+// ---- Bank: deals ----
+
+// stageButton is one allowed next stage of a deal.
+type stageButton struct {
+	Stage data.Stage
+	Label string
+}
+
+// dealRow is one deal of the bank's list.
+type dealRow struct {
+	data.Deal
+	EnterpriseName, ProductName string
+	StageLabel                  string
+	LastBy                      string
+	LastAt                      time.Time
+	Next                        []stageButton
+}
+
+// bankDealsView is the data of /app/bank/deals.
+type bankDealsView struct {
+	BankName string
+	Deals    []dealRow
+}
+
+// bankDealsPage handles GET /app/bank/deals: the bank's deals with a
+// button per allowed next stage.
+func (h *webHandlers) bankDealsPage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleBank, "/app/bank/deals"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	if err != nil {
+		return err
+	}
+	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
+	if err != nil {
+		return err
+	}
+	deals = slices.DeleteFunc(deals, func(d data.Deal) bool { return !dealVisible(p, &d) })
+	slices.SortFunc(deals, func(a, b data.Deal) int { return cmp.Compare(a.ID, b.ID) })
+	names := map[string]string{}
+	name := func(id string, get func(context.Context, string) (string, error)) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		n, err := get(ctx, id)
+		if err != nil || n == "" {
+			n = id
+		}
+		names[id] = n
+		return n
+	}
+	entName := func(ctx context.Context, id string) (string, error) {
+		e, err := h.s.store.Enterprises().Get(ctx, id)
+		return e.Name, err
+	}
+	prodName := func(ctx context.Context, id string) (string, error) {
+		pr, err := h.s.store.Products().Get(ctx, id)
+		return pr.Name, err
+	}
+	v := bankDealsView{BankName: b.Name}
+	for _, d := range deals {
+		row := dealRow{Deal: d, EnterpriseName: name(d.EnterpriseID, entName), ProductName: name(d.ProductID, prodName),
+			StageLabel: d.Stage.Label()}
+		if n := len(d.History); n > 0 {
+			row.LastBy, row.LastAt = d.History[n-1].By, d.History[n-1].At
+		} else {
+			row.LastAt = d.UpdatedAt
+		}
+		for _, s := range data.NextStages(d.Stage) {
+			row.Next = append(row.Next, stageButton{Stage: s, Label: s.Label()})
+		}
+		v.Deals = append(v.Deals, row)
+	}
+	return h.render(c, http.StatusOK, "bank_deals", webPage{Title: b.Name + " · 融资项目", Data: v})
+}
+
+// moveDealStage handles POST /app/bank/deals/{id}/stage: the form's stage,
+// moved as POST /api/v1/deals/{id}/stage does (pool caps for filed
+// included); back to the deals page with a flash.
+func (h *webHandlers) moveDealStage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleBank, "/app/bank/deals"); err != nil {
+		return err
+	}
+	req := stageRequest{Stage: data.Stage(c.PostForm("stage")), Note: c.PostForm("note")}
+	d, err := h.events.moveChecked(c.Request.Context(), caller(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	h.sessions.setFlash(session(c).id, "项目 "+d.ID+" 已进入“"+d.Stage.Label()+"”阶段。")
+	c.Redirect(http.StatusSeeOther, "/app/bank/deals")
+	return nil
+}
+
+// ---- Meetings of a bank or an enterprise ----
+
+// myMeeting is one meeting of the caller.
+type myMeeting struct {
+	Time    string
+	Table   int
+	Partner string
+}
+
+// eventMeetings are the caller's meetings at one event it attends.
+type eventMeetings struct {
+	Event       data.Event
+	StatusLabel string
+	Published   bool
+	Meetings    []myMeeting
+}
+
+// myMeetings returns, for each event where p (a bank or an enterprise) is
+// registered, its own meetings once the schedule is published, as GET
+// /api/v1/events/{id}/schedule answers it. Events newest first.
+func (h *webHandlers) myMeetings(ctx context.Context, p *principal) ([]eventMeetings, error) {
+	events, err := all(ctx, h.s.store.Events(), data.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(events, func(a, b data.Event) int {
+		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
+	})
+	var out []eventMeetings
+	for _, ev := range events {
+		w, err := h.events.loadEvent(ctx, ev.ID)
+		if err != nil {
+			return nil, err
+		}
+		if p.is(data.RoleBank) && w.bankPart[p.tok.BankID] == nil || p.is(data.RoleCompany) && w.entPart[p.tok.EnterpriseID] == nil {
+			continue
+		}
+		em := eventMeetings{Event: ev, StatusLabel: eventStatusLabel(ev.Status)}
+		em.Meetings, em.Published, err = h.meetingsAt(ctx, p, ev.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, em)
+	}
+	return out, nil
+}
+
+// meetingsAt returns p's meetings at event id by slot and table; false
+// when the schedule is not published (yet).
+func (h *webHandlers) meetingsAt(ctx context.Context, p *principal, id string) ([]myMeeting, bool, error) {
+	w, _, ms, _, _, err := h.events.visibleSchedule(ctx, p, id, "", "")
+	if data.ErrorCode(err) == data.CodeNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	slices.SortFunc(ms, func(a, b storedMeeting) int {
+		return cmp.Or(cmp.Compare(a.Slot, b.Slot), cmp.Compare(a.Table, b.Table))
+	})
+	var out []myMeeting
+	for _, m := range ms {
+		partner := m.EnterpriseID
+		if p.is(data.RoleCompany) {
+			partner = m.BankID
+		}
+		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: m.Table, Partner: w.name(partner)})
+	}
+	return out, true, nil
+}
+
+// bankMeetingsView is the data of /app/bank/meetings.
+type bankMeetingsView struct {
+	BankName string
+	Events   []eventMeetings
+}
+
+// bankMeetingsPage handles GET /app/bank/meetings: the bank's own meetings
+// at each event where it has a desk.
+func (h *webHandlers) bankMeetingsPage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleBank, "/app/bank/meetings"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	if err != nil {
+		return err
+	}
+	evs, err := h.myMeetings(ctx, p)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "bank_meetings", webPage{Title: b.Name + " · 会谈安排", Data: bankMeetingsView{BankName: b.Name, Events: evs}})
+}
+
+// ---- Enterprise: events ----
+
+// prefRow is one bank desk of an event with the enterprise's wish.
+type prefRow struct {
+	BankID, BankName string
+	Kind             string // must_meet, no_thanks or ""
+}
+
+// enterpriseEventRow is one event of the enterprise's page.
+type enterpriseEventRow struct {
+	Event       data.Event
+	StatusLabel string
+	Registered  bool
+	CanRegister bool
+	CanEdit     bool
+	Prefs       []prefRow
+	Published   bool
+	Meetings    []myMeeting
+}
+
+// enterpriseEventsView is the data of /app/enterprise/events.
+type enterpriseEventsView struct {
+	Name   string
+	Events []enterpriseEventRow
+}
+
+// enterpriseEventsPage handles GET /app/enterprise/events: the events open
+// for registration, the enterprise's registrations with their preferences
+// and its meetings once published.
+func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
+	if err := requireRole(c, data.RoleCompany, "/app/enterprise/events"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
+	if err != nil {
+		return err
+	}
+	events, err := all(ctx, h.s.store.Events(), data.ListOptions{})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(events, func(a, b data.Event) int {
+		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
+	})
+	v := enterpriseEventsView{Name: e.Name}
+	for _, ev := range events {
+		w, err := h.events.loadEvent(ctx, ev.ID)
+		if err != nil {
+			return err
+		}
+		own := w.entPart[e.ID]
+		row := enterpriseEventRow{Event: ev, StatusLabel: eventStatusLabel(ev.Status), Registered: own != nil}
+		if own == nil {
+			if ev.Status != data.EventDraft {
+				continue
+			}
+			row.CanRegister = true
+			v.Events = append(v.Events, row)
+			continue
+		}
+		row.CanEdit = ev.Status == data.EventDraft
+		kinds := map[string]data.PreferenceKind{}
+		for _, pr := range own.Preferences {
+			kinds[pr.Target] = pr.Kind
+		}
+		var banks []string
+		for id := range w.bankPart {
+			banks = append(banks, id)
+		}
+		slices.Sort(banks)
+		for _, id := range banks {
+			row.Prefs = append(row.Prefs, prefRow{BankID: id, BankName: w.name(id), Kind: string(kinds[id])})
+		}
+		if row.Meetings, row.Published, err = h.meetingsAt(ctx, p, ev.ID); err != nil {
+			return err
+		}
+		v.Events = append(v.Events, row)
+	}
+	return h.render(c, http.StatusOK, "enterprise_events", webPage{Title: e.Name + " · 对接会", Data: v})
+}
+
+// registerForEvent handles POST /app/enterprise/events/{id}/register: a
+// participant for the enterprise, created as POST /api/v1/participants
+// does; only a draft event takes registrations here.
+func (h *webHandlers) registerForEvent(c *gin.Context) error {
+	if err := requireRole(c, data.RoleCompany, "/app/enterprise/events"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	ev, err := h.s.store.Events().Get(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if ev.Status != data.EventDraft {
+		return data.Errorf(data.CodeConflict, "对接会“%s”已停止报名", ev.Name)
+	}
+	pt := data.Participant{EventID: ev.ID, Role: data.RoleEnterprise, EnterpriseID: p.tok.EnterpriseID}
+	if err := participantResource(h.s.policy).create(ctx, h.s.store, p, &pt); err != nil {
+		return err
+	}
+	h.sessions.setFlash(session(c).id, "已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
+	c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
+	return nil
+}
+
+// savePreferences handles POST /app/enterprise/events/{id}/preferences:
+// for each bank desk of the event, pref_{bank id} is must_meet, no_thanks
+// or none; the enterprise's registration is replaced as PUT
+// /api/v1/participants/{id} does. Wishes about parties not at the event
+// are kept.
+func (h *webHandlers) savePreferences(c *gin.Context) error {
+	if err := requireRole(c, data.RoleCompany, "/app/enterprise/events"); err != nil {
+		return err
+	}
+	ctx, p := c.Request.Context(), caller(c)
+	w, err := h.events.loadEvent(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	own := w.entPart[p.tok.EnterpriseID]
+	if own == nil {
+		return data.Errorf(data.CodeNotFound, "您尚未报名对接会“%s”", w.ev.Name)
+	}
+	if w.ev.Status != data.EventDraft {
+		return data.Errorf(data.CodeConflict, "对接会“%s”的会谈安排已发布，不能再修改会谈意愿", w.ev.Name)
+	}
+	rec := *own
+	rec.Preferences = nil
+	for _, pr := range own.Preferences {
+		if w.bankPart[pr.Target] == nil {
+			rec.Preferences = append(rec.Preferences, pr)
+		}
+	}
+	var banks []string
+	for id := range w.bankPart {
+		banks = append(banks, id)
+	}
+	slices.Sort(banks)
+	for _, id := range banks {
+		switch k := c.PostForm("pref_" + id); k {
+		case "", "none":
+		case string(data.MustMeet), string(data.NoThanks):
+			rec.Preferences = append(rec.Preferences, data.Preference{Target: id, Kind: data.PreferenceKind(k)})
+		default:
+			return invalidField("pref_"+id, "须为 must_meet、no_thanks 或 none，而不是 %q", k)
+		}
+	}
+	if err := participantResource(h.s.policy).replace(ctx, h.s.store, p, own.ID, &rec); err != nil {
+		return err
+	}
+	h.sessions.setFlash(session(c).id, "会谈意愿已保存。")
+	c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
+	return nil
+}
