@@ -85,29 +85,7 @@ func (h *eventHandlers) poolRisk(c *gin.Context) error {
 			*dst = f
 		}
 	}
-	pool, err := poolResource(h.s.policy).get(ctx, h.s.store, p, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
-	if err != nil {
-		return err
-	}
-	var entIDs []string
-	seen := map[string]bool{}
-	for _, d := range deals {
-		if !seen[d.EnterpriseID] {
-			seen[d.EnterpriseID] = true
-			entIDs = append(entIDs, d.EnterpriseID)
-		}
-	}
-	var ents []data.Enterprise
-	if len(entIDs) > 0 {
-		if ents, err = all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: entIDs}); err != nil {
-			return err
-		}
-	}
-	res, err := matcher.PoolRisk(ctx, matcher.PoolRiskInput{Pool: *pool, Deals: deals, Enterprises: ents, AsOf: asOf}, cfg)
+	res, err := h.poolRiskOf(ctx, p, c.Param("id"), asOf, cfg)
 	if err != nil {
 		return err
 	}
@@ -121,6 +99,39 @@ func (h *eventHandlers) poolRisk(c *gin.Context) error {
 		ExpectedLoss: res.ExpectedLoss, LossP95: res.LossP95, PExhausted: res.PExhausted, ExtraLending: res.ExtraLending,
 		Parameters: res.Parameters})
 	return nil
+}
+
+// poolRiskOf computes the risk of pool id, which p must be allowed to
+// read, as of asOf (matcher.PoolRisk over the pool's deals and their
+// borrowers). The web pages call it too.
+func (h *eventHandlers) poolRiskOf(ctx context.Context, p *principal, id string, asOf data.Date, cfg *matcher.PoolRiskConfig) (*matcher.PoolRiskResult, error) {
+	pool, err := poolResource(h.s.policy).get(ctx, h.s.store, p, id)
+	if err != nil {
+		return nil, err
+	}
+	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
+	if err != nil {
+		return nil, err
+	}
+	var entIDs []string
+	seen := map[string]bool{}
+	for _, d := range deals {
+		if !seen[d.EnterpriseID] {
+			seen[d.EnterpriseID] = true
+			entIDs = append(entIDs, d.EnterpriseID)
+		}
+	}
+	var ents []data.Enterprise
+	if len(entIDs) > 0 {
+		if ents, err = all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: entIDs}); err != nil {
+			return nil, err
+		}
+	}
+	res, err := matcher.PoolRisk(ctx, matcher.PoolRiskInput{Pool: *pool, Deals: deals, Enterprises: ents, AsOf: asOf}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // moveDeal handles POST /api/v1/deals/{id}/stage: deals.go's move, and for

@@ -41,6 +41,9 @@ import (
 //	POST /app/organizer/events/{id}/schedule organizer: compute the schedule
 //	POST /app/organizer/events/{id}/publish  organizer: publish it
 //	GET  /app/organizer/events/{id}/schedule.html  the printable schedule
+//	GET  /app/enterprise/products            enterprise: product search (web_search_value_pool.go)
+//	GET  /app/enterprise/valuation           enterprise: portfolio value P10/P50/P90 chart
+//	GET  /app/organizer/pools/{id}           organizer: a pool's risk
 //
 // The pages apply the API's rules (policy.go) through the same functions
 // the JSON handlers call: a record the caller may not read is a 404 page,
@@ -95,6 +98,9 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.POST("/organizer/events/:id/schedule", h.page(h.computeSchedule))
 	app.POST("/organizer/events/:id/publish", h.page(h.publish))
 	app.GET("/organizer/events/:id/schedule.html", h.page(h.printableSchedule))
+	app.GET("/enterprise/products", h.page(h.productSearchPage))
+	app.GET("/enterprise/valuation", h.page(h.valuationPage))
+	app.GET("/organizer/pools/:id", h.page(h.poolPage))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is

@@ -364,6 +364,7 @@ type organizerView struct {
 	Events []eventRow
 	Deals  int
 	Funnel []funnelBar
+	Pools  []data.Pool
 }
 
 // eventStatusLabel is the Chinese name of an event status.
@@ -414,7 +415,11 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 			}
 		}
 	}
-	v := organizerView{Deals: len(deals), Funnel: funnelBars(funnel)}
+	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return err
+	}
+	v := organizerView{Deals: len(deals), Funnel: funnelBars(funnel), Pools: pools}
 	for _, ev := range events {
 		v.Events = append(v.Events, eventRow{Event: ev, StatusLabel: eventStatusLabel(ev.Status), Deals: perEvent[ev.ID]})
 	}

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"ipmatch/data"
+	"ipmatch/data/demo"
+	"ipmatch/search"
+)
+
+// newWebSearchFixture is the demo data behind a search index, with the
+// search endpoints on and the tokens of newMatchFixture.
+func newWebSearchFixture(t *testing.T) *fixture {
+	t.Helper()
+	s := openStore(t)
+	idx, err := search.Open(t.Context(), t.TempDir(), s, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	store := search.Wrap(s, idx)
+	for _, kind := range demo.Kinds {
+		rep, err := data.Import(t.Context(), store, bytes.NewReader(demo.File(kind)), data.ImportOptions{Kind: kind, Format: "jsonl"})
+		if err != nil || len(rep.Rejected) > 0 {
+			t.Fatalf("import demo %s: %v %+v", kind, err, rep.Rejected)
+		}
+	}
+	put(t, store.Tokens(),
+		&data.Token{Hash: data.HashToken(matchOrgToken), Role: data.RoleOrganizer, Label: "交易中心"},
+		&data.Token{Hash: data.HashToken(matchCCBToken), Role: data.RoleBank, BankID: demo.BankCCB},
+		&data.Token{Hash: data.HashToken(matchEnt7Token), Role: data.RoleCompany, EnterpriseID: "ent_0007"},
+	)
+	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: New(store, nil, Config{Search: idx})}
+}
+
+func TestWebProductSearch(t *testing.T) {
+	f := newWebSearchFixture(t)
+	b := newBrowser(f)
+	b.signIn(matchEnt7Token)
+
+	w, _ := b.get("/app/enterprise")
+	wantText(t, htmlPage(t, w, http.StatusOK), `href="/app/enterprise/products"`, `href="/app/enterprise/valuation"`)
+
+	w, _ = b.get("/app/enterprise/products?q=" + url.QueryEscape("专利贷") + "&bank=&amount=&term=")
+	body := w.Body.String()
+	page := htmlPage(t, w, http.StatusOK)
+	wantText(t, page, "搜索贷款产品", "高新专利贷")
+	if !strings.Contains(body, "<mark>") || !strings.Contains(body, "</mark>") {
+		t.Errorf("no highlighted fragment in %s", body)
+	}
+
+	// The same search through the JSON API finds the same number.
+	var api searchBody
+	decodeBody(t, f.do(matchEnt7Token, http.MethodGet, "/api/v1/search/products?q="+url.QueryEscape("专利贷"), nil), http.StatusOK, &api)
+	wantText(t, page, "共 "+strconv.Itoa(api.Total)+" 个产品")
+
+	// A bank filter narrows the hits to that bank's products.
+	w, _ = b.get("/app/enterprise/products?q=" + url.QueryEscape("专利贷") + "&bank=" + demo.BankSihuiRCB)
+	page = htmlPage(t, w, http.StatusOK)
+	wantText(t, page, "专利贷")
+	if strings.Contains(page, "高新专利贷") {
+		t.Errorf("bank filter let another bank's product through")
+	}
+
+	// A bad query is the Chinese error page with the API's message.
+	bad := "/search/products?q=" + url.QueryEscape("(专利贷")
+	var e errorBody
+	decodeBody(t, f.do(matchEnt7Token, http.MethodGet, "/api/v1"+bad, nil), http.StatusBadRequest, &e)
+	w, _ = b.get("/app/enterprise" + strings.Replace(bad, "/search/products", "/products", 1))
+	wantText(t, htmlPage(t, w, http.StatusBadRequest), "请求有误", e.Error.Message)
+}
+
+func TestWebProductSearchOff(t *testing.T) {
+	f := newMatchFixture(t)
+	b := newBrowser(f)
+	b.signIn(matchEnt7Token)
+	w, _ := b.get("/app/enterprise/products?q=" + url.QueryEscape("专利贷"))
+	wantText(t, htmlPage(t, w, http.StatusOK), "搜索未启用")
+}
+
+func TestMarkOnly(t *testing.T) {
+	for in, want := range map[string]string{
+		"高新<mark>专利</mark>贷":                       "高新<mark>专利</mark>贷",
+		"a &lt;b&gt; <mark>x":                      "a &lt;b&gt; <mark>x</mark>",
+		"<script>alert(1)</script><mark>专利</mark>": "&lt;script&gt;alert(1)&lt;/script&gt;<mark>专利</mark>",
+		"</mark>孤<mark><mark>x</mark>":             "孤<mark>x</mark>",
+	} {
+		if got := string(markOnly(in)); got != want {
+			t.Errorf("markOnly(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWebValuation(t *testing.T) {
+	f := newMatchFixture(t)
+	b := newBrowser(f)
+	b.signIn(matchEnt7Token)
+	var v struct {
+		Valuation struct {
+			Patents []struct {
+				Value struct{ P90 float64 } `json:"value"`
+			} `json:"patents"`
+		} `json:"valuation"`
+	}
+	decodeBody(t, f.do(matchEnt7Token, http.MethodGet, "/api/v1/enterprises/ent_0007/valuation", nil), http.StatusOK, &v)
+	valued := 0
+	for _, p := range v.Valuation.Patents {
+		if p.Value.P90 > 0 {
+			valued++
+		}
+	}
+	if valued == 0 {
+		t.Fatal("ent_0007 has no valued patent")
+	}
+	w, _ := b.get("/app/enterprise/valuation")
+	body := w.Body.String()
+	page := htmlPage(t, w, http.StatusOK)
+	wantText(t, page, "专利组合估值", "P10", "P50", "P90", "估值参数", "模拟次数")
+	if !strings.Contains(body, `<svg class="rangechart"`) {
+		t.Errorf("no range chart")
+	}
+	if n := strings.Count(body, `class="band patent-range"`); n != valued {
+		t.Errorf("%d patent bars, want %d", n, valued)
+	}
+}
+
+func TestWebPool(t *testing.T) {
+	f := newMatchFixture(t)
+	b := newBrowser(f)
+	b.signIn(matchOrgToken)
+	w, _ := b.get("/app/organizer")
+	wantText(t, htmlPage(t, w, http.StatusOK), `href="/app/organizer/pools/`+demo.PoolID+`"`)
+	w, _ = b.get("/app/organizer/pools/" + demo.PoolID)
+	page := htmlPage(t, w, http.StatusOK)
+	wantText(t, page, "资金池规模", "500 万元", "资金池耗尽概率", "可新增贷款")
+	if !strings.Contains(page, "%</strong>") {
+		t.Errorf("no probability on the pool page")
+	}
+	w, _ = b.get("/app/organizer/pools/pool_nonexistent")
+	htmlPage(t, w, http.StatusNotFound)
+
+	bank := newBrowser(f)
+	bank.signIn(matchCCBToken)
+	w, _ = bank.get("/app/organizer/pools/" + demo.PoolID)
+	wantText(t, htmlPage(t, w, http.StatusForbidden), "无权访问")
+}
