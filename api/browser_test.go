@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,10 +37,10 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newChromium starts the headless Chromium exe with a fresh profile and returns a
-// tab's context, which ends after timeout. The browser is closed and its
-// profile removed when the test ends.
-func newChromium(t *testing.T, exe string, timeout time.Duration) context.Context {
+// newChromium starts the headless Chromium exe with a fresh profile and
+// returns a tab's context. The browser is closed and its profile removed when
+// the test ends.
+func newChromium(t *testing.T, exe string) context.Context {
 	t.Helper()
 	profile, err := os.MkdirTemp("", "ipmatch-chromium-")
 	if err != nil {
@@ -67,171 +68,197 @@ func newChromium(t *testing.T, exe string, timeout time.Duration) context.Contex
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	tab, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
 		cancelTab()
 		cancelAlloc()
-		cancelTimeout()
 	})
 	return tab
 }
 
-// waitFor evaluates expr in the tab until it is true, across page loads,
-// which make a pending evaluation fail.
-func waitFor(t *testing.T, tab context.Context, expr string) {
-	t.Helper()
-	for {
-		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](expr))
-		if err == nil && ok {
-			return
-		}
-		select {
-		case <-tab.Done():
-			t.Fatalf("waiting for %s: %v (last error %v)", expr, tab.Err(), err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// TestBrowserPages drives the zh-CN pages in a real headless Chromium: an
-// enterprise signs in and sees its matches, signs out, then the organizer
-// computes the demo event's schedule and sees the grid.
+// TestBrowserPages drives the zh-CN pages in a real headless Chromium, one
+// browser per role: the enterprise signs in, sees its matches, searches the
+// products and signs out; the bank opens its product's ranked pipeline and
+// cannot open another bank's; the organizer computes the demo event's
+// schedule and sees the grid. A failing scenario saves a screenshot (see
+// browserSession); -browser.screenshots writes the README's.
 func TestBrowserPages(t *testing.T) {
 	exe := chromiumPath(t)
-	f := newMatchFixture(t)
-	ctx := t.Context()
-	ent, err := f.store.Enterprises().Get(ctx, "ent_0007")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The reason of the first product ent_0007 fails, as the JSON API
-	// answers it on the same day.
-	var matches enterpriseMatchesBody
-	decodeBody(t, f.do(matchEnt7Token, "GET", "/api/v1/enterprises/ent_0007/matches?"+matchAsOfParam, nil), http.StatusOK, &matches)
-	var reason string
-	for _, m := range matches.Matches {
-		if !m.Eligible && len(m.Reasons) > 0 {
-			reason = m.Reasons[0].Message
-			break
-		}
-	}
-	if reason == "" || matches.Eligible == 0 {
-		t.Fatalf("demo: ent_0007 has %d eligible of %d products; want both kinds", matches.Eligible, len(matches.Matches))
-	}
-
+	f := newWebSearchFixture(t)
 	srv := httptest.NewServer(f.h)
 	t.Cleanup(srv.Close)
-	tab := newChromium(t, exe, 20*time.Second)
-	start := time.Now()
+	const timeout = 20 * time.Second
 
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tab, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	location := func() string {
-		t.Helper()
-		u, err := chromedp.Run(tab, chromedp.Location())
+	t.Run("enterprise", func(t *testing.T) {
+		ctx := t.Context()
+		ent, err := f.store.Enterprises().Get(ctx, "ent_0007")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return strings.TrimPrefix(u, srv.URL)
-	}
-	signIn := func(token, home string) {
-		t.Helper()
-		run("sign in",
-			chromedp.Navigate(srv.URL+"/"),
-			chromedp.WaitVisible(chromedp.CSS("#token")),
-			chromedp.SendKeys(chromedp.CSS("#token"), token),
-			chromedp.Click(chromedp.CSS(`form[action="/signin"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`form[action="/signout"] button`)),
-		)
-		if got := location(); got != home {
-			t.Fatalf("signed in to %q, want %q", got, home)
+		// The reason of the first product ent_0007 fails, as the JSON API
+		// answers it on the same day.
+		var matches enterpriseMatchesBody
+		decodeBody(t, f.do(matchEnt7Token, "GET", "/api/v1/enterprises/ent_0007/matches?"+matchAsOfParam, nil), http.StatusOK, &matches)
+		var reason string
+		for _, m := range matches.Matches {
+			if !m.Eligible && len(m.Reasons) > 0 {
+				reason = m.Reasons[0].Message
+				break
+			}
 		}
-	}
+		if reason == "" || matches.Eligible == 0 {
+			t.Fatalf("demo: ent_0007 has %d eligible of %d products; want both kinds", matches.Eligible, len(matches.Matches))
+		}
 
-	// The enterprise: its page on the day the fixture is dated.
-	signIn(matchEnt7Token, "/app/enterprise")
-	run("evaluate as of the fixture's day",
-		chromedp.SetValue(chromedp.CSS("#as_of"), "2021-04-23"),
-		chromedp.Click(chromedp.CSS("form.asof button")),
-	)
-	waitFor(t, tab, `location.search.includes("as_of=2021-04-23") && document.readyState === "complete"`)
-	run("wait for the matches", chromedp.WaitVisible(chromedp.CSS("table.matches")))
-	page := text("main")
-	wantText(t, page, "适合的贷款产品", "✓", "✗", reason)
-	if h1 := text("h1"); h1 != ent.Name {
-		t.Errorf("heading %q, want %q", h1, ent.Name)
-	}
+		s := newBrowserSession(t, exe, srv.URL, timeout)
+		start := time.Now()
+		// Its page on the day the fixture is dated.
+		s.signIn(matchEnt7Token, "/app/enterprise")
+		s.run("evaluate as of the fixture's day",
+			chromedp.SetValue(chromedp.CSS("#as_of"), "2021-04-23"),
+			chromedp.Click(chromedp.CSS("form.asof button")),
+		)
+		s.waitFor(`location.search.includes("as_of=2021-04-23") && document.readyState === "complete"`)
+		s.run("wait for the matches", chromedp.WaitVisible(chromedp.CSS("table.matches")))
+		wantText(t, s.text("main"), "适合的贷款产品", "✓", "✗", reason)
+		if h1 := s.text("h1"); h1 != ent.Name {
+			t.Errorf("heading %q, want %q", h1, ent.Name)
+		}
+		s.readmeShot("enterprise.png")
 
-	// Signing out leads back to the sign-in form.
-	run("sign out",
-		chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-	)
-	if who := text("header"); strings.Contains(who, ent.Name) {
-		t.Errorf("still signed in after signing out: %q", who)
-	}
+		// It searches the products: the hits highlight the words.
+		s.run("search the products",
+			chromedp.Click(chromedp.CSS(`a[href="/app/enterprise/products"]`)),
+			chromedp.WaitVisible(chromedp.CSS("form.search #q")),
+			chromedp.SendKeys(chromedp.CSS("form.search #q"), "专利贷"),
+			chromedp.Click(chromedp.CSS(`form.search button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("table.hits mark")),
+		)
+		if loc := s.location(); !strings.HasPrefix(loc, "/app/enterprise/products?") || !strings.Contains(loc, "q=") {
+			t.Errorf("searched at %q", loc)
+		}
+		wantText(t, s.text("main"), "高新专利贷")
+		if marked := eval[[]string](s, `Array.from(document.querySelectorAll("table.hits mark"), m => m.innerText)`); !slices.ContainsFunc(marked, func(m string) bool {
+			return strings.Contains("专利贷", m) && m != ""
+		}) {
+			t.Errorf("highlighted %q, want a part of 专利贷", marked)
+		}
 
-	// The organizer computes the demo event's schedule.
-	signIn(matchOrgToken, "/app/organizer")
-	eventURL := "/app/organizer/events/" + demo.EventID
-	run("open the event",
-		chromedp.Click(chromedp.CSS(`a[href="`+eventURL+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="`+eventURL+`/schedule"] button`)),
-	)
-	wantText(t, text("main"), "尚未生成会谈安排")
-	run("generate the schedule",
-		chromedp.Click(chromedp.CSS(`form[action="`+eventURL+`/schedule"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("table.grid")),
-	)
-	if got := location(); got != eventURL {
-		t.Errorf("after generating at %q, want %q", got, eventURL)
-	}
-	wantText(t, text("main"), "会谈安排已生成")
-	rec, err := f.store.Schedules().Get(ctx, demo.EventID)
-	if err != nil || len(rec.Meetings) == 0 {
-		t.Fatalf("no schedule stored: %v", err)
-	}
-	met, err := f.store.Enterprises().Get(ctx, rec.Meetings[0].EnterpriseID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The grid's cells after the slot and time columns.
-	cells, err := chromedp.Run(tab, chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll("table.grid tbody td:nth-child(n+3)"), td => td.innerText.trim())`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(cells, met.Name) {
-		t.Errorf("no grid cell holds %q among %d cells", met.Name, len(cells))
-	}
+		// Signing out leads back to the sign-in form.
+		s.run("sign out",
+			chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("#token")),
+		)
+		if who := s.text("header"); strings.Contains(who, ent.Name) {
+			t.Errorf("still signed in after signing out: %q", who)
+		}
+		t.Logf("scenario took %s", time.Since(start).Round(time.Millisecond))
+	})
 
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 1000 {
-		t.Fatalf("screenshot: %d bytes, not a PNG", len(png))
-	}
-	shot := filepath.Join(t.TempDir(), "event.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
-		t.Fatalf("screenshot file: %v", err)
-	}
-	t.Logf("browser scenario took %s; screenshot %s (%d bytes)", time.Since(start).Round(time.Millisecond), shot, len(png))
+	t.Run("bank", func(t *testing.T) {
+		var pipe pipelineBody
+		decodeBody(t, f.do(matchCCBToken, "GET", matchPipelineURL, nil), http.StatusOK, &pipe)
+		if pipe.Eligible == 0 || len(pipe.Matches) == 0 {
+			t.Fatalf("demo pipeline is empty: %+v", pipe)
+		}
+		top := pipe.Matches[0].EnterpriseName
+
+		s := newBrowserSession(t, exe, srv.URL, timeout)
+		start := time.Now()
+		s.signIn(matchCCBToken, "/app/bank")
+		pipeURL := "/app/bank/products/" + demo.ProdCCBKechuang + "/pipeline"
+		s.run("open the pipeline",
+			chromedp.Click(chromedp.CSS(`a[href="`+pipeURL+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS("table.pipeline")),
+		)
+		s.run("rank as of the fixture's day",
+			chromedp.SetValue(chromedp.CSS("#as_of"), "2021-04-23"),
+			chromedp.Click(chromedp.CSS(`form.asof button[type="submit"]`)),
+		)
+		s.waitFor(`location.search.includes("as_of=2021-04-23") && document.readyState === "complete"`)
+		s.run("wait for the ranking", chromedp.WaitVisible(chromedp.CSS("table.pipeline tbody tr.ok")))
+		if got := s.location(); !strings.HasPrefix(got, pipeURL+"?") {
+			t.Errorf("pipeline at %q, want %q", got, pipeURL)
+		}
+		wantText(t, s.text("main"), "科创知识产权质押贷 · 客户名单", "预期损失 EL", "✓")
+		// The rows are ranked 1, 2, … with the API's first enterprise first.
+		rows := eval[[][]string](s, `Array.from(document.querySelectorAll("table.pipeline > tbody > tr"), tr => Array.from(tr.children, td => td.innerText.trim()))`)
+		if len(rows) != min(len(pipe.Matches), pipelinePageSize) {
+			t.Fatalf("%d pipeline rows, want %d", len(rows), min(len(pipe.Matches), pipelinePageSize))
+		}
+		for i, r := range rows {
+			if len(r) < 2 || r[0] != strconv.Itoa(i+1) {
+				t.Fatalf("row %d: %q, want rank %d", i, r, i+1)
+			}
+		}
+		if rows[0][1] != top {
+			t.Errorf("first row %q, want %q", rows[0][1], top)
+		}
+		s.readmeShot("bank.png")
+
+		// Another bank's product is not found.
+		other := "/app/bank/products/" + demo.ProdZQRCBIP + "/pipeline"
+		s.run("open another bank's pipeline",
+			chromedp.Navigate(srv.URL+other+"?"+matchAsOfParam),
+			chromedp.WaitVisible(chromedp.CSS("section.error")),
+		)
+		main := s.text("main")
+		wantText(t, main, "页面或记录不存在", "错误代码 404")
+		if strings.Contains(main, top) || eval[bool](s, `document.querySelector("table.pipeline") !== null`) {
+			t.Errorf("another bank's pipeline leaks: %s", main)
+		}
+		t.Logf("scenario took %s", time.Since(start).Round(time.Millisecond))
+	})
+
+	t.Run("organizer", func(t *testing.T) {
+		ctx := t.Context()
+		s := newBrowserSession(t, exe, srv.URL, timeout)
+		start := time.Now()
+		s.signIn(matchOrgToken, "/app/organizer")
+		eventURL := "/app/organizer/events/" + demo.EventID
+		s.run("open the event",
+			chromedp.Click(chromedp.CSS(`a[href="`+eventURL+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="`+eventURL+`/schedule"] button`)),
+		)
+		wantText(t, s.text("main"), "尚未生成会谈安排")
+		s.run("generate the schedule",
+			chromedp.Click(chromedp.CSS(`form[action="`+eventURL+`/schedule"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("table.grid")),
+		)
+		if got := s.location(); got != eventURL {
+			t.Errorf("after generating at %q, want %q", got, eventURL)
+		}
+		wantText(t, s.text("main"), "会谈安排已生成")
+		rec, err := f.store.Schedules().Get(ctx, demo.EventID)
+		if err != nil || len(rec.Meetings) == 0 {
+			t.Fatalf("no schedule stored: %v", err)
+		}
+		met, err := f.store.Enterprises().Get(ctx, rec.Meetings[0].EnterpriseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The grid's cells after the slot and time columns.
+		cells := eval[[]string](s, `Array.from(document.querySelectorAll("table.grid tbody td:nth-child(n+3)"), td => td.innerText.trim())`)
+		if !slices.Contains(cells, met.Name) {
+			t.Errorf("no grid cell holds %q among %d cells", met.Name, len(cells))
+		}
+
+		png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 1000 {
+			t.Fatalf("screenshot: %d bytes, not a PNG", len(png))
+		}
+		shot := filepath.Join(t.TempDir(), "event.png")
+		if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
+			t.Fatalf("screenshot file: %v", err)
+		}
+		s.readmeShot("organizer.png")
+		t.Logf("scenario took %s; screenshot %s (%d bytes)", time.Since(start).Round(time.Millisecond), shot, len(png))
+	})
 }

@@ -298,46 +298,16 @@ func (h *eventHandlers) pairWeights(ctx context.Context, w *eventWorld, only str
 			out[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = pairWeight{Score: overrideScore}
 		}
 	}
-	if len(entIDs) == 0 || len(bankIDs) == 0 {
+	em, err := h.eventMatchSet(ctx, w, entIDs, bankIDs)
+	if err != nil {
+		return nil, err
+	}
+	if em.Set == nil {
 		return out, nil
 	}
-	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: entIDs})
-	if err != nil {
-		return nil, err
-	}
-	var pats []data.Patent
-	for _, e := range entIDs {
-		ps, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e}})
-		if err != nil {
-			return nil, err
-		}
-		pats = append(pats, ps...)
-	}
-	var prods []data.Product
-	bankOf := map[string]string{}
-	for _, b := range bankIDs {
-		ps, err := all(ctx, h.s.store.Products(), data.ListOptions{Refs: data.Refs{Bank: b}})
-		if err != nil {
-			return nil, err
-		}
-		for _, pr := range ps {
-			bankOf[pr.ID] = b
-		}
-		prods = append(prods, ps...)
-	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if len(prods) == 0 || len(ents) == 0 {
-		return out, nil
-	}
-	set, err := h.m.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools, AsOf: w.ev.Date})
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range ents {
-		list, _ := set.ForEnterprise(e.ID)
+	bankOf := em.BankOf
+	for _, e := range em.Ents {
+		list, _ := em.Set.ForEnterprise(e.ID)
 		for _, ps := range list {
 			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
 			score := round2api((ps.Score + ps.BankScore) / 2)
@@ -347,6 +317,60 @@ func (h *eventHandlers) pairWeights(ctx context.Context, w *eventWorld, only str
 		}
 	}
 	return out, nil
+}
+
+// eventMatch is what eventMatchSet matched.
+type eventMatch struct {
+	// Set is nil when there is nothing to match.
+	Set   *matcher.MatchSet
+	Ents  []data.Enterprise
+	Prods []data.Product
+	// BankOf is each product's bank.
+	BankOf map[string]string
+}
+
+// eventMatchSet matches the enterprises entIDs with the products of the
+// banks bankIDs as of the event's date (matcher.MatchAll).
+func (h *eventHandlers) eventMatchSet(ctx context.Context, w *eventWorld, entIDs, bankIDs []string) (eventMatch, error) {
+	if len(entIDs) == 0 || len(bankIDs) == 0 {
+		return eventMatch{}, nil
+	}
+	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: entIDs})
+	if err != nil {
+		return eventMatch{}, err
+	}
+	var pats []data.Patent
+	for _, e := range entIDs {
+		ps, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e}})
+		if err != nil {
+			return eventMatch{}, err
+		}
+		pats = append(pats, ps...)
+	}
+	var prods []data.Product
+	bankOf := map[string]string{}
+	for _, b := range bankIDs {
+		ps, err := all(ctx, h.s.store.Products(), data.ListOptions{Refs: data.Refs{Bank: b}})
+		if err != nil {
+			return eventMatch{}, err
+		}
+		for _, pr := range ps {
+			bankOf[pr.ID] = b
+		}
+		prods = append(prods, ps...)
+	}
+	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return eventMatch{}, err
+	}
+	if len(prods) == 0 || len(ents) == 0 {
+		return eventMatch{Ents: ents, Prods: prods, BankOf: bankOf}, nil
+	}
+	set, err := h.m.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools, AsOf: w.ev.Date})
+	if err != nil {
+		return eventMatch{}, err
+	}
+	return eventMatch{Set: set, Ents: ents, Prods: prods, BankOf: bankOf}, nil
 }
 
 func round2api(x float64) float64 { return math.Round(x*100) / 100 }
@@ -495,28 +519,40 @@ type meetingRequest struct {
 // (organizer). A change that double-books someone is a conflict (409)
 // naming who; a table or slot out of range is invalid (422).
 func (h *eventHandlers) putMeeting(c *gin.Context) error {
-	ctx, p := c.Request.Context(), caller(c)
-	if err := organizerOnly(p, "edit an event's schedule"); err != nil {
+	if err := organizerOnly(caller(c), "edit an event's schedule"); err != nil {
 		return err
 	}
 	var req meetingRequest
 	if err := h.s.decode(c, &req); err != nil {
 		return err
 	}
-	id := c.Param("id")
+	body, err := h.editSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, body)
+	return nil
+}
+
+// editSchedule applies req to the stored schedule of event id for the
+// organizer p, stores it and returns the full schedule (see putMeeting).
+func (h *eventHandlers) editSchedule(ctx context.Context, p *principal, id string, req meetingRequest) (scheduleBody, error) {
+	if err := organizerOnly(p, "edit an event's schedule"); err != nil {
+		return scheduleBody{}, err
+	}
 	mu := &h.events[stripe(id, len(h.events))]
 	mu.Lock()
 	defer mu.Unlock()
 	w, err := h.loadEvent(ctx, id)
 	if err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	sch, ok, err := h.loadSchedule(ctx, w)
 	if err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	if !ok {
-		return data.Errorf(data.CodeNotFound, "event %s has no schedule yet: compute it with POST /api/v1/events/%s/schedule", id, id)
+		return scheduleBody{}, data.Errorf(data.CodeNotFound, "event %s has no schedule yet: compute it with POST /api/v1/events/%s/schedule", id, id)
 	}
 	// The weight of a pair that gets a new meeting.
 	var weight pairWeight
@@ -525,19 +561,18 @@ func (h *eventHandlers) putMeeting(c *gin.Context) error {
 		!slices.ContainsFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
 		ws, err := h.pairWeights(ctx, w, pr.EnterpriseID)
 		if err != nil {
-			return err
+			return scheduleBody{}, err
 		}
 		weight = ws[pr]
 	}
 	if err := editMeeting(w, sch, req, weight); err != nil {
-		return err
+		return scheduleBody{}, err
 	}
 	sch.UpdatedAt = h.now().UTC()
 	if err := h.saveSchedule(ctx, sch); err != nil {
-		return err
+		return scheduleBody{}, err
 	}
-	writeJSON(c, http.StatusOK, h.view(w, sch, sch.Meetings, sch.Shortfalls, true))
-	return nil
+	return h.view(w, sch, sch.Meetings, sch.Shortfalls, true), nil
 }
 
 // editMeeting applies req to sch; weight is the pair's, for a new meeting.

@@ -36,11 +36,14 @@ import (
 //	GET  /app/bank/meetings                  bank: its meetings at each published event
 //	GET  /app/bank/products/{id}/pipeline    bank, organizer: the ranked pipeline
 //	GET  /app/bank/products/{id}/pipeline.csv  the same as CSV
+//	GET  /app/bank/products/{id}/pipeline.xlsx the same as XLSX (web_matrix_pins.go)
 //	GET  /app/organizer                      organizer: events, deal funnel
 //	GET  /app/organizer/events/{id}          organizer: participants, schedule grid, funnel
 //	POST /app/organizer/events/{id}/schedule organizer: compute the schedule
 //	POST /app/organizer/events/{id}/publish  organizer: publish it
 //	GET  /app/organizer/events/{id}/schedule.html  the printable schedule
+//	GET  /app/organizer/events/{id}/matrix   organizer: enterprises × products matched (web_matrix_pins.go)
+//	POST /app/organizer/events/{id}/pins     organizer: pin or unpin a meeting of the grid
 //	GET  /app/enterprise/products            enterprise: product search (web_search_value_pool.go)
 //	GET  /app/enterprise/valuation           enterprise: portfolio value P10/P50/P90 chart
 //	GET  /app/organizer/pools/{id}           organizer: a pool's risk
@@ -93,11 +96,14 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/bank/meetings", h.page(h.bankMeetingsPage))
 	app.GET("/bank/products/:id/pipeline", h.page(h.pipelinePage))
 	app.GET("/bank/products/:id/pipeline.csv", h.page(h.pipelineCSV))
+	app.GET("/bank/products/:id/pipeline.xlsx", h.page(h.pipelineXLSX))
 	app.GET("/organizer", h.page(h.organizerPage))
 	app.GET("/organizer/events/:id", h.page(h.eventPage))
 	app.POST("/organizer/events/:id/schedule", h.page(h.computeSchedule))
 	app.POST("/organizer/events/:id/publish", h.page(h.publish))
 	app.GET("/organizer/events/:id/schedule.html", h.page(h.printableSchedule))
+	app.GET("/organizer/events/:id/matrix", h.page(h.matrixPage))
+	app.POST("/organizer/events/:id/pins", h.page(h.pinMeeting))
 	app.GET("/enterprise/products", h.page(h.productSearchPage))
 	app.GET("/enterprise/valuation", h.page(h.valuationPage))
 	app.GET("/organizer/pools/:id", h.page(h.poolPage))

@@ -441,11 +441,18 @@ type gridColumn struct {
 }
 
 // gridSlot is one row of the schedule grid: a slot and, per column, the
-// enterprise met there ("" when free).
+// meeting there (zero when free).
 type gridSlot struct {
 	Slot  int
 	Time  string
-	Cells []string
+	Cells []gridCell
+}
+
+// gridCell is one meeting of the schedule grid: the enterprise's name
+// ("" when the table is free), the pair and whether it is pinned.
+type gridCell struct {
+	Name, EnterpriseID, BankID string
+	Pinned                     bool
 }
 
 // eventView is the data of the event page.
@@ -463,6 +470,8 @@ type eventView struct {
 	Funnel       []funnelBar
 	CanCompute   bool
 	CanPublish   bool
+	// CanPin offers the pin / unpin buttons on the grid.
+	CanPin bool
 }
 
 // eventPage handles GET /app/organizer/events/{id}: participants, the
@@ -523,6 +532,7 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 	if has {
 		v.Meetings = len(sch.Meetings)
 		v.Columns, v.Rows = scheduleGrid(w, sch)
+		v.CanPin = w.ev.Status != data.EventClosed
 		v.Shortfalls = h.events.view(w, sch, nil, sch.Shortfalls, false).Unscheduled
 	}
 	return h.render(c, http.StatusOK, "event", webPage{Title: w.ev.Name, Data: v})
@@ -546,14 +556,14 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 	}
 	rows := make([]gridSlot, w.ev.Slots)
 	for s := range rows {
-		rows[s] = gridSlot{Slot: s + 1, Time: slotLabel(w, s+1), Cells: make([]string, len(cols))}
+		rows[s] = gridSlot{Slot: s + 1, Time: slotLabel(w, s+1), Cells: make([]gridCell, len(cols))}
 	}
 	for _, m := range sch.Meetings {
 		col, ok := colOf[m.BankID+"|"+strconv.Itoa(m.Table)]
 		if !ok || m.Slot < 1 || m.Slot > len(rows) {
 			continue // a meeting outside the event's grid: the API reports it
 		}
-		rows[m.Slot-1].Cells[col] = w.name(m.EnterpriseID)
+		rows[m.Slot-1].Cells[col] = gridCell{Name: w.name(m.EnterpriseID), EnterpriseID: m.EnterpriseID, BankID: m.BankID, Pinned: m.Pinned}
 	}
 	return cols, rows
 }
