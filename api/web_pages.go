@@ -50,6 +50,19 @@ type pledgedView struct {
 	Title string
 }
 
+// ownPortfolio returns the signed-in enterprise and its patents.
+func (h *webHandlers) ownPortfolio(ctx context.Context, p *principal) (*data.Enterprise, []data.Patent, error) {
+	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	patents, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, patents, nil
+}
+
 // enterprisePage handles GET /app/enterprise: the enterprise's profile,
 // patents and the products ranked for it (as GET
 // /api/v1/enterprises/{id}/matches).
@@ -62,11 +75,7 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
-	if err != nil {
-		return err
-	}
-	patents, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	e, patents, err := h.ownPortfolio(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -240,11 +240,7 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
-	if err != nil {
-		return err
-	}
-	patents, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	e, patents, err := h.ownPortfolio(ctx, p)
 	if err != nil {
 		return err
 	}
