@@ -33,11 +33,8 @@ const (
 func newEventFixture(t *testing.T) *fixture {
 	t.Helper()
 	store := openStore(t)
-	for _, kind := range demo.Kinds {
-		rep, err := data.Import(t.Context(), store, bytes.NewReader(demo.File(kind)), data.ImportOptions{Kind: kind, Format: "jsonl"})
-		if err != nil || len(rep.Rejected) > 0 {
-			t.Fatalf("import demo %s: %v %+v", kind, err, rep.Rejected)
-		}
+	if err := demo.Load(t.Context(), store); err != nil {
+		t.Fatal(err)
 	}
 	put(t, store.Tokens(),
 		&data.Token{Hash: data.HashToken(evtOrgToken), Role: data.RoleOrganizer, Label: "交易中心"},

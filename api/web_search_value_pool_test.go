@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,11 +23,8 @@ func newWebSearchFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { idx.Close() })
 	store := search.Wrap(s, idx)
-	for _, kind := range demo.Kinds {
-		rep, err := data.Import(t.Context(), store, bytes.NewReader(demo.File(kind)), data.ImportOptions{Kind: kind, Format: "jsonl"})
-		if err != nil || len(rep.Rejected) > 0 {
-			t.Fatalf("import demo %s: %v %+v", kind, err, rep.Rejected)
-		}
+	if err := demo.Load(t.Context(), store); err != nil {
+		t.Fatal(err)
 	}
 	put(t, store.Tokens(),
 		&data.Token{Hash: data.HashToken(matchOrgToken), Role: data.RoleOrganizer, Label: "交易中心"},

@@ -32,11 +32,8 @@ func openStore(t testing.TB) *sqlite.Store {
 // loadDemo imports the demo dataset (and, with cnipa, the real CNIPA
 // records) into s.
 func loadDemo(ctx context.Context, s data.Store, cnipa bool) error {
-	for _, kind := range demo.Kinds {
-		rep, err := data.Import(ctx, s, bytes.NewReader(demo.File(kind)), data.ImportOptions{Kind: kind, Format: "jsonl"})
-		if err != nil || len(rep.Rejected) > 0 {
-			return fmt.Errorf("import demo %s: %v %+v", kind, err, rep.Rejected)
-		}
+	if err := demo.Load(ctx, s); err != nil {
+		return err
 	}
 	if !cnipa {
 		return nil

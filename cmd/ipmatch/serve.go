@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -120,14 +119,8 @@ const demoTokenPrefix = "demo "
 // loadDemo imports the committed demo dataset (again: re-import changes
 // nothing) and creates one token per role.
 func (m *Main) loadDemo(ctx context.Context) error {
-	for _, kind := range demo.Kinds {
-		rep, err := data.Import(ctx, m.store, bytes.NewReader(demo.File(kind)), data.ImportOptions{Kind: kind, Format: "jsonl"})
-		if err != nil {
-			return fmt.Errorf("load demo %s: %w", kind, err)
-		}
-		if len(rep.Rejected) > 0 {
-			return fmt.Errorf("demo %s: %d rows rejected, first: row %d %s: %s", kind, len(rep.Rejected), rep.Rejected[0].Row, rep.Rejected[0].Field, rep.Rejected[0].Reason)
-		}
+	if err := demo.Load(ctx, m.store); err != nil {
+		return err
 	}
 	banks, _, err := m.store.Banks().List(ctx, data.ListOptions{Limit: 1})
 	if err != nil || len(banks) == 0 {
