@@ -955,28 +955,16 @@ func (p *schedProblem) explain(res *ScheduleResult, unplacedE []int, unplacedPai
 		if gotE[e] >= want {
 			continue
 		}
-		var allowed, allowedFull, ineligible, declined, zero int
+		var c pairCounts
+		allowedFull := 0
 		for b := range nB {
-			k := p.pair(e, b)
-			switch {
-			case met[k]:
-				allowed++
-			case p.noThanks[k]:
-				declined++
-			case !p.allowed(k):
-				ineligible++
-			case p.weight[k] <= 0 && !p.must[k]:
-				zero++
-			default:
-				allowed++
-				if full(b) {
-					allowedFull++
-				}
+			if p.countPair(&c, p.pair(e, b), met) && full(b) {
+				allowedFull++
 			}
 		}
 		sf := ScheduleShortfall{EnterpriseID: p.ents[e].ID, Wanted: want, Got: gotE[e]}
 		detail := fmt.Sprintf("可约银行%d家（另有%d家不符合条件、%d家谢绝、%d家评分为零），其中%d家未约上且桌位已满",
-			allowed, ineligible, declined, zero, allowedFull)
+			c.allowed, c.ineligible, c.declined, c.zero, allowedFull)
 		switch {
 		case unplacedE[e] > 0:
 			sf.Code = ShortUnplaced
@@ -1003,26 +991,16 @@ func (p *schedProblem) explain(res *ScheduleResult, unplacedE []int, unplacedPai
 		if gotB[b] >= capacity {
 			continue
 		}
-		var allowed, notMet, ineligible, declined, zero int
+		var c pairCounts
+		notMet := 0 // by optimality these enterprises have no room left
 		for e := range nE {
-			k := p.pair(e, b)
-			switch {
-			case met[k]:
-				allowed++
-			case p.noThanks[k]:
-				declined++
-			case !p.allowed(k):
-				ineligible++
-			case p.weight[k] <= 0 && !p.must[k]:
-				zero++
-			default:
-				allowed++
-				notMet++ // by optimality the enterprise has no room left
+			if p.countPair(&c, p.pair(e, b), met) {
+				notMet++
 			}
 		}
 		sf := ScheduleShortfall{BankID: p.banks[b].ID, Wanted: capacity, Got: gotB[b]}
 		detail := fmt.Sprintf("可约企业%d家（另有%d家不符合条件、%d家谢绝、%d家评分为零），其中%d家未约上但会谈已满",
-			allowed, ineligible, declined, zero, notMet)
+			c.allowed, c.ineligible, c.declined, c.zero, notMet)
 		switch {
 		case unplacedB[b] > 0:
 			sf.Code = ShortUnplaced
@@ -1097,4 +1075,29 @@ func DoubleBookings(ms []ScheduledMeeting) [][2]int {
 		}
 	}
 	return out
+}
+
+// pairCounts tallies, for one participant's explanation, its candidate
+// pairs by why they did or did not meet.
+type pairCounts struct {
+	allowed, ineligible, declined, zero int
+}
+
+// countPair tallies pair k in c and reports whether it could have met but
+// did not (allowed, positive and unmet).
+func (p *schedProblem) countPair(c *pairCounts, k int, met []bool) bool {
+	switch {
+	case met[k]:
+		c.allowed++
+	case p.noThanks[k]:
+		c.declined++
+	case !p.allowed(k):
+		c.ineligible++
+	case p.weight[k] <= 0 && !p.must[k]:
+		c.zero++
+	default:
+		c.allowed++
+		return true
+	}
+	return false
 }
