@@ -77,7 +77,7 @@ func decodeError(body []byte, v any, err error) error {
 		if typ.Field == "" {
 			return data.Errorf(data.CodeMalformed, "the request body must be a JSON object, not %s", typ.Value)
 		}
-		return malformedField(typ.Field, "must be %s, not %s", describeType(typ.Type), typ.Value)
+		return malformedField(typ.Field, "must be %s, not %s", data.JSONTypeName(typ.Type), typ.Value)
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		if n, uerr := strconv.Unquote(name); uerr == nil {
@@ -133,26 +133,6 @@ func position(b []byte, off int64) (line, col int) {
 	line = bytes.Count(before, []byte("\n")) + 1
 	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	return line, col
-}
-
-// describeType names a Go type the way a JSON user would.
-func describeType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a " + t.String()
 }
 
 // listQuery is a list request: the page, its size and the filters.

@@ -965,7 +965,7 @@ func jsonProblems(raw []byte, t reflect.Type, path string) []FieldError {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return []FieldError{{Field: name, Reason: fmt.Sprintf("must be %s, not a JSON %s", jsonTypeName(t), te.Value)}}
+		return []FieldError{{Field: name, Reason: fmt.Sprintf("must be %s, not a JSON %s", JSONTypeName(t), te.Value)}}
 	}
 	return []FieldError{{Field: name, Reason: strings.TrimPrefix(err.Error(), "json: ")}}
 }
@@ -997,8 +997,9 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 	return fold, found
 }
 
-// jsonTypeName says in words what JSON a Go type takes.
-func jsonTypeName(t reflect.Type) string {
+// JSONTypeName says in words what JSON a Go type takes ("a string", "an
+// integer" …), for messages about a value of the wrong type.
+func JSONTypeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
@@ -1009,13 +1010,15 @@ func jsonTypeName(t reflect.Type) string {
 		return "an integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
-	case reflect.Slice:
+	case reflect.Slice, reflect.Array:
 		return "an array"
+	case reflect.Map:
+		return "an object"
 	case reflect.Struct:
 		if t == reflect.TypeFor[time.Time]() {
 			return "a time like " + strconv.Quote(time.RFC3339)
 		}
 		return "an object"
 	}
-	return t.String()
+	return "a " + t.String()
 }
