@@ -46,24 +46,13 @@ func (s *server) createToken(c *gin.Context) error {
 // issueToken stores a new token for req and returns it with its secret.
 // The bank or enterprise it is bound to must exist.
 func (s *server) issueToken(ctx context.Context, req tokenRequest) (*newToken, error) {
-	if req.BankID != "" {
-		if _, err := s.store.Banks().Get(ctx, req.BankID); data.ErrorCode(err) == data.CodeNotFound {
-			return nil, invalidField("bank_id", "no bank with id %q", req.BankID)
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	if req.EnterpriseID != "" {
-		if _, err := s.store.Enterprises().Get(ctx, req.EnterpriseID); data.ErrorCode(err) == data.CodeNotFound {
-			return nil, invalidField("enterprise_id", "no enterprise with id %q", req.EnterpriseID)
-		} else if err != nil {
-			return nil, err
-		}
-	}
 	secret := data.NewTokenSecret()
 	tok := data.Token{
 		Hash: data.HashToken(secret), Role: req.Role,
 		BankID: req.BankID, EnterpriseID: req.EnterpriseID, Label: req.Label,
+	}
+	if err := data.CheckRefs(ctx, s.store, data.TokenKind, []*data.Token{&tok}); err != nil {
+		return nil, err
 	}
 	if _, err := s.store.Tokens().Put(ctx, &tok); err != nil {
 		return nil, err

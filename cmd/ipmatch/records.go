@@ -139,15 +139,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // createToken stores a token for t's role and binding, after checking that
 // the bank or enterprise it is bound to exists, and returns the secret.
 func createToken(ctx context.Context, store data.Store, t data.Token) (string, error) {
-	if t.BankID != "" {
-		if _, err := store.Banks().Get(ctx, t.BankID); err != nil {
-			return "", err
-		}
-	}
-	if t.EnterpriseID != "" {
-		if _, err := store.Enterprises().Get(ctx, t.EnterpriseID); err != nil {
-			return "", err
-		}
+	if err := data.CheckRefs(ctx, store, data.TokenKind, []*data.Token{&t}); err != nil {
+		return "", err
 	}
 	secret := data.NewTokenSecret()
 	t.Hash = data.HashToken(secret)

@@ -95,15 +95,8 @@ func createUser(ctx context.Context, store data.Store, u *data.User, password st
 			return err
 		}
 	}
-	if u.BankID != "" {
-		if _, err := store.Banks().Get(ctx, u.BankID); err != nil {
-			return err
-		}
-	}
-	if u.EnterpriseID != "" {
-		if _, err := store.Enterprises().Get(ctx, u.EnterpriseID); err != nil {
-			return err
-		}
+	if err := data.CheckRefs(ctx, store, data.UserKind, []*data.User{u}); err != nil {
+		return err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), data.PasswordCost)
 	if err != nil {
