@@ -17,13 +17,21 @@ import (
 // with the search endpoints on.
 func newSearchFixture(t *testing.T) *fixture {
 	t.Helper()
+	store, idx := openSearchStore(t)
+	return newFixtureOn(t, store, Config{Search: idx})
+}
+
+// openSearchStore opens a fresh SQLite store wrapped by a search index in
+// temporary directories.
+func openSearchStore(t *testing.T) (data.Store, *search.Index) {
+	t.Helper()
 	s := openStore(t)
 	idx, err := search.Open(t.Context(), t.TempDir(), s, search.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { idx.Close() })
-	return newFixtureOn(t, search.Wrap(s, idx), Config{Search: idx})
+	return search.Wrap(s, idx), idx
 }
 
 // searchBody is a decoded search answer.

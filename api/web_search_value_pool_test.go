@@ -9,20 +9,13 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/demo"
-	"ipmatch/search"
 )
 
 // newWebSearchFixture is the demo data behind a search index, with the
 // search endpoints on and the tokens of newMatchFixture.
 func newWebSearchFixture(t *testing.T) *fixture {
 	t.Helper()
-	s := openStore(t)
-	idx, err := search.Open(t.Context(), t.TempDir(), s, search.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
-	store := search.Wrap(s, idx)
+	store, idx := openSearchStore(t)
 	if err := demo.Load(t.Context(), store); err != nil {
 		t.Fatal(err)
 	}
