@@ -74,6 +74,18 @@ type ListOptions struct {
 	Limit  int
 }
 
+// Check refuses a negative offset or limit; stores call it first in List.
+func (o ListOptions) Check() error {
+	var v fieldErrors
+	if o.Offset < 0 {
+		v.add("offset", "must not be negative")
+	}
+	if o.Limit < 0 {
+		v.add("limit", "must not be negative")
+	}
+	return v.err("list options")
+}
+
 // PutOutcome says what Put did with one record.
 type PutOutcome struct {
 	ID      string

@@ -308,15 +308,8 @@ func (t *table[T]) lookup(ctx context.Context, tx *sql.Tx, col string, vals []st
 // List returns the records matching opts in ID order and how many match.
 func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, error) {
 	op := "list " + t.kind.Name
-	var bad []data.FieldError
-	if opts.Offset < 0 {
-		bad = append(bad, data.FieldError{Field: "offset", Reason: "must not be negative"})
-	}
-	if opts.Limit < 0 {
-		bad = append(bad, data.FieldError{Field: "limit", Reason: "must not be negative"})
-	}
-	if bad != nil {
-		return nil, 0, &data.Error{Code: data.CodeInvalid, Message: "invalid list options", Fields: bad}
+	if err := opts.Check(); err != nil {
+		return nil, 0, err
 	}
 	if opts.IDs != nil && len(opts.IDs) == 0 {
 		return []T{}, 0, nil
