@@ -26,6 +26,7 @@ type memStore struct {
 	tokens       *memTable[Token]
 	schedules    *memTable[Schedule]
 	users        *memTable[User]
+	audit        *memTable[AuditEntry]
 }
 
 func newMemStore() *memStore {
@@ -41,6 +42,7 @@ func newMemStore() *memStore {
 		tokens:       newMemTable(TokenKind),
 		schedules:    newMemTable(ScheduleKind),
 		users:        newMemTable(UserKind),
+		audit:        newMemTable(AuditKind),
 	}
 }
 
@@ -55,6 +57,7 @@ func (s *memStore) Pools() Table[Pool]               { return s.pools }
 func (s *memStore) Tokens() Table[Token]             { return s.tokens }
 func (s *memStore) Schedules() Table[Schedule]       { return s.schedules }
 func (s *memStore) Users() Table[User]               { return s.users }
+func (s *memStore) Audit() Table[AuditEntry]         { return s.audit }
 func (s *memStore) Close() error                     { return nil }
 
 // memTable is one table of a memStore.
@@ -127,6 +130,9 @@ func (m *memTable[T]) List(ctx context.Context, opts ListOptions) ([]T, int, err
 	var out []T
 	for id, r := range m.recs {
 		if opts.IDs != nil && !slices.Contains(opts.IDs, id) {
+			continue
+		}
+		if opts.After != "" && id <= opts.After {
 			continue
 		}
 		if !memRefsMatch(opts.Refs, m.kind.Refs(&r)) {

@@ -24,6 +24,8 @@ type Store interface {
 	Tokens() Table[Token]
 	Schedules() Table[Schedule]
 	Users() Table[User]
+	// Audit is the log of writes (see Audited); entries are only added.
+	Audit() Table[AuditEntry]
 	// Close releases the store's resources; the store is unusable after.
 	Close() error
 }
@@ -70,6 +72,7 @@ type Refs struct {
 type ListOptions struct {
 	Refs   Refs
 	IDs    []string // only these IDs, when non-nil
+	After  string   // only IDs greater than this, when not empty
 	Offset int
 	Limit  int
 }

@@ -92,6 +92,7 @@ type Store struct {
 	tokens       *table[data.Token]
 	schedules    *table[data.Schedule]
 	users        *table[data.User]
+	audit        *table[data.AuditEntry]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -152,8 +153,9 @@ func (s *Store) open(ctx context.Context) error {
 	s.tokens = newTable(s.db, data.TokenKind, s.log, chunk)
 	s.schedules = newTable(s.db, data.ScheduleKind, s.log, chunk)
 	s.users = newTable(s.db, data.UserKind, s.log, chunk)
+	s.audit = newTable(s.db, data.AuditKind, s.log, chunk)
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
-		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users,
+		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
 			return err
@@ -221,6 +223,9 @@ func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
 
 // Users returns the web sign-in users table.
 func (s *Store) Users() data.Table[data.User] { return s.users }
+
+// Audit returns the audit log.
+func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }
 
 // Close disconnects from the server, waiting up to ten seconds for
 // operations in progress. The store is unusable after.

@@ -120,8 +120,16 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 			filter = append(filter, bson.E{Key: f.name, Value: v})
 		}
 	}
+	// One _id condition: a filter document must not repeat a key.
+	idCond := bson.D{}
 	if opts.IDs != nil {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$in", Value: opts.IDs}}})
+		idCond = append(idCond, bson.E{Key: "$in", Value: opts.IDs})
+	}
+	if opts.After != "" {
+		idCond = append(idCond, bson.E{Key: "$gt", Value: opts.After})
+	}
+	if len(idCond) > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: idCond})
 	}
 	total, err := t.coll.CountDocuments(ctx, filter)
 	if err != nil {

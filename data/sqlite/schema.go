@@ -30,6 +30,7 @@ func migrations() [][]string {
 		schemaV1(),
 		kindTable(data.ScheduleKind.Name),
 		kindTable(data.UserKind.Name),
+		kindTable(data.AuditKind.Name),
 	}
 }
 

@@ -77,6 +77,7 @@ type Store struct {
 	tokens       *table[data.Token]
 	schedules    *table[data.Schedule]
 	users        *table[data.User]
+	audit        *table[data.AuditEntry]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -168,6 +169,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.users, err = newTable(ctx, s, data.UserKind, nil); err != nil {
 		return nil, err
 	}
+	if s.audit, err = newTable(ctx, s, data.AuditKind, nil); err != nil {
+		return nil, err
+	}
 	ok = true
 	logger.Debug("sqlite store open", "path", path, "readers", n)
 	return s, nil
@@ -208,6 +212,9 @@ func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
 
 // Users returns the web sign-in users table.
 func (s *Store) Users() data.Table[data.User] { return s.users }
+
+// Audit returns the audit log.
+func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }
 
 // Close closes the database; SQLite checkpoints the WAL into the database
 // file when the last connection closes. Calls after the first do nothing;

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"ipmatch/data"
 	"ipmatch/data/sqlite"
@@ -258,8 +259,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 3 {
-		t.Fatalf("schema version = %d, %v; want 3", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 4 {
+		t.Fatalf("schema version = %d, %v; want 4", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -356,7 +357,7 @@ func benchmarkRawImport(b *testing.B) {
 }
 
 // TestMigrateFromVersion1 opens a database as version 1 left it (no
-// schedules or users table) and checks that Open adds the tables.
+// schedules, users or audit table) and checks that Open adds the tables.
 func TestMigrateFromVersion1(t *testing.T) {
 	dir := t.TempDir()
 	s, err := sqlite.Open(t.Context(), dir, nil)
@@ -368,7 +369,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `UPDATE schema_version SET version = 1`} {
+	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `UPDATE schema_version SET version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -382,5 +383,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	sched := storetest.Schedule(1)
 	if _, err := s.Schedules().Put(t.Context(), &sched); err != nil {
 		t.Fatalf("put a schedule after migrating: %v", err)
+	}
+	e := data.AuditEntry{ID: data.NewAuditID(time.Now()), Via: data.ViaCLI, Action: data.AuditCreate, Kind: "schedules", IDs: []string{sched.ID}}
+	if _, err := s.Audit().Put(t.Context(), &e); err != nil {
+		t.Fatalf("put an audit entry after migrating: %v", err)
 	}
 }

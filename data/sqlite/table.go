@@ -316,6 +316,10 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	}
 
 	conds, args := refConds(opts.Refs)
+	if opts.After != "" {
+		conds = append(conds, "id > ?")
+		args = append(args, opts.After)
+	}
 
 	tx, err := t.s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {

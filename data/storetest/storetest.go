@@ -125,6 +125,8 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 	t.Run("cancelled context", func(t *testing.T) { testCancelled(t, open(t)) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("concurrent same key", func(t *testing.T) { testConcurrentSameKey(t, open(t)) })
+	t.Run("list after an id", func(t *testing.T) { testListAfter(t, open(t)) })
+	t.Run("audited writes", func(t *testing.T) { testAudited(t, open(t)) })
 }
 
 // kindCase describes one kind of record for the tests every kind passes.
