@@ -40,6 +40,19 @@ type Config struct {
 	Matcher *matcher.Matcher
 	// Search, when set, serves the search endpoints (see search.go).
 	Search *search.Index
+	// Node names this process in the audit log (default: host name and
+	// process id).
+	Node string
+	// AuthFailureBurst and AuthFailureEvery limit failed authentications
+	// (unknown tokens, wrong passwords) per client address and per
+	// username: Burst failures at once, then one per Every; more get 429.
+	// Defaults: DefaultAuthFailureBurst, DefaultAuthFailureEvery.
+	AuthFailureBurst int
+	AuthFailureEvery time.Duration
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client. None by default: the peer address
+	// is the client, so a client cannot pick the address it is limited by.
+	TrustedProxies []string
 }
 
 func (c Config) withDefaults() Config {
@@ -48,6 +61,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxImportBytes <= 0 {
 		c.MaxImportBytes = DefaultMaxImportBytes
+	}
+	if c.AuthFailureBurst <= 0 {
+		c.AuthFailureBurst = DefaultAuthFailureBurst
+	}
+	if c.AuthFailureEvery <= 0 {
+		c.AuthFailureEvery = DefaultAuthFailureEvery
+	}
+	if c.Node == "" {
+		c.Node = data.NodeName()
 	}
 	return c
 }
@@ -64,6 +86,8 @@ type server struct {
 	// events serve the event endpoints of both the API and the pages, so
 	// their per-event and per-pool locks are one set in this process.
 	events *eventHandlers
+	// authFailures limits failed token and password attempts.
+	authFailures *failureLimiter
 }
 
 // model returns the matcher of the configuration.
@@ -85,17 +109,40 @@ func (s *server) today() data.Date {
 
 var setMode sync.Once
 
-// New returns the HTTP handler of the API, serving store. A nil logger
-// discards log output. The handler is safe for concurrent use.
+// New returns the HTTP handler of the API, serving store. Every write it
+// makes is recorded in the store's audit log (data.Audited) with the
+// caller, the request and cfg.Node. A nil logger discards log output. The
+// handler is safe for concurrent use. cfg.TrustedProxies must pass
+// CheckTrustedProxies; New panics otherwise.
 func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
+	return newEngine(store, logger, cfg)
+}
+
+// CheckTrustedProxies reports whether every entry of proxies is an IP
+// address or CIDR, naming the first one that is not.
+func CheckTrustedProxies(proxies []string) error {
+	if err := gin.New().SetTrustedProxies(proxies); err != nil {
+		return data.Errorf(data.CodeInvalid, "trusted proxies: %v", err)
+	}
+	return nil
+}
+
+// newEngine builds the gin engine of New; tests list its routes.
+func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
-	s := &server{store: store, logger: logger, cfg: cfg.withDefaults(), policy: &policy{store: store}}
+	cfg = cfg.withDefaults()
+	store = data.Audited(store, cfg.Node, logger)
+	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
+		authFailures: newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery)}
 	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
 	r := gin.New() // no default logger or recovery: ours follow
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		panic("api: " + err.Error() + " (check with CheckTrustedProxies)")
+	}
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
@@ -121,8 +168,9 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	routes(s, v1, poolResource(s.policy))
 	routes(s, v1, tokenResource(s))
 	v1.POST("/import/:kind", s.handle(s.importFile))
-	matchRoutes(s, v1) // match.go: matches, pipelines, valuations
-	eventRoutes(s, v1) // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
+	v1.GET("/audit", s.handle(s.auditLog)) // audit.go: who wrote what, when
+	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
+	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
 	if s.cfg.Search != nil {
 		s.searchRoutes(v1) // search.go
 	}

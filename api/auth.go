@@ -9,9 +9,32 @@ import (
 	"ipmatch/data"
 )
 
-// principal is the authenticated caller: the token it presented.
+// principal is the authenticated caller: the token it presented, or for a
+// user signed in by password a token-like view of the user (user is true
+// and tok.ID is the user's ID).
 type principal struct {
-	tok data.Token
+	tok  data.Token
+	user bool
+}
+
+// actor names the caller in the audit log.
+func (p *principal) actor() data.Actor {
+	a := data.Actor{Role: p.tok.Role, Name: p.tok.Label, BankID: p.tok.BankID, EnterpriseID: p.tok.EnterpriseID}
+	if p.user {
+		a.UserID = p.tok.ID
+	} else {
+		a.TokenID = p.tok.ID
+	}
+	return a
+}
+
+// withOrigin puts p and the request in the request's context, so the
+// writes the request makes are audited under them.
+func withOrigin(c *gin.Context, p *principal, via string) {
+	ctx := c.Request.Context()
+	c.Request = c.Request.WithContext(data.WithOrigin(ctx, data.Origin{
+		Actor: p.actor(), Via: via, Request: c.Request.Method + " " + c.Request.URL.Path, RequestID: requestID(ctx),
+	}))
 }
 
 // is reports whether the caller has role r.
@@ -36,15 +59,31 @@ func caller(c *gin.Context) *principal {
 }
 
 // authenticate requires "Authorization: Bearer SECRET" where SECRET is a
-// stored token; otherwise the request ends with 401.
+// stored token; otherwise the request ends with 401. A client whose recent
+// tokens failed too often gets 429 without its token being looked at.
 func (s *server) authenticate(c *gin.Context) {
-	p, err := s.lookupToken(c.Request.Context(), c.GetHeader("Authorization"))
+	header := c.GetHeader("Authorization")
+	key := clientKey(c)
+	if header != "" {
+		if wait := s.authFailures.wait(key); wait > 0 {
+			setRetryAfter(c, wait)
+			s.writeError(c, rateLimited(wait))
+			c.Abort()
+			return
+		}
+	}
+	p, err := s.lookupToken(c.Request.Context(), header)
 	if err != nil {
+		// A missing header is no guess; a wrong token is.
+		if header != "" && data.ErrorCode(err) == data.CodeUnauthorized {
+			s.authFailures.fail(key)
+		}
 		s.writeError(c, err)
 		c.Abort()
 		return
 	}
 	c.Set(keyPrincipal, p)
+	withOrigin(c, p, data.ViaAPI)
 	c.Next()
 }
 

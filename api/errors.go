@@ -11,8 +11,9 @@ import (
 	"ipmatch/data"
 )
 
-// codeMethodNotAllowed is the envelope code of a 405. It is the only code
-// the API adds to data's set, because no operation ever returns it.
+// codeMethodNotAllowed is the envelope code of a 405. It and codeRateLimited
+// (ratelimit.go) are the only codes the API adds to data's set, because no
+// operation ever returns them.
 const codeMethodNotAllowed data.Code = "method_not_allowed"
 
 // statusOf maps every error code to its HTTP status. It is the only place
@@ -27,6 +28,7 @@ var statusOf = map[data.Code]int{
 	data.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 	data.CodeInternal:     http.StatusInternalServerError,
 	codeMethodNotAllowed:  http.StatusMethodNotAllowed,
+	codeRateLimited:       http.StatusTooManyRequests,
 }
 
 // errorBody is the one error envelope: {"error": {...}}.

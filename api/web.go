@@ -329,6 +329,10 @@ func (h *webHandlers) signIn(c *gin.Context) {
 		h.renderError(c, forbidden("登录表单的安全校验码（CSRF）缺失、错误或已过期，请刷新登录页后重试"))
 		return
 	}
+	key := clientKey(c)
+	if h.tooManyFailures(c, &ws, key) {
+		return
+	}
 	secret := strings.TrimSpace(c.PostForm("token"))
 	p, err := h.s.lookupToken(c.Request.Context(), "Bearer "+secret)
 	if err != nil {
@@ -336,6 +340,7 @@ func (h *webHandlers) signIn(c *gin.Context) {
 			h.renderError(c, err)
 			return
 		}
+		h.s.authFailures.fail(key)
 		pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: "令牌无效或已撤销，请检查后重试。"}
 		if rerr := h.render(c, http.StatusUnauthorized, "signin", pg); rerr != nil {
 			h.renderError(c, rerr)
@@ -351,6 +356,23 @@ func (h *webHandlers) signIn(c *gin.Context) {
 	setSessionCookie(c, id)
 	c.Set(keyPrincipal, p) // for the access log
 	c.Redirect(http.StatusSeeOther, roleHome(p.tok.Role))
+}
+
+// tooManyFailures answers 429 with the sign-in form when any of keys has
+// failed too often lately, and reports whether it did.
+func (h *webHandlers) tooManyFailures(c *gin.Context, ws *webSession, keys ...string) bool {
+	wait := h.s.authFailures.wait(keys...)
+	if wait <= 0 {
+		return false
+	}
+	setRetryAfter(c, wait)
+	c.Set(keyErrorCode, string(codeRateLimited))
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs)}
+	if err := h.render(c, http.StatusTooManyRequests, "signin", pg); err != nil {
+		h.renderError(c, err)
+	}
+	return true
 }
 
 // signOut handles POST /signout: the session ends (its CSRF token is

@@ -43,6 +43,10 @@ func (h *webHandlers) signInPassword(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	keys := []string{clientKey(c), userKey(data.NormalizeUsername(c.PostForm("username")))}
+	if h.tooManyFailures(c, &ws, keys...) {
+		return
+	}
 	u, found, err := h.userByName(ctx, c.PostForm("username"))
 	if err != nil {
 		h.renderError(c, err)
@@ -54,6 +58,7 @@ func (h *webHandlers) signInPassword(c *gin.Context) {
 	}
 	match := bcrypt.CompareHashAndPassword(hash, []byte(c.PostForm("password"))) == nil
 	if !found || !match {
+		h.s.authFailures.fail(keys...)
 		pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: webBadPassword + "，请检查后重试。"}
 		if rerr := h.render(c, http.StatusUnauthorized, "signin", pg); rerr != nil {
 			h.renderError(c, rerr)
@@ -98,7 +103,7 @@ func userPrincipal(u data.User) *principal {
 	if label == "" {
 		label = u.Username
 	}
-	return &principal{tok: data.Token{ID: u.ID, Role: u.Role, BankID: u.BankID, EnterpriseID: u.EnterpriseID, Label: label}}
+	return &principal{tok: data.Token{ID: u.ID, Role: u.Role, BankID: u.BankID, EnterpriseID: u.EnterpriseID, Label: label}, user: true}
 }
 
 // sessionPrincipal looks the credential of a signed-in session up again:

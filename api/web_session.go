@@ -260,6 +260,7 @@ func (h *webHandlers) webAuth(c *gin.Context) {
 		return
 	}
 	c.Set(keyPrincipal, p)
+	withOrigin(c, p, data.ViaWeb)
 	c.Set(keyWebSession, &webRequest{id: id, csrf: ws.csrf})
 	c.Next()
 }

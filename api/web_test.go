@@ -22,9 +22,11 @@ type browser struct {
 	t       *testing.T
 	f       *fixture
 	cookies map[string]string
-	// host and header are sent with every request.
+	// host and header are sent with every request, and from remote when
+	// it is set (httptest's default address otherwise).
 	host   string
 	header http.Header
+	remote string
 }
 
 func newBrowser(f *fixture) *browser {
@@ -42,6 +44,9 @@ func (b *browser) do(method, path string, form url.Values) *httptest.ResponseRec
 		req = httptest.NewRequest(method, path, nil)
 	}
 	req.Host = b.host
+	if b.remote != "" {
+		req.RemoteAddr = b.remote
+	}
 	for k, vs := range b.header {
 		req.Header[k] = vs
 	}

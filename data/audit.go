@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"math"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -101,7 +104,16 @@ func NewAuditID(t time.Time) string {
 // AuditIDAt returns the ID bound of time t: every entry written at t or
 // later sorts after it, every entry written before sorts before it.
 func AuditIDAt(t time.Time) string {
-	n := max(t.UnixNano(), 0)
+	// UnixNano is undefined outside 1678–2262: clamp to the ends.
+	var n int64
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		n = 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		n = math.MaxInt64
+	default:
+		n = t.UnixNano()
+	}
 	return fmt.Sprintf("%s%020d", auditIDPrefix, n)
 }
 
@@ -148,4 +160,26 @@ var AuditKind = Kind[AuditEntry]{
 	Refs:      func(r *AuditEntry) Refs { return Refs{Bank: r.Actor.BankID, Enterprise: r.Actor.EnterpriseID} },
 	Stamps:    func(r *AuditEntry) (*time.Time, *time.Time) { return &r.At, &r.At },
 	Normalize: (*AuditEntry).Normalize, Validate: (*AuditEntry).Validate,
+}
+
+// AuditIDTime returns the time an audit entry ID (or bound) was made for.
+func AuditIDTime(id string) (time.Time, bool) {
+	digits, ok := strings.CutPrefix(id, auditIDPrefix)
+	if !ok || len(digits) < 20 {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(digits[:20], 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, n), true
+}
+
+// NodeName names this process for the audit log: host name and process id.
+func NodeName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "ipmatch"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
 }

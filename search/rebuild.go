@@ -89,6 +89,11 @@ func (x *Index) Rebuild(ctx context.Context, reason string) error {
 	if err := writeSynced(filepath.Join(x.dir, metaFile), b); err != nil {
 		return fmt.Errorf("search: rebuild: %w", err)
 	}
+	// The rebuild read the store after start: a follower need only apply
+	// the writes logged since (see Follower).
+	if err := writeCursor(x.dir, data.AuditIDAt(start)); err != nil {
+		return fmt.Errorf("search: rebuild: %w", err)
+	}
 	x.mu.Lock()
 	x.failed = false
 	if x.pending == 0 {

@@ -131,19 +131,23 @@ func (t *table[T]) sync(ctx context.Context, ids []string, recs []*T) {
 	}
 }
 
-// readBack returns the stored records of ids, and the ids no longer stored.
-func readBack[T any](ctx context.Context, tbl data.Table[T], ids []string) ([]*T, []string, error) {
-	var found []*T
+// readBack returns the stored records of ids, and the ids no longer stored,
+// in one List (a follower may ask for thousands at once).
+func readBack[T any](ctx context.Context, tbl data.Table[T], kind data.Kind[T], ids []string) ([]*T, []string, error) {
+	recs, _, err := tbl.List(ctx, data.ListOptions{IDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	found := make([]*T, len(recs))
+	stored := make(map[string]bool, len(recs))
+	for i := range recs {
+		found[i] = &recs[i]
+		stored[*kind.ID(&recs[i])] = true
+	}
 	var gone []string
 	for _, id := range ids {
-		r, err := tbl.Get(ctx, id)
-		switch {
-		case err == nil:
-			found = append(found, &r)
-		case data.ErrorCode(err) == data.CodeNotFound:
+		if !stored[id] {
 			gone = append(gone, id)
-		default:
-			return nil, nil, err
 		}
 	}
 	return found, gone, nil
@@ -196,7 +200,7 @@ func (x *Index) syncPatents(ctx context.Context, ids []string, recs []*data.Pate
 	var gone []string
 	if recs == nil {
 		var err error
-		if recs, gone, err = readBack(ctx, x.store.Patents(), ids); err != nil {
+		if recs, gone, err = readBack(ctx, x.store.Patents(), data.PatentKind, ids); err != nil {
 			return err
 		}
 	}
@@ -215,7 +219,7 @@ func (x *Index) syncEnterprises(ctx context.Context, ids []string, recs []*data.
 	var gone []string
 	if recs == nil {
 		var err error
-		if recs, gone, err = readBack(ctx, x.store.Enterprises(), ids); err != nil {
+		if recs, gone, err = readBack(ctx, x.store.Enterprises(), data.EnterpriseKind, ids); err != nil {
 			return err
 		}
 	}
@@ -234,7 +238,7 @@ func (x *Index) syncProducts(ctx context.Context, ids []string, recs []*data.Pro
 	var gone []string
 	if recs == nil {
 		var err error
-		if recs, gone, err = readBack(ctx, x.store.Products(), ids); err != nil {
+		if recs, gone, err = readBack(ctx, x.store.Products(), data.ProductKind, ids); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+
+	"ipmatch/data"
+)
+
+// codeRateLimited is the envelope code of a 429: too many failed sign-ins
+// or tokens from one client (or against one username).
+const codeRateLimited data.Code = "rate_limited"
+
+// Defaults of Config.AuthFailureBurst and AuthFailureEvery: ten failures
+// at once, then one more every six seconds (ten a minute). A person who
+// mistypes a password is never stopped; a script guessing tokens or
+// passwords gets ten a minute, which for 256-bit tokens and bcrypt'd
+// passwords is nothing.
+const (
+	DefaultAuthFailureBurst = 10
+	DefaultAuthFailureEvery = 6 * time.Second
+)
+
+// maxLimiterKeys bounds the failure table; when full, keys whose bucket has
+// refilled are dropped first, and if none has, the table is cleared (an
+// attacker with that many addresses is not slowed by a per-address limit
+// anyway, and the table must not grow without bound).
+const maxLimiterKeys = 100_000
+
+// failureLimiter counts failed authentications per key (a client address,
+// or "user:" + a username) in token buckets: every failure takes a token,
+// and a key with no token left is refused before its credential is even
+// checked. Successes take nothing.
+type failureLimiter struct {
+	every time.Duration
+	burst int
+	now   func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*rate.Limiter
+}
+
+func newFailureLimiter(burst int, every time.Duration) *failureLimiter {
+	return &failureLimiter{every: every, burst: burst, now: time.Now, buckets: map[string]*rate.Limiter{}}
+}
+
+// wait reports how long the first of keys that is out of tokens must wait
+// for one, or 0 when none is.
+func (l *failureLimiter) wait(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var longest time.Duration
+	for _, k := range keys {
+		b, ok := l.buckets[k]
+		if !ok {
+			continue
+		}
+		if tokens := b.TokensAt(now); tokens < 1 {
+			// Rounded to the millisecond: float error must not turn 2s
+			// into a Retry-After of 3.
+			d := max(time.Duration((1-tokens)*float64(l.every)).Round(time.Millisecond), time.Millisecond)
+			longest = max(longest, d)
+		}
+	}
+	return longest
+}
+
+// fail takes a token from each of keys.
+func (l *failureLimiter) fail(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, k := range keys {
+		b, ok := l.buckets[k]
+		if !ok {
+			if len(l.buckets) >= maxLimiterKeys {
+				l.sweep(now)
+			}
+			b = rate.NewLimiter(rate.Every(l.every), l.burst)
+			l.buckets[k] = b
+		}
+		b.AllowN(now, 1)
+	}
+}
+
+// sweep drops the keys whose bucket is full again; l.mu is held.
+func (l *failureLimiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if b.TokensAt(now) >= float64(l.burst) {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) >= maxLimiterKeys {
+		clear(l.buckets)
+	}
+}
+
+// rateLimited is the error of a refused attempt; retry says when to try
+// again, and the caller sets Retry-After from it.
+func rateLimited(retry time.Duration) error {
+	secs := max(1, int(math.Ceil(retry.Seconds())))
+	return data.Errorf(codeRateLimited, "too many failed sign-in attempts; try again in %d seconds", secs)
+}
+
+// setRetryAfter sets the Retry-After header of a 429.
+func setRetryAfter(c *gin.Context, retry time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Seconds())))))
+}
+
+// clientKey is the failure key of the request's client address. The address
+// is the peer's unless it is one of Config.TrustedProxies (see New).
+func clientKey(c *gin.Context) string { return "ip:" + c.ClientIP() }
+
+// userKey is the failure key of a username, so that guesses at one account
+// spread over many addresses are limited too.
+func userKey(username string) string { return "user:" + username }

@@ -1,0 +1,209 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"ipmatch/data"
+)
+
+// cursorFile holds the ID of the last audit entry the index reflects, so a
+// restarted node catches up with what other nodes wrote while it was down.
+const cursorFile = "follow.cursor"
+
+// Defaults of FollowOptions.
+const (
+	DefaultFollowInterval = time.Second
+	DefaultFollowLookback = 5 * time.Second
+)
+
+// followPage is how many audit entries one read takes.
+const followPage = 1000
+
+// FollowOptions configure Follow.
+type FollowOptions struct {
+	// Node is this process's name in the audit log (the api.Config.Node of
+	// its server): its own writes are indexed as they happen and skipped.
+	Node string
+	// Interval is the time between two reads of the log (default 1 s): a
+	// write on another node is searchable here within about Interval plus
+	// the time to index it.
+	Interval time.Duration
+	// Lookback is how far behind the newest entry seen each read starts
+	// again (default 5 s), to catch entries that commit late or come from
+	// a node whose clock is a little behind. Entries already applied are
+	// skipped.
+	Lookback time.Duration
+}
+
+func (o FollowOptions) withDefaults() FollowOptions {
+	if o.Interval <= 0 {
+		o.Interval = DefaultFollowInterval
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = DefaultFollowLookback
+	}
+	return o
+}
+
+// Follower keeps an index in step with the writes other nodes make to the
+// shared store, by reading the store's audit log (data.Audited). Several
+// ipmatch nodes on one MongoDB each hold their own index; this is how a
+// patent imported on one becomes searchable on the others. It needs no
+// change streams, which FerretDB lacks.
+type Follower struct {
+	x      *Index
+	opts   FollowOptions
+	logger *slog.Logger
+	cursor string              // newest entry ID applied
+	seen   map[string]struct{} // entries applied within the lookback
+}
+
+// NewFollower returns a follower of x's store. It starts from the cursor
+// the index directory holds: the newest entry applied before, or the start
+// of the last rebuild. An index from before the cursor existed starts
+// Lookback ago.
+func (x *Index) NewFollower(opts FollowOptions) *Follower {
+	f := &Follower{x: x, opts: opts.withDefaults(), logger: x.logger, seen: map[string]struct{}{}}
+	b, err := os.ReadFile(filepath.Join(x.dir, cursorFile))
+	if c := strings.TrimSpace(string(b)); err == nil {
+		if _, ok := data.AuditIDTime(c); ok {
+			f.cursor = c
+		}
+	}
+	if f.cursor == "" {
+		f.cursor = data.AuditIDAt(time.Now().Add(-f.opts.Lookback))
+		f.logger.Info("search index follows the audit log from now", "dir", x.dir)
+	}
+	return f
+}
+
+// Run polls the log every Interval until ctx is done, then returns nil. A
+// failed round is logged and retried at the next tick.
+func (f *Follower) Run(ctx context.Context) error {
+	t := time.NewTicker(f.opts.Interval)
+	defer t.Stop()
+	for {
+		if _, err := f.Poll(ctx); err != nil && ctx.Err() == nil {
+			f.logger.Warn("search index could not follow the audit log; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Poll reads the entries written since the last poll (less Lookback) and
+// indexes the records other nodes wrote, returning how many records it
+// re-indexed.
+func (f *Follower) Poll(ctx context.Context) (int, error) {
+	from := f.cursor
+	if t, ok := data.AuditIDTime(f.cursor); ok {
+		from = data.AuditIDAt(t.Add(-f.opts.Lookback))
+	}
+	newest := f.cursor
+	var fresh []string               // entries not applied before
+	changed := map[string][]string{} // kind → IDs
+	for after := from; ; {
+		entries, _, err := f.x.store.Audit().List(ctx, data.ListOptions{After: after, Limit: followPage})
+		if err != nil {
+			return 0, err
+		}
+		for i := range entries {
+			e := &entries[i]
+			if _, dup := f.seen[e.ID]; dup {
+				continue
+			}
+			fresh = append(fresh, e.ID)
+			newest = max(newest, e.ID)
+			if e.Node == f.opts.Node || !indexed(e.Kind) {
+				continue
+			}
+			changed[e.Kind] = append(changed[e.Kind], e.IDs...)
+		}
+		if len(entries) < followPage {
+			break
+		}
+		after = entries[len(entries)-1].ID
+	}
+	n := 0
+	for kind, ids := range changed {
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		// On failure nothing is marked applied: the next poll retries.
+		if err := f.x.applyFollowed(ctx, kind, ids); err != nil {
+			return n, err
+		}
+		n += len(ids)
+	}
+	for _, id := range fresh {
+		f.seen[id] = struct{}{}
+	}
+	// Forget what the next read no longer sees, and remember the cursor.
+	for id := range f.seen {
+		if id <= from {
+			delete(f.seen, id)
+		}
+	}
+	if newest != f.cursor {
+		f.cursor = newest
+		if err := writeCursor(f.x.dir, newest); err != nil {
+			f.logger.Warn("search follow cursor not saved; a restart re-reads more of the log", "err", err)
+		}
+	}
+	if n > 0 {
+		f.logger.Debug("search index caught up with other nodes", "records", n)
+	}
+	return n, nil
+}
+
+// indexed reports whether writes to the audit kind k change the index.
+func indexed(k string) bool {
+	switch k {
+	case data.PatentKind.Name, data.EnterpriseKind.Name, data.ProductKind.Name, data.BankKind.Name:
+		return true
+	}
+	return false
+}
+
+// applyFollowed re-indexes the records of kind k with the given IDs as the
+// store now holds them, under the dirty marker like a local write.
+func (x *Index) applyFollowed(ctx context.Context, k string, ids []string) error {
+	if err := x.begin(); err != nil {
+		return err
+	}
+	var err error
+	switch k {
+	case data.PatentKind.Name:
+		err = x.syncPatents(ctx, ids, nil)
+	case data.EnterpriseKind.Name:
+		err = x.syncEnterprises(ctx, ids, nil)
+	case data.ProductKind.Name:
+		err = x.syncProducts(ctx, ids, nil)
+	case data.BankKind.Name:
+		err = x.syncBanks(ctx, ids, nil)
+	default:
+		err = errors.New("search: no index for " + k)
+	}
+	if err != nil {
+		x.end(true) // update did not run: the marker stays for a rebuild
+	}
+	return err
+}
+
+// writeCursor replaces the cursor file.
+func writeCursor(dir, cursor string) error {
+	tmp := filepath.Join(dir, cursorFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(cursor+"\n"), 0o640); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, cursorFile))
+}

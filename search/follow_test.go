@@ -1,0 +1,212 @@
+package search
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"ipmatch/data"
+	"ipmatch/data/storetest"
+)
+
+// hitIDs searches kind for query and returns the IDs found.
+func hitIDs(t *testing.T, x *Index, kind, query string) []string {
+	t.Helper()
+	res := find(t, x, kind, Request{Query: query, Size: 50})
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	return ids
+}
+
+// TestFollowerSeesOtherNodesWrites runs two "nodes" on one store, each
+// with its own index: A writes through its decorated store, B learns of
+// the writes only from the audit log.
+func TestFollowerSeesOtherNodesWrites(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	dirB := t.TempDir()
+	xA := openIndex(t, s, "")
+	xB := openIndex(t, s, dirB)
+	nodeA := data.Audited(Wrap(s, xA), "node-a", nil)
+	nodeB := data.Audited(Wrap(s, xB), "node-b", nil)
+	follow := xB.NewFollower(FollowOptions{Node: "node-b", Interval: time.Hour})
+
+	ent := storetest.Enterprise(1)
+	p := storetest.Patent(1)
+	p.Title = "一种液压折弯机的同步控制装置"
+	if _, err := nodeA.Enterprises().Put(ctx, &ent); err != nil {
+		t.Fatal(err)
+	}
+	p.OwnerID = ent.ID
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(t, xB, Patents, "折弯机"); len(got) != 0 {
+		t.Fatalf("B found %v before following", got)
+	}
+	if n, err := follow.Poll(ctx); err != nil || n != 2 {
+		t.Fatalf("Poll = %d, %v; want 2 records (the enterprise and the patent)", n, err)
+	}
+	if got := hitIDs(t, xB, Patents, "折弯机"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+		t.Fatalf("B finds %v after following, want [%s]", got, p.ApplicationNumber)
+	}
+	// A second poll finds nothing new: applied entries are not applied again.
+	if n, err := follow.Poll(ctx); err != nil || n != 0 {
+		t.Fatalf("second Poll = %d, %v; want 0", n, err)
+	}
+
+	// A replacement and a delete travel the same way.
+	p.Title = "一种数控激光切割机的除尘装置"
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follow.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(t, xB, Patents, "折弯机"); len(got) != 0 {
+		t.Errorf("B still finds the old title: %v", got)
+	}
+	if got := hitIDs(t, xB, Patents, "激光切割"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+		t.Errorf("B finds %v for the new title, want [%s]", got, p.ApplicationNumber)
+	}
+	if err := nodeA.Patents().Delete(ctx, p.ApplicationNumber); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follow.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(t, xB, Patents, "激光切割"); len(got) != 0 {
+		t.Errorf("B still finds a deleted patent: %v", got)
+	}
+
+	// A bank renamed on A renames its products in B's index.
+	bank := storetest.Bank(1)
+	if _, err := nodeA.Banks().Put(ctx, &bank); err != nil {
+		t.Fatal(err)
+	}
+	prod := storetest.Product(1, bank.ID)
+	if _, err := nodeA.Products().Put(ctx, &prod); err != nil {
+		t.Fatal(err)
+	}
+	bank.Name = "肇庆端州农村商业银行股份有限公司"
+	if _, err := nodeA.Banks().Put(ctx, &bank); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follow.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(t, xB, Products, "端州"); !slices.Equal(got, []string{prod.ID}) {
+		t.Errorf("B finds %v by the bank's new name, want [%s]", got, prod.ID)
+	}
+
+	// B's own writes are indexed as they happen and skipped by its follower.
+	p2 := storetest.Patent(2)
+	if _, err := nodeB.Patents().Put(ctx, &p2); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := follow.Poll(ctx); err != nil || n != 0 {
+		t.Errorf("Poll after B's own write = %d, %v; want 0", n, err)
+	}
+
+	// A's follower picks B's write up; then both indexes hold what the
+	// store holds.
+	if n, err := xA.NewFollower(FollowOptions{Node: "node-a"}).Poll(ctx); err != nil || n == 0 {
+		t.Errorf("A's Poll = %d, %v; want B's patent", n, err)
+	}
+	for _, x := range []*Index{xA, xB} {
+		for _, k := range []string{Patents, Enterprises, Products} {
+			n, err := x.DocCount(k)
+			want, _ := countOf(ctx, s, k)
+			if err != nil || n != want {
+				t.Errorf("%s index of %s holds %d, store %d (%v)", k, x.dir, n, want, err)
+			}
+		}
+	}
+}
+
+// TestFollowerCatchesUpAfterRestart checks the cursor file: a node that was
+// down catches up on the writes made meanwhile, and an entry that commits
+// late (older ID than the newest seen) is still applied.
+func TestFollowerCatchesUpAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	dirB := t.TempDir()
+	xA := openIndex(t, s, "")
+	nodeA := data.Audited(Wrap(s, xA), "node-a", nil)
+
+	xB, err := Open(ctx, dirB, s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow := xB.NewFollower(FollowOptions{Node: "node-b"})
+	if _, err := follow.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	xB.Close() // B goes down
+
+	p := storetest.Patent(7)
+	p.Title = "一种注塑机的模具温度控制系统"
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+
+	xB, err = Open(ctx, dirB, s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { xB.Close() })
+	follow = xB.NewFollower(FollowOptions{Node: "node-b"})
+	if n, err := follow.Poll(ctx); err != nil || n != 1 {
+		t.Fatalf("Poll after restart = %d, %v; want 1", n, err)
+	}
+	if got := hitIDs(t, xB, Patents, "注塑机"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+		t.Fatalf("restarted B finds %v, want [%s]", got, p.ApplicationNumber)
+	}
+
+	// An entry whose ID is two seconds older than the newest one seen,
+	// as from a node whose clock is behind, is inside the lookback.
+	late := storetest.Patent(8)
+	late.Title = "一种压铸机的快速换模装置"
+	if _, err := s.Patents().Put(ctx, &late); err != nil { // the store alone: no entry, no index
+		t.Fatal(err)
+	}
+	newest, _, _ := s.Audit().List(ctx, data.ListOptions{})
+	at, _ := data.AuditIDTime(newest[len(newest)-1].ID)
+	e := data.AuditEntry{ID: data.NewAuditID(at.Add(-2 * time.Second)), Node: "node-slow", Via: data.ViaAPI,
+		Action: data.AuditCreate, Kind: "patents", IDs: []string{late.ApplicationNumber}}
+	if _, err := s.Audit().Put(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := follow.Poll(ctx); err != nil || n != 1 {
+		t.Fatalf("Poll of a late entry = %d, %v; want 1", n, err)
+	}
+	if got := hitIDs(t, xB, Patents, "压铸机"); !slices.Equal(got, []string{late.ApplicationNumber}) {
+		t.Errorf("B finds %v for the late entry's patent, want [%s]", got, late.ApplicationNumber)
+	}
+}
+
+// TestRebuildSetsTheCursor checks that a rebuilt index follows from its
+// rebuild, not from an older cursor.
+func TestRebuildSetsTheCursor(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	dir := t.TempDir()
+	x, err := Open(ctx, dir, s, Options{Rebuild: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	f := x.NewFollower(FollowOptions{Node: "n"})
+	at, ok := data.AuditIDTime(f.cursor)
+	if !ok || time.Since(at) > time.Minute || time.Since(at) < 0 {
+		t.Errorf("cursor after a rebuild = %q (%v), want the rebuild's start", f.cursor, at)
+	}
+	if _, err := os.Stat(filepath.Join(dir, cursorFile)); err != nil {
+		t.Errorf("no cursor file after a rebuild: %v", err)
+	}
+}
