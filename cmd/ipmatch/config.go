@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"strings"
 
 	"ipmatch/data"
@@ -61,6 +62,17 @@ func openStore(ctx context.Context, c StoreConfig, logger *slog.Logger) (data.St
 		return nil, fmt.Errorf("open embedded store in %s: %w", c.DataDir, err)
 	}
 	return s, nil
+}
+
+// auditCLI returns store with its writes audited as a command's, and ctx
+// naming the command and the operating-system user who ran it.
+func auditCLI(ctx context.Context, store data.Store, logger *slog.Logger, command string) (context.Context, data.Store) {
+	name := "cli"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: name}, Via: data.ViaCLI, Request: "ipmatch " + command})
+	return ctx, data.Audited(store, data.NodeName(), logger)
 }
 
 // newLogger returns the process logger: text to stderr, level from

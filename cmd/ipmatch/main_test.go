@@ -102,6 +102,9 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"import", "--data", t.TempDir(), "x.csv"},
 		{"frobnicate"},
 		{"token", "create", "--data", t.TempDir(), "--bogus"},
+		{"serve", "--data", t.TempDir(), "--follow-interval", "soon"},
+		{"serve", "--data", t.TempDir(), "--follow-interval", "-1s"},
+		{"serve", "--data", t.TempDir(), "--trusted-proxies", "10.0.0.0/8,proxy.example"},
 	} {
 		if _, _, code := runCLI(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)

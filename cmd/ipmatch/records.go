@@ -55,6 +55,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	store := search.Wrap(raw, idx) // closing it closes the index and the store
 	defer store.Close()
+	ctx, store = auditCLI(ctx, store, logger, "import --kind "+*kind)
 	rep, err := data.Import(ctx, store, bufio.NewReaderSize(in, 1<<20), data.ImportOptions{Kind: *kind, Format: *format, BatchSize: *batch})
 	if err != nil {
 		return fmt.Errorf("%s", data.ErrorMessage(err))
@@ -119,11 +120,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, sc, newLogger(stderr))
+	logger := newLogger(stderr)
+	store, err := openStore(ctx, sc, logger)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	ctx, store = auditCLI(ctx, store, logger, "token create --role "+*role)
 	t := data.Token{Role: data.Role(*role), BankID: *bank, EnterpriseID: *ent, Label: *label}
 	if t.Label == "" {
 		t.Label = "cli " + *role

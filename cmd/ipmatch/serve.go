@@ -33,11 +33,21 @@ type Main struct {
 	Index string
 	// Progress, when set, shows the index rebuild's progress bar (a terminal).
 	Progress io.Writer
+	// FollowInterval is how often the search index reads the audit log for
+	// other nodes' writes (default search.DefaultFollowInterval).
+	FollowInterval time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (see api.Config.TrustedProxies).
+	TrustedProxies []string
+	// Node names this process in the audit log; "" is host name and pid.
+	Node string
 
-	store    data.Store
-	listener net.Listener
-	server   *http.Server
-	done     chan error
+	store      data.Store
+	stopFollow context.CancelFunc
+	followed   chan struct{}
+	listener   net.Listener
+	server     *http.Server
+	done       chan error
 	// DemoTokens holds the secrets created by a demo start, by role.
 	DemoTokens map[data.Role]string
 }
@@ -68,8 +78,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	store = search.Wrap(store, idx)
 	m.store = store
+	if m.Node == "" {
+		m.Node = data.NodeName()
+	}
 	if m.Demo {
-		if err := m.loadDemo(ctx); err != nil {
+		if err := m.loadDemo(ctx, data.Audited(store, m.Node, m.Logger)); err != nil {
 			store.Close()
 			return err
 		}
@@ -81,10 +94,20 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.server = &http.Server{
-		Handler:           api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx}),
+		Handler: api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
+			Node: m.Node, TrustedProxies: m.TrustedProxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Other nodes on the same store write too: follow their writes into
+	// this node's index (on one node it finds nothing to do).
+	follower := idx.NewFollower(search.FollowOptions{Node: m.Node, Interval: m.FollowInterval})
+	fctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopFollow, m.followed = stop, make(chan struct{})
+	go func() {
+		defer close(m.followed)
+		follower.Run(fctx)
+	}()
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(ln) }()
 	m.Logger.Info("serving", "url", m.URL(), "demo", m.Demo)
@@ -107,6 +130,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	if m.stopFollow != nil {
+		m.stopFollow()
+		<-m.followed
+	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
 	}
@@ -118,28 +145,28 @@ const demoTokenPrefix = "demo "
 
 // loadDemo imports the committed demo dataset (again: re-import changes
 // nothing) and creates one token per role.
-func (m *Main) loadDemo(ctx context.Context) error {
-	if err := demo.Load(ctx, m.store); err != nil {
+func (m *Main) loadDemo(ctx context.Context, store data.Store) error {
+	if err := demo.Load(ctx, store); err != nil {
 		return err
 	}
-	banks, _, err := m.store.Banks().List(ctx, data.ListOptions{Limit: 1})
+	banks, _, err := store.Banks().List(ctx, data.ListOptions{Limit: 1})
 	if err != nil || len(banks) == 0 {
 		return fmt.Errorf("demo has no bank: %v", err)
 	}
-	ents, _, err := m.store.Enterprises().List(ctx, data.ListOptions{Limit: 1})
+	ents, _, err := store.Enterprises().List(ctx, data.ListOptions{Limit: 1})
 	if err != nil || len(ents) == 0 {
 		return fmt.Errorf("demo has no enterprise: %v", err)
 	}
 	// Each demo start prints fresh tokens; retire the ones printed before so
 	// they do not pile up (only their hashes are stored, so they cannot be
 	// shown again anyway).
-	old, _, err := m.store.Tokens().List(ctx, data.ListOptions{})
+	old, _, err := store.Tokens().List(ctx, data.ListOptions{})
 	if err != nil {
 		return err
 	}
 	for _, t := range old {
 		if strings.HasPrefix(t.Label, demoTokenPrefix) {
-			if err := m.store.Tokens().Delete(ctx, t.ID); err != nil {
+			if err := store.Tokens().Delete(ctx, t.ID); err != nil {
 				return err
 			}
 		}
@@ -150,7 +177,7 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		{Role: data.RoleBank, BankID: banks[0].ID, Label: demoTokenPrefix + "bank " + banks[0].Name},
 		{Role: data.RoleCompany, EnterpriseID: ents[0].ID, Label: demoTokenPrefix + "enterprise " + ents[0].Name},
 	} {
-		secret, err := createToken(ctx, m.store, t)
+		secret, err := createToken(ctx, store, t)
 		if err != nil {
 			return err
 		}
@@ -167,8 +194,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset and print a token per role")
 	fs.StringVar(&m.Weights, "weights", env("IPMATCH_WEIGHTS", ""), "AHP weights configuration (JSON) of the patent indicator value (IPMATCH_WEIGHTS); default: the embedded finance scenario")
 	addIndexFlag(fs, &m.Index)
+	follow := fs.String("follow-interval", env("IPMATCH_FOLLOW_INTERVAL", search.DefaultFollowInterval.String()),
+		"how often the search index reads other nodes' writes from the audit log (IPMATCH_FOLLOW_INTERVAL)")
+	proxies := fs.String("trusted-proxies", env("IPMATCH_TRUSTED_PROXIES", ""),
+		"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (IPMATCH_TRUSTED_PROXIES); none by default")
+	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE); default: host name and process id")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	d, err := time.ParseDuration(*follow)
+	if err != nil || d <= 0 {
+		return usageError("--follow-interval (or IPMATCH_FOLLOW_INTERVAL): want a positive duration such as 1s or 500ms, not %q", *follow)
+	}
+	m.FollowInterval = d
+	if *proxies != "" {
+		m.TrustedProxies = strings.Split(*proxies, ",")
+		for i := range m.TrustedProxies {
+			m.TrustedProxies[i] = strings.TrimSpace(m.TrustedProxies[i])
+		}
+		if err := api.CheckTrustedProxies(m.TrustedProxies); err != nil {
+			return usageError("--trusted-proxies: %v", err)
+		}
 	}
 	m.Progress = progressOut(stderr)
 	if err := m.Run(ctx); err != nil {

@@ -43,11 +43,13 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, sc, newLogger(stderr))
+	logger := newLogger(stderr)
+	store, err := openStore(ctx, sc, logger)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	ctx, store = auditCLI(ctx, store, logger, "user create --username "+*username)
 	u := data.User{Username: *username, Role: data.Role(*role), BankID: *bank, EnterpriseID: *ent, Label: *label}
 	if err := createUser(ctx, store, &u, password); err != nil {
 		return fmt.Errorf("%v", err)
