@@ -34,11 +34,12 @@ var errRejected = errors.New("some rows were rejected")
 const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
 
 Usage:
-  ipmatch serve   [--demo] [--addr HOST:PORT] [--index DIR] [store flags]
+  ipmatch serve   [--demo] [--addr HOST:PORT] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [store flags]
   ipmatch reindex [--index DIR] [store flags]
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
   ipmatch token create --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags]
+  ipmatch bench-data [--enterprises N] [--patents M] [--seed S] [--demo=false] [store flags]
   ipmatch user create --username NAME --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags] < PASSWORD
   ipmatch value income --cash-flows CF1,CF2,… --share-rate S --tax-rate T --discount-rate R [--decimals N] [--json]
   ipmatch value weights [--weights FILE]
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runUser(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "reindex":
 		err = runReindex(ctx, args[1:], stdout, stderr)
+	case "bench-data":
+		err = runBenchData(ctx, args[1:], stdout, stderr)
 	case "value":
 		err = runValue(ctx, args[1:], stdout, stderr)
 	case "version":

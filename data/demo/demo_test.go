@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 
@@ -675,5 +676,24 @@ func BenchmarkGenerateEnterprises100k(b *testing.B) {
 func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		Generate(DefaultSeed)
+	}
+}
+
+// TestGeneratorsInBatches checks that the batch generators give exactly
+// what the one-call generators give.
+func TestGeneratorsInBatches(t *testing.T) {
+	owners := []string{"ent_000001", "ent_000002", "ent_000003"}
+	for _, ids := range [][]string{owners, nil} {
+		whole := GeneratePatents(11, 250, ids)
+		g := NewPatentGenerator(11, ids)
+		parts := append(append(g.Next(100), g.Next(1)...), g.Next(149)...)
+		if !reflect.DeepEqual(whole, parts) {
+			t.Errorf("patents in batches (owners %v) differ from one call", ids)
+		}
+	}
+	whole := GenerateEnterprises(5, 120)
+	g := NewEnterpriseGenerator(5)
+	if parts := append(g.Next(70), g.Next(50)...); !reflect.DeepEqual(whole, parts) {
+		t.Error("enterprises in batches differ from one call")
 	}
 }

@@ -398,13 +398,33 @@ func sectorIndexOf(id string) int {
 // deterministic in seed and meant for benchmarks; names may repeat. The
 // credit codes never clash with the demo's.
 func GenerateEnterprises(seed int64, n int) []data.Enterprise {
+	return NewEnterpriseGenerator(seed).Next(n)
+}
+
+// EnterpriseGenerator yields the enterprises of GenerateEnterprises a batch
+// at a time: Next(a) then Next(b) gives what GenerateEnterprises(seed, a+b)
+// would.
+type EnterpriseGenerator struct {
+	r       *rand.Rand
+	m       *entMaker
+	regions []string
+	i       int
+}
+
+// NewEnterpriseGenerator starts the enterprises of GenerateEnterprises(seed, …).
+func NewEnterpriseGenerator(seed int64) *EnterpriseGenerator {
 	r := newRand(seed, streamBenchEnterprises)
 	m := newEntMaker(r, "0123456", "56789")
 	m.sectorByID = true
-	regions := guangdongCounties()
+	return &EnterpriseGenerator{r: r, m: m, regions: guangdongCounties()}
+}
+
+// Next returns the next n enterprises.
+func (g *EnterpriseGenerator) Next(n int) []data.Enterprise {
 	out := make([]data.Enterprise, n)
 	for i := range out {
-		out[i] = m.make(fmt.Sprintf("ent_%06d", i+1), pick(r, regions), nil, data.Date{})
+		g.i++
+		out[i] = g.m.make(fmt.Sprintf("ent_%06d", g.i), pick(g.r, g.regions), nil, data.Date{})
 	}
 	return out
 }

@@ -520,24 +520,46 @@ func modelNumber(r *rand.Rand) string {
 // the patents is as of AsOf. It is deterministic in seed and meant for
 // benchmarks: 100,000 patents take well under two seconds.
 func GeneratePatents(seed int64, n int, ownerIDs []string) []data.Patent {
+	return NewPatentGenerator(seed, ownerIDs).Next(n)
+}
+
+// PatentGenerator yields the patents of GeneratePatents a batch at a time,
+// for sets too large to hold in memory at once: Next(a) then Next(b) gives
+// what GeneratePatents(seed, a+b, ownerIDs) would.
+type PatentGenerator struct {
+	r       *rand.Rand
+	m       *patMaker
+	regions []string
+	owners  []*owner
+	anyone  bool // no owner IDs: a fresh synthetic owner per patent
+	i       int
+}
+
+// NewPatentGenerator starts the patents of GeneratePatents(seed, …, ownerIDs).
+func NewPatentGenerator(seed int64, ownerIDs []string) *PatentGenerator {
 	r := newRand(seed, streamBenchPatents)
-	m := newPatMaker(r, AsOf, 1_000_000, 9_000_000)
-	regions := guangdongCounties()
-	owners := make([]*owner, max(len(ownerIDs), 1))
-	for i := range owners {
+	g := &PatentGenerator{r: r, m: newPatMaker(r, AsOf, 1_000_000, 9_000_000), regions: guangdongCounties(), anyone: len(ownerIDs) == 0}
+	g.owners = make([]*owner, max(len(ownerIDs), 1))
+	for i := range g.owners {
 		id := ""
 		if i < len(ownerIDs) {
 			id = ownerIDs[i]
 		}
-		owners[i] = benchOwner(r, id, regions)
+		g.owners[i] = benchOwner(r, id, g.regions)
 	}
+	return g
+}
+
+// Next returns the next n patents.
+func (g *PatentGenerator) Next(n int) []data.Patent {
 	out := make([]data.Patent, n)
 	for i := range out {
-		o := owners[i%len(owners)]
-		if len(ownerIDs) == 0 {
-			o = benchOwner(r, "", regions)
+		o := g.owners[g.i%len(g.owners)]
+		if g.anyone {
+			o = benchOwner(g.r, "", g.regions)
 		}
-		out[i] = m.make(o)
+		out[i] = g.m.make(o)
+		g.i++
 	}
 	return out
 }

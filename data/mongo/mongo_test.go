@@ -16,7 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"ipmatch/data"
-	"ipmatch/data/mongo/internal/ferrettest"
+	"ipmatch/internal/ferrettest"
 	"ipmatch/data/storetest"
 )
 
@@ -467,5 +467,26 @@ func wantCount[T any](t *testing.T, tab data.Table[T], want int) {
 	t.Helper()
 	if n, err := tab.Count(t.Context()); err != nil || n != want {
 		t.Errorf("Count = %d, %v; want %d", n, err, want)
+	}
+}
+
+// TestSecondNodeOpensTheDatabase opens a second store on a database another
+// store has set up and written to, as a second ipmatch node does: its
+// indexes are found, not made again (FerretDB 1.24 used to panic on that).
+func TestSecondNodeOpensTheDatabase(t *testing.T) {
+	first := openStore(t, ferretURI(t))
+	p := storetest.Patent(1)
+	p.OwnerID = "ent_a"
+	if _, err := first.Patents().Put(t.Context(), &p); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Open(t.Context(), ferretURI(t), first.db.Name(), nil)
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	defer second.Close()
+	got, _, err := second.Patents().List(t.Context(), data.ListOptions{Refs: data.Refs{Enterprise: "ent_a"}})
+	if err != nil || len(got) != 1 || got[0].ApplicationNumber != p.ApplicationNumber {
+		t.Fatalf("second node lists %v, %v; want the first node's patent", got, err)
 	}
 }

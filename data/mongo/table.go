@@ -41,17 +41,45 @@ func newTable[T any](db *mongo.Database, kind data.Kind[T], log *slog.Logger, re
 // ensureIndexes creates the unique index on key and one index per reference
 // field the kind uses. Creating an index that exists is a no-op.
 func (t *table[T]) ensureIndexes(ctx context.Context) error {
+	names := []string{"key_unique"}
 	models := []mongo.IndexModel{{
 		Keys:    bson.D{{Key: "key", Value: 1}},
 		Options: options.Index().SetUnique(true).SetName("key_unique"),
 	}}
 	for _, f := range t.refs {
+		names = append(names, f.name)
 		models = append(models, mongo.IndexModel{
 			Keys:    bson.D{{Key: f.name, Value: 1}},
 			Options: options.Index().SetName(f.name),
 		})
 	}
-	if _, err := t.coll.Indexes().CreateMany(ctx, models); err != nil {
+	// Create only the missing ones: a second node opening the database
+	// finds them all there, and FerretDB 1.24 panics on a createIndexes
+	// of several indexes that all exist already.
+	cur, err := t.coll.Indexes().List(ctx)
+	if err != nil {
+		return t.fail("listing indexes of", err)
+	}
+	var have []struct {
+		Name string `bson:"name"`
+	}
+	if err := cur.All(ctx, &have); err != nil {
+		return t.fail("listing indexes of", err)
+	}
+	existing := map[string]bool{}
+	for _, h := range have {
+		existing[h.Name] = true
+	}
+	var missing []mongo.IndexModel
+	for i, m := range models {
+		if !existing[names[i]] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := t.coll.Indexes().CreateMany(ctx, missing); err != nil {
 		return t.fail("creating indexes of", err)
 	}
 	return nil

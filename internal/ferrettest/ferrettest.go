@@ -1,6 +1,8 @@
 // Package ferrettest runs an embedded FerretDB (SQLite backend) for the
-// tests of package mongo, so that they need no MongoDB server. Import it
-// only from _test files: it links all of FerretDB into the binary.
+// tests of the MongoDB store and of several ipmatch nodes on one database,
+// so that they need no MongoDB server. Import it only from _test files: it
+// links all of FerretDB into the binary (cmd/ipmatch's arch_test checks
+// that the binary does not).
 package ferrettest
 
 import (
