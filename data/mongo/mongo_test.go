@@ -16,8 +16,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"ipmatch/data"
-	"ipmatch/internal/ferrettest"
 	"ipmatch/data/storetest"
+	"ipmatch/internal/ferrettest"
 )
 
 // mongoURIEnv names the variable holding the URI of a real MongoDB server
