@@ -175,3 +175,31 @@ func TestAuditLogOfPages(t *testing.T) {
 		t.Errorf("web entry %+v, want bank A's update of %s", e, f.dealA)
 	}
 }
+
+func TestAuditPage(t *testing.T) {
+	f := newFixture(t, Config{})
+	prod := storetest.Product(33, "")
+	decodeBody(t, f.do(bankAToken, "POST", "/api/v1/products", prod), http.StatusCreated, nil)
+	decodeBody(t, f.do(orgToken, "DELETE", "/api/v1/patents/"+f.patZ, nil), http.StatusNoContent, nil)
+
+	org := newBrowser(f)
+	org.signIn(orgToken)
+	w, _ := org.get("/app/organizer/audit")
+	body := htmlPage(t, w, http.StatusOK)
+	wantText(t, body, "审计日志", "共 2 条记录", "bank A", "贷款产品", "新建", "接口", "POST /api/v1/products", "删除", f.patZ)
+	w, _ = org.get("/app/organizer/audit?kind=patents")
+	body = htmlPage(t, w, http.StatusOK)
+	wantText(t, body, "共 1 条记录", f.patZ)
+	if strings.Contains(body, "POST /api/v1/products") {
+		t.Error("the patents filter shows a product entry")
+	}
+	w, _ = org.get("/app/organizer/audit?since=someday")
+	wantText(t, htmlPage(t, w, http.StatusBadRequest), "since")
+	w, _ = org.get("/app/organizer")
+	wantText(t, htmlPage(t, w, http.StatusOK), "/app/organizer/audit")
+
+	bank := newBrowser(f)
+	bank.signIn(bankAToken)
+	w, _ = bank.get("/app/organizer/audit")
+	htmlPage(t, w, http.StatusForbidden)
+}

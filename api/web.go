@@ -107,6 +107,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/enterprise/products", h.page(h.productSearchPage))
 	app.GET("/enterprise/valuation", h.page(h.valuationPage))
 	app.GET("/organizer/pools/:id", h.page(h.poolPage))
+	app.GET("/organizer/audit", h.page(h.auditPage))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
