@@ -88,6 +88,12 @@ var setMode sync.Once
 // New returns the HTTP handler of the API, serving store. A nil logger
 // discards log output. The handler is safe for concurrent use.
 func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
+	return newEngine(store, logger, cfg)
+}
+
+// newEngine is New with the gin engine exposed, so a test can list its
+// routes.
+func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,6 +115,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) http.Handler {
 	}))
 
 	r.GET("/healthz", s.handle(s.healthz))
+	r.GET("/api/v1/openapi.json", s.handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
 	v1 := r.Group("/api/v1", s.authenticate)
 	routes(s, v1, enterpriseResource(s.policy))
