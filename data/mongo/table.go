@@ -39,17 +39,36 @@ func newTable[T any](db *mongo.Database, kind data.Kind[T], log *slog.Logger, re
 }
 
 // ensureIndexes creates the unique index on key and one index per reference
-// field the kind uses. Creating an index that exists is a no-op.
+// field the kind uses, unless they exist: MongoDB would ignore them, but
+// FerretDB 1.24 drops the connection when asked for several indexes that
+// exist, so a store could not be opened twice.
 func (t *table[T]) ensureIndexes(ctx context.Context) error {
-	models := []mongo.IndexModel{{
-		Keys:    bson.D{{Key: "key", Value: 1}},
-		Options: options.Index().SetUnique(true).SetName("key_unique"),
-	}}
+	specs, err := t.coll.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return t.fail("listing indexes of", err)
+	}
+	exists := map[string]bool{}
+	for _, s := range specs {
+		exists[s.Name] = true
+	}
+	var models []mongo.IndexModel
+	if !exists["key_unique"] {
+		models = append(models, mongo.IndexModel{
+			Keys:    bson.D{{Key: "key", Value: 1}},
+			Options: options.Index().SetUnique(true).SetName("key_unique"),
+		})
+	}
 	for _, f := range t.refs {
+		if exists[f.name] {
+			continue
+		}
 		models = append(models, mongo.IndexModel{
 			Keys:    bson.D{{Key: f.name, Value: 1}},
 			Options: options.Index().SetName(f.name),
 		})
+	}
+	if len(models) == 0 {
+		return nil
 	}
 	if _, err := t.coll.Indexes().CreateMany(ctx, models); err != nil {
 		return t.fail("creating indexes of", err)
