@@ -156,6 +156,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	}))
 
 	r.GET("/healthz", s.handle(s.healthz))
+	r.GET("/api/v1/openapi.json", s.handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
 	v1 := r.Group("/api/v1", s.authenticate)
 	routes(s, v1, enterpriseResource(s.policy))

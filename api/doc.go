@@ -19,6 +19,10 @@
 //     schedules and their exports, the event report, pool risk, and deal
 //     moves checked against the pool's caps.
 //   - search.go: the search endpoints (when Config.Search is set).
+//   - openapi.go, openapi_schema.go: the OpenAPI 3 document of the JSON
+//     API (GET /api/v1/openapi.json): a table of the operations and schemas
+//     generated from the Go types; every API test validates its answers
+//     against it.
 //   - web.go, web_session.go, web_pages.go, web/: the zh-CN pages, their
 //     cookie sessions and CSRF tokens.
 //

@@ -95,7 +95,7 @@ func newFixtureOn(t *testing.T, store data.Store, cfg Config) *fixture {
 	t.Helper()
 	f := &fixture{t: t, store: store, logs: &syncBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(f.logs, nil))
-	f.h = New(store, logger, cfg)
+	f.h = validating(t, New(store, logger, cfg)) // every API answer is checked against the OpenAPI document
 
 	pool := storetest.Pool(1)
 	put(t, store.Pools(), &pool)

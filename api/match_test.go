@@ -37,7 +37,7 @@ func newMatchFixture(t *testing.T) *fixture {
 		&data.Token{Hash: data.HashToken(matchEnt7Token), Role: data.RoleCompany, EnterpriseID: "ent_0007"},
 		&data.Token{Hash: data.HashToken(matchEnt72Token), Role: data.RoleCompany, EnterpriseID: "ent_0072"},
 	)
-	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: New(store, nil, Config{})}
+	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: validating(t, New(store, nil, Config{}))}
 }
 
 func matchReasonOf(rs []matcher.Reason, code matcher.ReasonCode) (matcher.Reason, bool) {

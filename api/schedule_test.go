@@ -43,7 +43,7 @@ func newEventFixture(t *testing.T) *fixture {
 		&data.Token{Hash: data.HashToken(evtEnt3Token), Role: data.RoleCompany, EnterpriseID: "ent_0003"},
 		&data.Token{Hash: data.HashToken(evtEnt7Token), Role: data.RoleCompany, EnterpriseID: "ent_0007"},
 	)
-	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: New(store, nil, Config{})}
+	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: validating(t, New(store, nil, Config{}))}
 }
 
 // computeDemoSchedule computes the demo event's schedule as the organizer.
@@ -175,7 +175,7 @@ func TestDemoSchedule(t *testing.T) {
 
 	// The schedule is stored: a new server over the same store answers it,
 	// shortfall codes and must-meet flags included.
-	restarted := &fixture{t: t, store: f.store, logs: &syncBuffer{}, h: New(f.store, nil, Config{})}
+	restarted := &fixture{t: t, store: f.store, logs: &syncBuffer{}, h: validating(t, New(f.store, nil, Config{}))}
 	var after scheduleBody
 	decodeBody(t, restarted.do(evtOrgToken, "GET", evtScheduleURL, nil), http.StatusOK, &after)
 	if !slices.Equal(after.Meetings, again.Meetings) || !slices.Equal(after.Unscheduled, again.Unscheduled) ||

@@ -24,7 +24,7 @@ func newWebSearchFixture(t *testing.T) *fixture {
 		&data.Token{Hash: data.HashToken(matchCCBToken), Role: data.RoleBank, BankID: demo.BankCCB},
 		&data.Token{Hash: data.HashToken(matchEnt7Token), Role: data.RoleCompany, EnterpriseID: "ent_0007"},
 	)
-	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: New(store, nil, Config{Search: idx})}
+	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: validating(t, New(store, nil, Config{Search: idx}))}
 }
 
 func TestWebProductSearch(t *testing.T) {

@@ -81,10 +81,14 @@ type Deal struct {
 	UpdatedAt    time.Time     `json:"updated_at,omitzero"`
 }
 
-// Normalize starts a new deal at registered.
+// Normalize starts a new deal at registered and keeps its history non-nil,
+// so that it is written as [] rather than null.
 func (d *Deal) Normalize() {
 	if d.Stage == "" && len(d.History) == 0 {
 		d.Stage = StageRegistered
+	}
+	if d.History == nil {
+		d.History = []StageChange{}
 	}
 }
 

@@ -60,7 +60,8 @@ type ImportOptions struct {
 
 	// OwnerEnterpriseID scopes an import to one enterprise: patents get
 	// OwnerID = this (a patent held by another enterprise is rejected), and
-	// an enterprises import may only write the enterprise with this ID.
+	// an enterprises import may only write the enterprise with this ID,
+	// without changing its credit code.
 	OwnerEnterpriseID string
 	// BankID scopes an import to one bank: products get BankID = this; rows
 	// naming another bank, or replacing another bank's product, are rejected.
@@ -211,10 +212,10 @@ type transfer[T any] struct {
 	// ownerScoped and bankScoped say which scopes apply to the kind.
 	ownerScoped, bankScoped bool
 	// scope forces or checks a row's owner before validation; owned checks
-	// that a stored record may be replaced under the scope. Both return nil
-	// when fine.
+	// that the stored record old may be replaced by the row rec under the
+	// scope. Both return nil when fine.
 	scope func(opts ImportOptions, rec *T) *FieldError
-	owned func(opts ImportOptions, old *T) *FieldError
+	owned func(opts ImportOptions, old, rec *T) *FieldError
 	// csv is the CSV layout of the kind, nil when it has none.
 	csv *csvScheme[T]
 }
@@ -232,6 +233,14 @@ func enterpriseTransfer() *transfer[Enterprise] {
 			}
 			if e.ID != o.OwnerEnterpriseID {
 				return &FieldError{Field: "id", Reason: fmt.Sprintf("this import may only write enterprise %s", o.OwnerEnterpriseID)}
+			}
+			return nil
+		},
+		// The credit code is an enterprise's identity: as PUT
+		// /api/v1/enterprises/{id}, an enterprise's own import cannot change it.
+		owned: func(o ImportOptions, old, e *Enterprise) *FieldError {
+			if o.OwnerEnterpriseID != "" && strings.ToUpper(strings.TrimSpace(e.CreditCode)) != old.CreditCode {
+				return &FieldError{Field: "credit_code", Reason: "an enterprise cannot change its credit code; ask the organizer"}
 			}
 			return nil
 		},
@@ -253,7 +262,7 @@ func patentTransfer() *transfer[Patent] {
 			p.OwnerID = o.OwnerEnterpriseID
 			return nil
 		},
-		owned: func(o ImportOptions, old *Patent) *FieldError {
+		owned: func(o ImportOptions, old, _ *Patent) *FieldError {
 			if o.OwnerEnterpriseID != "" && old.OwnerID != "" && old.OwnerID != o.OwnerEnterpriseID {
 				return &FieldError{Field: "owner_id", Reason: "the patent is held by another enterprise"}
 			}
@@ -284,7 +293,7 @@ func productTransfer() *transfer[Product] {
 			p.BankID = o.BankID
 			return nil
 		},
-		owned: func(o ImportOptions, old *Product) *FieldError {
+		owned: func(o ImportOptions, old, _ *Product) *FieldError {
 			if o.BankID != "" && old.BankID != o.BankID {
 				return &FieldError{Field: "id", Reason: "the product belongs to another bank"}
 			}
@@ -533,7 +542,7 @@ func (im *importer[T]) flush() error {
 			continue
 		}
 		if im.tr.owned != nil {
-			if f := im.tr.owned(im.opts, old); f != nil {
+			if f := im.tr.owned(im.opts, old, r.rec); f != nil {
 				im.reject(r, *f)
 				continue
 			}

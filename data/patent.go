@@ -183,7 +183,7 @@ func (p *Patent) Normalize() {
 	}
 	p.Title = strings.TrimSpace(p.Title)
 	seen := map[string]bool{}
-	ipc := p.IPC[:0:0]
+	ipc := make([]string, 0, len(p.IPC)) // never nil: a design may have no IPC code, and ipc is written as []
 	for _, raw := range p.IPC {
 		code, err := NormalizeIPC(raw)
 		if err != nil {

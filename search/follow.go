@@ -175,7 +175,8 @@ func indexed(k string) bool {
 }
 
 // applyFollowed re-indexes the records of kind k with the given IDs as the
-// store now holds them, under the dirty marker like a local write.
+// store now holds them, under the dirty marker like a local write (a crash
+// while the update is being persisted leaves the marker).
 func (x *Index) applyFollowed(ctx context.Context, k string, ids []string) error {
 	if err := x.begin(); err != nil {
 		return err
@@ -194,7 +195,12 @@ func (x *Index) applyFollowed(ctx context.Context, k string, ids []string) error
 		err = errors.New("search: no index for " + k)
 	}
 	if err != nil {
-		x.end(true) // update did not run: the marker stays for a rebuild
+		// The update did not run, so the index is as it was, and the
+		// follower's cursor has not passed these entries: they are
+		// applied again at the next poll or start. Nothing is lost, so
+		// the marker need not stay (a shutdown cancelling a poll lands
+		// here).
+		x.end(false)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,5 +209,65 @@ func TestRebuildSetsTheCursor(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, cursorFile)); err != nil {
 		t.Errorf("no cursor file after a rebuild: %v", err)
+	}
+}
+
+// cancellingStore fails every patent List, as a shutdown cancelling a
+// follower's read-back would.
+type cancellingStore struct{ data.Store }
+
+func (c cancellingStore) Patents() data.Table[data.Patent] {
+	return cancellingPatents{c.Store.Patents()}
+}
+
+type cancellingPatents struct{ data.Table[data.Patent] }
+
+func (cancellingPatents) List(ctx context.Context, opts data.ListOptions) ([]data.Patent, int, error) {
+	return nil, 0, context.Canceled
+}
+
+// TestFollowerCancelledLeavesNoMarker checks that a poll cut short by a
+// shutdown does not condemn the index to a rebuild: the entries it missed
+// are applied at the next start instead.
+func TestFollowerCancelledLeavesNoMarker(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	dirB := t.TempDir()
+	xA := openIndex(t, s, "")
+	nodeA := data.Audited(Wrap(s, xA), "node-a", nil)
+	// Built on the store, then reopened (no rebuild) on the failing one.
+	xB, err := Open(ctx, dirB, s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xB.Close()
+	if xB, err = Open(ctx, dirB, cancellingStore{s}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	follow := xB.NewFollower(FollowOptions{Node: "node-b"})
+	p := storetest.Patent(3)
+	p.Title = "一种数控车床的尾座顶紧装置"
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follow.Poll(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Poll whose read-back is cancelled = %v, want context.Canceled", err)
+	}
+	if err := xB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dirB, dirtyFile)); !os.IsNotExist(err) {
+		t.Fatalf("a cancelled poll left the dirty marker (%v)", err)
+	}
+	xB, err = Open(ctx, dirB, s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xB.Close()
+	if n, err := xB.NewFollower(FollowOptions{Node: "node-b"}).Poll(ctx); err != nil || n != 1 {
+		t.Fatalf("Poll after the restart = %d, %v; want the missed patent", n, err)
+	}
+	if got := hitIDs(t, xB, Patents, "尾座"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+		t.Errorf("B finds %v, want [%s]", got, p.ApplicationNumber)
 	}
 }

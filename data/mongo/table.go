@@ -39,47 +39,38 @@ func newTable[T any](db *mongo.Database, kind data.Kind[T], log *slog.Logger, re
 }
 
 // ensureIndexes creates the unique index on key and one index per reference
-// field the kind uses. Creating an index that exists is a no-op.
+// field the kind uses, unless they exist: MongoDB would ignore them, but
+// FerretDB 1.24 drops the connection when asked for several indexes that
+// exist, so a store could not be opened twice.
 func (t *table[T]) ensureIndexes(ctx context.Context) error {
-	names := []string{"key_unique"}
-	models := []mongo.IndexModel{{
-		Keys:    bson.D{{Key: "key", Value: 1}},
-		Options: options.Index().SetUnique(true).SetName("key_unique"),
-	}}
+	specs, err := t.coll.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return t.fail("listing indexes of", err)
+	}
+	exists := map[string]bool{}
+	for _, s := range specs {
+		exists[s.Name] = true
+	}
+	var models []mongo.IndexModel
+	if !exists["key_unique"] {
+		models = append(models, mongo.IndexModel{
+			Keys:    bson.D{{Key: "key", Value: 1}},
+			Options: options.Index().SetUnique(true).SetName("key_unique"),
+		})
+	}
 	for _, f := range t.refs {
-		names = append(names, f.name)
+		if exists[f.name] {
+			continue
+		}
 		models = append(models, mongo.IndexModel{
 			Keys:    bson.D{{Key: f.name, Value: 1}},
 			Options: options.Index().SetName(f.name),
 		})
 	}
-	// Create only the missing ones: a second node opening the database
-	// finds them all there, and FerretDB 1.24 panics on a createIndexes
-	// of several indexes that all exist already.
-	cur, err := t.coll.Indexes().List(ctx)
-	if err != nil {
-		return t.fail("listing indexes of", err)
-	}
-	var have []struct {
-		Name string `bson:"name"`
-	}
-	if err := cur.All(ctx, &have); err != nil {
-		return t.fail("listing indexes of", err)
-	}
-	existing := map[string]bool{}
-	for _, h := range have {
-		existing[h.Name] = true
-	}
-	var missing []mongo.IndexModel
-	for i, m := range models {
-		if !existing[names[i]] {
-			missing = append(missing, m)
-		}
-	}
-	if len(missing) == 0 {
+	if len(models) == 0 {
 		return nil
 	}
-	if _, err := t.coll.Indexes().CreateMany(ctx, missing); err != nil {
+	if _, err := t.coll.Indexes().CreateMany(ctx, models); err != nil {
 		return t.fail("creating indexes of", err)
 	}
 	return nil

@@ -100,6 +100,7 @@ func genPatent(rng *rand.Rand, i, owners int) data.Patent {
 		p.Title = "一种" + subject
 	}
 	p.Abstract = genAbstract(rng, t, subject, machine)
+	p.IPC = []string{} // normal form: a design may have none, but the list is never nil
 	if t != data.Design {
 		p.MainClaim = "1. 一种" + subject + "，其特征在于，包括" + pick(rng, genComponents) + "、" + pick(rng, genComponents) +
 			"和" + pick(rng, genComponents) + "，所述" + pick(rng, genComponents) + "通过" + pick(rng, genJoins) + "安装于所述" +

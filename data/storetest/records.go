@@ -173,6 +173,7 @@ func Deal(i int, enterpriseID, bankID, productID string) data.Deal {
 		TermMonths:   12,
 		Patents:      []string{ApplicationNumber(2020, '1', i)},
 		Stage:        data.StageRegistered,
+		History:      []data.StageChange{},
 	}
 }
 

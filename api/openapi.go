@@ -1,0 +1,465 @@
+package api
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+	"ipmatch/search"
+)
+
+// The OpenAPI 3 document of the JSON API, served at GET
+// /api/v1/openapi.json without a token (it holds no data).
+//
+// It is built from apiOperations below, a table of every route of /healthz
+// and /api/v1 (not the web pages), and from schemas generated from the Go
+// types the handlers read and write (openapi_schema.go). Two tests keep it
+// honest: every route gin serves is in the document and every operation in
+// the document is served (TestOpenAPIRoutes), and every answer of every API
+// test is validated against it (openapi_validate_test.go).
+//
+// To add a route:
+//
+//  1. register it in api.New (or the *Routes function it calls) as usual;
+//  2. add one apiOp to apiOperations with its method, OpenAPI path ({id},
+//     not :id), query parameters, request body (a value of the Go type the
+//     handler decodes, or raw content types), success status and answer (a
+//     value of the Go type it encodes; non-JSON answers list their content
+//     types) and the error statuses it may answer besides those every
+//     authenticated route has (authStatuses).
+//
+// GET /api/v1/audit is a small example to copy.
+//
+// A new error code goes into statusOf (errors.go); its envelope schema
+// follows. A status that any authenticated request may get goes into
+// authStatuses.
+
+// authStatuses are the error statuses any request under /api/v1 that needs
+// a token may answer: a missing or bad token, 429 rate_limited after too
+// many bad tokens from the client (ratelimit.go), and an internal error.
+var authStatuses = []int{http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusInternalServerError}
+
+// apiOp is one operation of the document.
+type apiOp struct {
+	Method, Path string // Path in OpenAPI form: /api/v1/enterprises/{id}
+	Summary      string
+	Description  string
+	Tag          string
+	Public       bool // needs no token
+	Query        []apiParam
+	// Body is a value of the JSON request body's type; RawBody lists the
+	// content types of a raw body instead. BodyOptional: the body may be
+	// empty.
+	Body         any
+	RawBody      []string
+	BodyOptional bool
+	// Status is the success status (200 when 0); OK a value of the JSON
+	// answer's type (nil: no content); Content lists other content types
+	// of the answer (then OK may be nil).
+	Status   int
+	OK       any
+	Content  []string
+	Location bool // the answer has a Location header
+	// Errors are the error statuses besides authStatuses.
+	Errors []int
+}
+
+// apiParam is a query parameter.
+type apiParam struct {
+	Name, Description string
+	Type              string // "string" (default), "integer", "boolean", "number", "date"
+	Enum              []string
+}
+
+// Query parameters shared by several operations.
+var (
+	pageParams = []apiParam{
+		{Name: "page", Type: "integer", Description: "page number, from 1"},
+		{Name: "size", Type: "integer", Description: "page size, 1 to " + strconv.Itoa(maxPageSize) + " (default " + strconv.Itoa(defaultPageSize) + ")"},
+	}
+	asOfParam = apiParam{Name: "as_of", Type: "date", Description: "as-of date YYYY-MM-DD (default today in China Standard Time)"}
+)
+
+// Content types of non-JSON answers.
+const (
+	ctCSV  = "text/csv"
+	ctXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	ctHTML = "text/html"
+	ctICS  = "text/calendar"
+)
+
+// apiOperations returns every operation of the API. The generic record
+// routes come from the resources themselves (resourceOps), so their
+// filters follow kinds.go.
+func apiOperations() []apiOp {
+	pol := &policy{}
+	s := &server{policy: pol}
+	ops := []apiOp{
+		{Method: "GET", Path: "/healthz", Summary: "Health: the store answers", Tag: "health", Public: true,
+			OK: health{}, Errors: []int{500}},
+		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "health", Public: true,
+			Content: []string{"application/json"}, Errors: []int{500}},
+	}
+	ops = append(ops, resourceOps(enterpriseResource(pol))...)
+	ops = append(ops, resourceOps(patentResource(pol))...)
+	ops = append(ops, resourceOps(bankResource(pol))...)
+	ops = append(ops, resourceOps(productResource(pol))...)
+	ops = append(ops, resourceOps(eventResource(pol))...)
+	ops = append(ops, resourceOps(participantResource(pol))...)
+	ops = append(ops, resourceOps(dealResource(pol))...)
+	ops = append(ops, resourceOps(poolResource(pol))...)
+	ops = append(ops, resourceOps(tokenResource(s))...)
+	ops = append(ops,
+		apiOp{Method: "GET", Path: "/api/v1/audit", Summary: "List audit entries (organizer)", Tag: "audit",
+			Description: "Every write, newest first unless order=asc. since (inclusive) and until (exclusive) take an RFC 3339 time or a date " +
+				"in China Standard Time; bank_id and enterprise_id are the actor's binding; record is an ID among the entry's.",
+			Query: append([]apiParam{
+				{Name: "since", Description: "from this time (RFC 3339) or date (YYYY-MM-DD), inclusive"},
+				{Name: "until", Description: "before this time or date, exclusive"},
+				{Name: "kind", Enum: auditKinds, Description: "the table written"},
+				{Name: "action", Enum: []string{data.AuditCreate, data.AuditUpdate, data.AuditPut, data.AuditDelete}},
+				{Name: "via", Enum: []string{data.ViaAPI, data.ViaWeb, data.ViaCLI, data.ViaSystem}},
+				{Name: "actor", Description: "a token or user ID"},
+				{Name: "record", Description: "an ID the entry names (a patent in any form of its application number)"},
+				{Name: "bank_id", Description: "the actor's bank"},
+				{Name: "enterprise_id", Description: "the actor's enterprise"},
+				{Name: "order", Enum: []string{"desc", "asc"}, Description: "newest first (default) or oldest first"},
+			}, pageParams...),
+			OK: listResult[data.AuditEntry]{}, Errors: []int{400, 403}},
+		apiOp{Method: "POST", Path: "/api/v1/import/{kind}", Summary: "Import a file of records", Tag: "import",
+			Description: "The raw file is the body (at most Config.MaxImportBytes). kind is a record kind (enterprises, patents, banks, " +
+				"products, events, participants, deals, pools); rows are checked one by one and the report lists what was refused and why. " +
+				"The format parameter, not the content type, says how the body is read.",
+			Query: []apiParam{{Name: "format", Enum: []string{"jsonl", "csv", "cnipa-csv"}, Description: "file format (default jsonl)"},
+				{Name: "owner_id", Description: "enterprise owning imported patents"}, {Name: "bank_id", Description: "bank of imported products"}},
+			RawBody: []string{"application/x-ndjson", "text/csv", "application/octet-stream"},
+			OK:      data.ImportReport{}, Errors: []int{400, 403, 404, 413, 422}},
+
+		// match.go, valuation.go
+		apiOp{Method: "GET", Path: "/api/v1/enterprises/{id}/matches", Summary: "Products ranked for an enterprise", Tag: "matching",
+			Query: []apiParam{asOfParam, {Name: "eligible", Type: "boolean", Description: "only eligible products"}},
+			OK:    enterpriseMatchesBody{}, Errors: []int{400, 403, 404, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/enterprises/{id}/valuation", Summary: "Valuation of an enterprise's patents", Tag: "matching",
+			Query: []apiParam{asOfParam, {Name: "seed", Type: "integer"}, {Name: "draws", Type: "integer", Description: "Monte Carlo draws, 1 to 100000"}},
+			OK:    matcher.EnterpriseValuation{}, Errors: []int{400, 404, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/products/{id}/pipeline", Summary: "Enterprises ranked for a product", Tag: "matching",
+			Query: append([]apiParam{asOfParam, {Name: "eligible", Type: "boolean", Description: "only eligible enterprises"}}, pageParams...),
+			OK:    pipelineBody{}, Errors: []int{400, 403, 404, 422}},
+		apiOp{Method: "POST", Path: "/api/v1/valuations/income", Summary: "Income-approach present value", Tag: "matching",
+			Body: incomeRequest{}, OK: incomeBody{}, Errors: []int{400, 413, 422}},
+
+		// event.go, schedule.go, schedule_export.go, report.go, pool.go
+		apiOp{Method: "POST", Path: "/api/v1/events/{id}/schedule", Summary: "Compute a draft event's schedule (organizer)", Tag: "events",
+			Body: scheduleRequest{}, BodyOptional: true, OK: scheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule", Summary: "An event's schedule", Tag: "events",
+			Query: scheduleFilters, OK: scheduleBody{}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "PUT", Path: "/api/v1/events/{id}/schedule/meetings", Summary: "Move, pin, record or remove a meeting (organizer)", Tag: "events",
+			Body: meetingRequest{}, OK: scheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule.csv", Summary: "The schedule as CSV", Tag: "events",
+			Query: scheduleFilters, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule.xlsx", Summary: "The schedule as an Excel workbook", Tag: "events",
+			Query: scheduleFilters, Content: []string{ctXLSX}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule.html", Summary: "The schedule as a printable page", Tag: "events",
+			Query: scheduleFilters, Content: []string{ctHTML}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/participants/{pid}/calendar.ics", Summary: "A participant's meetings as iCalendar", Tag: "events",
+			Content: []string{ctICS}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "POST", Path: "/api/v1/events/{id}/publish", Summary: "Publish an event's schedule (organizer)", Tag: "events",
+			OK: data.Event{}, Errors: []int{403, 404, 409}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/report", Summary: "An event's report (organizer)", Tag: "events",
+			Query: []apiParam{{Name: "format", Enum: []string{"json", "csv"}, Description: "json (default) or csv"}},
+			OK:    eventReport{}, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "GET", Path: "/api/v1/pools/{id}/risk", Summary: "A risk-compensation pool's risk", Tag: "pools",
+			Description: "The organizer gets matcher.PoolRiskResult with the loans and claims; a bank the aggregate figures only.",
+			Query: []apiParam{asOfParam, {Name: "seed", Type: "integer"}, {Name: "draws", Type: "integer", Description: "100 to 200000"},
+				{Name: "rho", Type: "number"}, {Name: "lgd", Type: "number"}, {Name: "confidence", Type: "number"}, {Name: "new_loan_size", Type: "number"}},
+			OK: oneOf{matcher.PoolRiskResult{}, poolRiskBank{}}, Errors: []int{400, 403, 404, 422}},
+		apiOp{Method: "POST", Path: "/api/v1/deals/{id}/stage", Summary: "Move a deal to another stage", Tag: "deals",
+			Description: "A move to filed under a pool that breaks one of its caps is refused with 409 naming the cap.",
+			Body:        stageRequest{}, OK: data.Deal{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+	)
+	// search.go (served when Config.Search is set)
+	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
+		ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/search/" + kind, Summary: "Search " + kind, Tag: "search",
+			Description: "Served when the server has a search index. Any filter of the kind may be given; several values of a keyword filter are separated by commas.",
+			Query:       searchParams(kind, true), OK: searchResult{}, Errors: []int{400, 403, 404}})
+	}
+	ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/patents/{id}/similar", Summary: "Patents similar to a patent", Tag: "search",
+		Description: "Served when the server has a search index.",
+		Query:       searchParams(search.Patents, false), OK: searchResult{}, Errors: []int{400, 403, 404}})
+	return ops
+}
+
+// scheduleFilters are the filters of the schedule and its exports.
+var scheduleFilters = []apiParam{{Name: "bank_id"}, {Name: "enterprise_id"}}
+
+// searchParams are the query parameters of a search of kind.
+func searchParams(kind string, withQuery bool) []apiParam {
+	var ps []apiParam
+	if withQuery {
+		ps = append(ps, apiParam{Name: "q", Description: "the query (see package search for its syntax)"})
+	}
+	ps = append(ps,
+		apiParam{Name: "page", Type: "integer", Description: "page number, from 1"},
+		apiParam{Name: "size", Type: "integer", Description: "page size, 1 to " + strconv.Itoa(search.MaxSize)},
+		apiParam{Name: "facets", Description: "comma-separated facets: " + strings.Join(search.FacetNames(kind), ", ")},
+		apiParam{Name: "exact_facets", Type: "boolean", Description: "count facets over every hit"},
+		apiParam{Name: "sort", Description: "comma-separated sort keys"})
+	for _, f := range search.Fields(kind) {
+		if !slices.ContainsFunc(ps, func(p apiParam) bool { return p.Name == f }) {
+			ps = append(ps, apiParam{Name: f, Description: "filter"})
+		}
+	}
+	return ps
+}
+
+// resourceOps returns the operations of a record resource (resource.go).
+func resourceOps[T any](res *resource[T]) []apiOp {
+	name := res.kind.Name
+	one := singular(name)
+	base := "/api/v1/" + name
+	query := slices.Clone(pageParams)
+	for _, ref := range sortedKeys(res.refs) {
+		query = append(query, apiParam{Name: ref, Description: "filter by reference"})
+	}
+	for _, o := range res.other {
+		p := apiParam{Name: o, Description: "filter"}
+		switch o {
+		case "active":
+			p.Type = "boolean"
+		case "stage":
+			p.Enum = enumValues()[reflect.TypeFor[data.Stage]()]
+		case "role":
+			p.Enum = enumValues()[reflect.TypeFor[data.ParticipantRole]()]
+		}
+		query = append(query, p)
+	}
+	var zero T
+	ops := []apiOp{
+		{Method: "GET", Path: base, Summary: "List " + name, Tag: name, Query: query,
+			OK: listResult[T]{}, Errors: []int{400, 403}},
+		{Method: "GET", Path: base + "/{id}", Summary: "Get one " + one, Tag: name,
+			OK: zero, Errors: []int{404}},
+	}
+	create := apiOp{Method: "POST", Path: base, Summary: "Create " + article(one) + " " + one, Tag: name, Body: zero,
+		Status: http.StatusCreated, OK: zero, Location: true, Errors: []int{400, 403, 404, 409, 413, 422}}
+	if res.post != nil && name == "tokens" {
+		create.Body, create.OK = tokenRequest{}, newToken{}
+		create.Description = "The answer holds the token's secret, shown this once."
+	}
+	ops = append(ops, create)
+	if !res.noPut {
+		ops = append(ops, apiOp{Method: "PUT", Path: base + "/{id}", Summary: "Replace " + article(one) + " " + one, Tag: name, Body: zero,
+			OK: zero, Errors: []int{400, 403, 404, 409, 413, 422}})
+	}
+	ops = append(ops, apiOp{Method: "DELETE", Path: base + "/{id}", Summary: "Delete " + article(one) + " " + one, Tag: name,
+		Status: http.StatusNoContent, Errors: []int{403, 404, 409}})
+	return ops
+}
+
+// article returns "an" before a vowel, else "a".
+func article(noun string) string {
+	if strings.ContainsAny(noun[:1], "aeiou") {
+		return "an"
+	}
+	return "a"
+}
+
+// oneOf is an answer that is one of several types (by the caller's role).
+type oneOf []any
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// openAPIDoc is the document, built once: the parsed form the tests
+// validate with and the JSON that GET /api/v1/openapi.json serves.
+var openAPIDoc = sync.OnceValues(func() (*openapi3.T, []byte) {
+	raw, err := buildOpenAPI().MarshalJSON()
+	if err != nil {
+		panic("api: encoding the OpenAPI document: " + err.Error())
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(raw)
+	if err != nil {
+		panic("api: loading the OpenAPI document: " + err.Error())
+	}
+	return doc, raw
+})
+
+// serveOpenAPI handles GET /api/v1/openapi.json.
+func (s *server) serveOpenAPI(c *gin.Context) error {
+	_, raw := openAPIDoc()
+	c.Data(http.StatusOK, "application/json; charset=utf-8", raw)
+	return nil
+}
+
+// buildOpenAPI builds the document from apiOperations.
+func buildOpenAPI() *openapi3.T {
+	doc := &openapi3.T{
+		OpenAPI: "3.0.3",
+		Info: &openapi3.Info{Title: "ipmatch API", Version: "1",
+			Description: "Bank–enterprise matchmaking for patent-pledge financing. Every error is the envelope " +
+				`{"error": {"code", "message", "fields"}}; the code says the status (see the responses).`},
+		Servers:    openapi3.Servers{{URL: "/"}},
+		Paths:      openapi3.NewPaths(),
+		Components: &openapi3.Components{Schemas: openapi3.Schemas{}, Responses: openapi3.ResponseBodies{}, SecuritySchemes: openapi3.SecuritySchemes{}},
+	}
+	doc.Components.SecuritySchemes["bearer"] = &openapi3.SecuritySchemeRef{Value: &openapi3.SecurityScheme{
+		Type: "http", Scheme: "bearer", Description: "an API token (ipm_…) issued with POST /api/v1/tokens"}}
+	out, in := newSchemaGen(doc.Components.Schemas, false), newSchemaGen(doc.Components.Schemas, true)
+
+	// One response per error code, its envelope's code fixed.
+	out.ref(errorBody{}) // the Error and ErrorDetail components
+	for code, status := range statusOf {
+		codeSchema := openapi3.NewStringSchema().WithEnum(string(code))
+		env := openapi3.NewObjectSchema().WithRequired([]string{"error"}).WithoutAdditionalProperties().
+			WithPropertyRef("error", openapi3.NewSchemaRef("", &openapi3.Schema{AllOf: openapi3.SchemaRefs{
+				openapi3.NewSchemaRef("#/components/schemas/ErrorDetail", nil),
+				openapi3.NewSchemaRef("", openapi3.NewObjectSchema().WithPropertyRef("code", openapi3.NewSchemaRef("", codeSchema))),
+			}}))
+		desc := http.StatusText(status) + ": the error envelope with code " + string(code)
+		doc.Components.Responses[errorResponseName(status)] = &openapi3.ResponseRef{Value: openapi3.NewResponse().
+			WithDescription(desc).WithJSONSchema(env)}
+	}
+
+	for _, op := range apiOperations() {
+		item := doc.Paths.Value(op.Path)
+		if item == nil {
+			item = &openapi3.PathItem{}
+			doc.Paths.Set(op.Path, item)
+		}
+		if item.GetOperation(op.Method) != nil {
+			panic("api: OpenAPI: " + op.Method + " " + op.Path + " is in apiOperations twice")
+		}
+		item.SetOperation(op.Method, buildOperation(op, out, in))
+	}
+	return doc
+}
+
+// errorResponseName names the response component of an error status.
+func errorResponseName(status int) string {
+	for _, st := range statusOf {
+		if st == status {
+			return "Error" + strconv.Itoa(status)
+		}
+	}
+	panic(fmt.Sprintf("api: OpenAPI: no error code has status %d; add it to statusOf", status))
+}
+
+// buildOperation turns op into an OpenAPI operation.
+func buildOperation(op apiOp, out, in *schemaGen) *openapi3.Operation {
+	o := openapi3.NewOperation()
+	o.Summary, o.Description, o.Tags = op.Summary, op.Description, []string{op.Tag}
+	o.OperationID = operationID(op)
+	if !op.Public {
+		o.Security = &openapi3.SecurityRequirements{openapi3.NewSecurityRequirement().Authenticate("bearer")}
+	}
+	for _, seg := range strings.Split(op.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			p := openapi3.NewPathParameter(seg[1 : len(seg)-1]).WithSchema(openapi3.NewStringSchema())
+			o.Parameters = append(o.Parameters, &openapi3.ParameterRef{Value: p})
+		}
+	}
+	for _, q := range op.Query {
+		var sch *openapi3.Schema
+		switch q.Type {
+		case "integer":
+			sch = openapi3.NewIntegerSchema()
+		case "number":
+			sch = openapi3.NewFloat64Schema()
+		case "boolean":
+			sch = openapi3.NewBoolSchema()
+		case "date":
+			sch = openapi3.NewStringSchema().WithFormat("date")
+		default:
+			sch = openapi3.NewStringSchema()
+		}
+		for _, e := range q.Enum {
+			sch.Enum = append(sch.Enum, e)
+		}
+		p := openapi3.NewQueryParameter(q.Name).WithSchema(sch).WithDescription(q.Description)
+		o.Parameters = append(o.Parameters, &openapi3.ParameterRef{Value: p})
+	}
+	switch {
+	case op.Body != nil:
+		o.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(!op.BodyOptional).
+			WithJSONSchemaRef(in.ref(op.Body))}
+	case len(op.RawBody) > 0:
+		o.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+			WithContent(openapi3.NewContentWithSchema(openapi3.NewStringSchema().WithFormat("binary"), op.RawBody))}
+	}
+
+	status := cmp.Or(op.Status, http.StatusOK)
+	resp := openapi3.NewResponse().WithDescription(http.StatusText(status))
+	content := openapi3.Content{}
+	switch ok := op.OK.(type) {
+	case nil:
+	case oneOf:
+		var refs openapi3.SchemaRefs
+		for _, v := range ok {
+			refs = append(refs, out.ref(v))
+		}
+		content["application/json"] = openapi3.NewMediaType().WithSchemaRef(openapi3.NewSchemaRef("", &openapi3.Schema{OneOf: refs}))
+	default:
+		content["application/json"] = openapi3.NewMediaType().WithSchemaRef(out.ref(ok))
+	}
+	for _, ct := range op.Content {
+		switch {
+		case content[ct] != nil:
+		case ct == "application/json":
+			content[ct] = openapi3.NewMediaType().WithSchema(openapi3.NewObjectSchema()) // openapi.json itself
+		default:
+			content[ct] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
+		}
+	}
+	if len(content) > 0 {
+		resp.Content = content
+	}
+	if op.Location {
+		resp.Headers = openapi3.Headers{"Location": &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+			Description: "the URL of the new record", Required: true, Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}}}}
+	}
+	o.Responses = openapi3.NewResponses()
+	o.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Value: resp})
+	errs := slices.Clone(op.Errors)
+	if !op.Public {
+		errs = append(errs, authStatuses...)
+	}
+	slices.Sort(errs)
+	for _, st := range slices.Compact(errs) {
+		o.Responses.Set(strconv.Itoa(st), &openapi3.ResponseRef{Ref: "#/components/responses/" + errorResponseName(st)})
+	}
+	return o
+}
+
+// operationID names op: its method and path in camel case.
+func operationID(op apiOp) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(op.Method))
+	for _, seg := range strings.FieldsFunc(op.Path, func(r rune) bool { return r == '/' || r == '.' || r == '_' || r == '-' }) {
+		if seg == "api" || seg == "v1" {
+			continue
+		}
+		if strings.HasPrefix(seg, "{") {
+			seg = "By" + strings.Trim(seg, "{}")
+		}
+		b.WriteString(strings.ToUpper(seg[:1]) + seg[1:])
+	}
+	return b.String()
+}
