@@ -83,6 +83,9 @@ func decodeError(body []byte, v any, err error) error {
 		if n, uerr := strconv.Unquote(name); uerr == nil {
 			name = n
 		}
+		if name == "" {
+			return data.Errorf(data.CodeMalformed, "the request body has a field with an empty name")
+		}
 		return malformedField(name, "is not a known field")
 	}
 	// A value that its own UnmarshalJSON refused (a date, a time): find the

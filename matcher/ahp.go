@@ -211,8 +211,9 @@ func ahpWeights(name string, m [][]float64) (AHPResult, error) {
 	}
 	if n == 2 {
 		// A 2×2 reciprocal matrix is always consistent: w ∝ (m01, 1).
-		w0 := m[0][1] / (1 + m[0][1])
-		return AHPResult{Weights: []float64{w0, 1 - w0}, LambdaMax: 2}, nil
+		// Both weights are divided out: 1 - w0 is 0 once m01 > 2⁵³.
+		d := 1 + m[0][1]
+		return AHPResult{Weights: []float64{m[0][1] / d, 1 / d}, LambdaMax: 2}, nil
 	}
 
 	a := mat.NewDense(n, n, nil)

@@ -101,7 +101,7 @@ func lex(q string, fieldName func(string) (string, bool), known string) ([]token
 		case r == ')' || r == '）':
 			toks = append(toks, token{kind: tRParen, text: ")", pos: pos, glued: glued})
 			i++
-		case r == '"' || r == '“' || r == '”' || r == '「':
+		case r == '"' || r == '“' || r == '”' || r == '「' || r == '」': // any quote opens a phrase; the default case cannot advance over one
 			closeAt := -1
 			for j := i + 1; j < len(rs); j++ {
 				if rs[j] == '"' || rs[j] == '”' || rs[j] == '“' || rs[j] == '」' {
