@@ -13,8 +13,8 @@ import (
 	"ipmatch/data/storetest"
 )
 
-// hitIDs searches kind for query and returns the IDs found.
-func hitIDs(t *testing.T, x *Index, kind, query string) []string {
+// foundIDs searches kind for query and returns the IDs found.
+func foundIDs(t *testing.T, x *Index, kind, query string) []string {
 	t.Helper()
 	res := find(t, x, kind, Request{Query: query, Size: 50})
 	var ids []string
@@ -47,13 +47,13 @@ func TestFollowerSeesOtherNodesWrites(t *testing.T) {
 	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	if got := hitIDs(t, xB, Patents, "折弯机"); len(got) != 0 {
+	if got := foundIDs(t, xB, Patents, "折弯机"); len(got) != 0 {
 		t.Fatalf("B found %v before following", got)
 	}
 	if n, err := follow.Poll(ctx); err != nil || n != 2 {
 		t.Fatalf("Poll = %d, %v; want 2 records (the enterprise and the patent)", n, err)
 	}
-	if got := hitIDs(t, xB, Patents, "折弯机"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+	if got := foundIDs(t, xB, Patents, "折弯机"); !slices.Equal(got, []string{p.ApplicationNumber}) {
 		t.Fatalf("B finds %v after following, want [%s]", got, p.ApplicationNumber)
 	}
 	// A second poll finds nothing new: applied entries are not applied again.
@@ -69,10 +69,10 @@ func TestFollowerSeesOtherNodesWrites(t *testing.T) {
 	if _, err := follow.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := hitIDs(t, xB, Patents, "折弯机"); len(got) != 0 {
+	if got := foundIDs(t, xB, Patents, "折弯机"); len(got) != 0 {
 		t.Errorf("B still finds the old title: %v", got)
 	}
-	if got := hitIDs(t, xB, Patents, "激光切割"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+	if got := foundIDs(t, xB, Patents, "激光切割"); !slices.Equal(got, []string{p.ApplicationNumber}) {
 		t.Errorf("B finds %v for the new title, want [%s]", got, p.ApplicationNumber)
 	}
 	if err := nodeA.Patents().Delete(ctx, p.ApplicationNumber); err != nil {
@@ -81,7 +81,7 @@ func TestFollowerSeesOtherNodesWrites(t *testing.T) {
 	if _, err := follow.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := hitIDs(t, xB, Patents, "激光切割"); len(got) != 0 {
+	if got := foundIDs(t, xB, Patents, "激光切割"); len(got) != 0 {
 		t.Errorf("B still finds a deleted patent: %v", got)
 	}
 
@@ -101,7 +101,7 @@ func TestFollowerSeesOtherNodesWrites(t *testing.T) {
 	if _, err := follow.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := hitIDs(t, xB, Products, "端州"); !slices.Equal(got, []string{prod.ID}) {
+	if got := foundIDs(t, xB, Products, "端州"); !slices.Equal(got, []string{prod.ID}) {
 		t.Errorf("B finds %v by the bank's new name, want [%s]", got, prod.ID)
 	}
 
@@ -165,7 +165,7 @@ func TestFollowerCatchesUpAfterRestart(t *testing.T) {
 	if n, err := follow.Poll(ctx); err != nil || n != 1 {
 		t.Fatalf("Poll after restart = %d, %v; want 1", n, err)
 	}
-	if got := hitIDs(t, xB, Patents, "注塑机"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+	if got := foundIDs(t, xB, Patents, "注塑机"); !slices.Equal(got, []string{p.ApplicationNumber}) {
 		t.Fatalf("restarted B finds %v, want [%s]", got, p.ApplicationNumber)
 	}
 
@@ -186,7 +186,7 @@ func TestFollowerCatchesUpAfterRestart(t *testing.T) {
 	if n, err := follow.Poll(ctx); err != nil || n != 1 {
 		t.Fatalf("Poll of a late entry = %d, %v; want 1", n, err)
 	}
-	if got := hitIDs(t, xB, Patents, "压铸机"); !slices.Equal(got, []string{late.ApplicationNumber}) {
+	if got := foundIDs(t, xB, Patents, "压铸机"); !slices.Equal(got, []string{late.ApplicationNumber}) {
 		t.Errorf("B finds %v for the late entry's patent, want [%s]", got, late.ApplicationNumber)
 	}
 }
@@ -267,7 +267,7 @@ func TestFollowerCancelledLeavesNoMarker(t *testing.T) {
 	if n, err := xB.NewFollower(FollowOptions{Node: "node-b"}).Poll(ctx); err != nil || n != 1 {
 		t.Fatalf("Poll after the restart = %d, %v; want the missed patent", n, err)
 	}
-	if got := hitIDs(t, xB, Patents, "尾座"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+	if got := foundIDs(t, xB, Patents, "尾座"); !slices.Equal(got, []string{p.ApplicationNumber}) {
 		t.Errorf("B finds %v, want [%s]", got, p.ApplicationNumber)
 	}
 }
