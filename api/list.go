@@ -11,7 +11,7 @@ import (
 // the other), keeping those pred accepts. No sources means nothing. Policy
 // narrows a plan; it never widens one.
 type listPlan[T any] struct {
-	sources []data.ListOptions // Refs, IDs and After only; paging is added here
+	sources []data.ListOptions // Refs, IDs, After and Enterprises only; paging is added here
 	pred    func(*T) bool      // nil accepts everything
 }
 
@@ -38,7 +38,7 @@ func page[T any](ctx context.Context, tbl data.Table[T], plan listPlan[T], offse
 	for _, src := range plan.sources {
 		if plan.pred == nil {
 			need := limit - len(items)
-			opts := data.ListOptions{Refs: src.Refs, IDs: src.IDs, After: src.After, Offset: max(0, offset-total), Limit: max(need, 1)}
+			opts := data.ListOptions{Refs: src.Refs, IDs: src.IDs, After: src.After, Enterprises: src.Enterprises, Offset: max(0, offset-total), Limit: max(need, 1)}
 			recs, n, err := tbl.List(ctx, opts)
 			if err != nil {
 				return nil, 0, err
@@ -50,7 +50,7 @@ func page[T any](ctx context.Context, tbl data.Table[T], plan listPlan[T], offse
 			continue
 		}
 		for off := 0; ; off += scanChunk {
-			opts := data.ListOptions{Refs: src.Refs, IDs: src.IDs, After: src.After, Offset: off, Limit: scanChunk}
+			opts := data.ListOptions{Refs: src.Refs, IDs: src.IDs, After: src.After, Enterprises: src.Enterprises, Offset: off, Limit: scanChunk}
 			recs, _, err := tbl.List(ctx, opts)
 			if err != nil {
 				return nil, 0, err

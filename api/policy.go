@@ -171,15 +171,14 @@ func (pol *policy) patentRules() rules[data.Patent] {
 					}
 					return nil
 				}
-				// One source per visible enterprise: patents are grouped
-				// by owner, then in application-number order.
+				// The patents of every visible enterprise, in one query,
+				// in application-number order.
 				ids, err := pol.bankEnterpriseIDs(ctx, p.tok.BankID)
 				if err != nil {
 					return err
 				}
-				plan.sources = plan.sources[:0]
-				for _, id := range ids {
-					plan.sources = append(plan.sources, data.ListOptions{Refs: data.Refs{Enterprise: id}})
+				for i := range plan.sources {
+					plan.sources[i].Enterprises = append([]string{}, ids...)
 				}
 				return nil
 			}

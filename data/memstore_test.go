@@ -135,6 +135,9 @@ func (m *memTable[T]) List(ctx context.Context, opts ListOptions) ([]T, int, err
 		if opts.After != "" && id <= opts.After {
 			continue
 		}
+		if e := m.kind.Refs(&r).Enterprise; opts.Enterprises != nil && (e == "" || !slices.Contains(opts.Enterprises, e)) {
+			continue
+		}
 		if !memRefsMatch(opts.Refs, m.kind.Refs(&r)) {
 			continue
 		}

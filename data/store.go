@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,11 +71,15 @@ type Refs struct {
 // ListOptions select and page records. Zero fields select everything; a
 // Limit of 0 means no limit.
 type ListOptions struct {
-	Refs   Refs
-	IDs    []string // only these IDs, when non-nil
-	After  string   // only IDs greater than this, when not empty
-	Offset int
-	Limit  int
+	Refs  Refs
+	IDs   []string // only these IDs, when non-nil
+	After string   // only IDs greater than this, when not empty
+	// Enterprises, when non-nil, keeps only the records whose enterprise
+	// reference is one of these (a bank's patents are those of the
+	// enterprises it sees: one query, not one per enterprise).
+	Enterprises []string
+	Offset      int
+	Limit       int
 }
 
 // Check refuses a negative offset or limit; stores call it first in List.
@@ -87,6 +92,20 @@ func (o ListOptions) Check() error {
 		v.add("limit", "must not be negative")
 	}
 	return v.err("list options")
+}
+
+// Narrow folds Refs.Enterprise into Enterprises when both are set: the
+// result keeps only Refs.Enterprise if it is among Enterprises, and ok is
+// false when nothing can match. Stores call it after Check.
+func (o ListOptions) Narrow() (_ ListOptions, ok bool) {
+	if o.Enterprises == nil || o.Refs.Enterprise == "" {
+		return o, o.Enterprises == nil || len(o.Enterprises) > 0
+	}
+	if !slices.Contains(o.Enterprises, o.Refs.Enterprise) {
+		return o, false
+	}
+	o.Enterprises = nil
+	return o, true
 }
 
 // PutOutcome says what Put did with one record.

@@ -130,7 +130,8 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	if err := opts.Check(); err != nil {
 		return nil, 0, err
 	}
-	if opts.IDs != nil && len(opts.IDs) == 0 {
+	opts, ok := opts.Narrow()
+	if !ok || opts.IDs != nil && len(opts.IDs) == 0 {
 		return []T{}, 0, nil
 	}
 	filter := bson.D{}
@@ -138,6 +139,9 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 		if v := f.get(opts.Refs); v != "" {
 			filter = append(filter, bson.E{Key: f.name, Value: v})
 		}
+	}
+	if opts.Enterprises != nil { // Narrow left no enterprise_id filter besides
+		filter = append(filter, bson.E{Key: "enterprise_id", Value: bson.D{{Key: "$in", Value: opts.Enterprises}}})
 	}
 	// One _id condition: a filter document must not repeat a key.
 	idCond := bson.D{}

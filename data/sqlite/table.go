@@ -311,7 +311,8 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	if err := opts.Check(); err != nil {
 		return nil, 0, err
 	}
-	if opts.IDs != nil && len(opts.IDs) == 0 {
+	opts, ok := opts.Narrow()
+	if !ok || opts.IDs != nil && len(opts.IDs) == 0 {
 		return []T{}, 0, nil
 	}
 
@@ -319,6 +320,15 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	if opts.After != "" {
 		conds = append(conds, "id > ?")
 		args = append(args, opts.After)
+	}
+	if opts.Enterprises != nil {
+		// One parameter however many: the list goes in as a JSON array.
+		list, err := json.Marshal(opts.Enterprises)
+		if err != nil {
+			return nil, 0, internal(op, err)
+		}
+		conds = append(conds, "enterprise_id IN (SELECT value FROM json_each(?)) AND enterprise_id <> ''")
+		args = append(args, string(list))
 	}
 
 	tx, err := t.s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

@@ -126,6 +126,7 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("concurrent same key", func(t *testing.T) { testConcurrentSameKey(t, open(t)) })
 	t.Run("list after an id", func(t *testing.T) { testListAfter(t, open(t)) })
+	t.Run("list of several enterprises", func(t *testing.T) { testListEnterprises(t, open(t)) })
 	t.Run("audited writes", func(t *testing.T) { testAudited(t, open(t)) })
 }
 
@@ -528,6 +529,57 @@ func testPatentOwner(t *testing.T, s data.Store) {
 	if err != nil || total != 0 || len(got) != 0 {
 		t.Errorf("List by owner and an unused ref = %d, total %d, %v; want none", len(got), total, err)
 	}
+}
+
+// testListEnterprises checks ListOptions.Enterprises alone, with paging,
+// with Refs.Enterprise inside and outside the set, with IDs, and a set of
+// more enterprises than one SQL statement takes parameters.
+func testListEnterprises(t *testing.T, s data.Store) {
+	ctx := t.Context()
+	tab := s.Patents()
+	owners := []string{"ent_a", "ent_b", "ent_c", ""}
+	var ps []*data.Patent
+	for i := range 40 {
+		p := Patent(i)
+		p.OwnerID = owners[i%len(owners)]
+		ps = append(ps, &p)
+	}
+	mustPut(t, tab, ps...)
+	want := func(set ...string) []string {
+		var ids []string
+		for _, p := range ps {
+			if slices.Contains(set, p.OwnerID) {
+				ids = append(ids, p.ApplicationNumber)
+			}
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	check := func(name string, opts data.ListOptions, wantIDs []string, wantTotal int) {
+		t.Helper()
+		got, total, err := tab.List(ctx, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ids := patentIDs(got); !slices.Equal(ids, wantIDs) || total != wantTotal {
+			t.Errorf("%s = %v (total %d), want %v (total %d)", name, ids, total, wantIDs, wantTotal)
+		}
+	}
+	ab := want("ent_a", "ent_b")
+	check("a and b", data.ListOptions{Enterprises: []string{"ent_b", "ent_a", "ent_x"}}, ab, 20)
+	check("a and b, page 2", data.ListOptions{Enterprises: []string{"ent_a", "ent_b"}, Offset: 5, Limit: 5}, ab[5:10], 20)
+	check("none", data.ListOptions{Enterprises: []string{}}, nil, 0)
+	check("a and b, filtered to a", data.ListOptions{Enterprises: []string{"ent_a", "ent_b"}, Refs: data.Refs{Enterprise: "ent_a"}}, want("ent_a"), 10)
+	check("a and b, filtered to c", data.ListOptions{Enterprises: []string{"ent_a", "ent_b"}, Refs: data.Refs{Enterprise: "ent_c"}}, nil, 0)
+	check("a and b among IDs", data.ListOptions{Enterprises: []string{"ent_a", "ent_b"}, IDs: []string{ab[0], want("ent_c")[0]}}, ab[:1], 1)
+	// The empty owner is not an enterprise: asking for "" finds nothing.
+	check("the empty owner", data.ListOptions{Enterprises: []string{""}}, nil, 0)
+	many := make([]string, 0, 40000)
+	for i := range 40000 {
+		many = append(many, fmt.Sprintf("ent_%05d", i))
+	}
+	many = append(many, "ent_c")
+	check("one of 40,001 enterprises", data.ListOptions{Enterprises: many}, want("ent_c"), 10)
 }
 
 func testLongIDList(t *testing.T, s data.Store) {
