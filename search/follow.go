@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"os"
@@ -14,8 +16,39 @@ import (
 )
 
 // cursorFile holds the ID of the last audit entry the index reflects, so a
-// restarted node catches up with what other nodes wrote while it was down.
-const cursorFile = "follow.cursor"
+// restarted node catches up with what other nodes wrote while it was down;
+// nodeFile holds the index's name in the audit log (see Index.Node).
+const (
+	cursorFile = "follow.cursor"
+	nodeFile   = "node"
+)
+
+// Node returns the name under which the writes made through this index
+// should be audited (data.Audited), created with the directory: the host
+// name and a random suffix. A follower of the index skips the entries of
+// that name, since they are in the index already, whichever process (the
+// server, an ipmatch import) made them. An unwritable name file yields the
+// process's name, which only costs re-indexing those writes.
+func (x *Index) Node() string {
+	name := filepath.Join(x.dir, nodeFile)
+	if b, err := os.ReadFile(name); err == nil {
+		if n := strings.TrimSpace(string(b)); n != "" {
+			return n
+		}
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "ipmatch"
+	}
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	n := host + "-" + hex.EncodeToString(suffix)
+	if err := os.WriteFile(name, []byte(n+"\n"), 0o640); err != nil {
+		x.logger.Warn("search index node name not saved", "err", err)
+		return data.NodeName()
+	}
+	return n
+}
 
 // Defaults of FollowOptions.
 const (

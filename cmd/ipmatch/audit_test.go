@@ -66,3 +66,27 @@ func TestCommandsAreAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestImportThroughTheIndexIsNotIndexedTwice checks that a server does not
+// re-index what ipmatch import wrote through the same index directory: both
+// audit under the index's node name, which the server's follower skips.
+func TestImportThroughTheIndexIsNotIndexedTwice(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "cnipa-csv", cnipaFile); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	m := &Main{Store: StoreConfig{DataDir: dir}, Addr: "127.0.0.1:0"}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	entries, _, err := m.store.Audit().List(context.Background(), data.ListOptions{})
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("audit log: %d entries, %v", len(entries), err)
+	}
+	for _, e := range entries {
+		if e.Node != m.Node {
+			t.Errorf("import entry on node %q, the server's index is %q", e.Node, m.Node)
+		}
+	}
+}

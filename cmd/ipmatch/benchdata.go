@@ -58,7 +58,7 @@ func runBenchData(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer raw.Close()
-	ctx, store := auditCLI(ctx, raw, logger, fmt.Sprintf("bench-data --enterprises %d --patents %d --seed %d", *nEnt, *nPat, *seed))
+	ctx, store := auditCLI(ctx, raw, logger, data.NodeName(), fmt.Sprintf("bench-data --enterprises %d --patents %d --seed %d", *nEnt, *nPat, *seed))
 
 	start := time.Now()
 	if *withDemo {

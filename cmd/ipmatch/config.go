@@ -64,15 +64,18 @@ func openStore(ctx context.Context, c StoreConfig, logger *slog.Logger) (data.St
 	return s, nil
 }
 
-// auditCLI returns store with its writes audited as a command's, and ctx
-// naming the command and the operating-system user who ran it.
-func auditCLI(ctx context.Context, store data.Store, logger *slog.Logger, command string) (context.Context, data.Store) {
+// auditCLI returns store with its writes audited as a command's on node,
+// and ctx naming the command and the operating-system user who ran it.
+// A command writing through a search index audits under the index's node
+// (search.Index.Node), so a server on that index does not index the writes
+// again; other commands pass data.NodeName().
+func auditCLI(ctx context.Context, store data.Store, logger *slog.Logger, node, command string) (context.Context, data.Store) {
 	name := "cli"
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username
 	}
 	ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: name}, Via: data.ViaCLI, Request: "ipmatch " + command})
-	return ctx, data.Audited(store, data.NodeName(), logger)
+	return ctx, data.Audited(store, node, logger)
 }
 
 // newLogger returns the process logger: text to stderr, level from

@@ -55,7 +55,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	store := search.Wrap(raw, idx) // closing it closes the index and the store
 	defer store.Close()
-	ctx, store = auditCLI(ctx, store, logger, "import --kind "+*kind)
+	ctx, store = auditCLI(ctx, store, logger, idx.Node(), "import --kind "+*kind)
 	rep, err := data.Import(ctx, store, bufio.NewReaderSize(in, 1<<20), data.ImportOptions{Kind: *kind, Format: *format, BatchSize: *batch})
 	if err != nil {
 		return fmt.Errorf("%s", data.ErrorMessage(err))
@@ -126,7 +126,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
-	ctx, store = auditCLI(ctx, store, logger, "token create --role "+*role)
+	ctx, store = auditCLI(ctx, store, logger, data.NodeName(), "token create --role "+*role)
 	t := data.Token{Role: data.Role(*role), BankID: *bank, EnterpriseID: *ent, Label: *label}
 	if t.Label == "" {
 		t.Label = "cli " + *role

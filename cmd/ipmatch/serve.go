@@ -39,7 +39,8 @@ type Main struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (see api.Config.TrustedProxies).
 	TrustedProxies []string
-	// Node names this process in the audit log; "" is host name and pid.
+	// Node names this node in the audit log; "" is the index's own name
+	// (search.Index.Node), shared with imports through the same index.
 	Node string
 
 	store      data.Store
@@ -79,7 +80,7 @@ func (m *Main) Run(ctx context.Context) error {
 	store = search.Wrap(store, idx)
 	m.store = store
 	if m.Node == "" {
-		m.Node = data.NodeName()
+		m.Node = idx.Node()
 	}
 	if m.Demo {
 		if err := m.loadDemo(ctx, data.Audited(store, m.Node, m.Logger)); err != nil {
@@ -198,7 +199,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"how often the search index reads other nodes' writes from the audit log (IPMATCH_FOLLOW_INTERVAL)")
 	proxies := fs.String("trusted-proxies", env("IPMATCH_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (IPMATCH_TRUSTED_PROXIES); none by default")
-	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE); default: host name and process id")
+	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE), one per index directory; default: the index's own (INDEX/node), which ipmatch import through the same index shares")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer store.Close()
-	ctx, store = auditCLI(ctx, store, logger, "user create --username "+*username)
+	ctx, store = auditCLI(ctx, store, logger, data.NodeName(), "user create --username "+*username)
 	u := data.User{Username: *username, Role: data.Role(*role), BankID: *bank, EnterpriseID: *ent, Label: *label}
 	if err := createUser(ctx, store, &u, password); err != nil {
 		return fmt.Errorf("%v", err)
