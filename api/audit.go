@@ -33,25 +33,32 @@ func (s *server) auditLog(c *gin.Context) error {
 	if err := organizerOnly(caller(c), "read the audit log"); err != nil {
 		return err
 	}
+	items, total, q, err := s.queryAudit(c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, listResult[data.AuditEntry]{Items: items, Total: total, Page: q.Page, Size: q.Size})
+	return nil
+}
+
+// queryAudit reads the page of the audit log the request's parameters ask
+// for; the API and the page 审计日志 share it.
+func (s *server) queryAudit(c *gin.Context) ([]data.AuditEntry, int, listQuery, error) {
 	refs := map[string]func(*data.Refs) *string{
 		"bank_id":       func(r *data.Refs) *string { return &r.Bank },
 		"enterprise_id": func(r *data.Refs) *string { return &r.Enterprise },
 	}
 	q, err := parseListQuery(c, refs, auditFilterParams)
 	if err != nil {
-		return err
+		return nil, 0, q, err
 	}
 	src, pred, desc, err := auditPlan(q)
 	if err != nil {
-		return err
+		return nil, 0, q, err
 	}
 	plan := listPlan[data.AuditEntry]{sources: []data.ListOptions{src}, pred: pred}
 	items, total, err := auditPage(c.Request.Context(), s.store.Audit(), plan, q, desc)
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, listResult[data.AuditEntry]{Items: items, Total: total, Page: q.Page, Size: q.Size})
-	return nil
+	return items, total, q, err
 }
 
 // auditPlan turns the audit list's parameters into a store cursor and a

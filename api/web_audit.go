@@ -59,19 +59,7 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "审计日志"); err != nil {
 		return err
 	}
-	q, err := parseListQuery(c, map[string]func(*data.Refs) *string{
-		"bank_id":       func(r *data.Refs) *string { return &r.Bank },
-		"enterprise_id": func(r *data.Refs) *string { return &r.Enterprise },
-	}, auditFilterParams)
-	if err != nil {
-		return err
-	}
-	src, pred, desc, err := auditPlan(q)
-	if err != nil {
-		return err
-	}
-	plan := listPlan[data.AuditEntry]{sources: []data.ListOptions{src}, pred: pred}
-	entries, total, err := auditPage(c.Request.Context(), h.s.store.Audit(), plan, q, desc)
+	entries, total, q, err := h.s.queryAudit(c)
 	if err != nil {
 		return err
 	}

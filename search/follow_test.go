@@ -24,16 +24,22 @@ func foundIDs(t *testing.T, x *Index, kind, query string) []string {
 	return ids
 }
 
+// followWorld opens a store, node A's index on it and A's store that
+// audits and indexes its writes, and returns an index directory for B.
+func followWorld(t *testing.T) (data.Store, *Index, data.Store, string) {
+	t.Helper()
+	s := openStore(t)
+	xA := openIndex(t, s, "")
+	return s, xA, data.Audited(Wrap(s, xA), "node-a", nil), t.TempDir()
+}
+
 // TestFollowerSeesOtherNodesWrites runs two "nodes" on one store, each
 // with its own index: A writes through its decorated store, B learns of
 // the writes only from the audit log.
 func TestFollowerSeesOtherNodesWrites(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	dirB := t.TempDir()
-	xA := openIndex(t, s, "")
+	s, xA, nodeA, dirB := followWorld(t)
 	xB := openIndex(t, s, dirB)
-	nodeA := data.Audited(Wrap(s, xA), "node-a", nil)
 	nodeB := data.Audited(Wrap(s, xB), "node-b", nil)
 	follow := xB.NewFollower(FollowOptions{Node: "node-b", Interval: time.Hour})
 
@@ -135,10 +141,7 @@ func TestFollowerSeesOtherNodesWrites(t *testing.T) {
 // late (older ID than the newest seen) is still applied.
 func TestFollowerCatchesUpAfterRestart(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	dirB := t.TempDir()
-	xA := openIndex(t, s, "")
-	nodeA := data.Audited(Wrap(s, xA), "node-a", nil)
+	s, _, nodeA, dirB := followWorld(t)
 
 	xB, err := Open(ctx, dirB, s, Options{})
 	if err != nil {
@@ -231,10 +234,7 @@ func (cancellingPatents) List(ctx context.Context, opts data.ListOptions) ([]dat
 // are applied at the next start instead.
 func TestFollowerCancelledLeavesNoMarker(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	dirB := t.TempDir()
-	xA := openIndex(t, s, "")
-	nodeA := data.Audited(Wrap(s, xA), "node-a", nil)
+	s, _, nodeA, dirB := followWorld(t)
 	// Built on the store, then reopened (no rebuild) on the failing one.
 	xB, err := Open(ctx, dirB, s, Options{})
 	if err != nil {
