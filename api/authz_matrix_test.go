@@ -803,11 +803,7 @@ func TestAuthzMatrix(t *testing.T) {
 // (the fixture's handler may be wrapped, e.g. by the OpenAPI validator).
 func (w *mWorld) engine(t *testing.T) *gin.Engine {
 	t.Helper()
-	eng, ok := New(w.store, nil, Config{Search: w.idx}).(*gin.Engine)
-	if !ok {
-		t.Fatal("New no longer returns *gin.Engine: give package api an unexported constructor returning it, for this test")
-	}
-	return eng
+	return newEngine(w.store, nil, Config{Search: w.idx})
 }
 
 // isPage reports whether row is served to browsers (session cookies)
