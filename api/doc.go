@@ -9,7 +9,12 @@
 //   - errors.go: the one place that maps data.Error codes to HTTP statuses
 //     and writes the error envelope.
 //   - decode.go: strict JSON decoding of request bodies and query parsing.
-//   - auth.go: bearer tokens and the caller (principal).
+//   - auth.go: bearer tokens and the caller (principal), whose writes are
+//     audited under it (data.Audited wraps the store in New).
+//   - ratelimit.go: failed tokens and passwords limited per client and
+//     username (429 rate_limited).
+//   - audit.go, web_audit.go: the audit log for the organizer, over the API
+//     and as the page 审计日志.
 //   - policy.go: who may see and change what; every role rule lives there.
 //   - resource.go, list.go, kinds.go: the generic CRUD handlers shared by
 //     every kind, paging, and each kind's filters.

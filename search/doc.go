@@ -18,10 +18,15 @@
 // DIRTY marker is written and synced before the store write and removed
 // once the index update is persisted (bleve's persisted callback) and no
 // other write is in flight, so a crash between the two writes is detected
-// by the next Open. What a single node cannot see is a write made by
-// another process (the import command, or another node sharing MongoDB)
-// that replaces records without changing their number: run "ipmatch
-// reindex" after such writes.
+// by the next Open.
+//
+// Writes made by other processes on the same store (another node sharing
+// MongoDB, ipmatch bench-data) reach the index through a Follower: it
+// reads the store's audit log (data.Audited) every FollowOptions.Interval
+// from a cursor kept in the index directory, and re-indexes the records
+// other nodes wrote, skipping the entries of its own node (Index.Node,
+// shared by every process that writes through this index directory). A
+// rebuild moves the cursor to its start.
 //
 // # Queries
 //
