@@ -259,6 +259,15 @@ func TestBrowserPages(t *testing.T) {
 			t.Fatalf("screenshot file: %v", err)
 		}
 		s.readmeShot("organizer.png")
+
+		// The schedule just generated is in the audit log, as the
+		// organizer's write through the pages.
+		s.run("open the audit log",
+			chromedp.Navigate(srv.URL+"/app/organizer"),
+			chromedp.Click(chromedp.CSS(`a[href="/app/organizer/audit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("table.audit")),
+		)
+		wantText(t, s.text("main"), "审计日志", "对接日程", "网页", "POST "+eventURL+"/schedule")
 		t.Logf("scenario took %s; screenshot %s (%d bytes)", time.Since(start).Round(time.Millisecond), shot, len(png))
 	})
 }
