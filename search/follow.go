@@ -186,7 +186,11 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 			delete(f.seen, id)
 		}
 	}
-	if newest != f.cursor {
+	// An entry stamped by a clock far ahead must not carry the cursor past
+	// the entries of the other nodes: the cursor never passes this node's
+	// now. Such an entry stays in seen until the cursor reaches it.
+	newest = min(newest, data.AuditIDAt(time.Now()))
+	if newest > f.cursor {
 		f.cursor = newest
 		if err := writeCursor(f.x.dir, newest); err != nil {
 			f.logger.Warn("search follow cursor not saved; a restart re-reads more of the log", "err", err)

@@ -271,3 +271,43 @@ func TestFollowerCancelledLeavesNoMarker(t *testing.T) {
 		t.Errorf("B finds %v, want [%s]", got, p.ApplicationNumber)
 	}
 }
+
+// TestFollowerSurvivesAClockAhead checks that an entry from a node whose
+// clock is an hour ahead does not make the follower skip the entries other
+// nodes write afterwards with correct clocks.
+func TestFollowerSurvivesAClockAhead(t *testing.T) {
+	ctx := context.Background()
+	s, _, nodeA, dirB := followWorld(t)
+	xB := openIndex(t, s, dirB)
+	follow := xB.NewFollower(FollowOptions{Node: "node-b"})
+
+	ahead := storetest.Patent(11)
+	ahead.Title = "一种冲压模具的快速定位装置"
+	if _, err := s.Patents().Put(ctx, &ahead); err != nil {
+		t.Fatal(err)
+	}
+	e := data.AuditEntry{ID: data.NewAuditID(time.Now().Add(time.Hour)), Node: "node-fast", Via: data.ViaAPI,
+		Action: data.AuditCreate, Kind: "patents", IDs: []string{ahead.ApplicationNumber}}
+	if _, err := s.Audit().Put(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := follow.Poll(ctx); err != nil || n != 1 {
+		t.Fatalf("Poll of the entry from ahead = %d, %v; want 1", n, err)
+	}
+
+	p := storetest.Patent(12)
+	p.Title = "一种焊接机器人的送丝机构"
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := follow.Poll(ctx); err != nil || n != 1 {
+		t.Fatalf("Poll after the entry from ahead = %d, %v; want A's patent", n, err)
+	}
+	if got := foundIDs(t, xB, Patents, "送丝"); !slices.Equal(got, []string{p.ApplicationNumber}) {
+		t.Errorf("B finds %v, want [%s]", got, p.ApplicationNumber)
+	}
+	// The entry from ahead is not applied again.
+	if n, err := follow.Poll(ctx); err != nil || n != 0 {
+		t.Errorf("third Poll = %d, %v; want 0", n, err)
+	}
+}
