@@ -90,14 +90,14 @@ func auditPlan(q listQuery) (src data.ListOptions, pred func(*data.AuditEntry) b
 		conds = append(conds, func(e *data.AuditEntry) bool { return e.Kind == v })
 	}
 	if v := o["action"]; v != "" {
-		if !slices.Contains([]string{data.AuditCreate, data.AuditUpdate, data.AuditPut, data.AuditDelete}, v) {
-			return src, nil, false, malformedField("action", "must be create, update, put or delete, not %q", v)
+		if !slices.Contains(data.AuditActions, v) {
+			return src, nil, false, malformedField("action", "must be one of %s, not %q", strings.Join(data.AuditActions, ", "), v)
 		}
 		conds = append(conds, func(e *data.AuditEntry) bool { return e.Action == v })
 	}
 	if v := o["via"]; v != "" {
-		if !slices.Contains([]string{data.ViaAPI, data.ViaWeb, data.ViaCLI, data.ViaSystem}, v) {
-			return src, nil, false, malformedField("via", "must be api, web, cli or system, not %q", v)
+		if !slices.Contains(data.AuditVias, v) {
+			return src, nil, false, malformedField("via", "must be one of %s, not %q", strings.Join(data.AuditVias, ", "), v)
 		}
 		conds = append(conds, func(e *data.AuditEntry) bool { return e.Via == v })
 	}

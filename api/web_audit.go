@@ -68,10 +68,10 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 	for _, k := range auditKinds {
 		v.Kinds = append(v.Kinds, option{k, auditKindLabels[k]})
 	}
-	for _, k := range []string{data.ViaAPI, data.ViaWeb, data.ViaCLI, data.ViaSystem} {
+	for _, k := range data.AuditVias {
 		v.Vias = append(v.Vias, option{k, auditViaLabels[k]})
 	}
-	for _, k := range []string{data.AuditCreate, data.AuditUpdate, data.AuditPut, data.AuditDelete} {
+	for _, k := range data.AuditActions {
 		v.Actions = append(v.Actions, option{k, auditActionLabels[k]})
 	}
 	for _, e := range entries {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,13 @@ const (
 	AuditUpdate = "update" // every record replaced a stored one
 	AuditPut    = "put"    // a batch that did both
 	AuditDelete = "delete"
+)
+
+// AuditVias and AuditActions list the channels and actions, for the
+// checks and choices that name them all.
+var (
+	AuditVias    = []string{ViaAPI, ViaWeb, ViaCLI, ViaSystem}
+	AuditActions = []string{AuditCreate, AuditUpdate, AuditPut, AuditDelete}
 )
 
 // MaxAuditIDs bounds the IDs of one entry; a larger batch is logged as
@@ -129,15 +137,11 @@ func (e *AuditEntry) Validate() error {
 	if !strings.HasPrefix(e.ID, auditIDPrefix) {
 		v.add("id", "must start with %q", auditIDPrefix)
 	}
-	switch e.Via {
-	case ViaAPI, ViaWeb, ViaCLI, ViaSystem:
-	default:
-		v.add("via", "must be api, web, cli or system")
+	if !slices.Contains(AuditVias, e.Via) {
+		v.add("via", "must be one of %s", strings.Join(AuditVias, ", "))
 	}
-	switch e.Action {
-	case AuditCreate, AuditUpdate, AuditPut, AuditDelete:
-	default:
-		v.add("action", "must be create, update, put or delete")
+	if !slices.Contains(AuditActions, e.Action) {
+		v.add("action", "must be one of %s", strings.Join(AuditActions, ", "))
 	}
 	if e.Kind == "" {
 		v.add("kind", "is required")
@@ -177,9 +181,14 @@ func AuditIDTime(id string) (time.Time, bool) {
 
 // NodeName names this process for the audit log: host name and process id.
 func NodeName() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "ipmatch"
+	return HostName() + "-" + strconv.Itoa(os.Getpid())
+}
+
+// HostName is the machine's name, or "ipmatch" when it has none, for the
+// node names of the audit log.
+func HostName() string {
+	if host, err := os.Hostname(); err == nil && host != "" {
+		return host
 	}
-	return host + "-" + strconv.Itoa(os.Getpid())
+	return "ipmatch"
 }

@@ -36,13 +36,9 @@ func (x *Index) Node() string {
 			return n
 		}
 	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "ipmatch"
-	}
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
-	n := host + "-" + hex.EncodeToString(suffix)
+	n := data.HostName() + "-" + hex.EncodeToString(suffix)
 	if err := os.WriteFile(name, []byte(n+"\n"), 0o640); err != nil {
 		x.logger.Warn("search index node name not saved", "err", err)
 		return data.NodeName()
