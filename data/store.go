@@ -196,6 +196,22 @@ var (
 		Stamps:    func(r *Pool) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
 		Normalize: (*Pool).Normalize, Validate: (*Pool).Validate,
 	}
+	AppraiserKind = Kind[Appraiser]{
+		Name: "appraisers", IDPrefix: "appraiser",
+		ID:        func(r *Appraiser) *string { return &r.ID },
+		Key:       func(r *Appraiser) string { return r.Licence },
+		Refs:      func(r *Appraiser) Refs { return Refs{} },
+		Stamps:    func(r *Appraiser) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Normalize: (*Appraiser).Normalize, Validate: (*Appraiser).Validate,
+	}
+	AppraisalKind = Kind[Appraisal]{
+		Name: "appraisals", IDPrefix: "appraisal",
+		ID:        func(r *Appraisal) *string { return &r.ID },
+		Key:       AppraisalKey,
+		Refs:      func(r *Appraisal) Refs { return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID} },
+		Stamps:    func(r *Appraisal) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Normalize: (*Appraisal).Normalize, Validate: (*Appraisal).Validate,
+	}
 	ScheduleKind = Kind[Schedule]{
 		Name:      "schedules",
 		ID:        func(r *Schedule) *string { return &r.ID },
