@@ -248,8 +248,8 @@ func TestEnterpriseValuation(t *testing.T) {
 		t.Errorf("portfolio %+v", pf)
 	}
 	for i, pv := range v.Valuation.Patents {
-		if pv.ApplicationNumber != v.Indicators[i].ApplicationNumber || pv.Weight != v.Indicators[i].Value {
-			t.Errorf("%s: weight %v, indicator value %v", pv.ApplicationNumber, pv.Weight, v.Indicators[i].Value)
+		if pv.ApplicationNumber != v.Indicators[i].ApplicationNumber || (pv.Strength != 0 && math.Abs(pv.Strength-v.Indicators[i].Value/100) > 1e-12) {
+			t.Errorf("%s: strength %v, indicator value %v", pv.ApplicationNumber, pv.Strength, v.Indicators[i].Value)
 		}
 	}
 	// Reproducible: the same seed gives the same numbers.

@@ -16,7 +16,7 @@ import (
 // whenever a formula changes, so that a stored answer says which model
 // produced it. Together with ModelParameters it reproduces an answer from
 // the same records.
-const ModelVersion = "ipmatch-match/1.0"
+const ModelVersion = "ipmatch-match/2.0"
 
 // DefaultAmountUnit is the step loan estimates are rounded down to: 10,000
 // yuan (1 万元).
@@ -87,11 +87,14 @@ type MatchConfig struct {
 	Score *ScoreWeights `json:"score,omitempty"`
 	// LGD sets the loss given default (DefaultLGD).
 	LGD *LGDConfig `json:"lgd,omitempty"`
+	// Calibration corrects the model's appraisals (DefaultCalibration;
+	// IdentityCalibration for the model's own figures).
+	Calibration *Calibration `json:"calibration,omitempty"`
 	// Valuation sets the income-approach model of both the Monte Carlo
-	// detail view and the cached bulk tables. Draws applies to the Monte
-	// Carlo; Seed is replaced by MatchConfig.Seed; Weights and RevenueBase
-	// must be unset (they are per enterprise: the indicator values and the
-	// latest revenue).
+	// valuation and the cached tables that matches use. Draws applies to
+	// the Monte Carlo; Seed is replaced by MatchConfig.Seed; Strengths,
+	// RevenueBase and ProfitMargin must be unset (they are per enterprise:
+	// the indicator values, the latest revenue, the recorded margin).
 	Valuation *MonteCarloConfig `json:"valuation,omitempty"`
 	// TableDraws is the number of draws behind each cached value table of
 	// the bulk path (DefaultTableDraws).
@@ -107,16 +110,17 @@ type MatchConfig struct {
 // Matcher values, checks, estimates and ranks. It is safe for concurrent
 // use; it caches the bulk path's value tables.
 type Matcher struct {
-	weights    *IndicatorWeights
-	scorecard  Scorecard
-	score      ScoreWeights
-	lgd        LGDConfig
-	valuation  MonteCarloConfig
-	tableDraws int
-	seed       uint64
-	unit       int64
-	hash       string
-	tables     tableCache
+	weights     *IndicatorWeights
+	scorecard   Scorecard
+	score       ScoreWeights
+	lgd         LGDConfig
+	calibration *Calibration
+	valuation   MonteCarloConfig
+	tableDraws  int
+	seed        uint64
+	unit        int64
+	hash        string
+	tables      tableCache
 }
 
 // NewMatcher returns a Matcher with cfg (nil means every default). It
@@ -138,6 +142,10 @@ func NewMatcher(cfg *MatchConfig) (*Matcher, error) {
 	}
 	if cfg.LGD != nil {
 		m.lgd = *cfg.LGD
+	}
+	m.calibration = cfg.Calibration
+	if m.calibration == nil {
+		m.calibration = DefaultCalibration()
 	}
 	if cfg.Valuation != nil {
 		m.valuation = *cfg.Valuation
@@ -184,8 +192,14 @@ func NewMatcher(cfg *MatchConfig) (*Matcher, error) {
 	if m.unit < 1 {
 		bad("amount_unit", "must be at least 1 yuan")
 	}
-	if m.valuation.Weights != nil {
-		bad("valuation.weights", "must be unset: the weights are the patents' indicator values")
+	if m.valuation.Strengths != nil {
+		bad("valuation.strengths", "must be unset: the strengths are the patents' indicator values")
+	}
+	if m.valuation.ProfitMargin != nil {
+		bad("valuation.profit_margin", "must be unset: the margin is each enterprise's recorded one")
+	}
+	for _, f := range data.ErrorFields(m.calibration.Validate()) {
+		bad("calibration."+f.Field, f.Reason)
 	}
 	if m.valuation.RevenueBase != 0 {
 		bad("valuation.revenue_base", "must be unset: the base is each enterprise's latest revenue")
@@ -194,7 +208,7 @@ func NewMatcher(cfg *MatchConfig) (*Matcher, error) {
 	probe := &data.Enterprise{ID: "probe", Financials: []data.Financials{{Year: 2020, Revenue: 1}}}
 	probePatent := []data.Patent{{ApplicationNumber: "probe", Type: data.Invention, FilingDate: data.NewDate(2015, time.January, 1), LegalStatus: data.StatusValid}}
 	vc := m.valuation
-	vc.Weights, vc.RevenueBase = nil, 0
+	vc.Strengths, vc.RevenueBase, vc.ProfitMargin = nil, 0, nil
 	if _, err := planValuation(probe, probePatent, data.NewDate(2020, time.January, 1), &vc); err != nil {
 		for _, f := range data.ErrorFields(err) {
 			bad("valuation."+f.Field, f.Reason)
@@ -207,13 +221,14 @@ func NewMatcher(cfg *MatchConfig) (*Matcher, error) {
 	canon, err := json.Marshal(struct {
 		Version   string
 		Weights   string
+		Calib     string
 		Scorecard Scorecard
 		Score     ScoreWeights
 		LGD       LGDConfig
 		Valuation MonteCarloConfig
 		Table     int
 		Unit      int64
-	}{ModelVersion, m.weights.Hash(), m.scorecard, m.score, m.lgd, m.valuation, m.tableDraws, m.unit})
+	}{ModelVersion, m.weights.Hash(), m.calibration.hash(), m.scorecard, m.score, m.lgd, m.valuation, m.tableDraws, m.unit})
 	if err != nil {
 		panic("matcher: config hash: " + err.Error()) // plain numbers always marshal
 	}
@@ -235,6 +250,9 @@ var defaultMatcher = sync.OnceValue(func() *Matcher {
 // concurrent use).
 func DefaultMatcher() *Matcher { return defaultMatcher() }
 
+// Calibration returns the calibration in use.
+func (m *Matcher) Calibration() *Calibration { return m.calibration }
+
 // Weights returns the indicator weights in use.
 func (m *Matcher) Weights() *IndicatorWeights { return m.weights }
 
@@ -244,14 +262,19 @@ type ModelParameters struct {
 	ModelVersion string    `json:"model_version"`
 	AsOf         data.Date `json:"as_of"`
 	// WeightsName and WeightsHash identify the indicator weights;
-	// ConfigHash digests the whole configuration (weights hash, scorecard,
-	// score weights, LGD, valuation settings, table draws, amount unit).
-	WeightsName string `json:"weights_name"`
-	WeightsHash string `json:"weights_hash"`
-	ConfigHash  string `json:"config_hash"`
-	Seed        uint64 `json:"seed"`
-	// ValuationMethod is "monte_carlo" (one ValuePortfolio per enterprise,
-	// Draws draws) or "cached_table" (value tables of TableDraws draws).
+	// Calibration names the calibration and CalibrationHash digests it;
+	// ConfigHash digests the whole configuration (weights hash,
+	// calibration, scorecard, score weights, LGD, valuation settings,
+	// table draws, amount unit).
+	WeightsName     string `json:"weights_name"`
+	WeightsHash     string `json:"weights_hash"`
+	Calibration     string `json:"calibration"`
+	CalibrationHash string `json:"calibration_hash"`
+	ConfigHash      string `json:"config_hash"`
+	Seed            uint64 `json:"seed"`
+	// ValuationMethod is "monte_carlo" (ValuePortfolio, Draws draws: the
+	// valuation of a portfolio) or "cached_table" (value tables of
+	// TableDraws draws: every match, pipeline and loan estimate).
 	ValuationMethod string `json:"valuation_method"`
 	Draws           int    `json:"draws,omitempty"`
 	TableDraws      int    `json:"table_draws,omitempty"`
@@ -273,7 +296,7 @@ const (
 // parameters returns the parameters of an answer on asOf by method.
 func (m *Matcher) parameters(asOf data.Date, lpr LPRQuote, method string) ModelParameters {
 	p := ModelParameters{ModelVersion: ModelVersion, AsOf: asOf, WeightsName: m.weights.Name(), WeightsHash: m.weights.Hash(),
-		ConfigHash: m.hash, Seed: m.seed, ValuationMethod: method, AmountUnit: m.unit,
+		Calibration: m.calibration.Describe(), CalibrationHash: m.calibration.hash(), ConfigHash: m.hash, Seed: m.seed, ValuationMethod: method, AmountUnit: m.unit,
 		Scorecard: m.scorecard, Score: m.score, LGD: m.lgd}
 	if lpr.Date != (data.Date{}) {
 		p.LPR = &lpr

@@ -11,6 +11,15 @@
 //
 // # Valuation by the income approach
 //
+// ipmatch values patents as Chinese pledge appraisals do (资产评估执业准则—
+// 无形资产; 专利资产评估指导意见): by the income approach, crediting the
+// patents with the technology's share of the profit of the products they
+// protect (利润分成法), over their remaining economic life, discounted at
+// a rate built up from the LPR. The point value (P50) plays the
+// appraiser's role and is what banks lend on; the range (P10–P90) comes
+// from sampling the uncertain inputs (Monte Carlo), and its low end feeds
+// the bank's risk (LGD), never the amount.
+//
 //   - AHP weights (ahp.go): AHPWeights and Judgements.Weights return the
 //     principal eigenvector of a complete pairwise-comparison matrix
 //     (gonum mat.Eigen), λmax, CI = (λmax − n)/(n − 1) and CR = CI/RI(n)
@@ -20,18 +29,56 @@
 //     out of scope.
 //   - The income approach (income.go): PresentValue of an IncomeScenario,
 //     PV = Σ_t CF_t × share × (1 − tax) / (1 + r)^t with end-of-year
-//     discounting, and its per-year breakdown.
-//   - Monte Carlo valuation of an enterprise's patent portfolio
-//     (montecarlo.go): ValuePortfolio draws enterprise-level inputs
-//     (revenue growth, royalty rate on sales by industry, the technical,
-//     market, funding and management premiums over the 1-year LPR) once per
-//     draw and each patent's economic life, values every patent in the
-//     draw, and reports P10/P50/P90 and mean per patent and of the
-//     portfolio's sum, with every parameter used. Seeded and reproducible;
-//     parallel over chunks of draws; honours ctx between chunks.
+//     discounting, and its per-year breakdown (the published example:
+//     profit 460 a year for 8 years, share 20 %, tax 25 %, r 15 % → 309.6).
+//   - The appraisal model (montecarlo.go, ValuePortfolio): what the
+//     technology earns over patent i's life is
+//     U_i = revenue × revenue share × k × (1 − tax) × S(life_i; (1 + g)/(1 + r)),
+//     k the contribution rate on sales; patent i alone holds its strength
+//     s_i (专利价值度 ÷ 100) of the protection of the products, a set of
+//     patents 1 − Π (1 − s), and all the enterprise's valued patents
+//     together earn the whole contribution, so a set G pledged is worth
+//     Σ_{i∈G} a_i × U_i, a_i = s_i × Π_{j before i in G} (1 − s_j) ÷ C
+//     (credit order: longest capped life first), C = 1 − Π (1 − s) over the
+//     enterprise's valued patents. Only granted patents in force are
+//     valued (a pending application has no enforceable right and cannot
+//     be pledged). Seeded and reproducible; parallel over chunks of draws;
+//     honours ctx between chunks.
+//   - Calibration (calibration.go, calibrate.go): the model's figure is
+//     multiplied by the factor of the enterprise's industry and the
+//     patent's type; Matcher.Calibrate fits the factors to recorded
+//     appraisals (ipmatch calibrate); DefaultCalibration is fitted on the
+//     published cases of testdata/public_cases.json (its Basis says how).
 //   - Reference tables: the Loan Prime Rate fixings (lpr.go, embedded CSV;
 //     PBOC announcements, via cosiris15/debt_review) and royalty rates by
 //     GB/T 4754 division (royalty.go).
+//
+// The parameters and where each comes from:
+//
+//	parameter            default                       source or reason
+//	profit share         25 %–29 %–33.3 % of profit    三分法 (capital, labour, technology: ⅓) and 四分法
+//	                                                   (… and management: ¼), the split Chinese appraisals
+//	                                                   credit to technology; mode at their middle
+//	profit margin        the enterprise's Σ profit ÷   its own 利润总额 ÷ 营业收入 over its last three recorded
+//	                     Σ revenue, last 3 years       years: the margin of the products the patents protect
+//	royalty (fallback)   UNIDO rate of the industry,   used when there is no positive margin to split (relief
+//	                     e.g. machinery 1.5 %–3 %      from royalty); 联合国工业发展组织 提成率 table (royalty.go)
+//	revenue share        1                             a manufacturer's patents protect what it makes: its
+//	                                                   main business revenue
+//	growth               median 3 %, σ 10 % (log)      ipmatch's choice, below nominal growth, for a
+//	                                                   conservative forecast
+//	tax                  25 %, high-tech 15 %          企业所得税法 arts. 4 and 28
+//	discount rate        1-year LPR + technical 2–4–6 %, the build-up of Chinese appraisals (无风险报酬率 +
+//	                     market 2–3.5–5 %, funding      技术、市场、资金、经营管理风险报酬率); the premiums
+//	                     1–2–3 %, management 1–2–3 %    are ipmatch's choice: 15.35 % at the modes with the
+//	                                                   LPR of 2021-04 (3.85 %), near the example's 15 %
+//	economic life        min(legal term left, 10 y)    never beyond the legal term (PRODUCT.md); 10 years
+//	                     × 0.6–1–1                     caps a machine technology's life; obsolescence may
+//	                                                   end it at 60 % of that
+//	strength             indicator value ÷ 100         GB/T 42748-2023's 专利价值度, read as the share of
+//	                                                   the products' protection a patent holds alone
+//	calibration          × 1.89 (DefaultCalibration)   fitted on the published cases with revenue
+//	                                                   (testdata/public_cases.json, its Basis)
 //
 // # Indicator value (专利价值度)
 //
@@ -107,27 +154,37 @@
 //	implementation_too_short    patent      implemented for less than the minimum, or not at all
 //	no_patents                  loan        the enterprise has no patent
 //	no_eligible_patent          loan        no patent passes every patent-level rule
+//	valuation_unavailable       loan        no revenue to value the patents on and no current
+//	                                        recorded appraisal
+//	amount_below_minimum        loan        the loan estimate is below the product's minimum
+//	                                        amount (or one unit): not a loan the bank can make
 //
-// Two more codes are warnings on an eligible pair, not failures:
-// amount_below_minimum (the loan estimate is below the product's minimum
-// amount) and valuation_unavailable (no revenue to value the patents on).
-// PledgeRules checks one patent against the CNIPA rules alone.
+// One more code is a warning on an eligible pair, not a failure:
+// appraisal_expired (a recorded appraisal of the patents is over a year
+// past its base date, so the estimate rests on the model). PledgeRules
+// checks one patent against the CNIPA rules alone.
 //
 // # Loan estimate (loan.go)
 //
-//	lendable_i = P10_i × pledge rate of the product for patent i's type
-//	target     = min(product maximum, need, pool per-loan cap ÷ fund share,
-//	                 pool per-borrower cap ÷ fund share)
-//	amount     = ⌊min(target, Σ lendable_i of the pledged patents) ÷ 10,000⌋ × 10,000
+//	appraisal_i = the recorded appraisal's part (current, recorded by the
+//	              product's bank or the organizer, covering the patents),
+//	              else a_i × U_i's P50 × calibration
+//	lendable_i  = appraisal_i × pledge rate of the product for patent i's type
+//	target      = min(product maximum, need, pool per-loan cap ÷ fund share,
+//	                  pool per-borrower cap ÷ fund share)
+//	amount      = ⌊min(target, Σ lendable_i of the pledged patents) ÷ 10,000⌋ × 10,000
 //
 // The pool's caps bound the fund's compensation, so a pool-covered loan is
 // capped where the fund's share of a total loss reaches the cap. The term
 // is the need's (the product's maximum when none is stated) within the
 // product's range, and is shortened only when no eligible patent lasts it,
 // to the longest remaining term among them: it never outlasts a pledged
-// patent. The pledged patents are the fewest eligible ones lasting the term
-// that reach the target, the largest first, which is exact (the k largest
-// values have the largest sum of any k).
+// patent. The pledged patents are the appraised ones that qualify when a
+// recorded appraisal applies (its value falls on them by the model's
+// shares); otherwise the strongest first, by what each would lend alone,
+// until the target is reached or the next patent would add less than 5 %
+// (minGain) or one unit: each pledged patent is appraised and registered,
+// and one that adds little is not worth it.
 //
 // # Risk and scores (scorecard.go, loan.go, rank.go)
 //
@@ -146,45 +203,42 @@
 //	age_years        years since founding                  [0, 15]       −0.06
 //	tax_grade        A −0.5, B 0, M +0.4, C +1.2, D +2.5, none +0.5
 //
-// LGD = min(1, max(45 %, 1 − 15 % × collateral P10 ÷ exposure)) and
+// LGD = min(1, max(45 %, 1 − 15 % × the pledged patents' P10 ÷ exposure)) and
 // EL = PD × LGD × exposure × (1 − fund share), the fund's share counting
 // only for products covered by a pool. Each score is 100 × Σ weight × part
 // (ScoreWeights, parts in [0, 1]): for an enterprise, coverage of the need
 // (0.40), rate between 3 % and 6 % (0.25), term (0.15) and fit, the share
-// of the pledgeable patents' conservative value the product accepts
-// (0.20); for a bank, risk 1 − min(EL rate ÷ 3 %, 1) (0.50), volume,
+// of the pledgeable patents' standalone P10 the product accepts (0.20); for a bank, risk 1 − min(EL rate ÷ 3 %, 1) (0.50), volume,
 // amount ÷ product maximum (0.30) and fit (0.20). Every Match shows the
 // parts, and on the bank side the PD's terms, LGD and EL.
 //
-// # Two paths: detail and bulk
+// # One path for every match
 //
-// MatchEnterprise (products for one enterprise) values the portfolio by
-// one Monte Carlo run (ValuePortfolio, revenue split by indicator value)
-// and explains every product. Pipeline (enterprises for one product) and
-// MatchAll (every enterprise × every product, a MatchSet ranked both ways)
-// must stay cheap, so they never run a Monte Carlo per pair or per
-// enterprise: facts are computed once per enterprise and patent (indicator
-// value, pledge-rule bits, PD, conservative values), products are compiled
-// once into lookup tables and bit sets, and patents are valued from cached
-// value tables (valuetable.go): a patent's percentiles are its
-// deterministic revenue coefficient times percentiles that depend only on
-// the valuation context and the patent's life cap, estimated once per
-// context; they agree with ValuePortfolio's per-patent percentiles to
-// within Monte Carlo noise (about 1 %). The bulk path reports the sum of
-// per-patent percentiles for a portfolio (conservative for P10). A
-// pair's eligibility never depends on the valuation, so both paths agree
-// on it. BenchmarkMatchAll times a full re-match of 100,000 generated
-// enterprises (1,000,000 patents) × 300 products against a plain loop
-// over the same hard criteria.
+// MatchEnterprise (products for one enterprise), Pipeline (enterprises for
+// one product) and MatchAll (every enterprise × every product, a MatchSet
+// ranked both ways) share one evaluation, so an estimate is the same in
+// every view, and it must stay cheap: facts are computed once per
+// enterprise and patent (indicator value, pledge-rule bits, PD, the
+// patent's value percentiles), products are compiled once into lookup
+// tables and bit sets, and patents are valued from cached value tables
+// (valuetable.go): a patent's percentiles of U are a deterministic
+// coefficient times percentiles that depend only on the valuation context
+// and the patent's life cap, estimated once per context; they agree with
+// ValuePortfolio's to within Monte Carlo noise (about 1 %). A group's
+// percentiles are Σ a_i × the patents' (exact for P50 when the lives are
+// fixed; conservative for P10). ValueEnterprise runs the full Monte Carlo
+// of a portfolio for the valuation page. BenchmarkMatchAll times a full
+// re-match of 100,000 generated enterprises (1,000,000 patents) × 300
+// products against a plain loop over the same hard criteria.
 //
 // # Reproducibility
 //
 // Matches are computed on request from the current records, so they are
 // always in step with them; nothing is persisted. Every answer carries
 // ModelParameters: ModelVersion, the as-of date, the indicator weights'
-// name and hash, a hash of the whole configuration, the seed, the number
-// of draws and the valuation method, the LPR fixing used, the scorecard
-// and the score weights. The same records with the same parameters give
+// name and hash, the calibration's name and hash, a hash of the whole
+// configuration, the seed, the number of draws and the valuation method,
+// the LPR fixing used, the scorecard and the score weights. The same records with the same parameters give
 // the same answer on any machine (the Monte Carlo streams depend only on
 // the seed). A caller that must keep an answer (a deal file, an event
 // report) stores it with its parameters; recomputing it later from a

@@ -56,11 +56,16 @@ const (
 	ReasonNoPatents        ReasonCode = "no_patents"
 	ReasonNoEligiblePatent ReasonCode = "no_eligible_patent"
 
-	// Loan-level warnings: the pair is eligible, but the estimate says the
-	// loan would be small (below the product's minimum) or cannot be
-	// valued.
+	// Loan level: the patents qualify, but no loan the bank can make
+	// results: nothing to value them on (no revenue, no recorded
+	// appraisal), or an estimate below the product's minimum amount.
 	ReasonValuationUnavailable ReasonCode = "valuation_unavailable"
 	ReasonAmountBelowMinimum   ReasonCode = "amount_below_minimum"
+
+	// A warning on an eligible pair: a recorded appraisal of the patents
+	// has expired (over a year past its base date), so the estimate rests
+	// on the model.
+	ReasonAppraisalExpired ReasonCode = "appraisal_expired"
 )
 
 // Scopes and sources of reasons.
@@ -113,6 +118,7 @@ var reasonTable = [...]ReasonInfo{
 	{ReasonNoEligiblePatent, ScopeLoan, SourceProduct, "没有符合条件的专利"},
 	{ReasonValuationUnavailable, ScopeLoan, SourceProduct, "无法评估专利价值"},
 	{ReasonAmountBelowMinimum, ScopeLoan, SourceProduct, "可贷金额低于产品起贷金额"},
+	{ReasonAppraisalExpired, ScopeLoan, SourceProduct, "评估报告已过有效期"},
 }
 
 // Reason bits.
@@ -147,6 +153,7 @@ const (
 	bitNoEligiblePatent
 	bitValuation
 	bitAmountBelowMin
+	bitAppraisalExpired
 
 	enterpriseBits = bitProductInactive | bitRegion | bitIndustry | bitTooYoung | bitFinancialsMissing |
 		bitRevenueLow | bitDebtRatio | bitNotProfitable | bitTaxGrade | bitCert

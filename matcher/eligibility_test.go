@@ -18,6 +18,7 @@ func TestReasonCodesStable(t *testing.T) {
 		"fees_unpaid", "patent_suspended", "court_preservation", "term_past_expiry", "co_owned_without_consent",
 		"already_pledged", "invalidation_open", "patent_type_not_accepted", "ipc_not_accepted", "remaining_term_short",
 		"implementation_too_short", "no_patents", "no_eligible_patent", "valuation_unavailable", "amount_below_minimum",
+		"appraisal_expired",
 	}
 	var got []ReasonCode
 	for _, r := range ReasonCodes() {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 
 	"ipmatch/data"
 )
@@ -31,14 +32,31 @@ type entFacts struct {
 	needTerm         int
 	pd               float64
 	// Patent facts [p0, p1) of w.pf; [p0, pPledge) pass every
-	// product-independent pledge rule, sorted by P10 descending.
+	// product-independent pledge rule, strongest first.
 	p0, pPledge, p1 int32
-	hardUnion       uint32 // union of the pledge bits of [pPledge, p1)
-	pledgeP10       float64
+	hardUnion       uint32  // union of the pledge bits of [pPledge, p1)
+	pledgeValue     float64 // Σ standalone P10 of [p0, pPledge): the base of fit
 	valuationOK     bool
 	valuationNote   string
-	portfolio       Percentiles
-	mc              *PortfolioValuation // the Monte Carlo valuation (detail path)
+	basis           incomeBasis
+	portfolio       Percentiles // the whole portfolio's value (Σ a_i × U_i percentiles), calibrated
+	// apprs are the enterprise's recorded appraisals dated on or before
+	// the as-of date, newest first.
+	apprs []*apprFacts
+}
+
+// apprFacts is a recorded appraisal prepared for matching.
+type apprFacts struct {
+	rec     *data.Appraisal
+	fis     []int32 // the enterprise's patent facts it covers, ascending
+	model50 float64 // the model's uncalibrated P50 of them together
+	current bool    // current on the as-of date
+}
+
+// covers reports whether a covers patent fact fi.
+func (a *apprFacts) covers(fi int32) bool {
+	_, ok := slices.BinarySearch(a.fis, fi)
+	return ok
 }
 
 // patFacts are the facts of one patent.
@@ -49,9 +67,19 @@ type patFacts struct {
 	remMonths float64
 	implYears float64 // < 0 when not implemented
 	indicator float64
-	value     Percentiles
-	areaOff   int32 // offset into w.areaBits
+	// s is the strength (indicator ÷ 100), lifeCap the capped life in
+	// years, full the percentiles of U ÷ C (what the technology earns over
+	// the patent's life, divided by the enterprise's coverage C; 0 when
+	// not valued) and calib the calibration factor.
+	s       float64
+	lifeCap float64
+	full    Percentiles
+	calib   float64
+	areaOff int32 // offset into w.areaBits
 }
+
+// standalone returns the calibrated value of the patent pledged alone.
+func (f *patFacts) standalone() Percentiles { return f.full.times(f.s * f.calib) }
 
 // certList fixes the bit of each certification.
 var certList = [...]data.Certification{data.CertHighTech, data.CertSpecialized, data.CertLittleGiant, data.CertTechSME}
@@ -96,10 +124,11 @@ type prodFacts struct {
 
 // world is a set of records prepared for matching on one day.
 type world struct {
-	m      *Matcher
-	asOf   data.Date
-	lpr    LPRQuote
-	method string
+	m    *Matcher
+	asOf data.Date
+	lpr  LPRQuote
+	// apprByEnt are the recorded appraisals by enterprise ID.
+	apprByEnt map[string][]*data.Appraisal
 
 	ents  []data.Enterprise
 	pats  []data.Patent
@@ -125,18 +154,21 @@ type MatchInput struct {
 	Patents     []data.Patent
 	Products    []data.Product
 	Pools       []data.Pool
-	AsOf        data.Date
+	// Appraisals are the recorded appraisals of the enterprises' patents
+	// (any order; those of other enterprises are ignored). A product's
+	// loans use only those its bank recorded or the organizer did.
+	Appraisals []data.Appraisal
+	AsOf       data.Date
 }
 
-// newWorld validates in and precomputes every fact; method says how
-// patents are valued (MethodCachedTable or MethodMonteCarlo).
-func (m *Matcher) newWorld(ctx context.Context, in MatchInput, method string) (*world, error) {
-	return m.newWorldAssigned(ctx, in, method, nil)
+// newWorld validates in and precomputes every fact.
+func (m *Matcher) newWorld(ctx context.Context, in MatchInput) (*world, error) {
+	return m.newWorldAssigned(ctx, in, nil)
 }
 
 // newWorldAssigned is newWorld with patent j going to enterprise
 // assign(j) (-1: none) instead of its OwnerID's, when assign is not nil.
-func (m *Matcher) newWorldAssigned(ctx context.Context, in MatchInput, method string, assign func(j int) int32) (*world, error) {
+func (m *Matcher) newWorldAssigned(ctx context.Context, in MatchInput, assign func(j int) int32) (*world, error) {
 	if in.AsOf.IsZero() {
 		return nil, invalidField("invalid match request", "as_of", "is required")
 	}
@@ -144,7 +176,14 @@ func (m *Matcher) newWorldAssigned(ctx context.Context, in MatchInput, method st
 	if err != nil {
 		return nil, err
 	}
-	w := &world{m: m, asOf: in.AsOf, lpr: lpr, method: method, ents: in.Enterprises, pats: in.Patents, prods: in.Products}
+	w := &world{m: m, asOf: in.AsOf, lpr: lpr, ents: in.Enterprises, pats: in.Patents, prods: in.Products}
+	for i := range in.Appraisals {
+		a := &in.Appraisals[i]
+		if w.apprByEnt == nil {
+			w.apprByEnt = map[string][]*data.Appraisal{}
+		}
+		w.apprByEnt[a.EnterpriseID] = append(w.apprByEnt[a.EnterpriseID], a)
+	}
 
 	// Intern the products' IPC areas, the enterprises' regions and
 	// industries.
@@ -309,10 +348,8 @@ func (w *world) enterpriseFacts(ctx context.Context, i int, cache *ipcCache) err
 			}
 		}
 	}
-	if err := w.value(ctx, f, pats); err != nil {
-		return err
-	}
-	// Pledgeable first, by conservative value, then by number.
+	w.value(f, pats)
+	// Pledgeable first, strongest (standalone P50) first, then by number.
 	slices.SortFunc(pats, func(a, b patFacts) int {
 		if (a.hard == 0) != (b.hard == 0) {
 			if a.hard == 0 {
@@ -320,7 +357,7 @@ func (w *world) enterpriseFacts(ctx context.Context, i int, cache *ipcCache) err
 			}
 			return 1
 		}
-		if c := cmp.Compare(b.value.P10, a.value.P10); c != 0 {
+		if c := cmp.Compare(b.s*b.full.P50*b.calib, a.s*a.full.P50*a.calib); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.rec.ApplicationNumber, b.rec.ApplicationNumber)
@@ -329,61 +366,44 @@ func (w *world) enterpriseFacts(ctx context.Context, i int, cache *ipcCache) err
 	for k := range pats {
 		if pats[k].hard == 0 {
 			f.pPledge++
-			f.pledgeP10 += pats[k].value.P10
+			f.pledgeValue += pats[k].standalone().P10
 		} else {
 			f.hardUnion |= pats[k].hard
 		}
 	}
-	return nil
+	w.appraisalFacts(i, pats)
+	return ctx.Err()
 }
 
-// value values the patents of f by w.method.
-func (w *world) value(ctx context.Context, f *entFacts, pats []patFacts) error {
+// value values the patents of f from the cached tables: each valued
+// patent's U percentiles and strength, and the portfolio's value.
+func (w *world) value(f *entFacts, pats []patFacts) {
 	e := f.rec
+	for k := range pats {
+		pats[k].calib = w.m.calibration.factor(e.Industry, pats[k].rec.Type)
+	}
 	if len(pats) == 0 {
 		f.valuationOK = true
-		return nil
+		return
 	}
 	cfg := w.m.valuation
-	if w.method == MethodMonteCarlo {
-		// Patents recorded as another enterprise's are not valued (they
-		// fail pledger_not_owner anyway).
-		var ps []data.Patent
-		var which []int
-		for k := range pats {
-			if o := pats[k].rec.OwnerID; o == "" || o == e.ID {
-				ps = append(ps, *pats[k].rec)
-				cfg.Weights = append(cfg.Weights, pats[k].indicator)
-				which = append(which, k)
-			}
+	var problems []string
+	f.basis = basisOf(e, &cfg, func(field, format string, args ...any) {
+		problems = append(problems, field+" "+fmt.Sprintf(format, args...))
+	})
+	switch {
+	case len(problems) > 0:
+		if _, ok := e.Latest(); !ok {
+			f.valuationNote = "缺少财务数据：收益法需要最近一年的营业收入"
+		} else {
+			f.valuationNote = "收益法评估无法进行（" + strings.Join(problems, "; ") + "）"
 		}
-		if len(ps) == 0 {
-			f.valuationOK = true
-			return nil
-		}
-		v, err := ValuePortfolio(ctx, e, ps, w.asOf, &cfg)
-		if err != nil {
-			if data.ErrorCode(err) != data.CodeInvalid {
-				return err
-			}
-			f.valuationNote = "收益法评估无法进行（" + fieldsText(err) + "）"
-			return nil
-		}
-		for i, k := range which {
-			pats[k].value = v.Patents[i].Value
-		}
-		f.valuationOK, f.portfolio, f.mc = true, v.Portfolio, &v
-		return nil
+		return
+	case f.basis.revenue <= 0:
+		f.valuationNote = fmt.Sprintf("%d 年营业收入为零：收益法无收入可分成", f.basis.revenueYear)
+		return
 	}
-
-	// Cached tables: the same model as ValuePortfolio, percentiles per
-	// patent from the context's table.
-	fin, ok := e.Latest()
-	if !ok {
-		f.valuationNote = "缺少财务数据：收益法需要最近一年的营业收入"
-		return nil
-	}
-	k := tableKey{maxLife: cfg.MaxLifeYears, draws: w.m.tableDraws, seed: w.m.seed,
+	k := tableKey{maxLife: cfg.MaxLifeYears, draws: w.m.tableDraws, seed: w.m.seed, share: f.basis.shareRange,
 		tech: defaultTechnicalPremium, market: defaultMarketPremium, funding: defaultFundingPremium, mgmt: defaultManagementPremium,
 		lifeRange: defaultLifeFactor, growth: Growth{Median: DefaultGrowthMedian, Sigma: DefaultGrowthSigma}}
 	if k.maxLife == 0 {
@@ -406,56 +426,145 @@ func (w *world) value(ctx context.Context, f *entFacts, pats []patFacts) error {
 	if cfg.Growth != nil {
 		k.growth = *cfg.Growth
 	}
-	if cfg.RoyaltyRate != nil {
-		k.royalty = *cfg.RoyaltyRate
-	} else {
-		row, _ := RoyaltyRateFor(e.Industry)
-		k.royalty = row.Rate
-	}
-	tax := DefaultTaxRate
-	switch {
-	case cfg.TaxRate != nil:
-		tax = *cfg.TaxRate
-	case e.HasCert(data.CertHighTech):
-		tax = HighTechTaxRate
-	}
-	share := cfg.RevenueShare
-	if share == 0 {
-		share = 1
-	}
 	t := w.m.tables.get(k)
-	total := 0.0
-	for i := range pats {
-		if valuedPatent(pats[i].rec, pats[i].remMonths) && pats[i].indicator > 0 {
-			total += pats[i].indicator
-		}
-	}
-	base := float64(fin.Revenue) * share * (1 - tax)
+	coef := f.basis.coef()
+	// The valued patents together earn the technology's whole share: each
+	// U is divided by the protection they hold together (see
+	// ValuePortfolio).
+	order := make([]int, 0, len(pats))
+	left := 1.0
 	for i := range pats {
 		pf := &pats[i]
-		if total == 0 || !valuedPatent(pf.rec, pf.remMonths) || !(pf.indicator > 0) {
+		pf.s = clamp01(pf.indicator / 100)
+		if !valuedPatent(pf.rec, pf.remMonths) || pf.s == 0 {
+			pf.s = 0
 			continue
 		}
-		coef := base * pf.indicator / total
-		q := t.at(min(pf.remMonths/12, k.maxLife))
-		pf.value = Percentiles{P10: coef * q.P10, P50: coef * q.P50, P90: coef * q.P90, Mean: coef * q.Mean}
-		f.portfolio.P10 += pf.value.P10
-		f.portfolio.P50 += pf.value.P50
-		f.portfolio.P90 += pf.value.P90
-		f.portfolio.Mean += pf.value.Mean
+		pf.lifeCap = min(pf.remMonths/12, k.maxLife)
+		left *= 1 - pf.s
+		order = append(order, i)
+	}
+	if len(order) == 0 {
+		f.valuationOK = true
+		return
+	}
+	coef /= 1 - left
+	for _, i := range order {
+		pats[i].full = t.at(pats[i].lifeCap).times(coef)
+	}
+	// The portfolio: every valued patent credited in credit order.
+	slices.SortFunc(order, func(a, b int) int {
+		if c := creditOrder(pats[a].lifeCap, pats[a].s, pats[b].lifeCap, pats[b].s); c != 0 {
+			return c
+		}
+		return cmp.Compare(pats[a].rec.ApplicationNumber, pats[b].rec.ApplicationNumber)
+	})
+	left = 1.0
+	for _, i := range order {
+		a := pats[i].s * left
+		left *= 1 - pats[i].s
+		f.portfolio = f.portfolio.plus(pats[i].full.times(a * pats[i].calib))
 	}
 	f.valuationOK = true
-	return nil
 }
 
-// valuedPatent reports whether ValuePortfolio values p (a right that may
-// still earn, with legal term left).
-func valuedPatent(p *data.Patent, remMonths float64) bool {
-	switch p.LegalStatus {
-	case data.StatusLapsed, data.StatusInvalidated, data.StatusRejected, data.StatusWithdrawn:
-		return false
+// appraisalFacts prepares the recorded appraisals of enterprise i, whose
+// patent facts (sorted) are pats, dated on or before the as-of date.
+func (w *world) appraisalFacts(i int, pats []patFacts) {
+	f := &w.ef[i]
+	list := w.apprByEnt[f.rec.ID]
+	if len(list) == 0 {
+		return
 	}
-	return remMonths > 0
+	byNumber := make(map[string]int32, len(pats))
+	for k := range pats {
+		byNumber[pats[k].rec.ApplicationNumber] = f.p0 + int32(k)
+	}
+	for _, a := range list {
+		if a.BaseDate.After(w.asOf) {
+			continue
+		}
+		af := &apprFacts{rec: a, current: a.CurrentOn(w.asOf)}
+		for _, n := range a.Patents {
+			if fi, ok := byNumber[n]; ok {
+				af.fis = append(af.fis, fi)
+			}
+		}
+		if len(af.fis) == 0 {
+			continue
+		}
+		slices.Sort(af.fis)
+		// The model's value of the report's patents together.
+		cs := make([]loanCand, 0, len(af.fis))
+		for _, fi := range af.fis {
+			if pf := &w.pf[fi]; pf.s > 0 {
+				cs = append(cs, loanCand{fi: fi, s: pf.s, lifeCap: pf.lifeCap, raw50: pf.full.P50})
+			}
+		}
+		slices.SortFunc(cs, func(x, y loanCand) int {
+			if creditBefore(&x, &y) {
+				return -1
+			}
+			if creditBefore(&y, &x) {
+				return 1
+			}
+			return 0
+		})
+		left := 1.0
+		for _, c := range cs {
+			af.model50 += c.s * left * c.raw50
+			left *= 1 - c.s
+		}
+		f.apprs = append(f.apprs, af)
+	}
+	slices.SortStableFunc(f.apprs, func(x, y *apprFacts) int {
+		if x.rec.BaseDate != y.rec.BaseDate {
+			if x.rec.BaseDate.After(y.rec.BaseDate) {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(x.rec.ID, y.rec.ID)
+	})
+}
+
+// appraisalsFor returns the current recorded appraisals of e that product
+// p's bank may use (its own and the organizer's), newest first; nil when
+// none.
+func (w *world) appraisalsFor(e *entFacts, p *prodFacts) []*apprFacts {
+	if len(e.apprs) == 0 {
+		return nil
+	}
+	var out []*apprFacts
+	for _, a := range e.apprs {
+		if a.current && bankMayUse(a, p) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// bankMayUse reports whether product p's bank may lend on appraisal a:
+// the organizer recorded it, or the bank itself did. Another bank's
+// appraisal is never used (nor shown) for it.
+func bankMayUse(a *apprFacts, p *prodFacts) bool {
+	return a.rec.BankID == "" || p.rec != nil && a.rec.BankID == p.rec.BankID
+}
+
+// expiredFor reports whether an appraisal of e that p's bank may use has
+// expired while covering one of cands.
+func (w *world) expiredFor(e *entFacts, p *prodFacts, cands []loanCand) bool {
+	for _, a := range e.apprs {
+		if a.current || !bankMayUse(a, p) {
+			continue
+		}
+		for k := range cands {
+			if a.covers(cands[k].fi) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // productFacts compiles product p.

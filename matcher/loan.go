@@ -9,33 +9,44 @@ import (
 )
 
 // LoanEstimate is how much a product would lend an enterprise, for how
-// long, against which patents. An estimate below the product's minimum
-// amount does not make the pair ineligible (eligibility is the rules'
-// business); the match carries the warning amount_below_minimum.
+// long, against which patents, and on what appraisal, as banks lend: the
+// appraised value of the pledged patents times the product's pledge rate
+// for each patent type, within the product's, the borrower's and the
+// pool's caps.
 //
-//	lendable_i = P10_i × the product's pledge rate for patent i's type
-//	target     = min(product maximum, need, pool caps ÷ fund share)
-//	amount     = ⌊min(target, Σ lendable_i over the pledged patents) ÷ unit⌋ × unit
+//	appraisal_i = the recorded appraisal's part for patent i, where a
+//	              current recorded appraisal covers the pledged patents;
+//	              else the model's point value (P50) credited to patent i,
+//	              times the calibration
+//	lendable_i  = appraisal_i × the product's pledge rate for patent i's type
+//	target      = min(product maximum, need, pool caps ÷ fund share)
+//	amount      = ⌊min(target, Σ lendable_i over the pledged patents) ÷ unit⌋ × unit
 //
-// The term is the need's term (the product's maximum when none is stated),
-// within the product's minimum and maximum; it is shortened only when no
-// eligible patent lasts that long, to the longest remaining term among
-// them, so that it never outlasts a pledged patent. The pledged patents
-// are the fewest eligible patents lasting the term whose lendable values
-// reach the target: the largest first, which is exact, since the k largest
-// values have the largest sum of any k (when even all of them fall short,
-// all are pledged).
+// The model's low end (P10) is not in the amount: it is the collateral
+// value of the bank's risk (LGD). The term is the need's term (the
+// product's maximum when none is stated), within the product's minimum and
+// maximum; it is shortened only when no eligible patent lasts that long, to
+// the longest remaining term among them, so that it never outlasts a
+// pledged patent. A pair whose amount is below the product's minimum
+// amount (or below one unit) is not eligible: the bank cannot make that
+// loan (reason amount_below_minimum).
 type LoanEstimate struct {
 	Amount     int64 `json:"amount"`
 	TermMonths int   `json:"term_months"`
 	// TermBasis says where the term comes from.
 	TermBasis string `json:"term_basis"`
-	// Patents are the patents to pledge, largest lendable value first.
+	// Patents are the patents to pledge, in the order they are credited.
 	Patents []PledgedPatent `json:"patents"`
-	// Collateral is Σ P10 of the pledged patents; Lendable Σ their
-	// lendable values.
+	// Appraisal is the value the amount rests on, and the model's figure
+	// beside it.
+	Appraisal LoanAppraisal `json:"appraisal"`
+	// Collateral is the low end (P10) of the pledged patents' value, the
+	// collateral value of the bank's LGD; Lendable is Σ lendable_i.
 	Collateral float64 `json:"collateral_value"`
 	Lendable   float64 `json:"lendable"`
+	// PledgeRate is Lendable ÷ Appraisal.Value: the product's pledge rate,
+	// or a mix of its rates when the pledged patents are of several types.
+	PledgeRate float64 `json:"pledge_rate"`
 	// Caps are the limits on the amount; Binding names the one that set
 	// it ("collateral" when the patents' lendable value did).
 	Caps    []LoanCap `json:"caps"`
@@ -46,14 +57,65 @@ type LoanEstimate struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
+// Appraisal bases of a LoanEstimate.
+const (
+	// AppraisalRecorded: a current recorded appraisal (an appraisal
+	// firm's report) covers the pledged patents.
+	AppraisalRecorded = "recorded"
+	// AppraisalModel: the model's point value (P50), calibrated.
+	AppraisalModel = "model"
+)
+
+// LoanAppraisal is the appraisal a loan estimate rests on.
+type LoanAppraisal struct {
+	// Basis is AppraisalRecorded or AppraisalModel.
+	Basis string `json:"basis"`
+	// Value is the appraised value of the pledged patents used for the
+	// loan, in yuan.
+	Value float64 `json:"value"`
+	// ModelValue is the model's calibrated P50 of the pledged patents,
+	// and ModelLow and ModelHigh its P10 and P90: shown beside a recorded
+	// appraisal, and the range of a modelled one.
+	ModelValue float64 `json:"model_value"`
+	ModelLow   float64 `json:"model_low"`
+	ModelHigh  float64 `json:"model_high"`
+	// Calibration is the factor the calibration applied to the model's
+	// figure for these patents (1 when none).
+	Calibration float64 `json:"calibration"`
+	// Recorded is the recorded appraisal used, when Basis is recorded.
+	Recorded *RecordedAppraisal `json:"recorded,omitempty"`
+}
+
+// RecordedAppraisal identifies the recorded appraisal a loan rests on.
+type RecordedAppraisal struct {
+	ID           string    `json:"id"`
+	AppraiserID  string    `json:"appraiser_id"`
+	ReportNumber string    `json:"report_number"`
+	BaseDate     data.Date `json:"base_date"`
+	ExpiresOn    data.Date `json:"expires_on"`
+	// Value is the report's value of all its patents; Share the part of it
+	// that falls on the pledged ones (1 when all of them are pledged; less
+	// when some do not qualify for the product, split by the model).
+	Value int64   `json:"value"`
+	Share float64 `json:"share"`
+}
+
 // PledgedPatent is one patent of a loan estimate.
 type PledgedPatent struct {
 	ApplicationNumber string          `json:"application_number"`
 	Type              data.PatentType `json:"type"`
-	ConservativeValue float64         `json:"conservative_value"`
-	PledgeRate        float64         `json:"pledge_rate"`
-	Lendable          float64         `json:"lendable"`
-	RemainingMonths   int             `json:"remaining_months"`
+	// Strength is the patent's share of the technology's contribution on
+	// its own (indicator value ÷ 100); Attribution the share credited to
+	// it within the pledged patents.
+	Strength    float64 `json:"strength"`
+	Attribution float64 `json:"attribution"`
+	// Value is its part of the appraisal; ConservativeValue its part of
+	// the low end (P10).
+	Value             float64 `json:"value"`
+	ConservativeValue float64 `json:"conservative_value"`
+	PledgeRate        float64 `json:"pledge_rate"`
+	Lendable          float64 `json:"lendable"`
+	RemainingMonths   int     `json:"remaining_months"`
 }
 
 // LoanCap is one limit on a loan amount, in yuan.
@@ -65,25 +127,39 @@ type LoanCap struct {
 
 // loanCand is an eligible patent of a pair.
 type loanCand struct {
-	fi   int32 // index into w.pf
-	lend float64
-	p10  float64
-	rem  int32 // whole months of legal term left
+	fi       int32   // index into w.pf (into the patents given, for EstimateLoan)
+	s        float64 // strength
+	lifeCap  float64 // capped life, years: the credit order
+	p50, p10 float64 // the model's U percentiles, calibrated
+	raw50    float64 // the same, uncalibrated (recorded appraisals split by it)
+	rate     float64 // the product's pledge rate for the patent's type
+	rem      int32   // whole months of legal term left
+	// Set for the pledged patents by planLoan:
+	a          float64 // attribution within the pledged patents
+	value, low float64 // appraisal and P10 parts
 }
 
 // pairEval is the evaluation of one enterprise × product pair.
 type pairEval struct {
 	mask     uint32 // failed rules; 0 means eligible
-	warn     uint32 // advisories of an eligible pair (amount below the minimum, no valuation)
+	warn     uint32 // advisories of an eligible pair (an expired appraisal)
 	amount   int64
 	term     int
 	target   float64
 	binding  string
 	lendable float64
-	collat   float64
-	accepted float64 // Σ P10 of the patents the product accepts
-	n        int     // patents pledged (the first n of cands)
-	short    bool    // the term was shortened to the patents' terms
+	value    float64 // appraisal of the pledged patents
+	collat   float64 // their P10
+	model    float64 // the model's calibrated P50 of them
+	modelRaw float64 // uncalibrated
+	modelLo  float64
+	modelHi  float64
+	appr     *apprFacts // the recorded appraisal used, if any
+	apprPart float64    // the share of it that falls on the pledged patents
+	accepted float64    // Σ standalone P10 of the patents the product accepts
+	n        int        // patents pledged (the first n of cands, in credit order)
+	short    bool       // the term was shortened to the patents' terms
+	additive bool       // values are given per patent (EstimateLoan): no overlap
 	cands    []loanCand
 
 	lgd, el  float64
@@ -185,8 +261,9 @@ func (w *world) evalPair(ei, pi int, buf []loanCand, full bool) pairEval {
 			patUnion |= m
 			continue
 		}
-		ev.accepted += f.value.P10
-		ev.cands = append(ev.cands, loanCand{fi: fi, lend: f.value.P10 * p.rate[f.typ], p10: f.value.P10, rem: int32(f.remMonths)})
+		ev.accepted += f.s * f.full.P10 * f.calib
+		ev.cands = append(ev.cands, loanCand{fi: fi, s: f.s, lifeCap: f.lifeCap, p50: f.full.P50 * f.calib, p10: f.full.P10 * f.calib,
+			raw50: f.full.P50, rate: p.rate[f.typ], rem: int32(f.remMonths)})
 	}
 	switch {
 	case e.p1 == e.p0:
@@ -197,22 +274,38 @@ func (w *world) evalPair(ei, pi int, buf []loanCand, full bool) pairEval {
 	if ev.mask != 0 {
 		return ev
 	}
-	if !e.valuationOK {
-		ev.warn |= bitValuation
-	}
 
-	ev.planLoan(e.needAmount, e.needTerm, p, w.m.unit)
-	if ev.amount < p.minAmount && ev.warn == 0 {
-		ev.warn |= bitAmountBelowMin
+	ev.planLoan(e.needAmount, e.needTerm, p, w.m.unit, w.appraisalsFor(e, p))
+	switch {
+	case ev.appr == nil && !e.valuationOK:
+		ev.mask |= bitValuation
+	case ev.amount < max(p.minAmount, w.m.unit):
+		ev.mask |= bitAmountBelowMin
+	}
+	if ev.appr == nil && w.expiredFor(e, p, ev.cands) {
+		ev.warn |= bitAppraisalExpired
+	}
+	if ev.mask != 0 {
+		return ev
 	}
 	w.score(e, p, &ev)
 	return ev
 }
 
-// planLoan chooses the term, the pledged patents (the first ev.n of
-// ev.cands, which it filters to the patents lasting the term and sorts)
-// and the amount; see LoanEstimate.
-func (ev *pairEval) planLoan(needAmount int64, needTerm int, p *prodFacts, unit int64) {
+// planLoan chooses the term, the appraisal, the pledged patents (the first
+// ev.n of ev.cands, which it filters to the patents lasting the term and
+// reorders) and the amount; see LoanEstimate. apprs are the recorded
+// appraisals the product's bank may use, newest first.
+//
+// With a current recorded appraisal that covers an eligible patent, the
+// pledged patents are its patents that qualify: the bank lends on the
+// report it has, and the report's value falls on them in proportion to
+// the model's value of them within the report's patents (all of it when
+// they all qualify). Otherwise the patents are taken strongest first (by
+// what each would lend on its own) until their value reaches the target;
+// their value overlaps (see ValuePortfolio), so each added patent adds
+// less, and the group is revalued at each step.
+func (ev *pairEval) planLoan(needAmount int64, needTerm int, p *prodFacts, unit int64, apprs []*apprFacts) {
 	// Term: the need's, within the product's range, shortened only if no
 	// eligible patent lasts it.
 	term := p.maxTerm
@@ -235,27 +328,8 @@ func (ev *pairEval) planLoan(needAmount int64, needTerm int, p *prodFacts, unit 
 		}
 	}
 	ev.cands = keep
-	// Largest lendable first (insertion sort for the usual handful).
-	cs := ev.cands
-	if len(cs) <= 16 {
-		for i := 1; i < len(cs); i++ {
-			for j := i; j > 0 && candBefore(&cs[j], &cs[j-1]); j-- {
-				cs[j], cs[j-1] = cs[j-1], cs[j]
-			}
-		}
-	} else {
-		slices.SortFunc(cs, func(a, b loanCand) int {
-			switch {
-			case candBefore(&a, &b):
-				return -1
-			case candBefore(&b, &a):
-				return 1
-			}
-			return 0
-		})
-	}
 
-	// Amount: the fewest patents reaching the target.
+	// Target.
 	ev.target, ev.binding = float64(p.maxAmount), "product_max"
 	if needAmount > 0 && float64(needAmount) < ev.target {
 		ev.target, ev.binding = float64(needAmount), "need"
@@ -266,13 +340,27 @@ func (ev *pairEval) planLoan(needAmount int64, needTerm int, p *prodFacts, unit 
 	if p.poolBCap < ev.target {
 		ev.target, ev.binding = p.poolBCap, "pool_per_borrower"
 	}
-	for _, c := range cs {
-		if ev.lendable >= ev.target {
-			break
+
+	cs := ev.cands
+	switch a := recordedFor(apprs, cs); {
+	case a != nil:
+		ev.pledgeRecorded(a)
+	case ev.additive:
+		slices.SortStableFunc(cs, func(x, y loanCand) int { return cmpDesc(x.p50*x.rate, y.p50*y.rate) })
+		for _, c := range cs {
+			if ev.lendable >= ev.target {
+				break
+			}
+			ev.n++
+			ev.lendable += c.p50 * c.rate
 		}
-		ev.lendable += c.lend
-		ev.collat += c.p10
-		ev.n++
+		for k := range cs[:ev.n] {
+			c := &cs[k]
+			c.a, c.value, c.low = 1, c.p50, c.p10
+		}
+		ev.sumPledged()
+	default:
+		ev.pledgeStrongest(unit)
 	}
 	amount := ev.target
 	if ev.lendable < amount {
@@ -281,16 +369,156 @@ func (ev *pairEval) planLoan(needAmount int64, needTerm int, p *prodFacts, unit 
 	ev.amount = int64(math.Floor(amount/float64(unit))) * unit
 }
 
-// candBefore orders candidates by lendable value, then P10, both
-// descending, then by their (deterministic) fact order.
-func candBefore(a, b *loanCand) bool {
-	if a.lend != b.lend {
-		return a.lend > b.lend
+// minGain is the least share of a group's lendable value a further patent
+// must add to be pledged: each pledged patent is appraised, registered and
+// tied up until the loan is repaid, so banks take the patents that carry
+// the value and leave the ones that add little.
+const minGain = 0.05
+
+// pledgeStrongest pledges the strongest candidates until the group's
+// lendable value reaches the target, all are pledged, or the next adds
+// too little (minGain, one unit), keeping the pledged ones first in credit
+// order.
+func (ev *pairEval) pledgeStrongest(unit int64) {
+	cs := ev.cands
+	// Strongest first: what each would lend on its own, then its order.
+	slices.SortStableFunc(cs, func(x, y loanCand) int { return cmpDesc(x.s*x.p50*x.rate, y.s*y.p50*y.rate) })
+	// cs[:n] holds the pledged ones in credit order: insert each next one
+	// in place, then revalue the group (it is small: a few patents). A
+	// patent that would add less than minGain of the group's lendable
+	// value (or less than one unit) is not pledged, nor are weaker ones.
+	for n := 0; n < len(cs) && ev.lendable < ev.target; n++ {
+		c := cs[n]
+		k := n
+		for k > 0 && creditBefore(&c, &cs[k-1]) {
+			cs[k] = cs[k-1]
+			k--
+		}
+		cs[k] = c
+		left, lend := 1.0, 0.0
+		for j := range cs[:n+1] {
+			a := cs[j].s * left
+			left *= 1 - cs[j].s
+			lend += a * cs[j].p50 * cs[j].rate
+		}
+		if n > 0 && (lend-ev.lendable < minGain*lend || lend-ev.lendable < float64(unit)) {
+			// Undo the insertion: cs[k] back to the end of the group.
+			copy(cs[k:n], cs[k+1:n+1])
+			cs[n] = c
+			break
+		}
+		ev.n, ev.lendable = n+1, lend
 	}
-	if a.p10 != b.p10 {
-		return a.p10 > b.p10
+	left := 1.0
+	for j := range cs[:ev.n] {
+		c := &cs[j]
+		c.a = c.s * left
+		left *= 1 - c.s
+		c.value, c.low = c.a*c.p50, c.a*c.p10
 	}
-	return a.fi < b.fi
+	ev.sumPledged()
+}
+
+// sumPledged totals the pledged patents' parts.
+func (ev *pairEval) sumPledged() {
+	ev.lendable, ev.value, ev.collat, ev.model, ev.modelRaw = 0, 0, 0, 0, 0
+	for _, c := range ev.cands[:ev.n] {
+		ev.lendable += c.value * c.rate
+		ev.value += c.value
+		ev.collat += c.low
+		ev.model += c.a * c.p50
+		ev.modelRaw += c.a * c.raw50
+	}
+	ev.modelLo, ev.modelHi = 0, 0
+}
+
+// pledgeRecorded pledges the candidates appraisal a covers, valued by it.
+func (ev *pairEval) pledgeRecorded(a *apprFacts) {
+	cs := ev.cands
+	// Covered candidates first, in credit order.
+	slices.SortStableFunc(cs, func(x, y loanCand) int {
+		cx, cy := a.covers(x.fi), a.covers(y.fi)
+		if cx != cy {
+			if cx {
+				return -1
+			}
+			return 1
+		}
+		if creditBefore(&x, &y) {
+			return -1
+		}
+		if creditBefore(&y, &x) {
+			return 1
+		}
+		return 0
+	})
+	for ev.n < len(cs) && a.covers(cs[ev.n].fi) {
+		ev.n++
+	}
+	left, group := 1.0, 0.0
+	for j := range cs[:ev.n] {
+		c := &cs[j]
+		c.a = c.s * left
+		left *= 1 - c.s
+		group += c.a * c.raw50
+	}
+	ev.appr = a
+	ev.apprPart = 1
+	if a.model50 > 0 {
+		ev.apprPart = min(1, group/a.model50)
+	} else {
+		ev.apprPart = float64(ev.n) / float64(len(a.fis))
+	}
+	whole := float64(a.rec.Value)
+	for j := range cs[:ev.n] {
+		c := &cs[j]
+		switch {
+		case group > 0:
+			c.value = whole * ev.apprPart * c.a * c.raw50 / group
+		default:
+			c.value = whole * ev.apprPart / float64(ev.n)
+		}
+		c.low = c.value // without a model range the report's figure is its own low end
+		if c.raw50 > 0 {
+			c.low = c.value * c.p10 / c.p50
+		}
+	}
+	ev.sumPledged()
+}
+
+// creditBefore orders candidates for crediting: longer capped life, then
+// strength, both descending, then their (deterministic) fact order.
+func creditBefore(x, y *loanCand) bool {
+	if x.lifeCap != y.lifeCap {
+		return x.lifeCap > y.lifeCap
+	}
+	if x.s != y.s {
+		return x.s > y.s
+	}
+	return x.fi < y.fi
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// recordedFor returns the first of apprs (newest first) that covers a
+// candidate, or nil.
+func recordedFor(apprs []*apprFacts, cs []loanCand) *apprFacts {
+	for _, a := range apprs {
+		for k := range cs {
+			if a.covers(cs[k].fi) {
+				return a
+			}
+		}
+	}
+	return nil
 }
 
 // score fills the risk and the scores of an eligible pair.
@@ -313,8 +541,8 @@ func (w *world) score(e *entFacts, p *prodFacts, ev *pairEval) {
 	if e.needTerm > 0 {
 		ev.termS = min(1, float64(ev.term)/float64(e.needTerm))
 	}
-	if e.pledgeP10 > 0 {
-		ev.fit = min(1, ev.accepted/e.pledgeP10)
+	if e.pledgeValue > 0 {
+		ev.fit = min(1, ev.accepted/e.pledgeValue)
 	}
 	ev.risk = 1 - min(1, elRate/s.ELRateCeiling)
 	ev.volume = min(1, x/float64(p.maxAmount))
@@ -322,9 +550,15 @@ func (w *world) score(e *entFacts, p *prodFacts, ev *pairEval) {
 	ev.bank = 100 * (s.Risk*ev.risk + s.Volume*ev.volume + s.BankFit*ev.fit) / (s.Risk + s.Volume + s.BankFit)
 }
 
-// loanEstimate describes the loan of an eligible pair.
+// loanEstimate describes the loan of an evaluated pair.
 func (w *world) loanEstimate(ei, pi int, ev *pairEval) *LoanEstimate {
 	e := &w.ef[ei]
+	ev.modelLo, ev.modelHi = 0, 0
+	for _, c := range ev.cands[:ev.n] {
+		f := &w.pf[c.fi]
+		ev.modelLo += c.a * f.full.P10 * f.calib
+		ev.modelHi += c.a * f.full.P90 * f.calib
+	}
 	return describeLoan(ev, &w.pp[pi], e.needAmount, e.needTerm, func(fi int32) (string, data.PatentType) {
 		return w.pf[fi].rec.ApplicationNumber, w.pf[fi].rec.Type
 	})
@@ -334,10 +568,24 @@ func (w *world) loanEstimate(ei, pi int, ev *pairEval) *LoanEstimate {
 func describeLoan(ev *pairEval, p *prodFacts, needAmount int64, needTerm int, patent func(fi int32) (string, data.PatentType)) *LoanEstimate {
 	le := &LoanEstimate{Amount: ev.amount, TermMonths: ev.term, Collateral: round2(ev.collat), Lendable: round2(ev.lendable),
 		Binding: ev.binding, Rate: round4(p.annualRate), Patents: []PledgedPatent{}}
+	le.Appraisal = LoanAppraisal{Basis: AppraisalModel, Value: round2(ev.value), ModelValue: round2(ev.model),
+		ModelLow: round2(ev.modelLo), ModelHigh: round2(ev.modelHi), Calibration: 1}
+	if ev.modelRaw > 0 {
+		le.Appraisal.Calibration = round4(ev.model / ev.modelRaw)
+	}
+	if ev.value > 0 {
+		le.PledgeRate = round4(ev.lendable / ev.value)
+	}
+	if a := ev.appr; a != nil {
+		le.Appraisal.Basis = AppraisalRecorded
+		le.Appraisal.Recorded = &RecordedAppraisal{ID: a.rec.ID, AppraiserID: a.rec.AppraiserID, ReportNumber: a.rec.ReportNumber,
+			BaseDate: a.rec.BaseDate, ExpiresOn: a.rec.ExpiresOn(), Value: a.rec.Value, Share: round4(ev.apprPart)}
+	}
 	for _, c := range ev.cands[:ev.n] {
 		num, typ := patent(c.fi)
-		le.Patents = append(le.Patents, PledgedPatent{ApplicationNumber: num, Type: typ,
-			ConservativeValue: round2(c.p10), PledgeRate: p.rate[typeIndex(typ)], Lendable: round2(c.lend), RemainingMonths: int(c.rem)})
+		le.Patents = append(le.Patents, PledgedPatent{ApplicationNumber: num, Type: typ, Strength: round4(c.s), Attribution: round4(c.a),
+			Value: round2(c.value), ConservativeValue: round2(c.low), PledgeRate: c.rate, Lendable: round2(c.value * c.rate),
+			RemainingMonths: int(c.rem)})
 	}
 	le.Caps = append(le.Caps, LoanCap{"product_max", "产品单笔最高额度", float64(p.maxAmount)})
 	if needAmount > 0 {
@@ -349,7 +597,11 @@ func describeLoan(ev *pairEval, p *prodFacts, needAmount int64, needTerm int, pa
 	if !math.IsInf(p.poolBCap, 1) {
 		le.Caps = append(le.Caps, LoanCap{"pool_per_borrower", fmt.Sprintf("风险补偿资金池单户补偿上限 %s ÷ 分担比例 %s", wan(float64(p.pool.PerBorrowerCap)), pct(p.fundShare)), round2(p.poolBCap)})
 	}
-	le.Caps = append(le.Caps, LoanCap{"collateral", "质押专利保守价值 × 质押率", round2(ev.lendable)})
+	collateralLabel := "质押专利评估值 × 质押率"
+	if ev.appr != nil {
+		collateralLabel = "质押专利评估报告价值 × 质押率"
+	}
+	le.Caps = append(le.Caps, LoanCap{"collateral", collateralLabel, round2(ev.lendable)})
 	switch {
 	case ev.short:
 		le.TermBasis = fmt.Sprintf("符合条件的专利最长剩余保护期 %d 个月，短于所需期限，贷款期限以此为限（不得超过专利有效期）", ev.term)
@@ -365,29 +617,37 @@ func describeLoan(ev *pairEval, p *prodFacts, needAmount int64, needTerm int, pa
 	if p.rec != nil && p.rec.PoolID != "" && p.pool == nil {
 		le.Notes = append(le.Notes, fmt.Sprintf("product names pool %q, which is not among the pools given: no pool cover assumed", p.rec.PoolID))
 	}
-	if ev.binding == "collateral" && ev.n == len(ev.cands) && ev.n > 0 {
+	if ev.binding == "collateral" && ev.n == len(ev.cands) && ev.n > 0 && ev.appr == nil {
 		le.Notes = append(le.Notes, "all eligible patents lasting the term are pledged and still fall short of the target")
 	}
-	if ev.amount < p.minAmount {
-		le.Notes = append(le.Notes, fmt.Sprintf("the estimate is below the product's minimum amount of %d yuan", p.minAmount))
+	if ev.appr != nil && ev.apprPart < 1 {
+		le.Notes = append(le.Notes, fmt.Sprintf("only part of the recorded appraisal's patents qualify for this product: %.0f%% of its value is used, split by the model", 100*ev.apprPart))
+	}
+	if ev.amount < max(p.minAmount, 1) {
+		le.Notes = append(le.Notes, fmt.Sprintf("the estimate is below the product's minimum amount of %d yuan: no loan", p.minAmount))
 	}
 	return le
 }
 
 // CollateralPatent is a patent offered as collateral that passes every
-// patent-level rule, with its conservative value.
+// patent-level rule, with its appraised value and the low end of it.
 type CollateralPatent struct {
 	ApplicationNumber string          `json:"application_number"`
 	Type              data.PatentType `json:"type"`
-	ConservativeValue float64         `json:"conservative_value"`
-	RemainingMonths   int             `json:"remaining_months"`
+	// Value is the patent's appraised value (its point value) and
+	// ConservativeValue the low end (P10), in yuan.
+	Value             float64 `json:"value"`
+	ConservativeValue float64 `json:"conservative_value"`
+	RemainingMonths   int     `json:"remaining_months"`
 }
 
 // EstimateLoan applies the loan formula (see LoanEstimate) to patents
-// already known to pass every rule: product p, the pool covering it (nil
-// when none), the borrower's need, and the amount step unit in yuan (0
-// means DefaultAmountUnit). The rate is left 0: it needs the LPR of a day.
-// It panics if p is nil.
+// already known to pass every rule and appraised one by one (their values
+// add up): product p, the pool covering it (nil when none), the
+// borrower's need, and the amount step unit in yuan (0 means
+// DefaultAmountUnit). The largest lendable values are pledged first, which
+// is the fewest patents reaching the target. The rate is left 0: it needs
+// the LPR of a day. It panics if p is nil.
 func EstimateLoan(p *data.Product, pool *data.Pool, need data.FinancingNeed, patents []CollateralPatent, unit int64) LoanEstimate {
 	if p == nil {
 		panic("matcher: EstimateLoan: nil product")
@@ -411,20 +671,37 @@ func EstimateLoan(p *data.Product, pool *data.Pool, need data.FinancingNeed, pat
 			pf.poolBCap = float64(pool.PerBorrowerCap) / pool.FundShare
 		}
 	}
-	var ev pairEval
+	ev := pairEval{additive: true}
 	for i, c := range patents {
 		t := typeIndex(c.Type)
 		if t < 0 {
 			continue
 		}
-		ev.cands = append(ev.cands, loanCand{fi: int32(i), lend: c.ConservativeValue * pf.rate[t], p10: c.ConservativeValue, rem: int32(c.RemainingMonths)})
+		ev.cands = append(ev.cands, loanCand{fi: int32(i), s: 1, p50: c.Value, p10: c.ConservativeValue, raw50: c.Value,
+			rate: pf.rate[t], rem: int32(c.RemainingMonths)})
 	}
 	if len(ev.cands) > 0 {
-		ev.planLoan(need.Amount, need.TermMonths, &pf, unit)
+		ev.planLoan(need.Amount, need.TermMonths, &pf, unit, nil)
 	}
+	ev.modelLo = ev.collat
 	le := describeLoan(&ev, &pf, need.Amount, need.TermMonths, func(fi int32) (string, data.PatentType) {
 		return patents[fi].ApplicationNumber, patents[fi].Type
 	})
 	le.Rate = 0
 	return *le
+}
+
+// bindingLabel names a cap in Chinese.
+func bindingLabel(name string) string {
+	switch name {
+	case "product_max":
+		return "产品单笔最高额度"
+	case "need":
+		return "企业融资需求"
+	case "pool_per_loan":
+		return "风险补偿资金池单笔补偿上限"
+	case "pool_per_borrower":
+		return "风险补偿资金池单户补偿上限"
+	}
+	return "质押专利价值"
 }

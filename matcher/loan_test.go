@@ -20,9 +20,8 @@ func loanProduct() (*data.Product, *data.Pool) {
 	return p, pool
 }
 
-// ExampleEstimateLoan lends against four eligible patents with
-// conservative (P10) values of 6, 5, 4 and 1 million yuan for a need of
-// 3.5 million over 36 months. The target is min(product 5 M, need 3.5 M,
+// ExampleEstimateLoan lends against four eligible patents appraised at 6,
+// 5, 4 and 1 million yuan for a need of 3.5 million over 36 months. The target is min(product 5 M, need 3.5 M,
 // pool caps 2 M ÷ 0.5 = 4 M and 2.5 M ÷ 0.5 = 5 M) = 3.5 M. The utility
 // model with 30 months left cannot back a 36-month loan, so it is left out
 // and the term kept. Lendable values are 30 % of the others: 1.8, 1.5 and
@@ -32,18 +31,18 @@ func ExampleEstimateLoan() {
 	p, pool := loanProduct()
 	need := data.FinancingNeed{Amount: 3_500_000, TermMonths: 36}
 	le := EstimateLoan(p, pool, need, []CollateralPatent{
-		{ApplicationNumber: "201510000001.X", Type: data.Invention, ConservativeValue: 6_000_000, RemainingMonths: 150},
-		{ApplicationNumber: "201810000002.7", Type: data.Invention, ConservativeValue: 5_000_000, RemainingMonths: 200},
-		{ApplicationNumber: "201920000003.2", Type: data.UtilityModel, ConservativeValue: 4_000_000, RemainingMonths: 30},
-		{ApplicationNumber: "201620000004.6", Type: data.UtilityModel, ConservativeValue: 1_000_000, RemainingMonths: 60},
+		{ApplicationNumber: "201510000001.X", Type: data.Invention, Value: 6_000_000, ConservativeValue: 3_900_000, RemainingMonths: 150},
+		{ApplicationNumber: "201810000002.7", Type: data.Invention, Value: 5_000_000, ConservativeValue: 3_200_000, RemainingMonths: 200},
+		{ApplicationNumber: "201920000003.2", Type: data.UtilityModel, Value: 4_000_000, ConservativeValue: 2_600_000, RemainingMonths: 30},
+		{ApplicationNumber: "201620000004.6", Type: data.UtilityModel, Value: 1_000_000, ConservativeValue: 600_000, RemainingMonths: 60},
 	}, 0)
 	for _, c := range le.Caps {
 		fmt.Printf("cap %-17s %9.0f\n", c.Name, c.Amount)
 	}
 	for _, pt := range le.Patents {
-		fmt.Printf("pledge %s %9.0f × %.1f = %8.0f (%d months left)\n", pt.ApplicationNumber, pt.ConservativeValue, pt.PledgeRate, pt.Lendable, pt.RemainingMonths)
+		fmt.Printf("pledge %s %9.0f × %.1f = %8.0f (%d months left)\n", pt.ApplicationNumber, pt.Value, pt.PledgeRate, pt.Lendable, pt.RemainingMonths)
 	}
-	fmt.Printf("amount %d yuan for %d months (bound by %s)\n", le.Amount, le.TermMonths, le.Binding)
+	fmt.Printf("amount %d yuan for %d months (bound by %s); appraisal %.0f, its low end %.0f\n", le.Amount, le.TermMonths, le.Binding, le.Appraisal.Value, le.Collateral)
 	// Output:
 	// cap product_max         5000000
 	// cap need                3500000
@@ -53,7 +52,7 @@ func ExampleEstimateLoan() {
 	// pledge 201510000001.X   6000000 × 0.3 =  1800000 (150 months left)
 	// pledge 201810000002.7   5000000 × 0.3 =  1500000 (200 months left)
 	// pledge 201620000004.6   1000000 × 0.3 =   300000 (60 months left)
-	// amount 3500000 yuan for 36 months (bound by need)
+	// amount 3500000 yuan for 36 months (bound by need); appraisal 12000000, its low end 7700000
 }
 
 func TestEstimateLoan(t *testing.T) {
@@ -61,7 +60,7 @@ func TestEstimateLoan(t *testing.T) {
 	pats := func(values ...float64) []CollateralPatent {
 		var out []CollateralPatent
 		for i, v := range values {
-			out = append(out, CollateralPatent{ApplicationNumber: fmt.Sprintf("p%d", i), Type: data.Invention, ConservativeValue: v, RemainingMonths: 100})
+			out = append(out, CollateralPatent{ApplicationNumber: fmt.Sprintf("p%d", i), Type: data.Invention, Value: v, ConservativeValue: 0.6 * v, RemainingMonths: 100})
 		}
 		return out
 	}
@@ -113,8 +112,8 @@ func TestEstimateLoanTermNeverOutlastsPatents(t *testing.T) {
 	// No patent lasts the 36 months asked: the term shrinks to the longest
 	// one's 20 months, and only patents lasting 20 months are pledged.
 	le := EstimateLoan(p, pool, data.FinancingNeed{Amount: 5_000_000, TermMonths: 36}, []CollateralPatent{
-		{ApplicationNumber: "a", Type: data.Invention, ConservativeValue: 9e6, RemainingMonths: 12},
-		{ApplicationNumber: "b", Type: data.Invention, ConservativeValue: 1e6, RemainingMonths: 20},
+		{ApplicationNumber: "a", Type: data.Invention, Value: 9e6, ConservativeValue: 6e6, RemainingMonths: 12},
+		{ApplicationNumber: "b", Type: data.Invention, Value: 1e6, ConservativeValue: 6e5, RemainingMonths: 20},
 	}, 0)
 	if le.TermMonths != 20 || len(le.Patents) != 1 || le.Patents[0].ApplicationNumber != "b" || le.Amount != 300_000 {
 		t.Errorf("got %+v", le)

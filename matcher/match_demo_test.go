@@ -94,7 +94,7 @@ func TestDemoEveryEnterpriseSeesRankedProducts(t *testing.T) {
 	withEligible := 0
 	for _, e := range ds.Enterprises {
 		res := matchDemoEnterprise(t, m, e.ID)
-		checkParameters(t, res.Parameters, MethodMonteCarlo)
+		checkParameters(t, res.Parameters, MethodCachedTable)
 		if len(res.Matches) != len(ds.Products) {
 			t.Fatalf("%s: %d matches for %d products", e.ID, len(res.Matches), len(ds.Products))
 		}
@@ -119,10 +119,20 @@ func TestDemoEveryEnterpriseSeesRankedProducts(t *testing.T) {
 				t.Errorf("%s: %d patent checks", where, len(mt.Patents))
 			}
 			if !mt.Eligible {
-				if len(mt.Reasons) == 0 || mt.Loan != nil || mt.Score != 0 {
-					t.Errorf("%s: ineligible without reasons or with a loan", where)
+				// An ineligible pair has reasons, no score and no amount; it
+				// shows the loan it would be only when that is below the
+				// product's minimum.
+				_, below := findReason(mt.Reasons, ReasonAmountBelowMinimum, "")
+				if len(mt.Reasons) == 0 || mt.Score != 0 || mt.EstimatedAmount != 0 || (mt.Loan != nil) != below {
+					t.Errorf("%s: ineligible with reasons %v, score %v, amount %d, loan %v", where, mt.Reasons, mt.Score, mt.EstimatedAmount, mt.Loan != nil)
+				}
+				if below && mt.Loan.Amount >= max(findProduct(ds, mt.ProductID).MinAmount, DefaultAmountUnit) {
+					t.Errorf("%s: amount_below_minimum with a loan of %d", where, mt.Loan.Amount)
 				}
 				continue
+			}
+			if p := findProduct(ds, mt.ProductID); mt.EstimatedAmount < max(p.MinAmount, DefaultAmountUnit) {
+				t.Errorf("%s: eligible with %d yuan, below the product's minimum %d", where, mt.EstimatedAmount, p.MinAmount)
 			}
 			if len(mt.Reasons) != 0 || mt.Loan == nil || len(mt.Loan.Patents) == 0 {
 				t.Fatalf("%s: eligible with reasons %v or no loan", where, mt.Reasons)
@@ -142,14 +152,30 @@ func TestDemoEveryEnterpriseSeesRankedProducts(t *testing.T) {
 					t.Errorf("%s: pledged %s is not an eligible patent", where, pp.ApplicationNumber)
 				}
 			}
-			if mt.Valuation.Method != MethodMonteCarlo || !(mt.Valuation.P10 <= mt.Valuation.P50 && mt.Valuation.P50 <= mt.Valuation.P90) {
+			if mt.Valuation.Method != MethodCachedTable || !(mt.Valuation.P10 <= mt.Valuation.P50 && mt.Valuation.P50 <= mt.Valuation.P90) {
 				t.Errorf("%s: valuation %+v", where, mt.Valuation)
+			}
+			// Banks lend on the point value: amount = appraisal × pledge rate
+			// within the caps; the low end only feeds the risk.
+			ln := mt.Loan
+			if ln.Appraisal.Basis != AppraisalModel || math.Abs(ln.Lendable-ln.Appraisal.Value*ln.PledgeRate) > 1+1e-3*ln.Lendable ||
+				float64(mt.EstimatedAmount) > ln.Lendable+1 || ln.Collateral > ln.Appraisal.Value {
+				t.Errorf("%s: loan %+v", where, ln)
 			}
 		}
 	}
 	if withEligible < len(ds.Enterprises)/2 {
 		t.Errorf("only %d of %d demo enterprises have an eligible product", withEligible, len(ds.Enterprises))
 	}
+}
+
+func findProduct(ds demo.Dataset, id string) *data.Product {
+	for i := range ds.Products {
+		if ds.Products[i].ID == id {
+			return &ds.Products[i]
+		}
+	}
+	panic("no demo product " + id)
 }
 
 func findMatch(t *testing.T, res EnterpriseMatches, productID string) Match {
@@ -306,12 +332,14 @@ func TestMatchAllAgreesWithPlainLoop(t *testing.T) {
 			e := &w.in.Enterprises[i]
 			for k := range w.in.Products {
 				p := &w.in.Products[k]
+				// The plain loop checks the hard criteria; MatchAll also
+				// refuses a loan below the product's minimum.
 				want := plainEligible(e, w.byOwner[i], p, w.in.AsOf)
 				got, _ := s.Pair(e.ID, p.ID)
-				if got.Eligible != want {
+				if passesHard(got) != want {
 					t.Fatalf("%s: %s × %s: MatchAll %v (%v), plain loop %v", name, e.ID, p.ID, got.Eligible, got.Failed, want)
 				}
-				if want {
+				if got.Eligible {
 					eligible++
 				}
 			}
@@ -320,6 +348,17 @@ func TestMatchAllAgreesWithPlainLoop(t *testing.T) {
 			t.Errorf("%s: %d eligible pairs of %d, set says %d", name, eligible, s.Pairs(), s.Eligible())
 		}
 	}
+}
+
+// passesHard reports whether a pair passes every rule but the loan's
+// value ones (valuation_unavailable, amount_below_minimum).
+func passesHard(ps PairSummary) bool {
+	for _, c := range ps.Failed {
+		if c != ReasonAmountBelowMinimum && c != ReasonValuationUnavailable {
+			return false
+		}
+	}
+	return true
 }
 
 // TestBulkAgreesWithDetail checks that MatchAll (cached tables) and
@@ -368,8 +407,9 @@ func TestBulkAgreesWithDetail(t *testing.T) {
 	}
 }
 
-// TestValueTableAgreesWithMonteCarlo compares the bulk path's per-patent
-// percentiles with ValuePortfolio's on the demo.
+// TestValueTableAgreesWithMonteCarlo compares the cached tables' per-patent
+// values (standalone, calibrated) with ValueEnterprise's Monte Carlo on the
+// demo.
 func TestValueTableAgreesWithMonteCarlo(t *testing.T) {
 	ds := demoData()
 	m := DefaultMatcher()
@@ -380,24 +420,24 @@ func TestValueTableAgreesWithMonteCarlo(t *testing.T) {
 	compared := 0
 	for ei := range 12 {
 		f := &s.w.ef[ei]
-		res := matchDemoEnterprise(t, m, f.rec.ID)
-		if res.Valuation == nil {
-			t.Fatalf("%s: no valuation: %s", f.rec.ID, res.ValuationNote)
+		v, err := m.ValueEnterprise(context.Background(), f.rec, demoPatents(ds, f.rec.ID), demo.AsOf, ValuationOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", f.rec.ID, err)
 		}
 		mc := map[string]Percentiles{}
-		for _, pv := range res.Valuation.Patents {
-			mc[pv.ApplicationNumber] = pv.Value
+		for _, pv := range v.Valuation.Patents {
+			mc[pv.ApplicationNumber] = pv.Standalone
 		}
 		for fi := f.p0; fi < f.p1; fi++ {
 			pf := &s.w.pf[fi]
-			want := mc[pf.rec.ApplicationNumber]
+			want, got := mc[pf.rec.ApplicationNumber], pf.standalone()
 			if want.P50 == 0 {
-				if pf.value.P50 != 0 {
+				if got.P50 != 0 {
 					t.Errorf("%s: table values a patent the Monte Carlo does not", pf.rec.ApplicationNumber)
 				}
 				continue
 			}
-			for _, q := range [][2]float64{{pf.value.P10, want.P10}, {pf.value.P50, want.P50}, {pf.value.P90, want.P90}} {
+			for _, q := range [][2]float64{{got.P10, want.P10}, {got.P50, want.P50}, {got.P90, want.P90}} {
 				if math.Abs(q[0]/q[1]-1) > 0.03 {
 					t.Errorf("%s: table %.0f vs Monte Carlo %.0f", pf.rec.ApplicationNumber, q[0], q[1])
 				}
@@ -490,7 +530,7 @@ func TestReproducible(t *testing.T) {
 	if c.Parameters.Seed != 42 || c.Parameters.ConfigHash == a.Parameters.ConfigHash || c.Parameters.WeightsHash != a.Parameters.WeightsHash {
 		t.Errorf("parameters %+v vs %+v", c.Parameters, a.Parameters)
 	}
-	if c.Valuation.Portfolio.P10 == a.Valuation.Portfolio.P10 {
+	if c.Matches[0].Valuation.P10 == a.Matches[0].Valuation.P10 {
 		t.Error("another seed gave the same draws")
 	}
 }
@@ -525,7 +565,7 @@ func TestMatchRequestErrors(t *testing.T) {
 	ps := demoPatents(ds, e.ID)
 	ps[0].OwnerID = "ent_other"
 	res, err = m.MatchEnterprise(context.Background(), EnterpriseRequest{Enterprise: &e, Patents: ps, Products: ds.Products[:1], Pools: ds.Pools, AsOf: demo.AsOf})
-	if err != nil || res.Valuation == nil {
+	if err != nil || res.ValuationNote != "" || res.Matches[0].Valuation.P50 <= 0 {
 		t.Fatalf("%v %s", err, res.ValuationNote)
 	}
 	k := slices.IndexFunc(res.Matches[0].Patents, func(c PatentCheck) bool { return c.ApplicationNumber == ps[0].ApplicationNumber })
@@ -539,7 +579,7 @@ func TestNewMatcherValidation(t *testing.T) {
 	_, err := NewMatcher(&MatchConfig{
 		Score:      &ScoreWeights{Coverage: -1, RateFloor: 0.06, RateCeiling: 0.03},
 		LGD:        &LGDConfig{Recovery: 2, Floor: 0.45},
-		Valuation:  &MonteCarloConfig{Weights: []float64{1}, TaxRate: &neg},
+		Valuation:  &MonteCarloConfig{Strengths: []float64{1}, TaxRate: &neg},
 		TableDraws: 5,
 	})
 	fields := map[string]bool{}
@@ -547,7 +587,7 @@ func TestNewMatcherValidation(t *testing.T) {
 		fields[f.Field] = true
 	}
 	for _, want := range []string{"score.coverage", "score.risk", "score.rate_floor", "score.el_rate_ceiling", "lgd.recovery",
-		"valuation.weights", "valuation.tax_rate", "table_draws"} {
+		"valuation.strengths", "valuation.tax_rate", "table_draws"} {
 		if !fields[want] {
 			t.Errorf("error does not name %s: %v", want, err)
 		}

@@ -22,7 +22,8 @@ import (
 var testAsOf = data.NewDate(2025, time.August, 1)
 
 // testEnterprise is an equipment maker (GB/T 4754 C34) with 100 million
-// yuan of revenue in its latest year.
+// yuan of revenue in its latest year and no profit on record, so it is
+// valued by relief from royalty.
 func testEnterprise() *data.Enterprise {
 	return &data.Enterprise{
 		ID: "ent_1", Name: "肇庆测试装备有限公司", Industry: "C34",
@@ -175,14 +176,14 @@ func TestValuePortfolioNotInForce(t *testing.T) {
 	v := value(t, testEnterprise(), []data.Patent{expired, lapsed, live}, nil)
 	for _, i := range []int{0, 1} {
 		p := v.Patents[i]
-		if p.Value != (Percentiles{}) || p.Share != 0 || p.Note == "" {
-			t.Errorf("patent %d: %+v, want zero value, zero share and a note", i, p)
+		if p.Value != (Percentiles{}) || p.Attribution != 0 || p.Note == "" {
+			t.Errorf("patent %d: %+v, want zero value, zero attribution and a note", i, p)
 		}
 	}
 	if v.Patents[0].RemainingLegalYears != 0 || !strings.Contains(v.Patents[0].Note, "legal term ended") {
 		t.Errorf("expired: %+v", v.Patents[0])
 	}
-	if v.Patents[2].Share != 1 || v.Patents[2].Value.P50 <= 0 {
+	if v.Patents[2].Attribution != 1 || v.Patents[2].Value.P50 <= 0 {
 		t.Errorf("the one in force: %+v", v.Patents[2])
 	}
 	if v.Portfolio != v.Patents[2].Value {
@@ -212,29 +213,39 @@ func TestValuePortfolioMatchesPresentValue(t *testing.T) {
 		RoyaltyRate:      fixed(0.02),
 		TechnicalPremium: fixed(0.04), MarketPremium: fixed(0.03), FundingPremium: fixed(0.02), ManagementPremium: fixed(0.03),
 		MaxLifeYears: 6, LifeFactor: fixed(1),
-		Weights: []float64{3, 1},
+		Strengths: []float64{0.6, 0.5},
 	}
 	v := value(t, e, []data.Patent{patentWithRemaining(1, 9), patentWithRemaining(2, 9)}, cfg)
 
+	// Together the two patents hold 1 − 0.4 × 0.5 = 0.8 of the protection
+	// and earn the technology's whole contribution U; the stronger one (the
+	// lives are equal) is credited 0.6 ÷ 0.8 of it, the other
+	// 0.5 × 0.4 ÷ 0.8. Pledged alone they would be worth 0.6 ÷ 0.8 and
+	// 0.5 ÷ 0.8 of U.
 	flows := make([]float64, 6)
 	for k := range flows {
-		flows[k] = 100_000_000 * 0.75 * math.Pow(1.05, float64(k+1)) // revenue × share of patent 1
+		flows[k] = 100_000_000 * math.Pow(1.05, float64(k+1))
 	}
 	pv, err := PresentValue(IncomeScenario{CashFlows: flows, ShareRate: 0.02, TaxRate: 0.25, DiscountRate: 0.15})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := v.Patents[0].Value
-	for _, x := range []float64{got.P10, got.P50, got.P90, got.Mean} {
-		if math.Abs(x-pv.PresentValue) > 1e-9*pv.PresentValue {
-			t.Errorf("Monte Carlo %v, PresentValue %v", x, pv.PresentValue)
+	u := pv.PresentValue
+	for _, c := range []struct {
+		name       string
+		got        Percentiles
+		multiplier float64
+	}{{"patent 1", v.Patents[0].Value, 0.75}, {"patent 2", v.Patents[1].Value, 0.25}, {"portfolio", v.Portfolio, 1},
+		{"patent 1 alone", v.Patents[0].Standalone, 0.75}, {"patent 2 alone", v.Patents[1].Standalone, 0.625}} {
+		for _, x := range []float64{c.got.P10, c.got.P50, c.got.P90, c.got.Mean} {
+			if math.Abs(x-c.multiplier*u) > 1e-9*u {
+				t.Errorf("%s: Monte Carlo %v, want %v × PresentValue %v", c.name, x, c.multiplier, u)
+			}
 		}
 	}
-	if math.Abs(v.Portfolio.P50-pv.PresentValue*4/3) > 1e-9*pv.PresentValue {
-		t.Errorf("portfolio %v, want %v", v.Portfolio.P50, pv.PresentValue*4/3)
-	}
-	if math.Abs(v.Parameters.DiscountRateMode-0.15) > 1e-12 || v.Patents[0].Share != 0.75 || v.Patents[0].RevenueBase != 75_000_000 {
-		t.Errorf("parameters %+v, patent %+v", v.Parameters, v.Patents[0])
+	if math.Abs(v.Parameters.DiscountRateMode-0.15) > 1e-12 || math.Abs(v.Coverage-0.8) > 1e-12 || math.Abs(v.Patents[0].Attribution-0.75) > 1e-12 ||
+		v.Parameters.Approach != ApproachRoyalty {
+		t.Errorf("parameters %+v, coverage %v, patent %+v", v.Parameters, v.Coverage, v.Patents[0])
 	}
 }
 
@@ -254,10 +265,15 @@ func TestValuePortfolioParameters(t *testing.T) {
 	if math.Abs(p.DiscountRateMode-0.145) > 1e-12 || p.MaxLifeYears != 10 || p.LifeFactor != defaultLifeFactor {
 		t.Errorf("discount mode %v, life %v × %+v", p.DiscountRateMode, p.MaxLifeYears, p.LifeFactor)
 	}
+	sum := 0.0
 	for _, pt := range v.Patents {
-		if pt.LifeYears.High > pt.RemainingLegalYears || pt.LifeYears.High > 10 || pt.Share != 1.0/3 {
+		if pt.LifeYears.High > pt.RemainingLegalYears || pt.LifeYears.High > 10 || pt.Strength != DefaultStrength {
 			t.Errorf("patent %+v", pt)
 		}
+		sum += pt.Attribution
+	}
+	if math.Abs(sum-1) > 1e-12 || p.Approach != ApproachRoyalty || p.ContributionRate != p.RoyaltyRate {
+		t.Errorf("attributions sum to %v; approach %s, contribution %+v", sum, p.Approach, p.ContributionRate)
 	}
 
 	e.Certs = []data.Certification{data.CertHighTech}
@@ -308,7 +324,7 @@ func TestValuePortfolioInvalid(t *testing.T) {
 	}{
 		{"no patents", func(_ *data.Enterprise, ps *[]data.Patent, _ *data.Date, c *MonteCarloConfig) {
 			*ps = nil
-			c.Weights = nil
+			c.Strengths = nil
 		}, "patents"},
 		{"other owner", func(_ *data.Enterprise, ps *[]data.Patent, _ *data.Date, _ *MonteCarloConfig) {
 			(*ps)[1].OwnerID = "ent_2"
@@ -320,10 +336,18 @@ func TestValuePortfolioInvalid(t *testing.T) {
 		{"no financials", func(e *data.Enterprise, _ *[]data.Patent, _ *data.Date, _ *MonteCarloConfig) { e.Financials = nil }, "financials"},
 		{"draws", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) { c.Draws = -5 }, "draws"},
 		{"too many draws", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) { c.Draws = MaxDraws + 1 }, "draws"},
-		{"weights length", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) {
-			c.Weights = c.Weights[:2]
-		}, "weights"},
-		{"weight", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) { c.Weights[2] = -1 }, "weights[2]"},
+		{"strengths length", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) {
+			c.Strengths = c.Strengths[:2]
+		}, "strengths"},
+		{"strength", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) { c.Strengths[2] = 1.5 }, "strengths[2]"},
+		{"profit share", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) {
+			m := 0.1
+			c.ProfitMargin, c.ProfitShare = &m, &Range{0.3, 0.2, 0.4}
+		}, "profit_share"},
+		{"profit margin", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) {
+			m := 1.5
+			c.ProfitMargin = &m
+		}, "profit_margin"},
 		{"royalty", func(_ *data.Enterprise, _ *[]data.Patent, _ *data.Date, c *MonteCarloConfig) {
 			c.RoyaltyRate = &Range{0.03, 0.02, 0.05}
 		}, "royalty_rate"},
@@ -345,7 +369,7 @@ func TestValuePortfolioInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, ps, asOf := testEnterprise(), testPortfolio(3), testAsOf
-			cfg := &MonteCarloConfig{Weights: []float64{1, 1, 1}}
+			cfg := &MonteCarloConfig{Strengths: []float64{0.5, 0.5, 0.5}}
 			tt.edit(e, &ps, &asOf, cfg)
 			_, err := ValuePortfolio(context.Background(), e, ps, asOf, cfg)
 			var de *data.Error
@@ -444,33 +468,40 @@ func TestPercentiles(t *testing.T) {
 }
 
 // ExampleValuePortfolio values two invention patents of an equipment maker
-// (GB/T 4754 C34, latest revenue 100 million yuan) on 2025-08-01 with the
-// default parameters: 1-year LPR 3.00 % plus premiums of 4 + 3.5 + 2 + 2 %
-// at their modes, royalty 1.5 %–3 % of sales (machinery), 25 % tax,
-// revenue growth of 3 % at the median, lives capped at 10 years. P10 is
-// the conservative figure a bank lends on.
+// (GB/T 4754 C34, revenue 100 million yuan in 2024 and 80 million in
+// 2023, profit 8.5 and 6.0 million: a margin of 8.06 %) on 2025-08-01
+// with the default parameters: the technology's share of the profit 25 %
+// to 33.3 % (mode 29 %), so 2.0 %–2.7 % of sales; 1-year LPR 3.00 % plus
+// premiums of 4 + 3.5 + 2 + 2 % at their modes; 25 % tax; revenue growth
+// of 3 % at the median; lives capped at 10 years. The patents' strengths
+// (indicator values ÷ 100) are 0.7 and 0.6: together they hold 0.88 of the
+// protection, and earn the whole contribution. P50 is the point value a
+// bank lends on; P10 feeds its risk.
 func ExampleValuePortfolio() {
 	e := testEnterprise()
+	e.Financials[0].Profit, e.Financials[1].Profit = 8_500_000, 6_000_000
 	ps := []data.Patent{patentWithRemaining(1, 6), patentWithRemaining(2, 15)}
-	v, err := ValuePortfolio(context.Background(), e, ps, data.NewDate(2025, time.August, 1), &MonteCarloConfig{Seed: 1})
+	v, err := ValuePortfolio(context.Background(), e, ps, data.NewDate(2025, time.August, 1),
+		&MonteCarloConfig{Seed: 1, Strengths: []float64{0.7, 0.6}})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	p := v.Parameters
 	fmt.Printf("LPR %.2f%% (%s), discount rate at the modes %.1f%%\n", 100*p.BaseRate, p.LPR.Date, 100*p.DiscountRateMode)
-	fmt.Printf("royalty %.1f%%–%.1f%% of sales (%s), tax %.0f%%\n", 100*p.RoyaltyRate.Low, 100*p.RoyaltyRate.High, p.RoyaltySector, 100*p.TaxRate)
+	fmt.Printf("%s: %.0f%%–%.1f%% of a %.2f%% margin = %.2f%%–%.2f%% of sales, tax %.0f%%\n", p.Approach, 100*p.ProfitShare.Low, 100*p.ProfitShare.High,
+		100*p.ProfitMargin, 100*p.ContributionRate.Low, 100*p.ContributionRate.High, 100*p.TaxRate)
 	for _, pt := range v.Patents {
-		fmt.Printf("%s life %.1f–%.1f y: P10 %.0f P50 %.0f P90 %.0f 万元\n", pt.ApplicationNumber,
-			pt.LifeYears.Low, pt.LifeYears.High, pt.Value.P10/1e4, pt.Value.P50/1e4, pt.Value.P90/1e4)
+		fmt.Printf("%s life %.1f–%.1f y, credited %.2f: P10 %.0f P50 %.0f P90 %.0f 万元 (alone P50 %.0f)\n", pt.ApplicationNumber,
+			pt.LifeYears.Low, pt.LifeYears.High, pt.Attribution, pt.Value.P10/1e4, pt.Value.P50/1e4, pt.Value.P90/1e4, pt.Standalone.P50/1e4)
 	}
 	fmt.Printf("portfolio: P10 %.0f P50 %.0f P90 %.0f 万元\n", v.Portfolio.P10/1e4, v.Portfolio.P50/1e4, v.Portfolio.P90/1e4)
 	// Output:
 	// LPR 3.00% (2025-07-21), discount rate at the modes 14.5%
-	// royalty 1.5%–3.0% of sales (机械制造 machinery), tax 25%
-	// 2020100000001 life 3.6–6.0 y: P10 209 P50 316 P90 494 万元
-	// 2020100000002 life 6.0–10.0 y: P10 262 P50 450 P90 834 万元
-	// portfolio: P10 474 P50 767 P90 1324 万元
+	// profit_split: 25%–33.3% of a 8.06% margin = 2.01%–2.69% of sales, tax 25%
+	// 2020100000001 life 3.6–6.0 y, credited 0.32: P10 145 P50 210 P90 320 万元 (alone P50 526)
+	// 2020100000002 life 6.0–10.0 y, credited 0.68: P10 388 P50 642 P90 1175 万元 (alone P50 642)
+	// portfolio: P10 535 P50 855 P90 1495 万元
 }
 
 // benchPortfolio is the benchmark case: 50 patents, 10,000 draws.

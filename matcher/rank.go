@@ -50,17 +50,19 @@ type RiskEstimate struct {
 	ELRate       float64  `json:"el_rate"`
 }
 
-// ValuationSummary is the valuation behind a match: the portfolio's
-// percentiles and the conservative value of the pledged patents.
+// ValuationSummary is the valuation behind a match: the whole
+// portfolio's calibrated value (P10/P50/P90, from the cached tables:
+// Σ a_i × the patents' percentiles), the approach, and the appraisal and
+// low end (P10) of the pledged patents.
 type ValuationSummary struct {
-	// Method is MethodMonteCarlo (portfolio percentiles of the joint
-	// draws) or MethodCachedTable (sums of the per-patent percentiles).
-	Method     string  `json:"method"`
-	P10        float64 `json:"p10"`
-	P50        float64 `json:"p50"`
-	P90        float64 `json:"p90"`
-	PledgedP10 float64 `json:"pledged_p10"`
-	Note       string  `json:"note,omitempty"`
+	Method       string  `json:"method"`
+	Approach     string  `json:"approach,omitempty"`
+	P10          float64 `json:"p10"`
+	P50          float64 `json:"p50"`
+	P90          float64 `json:"p90"`
+	PledgedValue float64 `json:"pledged_value"`
+	PledgedP10   float64 `json:"pledged_p10"`
+	Note         string  `json:"note,omitempty"`
 }
 
 // PatentCheck is one patent of an enterprise checked against a product's
@@ -72,10 +74,12 @@ type PatentCheck struct {
 	Eligible          bool            `json:"eligible"`
 	Pledged           bool            `json:"pledged"`
 	Indicator         float64         `json:"indicator_value"`
-	ConservativeValue float64         `json:"conservative_value"`
-	Value             Percentiles     `json:"value"`
-	RemainingMonths   int             `json:"remaining_months"`
-	Reasons           []Reason        `json:"reasons"`
+	// Value are the percentiles of the patent's calibrated value pledged
+	// on its own; ConservativeValue is its P10.
+	ConservativeValue float64     `json:"conservative_value"`
+	Value             Percentiles `json:"value"`
+	RemainingMonths   int         `json:"remaining_months"`
+	Reasons           []Reason    `json:"reasons"`
 }
 
 // Match is one enterprise × product pair, explained.
@@ -103,13 +107,13 @@ type Match struct {
 	// when no patent qualifies, every patent's reasons too.
 	Reasons []Reason `json:"reasons"`
 	// Warnings are advisories that do not make an eligible pair
-	// ineligible: amount_below_minimum, valuation_unavailable.
+	// ineligible: appraisal_expired.
 	Warnings []Reason      `json:"warnings"`
 	Patents  []PatentCheck `json:"patents"`
 }
 
 // loanBits are the loan-level bits that make a pair ineligible.
-const loanBits = bitNoPatents | bitNoEligiblePatent
+const loanBits = bitNoPatents | bitNoEligiblePatent | bitValuation | bitAmountBelowMin
 
 // failCount orders ineligible pairs: fewer failed enterprise and loan rules
 // first.
@@ -122,13 +126,13 @@ func (w *world) match(ei, pi int, side Side) Match {
 	out := Match{EnterpriseID: e.rec.ID, EnterpriseName: e.rec.Name, ProductID: p.rec.ID, ProductName: p.rec.Name,
 		BankID: p.rec.BankID, Eligible: ev.mask == 0, Side: side, Rate: round4(p.annualRate),
 		Reasons: []Reason{}, Warnings: []Reason{}, Patents: []PatentCheck{}, ScoreParts: []ScorePart{}}
-	out.Valuation = ValuationSummary{Method: w.method, P10: round2(e.portfolio.P10), P50: round2(e.portfolio.P50),
+	out.Valuation = ValuationSummary{Method: MethodCachedTable, Approach: e.basis.approach, P10: round2(e.portfolio.P10), P50: round2(e.portfolio.P50),
 		P90: round2(e.portfolio.P90), Note: e.valuationNote}
 	x := &explainer{e: e.rec, ef: e, asOf: w.asOf}
 	out.Reasons = append(out.Reasons, x.enterpriseReasons(ev.mask&enterpriseBits, p.rec, e)...)
 
 	pledged := map[int32]int{}
-	if ev.mask == 0 {
+	if ev.mask&^(bitValuation|bitAmountBelowMin) == 0 {
 		for k, c := range ev.cands[:ev.n] {
 			pledged[c.fi] = k
 		}
@@ -146,8 +150,9 @@ func (w *world) match(ei, pi int, side Side) Match {
 		if !isPledged {
 			k = len(pledged)
 		}
+		alone := f.standalone()
 		pc := PatentCheck{ApplicationNumber: f.rec.ApplicationNumber, Type: f.rec.Type, Title: f.rec.Title, Eligible: m == 0,
-			Pledged: isPledged, Indicator: round2(f.indicator), ConservativeValue: round2(f.value.P10), Value: roundP(f.value),
+			Pledged: isPledged && ev.mask == 0, Indicator: round2(f.indicator), ConservativeValue: round2(alone.P10), Value: roundP(alone),
 			RemainingMonths: int(f.remMonths), Reasons: x.patentReasons(m, f.rec, p.rec, f)}
 		if pc.Reasons == nil {
 			pc.Reasons = []Reason{}
@@ -187,22 +192,39 @@ func (w *world) match(ei, pi int, side Side) Match {
 			"按各专利的原因处理，或补充符合条件的专利"))
 		out.Reasons = append(out.Reasons, patentReasons...)
 	}
+	if ev.mask&bitValuation != 0 {
+		out.Reasons = append(out.Reasons, newReason(ReasonValuationUnavailable, "", e.valuationNote, "最近一年营业收入或有效的评估报告", "", 0,
+			"无法用收益法评估专利价值，也没有有效的评估报告："+e.valuationNote, "补充最近一年的营业收入等财务数据，或登记评估机构出具的评估报告"))
+	}
+	if ev.mask&bitAmountBelowMin != 0 {
+		minimum := max(p.minAmount, w.m.unit)
+		basis := "模型评估值"
+		if ev.appr != nil {
+			basis = "评估报告价值"
+		}
+		msg := fmt.Sprintf("按%s %s × 质押率估算可贷 %s，低于该产品起贷金额 %s，银行无法发放", basis, wan(ev.value), wan(float64(ev.amount)), wan(float64(minimum)))
+		fix := "补充可质押的专利，或选择起贷金额更低的产品"
+		if ev.value > 0 && ev.lendable > 0 {
+			needValue := float64(minimum) * ev.value / ev.lendable
+			fix = fmt.Sprintf("质押专利评估值需达到约 %s（现为 %s）：补充可质押的专利，委托评估机构出具评估报告，或选择起贷金额更低的产品", wan(needValue), wan(ev.value))
+		}
+		if ev.binding != "collateral" && ev.target < float64(minimum) {
+			fix = fmt.Sprintf("贷款额度受%s限制（%s），低于起贷金额：请选择其他产品", bindingLabel(ev.binding), wan(ev.target))
+		}
+		out.Reasons = append(out.Reasons, newReason(ReasonAmountBelowMinimum, "", ev.amount, minimum, "yuan", float64(minimum-ev.amount), msg, fix))
+		out.Loan = w.loanEstimate(ei, pi, &ev)
+	}
 	if ev.mask != 0 {
 		return out
 	}
-	if ev.warn&bitValuation != 0 {
-		out.Warnings = append(out.Warnings, newReason(ReasonValuationUnavailable, "", e.valuationNote, "最近一年营业收入", "", 0,
-			"无法用收益法评估专利价值，可贷金额按 0 计："+e.valuationNote, "补充最近一年的营业收入等财务数据"))
-	}
-	if ev.warn&bitAmountBelowMin != 0 {
-		out.Warnings = append(out.Warnings, newReason(ReasonAmountBelowMinimum, "", ev.amount, p.minAmount, "yuan", float64(p.minAmount-ev.amount),
-			fmt.Sprintf("按质押专利保守价值（P10）估算可贷 %s，低于该产品起贷金额 %s", wan(float64(ev.amount)), wan(float64(p.minAmount))),
-			"补充可质押专利，或补充实施、许可等证据以提高评估价值；银行也可按评估机构的正式评估结果重新核定"))
+	if ev.warn&bitAppraisalExpired != 0 {
+		out.Warnings = append(out.Warnings, newReason(ReasonAppraisalExpired, "", "已过有效期", fmt.Sprintf("评估基准日起 %d 个月内", data.AppraisalValidityMonths), "", 0,
+			"企业登记的评估报告已超过一年有效期，本估算改按模型评估值", "委托评估机构重新出具评估报告"))
 	}
 
 	out.EstimatedAmount, out.TermMonths = ev.amount, ev.term
 	out.Loan = w.loanEstimate(ei, pi, &ev)
-	out.Valuation.PledgedP10 = round2(ev.collat)
+	out.Valuation.PledgedValue, out.Valuation.PledgedP10 = round2(ev.value), round2(ev.collat)
 	s := &w.m.score
 	if side == SideEnterprise {
 		out.Score = round2(ev.score)
@@ -219,7 +241,7 @@ func (w *world) match(ei, pi int, side Side) Match {
 			part("coverage", "额度覆盖需求", ev.coverage, s.Coverage/sum, fmt.Sprintf("可贷 %s / %s", wan(float64(ev.amount)), need)),
 			part("rate", "利率", ev.rateS, s.Rate/sum, fmt.Sprintf("LPR %s %+d 基点 = %s（区间 %s–%s）", pct(w.lpr.OneYear), p.rec.SpreadBP, pct(p.annualRate), pct(s.RateFloor), pct(s.RateCeiling))),
 			part("term", "期限满足需求", ev.termS, s.Term/sum, fmt.Sprintf("%d 个月 / %s", ev.term, needTerm)),
-			part("fit", "专利契合度", ev.fit, s.Fit/sum, fmt.Sprintf("产品接受的专利保守价值 %s / 可质押专利 %s", wan(ev.accepted), wan(e.pledgeP10))),
+			part("fit", "专利契合度", ev.fit, s.Fit/sum, fmt.Sprintf("产品接受的专利保守价值 %s / 可质押专利 %s", wan(ev.accepted), wan(e.pledgeValue))),
 		}
 		return out
 	}
@@ -239,7 +261,7 @@ func (w *world) match(ei, pi int, side Side) Match {
 			fmt.Sprintf("PD %s × LGD %s × (1 − 资金池分担 %s) = 预期损失率 %s（上限 %s），预期损失 %s",
 				pct2(e.pd), pct(ev.lgd), pct(p.fundShare), pct2(elRate), pct(s.ELRateCeiling), wan(ev.el))),
 		part("volume", "贷款规模", ev.volume, s.Volume/sum, fmt.Sprintf("%s / 产品上限 %s", wan(x2), wan(float64(p.maxAmount)))),
-		part("fit", "专利契合度", ev.fit, s.BankFit/sum, fmt.Sprintf("产品接受的专利保守价值 %s / 可质押专利 %s", wan(ev.accepted), wan(e.pledgeP10))),
+		part("fit", "专利契合度", ev.fit, s.BankFit/sum, fmt.Sprintf("产品接受的专利保守价值 %s / 可质押专利 %s", wan(ev.accepted), wan(e.pledgeValue))),
 	}
 	return out
 }
@@ -269,26 +291,27 @@ type EnterpriseRequest struct {
 	Patents  []data.Patent
 	Products []data.Product
 	Pools    []data.Pool
-	AsOf     data.Date
+	// Appraisals are the enterprise's recorded appraisals; each product
+	// uses only those its bank or the organizer recorded.
+	Appraisals []data.Appraisal
+	AsOf       data.Date
 }
 
 // EnterpriseMatches are the products ranked for an enterprise.
 type EnterpriseMatches struct {
 	EnterpriseID string          `json:"enterprise_id"`
 	Parameters   ModelParameters `json:"parameters"`
-	// Valuation is the Monte Carlo valuation of the portfolio (nil when it
-	// could not be made; see ValuationNote).
-	Valuation     *PortfolioValuation `json:"valuation,omitempty"`
-	ValuationNote string              `json:"valuation_note,omitempty"`
-	Eligible      int                 `json:"eligible"`
-	Matches       []Match             `json:"matches"`
+	// ValuationNote says why the patents could not be valued, if so.
+	ValuationNote string  `json:"valuation_note,omitempty"`
+	Eligible      int     `json:"eligible"`
+	Matches       []Match `json:"matches"`
 }
 
 // MatchEnterprise checks every product for the enterprise on req.AsOf and
 // ranks them: eligible products by the enterprise-side score (ties by
 // product ID), then the others by how few enterprise and loan rules they
-// fail. Patents are valued by one Monte Carlo run (ValuePortfolio, weights
-// = indicator values). It panics if req.Enterprise is nil; it returns an
+// fail. Patents are valued from the cached tables, exactly as in
+// Pipeline and MatchAll, so every view shows the same estimate. It panics if req.Enterprise is nil; it returns an
 // invalid *data.Error for a missing or too early as-of date and ctx.Err()
 // when cancelled.
 func (m *Matcher) MatchEnterprise(ctx context.Context, req EnterpriseRequest) (EnterpriseMatches, error) {
@@ -296,13 +319,13 @@ func (m *Matcher) MatchEnterprise(ctx context.Context, req EnterpriseRequest) (E
 		panic("matcher: MatchEnterprise: nil enterprise")
 	}
 	in := MatchInput{Enterprises: []data.Enterprise{*req.Enterprise}, Patents: slices.Clone(req.Patents),
-		Products: req.Products, Pools: req.Pools, AsOf: req.AsOf}
-	w, err := m.newWorldOwned(ctx, in, MethodMonteCarlo)
+		Products: req.Products, Pools: req.Pools, Appraisals: req.Appraisals, AsOf: req.AsOf}
+	w, err := m.newWorldOwned(ctx, in)
 	if err != nil {
 		return EnterpriseMatches{}, err
 	}
-	out := EnterpriseMatches{EnterpriseID: req.Enterprise.ID, Parameters: m.parameters(req.AsOf, w.lpr, MethodMonteCarlo),
-		Valuation: w.ef[0].mc, ValuationNote: w.ef[0].valuationNote, Matches: make([]Match, 0, len(w.pp))}
+	out := EnterpriseMatches{EnterpriseID: req.Enterprise.ID, Parameters: m.parameters(req.AsOf, w.lpr, MethodCachedTable),
+		ValuationNote: w.ef[0].valuationNote, Matches: make([]Match, 0, len(w.pp))}
 	for pi := range w.pp {
 		if err := ctx.Err(); err != nil {
 			return EnterpriseMatches{}, err
@@ -350,14 +373,14 @@ func topLevelFailures(mt Match) int {
 // newWorldOwned is newWorld with every patent assigned to the one
 // enterprise of in (patents of another owner keep their OwnerID and fail
 // pledger_not_owner).
-func (m *Matcher) newWorldOwned(ctx context.Context, in MatchInput, method string) (*world, error) {
+func (m *Matcher) newWorldOwned(ctx context.Context, in MatchInput) (*world, error) {
 	id := in.Enterprises[0].ID
 	for i := range in.Patents {
 		if in.Patents[i].OwnerID == "" {
 			in.Patents[i].OwnerID = id
 		}
 	}
-	return m.newWorldAssigned(ctx, in, method, func(int) int32 { return 0 })
+	return m.newWorldAssigned(ctx, in, func(int) int32 { return 0 })
 }
 
 // ---- One product: enterprises ranked for a bank ----
@@ -370,7 +393,10 @@ type PipelineRequest struct {
 	// consented to be seen), Patents their patents (by OwnerID).
 	Enterprises []data.Enterprise
 	Patents     []data.Patent
-	AsOf        data.Date
+	// Appraisals are the candidates' recorded appraisals (the product
+	// uses those its bank or the organizer recorded).
+	Appraisals []data.Appraisal
+	AsOf       data.Date
 	// EligibleOnly leaves out ineligible enterprises.
 	EligibleOnly bool
 	// Offset and Limit select a page of the ranking; Limit 0 means all.
@@ -406,7 +432,7 @@ func (m *Matcher) Pipeline(ctx context.Context, req PipelineRequest) (ProductPip
 		panic("matcher: Pipeline: negative offset or limit")
 	}
 	w, err := m.newWorld(ctx, MatchInput{Enterprises: req.Enterprises, Patents: req.Patents,
-		Products: []data.Product{*req.Product}, Pools: req.Pools, AsOf: req.AsOf}, MethodCachedTable)
+		Products: []data.Product{*req.Product}, Pools: req.Pools, Appraisals: req.Appraisals, AsOf: req.AsOf})
 	if err != nil {
 		return ProductPipeline{}, err
 	}
@@ -521,7 +547,7 @@ type PairSummary struct {
 // goroutines. Memory: about 100 bytes per patent and 200 per enterprise of
 // facts, 4 bytes per pair and 40 per eligible pair.
 func (m *Matcher) MatchAll(ctx context.Context, in MatchInput) (*MatchSet, error) {
-	w, err := m.newWorld(ctx, in, MethodCachedTable)
+	w, err := m.newWorld(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -17,19 +17,24 @@ type ValuationOptions struct {
 
 // EnterpriseValuation is the valuation of an enterprise's patents on a
 // day: each patent's indicator value and the Monte Carlo income-approach
-// valuation of the portfolio (revenue split by indicator value), with
-// every parameter.
+// valuation of the portfolio (strengths = indicator values ÷ 100), with
+// every parameter. The figures are calibrated as loan estimates are
+// (Calibration gives each patent's factor), so the valuation page and the
+// loan estimates agree.
 type EnterpriseValuation struct {
 	EnterpriseID string          `json:"enterprise_id"`
 	Parameters   ModelParameters `json:"parameters"`
 	// Indicators are the patents' indicator values, in the order given.
 	Indicators []IndicatorValue    `json:"indicators"`
 	Valuation  *PortfolioValuation `json:"valuation"`
+	// Calibration is the factor applied to each patent's value, in the
+	// order given.
+	Calibration []float64 `json:"calibration"`
 }
 
 // ValueEnterprise values the patents of e on asOf: indicator values with
-// the Matcher's weights, then ValuePortfolio with those values as the
-// revenue weights. It panics if e is nil and returns ValuePortfolio's
+// the Matcher's weights, then ValuePortfolio with those values ÷ 100 as
+// the patents' strengths. It panics if e is nil and returns ValuePortfolio's
 // invalid *data.Error for a portfolio that cannot be valued (no patents,
 // no revenue, an as-of date before the first LPR fixing, draws out of
 // range) and ctx.Err() when cancelled.
@@ -45,15 +50,24 @@ func (m *Matcher) ValueEnterprise(ctx context.Context, e *data.Enterprise, paten
 		cfg.Seed = *opts.Seed
 	}
 	out := EnterpriseValuation{EnterpriseID: e.ID, Indicators: make([]IndicatorValue, len(patents))}
-	cfg.Weights = make([]float64, len(patents))
+	cfg.Strengths = make([]float64, len(patents))
 	for i := range patents {
 		out.Indicators[i] = m.weights.Value(&patents[i], e, asOf)
-		cfg.Weights[i] = out.Indicators[i].Value
+		cfg.Strengths[i] = clamp01(out.Indicators[i].Value / 100)
 	}
-	v, err := ValuePortfolio(ctx, e, patents, asOf, &cfg)
+	out.Calibration = make([]float64, len(patents))
+	for i := range patents {
+		out.Calibration[i] = m.calibration.factor(e.Industry, patents[i].Type)
+	}
+	plan, err := planValuation(e, patents, asOf, &cfg)
 	if err != nil {
 		return EnterpriseValuation{}, err
 	}
+	plan.factors = out.Calibration
+	if err := plan.simulate(ctx); err != nil {
+		return EnterpriseValuation{}, err
+	}
+	v := plan.out
 	out.Valuation = &v
 	var lpr LPRQuote
 	if v.Parameters.LPR != nil {

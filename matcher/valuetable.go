@@ -11,24 +11,26 @@ import (
 
 // The bulk path values patents from a cached table instead of running a
 // Monte Carlo per enterprise. It rests on one property of ValuePortfolio's
-// model: a patent's value is
+// model: what the technology earns over patent i's life is
 //
-//	value_i = coef_i × royalty × S(cap_i × λ_i; q)
+//	U_i = coef × k × S(cap_i × λ_i; q)
 //
-// where coef_i = revenue × revenue share × share_i × (1 − tax) is
-// deterministic and every random input (royalty, growth and premiums in q,
-// the life factor λ_i) has a distribution that depends only on the
-// valuation context (royalty range, LPR, premiums, growth, life factor),
-// not on the enterprise. So the percentiles of value_i are coef_i times
-// the percentiles of royalty × S(cap × λ; q), a function of the life cap
-// alone. A valueTable holds those percentiles on a grid of caps (step
-// tableStep years), estimated once per context from tableDraws joint draws
-// with common random numbers across the grid; a patent's P10/P50/P90 is
-// then one multiplication and a linear interpolation. The per-patent
-// percentiles agree with ValuePortfolio's up to Monte Carlo noise (tested
-// to within 3 %). The portfolio's percentiles are not a function of the
-// per-patent ones (the inputs are shared), so the bulk path reports their
-// sums, which are conservative for P10.
+// where coef = revenue × revenue share × (1 − tax) × margin is
+// deterministic per enterprise and every random input (the profit share
+// or royalty k, growth and premiums in q, the life factor λ_i) has a
+// distribution that depends only on the valuation context (share range,
+// LPR, premiums, growth, life factor), not on the enterprise. So the
+// percentiles of U_i are coef times the percentiles of k × S(cap × λ; q),
+// a function of the life cap alone. A valueTable holds those percentiles
+// on a grid of caps (step tableStep years), estimated once per context
+// from tableDraws joint draws with common random numbers across the grid;
+// a patent's P10/P50/P90 is then one multiplication and a linear
+// interpolation. They agree with ValuePortfolio's up to Monte Carlo noise
+// (tested to within 3 %). A set of patents is worth Σ a_i × U_i (see
+// ValuePortfolio); its percentiles are not a function of the patents'
+// (the inputs are shared), so the bulk path reports Σ a_i × percentile(U_i),
+// which is exact when the lives are fixed (the U_i then move together)
+// and conservative for P10 otherwise.
 
 // tableStep is the grid step of a valueTable, in years.
 const tableStep = 0.1
@@ -38,12 +40,12 @@ const DefaultTableDraws = 8192
 
 // tableKey identifies a valuation context.
 type tableKey struct {
-	baseRate                                        float64
-	royalty, tech, market, funding, mgmt, lifeRange Range
-	growth                                          Growth
-	maxLife                                         float64
-	draws                                           int
-	seed                                            uint64
+	baseRate                                      float64
+	share, tech, market, funding, mgmt, lifeRange Range
+	growth                                        Growth
+	maxLife                                       float64
+	draws                                         int
+	seed                                          uint64
 }
 
 // valueTable holds, for caps 0, step, 2·step … maxLife, the percentiles of
@@ -108,7 +110,7 @@ func buildValueTable(k tableKey) *valueTable {
 	points := int(math.Round(k.maxLife/tableStep)) + 1
 	draws := k.draws
 	samples := make([]float64, points*draws)
-	royalty, tech, market := newSampler(k.royalty), newSampler(k.tech), newSampler(k.market)
+	share, tech, market := newSampler(k.share), newSampler(k.tech), newSampler(k.market)
 	funding, mgmt, life := newSampler(k.funding), newSampler(k.mgmt), newSampler(k.lifeRange)
 	growth := distuv.LogNormal{Mu: math.Log1p(k.growth.Median), Sigma: k.growth.Sigma}
 	years := int(math.Ceil(k.maxLife))
@@ -124,7 +126,7 @@ func buildValueTable(k tableKey) *valueTable {
 			if u := uniform(); k.growth.Sigma > 0 {
 				g = growth.Quantile(u)
 			}
-			roy := royalty.at(uniform())
+			roy := share.at(uniform())
 			r := k.baseRate + tech.at(uniform()) + market.at(uniform()) + funding.at(uniform()) + mgmt.at(uniform())
 			q := g / (1 + r)
 			pw[0], sum[0] = 1, 0
