@@ -27,6 +27,17 @@ func demoPatents(ds demo.Dataset, id string) []data.Patent {
 	return out
 }
 
+// demoAppraisals returns the demo's recorded appraisals of enterprise id.
+func demoAppraisals(ds demo.Dataset, id string) []data.Appraisal {
+	var out []data.Appraisal
+	for _, a := range ds.Appraisals {
+		if a.EnterpriseID == id {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func demoEnterprise(t testing.TB, ds demo.Dataset, id string) *data.Enterprise {
 	t.Helper()
 	for i := range ds.Enterprises {
@@ -42,7 +53,7 @@ func matchDemoEnterprise(t testing.TB, m *Matcher, id string) EnterpriseMatches 
 	t.Helper()
 	ds := demoData()
 	res, err := m.MatchEnterprise(context.Background(), EnterpriseRequest{Enterprise: demoEnterprise(t, ds, id),
-		Patents: demoPatents(ds, id), Products: ds.Products, Pools: ds.Pools, AsOf: demo.AsOf})
+		Patents: demoPatents(ds, id), Products: ds.Products, Pools: ds.Pools, Appraisals: demoAppraisals(ds, id), AsOf: demo.AsOf})
 	if err != nil {
 		t.Fatalf("MatchEnterprise %s: %v", id, err)
 	}
@@ -621,5 +632,77 @@ func BenchmarkPipelineDemo(b *testing.B) {
 		if _, err := m.Pipeline(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDemoLoansAsBanksLend checks the demo's estimates against published
+// Chinese practice (../shared/data/valuation, README "Loan estimates"):
+// the median best loan of the eligible enterprises lies within the
+// 1–5 million yuan of small pure-patent loans; the median loan per pledged
+// patent within the 0.8–2.8 million programmes lend per patent; the
+// median appraisal per pledged patent within the 1–3 million of published
+// appraisals; and every live deal of the demo is within a factor of 2 of
+// ipmatch's estimate for the same enterprise and product, those with a
+// recorded appraisal lent on it.
+func TestDemoLoansAsBanksLend(t *testing.T) {
+	ds := demoData()
+	m := DefaultMatcher()
+	var best, perPatent, apprPerPatent []float64
+	for _, e := range ds.Enterprises {
+		res := matchDemoEnterprise(t, m, e.ID)
+		var top *Match
+		for i := range res.Matches {
+			if mt := &res.Matches[i]; mt.Eligible && (top == nil || mt.EstimatedAmount > top.EstimatedAmount) {
+				top = mt
+			}
+		}
+		if top == nil {
+			continue
+		}
+		n := float64(len(top.Loan.Patents))
+		best = append(best, float64(top.EstimatedAmount))
+		perPatent = append(perPatent, float64(top.EstimatedAmount)/n)
+		apprPerPatent = append(apprPerPatent, top.Loan.Appraisal.Value/n)
+	}
+	median := func(x []float64) float64 {
+		y := slices.Clone(x)
+		slices.Sort(y)
+		return y[len(y)/2]
+	}
+	t.Logf("%d eligible enterprises: median best loan %.0f 万元, per pledged patent %.0f 万元 lent and %.0f 万元 appraised",
+		len(best), median(best)/1e4, median(perPatent)/1e4, median(apprPerPatent)/1e4)
+	for _, c := range []struct {
+		what     string
+		got      float64
+		low, top float64
+	}{
+		{"median best loan", median(best), 1_000_000, 5_000_000},
+		{"median loan per pledged patent", median(perPatent), 800_000, 2_800_000},
+		{"median appraisal per pledged patent", median(apprPerPatent), 1_000_000, 3_000_000},
+	} {
+		if c.got < c.low || c.got > c.top {
+			t.Errorf("%s %.0f yuan, outside the published %.0f–%.0f", c.what, c.got, c.low, c.top)
+		}
+	}
+
+	recorded := 0
+	for _, d := range ds.Deals {
+		if d.Stage == data.StageDeclined {
+			continue
+		}
+		mt := findMatch(t, matchDemoEnterprise(t, m, d.EnterpriseID), d.ProductID)
+		if !mt.Eligible {
+			t.Errorf("%s: %s × %s not eligible: %+v", d.ID, d.EnterpriseID, d.ProductID, mt.Reasons)
+			continue
+		}
+		if r := float64(d.Amount) / float64(mt.EstimatedAmount); r < 0.5 || r > 2 {
+			t.Errorf("%s: %d yuan recorded, %d estimated (×%.2f)", d.ID, d.Amount, mt.EstimatedAmount, r)
+		}
+		if mt.Loan.Appraisal.Basis == AppraisalRecorded {
+			recorded++
+		}
+	}
+	if recorded < 2 {
+		t.Errorf("%d deals rest on a recorded appraisal, want the two signed on site at least", recorded)
 	}
 }

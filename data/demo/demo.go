@@ -28,17 +28,19 @@ const (
 type Dataset struct {
 	Pools        []data.Pool
 	Banks        []data.Bank
+	Appraisers   []data.Appraiser
 	Products     []data.Product
 	Enterprises  []data.Enterprise
 	Patents      []data.Patent
 	Events       []data.Event
 	Participants []data.Participant
 	Deals        []data.Deal
+	Appraisals   []data.Appraisal
 }
 
 // Kinds lists the record kinds of the dataset in load order (referenced
 // records first). Each is the name of a file of File and of an import kind.
-var Kinds = []string{"pools", "banks", "products", "enterprises", "patents", "events", "participants", "deals"}
+var Kinds = []string{"pools", "banks", "appraisers", "products", "enterprises", "patents", "appraisals", "events", "participants", "deals"}
 
 //go:embed files/*.jsonl
 var files embed.FS
@@ -71,10 +73,11 @@ func Files() map[string][]byte {
 // normalised, valid and sorted by ID (patents by application number).
 func Generate(seed int64) Dataset {
 	ds := Dataset{
-		Pools:    pools(),
-		Banks:    banks(),
-		Products: products(),
-		Events:   events(),
+		Pools:      pools(),
+		Banks:      banks(),
+		Appraisers: appraisers(),
+		Products:   products(),
+		Events:     events(),
 	}
 
 	// Enterprises: every Zhaoqing district, weighted to 高要区.
@@ -136,6 +139,8 @@ func Generate(seed int64) Dataset {
 	sortByID(ds.Events, func(r data.Event) string { return r.ID })
 	sortByID(ds.Participants, func(r data.Participant) string { return r.ID })
 	sortByID(ds.Deals, func(r data.Deal) string { return r.ID })
+	sortByID(ds.Appraisers, func(r data.Appraiser) string { return r.ID })
+	sortByID(ds.Appraisals, func(r data.Appraisal) string { return r.ID })
 	normalizeAll(&ds)
 	return ds
 }
@@ -187,6 +192,12 @@ func normalizeAll(ds *Dataset) {
 	for i := range ds.Deals {
 		ds.Deals[i].Normalize()
 	}
+	for i := range ds.Appraisers {
+		ds.Appraisers[i].Normalize()
+	}
+	for i := range ds.Appraisals {
+		ds.Appraisals[i].Normalize()
+	}
 }
 
 // JSONL returns the records of one kind of Kinds as JSON Lines, in the
@@ -210,6 +221,10 @@ func (ds *Dataset) JSONL(kind string) []byte {
 		return jsonl(ds.Participants)
 	case "deals":
 		return jsonl(ds.Deals)
+	case "appraisers":
+		return jsonl(ds.Appraisers)
+	case "appraisals":
+		return jsonl(ds.Appraisals)
 	}
 	return nil
 }

@@ -312,7 +312,10 @@ func checkDataset(t *testing.T, name string, ds Dataset) {
 		if e.Founded.Year < 1995 || e.Founded.Year > 2020 {
 			errorf("enterprise %s founded %s", e.ID, e.Founded)
 		}
-		if e.Need.Amount < 1_000_000 || e.Need.Amount > 10_000_000 || e.Need.TermMonths < 12 || e.Need.TermMonths > 36 {
+		// Needs are 1–10 million yuan, or what a deal borrows (from the
+		// smallest product minimum, 100,000, to the largest maximum, 30
+		// million).
+		if e.Need.Amount < 100_000 || e.Need.Amount > 30_000_000 || e.Need.TermMonths < 12 || e.Need.TermMonths > 36 {
 			errorf("enterprise %s need %+v", e.ID, e.Need)
 		}
 		for _, f := range e.Financials {
@@ -505,6 +508,42 @@ func checkDataset(t *testing.T, name string, ds Dataset) {
 				errorf("deal %s product %s belongs to %s, not %s", r.ID, p.ID, p.BankID, r.BankID)
 			}
 		}
+	}
+	// Appraisals: by the event's firms, of the enterprise's own patents,
+	// made before the event; some current on the event day, one expired.
+	owner := map[string]string{}
+	for _, p := range ds.Patents {
+		owner[p.ApplicationNumber] = p.OwnerID
+	}
+	for i := range ds.Appraisers {
+		r := &ds.Appraisers[i]
+		unique("appraiser", r.ID)
+		valid("appraiser", r.ID, r.Validate())
+	}
+	current, expired := 0, 0
+	for i := range ds.Appraisals {
+		r := &ds.Appraisals[i]
+		unique("appraisal", r.ID)
+		valid("appraisal", r.ID, r.Validate())
+		if !ids["enterprise|"+r.EnterpriseID] || !ids["appraiser|"+r.AppraiserID] || (r.BankID != "" && !ids["bank|"+r.BankID]) {
+			errorf("appraisal %s refers to a missing record", r.ID)
+		}
+		for _, n := range r.Patents {
+			if owner[n] != r.EnterpriseID {
+				errorf("appraisal %s appraises %s, a patent of %q", r.ID, n, owner[n])
+			}
+		}
+		switch {
+		case r.BaseDate.After(AsOf):
+			errorf("appraisal %s is dated after the event: %s", r.ID, r.BaseDate)
+		case r.CurrentOn(AsOf):
+			current++
+		default:
+			expired++
+		}
+	}
+	if current < 2 || expired < 1 {
+		errorf("appraisals: %d current and %d expired on the event day", current, expired)
 	}
 	for _, s := range []data.Stage{data.StageRegistered, data.StageMet, data.StageIntent, data.StageFiled, data.StageAccepted, data.StageDisbursed, data.StagePledgeRegistered, data.StageDeclined} {
 		if !stages[s] {

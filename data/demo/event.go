@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -35,27 +36,52 @@ func (g *eventGen) run() {
 	}
 	g.used = map[string]bool{}
 
-	star1, star1Patents := g.star("441204")
-	star2, star2Patents := g.star("")
+	// The two loans signed on site: the pool's first pledge loan of
+	// 3,500,000 yuan for 36 months (the reported figure) and one of
+	// 2,000,000 for 24 months; each borrower is profitable enough for its
+	// loan (supportable) and asks for exactly it.
+	star1, star1Patents := g.star("441204", firstLoan)
+	star2, star2Patents := g.star("", secondLoan)
+	star1.Need.Amount, star1.Need.TermMonths = firstLoan, 36
+	star2.Need.Amount, star2.Need.TermMonths = secondLoan, 24
 	g.register(star1, star2, g.youngest())
 	g.plantCases()
 	g.participants(star1, star2)
 	g.deals(star1, star1Patents, star2, star2Patents)
+	g.appraisals()
+}
+
+// The loans signed at the event, in yuan.
+const (
+	firstLoan  = 3_500_000
+	secondLoan = 2_000_000
+)
+
+// supportable is the pledge loan an enterprise's patents support, roughly:
+// half a year's profit. ipmatch's calibrated appraisal of an enterprise's
+// best patents is about 1.7 times its annual profit (the technology's 29 %
+// of the profit over about five discounted years after tax, times the
+// calibration), and banks lend 30–40 % of an appraisal. The demo sizes its
+// deals by it, so that its records agree with the model (the matcher's
+// demo test checks every live deal within a factor of 2 of the estimate).
+func supportable(e *data.Enterprise) int64 {
+	f, _ := e.Latest()
+	return f.Profit / 2
 }
 
 // star picks the first enterprise (in region, if given) that can take a
-// pool-covered pledge loan under the 智权贷-style product, makes it a
-// healthy borrower, and cleans two or three of its patents so that they
-// meet every criterion; it returns the enterprise and those patents.
-func (g *eventGen) star(region string) (*data.Enterprise, []string) {
+// pool-covered pledge loan of amount under the 智权贷-style product, makes
+// it a healthy borrower, and cleans two or three of its patents so that
+// they meet every criterion; it returns the enterprise and those patents.
+func (g *eventGen) star(region string, amount int64) (*data.Enterprise, []string) {
 	for i := 0; i < 2*len(g.ds.Enterprises); i++ {
-		strict := i < len(g.ds.Enterprises) // then any region, any size
+		strict := i < len(g.ds.Enterprises) // then any region
 		e := &g.ds.Enterprises[i%len(g.ds.Enterprises)]
 		if g.used[e.ID] || (strict && region != "" && e.Region != region) || e.Founded.Year > 2015 {
 			continue
 		}
 		f, _ := e.Latest()
-		if f.Profit <= 0 || f.Liabilities*100 > f.Assets*70 || (strict && f.Revenue < 20_000_000) {
+		if f.Profit <= 0 || f.Liabilities*100 > f.Assets*70 || supportable(e) < amount {
 			continue
 		}
 		var cands []*data.Patent
@@ -188,7 +214,7 @@ func (g *eventGen) plantCases() {
 		// Cases that depend on filing dates (term too short) may find no
 		// patent under some seeds; the others always do.
 		for _, id := range g.atEvent {
-			if g.used[id] {
+			if g.used[id] || (name == casePledged && (!g.fits(g.ents[id], ProdICBCIP) || supportable(g.ents[id]) < 1_000_000)) {
 				continue
 			}
 			for _, pi := range g.byOwner[id] {
@@ -415,9 +441,19 @@ func (g *eventGen) deals(star1 *data.Enterprise, p1 []string, star2 *data.Enterp
 	reg := func(day data.Date, h, m int) step { return step{data.StageRegistered, day, h, m, ""} }
 	s := func(st data.Stage, day data.Date, h, m int, note string) step { return step{st, day, h, m, note} }
 
-	e3, e4, e5, e6, e7 := next(0), next(20_000_000), next(0), next(0), next(0)
+	e3, e4, e5 := next(ProdSihuiPatentLoan), next(ProdICBCIP), next(prodGaoyaoGaoqi)
+	e6, e7 := next(ProdBOCOMIP), next(prodBOCZhizhi)
 	pres := g.ents[g.cases[casePreservation].enterprise]
 	pledged := g.ents[g.cases[casePledged].enterprise]
+	amount := func(e *data.Enterprise, product string) int64 {
+		a := g.sized(e, product)
+		e.Need.Amount = a // it asks for what it is borrowing
+		return a
+	}
+	a3, a4, a5, a6, a7 := amount(e3, ProdSihuiPatentLoan), amount(e4, ProdICBCIP), amount(e5, prodGaoyaoGaoqi),
+		amount(e6, ProdBOCOMIP), amount(e7, prodBOCZhizhi)
+	a9 := amount(pledged, ProdICBCIP)
+	p3, p4, p6 := pats(e3, 2), pats(e4, 3), pats(e6, 2)
 	ds.Deals = []data.Deal{
 		deal("deal_0001", star1, BankCCB, ProdCCBKechuang, 3_500_000, 36, p1, ev, pool,
 			step{data.StageRegistered, day21(3, 2), 9, 30, "企业入库"},
@@ -435,29 +471,29 @@ func (g *eventGen) deals(star1 *data.Enterprise, p1 []string, star2 *data.Enterp
 			s(data.StageAccepted, day21(4, 16), 11, 0, ""),
 			s(data.StageDisbursed, day21(4, 23), 15, 45, "对接会现场签约"),
 		),
-		deal("deal_0003", e3, BankSihuiRCB, ProdSihuiPatentLoan, 3_000_000, 36, pats(e3, 2), ev, pool,
+		deal("deal_0003", e3, BankSihuiRCB, ProdSihuiPatentLoan, a3, 36, p3, ev, pool,
 			reg(day21(3, 22), 9, 0),
 			s(data.StageMet, day21(3, 31), 15, 0, ""),
 			s(data.StageIntent, day21(4, 7), 10, 0, ""),
 			s(data.StageFiled, day21(4, 14), 14, 0, ""),
 			s(data.StageAccepted, day21(4, 20), 16, 0, "待评估报告后放款"),
 		),
-		deal("deal_0004", e4, BankICBC, ProdICBCIP, 5_000_000, 36, pats(e4, 3), ev, "",
+		deal("deal_0004", e4, BankICBC, ProdICBCIP, a4, 36, p4, ev, "",
 			reg(day21(4, 1), 10, 0),
 			s(data.StageMet, day21(4, 9), 10, 30, ""),
 			s(data.StageIntent, day21(4, 15), 11, 0, ""),
 			s(data.StageFiled, day21(4, 21), 9, 30, "尽职调查中"),
 		),
-		deal("deal_0005", e5, BankGaoyaoRCB, "prod_gaoyao_rcb_gaoqi", 1_500_000, 24, pats(e5, 2), ev, pool,
+		deal("deal_0005", e5, BankGaoyaoRCB, prodGaoyaoGaoqi, a5, 24, pats(e5, 2), ev, pool,
 			reg(day21(4, 12), 9, 0),
 			s(data.StageMet, day21(4, 19), 10, 0, ""),
 			s(data.StageIntent, day21(4, 23), 16, 10, "对接会后达成意向"),
 		),
-		deal("deal_0006", e6, BankBOCOM, ProdBOCOMIP, 2_000_000, 36, pats(e6, 2), ev, "",
+		deal("deal_0006", e6, BankBOCOM, ProdBOCOMIP, a6, 36, p6, ev, "",
 			reg(day21(4, 20), 9, 0),
 			s(data.StageMet, day21(4, 23), 14, 20, "对接会洽谈"),
 		),
-		deal("deal_0007", e7, BankBOC, "prod_boc_zhizhi", 4_000_000, 36, nil, ev, "",
+		deal("deal_0007", e7, BankBOC, prodBOCZhizhi, a7, 36, nil, ev, "",
 			reg(day21(4, 22), 17, 0),
 		),
 		deal("deal_0008", pres, BankCGB, "prod_cgb_ip", 6_000_000, 36, []string{g.cases[casePreservation].patent}, ev, "",
@@ -465,7 +501,7 @@ func (g *eventGen) deals(star1 *data.Enterprise, p1 []string, star2 *data.Enterp
 			s(data.StageMet, day21(4, 13), 15, 0, ""),
 			s(data.StageDeclined, day21(4, 19), 10, 0, "拟质押专利处于法院财产保全状态，无法办理质押登记"),
 		),
-		deal("deal_0009", pledged, BankICBC, ProdICBCIP, 1_200_000, 12, []string{g.cases[casePledged].patent}, "", "",
+		deal("deal_0009", pledged, BankICBC, ProdICBCIP, a9, 12, []string{g.cases[casePledged].patent}, "", "",
 			step{data.StageRegistered, data.NewDate(2020, time.December, 1), 10, 0, ""},
 			s(data.StageMet, data.NewDate(2020, time.December, 8), 15, 0, ""),
 			s(data.StageIntent, data.NewDate(2020, time.December, 15), 11, 0, ""),
@@ -490,15 +526,17 @@ func (g *eventGen) hasPledgeable(id string) bool {
 }
 
 // dealEnterprises returns a function giving the next registered enterprise
-// without a role that holds a pledgeable patent and whose latest revenue is
-// at least minRevenue (or, failing that, any), marking it used.
-func (g *eventGen) dealEnterprises() func(minRevenue int64) *data.Enterprise {
-	return func(minRevenue int64) *data.Enterprise {
-		for pass := 0; pass < 2; pass++ {
+// without a role that holds a pledgeable patent and meets the enterprise
+// criteria of the product (fits), preferring one whose patents support at
+// least the product's minimum loan; it marks it used.
+func (g *eventGen) dealEnterprises() func(product string) *data.Enterprise {
+	return func(product string) *data.Enterprise {
+		p := g.product(product)
+		for pass := 0; pass < 3; pass++ {
 			for _, id := range g.atEvent {
 				e := g.ents[id]
-				f, _ := e.Latest()
-				if g.used[id] || (pass == 0 && (f.Revenue < minRevenue || !g.hasPledgeable(id))) {
+				if g.used[id] || (pass < 2 && (!g.hasPledgeable(id) || !g.fits(e, product))) ||
+					(pass == 0 && supportable(e) < p.MinAmount) {
 					continue
 				}
 				g.used[id] = true
@@ -506,5 +544,98 @@ func (g *eventGen) dealEnterprises() func(minRevenue int64) *data.Enterprise {
 			}
 		}
 		panic(fmt.Sprintf("demo: not enough registered enterprises for the deals (%d)", numAtEvent))
+	}
+}
+
+// product returns the demo product with the given ID.
+func (g *eventGen) product(id string) *data.Product {
+	for i := range g.ds.Products {
+		if g.ds.Products[i].ID == id {
+			return &g.ds.Products[i]
+		}
+	}
+	panic("demo: no product " + id)
+}
+
+// fits reports whether e meets the enterprise criteria of product id: its
+// region, industry, age, revenue, debt ratio, profit, tax grade and
+// certifications. (The matcher checks these as rules with reasons; the
+// generator only needs a yes to place its deals believably.)
+func (g *eventGen) fits(e *data.Enterprise, id string) bool {
+	p := g.product(id)
+	f, ok := e.Latest()
+	switch {
+	case len(p.Regions) > 0 && !slices.ContainsFunc(p.Regions, func(r string) bool { return data.RegionWithin(e.Region, r) }),
+		len(p.Industries) > 0 && !slices.ContainsFunc(p.Industries, func(c string) bool { return data.IndustryWithin(e.Industry, c) }),
+		e.Founded.AddMonths(int(p.MinEnterpriseYears * 12)).After(AsOf),
+		!ok && (p.MinRevenue > 0 || p.MaxDebtRatio > 0 || p.RequireProfit),
+		f.Revenue < p.MinRevenue,
+		p.MaxDebtRatio > 0 && float64(f.Liabilities) > p.MaxDebtRatio*float64(f.Assets),
+		p.RequireProfit && f.Profit <= 0,
+		p.MinTaxGrade != "" && !data.TaxGradeAtLeast(e.TaxGrade, p.MinTaxGrade):
+		return false
+	}
+	for _, c := range p.RequiredCerts {
+		if !e.HasCert(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// sized returns the amount of a demo deal of e under product id: what its
+// patents support (supportable, at a typical 35 % pledge rate) scaled to
+// the product's own rates for inventions and utility models, rounded down
+// to 100,000 yuan, within the product's range and, for a pool-covered
+// product, the pool's per-loan cap (2,000,000 ÷ the fund's 50 % share).
+func (g *eventGen) sized(e *data.Enterprise, id string) int64 {
+	p := g.product(id)
+	rates := (p.PledgeRates.Invention + p.PledgeRates.UtilityModel) / 2
+	a := int64(float64(supportable(e)) * rates / 0.35)
+	hi := p.MaxAmount
+	if p.PoolID != "" {
+		pool := g.ds.Pools[0]
+		hi = min(hi, int64(float64(pool.PerLoanCap)/pool.FundShare))
+	}
+	return min(max(a/100_000*100_000, p.MinAmount), hi)
+}
+
+// appraisals records the appraisal reports of the deals that have them:
+// the two on-site loans (靖洋 for 建设银行's, recorded by the bank; 连城
+// for 肇庆农商银行's, recorded by the exchange), 工商银行's loan in due
+// diligence (靖洋, recorded by the bank), and a 2019 report that has
+// expired (连城, recorded by the exchange). Each appraises the deal's
+// patents at 15 % more than the deal needs at the product's lowest pledge
+// rate among them, as a bank's loan stays within the appraisal × rate.
+func (g *eventGen) appraisals() {
+	type report struct {
+		deal, appraiser, bank, number string
+		base                          data.Date
+		margin                        float64
+	}
+	for i, r := range []report{
+		{"deal_0001", AppraiserJingyang, BankCCB, "靖洋评报字[2021]第0325号", day21(3, 25), 1.15},
+		{"deal_0002", AppraiserLiancheng, "", "连城评报字（2021）第0330号", day21(3, 30), 1.15},
+		{"deal_0004", AppraiserJingyang, BankICBC, "靖洋评报字[2021]第0416号", day21(4, 16), 1.15},
+		{"deal_0006", AppraiserLiancheng, "", "连城评报字（2019）第1120号", data.NewDate(2019, time.November, 20), 1},
+	} {
+		var dl *data.Deal
+		for k := range g.ds.Deals {
+			if g.ds.Deals[k].ID == r.deal {
+				dl = &g.ds.Deals[k]
+			}
+		}
+		p := g.product(dl.ProductID)
+		rate := 1.0
+		for _, n := range dl.Patents {
+			t, _ := data.PatentTypeOf(n)
+			rate = min(rate, p.PledgeRates.Of(t))
+		}
+		value := int64(math.Ceil(float64(dl.Amount)/rate*r.margin/100_000)) * 100_000
+		g.ds.Appraisals = append(g.ds.Appraisals, data.Appraisal{
+			ID: fmt.Sprintf("appraisal_%04d", i+1), EnterpriseID: dl.EnterpriseID, AppraiserID: r.appraiser, BankID: r.bank,
+			Patents: slices.Clone(dl.Patents), Value: value, BaseDate: r.base, Method: data.MethodIncome, ReportNumber: r.number,
+			Note: "拟质押专利权专项资产评估（演示数据）",
+		})
 	}
 }

@@ -52,12 +52,24 @@ const (
 	BankCGB       = "bank_cgb_zq"     // 广发银行肇庆分行
 )
 
-// ValuerName is the demo's (synthetic) asset-valuation firm at the event;
-// valuer2Name is a second one.
+// The two asset-appraisal firms that explained patent valuation at the
+// 2021 Gaoyao event. Their names are real; their licence numbers, reports
+// and figures in the demo are synthetic.
 const (
-	ValuerName  = "广东粤衡资产评估有限公司"
-	valuer2Name = "肇庆市中正资产评估事务所有限公司"
+	ValuerName  = "广东靖洋资产评估有限公司"
+	valuer2Name = "连城资产评估有限公司"
+	// AppraiserJingyang and AppraiserLiancheng are their record IDs.
+	AppraiserJingyang  = "appraiser_jingyang"
+	AppraiserLiancheng = "appraiser_liancheng"
 )
+
+// appraisers returns the event's two appraisal firms.
+func appraisers() []data.Appraiser {
+	return []data.Appraiser{
+		{ID: AppraiserJingyang, Name: ValuerName, Licence: "演示-靖洋-001", Region: "44"},
+		{ID: AppraiserLiancheng, Name: valuer2Name, Licence: "演示-连城-002", Region: "44"},
+	}
+}
 
 // banks returns the Zhaoqing branches of real banks. Types and NFRA codes of
 // the legal entities come from the NFRA list of 2025-06-30 (first 216 rows;
@@ -88,6 +100,8 @@ const (
 	ProdZQRCBIP         = "prod_zqrcb_ip"
 	ProdICBCIP          = "prod_icbc_ip"
 	ProdBOCOMIP         = "prod_bocom_ip" // 交通银行-style pledge rates
+	prodGaoyaoGaoqi     = "prod_gaoyao_rcb_gaoqi"
+	prodBOCZhizhi       = "prod_boc_zhizhi"
 )
 
 // products returns the demo's loan products. The 四会农商行 专利贷, the
