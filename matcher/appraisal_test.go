@@ -16,7 +16,7 @@ func appraisalCase(t *testing.T) (e *data.Enterprise, prod *data.Product, pledge
 	t.Helper()
 	ds := demoData()
 	e = demoEnterprise(t, ds, "ent_0003")
-	res := matchDemoEnterprise(t, DefaultMatcher(), e.ID)
+	res := matchWith(t, e, nil, demo.AsOf) // without the demo's own appraisals
 	base = findMatch(t, res, demo.ProdSihuiPatentLoan)
 	if !base.Eligible || base.Loan.Appraisal.Basis != AppraisalModel {
 		t.Fatalf("ent_0003 × 专利贷: %+v", base)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -169,7 +170,8 @@ func TestDemoEveryEnterpriseSeesRankedProducts(t *testing.T) {
 			// Banks lend on the point value: amount = appraisal × pledge rate
 			// within the caps; the low end only feeds the risk.
 			ln := mt.Loan
-			if ln.Appraisal.Basis != AppraisalModel || math.Abs(ln.Lendable-ln.Appraisal.Value*ln.PledgeRate) > 1+1e-3*ln.Lendable ||
+			if (ln.Appraisal.Basis == AppraisalRecorded) != (ln.Appraisal.Recorded != nil) ||
+				math.Abs(ln.Lendable-ln.Appraisal.Value*ln.PledgeRate) > 1+1e-3*ln.Lendable ||
 				float64(mt.EstimatedAmount) > ln.Lendable+1 || ln.Collateral > ln.Appraisal.Value {
 				t.Errorf("%s: loan %+v", where, ln)
 			}
@@ -214,19 +216,27 @@ func findReason(rs []Reason, code ReasonCode, patent string) (Reason, bool) {
 func TestDemoPlantedCases(t *testing.T) {
 	m := DefaultMatcher()
 
-	// ent_0007's 201610091268.X carries the open pledge of deal_0009.
-	res := matchDemoEnterprise(t, m, "ent_0007")
+	// The patent of deal_0009 carries its open pledge.
+	var d9 data.Deal
+	for _, d := range demoData().Deals {
+		if d.ID == "deal_0009" {
+			d9 = d
+		}
+	}
+	pledgedNo := d9.Patents[0]
+	res := matchDemoEnterprise(t, m, d9.EnterpriseID)
 	for _, mt := range res.Matches {
-		k := slices.IndexFunc(mt.Patents, func(c PatentCheck) bool { return c.ApplicationNumber == "201610091268.X" })
+		k := slices.IndexFunc(mt.Patents, func(c PatentCheck) bool { return c.ApplicationNumber == pledgedNo })
 		if k < 0 {
-			t.Fatalf("%s: patent 201610091268.X not checked", mt.ProductID)
+			t.Fatalf("%s: patent %s not checked", mt.ProductID, pledgedNo)
 		}
 		pc := mt.Patents[k]
-		r, ok := findReason(pc.Reasons, ReasonAlreadyPledged, "201610091268.X")
+		r, ok := findReason(pc.Reasons, ReasonAlreadyPledged, pledgedNo)
 		if pc.Eligible || pc.Pledged || !ok {
-			t.Fatalf("%s: 201610091268.X %+v", mt.ProductID, pc)
+			t.Fatalf("%s: %s %+v", mt.ProductID, pledgedNo, pc)
 		}
-		if !strings.Contains(r.Message, "2021-01-26") || !strings.Contains(r.Message, "中国工商银行") || !strings.Contains(r.Message, "120 万元") ||
+		if !strings.Contains(r.Message, "2021-01-26") || !strings.Contains(r.Message, "中国工商银行") ||
+			!strings.Contains(r.Message, strconv.FormatInt(d9.Amount/10_000, 10)+" 万元") ||
 			r.Source != SourceCNIPA || !strings.Contains(r.Fix, "质押注销登记") {
 			t.Errorf("already pledged: %+v", r)
 		}
@@ -378,7 +388,7 @@ func passesHard(ps PairSummary) bool {
 func TestBulkAgreesWithDetail(t *testing.T) {
 	ds := demoData()
 	m := DefaultMatcher()
-	s, err := m.MatchAll(context.Background(), MatchInput{Enterprises: ds.Enterprises, Patents: ds.Patents, Products: ds.Products, Pools: ds.Pools, AsOf: demo.AsOf})
+	s, err := m.MatchAll(context.Background(), MatchInput{Enterprises: ds.Enterprises, Patents: ds.Patents, Products: ds.Products, Pools: ds.Pools, Appraisals: ds.Appraisals, AsOf: demo.AsOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,8 +421,8 @@ func TestBulkAgreesWithDetail(t *testing.T) {
 			if mt.Eligible && mt.TermMonths != ps.TermMonths {
 				t.Errorf("%s × %s: term %d vs %d", e.ID, mt.ProductID, mt.TermMonths, ps.TermMonths)
 			}
-			if mt.Eligible && math.Abs(float64(mt.EstimatedAmount-ps.EstimatedAmount)) > 0.05*float64(mt.EstimatedAmount)+20_000 {
-				t.Errorf("%s × %s: amount %d (Monte Carlo) vs %d (table)", e.ID, mt.ProductID, mt.EstimatedAmount, ps.EstimatedAmount)
+			if mt.Eligible && (mt.EstimatedAmount != ps.EstimatedAmount || math.Abs(mt.Score-ps.Score) > 0.02) {
+				t.Errorf("%s × %s: amount %d, score %v (detail) vs %d, %v (bulk)", e.ID, mt.ProductID, mt.EstimatedAmount, mt.Score, ps.EstimatedAmount, ps.Score)
 			}
 		}
 	}
@@ -424,7 +434,7 @@ func TestBulkAgreesWithDetail(t *testing.T) {
 func TestValueTableAgreesWithMonteCarlo(t *testing.T) {
 	ds := demoData()
 	m := DefaultMatcher()
-	s, err := m.MatchAll(context.Background(), MatchInput{Enterprises: ds.Enterprises, Patents: ds.Patents, Products: ds.Products, Pools: ds.Pools, AsOf: demo.AsOf})
+	s, err := m.MatchAll(context.Background(), MatchInput{Enterprises: ds.Enterprises, Patents: ds.Patents, Products: ds.Products, Pools: ds.Pools, Appraisals: ds.Appraisals, AsOf: demo.AsOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +473,7 @@ func TestValueTableAgreesWithMonteCarlo(t *testing.T) {
 
 func TestMatchSetRankings(t *testing.T) {
 	ds := demoData()
-	s, err := DefaultMatcher().MatchAll(context.Background(), MatchInput{Enterprises: ds.Enterprises, Patents: ds.Patents, Products: ds.Products, Pools: ds.Pools, AsOf: demo.AsOf})
+	s, err := DefaultMatcher().MatchAll(context.Background(), MatchInput{Enterprises: ds.Enterprises, Patents: ds.Patents, Products: ds.Products, Pools: ds.Pools, Appraisals: ds.Appraisals, AsOf: demo.AsOf})
 	if err != nil {
 		t.Fatal(err)
 	}

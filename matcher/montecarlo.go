@@ -268,9 +268,22 @@ type PatentValuation struct {
 	// value, Standalone those of its value pledged on its own, in yuan.
 	Value      Percentiles `json:"value"`
 	Standalone Percentiles `json:"standalone"`
-	// Note explains a zero value (term ended, right lapsed, not granted …).
-	Note string `json:"note,omitempty"`
+	// Status says whether the patent is valued, and if not why, as a code
+	// (PatentValued, PatentNotGranted …); Note says it in English.
+	Status string `json:"status"`
+	Note   string `json:"note,omitempty"`
 }
+
+// The statuses of a patent in a valuation.
+const (
+	PatentValued        = "valued"
+	PatentNotGranted    = "not_granted"    // an application pending
+	PatentNoRight       = "no_right"       // lapsed, invalidated, rejected or withdrawn
+	PatentTermEnded     = "term_ended"     // its legal term has ended
+	PatentNoExpiry      = "no_expiry"      // no expiry date and nothing to derive it from
+	PatentStatusUnknown = "status_unknown" // no legal status on record
+	PatentZeroStrength  = "zero_strength"  // strength 0
+)
 
 // PortfolioValuation is the Monte Carlo income-approach valuation of one
 // enterprise's patent portfolio on a date.
@@ -538,21 +551,21 @@ func valuedPatent(p *data.Patent, remMonths float64) bool {
 	return p.LegalStatus == data.StatusValid && remMonths > 0
 }
 
-// notValuedNote says why p is not valued (valuedPatent false), in English
-// for the API.
-func notValuedNote(p *data.Patent, expiry data.Date) string {
+// notValued says why p is not valued (valuedPatent false): a status code
+// and an English note for the API.
+func notValued(p *data.Patent, expiry data.Date) (string, string) {
 	switch p.LegalStatus {
 	case data.StatusPending:
-		return "application pending: not valued until granted (no enforceable right yet, and CNIPA registers no pledge of it)"
+		return PatentNotGranted, "application pending: not valued until granted (no enforceable right yet, and CNIPA registers no pledge of it)"
 	case data.StatusLapsed, data.StatusInvalidated, data.StatusRejected, data.StatusWithdrawn:
-		return fmt.Sprintf("legal status %s (%s): no right to value", p.LegalStatus, p.LegalStatus.Label())
+		return PatentNoRight, fmt.Sprintf("legal status %s (%s): no right to value", p.LegalStatus, p.LegalStatus.Label())
 	case data.StatusValid:
 		if expiry.IsZero() {
-			return "no expiry date and no filing date and type to derive it from: cannot bound the life"
+			return PatentNoExpiry, "no expiry date and no filing date and type to derive it from: cannot bound the life"
 		}
-		return fmt.Sprintf("legal term ended on %s", expiry)
+		return PatentTermEnded, fmt.Sprintf("legal term ended on %s", expiry)
 	}
-	return "legal status unknown: not valued"
+	return PatentStatusUnknown, "legal status unknown: not valued"
 }
 
 // attributions sets out[i] = s_i × Π_{j before i} (1 − s_j) for the
@@ -703,10 +716,11 @@ func planValuation(e *data.Enterprise, patents []data.Patent, asOf data.Date, cf
 		}
 		switch {
 		case !valuedPatent(pt, pv.RemainingLegalYears*12):
-			pv.Note = notValuedNote(pt, expiry)
+			pv.Status, pv.Note = notValued(pt, expiry)
 		case s == 0:
-			pv.Note = "strength 0: secures none of the technology's contribution"
+			pv.Status, pv.Note = PatentZeroStrength, "strength 0: secures none of the technology's contribution"
 		default:
+			pv.Status = PatentValued
 			lifeCap := min(pv.RemainingLegalYears, par.MaxLifeYears)
 			pv.LifeYears = par.LifeFactor.scale(lifeCap)
 			pv.Strength = s

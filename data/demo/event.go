@@ -453,6 +453,16 @@ func (g *eventGen) deals(star1 *data.Enterprise, p1 []string, star2 *data.Enterp
 	a3, a4, a5, a6, a7 := amount(e3, ProdSihuiPatentLoan), amount(e4, ProdICBCIP), amount(e5, prodGaoyaoGaoqi),
 		amount(e6, ProdBOCOMIP), amount(e7, prodBOCZhizhi)
 	a9 := amount(pledged, ProdICBCIP)
+	// The planted open pledge is deal_0009's: it secures that amount.
+	for _, pi := range g.byOwner[pledged.ID] {
+		if p := &ds.Patents[pi]; p.ApplicationNumber == g.cases[casePledged].patent {
+			for k := range p.History {
+				if p.History[k].Kind == data.TxPledge && p.History[k].Open {
+					p.History[k].Amount = a9
+				}
+			}
+		}
+	}
 	p3, p4, p6 := pats(e3, 2), pats(e4, 3), pats(e6, 2)
 	ds.Deals = []data.Deal{
 		deal("deal_0001", star1, BankCCB, ProdCCBKechuang, 3_500_000, 36, p1, ev, pool,
@@ -605,8 +615,12 @@ func (g *eventGen) sized(e *data.Enterprise, id string) int64 {
 // for 肇庆农商银行's, recorded by the exchange), 工商银行's loan in due
 // diligence (靖洋, recorded by the bank), and a 2019 report that has
 // expired (连城, recorded by the exchange). Each appraises the deal's
-// patents at 15 % more than the deal needs at the product's lowest pledge
-// rate among them, as a bank's loan stays within the appraisal × rate.
+// patents at about 1.8 times the enterprise's latest profit (what ipmatch's
+// calibrated model makes of a few of its best patents: the technology's
+// 29 % of the profit over some five discounted years after tax, times the
+// calibration), and never below what the deal needs at the product's
+// lowest pledge rate among them, as a bank's loan stays within the
+// appraisal × rate; 靖洋 a little above, 连城 a little below.
 func (g *eventGen) appraisals() {
 	type report struct {
 		deal, appraiser, bank, number string
@@ -614,10 +628,10 @@ func (g *eventGen) appraisals() {
 		margin                        float64
 	}
 	for i, r := range []report{
-		{"deal_0001", AppraiserJingyang, BankCCB, "靖洋评报字[2021]第0325号", day21(3, 25), 1.15},
-		{"deal_0002", AppraiserLiancheng, "", "连城评报字（2021）第0330号", day21(3, 30), 1.15},
-		{"deal_0004", AppraiserJingyang, BankICBC, "靖洋评报字[2021]第0416号", day21(4, 16), 1.15},
-		{"deal_0006", AppraiserLiancheng, "", "连城评报字（2019）第1120号", data.NewDate(2019, time.November, 20), 1},
+		{"deal_0001", AppraiserJingyang, BankCCB, "靖洋评报字[2021]第0325号", day21(3, 25), 1.1},
+		{"deal_0002", AppraiserLiancheng, "", "连城评报字（2021）第0330号", day21(3, 30), 0.95},
+		{"deal_0004", AppraiserJingyang, BankICBC, "靖洋评报字[2021]第0416号", day21(4, 16), 1.1},
+		{"deal_0006", AppraiserLiancheng, "", "连城评报字（2019）第1120号", data.NewDate(2019, time.November, 20), 0.95},
 	} {
 		var dl *data.Deal
 		for k := range g.ds.Deals {
@@ -631,7 +645,8 @@ func (g *eventGen) appraisals() {
 			t, _ := data.PatentTypeOf(n)
 			rate = min(rate, p.PledgeRates.Of(t))
 		}
-		value := int64(math.Ceil(float64(dl.Amount)/rate*r.margin/100_000)) * 100_000
+		f, _ := g.ents[dl.EnterpriseID].Latest()
+		value := int64(math.Ceil(max(float64(dl.Amount)/rate*1.15, 1.8*float64(f.Profit)*r.margin)/100_000)) * 100_000
 		g.ds.Appraisals = append(g.ds.Appraisals, data.Appraisal{
 			ID: fmt.Sprintf("appraisal_%04d", i+1), EnterpriseID: dl.EnterpriseID, AppraiserID: r.appraiser, BankID: r.bank,
 			Patents: slices.Clone(dl.Patents), Value: value, BaseDate: r.base, Method: data.MethodIncome, ReportNumber: r.number,
