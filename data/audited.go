@@ -36,6 +36,8 @@ func Audited(store Store, node string, logger *slog.Logger) Store {
 		tokens:       &auditedTable[Token]{store.Tokens(), TokenKind, a},
 		schedules:    &auditedTable[Schedule]{store.Schedules(), ScheduleKind, a},
 		users:        &auditedTable[User]{store.Users(), UserKind, a},
+		appraisers:   &auditedTable[Appraiser]{store.Appraisers(), AppraiserKind, a},
+		appraisals:   &auditedTable[Appraisal]{store.Appraisals(), AppraisalKind, a},
 	}
 }
 
@@ -53,6 +55,8 @@ type audited struct {
 	tokens       *auditedTable[Token]
 	schedules    *auditedTable[Schedule]
 	users        *auditedTable[User]
+	appraisers   *auditedTable[Appraiser]
+	appraisals   *auditedTable[Appraisal]
 }
 
 func (s *audited) Enterprises() Table[Enterprise]   { return s.enterprises }
@@ -66,6 +70,8 @@ func (s *audited) Pools() Table[Pool]               { return s.pools }
 func (s *audited) Tokens() Table[Token]             { return s.tokens }
 func (s *audited) Schedules() Table[Schedule]       { return s.schedules }
 func (s *audited) Users() Table[User]               { return s.users }
+func (s *audited) Appraisers() Table[Appraiser]     { return s.appraisers }
+func (s *audited) Appraisals() Table[Appraisal]     { return s.appraisals }
 
 // auditLog appends entries for one node.
 type auditLog struct {

@@ -52,6 +52,10 @@ func Export(ctx context.Context, s Store, w io.Writer, kind, format string) erro
 		return runExport(ctx, s.Deals(), dealTransfer(), w, format)
 	case "pools":
 		return runExport(ctx, s.Pools(), poolTransfer(), w, format)
+	case "appraisers":
+		return runExport(ctx, s.Appraisers(), appraiserTransfer(), w, format)
+	case "appraisals":
+		return runExport(ctx, s.Appraisals(), appraisalTransfer(), w, format)
 	}
 	return nil // unreachable: checkKindFormat knows the kinds
 }

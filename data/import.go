@@ -25,7 +25,7 @@ const (
 
 // importKinds lists the kinds of record that Import and Export handle, by
 // table name. Tokens are never imported or exported.
-const importKinds = "enterprises, patents, banks, products, events, participants, deals, pools"
+const importKinds = "enterprises, patents, banks, products, events, participants, deals, pools, appraisers, appraisals"
 
 // Limits of Import.
 const (
@@ -45,7 +45,8 @@ const (
 // ImportOptions say what Import reads and on whose behalf.
 type ImportOptions struct {
 	// Kind is the table name: "enterprises", "patents", "banks", "products",
-	// "events", "participants", "deals" or "pools".
+	// "events", "participants", "deals", "pools", "appraisers" or
+	// "appraisals".
 	Kind string
 	// Format is "jsonl" (every kind), "csv" (enterprises, products) or
 	// "cnipa-csv" (patents); "" means "jsonl".
@@ -166,6 +167,10 @@ func Import(ctx context.Context, s Store, r io.Reader, opts ImportOptions) (Impo
 		err = runImport(ctx, s, s.Deals(), dealTransfer(), r, opts, &rep)
 	case "pools":
 		err = runImport(ctx, s, s.Pools(), poolTransfer(), r, opts, &rep)
+	case "appraisers":
+		err = runImport(ctx, s, s.Appraisers(), appraiserTransfer(), r, opts, &rep)
+	case "appraisals":
+		err = runImport(ctx, s, s.Appraisals(), appraisalTransfer(), r, opts, &rep)
 	}
 	return rep, err
 }
@@ -323,6 +328,14 @@ func poolTransfer() *transfer[Pool] {
 		kind: PoolKind, idField: "id", keyName: "name and region",
 		match: func(p *Pool) string { return p.Name + "\x00" + p.Region },
 	}
+}
+
+func appraiserTransfer() *transfer[Appraiser] {
+	return &transfer[Appraiser]{kind: AppraiserKind, idField: "id", keyField: "licence", keyName: "licence"}
+}
+
+func appraisalTransfer() *transfer[Appraisal] {
+	return &transfer[Appraisal]{kind: AppraisalKind, idField: "id", keyField: "report_number", keyName: "appraiser and report number"}
 }
 
 // importRow is one data row read from the input: a record, or the reasons

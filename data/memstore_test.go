@@ -26,6 +26,8 @@ type memStore struct {
 	tokens       *memTable[Token]
 	schedules    *memTable[Schedule]
 	users        *memTable[User]
+	appraisers   *memTable[Appraiser]
+	appraisals   *memTable[Appraisal]
 	audit        *memTable[AuditEntry]
 }
 
@@ -42,6 +44,8 @@ func newMemStore() *memStore {
 		tokens:       newMemTable(TokenKind),
 		schedules:    newMemTable(ScheduleKind),
 		users:        newMemTable(UserKind),
+		appraisers:   newMemTable(AppraiserKind),
+		appraisals:   newMemTable(AppraisalKind),
 		audit:        newMemTable(AuditKind),
 	}
 }
@@ -57,6 +61,8 @@ func (s *memStore) Pools() Table[Pool]               { return s.pools }
 func (s *memStore) Tokens() Table[Token]             { return s.tokens }
 func (s *memStore) Schedules() Table[Schedule]       { return s.schedules }
 func (s *memStore) Users() Table[User]               { return s.users }
+func (s *memStore) Appraisers() Table[Appraiser]     { return s.appraisers }
+func (s *memStore) Appraisals() Table[Appraisal]     { return s.appraisals }
 func (s *memStore) Audit() Table[AuditEntry]         { return s.audit }
 func (s *memStore) Close() error                     { return nil }
 

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,9 +11,18 @@ import (
 // CheckRefs reports every reference of recs to a bank, enterprise, event,
 // pool or product that the store does not hold, as one invalid error whose
 // fields are the records' JSON names (prefixed "[i]." for a batch, as
-// Kind.Check does). Call it after Kind.Check: it reads the store, so it is
-// not part of Validate.
+// Kind.Check does). For appraisals it also checks that the appraisal firm
+// exists and that every appraised patent exists and is the appraised
+// enterprise's. Call it after Kind.Check: it reads the store, so it is not
+// part of Validate.
 func CheckRefs[T any](ctx context.Context, s Store, k Kind[T], recs []*T) error {
+	var extra []FieldError
+	if as, ok := any(recs).([]*Appraisal); ok {
+		var err error
+		if extra, err = appraisalRefs(ctx, s, as); err != nil {
+			return err
+		}
+	}
 	wanted := map[string][]int{} // "bank|id" → the records that name it
 	var order []string
 	for i, r := range recs {
@@ -31,7 +41,7 @@ func CheckRefs[T any](ctx context.Context, s Store, k Kind[T], recs []*T) error 
 			wanted[key] = append(wanted[key], i)
 		}
 	}
-	if len(order) == 0 {
+	if len(order) == 0 && len(extra) == 0 {
 		return nil
 	}
 	ids := map[string][]string{}
@@ -62,7 +72,7 @@ func CheckRefs[T any](ctx context.Context, s Store, k Kind[T], recs []*T) error 
 			found[kind+"|"+id] = true
 		}
 	}
-	var fields []FieldError
+	fields := extra
 	for _, key := range order {
 		if found[key] {
 			continue
@@ -77,6 +87,58 @@ func CheckRefs[T any](ctx context.Context, s Store, k Kind[T], recs []*T) error 
 	}
 	slices.SortStableFunc(fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 	return &Error{Code: CodeInvalid, Message: "invalid " + strings.TrimSuffix(k.Name, "s") + ": it names records that do not exist", Fields: fields}
+}
+
+// appraisalRefs checks the appraisal firm and the patents of each
+// appraisal: the firm must exist, and each patent must exist and be owned
+// by the appraisal's enterprise (an appraisal values the pledger's own
+// patents).
+func appraisalRefs(ctx context.Context, s Store, recs []*Appraisal) ([]FieldError, error) {
+	var firms, numbers []string
+	for _, a := range recs {
+		if a.AppraiserID != "" {
+			firms = append(firms, a.AppraiserID)
+		}
+		numbers = append(numbers, a.Patents...)
+	}
+	var haveFirms []string
+	if len(firms) > 0 {
+		var err error
+		if haveFirms, err = existing(ctx, s.Appraisers(), AppraiserKind, firms); err != nil {
+			return nil, err
+		}
+	}
+	owners := map[string]string{}
+	if len(numbers) > 0 {
+		pats, _, err := s.Patents().List(ctx, ListOptions{IDs: numbers})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pats {
+			owners[p.ApplicationNumber] = p.OwnerID
+		}
+	}
+	var fields []FieldError
+	for i, a := range recs {
+		if a.AppraiserID != "" && !slices.Contains(haveFirms, a.AppraiserID) {
+			fields = append(fields, FieldError{Field: prefixed(len(recs), i, "appraiser_id"), Reason: "no appraiser with id " + strconv.Quote(a.AppraiserID)})
+		}
+		for j, n := range a.Patents {
+			owner, ok := owners[n]
+			field := prefixed(len(recs), i, indexed("patents", j))
+			switch {
+			case !ok:
+				fields = append(fields, FieldError{Field: field, Reason: "no patent " + n})
+			case owner != a.EnterpriseID:
+				who := "no enterprise"
+				if owner != "" {
+					who = "enterprise " + owner
+				}
+				fields = append(fields, FieldError{Field: field, Reason: fmt.Sprintf("patent %s is recorded as %s's, not %s's: an appraisal for a pledge values the pledger's own patents", n, who, a.EnterpriseID)})
+			}
+		}
+	}
+	return fields, nil
 }
 
 // existing returns which of ids the table holds.

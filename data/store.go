@@ -25,6 +25,8 @@ type Store interface {
 	Tokens() Table[Token]
 	Schedules() Table[Schedule]
 	Users() Table[User]
+	Appraisers() Table[Appraiser]
+	Appraisals() Table[Appraisal]
 	// Audit is the log of writes (see Audited); entries are only added.
 	Audit() Table[AuditEntry]
 	// Close releases the store's resources; the store is unusable after.

@@ -93,6 +93,8 @@ type Store struct {
 	schedules    *table[data.Schedule]
 	users        *table[data.User]
 	audit        *table[data.AuditEntry]
+	appraisers   *table[data.Appraiser]
+	appraisals   *table[data.Appraisal]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -154,8 +156,11 @@ func (s *Store) open(ctx context.Context) error {
 	s.schedules = newTable(s.db, data.ScheduleKind, s.log, chunk)
 	s.users = newTable(s.db, data.UserKind, s.log, chunk)
 	s.audit = newTable(s.db, data.AuditKind, s.log, chunk)
+	s.appraisers = newTable(s.db, data.AppraiserKind, s.log, chunk)
+	s.appraisals = newTable(s.db, data.AppraisalKind, s.log, chunk)
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
 		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
+		s.appraisers, s.appraisals,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
 			return err
@@ -226,6 +231,12 @@ func (s *Store) Users() data.Table[data.User] { return s.users }
 
 // Audit returns the audit log.
 func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }
+
+// Appraisers returns the appraisal firms collection.
+func (s *Store) Appraisers() data.Table[data.Appraiser] { return s.appraisers }
+
+// Appraisals returns the recorded appraisals collection.
+func (s *Store) Appraisals() data.Table[data.Appraisal] { return s.appraisals }
 
 // Close disconnects from the server, waiting up to ten seconds for
 // operations in progress. The store is unusable after.

@@ -31,6 +31,7 @@ func migrations() [][]string {
 		kindTable(data.ScheduleKind.Name),
 		kindTable(data.UserKind.Name),
 		kindTable(data.AuditKind.Name),
+		append(kindTable(data.AppraiserKind.Name), kindTable(data.AppraisalKind.Name)...),
 	}
 }
 

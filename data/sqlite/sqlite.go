@@ -78,6 +78,8 @@ type Store struct {
 	schedules    *table[data.Schedule]
 	users        *table[data.User]
 	audit        *table[data.AuditEntry]
+	appraisers   *table[data.Appraiser]
+	appraisals   *table[data.Appraisal]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -172,6 +174,12 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.audit, err = newTable(ctx, s, data.AuditKind, nil); err != nil {
 		return nil, err
 	}
+	if s.appraisers, err = newTable(ctx, s, data.AppraiserKind, nil); err != nil {
+		return nil, err
+	}
+	if s.appraisals, err = newTable(ctx, s, data.AppraisalKind, nil); err != nil {
+		return nil, err
+	}
 	ok = true
 	logger.Debug("sqlite store open", "path", path, "readers", n)
 	return s, nil
@@ -212,6 +220,12 @@ func (s *Store) Schedules() data.Table[data.Schedule] { return s.schedules }
 
 // Users returns the web sign-in users table.
 func (s *Store) Users() data.Table[data.User] { return s.users }
+
+// Appraisers returns the appraisal firms table.
+func (s *Store) Appraisers() data.Table[data.Appraiser] { return s.appraisers }
+
+// Appraisals returns the recorded appraisals table.
+func (s *Store) Appraisals() data.Table[data.Appraisal] { return s.appraisals }
 
 // Audit returns the audit log.
 func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }

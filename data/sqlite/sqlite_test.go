@@ -259,8 +259,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 4 {
-		t.Fatalf("schema version = %d, %v; want 4", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 5 {
+		t.Fatalf("schema version = %d, %v; want 5", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -357,7 +357,8 @@ func benchmarkRawImport(b *testing.B) {
 }
 
 // TestMigrateFromVersion1 opens a database as version 1 left it (no
-// schedules, users or audit table) and checks that Open adds the tables.
+// schedules, users, audit, appraisers or appraisals table) and checks that
+// Open adds the tables.
 func TestMigrateFromVersion1(t *testing.T) {
 	dir := t.TempDir()
 	s, err := sqlite.Open(t.Context(), dir, nil)
@@ -369,7 +370,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `UPDATE schema_version SET version = 1`} {
+	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `DROP TABLE appraisers`, `DROP TABLE appraisals`,
+		`UPDATE schema_version SET version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -383,6 +385,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	sched := storetest.Schedule(1)
 	if _, err := s.Schedules().Put(t.Context(), &sched); err != nil {
 		t.Fatalf("put a schedule after migrating: %v", err)
+	}
+	firm := storetest.Appraiser(1)
+	if _, err := s.Appraisers().Put(t.Context(), &firm); err != nil {
+		t.Fatalf("put an appraiser after migrating: %v", err)
 	}
 	e := data.AuditEntry{ID: data.NewAuditID(time.Now()), Via: data.ViaCLI, Action: data.AuditCreate, Kind: "schedules", IDs: []string{sched.ID}}
 	if _, err := s.Audit().Put(t.Context(), &e); err != nil {

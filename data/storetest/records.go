@@ -236,3 +236,24 @@ func User(i int) data.User {
 		Label:        fmt.Sprintf("测试用户%d", i),
 	}
 }
+
+// Appraiser returns a valid appraisal firm numbered i, without an ID; its
+// licence (the natural key) is "粤评备-<i>".
+func Appraiser(i int) data.Appraiser {
+	return data.Appraiser{Name: fmt.Sprintf("测试资产评估有限公司%d", i), Licence: fmt.Sprintf("粤评备-%04d", i), Region: "44"}
+}
+
+// Appraisal returns a valid appraisal numbered i of two patents of the
+// given enterprise by the given firm, recorded by bankID (may be ""),
+// without an ID; its report number (with the firm, the natural key) is
+// "测评报字[2021]第<i>号".
+func Appraisal(i int, enterpriseID, appraiserID, bankID string) data.Appraisal {
+	return data.Appraisal{
+		EnterpriseID: enterpriseID, AppraiserID: appraiserID, BankID: bankID,
+		Patents:      []string{ApplicationNumber(2020, '1', i), ApplicationNumber(2020, '2', i)},
+		Value:        5_000_000 + int64(i)*10_000,
+		BaseDate:     data.NewDate(2021, time.March, 15),
+		Method:       data.MethodIncome,
+		ReportNumber: fmt.Sprintf("测评报字[2021]第%d号", i),
+	}
+}

@@ -113,6 +113,23 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 		})
 	})
 
+	t.Run("appraisers", func(t *testing.T) {
+		runKind(t, open, kindCase[data.Appraiser]{
+			kind: data.AppraiserKind, table: data.Store.Appraisers, gen: Appraiser,
+			change: func(a *data.Appraiser) { a.Region = "4412" },
+			spoil:  func(a *data.Appraiser) string { a.Licence = ""; return "licence" },
+		})
+	})
+	t.Run("appraisals", func(t *testing.T) {
+		runKind(t, open, kindCase[data.Appraisal]{
+			kind: data.AppraisalKind, table: data.Store.Appraisals,
+			gen:    func(i int) data.Appraisal { return Appraisal(i, "ent_store", "appraiser_store", "bank_store") },
+			change: func(a *data.Appraisal) { a.Value = 6_500_000 },
+			spoil:  func(a *data.Appraisal) string { a.Method = "guess"; return "method" },
+		})
+	})
+	t.Run("appraisals enterprise and bank filters", func(t *testing.T) { testAppraisalFilters(t, open(t)) })
+
 	t.Run("enterprises credit code conflict", func(t *testing.T) { testEnterpriseConflict(t, open(t)) })
 	t.Run("patents application number normalised", func(t *testing.T) { testPatentNumber(t, open(t)) })
 	t.Run("patents owner filter", func(t *testing.T) { testPatentOwner(t, open(t)) })
@@ -987,4 +1004,47 @@ func patentIDs(ps any) []string {
 		}
 	}
 	return ids
+}
+
+// testAppraisalFilters lists appraisals by enterprise and by the bank that
+// recorded them, and refuses a second report of one firm's number.
+func testAppraisalFilters(t *testing.T, s data.Store) {
+	ctx := t.Context()
+	tab := s.Appraisals()
+	a1 := Appraisal(1, "ent_a", "appraiser_x", "bank_a")
+	a2 := Appraisal(2, "ent_a", "appraiser_x", "")
+	a3 := Appraisal(3, "ent_b", "appraiser_y", "bank_b")
+	mustPut(t, tab, &a1, &a2, &a3)
+	for _, c := range []struct {
+		opts data.ListOptions
+		want []string
+	}{
+		{data.ListOptions{Refs: data.Refs{Enterprise: "ent_a"}}, []string{a1.ID, a2.ID}},
+		{data.ListOptions{Refs: data.Refs{Bank: "bank_b"}}, []string{a3.ID}},
+		{data.ListOptions{Enterprises: []string{"ent_b", "ent_c"}}, []string{a3.ID}},
+	} {
+		got, n, err := tab.List(ctx, c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		slices.Sort(c.want)
+		if n != len(c.want) || !slices.Equal(ids, c.want) {
+			t.Errorf("List(%+v) = %v (%d), want %v", c.opts, ids, n, c.want)
+		}
+	}
+	// The same firm's report number twice is a conflict; another firm's is not.
+	dup := Appraisal(9, "ent_b", "appraiser_x", "")
+	dup.ID, dup.ReportNumber = "appraisal_dup", a1.ReportNumber
+	if _, err := tab.Put(ctx, &dup); data.ErrorCode(err) != data.CodeConflict {
+		t.Errorf("a firm's report number twice: %v, want conflict", err)
+	}
+	other := dup
+	other.AppraiserID = "appraiser_y"
+	if _, err := tab.Put(ctx, &other); err != nil {
+		t.Errorf("another firm's report of the same number: %v", err)
+	}
 }
