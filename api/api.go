@@ -167,6 +167,8 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	routes(s, v1, participantResource(s.policy))
 	routes(s, v1, dealResource(s.policy))
 	routes(s, v1, poolResource(s.policy))
+	routes(s, v1, appraiserResource(s.policy))
+	routes(s, v1, appraisalResource(s.policy))
 	routes(s, v1, tokenResource(s))
 	v1.POST("/import/:kind", s.handle(s.importFile))
 	v1.GET("/audit", s.handle(s.auditLog)) // audit.go: who wrote what, when

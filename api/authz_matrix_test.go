@@ -126,8 +126,11 @@ type mWorld struct {
 	*fixture
 	partXE, partYF string
 	eventG, eventH string
-	tokIDs         map[string]string // by secret
-	idx            *search.Index     // nil without search
+	// firm is an appraisal firm; apprA bank A's appraisal of W, apprB bank
+	// B's of Z, apprX the organizer's of X, apprY the organizer's of Y.
+	firm, apprA, apprB, apprX, apprY string
+	tokIDs                           map[string]string // by secret
+	idx                              *search.Index     // nil without search
 	// hidden lists, by caller, what the caller may never see (hideFrom).
 	hidden [mCallers][]string
 }
@@ -192,6 +195,21 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 		}
 		w.tokIDs[secret] = tok.ID
 	}
+
+	// An appraisal firm and four appraisals, one per recorder and party.
+	firm := storetest.Appraiser(1)
+	put(t, store.Appraisers(), &firm)
+	w.firm = firm.ID
+	apprs := []*data.Appraisal{}
+	for i, a := range []struct{ ent, pat, bank string }{
+		{f.entW, f.patW, f.bankA}, {f.entZ, f.patZ, f.bankB}, {f.entX, f.patX, ""}, {f.entY, f.patY, ""},
+	} {
+		ap := storetest.Appraisal(i+1, a.ent, w.firm, a.bank)
+		ap.Patents = []string{a.pat}
+		apprs = append(apprs, &ap)
+	}
+	put(t, store.Appraisals(), apprs...)
+	w.apprA, w.apprB, w.apprX, w.apprY = apprs[0].ID, apprs[1].ID, apprs[2].ID, apprs[3].ID
 
 	// Both deals are under the pool, so its risk has something to hide.
 	for _, id := range []string{f.dealA, f.dealB} {
@@ -295,6 +313,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"event": f.eventE, "draft": w.eventG, "open": w.eventH, "part": f.partAE, "pool": f.pool,
 		"tok": w.tokIDs[entYToken], "partyq": "bank_id=" + f.bankA, "eventq": "event_id=" + f.eventE,
 		"token": c.secret(), "partWE": f.partWE, "ownerq": "",
+		"firm": w.firm, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 	}
 	// The password sign-in: the user of the caller's role; no
 	// credentials and bad ones try a wrong password.
@@ -316,13 +335,16 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		s["bank"], s["prod"], s["ent"], s["pat"], s["deal"] = f.bankB, f.prodB, f.entZ, f.patZ, f.dealB
 		s["event"], s["part"], s["tok"] = f.eventF, f.partBF, w.tokIDs[bankBToken]
 		s["partyq"], s["eventq"] = "bank_id="+f.bankB, "event_id="+f.eventF
+		s["appr"], s["apprq"] = w.apprB, "bank_id="+f.bankB
 	case mEntOwn:
+		s["appr"], s["apprq"] = w.apprX, "enterprise_id="+f.entX
 		s["part"], s["tok"] = w.partXE, w.tokIDs[entXToken]
 		s["partyq"], s["eventq"] = "enterprise_id="+f.entX, "enterprise_id="+f.entX
 	case mEntOther:
 		s["bank"], s["prod"], s["ent"], s["pat"], s["deal"] = f.bankB, f.prodAOff, f.entY, f.patY, f.dealB
 		s["event"], s["draft"], s["open"], s["part"], s["tok"] = f.eventF, w.eventH, w.eventG, w.partYF, w.tokIDs[entYToken]
 		s["partyq"], s["eventq"] = "enterprise_id="+f.entY, "enterprise_id="+f.entY
+		s["appr"], s["apprq"] = w.apprY, "enterprise_id="+f.entY
 	}
 	if c != mOrg {
 		s["ownerq"] = "&owner_id=" + s["ent"]
@@ -335,6 +357,7 @@ var mMissing = map[string]string{
 	"ent": "ent_missing0000", "pat": storetest.Patent(999).ApplicationNumber, "bank": "bnk_missing0000",
 	"prod": "prd_missing0000", "deal": "deal_missing0000", "part": "par_missing0000",
 	"tok": "tok_missing0000", "partWE": "par_missing0001", "event": "evt_missing0000", "pool": "pool_missing0000",
+	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000",
 }
 
 // snapshot is the fixture's snapshot plus schedules and users.
@@ -344,6 +367,8 @@ func (w *mWorld) snapshot() string {
 	b.WriteString(w.fixture.snapshot())
 	dump(w.t, &b, w.store.Schedules())
 	dump(w.t, &b, w.store.Users())
+	dump(w.t, &b, w.store.Appraisers())
+	dump(w.t, &b, w.store.Appraisals())
 	return b.String()
 }
 
@@ -355,7 +380,7 @@ func (w *mWorld) unchangedSince(t *testing.T, before string) bool {
 	if after == before {
 		return true
 	}
-	tables := []string{"enterprises", "patents", "banks", "products", "events", "participants", "deals", "pools", "tokens", "schedules", "users"}
+	tables := []string{"enterprises", "patents", "banks", "products", "events", "participants", "deals", "pools", "tokens", "schedules", "users", "appraisers", "appraisals"}
 	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
 	for i := range min(len(a), len(b), len(tables)) {
 		if a[i] != b[i] {
@@ -381,7 +406,10 @@ func mStored[T any](w *mWorld, tbl data.Table[T], id string) T {
 // partyq (bank_id=… or enterprise_id=… of the caller's side), eventq (the
 // participants filter of the caller's side), partWE (W's registration at
 // E), ownerq (&owner_id=… but for the organizer), token (the caller's
-// secret), user and password (the password sign-in).
+// secret), user and password (the password sign-in), firm (an appraisal
+// firm), appr (an appraisal of the caller's side: bank A's of W; bank B's
+// of Z; the organizer's of X; of Y), apprq (its list filter) and apprOrg
+// (the organizer's appraisal of X, which bank A may read but not change).
 func matrixRows() []mRow {
 	return []mRow{
 		// ---- Outside /api/v1 ----
@@ -548,6 +576,60 @@ func matrixRows() []mRow {
 		{route: "GET /api/v1/pools/:id/risk", path: "/api/v1/pools/{pool}/risk?draws=200&seed=1",
 			want: mWant(200, 200, 200, 403, 403, 401, 401)},
 
+		// ---- Appraisal firms and appraisals ----
+		{route: "GET /api/v1/appraisers", path: "/api/v1/appraisers", want: mAPIAll},
+		{route: "GET /api/v1/appraisers/:id", path: "/api/v1/appraisers/{firm}", want: mAPIAll},
+		{route: "POST /api/v1/appraisers", path: "/api/v1/appraisers",
+			body: func(w *mWorld, s mSubject) any { return storetest.Appraiser(900) },
+			want: mWant(201, 403, 403, 403, 403, 401, 401)},
+		{route: "PUT /api/v1/appraisers/:id", path: "/api/v1/appraisers/{firm}",
+			body: func(w *mWorld, s mSubject) any {
+				a := mStored(w, w.store.Appraisers(), s["firm"])
+				a.Name += "（更名）"
+				return a
+			},
+			want: mWant(200, 403, 403, 403, 403, 401, 401)},
+		{route: "DELETE /api/v1/appraisers/:id", path: "/api/v1/appraisers/{firm}",
+			want: mWant(204, 403, 403, 403, 403, 401, 401)},
+		{route: "GET /api/v1/appraisals", path: "/api/v1/appraisals?{apprq}", hidden: "bank,ent",
+			want: mWant(200, 200, 403, 200, 403, 401, 401)},
+		{route: "GET /api/v1/appraisals/:id", path: "/api/v1/appraisals/{appr}", hidden: "appr",
+			want: mWant(200, 200, 404, 200, 404, 401, 401)},
+		{route: "POST /api/v1/appraisals", path: "/api/v1/appraisals",
+			body: func(w *mWorld, s mSubject) any {
+				// Of the caller's side's enterprise: W for bank A, Z (which
+				// bank A may not see) for bank/other.
+				a := storetest.Appraisal(900, s["ent"], w.firm, "")
+				a.Patents = []string{s["pat"]}
+				return a
+			},
+			want: mWant(201, 201, 403, 403, 403, 401, 401)},
+		{route: "POST /api/v1/appraisals", path: "/api/v1/appraisals",
+			body: func(w *mWorld, s mSubject) any {
+				// Under another bank's name.
+				a := storetest.Appraisal(901, w.entX, w.firm, w.bankB)
+				a.Patents = []string{w.patX}
+				return a
+			},
+			want: mWant(201, 403, 403, 403, 403, 401, 401)},
+		{route: "PUT /api/v1/appraisals/:id", path: "/api/v1/appraisals/{appr}", hidden: "appr",
+			body: func(w *mWorld, s mSubject) any {
+				a := mStored(w, w.store.Appraisals(), s["appr"])
+				a.Value += 100_000
+				return a
+			},
+			want: mWant(200, 200, 404, 403, 404, 401, 401)},
+		{route: "PUT /api/v1/appraisals/:id", path: "/api/v1/appraisals/{apprOrg}",
+			body: func(w *mWorld, s mSubject) any {
+				// The organizer's record: a bank reads it but may not change it.
+				a := mStored(w, w.store.Appraisals(), w.apprX)
+				a.Value += 100_000
+				return a
+			},
+			want: mWant(200, 403, 403, 403, 403, 401, 401)},
+		{route: "DELETE /api/v1/appraisals/:id", path: "/api/v1/appraisals/{appr}", hidden: "appr",
+			want: mWant(204, 204, 404, 403, 404, 401, 401)},
+
 		// ---- Tokens ----
 		{route: "GET /api/v1/tokens", path: "/api/v1/tokens", want: mAPIOrgOnly},
 		{route: "GET /api/v1/tokens/:id", path: "/api/v1/tokens/{tok}", hidden: "tok",
@@ -700,6 +782,7 @@ func matrixRows() []mRow {
 		{route: "GET /app/enterprise/products", path: "/app/enterprise/products", want: mPageGetEnt},
 		{route: "GET /app/enterprise/valuation", path: "/app/enterprise/valuation", want: mPageGetEnt},
 		{route: "GET /app/organizer/pools/:id", path: "/app/organizer/pools/{pool}", want: mPageGetOrg},
+		{route: "GET /app/organizer/calibration", path: "/app/organizer/calibration", want: mPageGetOrg},
 		{route: "GET /app/organizer/audit", path: "/app/organizer/audit", want: mPageGetOrg},
 	}
 }
@@ -752,10 +835,12 @@ func (w *mWorld) hideFrom() {
 	prodName := func(id string) string { return mStored(w, w.store.Products(), id).Name }
 	// Z consented to nobody and attends only F, where bank B has the desk;
 	// F's registrations and bank B's records are B's.
+	report := func(id string) string { return mStored(w, w.store.Appraisals(), id).ReportNumber }
 	bank := []string{w.entZ, name(w.entZ), w.patZ, w.prodB, prodName(w.prodB), w.dealB, w.partBF, w.partZF, w.partYF,
-		bankBToken, orgToken, entXToken}
+		bankBToken, orgToken, entXToken, w.apprB, report(w.apprB)}
 	ent := []string{w.entY, name(w.entY), w.entZ, name(w.entZ), w.entW, name(w.entW), w.patY, w.patZ, w.patW,
-		w.dealB, w.partYF, w.partWE, w.partZF, w.prodAOff, prodName(w.prodAOff), bankAToken, orgToken, entYToken}
+		w.dealB, w.partYF, w.partWE, w.partZF, w.prodAOff, prodName(w.prodAOff), bankAToken, orgToken, entYToken,
+		w.apprA, report(w.apprA), w.apprB, report(w.apprB), w.apprY, report(w.apprY)}
 	w.hidden[mBankOwn], w.hidden[mBankOther] = bank, bank
 	w.hidden[mEntOwn], w.hidden[mEntOther] = ent, ent
 }

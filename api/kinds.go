@@ -133,3 +133,28 @@ func tokenResource(s *server) *resource[data.Token] {
 		post:  s.createToken,
 	}
 }
+
+func appraiserResource(pol *policy) *resource[data.Appraiser] {
+	return &resource[data.Appraiser]{
+		kind: data.AppraiserKind, table: data.Store.Appraisers,
+		idField: "id", generated: true, normID: sameID,
+		rules: pol.appraiserRules(),
+	}
+}
+
+func appraisalResource(pol *policy) *resource[data.Appraisal] {
+	return &resource[data.Appraisal]{
+		kind: data.AppraisalKind, table: data.Store.Appraisals,
+		idField: "id", generated: true, normID: sameID,
+		refs:  map[string]func(*data.Refs) *string{"enterprise_id": refEnterprise, "bank_id": refBank},
+		other: []string{"appraiser_id"},
+		filter: func(q listQuery) (func(*data.Appraisal) bool, error) {
+			v, ok := q.Other["appraiser_id"]
+			if !ok {
+				return nil, nil
+			}
+			return func(a *data.Appraisal) bool { return a.AppraiserID == v }, nil
+		},
+		rules: pol.appraisalRules(),
+	}
+}

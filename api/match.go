@@ -138,7 +138,12 @@ func (h *matchHandlers) enterpriseMatches(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools, AsOf: asOf})
+	apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
+	if err != nil {
+		return err
+	}
+	res, err := h.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
+		Appraisals: apprs, AsOf: asOf})
 	if err != nil {
 		return err
 	}
@@ -228,8 +233,12 @@ func (h *matchHandlers) productPipeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	apprs, err := appraisalsOf(ctx, h.s.store, nil)
+	if err != nil {
+		return err
+	}
 	res, err := h.m.Pipeline(ctx, matcher.PipelineRequest{Product: prod, Pools: pools, Enterprises: ents, Patents: patents,
-		AsOf: asOf, EligibleOnly: onlyEligible, Offset: (page - 1) * size, Limit: size})
+		Appraisals: apprs, AsOf: asOf, EligibleOnly: onlyEligible, Offset: (page - 1) * size, Limit: size})
 	if err != nil {
 		return err
 	}

@@ -118,6 +118,8 @@ func apiOperations() []apiOp {
 	ops = append(ops, resourceOps(participantResource(pol))...)
 	ops = append(ops, resourceOps(dealResource(pol))...)
 	ops = append(ops, resourceOps(poolResource(pol))...)
+	ops = append(ops, resourceOps(appraiserResource(pol))...)
+	ops = append(ops, resourceOps(appraisalResource(pol))...)
 	ops = append(ops, resourceOps(tokenResource(s))...)
 	ops = append(ops,
 		apiOp{Method: "GET", Path: "/api/v1/audit", Summary: "List audit entries (organizer)", Tag: "audit",

@@ -21,7 +21,12 @@ package api
 //   - deals: reads its own deals; creates and updates them (for its own
 //     products and enterprises it sees) and moves their stage; cannot
 //     delete them (their history is the audit trail).
-//   - events, pools: reads. tokens: nothing.
+//   - events, pools, appraisers: reads. tokens: nothing.
+//   - appraisals: reads those it recorded (bank_id its own) and the
+//     organizer's (bank_id empty) of enterprises it sees, never another
+//     bank's; records and updates them only under its own bank and for
+//     enterprises it sees; deletes only its own. An organizer's record it
+//     may read but not change.
 //
 // enterprise (token bound to EnterpriseID):
 //   - enterprises: reads and updates its own record only; cannot create or
@@ -33,6 +38,9 @@ package api
 //     existing event), reads, updates (preferences, wanted meetings) and
 //     withdraws its own registrations.
 //   - deals: reads its own deals only; no writes, no moves.
+//   - appraisers: reads. appraisals: reads its own (whoever recorded
+//     them); writes none: an appraisal comes from an appraisal firm, and
+//     the organizer or the lending bank records it.
 //   - tokens: nothing.
 //
 // Answers: a record the caller may not read answers 404 exactly like a
@@ -520,6 +528,120 @@ func (pol *policy) bankDealParties(ctx context.Context, bankID string, old, d *d
 		if !ok {
 			return forbidden("enterprise_id: a deal must be with an enterprise that consented to be seen by your bank")
 		}
+	}
+	return nil
+}
+
+// ---- Appraisal firms and appraisals ----
+
+func (pol *policy) appraiserRules() rules[data.Appraiser] {
+	return readAllOrganizerWrites[data.Appraiser]("appraisal firms")
+}
+
+func (pol *policy) appraisalRules() rules[data.Appraisal] {
+	return rules[data.Appraisal]{
+		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Appraisal]) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleCompany:
+				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "enterprise_id")
+			case data.RoleBank:
+				if b := q.Refs.Bank; b != "" && b != p.tok.BankID {
+					return forbidden("bank_id: you may only list your own records")
+				}
+				if e := q.Refs.Enterprise; e != "" {
+					ok, err := pol.bankSeesEnterpriseID(ctx, p.tok.BankID, e)
+					if err != nil {
+						return err
+					}
+					if !ok {
+						return forbidden("enterprise_id: you may only list appraisals of enterprises that consented to be seen by your bank")
+					}
+				}
+				ids, err := pol.bankEnterpriseIDs(ctx, p.tok.BankID)
+				if err != nil {
+					return err
+				}
+				sees := make(map[string]bool, len(ids))
+				for _, id := range ids {
+					sees[id] = true
+				}
+				bank := p.tok.BankID
+				plan.and(func(a *data.Appraisal) bool { return a.BankID == bank || a.BankID == "" && sees[a.EnterpriseID] })
+				return nil
+			}
+			return forbidden("unknown role")
+		},
+		visible: func(ctx context.Context, p *principal, a *data.Appraisal) (bool, error) {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return true, nil
+			case data.RoleCompany:
+				return a.EnterpriseID == p.tok.EnterpriseID, nil
+			case data.RoleBank:
+				if a.BankID != "" {
+					return a.BankID == p.tok.BankID, nil
+				}
+				return pol.bankSeesEnterpriseID(ctx, p.tok.BankID, a.EnterpriseID)
+			}
+			return false, nil
+		},
+		create: func(ctx context.Context, p *principal, a *data.Appraisal) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank:
+				if err := own(&a.BankID, p.tok.BankID, "bank_id", "record appraisals under your own bank"); err != nil {
+					return err
+				}
+				return pol.bankAppraisalEnterprise(ctx, p.tok.BankID, nil, a)
+			}
+			return forbidden("an enterprise cannot record appraisals: the organizer or the lending bank records the appraisal firm's report")
+		},
+		update: func(ctx context.Context, p *principal, old, a *data.Appraisal) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank:
+				if old.BankID != p.tok.BankID {
+					return forbidden("only the organizer may change an appraisal the organizer recorded")
+				}
+				if err := own(&a.BankID, p.tok.BankID, "bank_id", "keep your appraisals under your own bank"); err != nil {
+					return err
+				}
+				return pol.bankAppraisalEnterprise(ctx, p.tok.BankID, old, a)
+			}
+			return forbidden("an enterprise cannot change appraisals")
+		},
+		remove: func(ctx context.Context, p *principal, a *data.Appraisal) error {
+			switch p.tok.Role {
+			case data.RoleOrganizer:
+				return nil
+			case data.RoleBank:
+				if a.BankID == p.tok.BankID {
+					return nil
+				}
+				return forbidden("only the organizer may delete an appraisal the organizer recorded")
+			}
+			return forbidden("an enterprise cannot delete appraisals")
+		},
+	}
+}
+
+// bankAppraisalEnterprise checks that a bank's appraisal a is of an
+// enterprise the bank may see (unchanged from old on an update is not
+// checked again).
+func (pol *policy) bankAppraisalEnterprise(ctx context.Context, bankID string, old, a *data.Appraisal) error {
+	if a.EnterpriseID == "" || (old != nil && a.EnterpriseID == old.EnterpriseID) {
+		return nil
+	}
+	ok, err := pol.bankSeesEnterpriseID(ctx, bankID, a.EnterpriseID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return forbidden("enterprise_id: an appraisal must be of an enterprise that consented to be seen by your bank")
 	}
 	return nil
 }

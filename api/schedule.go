@@ -366,7 +366,12 @@ func (h *eventHandlers) eventMatchSet(ctx context.Context, w *eventWorld, entIDs
 	if len(prods) == 0 || len(ents) == 0 {
 		return eventMatch{Ents: ents, Prods: prods, BankOf: bankOf}, nil
 	}
-	set, err := h.m.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools, AsOf: w.ev.Date})
+	apprs, err := appraisalsOf(ctx, h.s.store, nil)
+	if err != nil {
+		return eventMatch{}, err
+	}
+	set, err := h.m.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools,
+		Appraisals: apprs, AsOf: w.ev.Date})
 	if err != nil {
 		return eventMatch{}, err
 	}

@@ -148,7 +148,11 @@ func TestDemoSchedule(t *testing.T) {
 		}
 	}
 	// The two stars of the demo meet their banks (both signed on site).
-	if !met[pair{"ent_0003", demo.BankCCB}] || !met[pair{"ent_0004", demo.BankZQRCB}] {
+	stars := map[string]string{}
+	for _, d := range demo.Generate(demo.DefaultSeed).Deals {
+		stars[d.ID] = d.EnterpriseID
+	}
+	if !met[pair{stars["deal_0001"], demo.BankCCB}] || !met[pair{stars["deal_0002"], demo.BankZQRCB}] {
 		t.Errorf("the demo's must-meet stars are not scheduled: %v", met)
 	}
 	if body.Summary.MustMeet != len(must) || body.Summary.MustMeetMet != honoured {

@@ -47,6 +47,7 @@ import (
 //	GET  /app/enterprise/products            enterprise: product search (web_search_value_pool.go)
 //	GET  /app/enterprise/valuation           enterprise: portfolio value P10/P50/P90 chart
 //	GET  /app/organizer/pools/{id}           organizer: a pool's risk
+//	GET  /app/organizer/calibration          organizer: the model against recorded appraisals and loans (web_calibration.go)
 //
 // The pages apply the API's rules (policy.go) through the same functions
 // the JSON handlers call: a record the caller may not read is a 404 page,
@@ -108,6 +109,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/enterprise/valuation", h.page(h.valuationPage))
 	app.GET("/organizer/pools/:id", h.page(h.poolPage))
 	app.GET("/organizer/audit", h.page(h.auditPage))
+	app.GET("/organizer/calibration", h.page(h.calibrationPage))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
@@ -406,12 +408,13 @@ func (h *webHandlers) home(c *gin.Context) {
 var webFuncs = template.FuncMap{
 	"wan":    wan,
 	"date":   webDate,
-	"pct":    func(x float64) string { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" },
-	"pct2":   func(x float64) string { return strconv.FormatFloat(x*100, 'f', 2, 64) + "%" },
+	"pct":    pct,
+	"pct2":   pct2,
 	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	"num3":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
 	"region": regionName,
 	"add":    func(a, b int) int { return a + b },
+	"add3":   func(a, b float64) string { return strconv.FormatFloat(a+b, 'f', 3, 64) },
 	"sub":    func(a, b int) int { return a - b },
 	"observed": func(v any) string {
 		if v == nil {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
@@ -166,8 +165,7 @@ func (h *webHandlers) pipelineXLSX(c *gin.Context) error {
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
-	header := []string{"排名", "企业ID", "企业名称", "是否符合", "银行评分", "预计额度（元）", "期限（月）", "年利率",
-		"违约概率PD", "违约损失率LGD", "资金池分担比例", "预期损失EL（元）", "未通过原因"}
+	header, rows := pipelineTable(res)
 	if err := f.SetSheetRow(sheet, "A1", &header); err != nil {
 		return err
 	}
@@ -179,28 +177,13 @@ func (h *webHandlers) pipelineXLSX(c *gin.Context) error {
 	if err := f.SetCellStyle(sheet, "A1", last, bold); err != nil {
 		return err
 	}
-	for i, wd := range []float64{6, 14, 30, 8, 10, 14, 10, 8, 10, 12, 14, 14, 60} {
+	for i, wd := range []float64{6, 14, 30, 8, 10, 14, 10, 8, 10, 14, 8, 14, 14, 26, 10, 10, 12, 14, 14, 60} {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		if err := f.SetColWidth(sheet, col, col, wd); err != nil {
 			return err
 		}
 	}
-	for i, m := range res.Matches {
-		ok := "否"
-		if m.Eligible {
-			ok = "是"
-		}
-		row := []any{m.Rank, m.EnterpriseID, m.EnterpriseName, ok, m.Score, m.EstimatedAmount, m.TermMonths, m.Rate}
-		if r := m.Risk; r != nil {
-			row = append(row, r.PD, r.LGD, r.FundShare, r.ExpectedLoss)
-		} else {
-			row = append(row, "", "", "", "")
-		}
-		var reasons []string
-		for _, r := range m.Reasons {
-			reasons = append(reasons, r.Message)
-		}
-		row = append(row, strings.Join(reasons, "；"))
+	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
 			return err

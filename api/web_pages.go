@@ -5,6 +5,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"fmt"
+	"html/template"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,8 +43,8 @@ type enterpriseView struct {
 type productMatchView struct {
 	matcher.Match
 	BankName string
-	// Pledged are the patents the loan estimate pledges.
-	Pledged []pledgedView
+	// Loan is the estimate as the page shows it (nil when there is none).
+	Loan *loanView
 }
 
 // pledgedView is one pledged patent with its title.
@@ -87,11 +90,20 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.match.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools, AsOf: asOf})
+	apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
+	if err != nil {
+		return err
+	}
+	res, err := h.match.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
+		Appraisals: apprs, AsOf: asOf})
 	if err != nil {
 		return err
 	}
 	banks, err := h.bankNames(ctx, p)
+	if err != nil {
+		return err
+	}
+	appraisers, err := appraiserNames(ctx, h.s.store)
 	if err != nil {
 		return err
 	}
@@ -109,13 +121,8 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 		v.Certs = append(v.Certs, ct.Label())
 	}
 	for _, m := range res.Matches {
-		mv := productMatchView{Match: m, BankName: banks[m.BankID]}
-		if m.Loan != nil {
-			for _, pp := range m.Loan.Patents {
-				mv.Pledged = append(mv.Pledged, pledgedView{PledgedPatent: pp, Title: titles[pp.ApplicationNumber]})
-			}
-		}
-		v.Matches = append(v.Matches, mv)
+		v.Matches = append(v.Matches, productMatchView{Match: m, BankName: banks[m.BankID],
+			Loan: newLoanView(m.Loan, appraisers, titles, m.Valuation.Approach)})
 	}
 	return h.render(c, http.StatusOK, "enterprise", webPage{Title: e.Name, Data: v})
 }
@@ -208,9 +215,10 @@ type pipelineView struct {
 	AsOf         data.Date
 	Page, Pages  int
 	OnlyEligible bool
-	// Query is the page's query without page, for the pager and the CSV
-	// link.
-	Query string
+	// Query is the page's query without page, for the pager and the
+	// download links: built here from a date and a flag, so it is safe
+	// as a URL's query as it is (html/template would escape its '=').
+	Query template.URL
 }
 
 // pipelinePageSize is the rows of one pipeline page.
@@ -250,8 +258,12 @@ func (h *webHandlers) pipeline(ctx context.Context, p *principal, id string, asO
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
+	apprs, err := appraisalsOf(ctx, h.s.store, nil)
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
+	}
 	res, err := h.match.m.Pipeline(ctx, matcher.PipelineRequest{Product: prod, Pools: pools, Enterprises: ents, Patents: patents,
-		AsOf: asOf, EligibleOnly: onlyEligible, Offset: offset, Limit: limit})
+		Appraisals: apprs, AsOf: asOf, EligibleOnly: onlyEligible, Offset: offset, Limit: limit})
 	return prod, res, err
 }
 
@@ -286,7 +298,7 @@ func (h *webHandlers) pipelinePage(c *gin.Context) error {
 	if onlyEligible {
 		q += "&eligible=true"
 	}
-	v := pipelineView{Product: prod, Pipeline: res, AsOf: asOf, Page: page, OnlyEligible: onlyEligible, Query: q,
+	v := pipelineView{Product: prod, Pipeline: res, AsOf: asOf, Page: page, OnlyEligible: onlyEligible, Query: template.URL(q),
 		Pages: max(1, (res.Total+pipelinePageSize-1)/pipelinePageSize)}
 	return h.render(c, http.StatusOK, "pipeline", webPage{Title: prod.Name + " · 客户名单", Data: v})
 }
@@ -306,27 +318,19 @@ func (h *webHandlers) pipelineCSV(c *gin.Context) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
-	cw.Write([]string{"排名", "企业ID", "企业名称", "是否符合", "银行评分", "预计额度（元）", "期限（月）", "年利率",
-		"违约概率PD", "违约损失率LGD", "资金池分担比例", "预期损失EL（元）", "未通过原因"})
-	f := func(x float64, prec int) string { return strconv.FormatFloat(x, 'f', prec, 64) }
-	for _, m := range res.Matches {
-		ok := "否"
-		if m.Eligible {
-			ok = "是"
+	header, rows := pipelineTable(res)
+	cw.Write(header)
+	for _, row := range rows {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			switch x := v.(type) {
+			case float64:
+				cells[i] = strconv.FormatFloat(x, 'f', -1, 64)
+			default:
+				cells[i] = fmt.Sprint(x)
+			}
 		}
-		row := []string{strconv.Itoa(m.Rank), m.EnterpriseID, m.EnterpriseName, ok, f(m.Score, 2),
-			strconv.FormatInt(m.EstimatedAmount, 10), strconv.Itoa(m.TermMonths), f(m.Rate, 4)}
-		if r := m.Risk; r != nil {
-			row = append(row, f(r.PD, 4), f(r.LGD, 4), f(r.FundShare, 4), f(r.ExpectedLoss, 0))
-		} else {
-			row = append(row, "", "", "", "")
-		}
-		var reasons []string
-		for _, r := range m.Reasons {
-			reasons = append(reasons, r.Message)
-		}
-		row = append(row, strings.Join(reasons, "；"))
-		cw.Write(row)
+		cw.Write(cells)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -336,6 +340,46 @@ func (h *webHandlers) pipelineCSV(c *gin.Context) error {
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	return nil
+}
+
+// pipelineTable is the pipeline as the CSV and XLSX downloads give it:
+// the header and one row per enterprise (amounts in yuan, rates and
+// probabilities as fractions, empty cells where a figure does not apply),
+// with the appraisal the estimate rests on and the model's figure beside it.
+func pipelineTable(res matcher.ProductPipeline) ([]string, [][]any) {
+	header := []string{"排名", "企业ID", "企业名称", "是否符合", "银行评分", "预计额度（元）", "期限（月）", "年利率",
+		"评估值来源", "评估值（元）", "质押率", "模型估值（元）", "模型估值P10（元）", "评估报告编号", "质押专利数",
+		"违约概率PD", "违约损失率LGD", "资金池分担比例", "预期损失EL（元）", "未通过原因"}
+	r2 := func(x float64) float64 { return math.Round(x*100) / 100 }
+	var rows [][]any
+	for _, m := range res.Matches {
+		ok := "否"
+		if m.Eligible {
+			ok = "是"
+		}
+		row := []any{m.Rank, m.EnterpriseID, m.EnterpriseName, ok, m.Score, m.EstimatedAmount, m.TermMonths, m.Rate}
+		if le := m.Loan; le != nil {
+			report := ""
+			if r := le.Appraisal.Recorded; r != nil {
+				report = r.ReportNumber
+			}
+			row = append(row, appraisalBasisLabel(le), r2(le.Appraisal.Value), le.PledgeRate, r2(le.Appraisal.ModelValue),
+				r2(le.Appraisal.ModelLow), report, len(le.Patents))
+		} else {
+			row = append(row, "", "", "", "", "", "", "")
+		}
+		if r := m.Risk; r != nil {
+			row = append(row, r.PD, r.LGD, r.FundShare, r.ExpectedLoss)
+		} else {
+			row = append(row, "", "", "", "")
+		}
+		var reasons []string
+		for _, r := range m.Reasons {
+			reasons = append(reasons, r.Message)
+		}
+		rows = append(rows, append(row, strings.Join(reasons, "；")))
+	}
+	return header, rows
 }
 
 // ---- Organizer ----

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,7 +110,21 @@ func TestWebValuation(t *testing.T) {
 	w, _ := b.get("/app/enterprise/valuation")
 	body := w.Body.String()
 	page := htmlPage(t, w, http.StatusOK)
-	wantText(t, page, "专利组合估值", "P10", "P50", "P90", "估值参数", "模拟次数")
+	wantText(t, page, "专利组合估值", "P10", "P50", "P90", "估值参数", "模拟次数", "利润分成", "单独质押", "万元")
+	// Entirely in Chinese: no English word in the text a reader sees, but
+	// for the names of standards, libraries and statistics.
+	allowed := map[string]bool{"gonum": true, "stat": true, "Empirical": true, "LPR": true, "AHP": true, "ipmatch": true, "match": true}
+	for _, word := range regexp.MustCompile(`[A-Za-z]{4,}`).FindAllString(visibleText(page), -1) {
+		if !allowed[word] {
+			t.Errorf("English on the valuation page: %q", word)
+		}
+	}
+	// The chart is labelled: a legend, the axis ticks in 万元 and each row's number.
+	for _, label := range []string{"P10–P90 区间", "P50 评估值", `class="tick-label"`, `aria-label="各专利单独质押时的估值区间`} {
+		if !strings.Contains(body, label) {
+			t.Errorf("chart lacks %q", label)
+		}
+	}
 	if !strings.Contains(body, `<svg class="rangechart"`) {
 		t.Errorf("no range chart")
 	}

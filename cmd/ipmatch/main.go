@@ -34,7 +34,7 @@ var errRejected = errors.New("some rows were rejected")
 const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
 
 Usage:
-  ipmatch serve   [--demo] [--addr HOST:PORT] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [store flags]
+  ipmatch serve   [--demo] [--addr HOST:PORT] [--calibration FILE] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [store flags]
   ipmatch reindex [--index DIR] [store flags]
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
@@ -43,6 +43,7 @@ Usage:
   ipmatch user create --username NAME --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags] < PASSWORD
   ipmatch value income --cash-flows CF1,CF2,… --share-rate S --tax-rate T --discount-rate R [--decimals N] [--json]
   ipmatch value weights [--weights FILE]
+  ipmatch calibrate [--out FILE] [--json] [--calibration FILE] [--weights FILE] [store flags]
   ipmatch version
 
 Store flags (default: the embedded SQLite store in ./ipmatch-data):
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBenchData(ctx, args[1:], stdout, stderr)
 	case "value":
 		err = runValue(ctx, args[1:], stdout, stderr)
+	case "calibrate":
+		err = runCalibrate(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ipmatch", version)
 		return 0

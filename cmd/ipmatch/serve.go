@@ -28,7 +28,10 @@ type Main struct {
 	// Weights is an AHP weights configuration file; "" is the embedded
 	// finance scenario.
 	Weights string
-	Logger  *slog.Logger
+	// Calibration is a calibration file (ipmatch calibrate --out); "" is
+	// the shipped one (matcher.DefaultCalibration).
+	Calibration string
+	Logger      *slog.Logger
 	// Index is the search index directory; "" picks the default (indexDir).
 	Index string
 	// Progress, when set, shows the index rebuild's progress bar (a terminal).
@@ -63,7 +66,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("weights %s: %w", m.Weights, err)
 	}
-	model, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: weights})
+	cal, err := loadCalibration(m.Calibration)
+	if err != nil {
+		return fmt.Errorf("calibration %s: %w", m.Calibration, err)
+	}
+	model, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: weights, Calibration: cal})
 	if err != nil {
 		return fmt.Errorf("matcher: %w", fieldErrors(err))
 	}
@@ -194,6 +201,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Addr, "addr", env("IPMATCH_ADDR", "127.0.0.1:8080"), "listen address (IPMATCH_ADDR)")
 	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset and print a token per role")
 	fs.StringVar(&m.Weights, "weights", env("IPMATCH_WEIGHTS", ""), "AHP weights configuration (JSON) of the patent indicator value (IPMATCH_WEIGHTS); default: the embedded finance scenario")
+	fs.StringVar(&m.Calibration, "calibration", env("IPMATCH_CALIBRATION", ""), "calibration of the model's appraisals (JSON, from ipmatch calibrate --out) (IPMATCH_CALIBRATION); default: the shipped one, fitted on public cases")
 	addIndexFlag(fs, &m.Index)
 	follow := fs.String("follow-interval", env("IPMATCH_FOLLOW_INTERVAL", search.DefaultFollowInterval.String()),
 		"how often the search index reads other nodes' writes from the audit log (IPMATCH_FOLLOW_INTERVAL)")
