@@ -16,7 +16,7 @@ import (
 var auditKinds = []string{
 	data.EnterpriseKind.Name, data.PatentKind.Name, data.BankKind.Name, data.ProductKind.Name,
 	data.EventKind.Name, data.ParticipantKind.Name, data.DealKind.Name, data.PoolKind.Name,
-	data.TokenKind.Name, data.ScheduleKind.Name, data.UserKind.Name,
+	data.TokenKind.Name, data.ScheduleKind.Name, data.UserKind.Name, data.AppraiserKind.Name, data.AppraisalKind.Name,
 }
 
 // auditFilterParams are the audit list's filters besides page and size.

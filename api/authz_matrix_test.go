@@ -783,6 +783,15 @@ func matrixRows() []mRow {
 		{route: "GET /app/enterprise/valuation", path: "/app/enterprise/valuation", want: mPageGetEnt},
 		{route: "GET /app/organizer/pools/:id", path: "/app/organizer/pools/{pool}", want: mPageGetOrg},
 		{route: "GET /app/organizer/calibration", path: "/app/organizer/calibration", want: mPageGetOrg},
+		{route: "GET /app/appraisals", path: "/app/appraisals", want: mWant(200, 200, 200, 200, 200, 303, 303)},
+		{route: "POST /app/appraisals", path: "/app/appraisals",
+			form: func(w *mWorld, s mSubject) url.Values {
+				// Of the caller's side's enterprise: bank A may not record
+				// one of Z, and the answer reads as for no such enterprise.
+				return url.Values{"enterprise": {s["ent"]}, "appraiser_id": {w.firm}, "report_number": {"矩阵评报字第1号"},
+					"base_date": {"2021-03-15"}, "method": {"income"}, "value_wan": {"350"}, "patents": {s["pat"]}}
+			},
+			want: mWant(303, 303, 422, 403, 403, 401, 401)},
 		{route: "GET /app/organizer/audit", path: "/app/organizer/audit", want: mPageGetOrg},
 	}
 }

@@ -285,3 +285,41 @@ func TestEnterpriseValuation(t *testing.T) {
 		t.Errorf("draws: %+v", env)
 	}
 }
+
+// TestPipelineUsesOnlyTheBanksAppraisals: 建设银行's pipeline lends to the
+// on-site borrower on the report 建设银行 recorded; 肇庆农商银行's pipeline
+// for the same enterprise never shows (nor uses) that report.
+func TestPipelineUsesOnlyTheBanksAppraisals(t *testing.T) {
+	f := newMatchFixture(t)
+	ds := demo.Generate(demo.DefaultSeed)
+	var star string
+	for _, d := range ds.Deals {
+		if d.ID == "deal_0001" {
+			star = d.EnterpriseID
+		}
+	}
+	const report = "靖洋评报字[2021]第0325号"
+	find := func(body pipelineBody) *matcher.Match {
+		for i := range body.Matches {
+			if body.Matches[i].EnterpriseID == star {
+				return &body.Matches[i]
+			}
+		}
+		return nil
+	}
+	var own pipelineBody
+	decodeBody(t, f.do(matchCCBToken, "GET", matchPipelineURL+"&size=500", nil), http.StatusOK, &own)
+	m := find(own)
+	if m == nil || !m.Eligible || m.Loan.Appraisal.Basis != matcher.AppraisalRecorded || m.Loan.Appraisal.Recorded.ReportNumber != report {
+		t.Fatalf("CCB's pipeline for %s: %+v", star, m)
+	}
+	w := f.do(matchZQRCBToken, "GET", "/api/v1/products/"+demo.ProdZQRCBIP+"/pipeline?as_of=2021-04-23&size=500", nil)
+	if strings.Contains(w.Body.String(), report) {
+		t.Errorf("肇庆农商银行's pipeline shows 建设银行's appraisal")
+	}
+	var other pipelineBody
+	decodeBody(t, w, http.StatusOK, &other)
+	if m := find(other); m != nil && m.Loan != nil && m.Loan.Appraisal.Basis != matcher.AppraisalModel {
+		t.Errorf("肇庆农商银行 lends on %+v", m.Loan.Appraisal)
+	}
+}

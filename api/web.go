@@ -48,6 +48,8 @@ import (
 //	GET  /app/enterprise/valuation           enterprise: portfolio value P10/P50/P90 chart
 //	GET  /app/organizer/pools/{id}           organizer: a pool's risk
 //	GET  /app/organizer/calibration          organizer: the model against recorded appraisals and loans (web_calibration.go)
+//	GET  /app/appraisals                     every role: the recorded appraisals it may read (web_appraisals.go)
+//	POST /app/appraisals                     organizer, bank: record one (as POST /api/v1/appraisals)
 //
 // The pages apply the API's rules (policy.go) through the same functions
 // the JSON handlers call: a record the caller may not read is a 404 page,
@@ -110,6 +112,8 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/organizer/pools/:id", h.page(h.poolPage))
 	app.GET("/organizer/audit", h.page(h.auditPage))
 	app.GET("/organizer/calibration", h.page(h.calibrationPage))
+	app.GET("/appraisals", h.page(h.appraisalsPage))
+	app.POST("/appraisals", h.page(h.recordAppraisal))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is

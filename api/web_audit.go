@@ -16,6 +16,7 @@ var auditKindLabels = map[string]string{
 	"enterprises": "企业", "patents": "专利", "banks": "银行", "products": "贷款产品",
 	"events": "对接会", "participants": "参会方", "deals": "融资项目", "pools": "资金池",
 	"tokens": "API 令牌", "schedules": "对接日程", "users": "登录用户",
+	"appraisers": "评估机构", "appraisals": "评估报告",
 }
 
 // auditActionLabels and auditViaLabels name actions and channels.
