@@ -145,7 +145,7 @@ func TestWebLoanFigures(t *testing.T) {
 	ent.signIn(matchEnt7Token)
 	w, _ := ent.get("/app/enterprise?as_of=2021-04-23")
 	page := htmlPage(t, w, http.StatusOK)
-	wantText(t, page, "可贷额度约", "= 评估值", "× 质押率", "评估值来源：模型估算（收益法·利润分成法，按已登记评估报告校准 ×1.89）", "估值区间（P10–P90）")
+	wantText(t, page, "可贷额度约", "= 评估值", "× 质押率", "评估值来源：模型估算（收益法·利润分成法，校准系数 ×1.89）", "估值区间（P10–P90）")
 
 	var star string
 	for _, d := range demo.Generate(demo.DefaultSeed).Deals {

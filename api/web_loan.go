@@ -57,7 +57,7 @@ func newLoanView(le *matcher.LoanEstimate, appraisers, titles map[string]string,
 	} else {
 		v.Source = "模型估算（" + approachLabels[approach]
 		if a.Calibration != 1 {
-			v.Source += fmt.Sprintf("，按已登记评估报告校准 ×%.2f", a.Calibration)
+			v.Source += fmt.Sprintf("，校准系数 ×%.2f", a.Calibration)
 		}
 		v.Source += "）"
 	}
