@@ -227,10 +227,8 @@ func appraisalProblem(f data.FieldError) string {
 		label += "（第 " + strconv.Itoa(n+1) + " 件）"
 	}
 	switch r := f.Reason; {
-	case field == "patents" && strings.Contains(r, "is recorded as"):
-		return label + "：不是该企业名下的专利，评估报告只能登记出质企业自己的专利"
 	case field == "patents" && strings.HasPrefix(r, "no patent"):
-		return label + "：系统中没有这件专利，请先登记专利"
+		return label + "：系统中没有该企业名下的这件专利（评估报告只能登记出质企业自己的、已登记的专利）"
 	case field == "patents" && strings.Contains(r, "appears twice"):
 		return label + "：重复填写"
 	case field == "patents" && strings.Contains(r, "at least one"):

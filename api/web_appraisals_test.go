@@ -99,7 +99,7 @@ func TestWebAppraisals(t *testing.T) {
 			break
 		}
 	}
-	bad(func(v url.Values) { v.Set("patents", pat+"\n"+other) }, "不是该企业名下的专利")
+	bad(func(v url.Values) { v.Set("patents", pat+"\n"+other) }, "系统中没有该企业名下的这件专利")
 
 	for _, again := range []bool{false, true} {
 		w = org.do("POST", "/app/appraisals", form)

@@ -102,8 +102,11 @@ func TestImportAppraisals(t *testing.T) {
 			t.Errorf("row %d rejected on %s (%s), want %s", r.Row, r.Field, r.Reason, want[r.Row])
 		}
 	}
-	if r := rep.Rejected[1]; !strings.Contains(r.Reason, "ent_b") {
-		t.Errorf("another enterprise's patent: %q does not say whose", r.Reason)
+	// Another enterprise's patent reads like a missing one: no owner, no
+	// hint that the number is on record.
+	other, missing := rep.Rejected[1].Reason, rep.Rejected[2].Reason
+	if strings.Contains(other, "ent_b") || strings.Replace(other, "201910987654.0", "N", 1) != strings.Replace(missing, rep.Rejected[2].Reason[len("no patent "):len("no patent ")+14], "N", 1) {
+		t.Errorf("another enterprise's patent %q, a missing one %q: want the same words", other, missing)
 	}
 	if n, _ := s.Appraisals().Count(ctx); n != 1 {
 		t.Errorf("%d appraisals stored, want 1", n)
