@@ -64,7 +64,7 @@ func newLoanView(le *matcher.LoanEstimate, appraisers, titles map[string]string,
 	if le.Binding != "collateral" {
 		for _, c := range le.Caps {
 			if c.Name == le.Binding {
-				v.Binding, v.Cap = bindingLabel(c.Name), c.Amount
+				v.Binding, v.Cap = matcher.CapLabel(c.Name), c.Amount
 			}
 		}
 	}
@@ -72,21 +72,6 @@ func newLoanView(le *matcher.LoanEstimate, appraisers, titles map[string]string,
 		v.Patents = append(v.Patents, pledgedView{PledgedPatent: p, Title: titles[p.ApplicationNumber]})
 	}
 	return v
-}
-
-// bindingLabel names a loan cap in Chinese.
-func bindingLabel(name string) string {
-	switch name {
-	case "product_max":
-		return "产品单笔最高额度"
-	case "need":
-		return "企业融资需求"
-	case "pool_per_loan":
-		return "风险补偿资金池单笔补偿上限"
-	case "pool_per_borrower":
-		return "风险补偿资金池单户补偿上限"
-	}
-	return name
 }
 
 // appraisalBasisLabel says in Chinese where an estimate's appraisal comes

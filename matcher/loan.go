@@ -691,8 +691,9 @@ func EstimateLoan(p *data.Product, pool *data.Pool, need data.FinancingNeed, pat
 	return *le
 }
 
-// bindingLabel names a cap in Chinese.
-func bindingLabel(name string) string {
+// CapLabel names a loan cap (LoanCap.Name, LoanEstimate.Binding) in
+// Chinese.
+func CapLabel(name string) string {
 	switch name {
 	case "product_max":
 		return "产品单笔最高额度"

@@ -209,7 +209,7 @@ func (w *world) match(ei, pi int, side Side) Match {
 			fix = fmt.Sprintf("质押专利评估值需达到约 %s（现为 %s）：补充可质押的专利，委托评估机构出具评估报告，或选择起贷金额更低的产品", wan(needValue), wan(ev.value))
 		}
 		if ev.binding != "collateral" && ev.target < float64(minimum) {
-			fix = fmt.Sprintf("贷款额度受%s限制（%s），低于起贷金额：请选择其他产品", bindingLabel(ev.binding), wan(ev.target))
+			fix = fmt.Sprintf("贷款额度受%s限制（%s），低于起贷金额：请选择其他产品", CapLabel(ev.binding), wan(ev.target))
 		}
 		out.Reasons = append(out.Reasons, newReason(ReasonAmountBelowMinimum, "", ev.amount, minimum, "yuan", float64(minimum-ev.amount), msg, fix))
 		out.Loan = w.loanEstimate(ei, pi, &ev)

@@ -17,19 +17,7 @@ import (
 // loadCalibration reads a calibration file, or returns the shipped one
 // (matcher.DefaultCalibration) for "".
 func loadCalibration(file string) (*matcher.Calibration, error) {
-	if file == "" {
-		return matcher.DefaultCalibration(), nil
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	c, err := matcher.LoadCalibration(f)
-	if err != nil {
-		return nil, fieldErrors(err)
-	}
-	return c, nil
+	return loadConfig(file, matcher.DefaultCalibration, matcher.LoadCalibration)
 }
 
 // runCalibrate handles "ipmatch calibrate": it compares the model with

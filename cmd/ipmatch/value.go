@@ -119,21 +119,28 @@ func runValueWeights(args []string, stdout io.Writer) error {
 // embedded finance scenario for "". An inconsistent matrix (CR ≥ 0.1) is
 // refused with the matrix named.
 func loadWeights(file string) (*matcher.IndicatorWeights, error) {
+	return loadConfig(file, matcher.DefaultIndicatorWeights, matcher.LoadIndicatorWeights)
+}
+
+// loadConfig reads a configuration file with load, or returns def() for
+// "". A refused file's error names every field.
+func loadConfig[T any](file string, def func() *T, load func(io.Reader) (*T, error)) (*T, error) {
 	if file == "" {
-		return matcher.DefaultIndicatorWeights(), nil
+		return def(), nil
 	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	w, err := matcher.LoadIndicatorWeights(f)
+	v, err := load(f)
 	if err != nil {
 		return nil, fieldErrors(err)
 	}
-	return w, nil
+	return v, nil
 }
 
+// fieldErrors turns a data error into a command error naming every field.
 func fieldErrors(err error) error {
 	msg := data.ErrorMessage(err)
 	for _, f := range data.ErrorFields(err) {
