@@ -313,6 +313,28 @@ func TestPipelineUsesOnlyTheBanksAppraisals(t *testing.T) {
 	if m == nil || !m.Eligible || m.Loan.Appraisal.Basis != matcher.AppraisalRecorded || m.Loan.Appraisal.Recorded.ReportNumber != report {
 		t.Fatalf("CCB's pipeline for %s: %+v", star, m)
 	}
+	// No eligible pair below the product's minimum: the bank could not lend it.
+	var minimum int64
+	for _, p := range ds.Products {
+		if p.ID == demo.ProdCCBKechuang {
+			minimum = p.MinAmount
+		}
+	}
+	below := 0
+	for _, mt := range own.Matches {
+		if _, ok := matchReasonOf(mt.Reasons, matcher.ReasonAmountBelowMinimum); ok {
+			below++
+		}
+		if mt.Eligible && mt.EstimatedAmount < minimum {
+			t.Errorf("%s eligible for %d yuan, below the minimum %d", mt.EnterpriseID, mt.EstimatedAmount, minimum)
+		}
+		if _, below := matchReasonOf(mt.Reasons, matcher.ReasonAmountBelowMinimum); below && (mt.Eligible || mt.Loan == nil || mt.Loan.Amount >= minimum) {
+			t.Errorf("%s: amount_below_minimum with %+v", mt.EnterpriseID, mt.Loan)
+		}
+	}
+	if below == 0 {
+		t.Error("no enterprise of the demo falls below the product's minimum: the check above checked nothing")
+	}
 	w := f.do(matchZQRCBToken, "GET", "/api/v1/products/"+demo.ProdZQRCBIP+"/pipeline?as_of=2021-04-23&size=500", nil)
 	if strings.Contains(w.Body.String(), report) {
 		t.Errorf("肇庆农商银行's pipeline shows 建设银行's appraisal")
