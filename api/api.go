@@ -137,6 +137,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	store = data.Audited(store, cfg.Node, logger)
 	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
 		authFailures: newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery)}
+	s.policy.today = s.today
 	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
 	r := gin.New() // no default logger or recovery: ours follow

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"ipmatch/data"
 	"ipmatch/data/storetest"
@@ -40,4 +41,23 @@ func TestAppraisalRefusalsRevealNothing(t *testing.T) {
 	a2 := storetest.Appraisal(2, f.entZ, firm.ID, "")
 	a2.Patents = []string{f.patZ}
 	wantError(t, f.do(bankAToken, "POST", "/api/v1/appraisals", a2), http.StatusForbidden, data.CodeForbidden)
+}
+
+// TestAppraisalDatedAfterToday: the API refuses a report dated after the
+// server's day, as the page does (one rule, in policy.go).
+func TestAppraisalDatedAfterToday(t *testing.T) {
+	f := newFixture(t, Config{})
+	firm := storetest.Appraiser(1)
+	put(t, f.store.Appraisers(), &firm)
+	a := storetest.Appraisal(1, f.entX, firm.ID, "")
+	a.Patents = []string{f.patX}
+	a.BaseDate = data.DateOf(time.Now().AddDate(0, 1, 0))
+	env := wantError(t, f.do(orgToken, "POST", "/api/v1/appraisals", a), http.StatusUnprocessableEntity, data.CodeInvalid)
+	if !env.hasField("base_date") {
+		t.Errorf("fields %+v", env.Error.Fields)
+	}
+	a.BaseDate = data.NewDate(2021, time.March, 15)
+	if w := f.do(orgToken, "POST", "/api/v1/appraisals", a); w.Code != http.StatusCreated {
+		t.Errorf("a report of 2021: %d %s", w.Code, w.Body)
+	}
 }

@@ -26,7 +26,8 @@ package api
 //     organizer's (bank_id empty) of enterprises it sees, never another
 //     bank's; records and updates them only under its own bank and for
 //     enterprises it sees; deletes only its own. An organizer's record it
-//     may read but not change.
+//     may read but not change. For every role, an appraisal dated after
+//     today is invalid (base_date).
 //
 // enterprise (token bound to EnterpriseID):
 //   - enterprises: reads and updates its own record only; cannot create or
@@ -63,6 +64,9 @@ import (
 // which event.
 type policy struct {
 	store data.Store
+	// today is the server's day (China Standard Time, or Config.AsOf); nil
+	// where no rule needs it.
+	today func() data.Date
 }
 
 // organizerOnly allows the organizer and forbids everyone else.
@@ -538,6 +542,15 @@ func (pol *policy) appraiserRules() rules[data.Appraiser] {
 	return readAllOrganizerWrites[data.Appraiser]("appraisal firms")
 }
 
+// appraisalDated refuses an appraisal based on a day after today: a report
+// values the patents on a day that has come.
+func (pol *policy) appraisalDated(a *data.Appraisal) error {
+	if pol.today != nil && a.BaseDate.After(pol.today()) {
+		return invalidField("base_date", "%s is after today (%s): an appraisal values the patents on a day that has come", a.BaseDate, pol.today())
+	}
+	return nil
+}
+
 func (pol *policy) appraisalRules() rules[data.Appraisal] {
 	return rules[data.Appraisal]{
 		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Appraisal]) error {
@@ -590,8 +603,11 @@ func (pol *policy) appraisalRules() rules[data.Appraisal] {
 		create: func(ctx context.Context, p *principal, a *data.Appraisal) error {
 			switch p.tok.Role {
 			case data.RoleOrganizer:
-				return nil
+				return pol.appraisalDated(a)
 			case data.RoleBank:
+				if err := pol.appraisalDated(a); err != nil {
+					return err
+				}
 				if err := own(&a.BankID, p.tok.BankID, "bank_id", "record appraisals under your own bank"); err != nil {
 					return err
 				}
@@ -602,10 +618,13 @@ func (pol *policy) appraisalRules() rules[data.Appraisal] {
 		update: func(ctx context.Context, p *principal, old, a *data.Appraisal) error {
 			switch p.tok.Role {
 			case data.RoleOrganizer:
-				return nil
+				return pol.appraisalDated(a)
 			case data.RoleBank:
 				if old.BankID != p.tok.BankID {
 					return forbidden("only the organizer may change an appraisal the organizer recorded")
+				}
+				if err := pol.appraisalDated(a); err != nil {
+					return err
 				}
 				if err := own(&a.BankID, p.tok.BankID, "bank_id", "keep your appraisals under your own bank"); err != nil {
 					return err

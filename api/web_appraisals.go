@@ -124,8 +124,6 @@ func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 		d, err := data.ParseDate(form.BaseDate)
 		if err != nil || d.IsZero() {
 			problems = append(problems, "评估基准日：须为日期，如 2021-03-25")
-		} else if d.After(h.match.today()) {
-			problems = append(problems, "评估基准日：不能晚于今天")
 		} else {
 			a.BaseDate = d
 		}
@@ -241,6 +239,8 @@ func appraisalProblem(f data.FieldError) string {
 		return label + "：请选择收益法、市场法或成本法"
 	case field == "report_number":
 		return label + "：请填写评估报告编号"
+	case field == "base_date" && strings.Contains(r, "after today"):
+		return label + "：不能晚于今天"
 	case field == "base_date":
 		return label + "：请填写评估基准日"
 	case field == "value":
