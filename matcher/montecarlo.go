@@ -328,8 +328,9 @@ type PortfolioValuation struct {
 // order of their capped terms, longest first (then strength, then order
 // given), with a_i = s_i × Π_{j before i} (1 − s_j) ÷ C, where
 // C = 1 − Π (1 − s) over all the valued patents (Coverage), the patents
-// alive in year t together earn exactly their share of the protection of
-// that year's contribution, and all of them together its whole (appraisals
+// alive in year t together earn their share of the protection of that
+// year's contribution (exactly so while the drawn lives keep the order of
+// their caps), and all of them together its whole (appraisals
 // credit an enterprise's patents with the technology's whole share). A
 // set G of the patents pledged without the others is worth
 // Σ_{i∈G} a_i(G) × U_i with a_i(G) computed within G (still ÷ C), so a
