@@ -598,6 +598,10 @@ func parseRangeValue(v, cmp string) (rangeValue, error) {
 	return rangeValue{lo: v, hi: v}, nil
 }
 
+// The years a date of a query may have: those whose days all fit the
+// index's 64-bit nanoseconds.
+const minIndexYear, maxIndexYear = 1678, 2261
+
 // period reads a day, month or year and returns [start, end).
 func period(s string) (time.Time, time.Time, error) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), "/", "-")
@@ -606,6 +610,11 @@ func period(s string) (time.Time, time.Time, error) {
 		y, m   int
 	}{{"2006-01-02", 0, 0}, {"2006-01", 0, 1}, {"2006", 1, 0}, {"20060102", 0, 0}} {
 		if t, err := time.Parse(l.layout, s); err == nil && len(s) == len(l.layout) {
+			// The index keeps dates as 64-bit nanoseconds since 1970, which
+			// reach from 1677-09-21 to 2262-04-11.
+			if t.Year() < minIndexYear || t.Year() > maxIndexYear {
+				return time.Time{}, time.Time{}, invalid("%q is outside the years %d–%d that dates can have", s, minIndexYear, maxIndexYear)
+			}
 			switch {
 			case l.y == 1:
 				return t, t.AddDate(1, 0, 0), nil
