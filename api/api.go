@@ -80,9 +80,12 @@ type server struct {
 	logger *slog.Logger
 	cfg    Config
 	policy *policy
-	// moves serialises stage moves of the same deal within this process
-	// (Get, Move and Put are not one transaction in data.Store).
-	moves [64]sync.Mutex
+	// moves serialises the writes of the same deal within this process
+	// (Get, Move and Put are not one transaction in data.Store); filings
+	// serialises the pool checks and writes of filed deals, so two cannot
+	// both pass a pool's caps (deals.go).
+	moves   [64]sync.Mutex
+	filings sync.Mutex
 	// events serve the event endpoints of both the API and the pages, so
 	// their per-event and per-pool locks are one set in this process.
 	events *eventHandlers
@@ -166,7 +169,9 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	routes(s, v1, productResource(s.policy))
 	routes(s, v1, eventResource(s.policy))
 	routes(s, v1, participantResource(s.policy))
-	routes(s, v1, dealResource(s.policy))
+	deals := dealResource(s.policy)
+	deals.put = s.putDeal // deals.go: under the deal's lock, with the pool's checks
+	routes(s, v1, deals)
 	routes(s, v1, poolResource(s.policy))
 	routes(s, v1, appraiserResource(s.policy))
 	routes(s, v1, appraisalResource(s.policy))

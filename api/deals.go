@@ -3,14 +3,28 @@ package api
 import (
 	"context"
 	"hash/fnv"
+	"net/http"
 	"time"
 	"unicode/utf8"
 
+	"github.com/gin-gonic/gin"
+
 	"ipmatch/data"
+	"ipmatch/matcher"
 )
 
-// stageRequest is the body of POST /api/v1/deals/{id}/stage (served by
-// eventHandlers.moveDeal in pool.go, which checks pool caps first).
+// Deal writes. A deal changes in two ways: a stage move (POST
+// /api/v1/deals/{id}/stage, and the pages' move buttons) and a replacement
+// of its other fields (PUT /api/v1/deals/{id}). Both go through changeDeal,
+// which holds the deal's lock from the read to the write, so a PUT racing
+// a move can no longer write back the stage and history it read before the
+// move; and both pass the pool's filing checks (checkFiling) whenever the
+// result is a loan on the pool's book that the pool has not accepted as it
+// now stands: a move to filed, or a change of amount, pool, product,
+// enterprise or bank of a deal already filed. A compensated deal's claim is
+// settled: those fields no longer change.
+
+// stageRequest is the body of POST /api/v1/deals/{id}/stage.
 type stageRequest struct {
 	Stage data.Stage `json:"stage"`
 	Note  string     `json:"note"`
@@ -20,7 +34,8 @@ type stageRequest struct {
 const maxNoteRunes = 2000
 
 // move moves the deal id to req.Stage on behalf of p. A deal p may not see
-// is not found; a move the stage machine refuses is a conflict.
+// is not found; a move the stage machine refuses, or a filing the pool's
+// caps refuse, is a conflict.
 func (s *server) move(ctx context.Context, p *principal, id string, req stageRequest, now time.Time) (*data.Deal, error) {
 	if req.Stage == "" {
 		return nil, invalidField("stage", "is required")
@@ -28,28 +43,134 @@ func (s *server) move(ctx context.Context, p *principal, id string, req stageReq
 	if utf8.RuneCountInString(req.Note) > maxNoteRunes {
 		return nil, invalidField("note", "is longer than %d characters", maxNoteRunes)
 	}
+	return s.changeDeal(ctx, p, id, func(d data.Deal) (data.Deal, error) {
+		if err := canMoveDeal(p, &d); err != nil {
+			return d, err
+		}
+		err := d.Move(req.Stage, p.by(), now, req.Note)
+		return d, err
+	})
+}
+
+// replaceDeal stores rec in place of the deal id (PUT): the access rules of
+// policy.go (which keep the stage and history), the record's validation
+// and references, then the pool's checks.
+func (s *server) replaceDeal(ctx context.Context, p *principal, id string, rec *data.Deal) (*data.Deal, error) {
+	rules := s.policy.dealRules()
+	return s.changeDeal(ctx, p, id, func(old data.Deal) (data.Deal, error) {
+		// Checked once the deal is known to be readable, so that a hidden
+		// deal answers exactly like a missing one.
+		if rec.ID != "" && rec.ID != old.ID {
+			return old, invalidField("id", "%q differs from the id %q in the URL", rec.ID, old.ID)
+		}
+		next := *rec
+		next.ID = old.ID
+		if err := rules.update(ctx, p, &old, &next); err != nil {
+			return old, err
+		}
+		if err := data.DealKind.Check([]*data.Deal{&next}); err != nil {
+			return old, err
+		}
+		if err := data.CheckRefs(ctx, s.store, data.DealKind, []*data.Deal{&next}); err != nil {
+			return old, err
+		}
+		return next, nil
+	})
+}
+
+// changeDeal reads the deal id, applies change to it and writes the result,
+// holding the deal's lock throughout (Get and Put are not one transaction
+// in data.Store; across nodes this needs the store's conditional writes).
+// A deal p may not read is not found. When the result needs the pool's
+// approval (needsFiling), the pool's lock is held too, from the check to
+// the write, so two filings cannot both pass the caps. Lock order: the
+// deal's, then the pool's.
+func (s *server) changeDeal(ctx context.Context, p *principal, id string, change func(data.Deal) (data.Deal, error)) (*data.Deal, error) {
 	mu := &s.moves[stripe(id, len(s.moves))]
 	mu.Lock()
 	defer mu.Unlock()
 
 	deals := s.store.Deals()
-	d, err := deals.Get(ctx, id)
+	old, err := deals.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !dealVisible(p, &d) {
+	if !dealVisible(p, &old) {
 		return nil, data.DealKind.NotFound(id)
 	}
-	if err := canMoveDeal(p, &d); err != nil {
+	next, err := change(old)
+	if err != nil {
 		return nil, err
 	}
-	if err := d.Move(req.Stage, p.by(), now, req.Note); err != nil {
+	if err := settledClaim(&old, &next); err != nil {
 		return nil, err
 	}
-	if _, err := deals.Put(ctx, &d); err != nil {
+	if needsFiling(&old, &next) {
+		s.filings.Lock()
+		defer s.filings.Unlock()
+		if err := s.checkFiling(ctx, &next); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := deals.Put(ctx, &next); err != nil {
 		return nil, err
 	}
-	return &d, nil
+	return &next, nil
+}
+
+// needsFiling reports whether next, replacing old, is a loan on its pool's
+// book that the pool has not accepted in this form: newly filed, or filed
+// before with a different amount, pool, product, borrower or lender.
+func needsFiling(old, next *data.Deal) bool {
+	if next.PoolID == "" || !matcher.ActiveFiling(next.Stage) {
+		return false
+	}
+	return !matcher.ActiveFiling(old.Stage) || old.PoolID != next.PoolID || old.Amount != next.Amount ||
+		old.ProductID != next.ProductID || old.EnterpriseID != next.EnterpriseID || old.BankID != next.BankID
+}
+
+// settledClaim refuses to change what a compensated deal's claim rests on:
+// the fund has paid it (matcher's pool book), so its amount, pool, product,
+// borrower and lender are history.
+func settledClaim(old, next *data.Deal) error {
+	if old.Stage != data.StageCompensated {
+		return nil
+	}
+	if old.PoolID != next.PoolID || old.Amount != next.Amount || old.ProductID != next.ProductID ||
+		old.EnterpriseID != next.EnterpriseID || old.BankID != next.BankID {
+		return data.Errorf(data.CodeConflict, "deal %s is compensated: the fund's claim is settled, so its amount, pool_id, product_id, enterprise_id and bank_id can no longer change", old.ID)
+	}
+	return nil
+}
+
+// checkFiling checks that deal d may stand as a filing under its pool: the
+// pool exists, it covers d's product (the product names the pool), and
+// the pool's caps hold with d and the pool's other filings
+// (matcher.CheckFiling). Refusals are conflicts naming the field; they name
+// no other bank's loans. The caller holds s.filings.
+func (s *server) checkFiling(ctx context.Context, d *data.Deal) error {
+	pool, err := s.store.Pools().Get(ctx, d.PoolID)
+	if data.ErrorCode(err) == data.CodeNotFound {
+		return invalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
+	}
+	if err != nil {
+		return err
+	}
+	pr, err := s.store.Products().Get(ctx, d.ProductID)
+	if err != nil && data.ErrorCode(err) != data.CodeNotFound {
+		return err
+	}
+	if err != nil || pr.PoolID != pool.ID {
+		return &data.Error{Code: data.CodeConflict,
+			Message: "deal " + d.ID + " cannot be filed under pool " + pool.ID + ": the pool does not cover its product",
+			Fields: []data.FieldError{{Field: "product_id", Reason: "product " + d.ProductID + " is not covered by pool " + pool.ID +
+				" (the product's pool_id must name it); file the deal without the pool or under the product's own pool"}}}
+	}
+	others, err := all(ctx, s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
+	if err != nil {
+		return err
+	}
+	return matcher.CheckFiling(pool, others, *d)
 }
 
 // stripe picks one of n locks for key.
@@ -57,4 +178,18 @@ func stripe(key string, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(key))
 	return int(h.Sum32() % uint32(n))
+}
+
+// putDeal handles PUT /api/v1/deals/{id} (replaceDeal).
+func (s *server) putDeal(c *gin.Context) error {
+	rec := new(data.Deal)
+	if err := s.decode(c, rec); err != nil {
+		return err
+	}
+	d, err := s.replaceDeal(c.Request.Context(), caller(c), c.Param("id"), rec)
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, d)
+	return nil
 }

@@ -50,9 +50,6 @@ type eventHandlers struct {
 	now func() time.Time
 	// events serialises computing and editing the schedule of an event.
 	events [16]sync.Mutex
-	// filings serialises moves to filed, so two filings under one pool
-	// cannot both pass the pool's caps.
-	filings sync.Mutex
 }
 
 // eventRoutes registers the event endpoints on g, including POST

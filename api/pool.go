@@ -134,12 +134,9 @@ func (h *eventHandlers) poolRiskOf(ctx context.Context, p *principal, id string,
 	return res, nil
 }
 
-// moveDeal handles POST /api/v1/deals/{id}/stage: deals.go's move, and for
-// a move to filed of a deal under a pool the pool's caps are checked first
-// (matcher.CheckFiling: per-loan, per-borrower, leverage; 409 naming the
-// cap). Filings are serialised so that two cannot both pass the caps.
-// Other moves, and moves the caller may not make, go straight to move,
-// which answers them as before.
+// moveDeal handles POST /api/v1/deals/{id}/stage: deals.go's move, which
+// checks a move to filed under a pool against the pool's caps and the
+// product it covers (409 naming the cap or product_id).
 func (h *eventHandlers) moveDeal(c *gin.Context) error {
 	var req stageRequest
 	if err := h.s.decode(c, &req); err != nil {
@@ -153,32 +150,7 @@ func (h *eventHandlers) moveDeal(c *gin.Context) error {
 	return nil
 }
 
-// moveChecked is moveDeal without the HTTP: the pool caps for a move to
-// filed, then move. The web pages call it too.
+// moveChecked is moveDeal without the HTTP; the web pages call it too.
 func (h *eventHandlers) moveChecked(ctx context.Context, p *principal, id string, req stageRequest) (*data.Deal, error) {
-	if req.Stage == data.StageFiled {
-		h.filings.Lock()
-		defer h.filings.Unlock()
-		d, err := h.s.store.Deals().Get(ctx, id)
-		if err != nil && data.ErrorCode(err) != data.CodeNotFound {
-			return nil, err
-		}
-		if err == nil && d.PoolID != "" && dealVisible(p, &d) && canMoveDeal(p, &d) == nil && data.CanMove(d.Stage, req.Stage) {
-			pool, err := h.s.store.Pools().Get(ctx, d.PoolID)
-			if data.ErrorCode(err) == data.CodeNotFound {
-				return nil, invalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
-			}
-			if err != nil {
-				return nil, err
-			}
-			others, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
-			if err != nil {
-				return nil, err
-			}
-			if err := matcher.CheckFiling(pool, others, d); err != nil {
-				return nil, err
-			}
-		}
-	}
 	return h.s.move(ctx, p, id, req, time.Now().UTC())
 }

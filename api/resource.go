@@ -46,9 +46,11 @@ type resource[T any] struct {
 	other  []string
 	filter func(q listQuery) (func(*T) bool, error)
 	rules  rules[T]
-	// noPut leaves out PUT; post, when set, replaces the generic create.
+	// noPut leaves out PUT; post and put, when set, replace the generic
+	// create and replace.
 	noPut bool
 	post  func(c *gin.Context) error
+	put   func(c *gin.Context) error
 	// creating serialises, within this process, the look for a clash and
 	// the write of creates with the same ID or natural key, so that of two
 	// simultaneous creates one gets 409 instead of replacing the other.
@@ -102,7 +104,9 @@ func routes[T any](s *server, g *gin.RouterGroup, res *resource[T]) {
 			return nil
 		}))
 	}
-	if !res.noPut {
+	if res.put != nil {
+		g.PUT(base+"/:id", s.handle(res.put))
+	} else if !res.noPut {
 		g.PUT(base+"/:id", s.handle(func(c *gin.Context) error {
 			rec := new(T)
 			if err := s.decode(c, rec); err != nil {

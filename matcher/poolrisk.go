@@ -184,8 +184,9 @@ type PoolRiskParameters struct {
 	Model       string    `json:"model"`
 }
 
-// activeFiling reports whether a deal at stage s is exposure of its pool.
-func activeFiling(s data.Stage) bool {
+// ActiveFiling reports whether a deal at stage s is exposure of its pool
+// (filed through pledge_registered).
+func ActiveFiling(s data.Stage) bool {
 	switch s {
 	case data.StageFiled, data.StageAccepted, data.StageDisbursed, data.StagePledgeRegistered:
 		return true
@@ -209,7 +210,7 @@ func newPoolBook(pool *data.Pool, deals []data.Deal, skipID string) poolBook {
 			continue
 		}
 		switch {
-		case activeFiling(d.Stage):
+		case ActiveFiling(d.Stage):
 			b.loans = append(b.loans, *d)
 		case d.Stage == data.StageCompensated:
 			paid := capAt(float64(d.Amount)*pool.FundShare, pool.PerLoanCap)
@@ -252,16 +253,29 @@ func CheckFiling(pool data.Pool, deals []data.Deal, d data.Deal) error {
 			cover, share*100, d.Amount, pool.PerLoanCap, math.Floor(float64(pool.PerLoanCap)/share))})
 	}
 	if pool.PerBorrowerCap > 0 {
-		var prior float64
+		// The reason names only the filing bank's own figures: another
+		// bank's loans to the same borrower are that bank's business.
+		var sameBank, otherBanks float64
 		for _, l := range book.loans {
-			if l.EnterpriseID == d.EnterpriseID {
-				prior += float64(l.Amount) * share
+			if l.EnterpriseID != d.EnterpriseID {
+				continue
+			}
+			if l.BankID == d.BankID {
+				sameBank += float64(l.Amount) * share
+			} else {
+				otherBanks += float64(l.Amount) * share
 			}
 		}
-		if prior+cover > float64(pool.PerBorrowerCap) {
-			fields = append(fields, data.FieldError{Field: "per_borrower_cap", Reason: fmt.Sprintf(
-				"enterprise %s's filings would have the fund bear %.0f yuan (%.0f already filed + %.0f), above the pool's per-borrower cap of %d yuan",
-				d.EnterpriseID, prior+cover, prior, cover, pool.PerBorrowerCap)})
+		if sameBank+otherBanks+cover > float64(pool.PerBorrowerCap) {
+			reason := fmt.Sprintf("enterprise %s's filings under this pool would have the fund bear more than the pool's per-borrower cap of %d yuan: this loan adds %.0f",
+				d.EnterpriseID, pool.PerBorrowerCap, cover)
+			if sameBank > 0 {
+				reason += fmt.Sprintf(", this bank's other filings %.0f", sameBank)
+			}
+			if otherBanks > 0 {
+				reason += "; filings by other banks count too"
+			}
+			fields = append(fields, data.FieldError{Field: "per_borrower_cap", Reason: reason})
 		}
 	}
 	var exposure int64

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,33 @@ func TestCheckFiling(t *testing.T) {
 	small.Size, small.Leverage = 400_000, 10 // capacity 4M; 3.5M filed
 	if err := CheckFiling(small, deals, deals[1]); !slices.Equal(fieldsOf(err), []string{"leverage"}) {
 		t.Errorf("leverage: %v", err)
+	}
+}
+
+// TestCheckFilingHidesOtherBanks: a refusal by the per-borrower cap tells
+// the filing bank its own figures only; another bank's filing for the same
+// borrower counts but is never named or quantified.
+func TestCheckFilingHidesOtherBanks(t *testing.T) {
+	pool := testPool() // per-borrower cap 2.5M, fund share 50%
+	other := testDeal("d1", "e1", 3_500_000, data.StageDisbursed)
+	other.BankID = "bank_b"
+	mine := testDeal("d2", "e1", 2_000_000, data.StageIntent)
+	err := CheckFiling(pool, []data.Deal{other, mine}, mine)
+	fields := data.ErrorFields(err)
+	if len(fields) != 1 || fields[0].Field != "per_borrower_cap" {
+		t.Fatalf("want a per_borrower_cap refusal, got %v", err)
+	}
+	msg := err.Error()
+	for _, f := range fields {
+		msg += " " + f.Reason
+	}
+	for _, leak := range []string{"1750000", "3500000", "2750000", "bank_b", "d1"} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("the refusal reveals %q of bank_b's filing: %s", leak, msg)
+		}
+	}
+	if !strings.Contains(msg, "other banks") || !strings.Contains(msg, "1000000") {
+		t.Errorf("the refusal should give this loan's share and say other banks' filings count: %s", msg)
 	}
 }
 
