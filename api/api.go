@@ -53,6 +53,14 @@ type Config struct {
 	// X-Forwarded-For names the client. None by default: the peer address
 	// is the client, so a client cannot pick the address it is limited by.
 	TrustedProxies []string
+	// ImportTimeout, when set, is the read and write deadline of an
+	// import request from the moment its caller is authenticated: the
+	// server's ReadTimeout is sized for JSON bodies, an import file may
+	// be 64 MiB on a slow link. Zero leaves the server's deadlines.
+	ImportTimeout time.Duration
+	// StoreReadConns is the store's number of read connections (see
+	// expensive.go); 0 means DefaultStoreReadConns.
+	StoreReadConns int
 }
 
 func (c Config) withDefaults() Config {
@@ -171,7 +179,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	routes(s, v1, appraiserResource(s.policy))
 	routes(s, v1, appraisalResource(s.policy))
 	routes(s, v1, tokenResource(s))
-	v1.POST("/import/:kind", s.handle(s.importFile))
+	v1.POST("/import/:kind", s.importDeadline, s.handle(s.importFile))
 	v1.GET("/audit", s.handle(s.auditLog)) // audit.go: who wrote what, when
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
