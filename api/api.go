@@ -61,6 +61,9 @@ type Config struct {
 	// StoreReadConns is the store's number of read connections (see
 	// expensive.go); 0 means DefaultStoreReadConns.
 	StoreReadConns int
+	// ExpensiveQueueWait is how long an expensive request waits for a
+	// slot; 0 means ExpensiveQueueWait, negative refuses at once.
+	ExpensiveQueueWait time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -79,6 +82,12 @@ func (c Config) withDefaults() Config {
 	if c.Node == "" {
 		c.Node = data.NodeName()
 	}
+	if c.ExpensiveQueueWait == 0 {
+		c.ExpensiveQueueWait = ExpensiveQueueWait
+	}
+	if c.StoreReadConns <= 0 {
+		c.StoreReadConns = DefaultStoreReadConns
+	}
 	return c
 }
 
@@ -96,6 +105,10 @@ type server struct {
 	events *eventHandlers
 	// authFailures limits failed token and password attempts.
 	authFailures *failureLimiter
+	// expensive holds the slots of expensive requests (expensive.go).
+	expensive *expensiveLimiter
+	// web serves the pages (web.go).
+	web *webHandlers
 }
 
 // model returns the matcher of the configuration.
@@ -144,7 +157,8 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
 	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
-		authFailures: newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery)}
+		authFailures: newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
+		expensive:    newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait))}
 	s.policy.today = s.today
 	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
@@ -167,7 +181,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	r.GET("/healthz", s.handle(s.healthz))
 	r.GET("/api/v1/openapi.json", s.handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
-	v1 := r.Group("/api/v1", s.authenticate)
+	v1 := r.Group("/api/v1", s.authenticate, s.limitExpensive)
 	routes(s, v1, enterpriseResource(s.policy))
 	routes(s, v1, patentResource(s.policy))
 	routes(s, v1, bankResource(s.policy))

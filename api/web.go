@@ -72,6 +72,7 @@ type webHandlers struct {
 // webRoutes registers the pages on r.
 func webRoutes(s *server, r *gin.Engine) {
 	h := newWebHandlers(s)
+	s.web = h
 	static, err := fs.Sub(webFiles, "web/static")
 	if err != nil {
 		panic("api: embedded static files: " + err.Error())
@@ -87,7 +88,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
 
-	app := r.Group("/app", h.webAuth)
+	app := r.Group("/app", h.webAuth, s.limitExpensive)
 	app.GET("", h.home)
 	app.GET("/enterprise", h.page(h.enterprisePage))
 	app.GET("/bank", h.page(h.bankPage))
@@ -227,6 +228,7 @@ var webErrorTitles = map[int]string{
 	http.StatusUnprocessableEntity:   "输入有误",
 	http.StatusRequestEntityTooLarge: "请求过大",
 	http.StatusMethodNotAllowed:      "不支持该操作",
+	http.StatusTooManyRequests:       "请求过于频繁",
 	http.StatusInternalServerError:   "服务器内部错误",
 }
 

@@ -80,6 +80,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Expensive requests may use only part of the read connections
+	// (api.Config.StoreReadConns); the wrappers below hide the pool size.
+	readConns := 0
+	if rc, ok := store.(interface{ ReadConns() int }); ok {
+		readConns = rc.ReadConns()
+	}
 	// The wrapped store keeps the index in step and closes it with itself.
 	idx, err := openIndex(ctx, indexDir(m.Index, m.Store), store, m.Logger, m.Progress, false)
 	if err != nil {
@@ -105,7 +111,7 @@ func (m *Main) Run(ctx context.Context) error {
 	limits := m.Limits.withDefaults()
 	m.server = &http.Server{
 		Handler: api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
-			Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout}),
+			Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns}),
 	}
 	m.listener = limits.apply(m.server, ln)
 	// Other nodes on the same store write too: follow their writes into
