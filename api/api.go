@@ -43,10 +43,12 @@ type Config struct {
 	// Node names this process in the audit log (default: host name and
 	// process id).
 	Node string
-	// AuthFailureBurst and AuthFailureEvery limit failed authentications
-	// (unknown tokens, wrong passwords) per client address and per
-	// username: Burst failures at once, then one per Every; more get 429.
-	// Defaults: DefaultAuthFailureBurst, DefaultAuthFailureEvery.
+	// AuthFailureBurst and AuthFailureEvery limit failed authentications:
+	// unknown tokens per client address, wrong passwords per username and
+	// address (and, at ten times the burst, per username and per address:
+	// see passwordLimits): Burst failures at once, then one per Every;
+	// more get 429. A valid token is always accepted. Defaults:
+	// DefaultAuthFailureBurst, DefaultAuthFailureEvery.
 	AuthFailureBurst int
 	AuthFailureEvery time.Duration
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
@@ -103,8 +105,10 @@ type server struct {
 	// events serve the event endpoints of both the API and the pages, so
 	// their per-event and per-pool locks are one set in this process.
 	events *eventHandlers
-	// authFailures limits failed token and password attempts.
+	// authFailures limits unknown tokens per client address.
 	authFailures *failureLimiter
+	// passwordFailures limit failed password sign-ins (web_password.go).
+	passwordFailures *passwordLimits
 	// expensive holds the slots of expensive requests (expensive.go).
 	expensive *expensiveLimiter
 	// web serves the pages (web.go).
@@ -157,8 +161,9 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
 	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
-		authFailures: newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
-		expensive:    newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait))}
+		authFailures:     newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
+		passwordFailures: newPasswordLimits(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
+		expensive:        newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait))}
 	s.policy.today = s.today
 	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
