@@ -43,16 +43,29 @@ type Config struct {
 	// Node names this process in the audit log (default: host name and
 	// process id).
 	Node string
-	// AuthFailureBurst and AuthFailureEvery limit failed authentications
-	// (unknown tokens, wrong passwords) per client address and per
-	// username: Burst failures at once, then one per Every; more get 429.
-	// Defaults: DefaultAuthFailureBurst, DefaultAuthFailureEvery.
+	// AuthFailureBurst and AuthFailureEvery limit failed authentications:
+	// unknown tokens per client address, wrong passwords per username and
+	// address (and, at ten times the burst, per username and per address:
+	// see passwordLimits): Burst failures at once, then one per Every;
+	// more get 429. A valid token is always accepted. Defaults:
+	// DefaultAuthFailureBurst, DefaultAuthFailureEvery.
 	AuthFailureBurst int
 	AuthFailureEvery time.Duration
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For names the client. None by default: the peer address
 	// is the client, so a client cannot pick the address it is limited by.
 	TrustedProxies []string
+	// ImportTimeout, when set, is the read and write deadline of an
+	// import request from the moment its caller is authenticated: the
+	// server's ReadTimeout is sized for JSON bodies, an import file may
+	// be 64 MiB on a slow link. Zero leaves the server's deadlines.
+	ImportTimeout time.Duration
+	// StoreReadConns is the store's number of read connections (see
+	// expensive.go); 0 means DefaultStoreReadConns.
+	StoreReadConns int
+	// ExpensiveQueueWait is how long an expensive request waits for a
+	// slot; 0 means ExpensiveQueueWait, negative refuses at once.
+	ExpensiveQueueWait time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -70,6 +83,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Node == "" {
 		c.Node = data.NodeName()
+	}
+	if c.ExpensiveQueueWait == 0 {
+		c.ExpensiveQueueWait = ExpensiveQueueWait
+	}
+	if c.StoreReadConns <= 0 {
+		c.StoreReadConns = DefaultStoreReadConns
 	}
 	return c
 }
@@ -89,8 +108,14 @@ type server struct {
 	// events serve the event endpoints of both the API and the pages, so
 	// their per-event and per-pool locks are one set in this process.
 	events *eventHandlers
-	// authFailures limits failed token and password attempts.
+	// authFailures limits unknown tokens per client address.
 	authFailures *failureLimiter
+	// passwordFailures limit failed password sign-ins (web_password.go).
+	passwordFailures *passwordLimits
+	// expensive holds the slots of expensive requests (expensive.go).
+	expensive *expensiveLimiter
+	// web serves the pages (web.go).
+	web *webHandlers
 }
 
 // model returns the matcher of the configuration.
@@ -139,7 +164,9 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
 	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
-		authFailures: newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery)}
+		authFailures:     newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
+		passwordFailures: newPasswordLimits(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
+		expensive:        newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait))}
 	s.policy.today = s.today
 	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
@@ -162,7 +189,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	r.GET("/healthz", s.handle(s.healthz))
 	r.GET("/api/v1/openapi.json", s.handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
-	v1 := r.Group("/api/v1", s.authenticate)
+	v1 := r.Group("/api/v1", s.authenticate, s.limitExpensive)
 	routes(s, v1, enterpriseResource(s.policy))
 	routes(s, v1, patentResource(s.policy))
 	routes(s, v1, bankResource(s.policy))
@@ -176,7 +203,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	routes(s, v1, appraiserResource(s.policy))
 	routes(s, v1, appraisalResource(s.policy))
 	routes(s, v1, tokenResource(s))
-	v1.POST("/import/:kind", s.handle(s.importFile))
+	v1.POST("/import/:kind", s.importDeadline, s.handle(s.importFile))
 	v1.GET("/audit", s.handle(s.auditLog)) // audit.go: who wrote what, when
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps

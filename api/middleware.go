@@ -109,3 +109,18 @@ func (s *server) recover(c *gin.Context) {
 	}()
 	c.Next()
 }
+
+// importDeadline gives an authenticated import Config.ImportTimeout to
+// send its file and get its report, past the server's shorter deadlines
+// (which a slow anonymous client cannot escape).
+func (s *server) importDeadline(c *gin.Context) {
+	if d := s.cfg.ImportTimeout; d > 0 {
+		rc := http.NewResponseController(c.Writer)
+		deadline := time.Now().Add(d)
+		// Errors mean the writer cannot set deadlines (a test recorder):
+		// there are none to extend then.
+		_ = rc.SetReadDeadline(deadline)
+		_ = rc.SetWriteDeadline(deadline)
+	}
+	c.Next()
+}

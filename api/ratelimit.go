@@ -12,8 +12,9 @@ import (
 	"ipmatch/data"
 )
 
-// codeRateLimited is the envelope code of a 429: too many failed sign-ins
-// or tokens from one client (or against one username).
+// codeRateLimited is the envelope code of a 429: too many unknown tokens
+// from one client, failed passwords (passwordLimits), or expensive
+// requests at once (expensive.go).
 const codeRateLimited data.Code = "rate_limited"
 
 // Defaults of Config.AuthFailureBurst and AuthFailureEvery: ten failures
@@ -33,9 +34,9 @@ const (
 const maxLimiterKeys = 100_000
 
 // failureLimiter counts failed authentications per key (a client address,
-// or "user:" + a username) in token buckets: every failure takes a token,
-// and a key with no token left is refused before its credential is even
-// checked. Successes take nothing.
+// a username, or both) in token buckets: every failure takes a token, and
+// further failures of a key with no token left are refused (auth.go,
+// web_password.go). Successes take nothing.
 type failureLimiter struct {
 	every time.Duration
 	burst int

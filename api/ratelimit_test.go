@@ -56,9 +56,11 @@ func TestBadTokensAreRateLimitedPerClient(t *testing.T) {
 	w := bearerFrom(f, attacker, "ipm_guess_4", "/api/v1/banks", nil)
 	wantRateLimited(t, w, "4th bad token")
 	wantError(t, w, http.StatusTooManyRequests, codeRateLimited)
-	// Even the right token is refused unchecked while the client is
-	// limited: otherwise guessing would go on at full speed.
-	wantRateLimited(t, bearerFrom(f, attacker, orgToken, "/api/v1/banks", nil), "good token from a limited client")
+	// A valid token is still accepted from the limited client: failures
+	// limit further failures, not callers holding a credential.
+	if w := bearerFrom(f, attacker, orgToken, "/api/v1/banks", nil); w.Code != http.StatusOK {
+		t.Fatalf("good token from a limited client: %d %s", w.Code, w.Body)
+	}
 	// Without trusted proxies X-Forwarded-For is the client's own claim
 	// and cannot buy a fresh address.
 	wantRateLimited(t, bearerFrom(f, attacker, "ipm_guess_5", "/api/v1/banks", map[string]string{"X-Forwarded-For": "203.0.113.9"}), "spoofed X-Forwarded-For")
@@ -122,33 +124,48 @@ func TestFailureLimiterRefills(t *testing.T) {
 func TestWebSignInRateLimited(t *testing.T) {
 	f := newFixture(t, Config{AuthFailureBurst: 2, AuthFailureEvery: time.Hour})
 	addUser(t, f, data.User{Username: "alice", Role: data.RoleOrganizer}, testPassword)
-
-	// Wrong passwords for alice from two addresses: the username's bucket
-	// empties although neither address's does.
-	for i, remote := range []string{"198.51.100.1:1", "198.51.100.2:1"} {
+	from := func(remote string) *browser {
 		b := newBrowser(f)
 		b.remote = remote
-		if w := b.signInPassword("alice", "wrong"+strconv.Itoa(i)); w.Code != http.StatusUnauthorized {
+		return b
+	}
+
+	// Two wrong passwords for alice from one address: alice is refused
+	// there, even with the right password …
+	for i := range 2 {
+		if w := from("198.51.100.1:1").signInPassword("alice", "wrong"+strconv.Itoa(i)); w.Code != http.StatusUnauthorized {
 			t.Fatalf("wrong password %d: %d", i, w.Code)
 		}
 	}
-	b := newBrowser(f)
-	b.remote = "198.51.100.3:1"
-	w := b.signInPassword("ALICE", testPassword) // usernames are normalised
+	w := from("198.51.100.1:1").signInPassword("ALICE", testPassword) // usernames are normalised
 	body := htmlPage(t, w, http.StatusTooManyRequests)
 	wantText(t, body, "登录失败次数过多")
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("429 page without Retry-After")
 	}
-	// Other users can still sign in from there.
+	// … but not from elsewhere,
+	if w := from("198.51.100.2:1").signInPassword("alice", testPassword); w.Code != http.StatusSeeOther {
+		t.Fatalf("alice from another address: %d", w.Code)
+	}
+	// and other users still sign in from that address.
 	addUser(t, f, data.User{Username: "bob", Role: data.RoleOrganizer}, testPassword)
-	if w := b.signInPassword("bob", testPassword); w.Code != http.StatusSeeOther {
+	if w := from("198.51.100.1:1").signInPassword("bob", testPassword); w.Code != http.StatusSeeOther {
 		t.Fatalf("bob: %d %s", w.Code, w.Body)
 	}
 
-	// Wrong tokens on the sign-in form count per address.
-	b2 := newBrowser(f)
-	b2.remote = "198.51.100.9:1"
+	// Guesses at alice spread over many addresses: ten times the burst
+	// (20 here, 2 of them made above) refuses alice everywhere.
+	for i := range 18 {
+		remote := "203.0.113." + strconv.Itoa(i+1) + ":1"
+		if w := from(remote).signInPassword("alice", "guess"); w.Code != http.StatusUnauthorized {
+			t.Fatalf("distributed guess %d: %d", i, w.Code)
+		}
+	}
+	htmlPage(t, from("198.51.100.3:1").signInPassword("alice", testPassword), http.StatusTooManyRequests)
+
+	// Wrong tokens on the sign-in form count per address; a valid token
+	// is still accepted there.
+	b2 := from("198.51.100.9:1")
 	for range 2 {
 		w, _ := b2.get("/")
 		if w := b2.do("POST", "/signin", formWith("token", "ipm_wrong", w)); w.Code != http.StatusUnauthorized {
@@ -156,7 +173,11 @@ func TestWebSignInRateLimited(t *testing.T) {
 		}
 	}
 	w, _ = b2.get("/")
-	htmlPage(t, b2.do("POST", "/signin", formWith("token", orgToken, w)), http.StatusTooManyRequests)
+	wantRateLimited(t, b2.do("POST", "/signin", formWith("token", "ipm_wrong", w)), "3rd wrong token on the form")
+	w, _ = b2.get("/")
+	if w := b2.do("POST", "/signin", formWith("token", orgToken, w)); w.Code != http.StatusSeeOther {
+		t.Fatalf("a valid token on the form from the limited address: %d", w.Code)
+	}
 }
 
 // formWith is a sign-in form with one field and the CSRF token of page w.

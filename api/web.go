@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -64,14 +65,17 @@ var webFiles embed.FS
 type webHandlers struct {
 	s        *server
 	sessions *webSessions
-	match    *matchHandlers
-	events   *eventHandlers
-	pages    map[string]*template.Template
+	// signInKey signs the sign-in forms' CSRF tokens (web_signin.go).
+	signInKey []byte
+	match     *matchHandlers
+	events    *eventHandlers
+	pages     map[string]*template.Template
 }
 
 // webRoutes registers the pages on r.
 func webRoutes(s *server, r *gin.Engine) {
 	h := newWebHandlers(s)
+	s.web = h
 	static, err := fs.Sub(webFiles, "web/static")
 	if err != nil {
 		panic("api: embedded static files: " + err.Error())
@@ -87,7 +91,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
 
-	app := r.Group("/app", h.webAuth)
+	app := r.Group("/app", h.webAuth, s.limitExpensive)
 	app.GET("", h.home)
 	app.GET("/enterprise", h.page(h.enterprisePage))
 	app.GET("/bank", h.page(h.bankPage))
@@ -121,7 +125,7 @@ func webRoutes(s *server, r *gin.Engine) {
 // eventHandlers, so computing a schedule or filing under a pool is
 // serialised with the JSON API's within this process (not across nodes).
 func newWebHandlers(s *server) *webHandlers {
-	h := &webHandlers{s: s, sessions: newWebSessions(),
+	h := &webHandlers{s: s, sessions: newWebSessions(), signInKey: newSignInKey(),
 		match:  &matchHandlers{s: s, m: s.model(), today: s.today},
 		events: s.events,
 		pages:  map[string]*template.Template{}}
@@ -227,6 +231,7 @@ var webErrorTitles = map[int]string{
 	http.StatusUnprocessableEntity:   "输入有误",
 	http.StatusRequestEntityTooLarge: "请求过大",
 	http.StatusMethodNotAllowed:      "不支持该操作",
+	http.StatusTooManyRequests:       "请求过于频繁",
 	http.StatusInternalServerError:   "服务器内部错误",
 }
 
@@ -294,92 +299,79 @@ func requireRole(c *gin.Context, r data.Role, page string) error {
 // ---- Sign-in and sign-out ----
 
 // signInPage handles GET /: the sign-in form. A signed-in browser goes to
-// its role's page. Otherwise an anonymous session is opened (or kept) so
-// that the form carries a CSRF token.
+// its role's page. No session is opened for the form: its CSRF token is
+// bound to the sign-in cookie (web_signin.go).
 func (h *webHandlers) signInPage(c *gin.Context) {
-	id := sessionID(c)
-	ws, ok := h.sessions.get(id)
-	if ok && !ws.anonymous() {
-		if _, err := h.sessionPrincipal(c.Request.Context(), &ws); err == nil {
-			c.Redirect(http.StatusSeeOther, "/app")
-			return
+	if id := sessionID(c); id != "" {
+		if ws, ok := h.sessions.get(id); ok {
+			if _, err := h.sessionPrincipal(c.Request.Context(), &ws); err == nil {
+				c.Redirect(http.StatusSeeOther, "/app")
+				return
+			}
+			h.sessions.close(id)
 		}
-		h.sessions.close(id)
-		ok = false
 	}
-	status, flash := http.StatusOK, ""
-	if ok {
-		flash = h.sessions.takeFlash(id)
-	} else {
-		var nws *webSession
-		id, nws, ok = h.sessions.open("", "")
-		if !ok {
-			h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
-			return
-		}
-		ws = *nws
-		setSessionCookie(c, id)
-	}
-	pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: flash}
+	h.renderSignIn(c, http.StatusOK, "")
+}
+
+// renderSignIn writes the sign-in page with status and a message.
+func (h *webHandlers) renderSignIn(c *gin.Context, status int, flash string) {
+	pg := webPage{Title: "登录", CSRF: h.signInCSRF(c), Flash: flash}
 	if err := h.render(c, status, "signin", pg); err != nil {
 		h.renderError(c, err)
 	}
 }
 
-// signIn handles POST /signin: the form's API token, checked like a bearer
-// token, opens a session under a new id; the browser goes to its role's
-// page. A wrong token shows the form again (401).
-func (h *webHandlers) signIn(c *gin.Context) {
-	oldID := sessionID(c)
-	ws, ok := h.sessions.get(oldID)
-	if !ok || !validCSRF(c, &ws) {
-		h.renderError(c, forbidden("登录表单的安全校验码（CSRF）缺失、错误或已过期，请刷新登录页后重试"))
-		return
+// startSession opens a session for a signed-in credential under a new id
+// (the browser's previous session, if any, ends) and sends the browser to
+// its role's page.
+func (h *webHandlers) startSession(c *gin.Context, p *principal, tokenHash, userID string) {
+	if old := sessionID(c); old != "" {
+		h.sessions.close(old)
 	}
-	key := clientKey(c)
-	if h.tooManyFailures(c, &ws, key) {
-		return
-	}
-	secret := strings.TrimSpace(c.PostForm("token"))
-	p, err := h.s.lookupToken(c.Request.Context(), "Bearer "+secret)
-	if err != nil {
-		if data.ErrorCode(err) != data.CodeUnauthorized {
-			h.renderError(c, err)
-			return
-		}
-		h.s.authFailures.fail(key)
-		pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: "令牌无效或已撤销，请检查后重试。"}
-		if rerr := h.render(c, http.StatusUnauthorized, "signin", pg); rerr != nil {
-			h.renderError(c, rerr)
-		}
-		return
-	}
-	h.sessions.close(oldID)
-	id, _, ok := h.sessions.open(p.tok.Hash, "")
+	id, _, ok := h.sessions.open(tokenHash, userID)
 	if !ok {
 		h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
 		return
 	}
 	setSessionCookie(c, id)
+	clearSignInCookie(c)
 	c.Set(keyPrincipal, p) // for the access log
 	c.Redirect(http.StatusSeeOther, roleHome(p.tok.Role))
 }
 
-// tooManyFailures answers 429 with the sign-in form when any of keys has
-// failed too often lately, and reports whether it did.
-func (h *webHandlers) tooManyFailures(c *gin.Context, ws *webSession, keys ...string) bool {
-	wait := h.s.authFailures.wait(keys...)
-	if wait <= 0 {
-		return false
+// signIn handles POST /signin: the form's API token, checked like a bearer
+// token (auth.go: a valid token is always accepted), opens a session; the
+// browser goes to its role's page. A wrong token shows the form again
+// (401), or 429 when the address has sent too many.
+func (h *webHandlers) signIn(c *gin.Context) {
+	if !h.validSignInForm(c) {
+		h.renderError(c, forbidden(webSignInCSRFMessage))
+		return
 	}
+	secret := strings.TrimSpace(c.PostForm("token"))
+	p, retry, err := h.s.checkToken(c, "Bearer "+secret)
+	if err != nil {
+		if retry > 0 {
+			h.tooManyFailures(c, retry)
+			return
+		}
+		if data.ErrorCode(err) != data.CodeUnauthorized {
+			h.renderError(c, err)
+			return
+		}
+		h.renderSignIn(c, http.StatusUnauthorized, "令牌无效或已撤销，请检查后重试。")
+		return
+	}
+	h.startSession(c, p, p.tok.Hash, "")
+}
+
+// tooManyFailures answers 429 with the sign-in form.
+func (h *webHandlers) tooManyFailures(c *gin.Context, wait time.Duration) {
 	setRetryAfter(c, wait)
 	c.Set(keyErrorCode, string(codeRateLimited))
 	secs := max(1, int(math.Ceil(wait.Seconds())))
-	pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs)}
-	if err := h.render(c, http.StatusTooManyRequests, "signin", pg); err != nil {
-		h.renderError(c, err)
-	}
-	return true
+	h.renderSignIn(c, http.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs))
 }
 
 // signOut handles POST /signout: the session ends (its CSRF token is

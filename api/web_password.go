@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
@@ -32,19 +33,19 @@ var dummyPasswordHash = sync.OnceValue(func() []byte {
 })
 
 // signInPassword handles POST /signin/password: the form's username and
-// password open a session under a new id; the browser goes to its role's
-// page. A wrong username or password shows the form again (401) with the
-// same message either way.
+// password open a session; the browser goes to its role's page. A wrong
+// username or password shows the form again (401) with the same message
+// either way; 429 when that username, from that address or from
+// everywhere, or that address, has failed too often (passwordLimits).
 func (h *webHandlers) signInPassword(c *gin.Context) {
-	oldID := sessionID(c)
-	ws, ok := h.sessions.get(oldID)
-	if !ok || !validCSRF(c, &ws) {
-		h.renderError(c, forbidden("登录表单的安全校验码（CSRF）缺失、错误或已过期，请刷新登录页后重试"))
+	if !h.validSignInForm(c) {
+		h.renderError(c, forbidden(webSignInCSRFMessage))
 		return
 	}
 	ctx := c.Request.Context()
-	keys := []string{clientKey(c), userKey(data.NormalizeUsername(c.PostForm("username")))}
-	if h.tooManyFailures(c, &ws, keys...) {
+	addr, name := clientKey(c), data.NormalizeUsername(c.PostForm("username"))
+	if wait := h.s.passwordFailures.wait(addr, name); wait > 0 {
+		h.tooManyFailures(c, wait)
 		return
 	}
 	u, found, err := h.userByName(ctx, c.PostForm("username"))
@@ -58,23 +59,50 @@ func (h *webHandlers) signInPassword(c *gin.Context) {
 	}
 	match := bcrypt.CompareHashAndPassword(hash, []byte(c.PostForm("password"))) == nil
 	if !found || !match {
-		h.s.authFailures.fail(keys...)
-		pg := webPage{Title: "登录", CSRF: ws.csrf, Flash: webBadPassword + "，请检查后重试。"}
-		if rerr := h.render(c, http.StatusUnauthorized, "signin", pg); rerr != nil {
-			h.renderError(c, rerr)
-		}
+		h.s.passwordFailures.fail(addr, name)
+		h.renderSignIn(c, http.StatusUnauthorized, webBadPassword+"，请检查后重试。")
 		return
 	}
-	h.sessions.close(oldID)
-	id, _, ok := h.sessions.open("", u.ID)
-	if !ok {
-		h.renderError(c, data.Errorf(data.CodeInternal, "web sessions full"))
-		return
+	h.startSession(c, userPrincipal(u), "", u.ID)
+}
+
+// passwordLimits limit failed password sign-ins by what failed, so that a
+// correct password is refused only when its own username is under attack:
+//
+//   - per username and address: Config.AuthFailureBurst failures, then
+//     one per AuthFailureEvery (defaults 10, then one every 6 s): one
+//     client guessing one account;
+//   - per username from anywhere: ten times the burst at the same rate
+//     (100, then 10 a minute): guesses at one account spread over many
+//     addresses, without letting one address lock the account's owner out
+//     with a handful of failures;
+//   - per address, any username: ten times the burst refilled ten times
+//     as fast (100, then 100 a minute): only to bound the bcrypt work one
+//     address can cause (at cost 12, about 0.25 s of CPU each), high
+//     enough that other users' typos behind a shared proxy never refuse
+//     a correct password.
+type passwordLimits struct {
+	pair, user, address *failureLimiter
+}
+
+func newPasswordLimits(burst int, every time.Duration) *passwordLimits {
+	return &passwordLimits{
+		pair:    newFailureLimiter(burst, every),
+		user:    newFailureLimiter(10*burst, every),
+		address: newFailureLimiter(10*burst, max(every/10, time.Millisecond)),
 	}
-	setSessionCookie(c, id)
-	p := userPrincipal(u)
-	c.Set(keyPrincipal, p) // for the access log
-	c.Redirect(http.StatusSeeOther, roleHome(p.tok.Role))
+}
+
+// wait is how long a sign-in as username from addr must wait, 0 if none.
+func (l *passwordLimits) wait(addr, username string) time.Duration {
+	return max(l.pair.wait(addr+" "+userKey(username)), l.user.wait(userKey(username)), l.address.wait(addr))
+}
+
+// fail counts a failed sign-in as username from addr.
+func (l *passwordLimits) fail(addr, username string) {
+	l.pair.fail(addr + " " + userKey(username))
+	l.user.fail(userKey(username))
+	l.address.fail(addr)
 }
 
 // userByName returns the user with the username name (normalised as the

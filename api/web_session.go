@@ -44,10 +44,17 @@ import (
 //     webMaxAge after sign-in, whichever comes first.
 //   - Every form carries the session's CSRF token (256 random bits) in a
 //     hidden field; every POST without the right one gets a 403 page and
-//     changes nothing. The sign-in form is protected too (against login
-//     CSRF): visiting the sign-in page opens an anonymous session whose
-//     token the form carries; signing in replaces it with a new session id
-//     (no session fixation).
+//     changes nothing.
+//   - The sign-in forms are protected too (against login CSRF), without a
+//     server-side session: anonymous visitors must not be able to fill
+//     the session table and lock everyone out. GET / sets a sign-in cookie
+//     holding a random nonce (256 bits, hex) and the form carries an HMAC
+//     of that nonce and an expiry under a key of this process (a signed
+//     double submit: another site can neither read the cookie nor forge
+//     the MAC). Sessions are opened only by a successful sign-in, under a
+//     new id (no session fixation), and one credential holds at most
+//     webMaxSessionsPerCredential of them, so only many signed-in users
+//     can reach webMaxSessions.
 
 // Session settings.
 const (
@@ -55,15 +62,24 @@ const (
 	webCSRFField   = "csrf_token"
 	webIdleTimeout = 2 * time.Hour
 	webMaxAge      = 12 * time.Hour
-	// webAnonTimeout bounds an anonymous session (the sign-in form's).
-	webAnonTimeout = 30 * time.Minute
-	// webMaxSessions bounds the sessions of this node; when full, expired
-	// sessions are swept and, failing that, no new session is opened.
+	// webSignInTimeout bounds how long a sign-in form stays valid.
+	webSignInTimeout = 30 * time.Minute
+	// webMaxSessions bounds the sessions of this node (a session is a few
+	// hundred bytes: 100,000 are tens of MiB); when full, expired sessions
+	// are swept and, failing that, no new session is opened.
 	webMaxSessions = 100_000
+	// webMaxSessionsPerCredential bounds the sessions of one token or
+	// user: a person's browsers and devices, or a small team sharing an
+	// organizer token, fit; signing in once more ends the oldest. So the
+	// node's cap takes 5,000 credentials to reach.
+	webMaxSessionsPerCredential = 20
 )
 
-// webSession is one browser's session: signed in by token (tokenHash set)
-// or by password (userID set), or anonymous (neither: the sign-in form's).
+// webSessionCap is webMaxSessions; tests lower it.
+var webSessionCap = webMaxSessions
+
+// webSession is one browser's signed-in session: by token (tokenHash set)
+// or by password (userID set).
 type webSession struct {
 	key       string // sessionKey of the session id
 	csrf      string
@@ -77,26 +93,42 @@ type webSession struct {
 
 // expired reports whether the session has expired at now.
 func (ws *webSession) expired(now time.Time) bool {
-	idle := webIdleTimeout
-	if ws.anonymous() {
-		idle = webAnonTimeout
-	}
-	return now.Sub(ws.lastSeen) > idle || now.Sub(ws.created) > webMaxAge
+	return now.Sub(ws.lastSeen) > webIdleTimeout || now.Sub(ws.created) > webMaxAge
 }
 
-// anonymous reports whether nobody has signed in to the session.
-func (ws *webSession) anonymous() bool { return ws.tokenHash == "" && ws.userID == "" }
+// credential names what the session signed in with.
+func (ws *webSession) credential() string {
+	if ws.userID != "" {
+		return "user:" + ws.userID
+	}
+	return "token:" + ws.tokenHash
+}
 
 // webSessions is the in-memory session map of this node. It is safe for
 // concurrent use.
 type webSessions struct {
 	mu   sync.Mutex
 	byID map[string]*webSession // by sessionKey(id)
-	now  func() time.Time
+	// byCredential holds the sessions of each credential.
+	byCredential map[string]map[*webSession]bool
+	now          func() time.Time
+	// max bounds the sessions (webSessionCap).
+	max int
 }
 
 func newWebSessions() *webSessions {
-	return &webSessions{byID: map[string]*webSession{}, now: time.Now}
+	return &webSessions{byID: map[string]*webSession{}, byCredential: map[string]map[*webSession]bool{},
+		now: time.Now, max: webSessionCap}
+}
+
+// remove drops ws; ss.mu is held.
+func (ss *webSessions) remove(ws *webSession) {
+	delete(ss.byID, ws.key)
+	cred := ws.credential()
+	delete(ss.byCredential[cred], ws)
+	if len(ss.byCredential[cred]) == 0 {
+		delete(ss.byCredential, cred)
+	}
 }
 
 // randomToken returns 256 random bits, base64url without padding.
@@ -112,26 +144,42 @@ func sessionKey(id string) string {
 	return string(sum[:])
 }
 
-// open starts a session for a token hash or a user ID (anonymous when both
-// are empty) and returns its id, or false when the node holds too many
-// sessions.
+// open starts a session for a token hash or a user ID (one of them) and
+// returns its id, or false when the node holds too many sessions. A
+// credential with webMaxSessionsPerCredential sessions loses its oldest.
 func (ss *webSessions) open(tokenHash, userID string) (string, *webSession, bool) {
+	if (tokenHash == "") == (userID == "") {
+		panic("api: a web session needs a token or a user")
+	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	now := ss.now()
-	if len(ss.byID) >= webMaxSessions {
-		for k, ws := range ss.byID {
-			if ws.expired(now) {
-				delete(ss.byID, k)
+	id := randomToken()
+	ws := &webSession{key: sessionKey(id), csrf: randomToken(), tokenHash: tokenHash, userID: userID, created: now, lastSeen: now}
+	if own := ss.byCredential[ws.credential()]; len(own) >= webMaxSessionsPerCredential {
+		var oldest *webSession
+		for o := range own {
+			if oldest == nil || o.created.Before(oldest.created) {
+				oldest = o
 			}
 		}
-		if len(ss.byID) >= webMaxSessions {
+		ss.remove(oldest)
+	}
+	if len(ss.byID) >= ss.max {
+		for _, o := range ss.byID {
+			if o.expired(now) {
+				ss.remove(o)
+			}
+		}
+		if len(ss.byID) >= ss.max {
 			return "", nil, false
 		}
 	}
-	id := randomToken()
-	ws := &webSession{key: sessionKey(id), csrf: randomToken(), tokenHash: tokenHash, userID: userID, created: now, lastSeen: now}
 	ss.byID[ws.key] = ws
+	if ss.byCredential[ws.credential()] == nil {
+		ss.byCredential[ws.credential()] = map[*webSession]bool{}
+	}
+	ss.byCredential[ws.credential()][ws] = true
 	return id, ws, true
 }
 
@@ -150,7 +198,7 @@ func (ss *webSessions) get(id string) (webSession, bool) {
 	}
 	now := ss.now()
 	if ws.expired(now) {
-		delete(ss.byID, k)
+		ss.remove(ws)
 		return webSession{}, false
 	}
 	ws.lastSeen = now
@@ -161,7 +209,9 @@ func (ss *webSessions) get(id string) (webSession, bool) {
 func (ss *webSessions) close(id string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	delete(ss.byID, sessionKey(id))
+	if ws, ok := ss.byID[sessionKey(id)]; ok {
+		ss.remove(ws)
+	}
 }
 
 // setFlash leaves a one-shot message for the next page of session id.
@@ -238,7 +288,7 @@ func validCSRF(c *gin.Context, ws *webSession) bool {
 func (h *webHandlers) webAuth(c *gin.Context) {
 	id := sessionID(c)
 	ws, ok := h.sessions.get(id)
-	if !ok || ws.anonymous() {
+	if !ok {
 		h.signedOut(c)
 		return
 	}

@@ -415,39 +415,65 @@ func TestWebSessions(t *testing.T) {
 		if tc.proto != "" {
 			b.header.Set("X-Forwarded-Proto", tc.proto)
 		}
+		// The sign-in page opens no session: it sets only the sign-in
+		// cookie its form's CSRF token is bound to.
 		w := b.do("GET", "/", nil)
 		cks := w.Result().Cookies()
-		if len(cks) != 1 || cks[0].Name != webCookieName {
+		if len(cks) != 1 || cks[0].Name != webSignInCookie {
 			t.Fatalf("%s: cookies %v", tc.host, cks)
 		}
 		ck := cks[0]
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != tc.secure || ck.Path != "/" {
-			t.Errorf("%s %s: cookie %+v", tc.host, tc.proto, ck)
+			t.Errorf("%s %s: sign-in cookie %+v", tc.host, tc.proto, ck)
 		}
-		if len(ck.Value) != 43 { // 256 bits, base64url without padding
-			t.Errorf("session id %q is not 256 bits", ck.Value)
+		if !saneNonce(ck.Value) {
+			t.Errorf("sign-in nonce %q is not 256 bits of hex", ck.Value)
+		}
+		w = b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, webCSRFField: {csrf(t, w)}})
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("%s: sign-in %d", tc.host, w.Code)
+		}
+		var session *http.Cookie
+		for _, ck := range w.Result().Cookies() {
+			switch ck.Name {
+			case webCookieName:
+				session = ck
+			case webSignInCookie:
+				if ck.MaxAge >= 0 {
+					t.Errorf("%s: the sign-in cookie is kept after sign-in", tc.host)
+				}
+			}
+		}
+		if session == nil {
+			t.Fatalf("%s: no session cookie at sign-in", tc.host)
+		}
+		if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure != tc.secure || session.Path != "/" {
+			t.Errorf("%s %s: session cookie %+v", tc.host, tc.proto, session)
+		}
+		if len(session.Value) != 43 { // 256 bits, base64url without padding
+			t.Errorf("session id %q is not 256 bits", session.Value)
 		}
 	}
 
 	// Signing in needs the form's CSRF token and a valid API token, and
-	// replaces the session id.
+	// never adopts a session id the browser brought (no fixation).
 	b := newBrowser(f)
 	w := b.do("GET", "/", nil)
-	token, anonID := csrf(t, w), b.cookies[webCookieName]
+	token := csrf(t, w)
+	const planted = "planted-session-id-from-another-site-00000"
+	b.cookies[webCookieName] = planted
 	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}}), http.StatusForbidden)
 	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, webCSRFField: {"nope"}}), http.StatusForbidden)
+	// A token of the form made for another browser's cookie is refused.
+	other := newBrowser(f)
+	otherToken := csrf(t, other.do("GET", "/", nil))
+	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, webCSRFField: {otherToken}}), http.StatusForbidden)
 	wantText(t, htmlPage(t, b.do("POST", "/signin", url.Values{"token": {"ipm_wrong"}, webCSRFField: {token}}), http.StatusUnauthorized), "令牌无效")
 	if loc := b.signIn(matchOrgToken); loc != "/app/organizer" {
 		t.Fatalf("signed in to %q", loc)
 	}
-	if id := b.cookies[webCookieName]; id == anonID || id == "" {
+	if id := b.cookies[webCookieName]; id == planted || id == "" {
 		t.Errorf("the session id was not replaced at sign-in")
-	}
-	// The anonymous session of the form is gone: its cookie opens nothing.
-	stale := newBrowser(f)
-	stale.cookies[webCookieName] = anonID
-	if w := stale.do("GET", "/app/organizer", nil); w.Code != http.StatusSeeOther {
-		t.Errorf("the pre-sign-in session opens pages: %d", w.Code)
 	}
 
 	// Sign-out needs the CSRF token; it ends the session, and the old

@@ -45,6 +45,8 @@ type Main struct {
 	// Node names this node in the audit log; "" is the index's own name
 	// (search.Index.Node), shared with imports through the same index.
 	Node string
+	// Limits bound slow clients and open connections (serve_limits.go).
+	Limits ServeLimits
 
 	store      data.Store
 	stopFollow context.CancelFunc
@@ -78,6 +80,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Expensive requests may use only part of the read connections
+	// (api.Config.StoreReadConns); the wrappers below hide the pool size.
+	readConns := 0
+	if rc, ok := store.(interface{ ReadConns() int }); ok {
+		readConns = rc.ReadConns()
+	}
 	// The wrapped store keeps the index in step and closes it with itself.
 	idx, err := openIndex(ctx, indexDir(m.Index, m.Store), store, m.Logger, m.Progress, false)
 	if err != nil {
@@ -100,13 +108,12 @@ func (m *Main) Run(ctx context.Context) error {
 		store.Close()
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
-	m.listener = ln
+	limits := m.Limits.withDefaults()
 	m.server = &http.Server{
 		Handler: api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
-			Node: m.Node, TrustedProxies: m.TrustedProxies}),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+			Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns}),
 	}
+	m.listener = limits.apply(m.server, ln)
 	// Other nodes on the same store write too: follow their writes into
 	// this node's index (on one node it finds nothing to do).
 	follower := idx.NewFollower(search.FollowOptions{Node: m.Node, Interval: m.FollowInterval})
@@ -117,7 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 		follower.Run(fctx)
 	}()
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(ln) }()
+	go func() { m.done <- m.server.Serve(m.listener) }()
 	m.Logger.Info("serving", "url", m.URL(), "demo", m.Demo)
 	return nil
 }
@@ -208,7 +215,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	proxies := fs.String("trusted-proxies", env("IPMATCH_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (IPMATCH_TRUSTED_PROXIES); none by default")
 	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE), one per index directory; default: the index's own (INDEX/node), which ipmatch import through the same index shares")
+	parseLimits := addServeLimitFlags(fs, &m.Limits)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := parseLimits(); err != nil {
 		return err
 	}
 	d, err := time.ParseDuration(*follow)

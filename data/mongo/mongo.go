@@ -57,6 +57,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -80,6 +81,7 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	log    *slog.Logger
+	conns  int // the connection pool's size (ReadConns)
 
 	enterprises  *table[data.Enterprise]
 	patents      *table[data.Patent]
@@ -124,7 +126,10 @@ func Open(ctx context.Context, uri, database string, logger *slog.Logger) (*Stor
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connecting: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(database), log: logger.With("store", "mongo", "database", database)}
+	s := &Store{client: client, db: client.Database(database), log: logger.With("store", "mongo", "database", database), conns: defaultPoolSize}
+	if opts.MaxPoolSize != nil && *opts.MaxPoolSize > 0 && *opts.MaxPoolSize < math.MaxInt32 {
+		s.conns = int(*opts.MaxPoolSize)
+	}
 	if err := s.open(ctx); err != nil {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), connectTimeout)
 		defer cancel()
@@ -133,6 +138,14 @@ func Open(ctx context.Context, uri, database string, logger *slog.Logger) (*Stor
 	}
 	return s, nil
 }
+
+// defaultPoolSize is the driver's connection pool size when the URI sets
+// no maxPoolSize.
+const defaultPoolSize = 100
+
+// ReadConns returns the size of the connection pool; the API keeps part of
+// it free of expensive requests (api.Config.StoreReadConns).
+func (s *Store) ReadConns() int { return s.conns }
 
 func (s *Store) open(ctx context.Context) error {
 	start := time.Now()

@@ -62,6 +62,7 @@ type Store struct {
 	logger *slog.Logger
 	w      *sql.DB // the one writer connection
 	r      *sql.DB // read-only connections
+	nr     int     // how many
 	stmts  []*sql.Stmt
 
 	closeOnce sync.Once
@@ -128,6 +129,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
+	s.nr = n
 	s.r.SetMaxOpenConns(n)
 	s.r.SetMaxIdleConns(n)
 	s.r.SetConnMaxLifetime(0)
@@ -184,6 +186,10 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	logger.Debug("sqlite store open", "path", path, "readers", n)
 	return s, nil
 }
+
+// ReadConns returns the size of the read connection pool; the API keeps
+// part of it free of expensive requests (api.Config.StoreReadConns).
+func (s *Store) ReadConns() int { return s.nr }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }

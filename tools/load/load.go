@@ -63,9 +63,14 @@ type loadResult struct {
 	elapsed time.Duration
 	lat     [][]time.Duration // by type, every answered or failed request
 	errs    []int             // by type
-	errors  int
-	samples []string // the first failures
-	slowest []slowRequest
+	// throttled counts, by type, the 429 answers of ipmatch's limit of one
+	// expensive request per token at a time: the tool shares one token per
+	// role among its connections, so these are the server's designed
+	// refusals, neither errors nor latencies.
+	throttled []int
+	errors    int
+	samples   []string // the first failures
+	slowest   []slowRequest
 }
 
 // slowRequest is one of the slowest requests of a run.
@@ -89,7 +94,7 @@ func keepSlowest(list []slowRequest, s slowRequest, n int) []slowRequest {
 // flight then are finished and counted) or ctx is done.
 func runLoad(ctx context.Context, client *http.Client, base string, wl workload, conns int, d time.Duration, seed uint64, maxSamples int) *loadResult {
 	ntypes := len(wl.types())
-	res := &loadResult{lat: make([][]time.Duration, ntypes), errs: make([]int, ntypes)}
+	res := &loadResult{lat: make([][]time.Duration, ntypes), errs: make([]int, ntypes), throttled: make([]int, ntypes)}
 	var mu sync.Mutex // guards res while the workers merge and sample
 	sample := func(s string) {
 		mu.Lock()
@@ -107,6 +112,7 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 			r := rand.New(rand.NewPCG(seed, uint64(w)))
 			lat := make([][]time.Duration, ntypes)
 			errs := make([]int, ntypes)
+			throttled := make([]int, ntypes)
 			var slowest []slowRequest
 			buf := make([]byte, 32<<10)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
@@ -116,6 +122,10 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 				el := time.Since(t0)
 				if ctx.Err() != nil {
 					break // interrupted: neither a latency nor an error
+				}
+				if failure == throttledAnswer {
+					throttled[req.typ]++
+					continue
 				}
 				lat[req.typ] = append(lat[req.typ], el)
 				if len(slowest) < slowestKept || el > slowest[len(slowest)-1].Took {
@@ -130,6 +140,7 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 			for i := range lat {
 				res.lat[i] = append(res.lat[i], lat[i]...)
 				res.errs[i] += errs[i]
+				res.throttled[i] += throttled[i]
 			}
 			for _, sr := range slowest {
 				res.slowest = keepSlowest(res.slowest, sr, slowestKept)
@@ -172,8 +183,15 @@ func do(ctx context.Context, client *http.Client, base string, req request, buf 
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
 	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" && strings.Contains(string(b), "long-running") {
+		return throttledAnswer
+	}
 	return fmt.Sprintf("status %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))
 }
+
+// throttledAnswer is what do returns for a refusal by ipmatch's limit of
+// expensive requests per token (see loadResult.throttled).
+const throttledAnswer = "throttled"
 
 // Stats are the figures of one request type, or of all.
 type Stats struct {
@@ -181,7 +199,10 @@ type Stats struct {
 	Weight int
 	// Count is the number of requests answered or failed; OK of them got
 	// a 2xx answer.
-	Count, OK, Errors  int
+	Count, OK, Errors int
+	// Throttled counts the refusals of expensive requests beyond one per
+	// token at a time (429), not in Count.
+	Throttled          int
 	RPS                float64
 	P50, P90, P99, Max time.Duration
 }
@@ -198,6 +219,8 @@ func (lr *loadResult) summarize(types []typeInfo) (Stats, []Stats) {
 		}
 		s := stats(t.Name, lr.lat[i], lr.errs[i], secs)
 		s.Weight = t.Weight
+		s.Throttled = lr.throttled[i]
+		total.Throttled += lr.throttled[i]
 		by = append(by, s)
 		all = append(all, lr.lat[i]...)
 		total.Weight += t.Weight
@@ -205,6 +228,7 @@ func (lr *loadResult) summarize(types []typeInfo) (Stats, []Stats) {
 	}
 	s := stats("all", all, total.Errors, secs)
 	s.Weight = total.Weight
+	s.Throttled = total.Throttled
 	return s, by
 }
 

@@ -150,6 +150,9 @@ func (r *Report) slowestLines() []string {
 func (r *Report) errorLines() []string {
 	var out []string
 	for _, rr := range r.runs() {
+		if rr.Total.Throttled > 0 {
+			out = append(out, fmt.Sprintf("%s: %d expensive requests refused (429) as a token's second at once; the tool shares one token per role", rr.Name, rr.Total.Throttled))
+		}
 		n := rr.Total.Errors + rr.WarmupErrors
 		if n == 0 {
 			continue
