@@ -198,6 +198,13 @@ func TestSearchFinancialConsent(t *testing.T) {
 			}
 		}
 	}
+	// No hit shows or highlights a financial field, for anyone.
+	for _, tok := range allTokens {
+		w := f.do(tok, http.MethodGet, "/api/v1/search/enterprises?sort=-revenue&q="+url.QueryEscape("肇庆 OR "+rev), nil)
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), "revenue") || strings.Contains(w.Body.String(), rev) {
+			t.Errorf("%s: %d %s shows a financial field", tok, w.Code, w.Body)
+		}
+	}
 	// X's own search of itself is not a bank's: it finds its revenue.
 	if b := f.search(entXToken, "/api/v1/search/enterprises?revenue="+rev); !slices.Equal(b.ids(), []string{f.entX}) {
 		t.Errorf("X searching its own revenue: %v", b.ids())

@@ -798,6 +798,9 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 // that whether a term exists in records the caller may not see never
 // changes the query.
 func (c *compiler) exists(t string, fields []weighted) bool {
+	if !c.existsAnywhere(t, fields) {
+		return false // nor within any scope: no search needed
+	}
 	if len(c.scope) > 0 {
 		key := "\x01" + t
 		for _, f := range fields {
@@ -816,6 +819,12 @@ func (c *compiler) exists(t string, fields []weighted) bool {
 		}
 		return has
 	}
+	return true
+}
+
+// existsAnywhere reports whether some document has term t in one of
+// fields, by the term dictionary.
+func (c *compiler) existsAnywhere(t string, fields []weighted) bool {
 	for _, f := range fields {
 		key := f.field + "\x00" + t
 		has, ok := c.df[key]
