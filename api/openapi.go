@@ -193,11 +193,11 @@ func apiOperations() []apiOp {
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
 		ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/search/" + kind, Summary: "Search " + kind, Tag: "search",
 			Description: "Served when the server has a search index. Any filter of the kind may be given; several values of a keyword filter are separated by commas.",
-			Query:       searchParams(kind, true), OK: searchResult{}, Errors: []int{400, 403, 404}})
+			Query:       searchParams(kind, true), OK: searchResult{}, Errors: []int{400, 403, 404, 422}})
 	}
 	ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/patents/{id}/similar", Summary: "Patents similar to a patent", Tag: "search",
 		Description: "Served when the server has a search index.",
-		Query:       searchParams(search.Patents, false), OK: searchResult{}, Errors: []int{400, 403, 404}})
+		Query:       searchParams(search.Patents, false), OK: searchResult{}, Errors: []int{400, 403, 404, 422}})
 	return ops
 }
 

@@ -16,7 +16,10 @@ package api
 // The answer is {"total", "page", "size", "hits": [{"id", "score", summary
 // fields…, "fragments"}], "facets"}. A page past the last one, an unknown
 // parameter, filter, facet or sort, a bad value and bad query syntax are
-// 400s that say what to change.
+// 400s that say what to change. A date outside the years the index holds
+// (1678–2261) and a query over the cost budget (too many single Chinese
+// characters or index terms, or a search that runs past its deadline; see
+// package search) are 422s naming the parameter and the limit.
 //
 // Who finds what follows the read rules of policy.go, applied inside the
 // search query so that totals and facet counts only count what the caller
@@ -33,7 +36,13 @@ package api
 // A filter naming someone outside the caller's scope (a bank searching
 // owner_id of an enterprise it may not see) finds nothing rather than
 // failing, since the scope is a filter like any other. Similar patents of
-// a patent the caller may not read answer 404.
+// a patent the caller may not read answer 404. Whether a query is relaxed
+// (search.Result.Relaxed) is decided within the scope too.
+//
+// The consent rule: a bank's search of enterprises that filters, ranges,
+// sorts or counts facets on a financial field (revenue) finds only
+// enterprises that share their data (consents.share_data), as if the
+// others had no figures; search.Scope.SharedFinancialsOnly.
 
 import (
 	"context"
@@ -202,7 +211,8 @@ func (s *server) searchScope(ctx context.Context, p *principal, kind string) (se
 		if err != nil {
 			return search.Scope{}, err
 		}
-		return search.Scope{Restricted: true, Owners: ids}, nil
+		// A bank sees the financials of sharing enterprises only.
+		return search.Scope{Restricted: true, Owners: ids, SharedFinancialsOnly: true}, nil
 	case data.RoleCompany:
 		if kind == search.Products {
 			return search.Scope{ActiveOnly: true}, nil

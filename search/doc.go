@@ -32,8 +32,9 @@
 //
 // A query is words, all of which must match (AND). Chinese is indexed as
 // overlapping bigrams; a word matches a field that has all its bigrams,
-// leaving out bigrams no document has (so "机床主轴", typed without a
-// space, finds 机床 and 主轴; Result.Relaxed says so). Words with synonyms
+// leaving out bigrams no document of the caller's scope has (so
+// "机床主轴", typed without a space, finds 机床 and 主轴; Result.Relaxed
+// says so). Words with synonyms
 // (减速机/减速器, 建行/建设银行 …) match any of them. Also:
 //
 //	液压 OR 气动            either
@@ -56,7 +57,11 @@
 //
 // Mistakes (syntax, unknown fields, facets or sorts, bad values, sizes,
 // pages beyond MaxWindow) are data.Error values with CodeMalformed whose
-// message says what to change.
+// message says what to change. A date outside the years 1678–2261 is
+// CodeInvalid, and so is a query over the cost budget (budget.go): more
+// than 4 single Chinese characters or 128 index terms, more than 10,000
+// term searchers in bleve, or a search running past 5 s. A search stops
+// when its context is done.
 //
 // # Facets
 //
@@ -69,7 +74,9 @@
 // Request.Scope restricts the hits to what a caller may see (owners of
 // patents, enterprises, banks of products, active products). It is part
 // of the query, so totals and facet counts only count what the caller may
-// see. Package api decides the scope of each role.
+// see, and relaxation is decided within it. Scope.SharedFinancialsOnly
+// applies the consent rule to financial fields (consent.go). Package api
+// decides the scope of each role.
 //
 // # Relevance and speed
 //

@@ -181,6 +181,7 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 	d.add("labels", strings.Join(labels, " "))
 	d.add("tax_grade", e.TaxGrade)
 	d.add("pool", strconv.FormatBool(e.Consents.Pool))
+	d.add(shareDataField, strconv.FormatBool(e.Consents.ShareData))
 	d.date("founded", e.Founded)
 	d.add("sort_founded", dayKey(e.Founded))
 	d.number("employees", float64(e.Employees))

@@ -68,6 +68,9 @@ func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q q
 		return nil, err
 	}
 	defer r.Close()
+	// The searcher is built here, not by bleve's SearchInContext, which
+	// would count its term searchers against the budget's limit.
+	ctx = search.ContextWithTermSearchersCounter(ctx)
 	sr, err := q.Searcher(ctx, r, ki.m, search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return nil, err
@@ -262,6 +265,7 @@ func facetKey(kind, query string, req Request) uint64 {
 	w(strconv.FormatBool(req.ExactFacets))
 	w(strconv.FormatBool(req.Scope.Restricted))
 	w(strconv.FormatBool(req.Scope.ActiveOnly))
+	w(strconv.FormatBool(req.Scope.SharedFinancialsOnly))
 	owners := slices.Clone(req.Scope.Owners)
 	slices.Sort(owners)
 	for _, o := range owners {

@@ -106,8 +106,10 @@ func FuzzSearch(f *testing.F) {
 		res, err := x.Search(context.Background(), k, req)
 		if err != nil {
 			var e *data.Error
-			if !errors.As(err, &e) || e.Code != data.CodeMalformed || len(e.Fields) != 1 || e.Fields[0].Reason == "" {
-				t.Fatalf("Search(%s, %+v) = %v (%T); want a malformed *data.Error naming one parameter", k, req, err, err)
+			// Malformed (400) or, for values out of range and queries over
+			// the budget, invalid (422).
+			if !errors.As(err, &e) || e.Code != data.CodeMalformed && e.Code != data.CodeInvalid || len(e.Fields) != 1 || e.Fields[0].Reason == "" {
+				t.Fatalf("Search(%s, %+v) = %v (%T); want a malformed or invalid *data.Error naming one parameter", k, req, err, err)
 			}
 			field := e.Fields[0].Field
 			if !slices.Contains([]string{"q", filter, "sort", "facets"}, field) {

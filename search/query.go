@@ -63,6 +63,10 @@ type Scope struct {
 	Owners     []string
 	// ActiveOnly keeps only active products.
 	ActiveOnly bool
+	// SharedFinancialsOnly keeps only enterprises that share their
+	// financial data (consents.share_data) when the request filters,
+	// ranges, sorts or counts facets on a financial field; see consent.go.
+	SharedFinancialsOnly bool
 }
 
 // Result is the answer to a Request.
@@ -120,8 +124,18 @@ type FacetValue struct {
 
 // badParam returns a malformed (400) error about one request parameter.
 func badParam(name, format string, args ...any) error {
-	reason := fmt.Sprintf(format, args...)
-	return &data.Error{Code: data.CodeMalformed, Message: name + ": " + reason,
+	return paramError(data.CodeMalformed, name, fmt.Sprintf(format, args...))
+}
+
+// invalidParam returns an invalid (422) error about one request parameter:
+// it reads well but breaks a rule (a value out of range, a query over the
+// budget).
+func invalidParam(name, format string, args ...any) error {
+	return paramError(data.CodeInvalid, name, fmt.Sprintf(format, args...))
+}
+
+func paramError(code data.Code, name, reason string) error {
+	return &data.Error{Code: code, Message: name + ": " + reason,
 		Fields: []data.FieldError{{Field: name, Reason: reason}}}
 }
 
@@ -154,23 +168,32 @@ func SortNames(k string) []string {
 
 // Search runs req against the index of kind k (Patents, Enterprises or
 // Products). Mistakes in the request (query syntax, unknown fields or
-// facets, bad values, sizes) are malformed errors that say what to change.
-func (x *Index) Search(ctx context.Context, k string, req Request) (*Result, error) {
+// facets, bad values, sizes) are malformed errors that say what to change;
+// values out of range and queries over the cost budget (budget.go) are
+// invalid errors naming the parameter and the limit. The search stops when
+// ctx is done, returning ctx's error.
+func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result, err error) {
 	s, ok := specs[k]
 	if !ok {
 		return nil, fmt.Errorf("search: unknown kind %q", k)
 	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	defer func() { err = overBudget(ctx, err) }()
 	x.rw.RLock()
 	defer x.rw.RUnlock()
 	ki, ok := x.kinds[k]
 	if !ok {
 		return nil, errClosed
 	}
-	p, err := compilePlan(ctx, s, ki, req.Query)
+	p, err := compilePlan(ctx, s, ki, req)
 	if err != nil {
 		return nil, err
 	}
-	res, err := x.run(ctx, ki, s, p, req)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err = x.run(ctx, ki, s, p, req)
 	if err == nil {
 		res.Relaxed = p.relaxed
 	}
@@ -182,29 +205,44 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (*Result, err
 // walk when facets are sampled; marks checks every phrase's positions, for
 // highlighting (see compiler.phrase). key identifies the query for the
 // facet cache; relaxed reports words whose impossible bigrams were left
-// out.
+// out; financial that the query names a financial field.
 type plan struct {
 	text, approx, marks query.Query
-	relaxed             bool
+	relaxed, financial  bool
 	key                 string
 }
 
-// compilePlan parses and compiles a query string.
-func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, q string) (plan, error) {
+// compilePlan parses and compiles the query of req after checking the
+// query and text filters against the budget. Which bigrams are impossible
+// (and so whether the query is relaxed) is decided over the documents of
+// req's scope only, so that relaxation says nothing of records the caller
+// may not see.
+func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request) (plan, error) {
+	q := req.Query
 	n, err := parseQuery(q, s.fieldName, s.known)
-	if err != nil || n == nil {
+	if err != nil {
 		return plan{key: "q=" + q}, err
 	}
-	adv, err := ki.bi.Advanced()
-	if err != nil {
+	c := &compiler{spec: s, an: ki.b.text, ctx: ctx, df: map[string]bool{}}
+	if err := checkBudget(s, c.analyze, n, req.Filters); err != nil {
 		return plan{}, err
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return plan{}, err
+	if n == nil {
+		return plan{key: "q=" + q}, nil
 	}
-	defer r.Close()
-	c := &compiler{spec: s, an: ki.b.text, ctx: ctx, reader: r, df: map[string]bool{}}
+	scope, none := s.scope(req.Scope)
+	if !none { // with nothing in scope, nothing is relaxed: no reader
+		adv, err := ki.bi.Advanced()
+		if err != nil {
+			return plan{}, err
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			return plan{}, err
+		}
+		defer r.Close()
+		c.reader, c.bi, c.scope = r, ki.bi, scope
+	}
 	var qs [3]query.Query
 	for i, m := range []phraseMode{phraseHan, phraseNone, phraseAll} {
 		c.phrases = m
@@ -212,7 +250,7 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, q string) (pla
 			return plan{}, err
 		}
 	}
-	return plan{text: qs[0], approx: qs[1], marks: qs[2], relaxed: c.relaxed, key: "q=" + q}, nil
+	return plan{text: qs[0], approx: qs[1], marks: qs[2], relaxed: c.relaxed, financial: s.namesFinancials(n), key: "q=" + q}, nil
 }
 
 // run searches ki for p under req's filters, scope, facets, sort and page.
@@ -249,6 +287,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 		return emptyResult(req.Facets), nil
 	}
 	filters = append(filters, scope...)
+	if req.Scope.SharedFinancialsOnly && (p.financial || s.requestsFinancials(req)) {
+		filters = append(filters, term(shareDataField, "true"))
+	}
 
 	q := combine(text, filters)
 
@@ -275,6 +316,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 		}
 		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score, Fields: fields})
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if text != nil && len(out.Hits) > 0 {
 		if err := highlight(ctx, ki, s, p.marks, out.Hits); err != nil {
 			if ctx.Err() != nil {
@@ -282,6 +326,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 			}
 			return nil, fmt.Errorf("search %s: highlight: %w", s.name, err)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if len(req.Facets) > 0 {
 		gen := x.gen.Load()
@@ -449,6 +496,8 @@ type compiler struct {
 	an      analysis.Analyzer
 	ctx     context.Context
 	reader  index.IndexReader
+	bi      bleve.Index     // with scope: where exists searches
+	scope   []query.Query   // the caller's scope: exists looks only there
 	df      map[string]bool // term+field -> some document has it
 	relaxed bool
 	phrases phraseMode
@@ -511,7 +560,7 @@ func (c *compiler) filters(fs map[string]string) ([]query.Query, error) {
 			}
 		}
 		if err != nil {
-			return nil, valueError(name, p, err)
+			return nil, valueError(name, "", p, err)
 		}
 		if q != nil {
 			out = append(out, q)
@@ -520,13 +569,23 @@ func (c *compiler) filters(fs map[string]string) ([]query.Query, error) {
 	return out, nil
 }
 
-// valueError wraps a value parser's error with what the param takes.
-func valueError(name string, p param, err error) error {
+// valueError wraps a value parser's error about request parameter name
+// with what the param takes; field, when not "", is the field of the
+// query (q) the value was given to. A value out of the field's range is
+// invalid (422), any other bad value malformed (400).
+func valueError(name, field string, p param, err error) error {
 	var ev *errValue
-	if errors.As(err, &ev) {
-		return badParam(name, "%s; give %s", ev.reason, p.help)
+	if !errors.As(err, &ev) {
+		return err
 	}
-	return err
+	reason := ev.reason
+	if field != "" {
+		reason = field + ": " + reason
+	}
+	if ev.outOfRange {
+		return invalidParam(name, "%s; give %s", reason, p.help)
+	}
+	return badParam(name, "%s; give %s", reason, p.help)
 }
 
 // textFilter matches every word of v in fields.
@@ -635,18 +694,14 @@ func (c *compiler) term(n *node) (query.Query, error) {
 				return q, nil
 			}
 		}
-		return nil, valueError("q", p, fmt.Errorf("%s: %w", n.field, err))
+		return nil, valueError("q", n.field, p, err)
 	}
 	if n.cmp != "" {
 		return nil, badParam("q", "the field %s takes a value, not a comparison with %s", n.field, n.cmp)
 	}
 	q, err := p.value(n.value)
 	if err != nil {
-		var ev *errValue
-		if errors.As(err, &ev) {
-			return nil, badParam("q", "%s: %s; give %s", n.field, ev.reason, p.help)
-		}
-		return nil, err
+		return nil, valueError("q", n.field, p, err)
 	}
 	return q, nil
 }
@@ -737,8 +792,39 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 	return disj(qs)
 }
 
-// exists reports whether some document has term t in one of fields.
+// exists reports whether some document of the compiler's scope has term
+// t in one of fields. Without a scope (the caller sees everything) the
+// term dictionary answers; with one, a search within the scope does, so
+// that whether a term exists in records the caller may not see never
+// changes the query.
 func (c *compiler) exists(t string, fields []weighted) bool {
+	if !c.existsAnywhere(t, fields) {
+		return false // nor within any scope: no search needed
+	}
+	if len(c.scope) > 0 {
+		key := "\x01" + t
+		for _, f := range fields {
+			key += "\x00" + f.field
+		}
+		has, ok := c.df[key]
+		if !ok {
+			qs := make([]query.Query, len(fields))
+			for i, f := range fields {
+				qs[i] = term(f.field, t)
+			}
+			br := bleve.NewSearchRequestOptions(conj(append([]query.Query{disj(qs)}, c.scope...)), 0, 0, false)
+			res, err := c.bi.SearchInContext(c.ctx, br)
+			has = err != nil || res.Total > 0 // on an error, keep the term
+			c.df[key] = has
+		}
+		return has
+	}
+	return true
+}
+
+// existsAnywhere reports whether some document has term t in one of
+// fields, by the term dictionary.
+func (c *compiler) existsAnywhere(t string, fields []weighted) bool {
 	for _, f := range fields {
 		key := f.field + "\x00" + t
 		has, ok := c.df[key]
@@ -840,10 +926,13 @@ const similarTerms = 24
 // The patent itself is left out; req's filters, scope, facets, sort and
 // page apply as in Search (req.Query must be empty). A patent the store
 // does not hold is a not_found error.
-func (x *Index) Similar(ctx context.Context, id string, req Request) (*Result, error) {
+func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Result, err error) {
 	if strings.TrimSpace(req.Query) != "" {
 		return nil, badParam("q", "similar patents take filters, not a query")
 	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	defer func() { err = overBudget(ctx, err) }()
 	p, err := x.store.Patents().Get(ctx, id)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 // options and how records become documents. Bump it whenever any of that
 // changes; an index written under another version is rebuilt on Open.
 // TestMappingGolden fails when the mapping changed and this did not.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // The kinds of record that are indexed, by the name of their store table.
 const (
@@ -144,6 +144,7 @@ var (
 		code("certs").stored().docValues(),
 		code("tax_grade").stored().docValues(),
 		code("pool").docValues(),
+		code("share_data"), // consents.share_data, see consent.go
 		date("founded").stored(),
 		number("employees"),
 		number("revenue"),

@@ -453,7 +453,7 @@ func TestWordsPhrasesSynonyms(t *testing.T) {
 	// this finds what checking positions finds, and that marks are exact.
 	ki := x.kinds[Patents]
 	for _, ph := range []string{`"数控机床"`, `"焊缝跟踪"`, `"液压缸"`, `"伺服电机"`, `"主轴冷却"`} {
-		p, err := compilePlan(t.Context(), specs[Patents], ki, ph)
+		p, err := compilePlan(t.Context(), specs[Patents], ki, Request{Query: ph})
 		if err != nil {
 			t.Fatal(err)
 		}

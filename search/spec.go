@@ -52,14 +52,18 @@ type param struct {
 	text   []weighted
 	value  func(v string) (query.Query, error)
 	rng    func(r rangeValue) (query.Query, error)
+	// financial marks a field computed from financial statements: see
+	// consent.go.
+	financial bool
 }
 
 // facetSpec is a facet: the keyword field it counts, and how its values
 // are labelled.
 type facetSpec struct {
-	field string
-	size  int
-	label func(ctx context.Context, x *Index, v string) string
+	field     string
+	size      int
+	label     func(ctx context.Context, x *Index, v string) string
+	financial bool // see consent.go
 }
 
 // sortSpec is a field results can be sorted by.
@@ -192,7 +196,7 @@ func enterpriseSpec() *kindSpec {
 			"credit_code": keywordParam("an 18-character unified social credit code", "credit_code", parseCreditCode),
 			"founded":     dateParam("founded"),
 			"employees":   numberParam("employees"),
-			"revenue":     numberParam("revenue"),
+			"revenue":     financial(numberParam("revenue")),
 			"need_amount": numberParam("need_amount"),
 		},
 		aliases: map[string]string{
@@ -212,7 +216,7 @@ func enterpriseSpec() *kindSpec {
 		sorts: map[string]sortSpec{
 			"founded":     {"sort_founded", search.SortFieldAsString},
 			"employees":   {"sort_employees", search.SortFieldAsString},
-			"revenue":     {"sort_revenue", search.SortFieldAsString},
+			"revenue":     {"sort_revenue", search.SortFieldAsString}, // financial: its param is
 			"need_amount": {"sort_need_amount", search.SortFieldAsString},
 		},
 		show:    []string{"name", "credit_code", "region", "industry", "certs", "tax_grade", "founded"},
@@ -354,6 +358,12 @@ func dateParam(field string) param {
 	}
 }
 
+// financial marks p as a field computed from financial statements.
+func financial(p param) param {
+	p.financial = true
+	return p
+}
+
 func numberParam(field string) param {
 	return param{
 		help: "a number (万 and 亿 allowed), or a range such as 100..500 (either end may be left out)",
@@ -362,13 +372,23 @@ func numberParam(field string) param {
 }
 
 // errValue is returned by value parsers; the caller adds the param's help.
-type errValue struct{ reason string }
+// outOfRange marks a value that reads well but lies outside what the
+// field can hold: an invalid (422) rather than a malformed (400) value.
+type errValue struct {
+	reason     string
+	outOfRange bool
+}
 
 // Error returns the reason.
 func (e *errValue) Error() string { return e.reason }
 
 func invalid(format string, args ...any) error {
 	return &errValue{reason: fmt.Sprintf(format, args...)}
+}
+
+// outOfRange is invalid for a well-formed value beyond the field's range.
+func outOfRange(format string, args ...any) error {
+	return &errValue{reason: fmt.Sprintf(format, args...), outOfRange: true}
 }
 
 func term(field, t string) query.Query {
@@ -613,7 +633,7 @@ func period(s string) (time.Time, time.Time, error) {
 			// The index keeps dates as 64-bit nanoseconds since 1970, which
 			// reach from 1677-09-21 to 2262-04-11.
 			if t.Year() < minIndexYear || t.Year() > maxIndexYear {
-				return time.Time{}, time.Time{}, invalid("%q is outside the years %d–%d that dates can have", s, minIndexYear, maxIndexYear)
+				return time.Time{}, time.Time{}, outOfRange("%q is outside the years %d–%d that dates can have", s, minIndexYear, maxIndexYear)
 			}
 			switch {
 			case l.y == 1:

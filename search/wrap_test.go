@@ -184,7 +184,7 @@ func TestRecovery(t *testing.T) {
 		{"older mapping", func(t *testing.T) {
 			b, _ := json.Marshal(meta{MappingVersion: MappingVersion - 1})
 			os.WriteFile(filepath.Join(dir, metaFile), b, 0o644)
-		}, "mapping version 0"},
+		}, fmt.Sprintf("mapping version %d", MappingVersion-1)},
 		{"meta unreadable", func(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, metaFile), []byte("{"), 0o644)
 		}, "meta.json is unreadable"},
