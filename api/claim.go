@@ -22,9 +22,12 @@ type claimRequest struct {
 // claimPatent handles POST /api/v1/patents/{id}/claim: it makes the patent
 // the patent of an enterprise, as policy.claimOwner allows, and answers
 // the patent. A missing patent answers 404, a refusal 403 with
-// data.CanClaim's reason.
+// data.CanClaim's reason; a bank gets 403 whatever the patent.
 func (s *server) claimPatent(c *gin.Context) error {
 	p := caller(c)
+	if err := mayClaim(p); err != nil {
+		return err
+	}
 	var req claimRequest
 	if err := s.decodeOptional(c, &req); err != nil {
 		return err

@@ -266,6 +266,9 @@ func (pol *policy) patentUnregistered(ctx context.Context, number string) error 
 // enterprise; an enterprise claims for itself as data.CanClaim allows, and
 // every refusal it gets is CanClaim's one text, whoever holds the patent.
 func (pol *policy) claimOwner(ctx context.Context, p *principal, pat *data.Patent, ownerID string) (string, error) {
+	if err := mayClaim(p); err != nil {
+		return "", err
+	}
 	switch p.tok.Role {
 	case data.RoleOrganizer:
 		if ownerID == "" {
@@ -288,7 +291,16 @@ func (pol *policy) claimOwner(ctx context.Context, p *principal, pat *data.Paten
 		e.ID = ownerID // a deleted enterprise has no name, so it claims nothing
 		return ownerID, data.CanClaim(e, *pat)
 	}
-	return "", forbidden("only an enterprise or the organizer may claim patents")
+	return "", forbidden("unknown role")
+}
+
+// mayClaim refuses claims to the roles that make none, before any patent
+// is looked up, so a bank learns nothing of which patents are stored.
+func mayClaim(p *principal) error {
+	if p.is(data.RoleOrganizer) || p.is(data.RoleCompany) {
+		return nil
+	}
+	return forbidden("only an enterprise or the organizer may claim patents")
 }
 
 // ---- Banks ----

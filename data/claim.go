@@ -1,7 +1,6 @@
 package data
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -29,13 +28,14 @@ func CanClaim(e Enterprise, p Patent) error {
 			return nil
 		}
 	}
-	return NotClaimable(p.ApplicationNumber)
+	return NotClaimable()
 }
 
-// NotClaimable is the refusal of CanClaim for the patent with application
-// number number.
-func NotClaimable(number string) error {
-	reason := fmt.Sprintf("patent %s is already registered and your enterprise cannot claim it: %s", number, ClaimRule)
+// NotClaimable is the refusal of CanClaim. It names neither the patent nor
+// anyone: the caller named the patent, and a refusal about another's
+// patent must show nothing the caller may not read.
+func NotClaimable() error {
+	reason := "the patent is already registered and your enterprise cannot claim it: " + ClaimRule
 	return &Error{Code: CodeForbidden, Message: reason,
 		Fields: []FieldError{{Field: "owner_id", Reason: reason}}}
 }
