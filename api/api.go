@@ -19,6 +19,11 @@ import (
 const (
 	DefaultMaxBodyBytes   = 4 << 20  // 4 MiB
 	DefaultMaxImportBytes = 64 << 20 // 64 MiB
+	// DefaultMaxConcurrentImports is 2: the embedded store writes one
+	// transaction at a time, so more imports at once would not end sooner,
+	// only hold more batches in memory and more spool files on disk, and
+	// two leave the other requests a share of a 2-core server.
+	DefaultMaxConcurrentImports = 2
 )
 
 // Config holds the API's settings. Zero fields take their defaults.
@@ -29,6 +34,14 @@ type Config struct {
 	// MaxImportBytes bounds an import file (default 64 MiB); larger files
 	// get 413 and nothing is imported.
 	MaxImportBytes int64
+	// MaxConcurrentImports bounds the imports running at once (default
+	// DefaultMaxConcurrentImports); a party runs one at a time. More get
+	// 429 with Retry-After.
+	MaxConcurrentImports int
+	// ImportSpoolDir is where import bodies are spooled before they are
+	// imported ("" means os.TempDir()); it needs room for
+	// MaxConcurrentImports × MaxImportBytes.
+	ImportSpoolDir string
 	// Version is reported by GET /healthz.
 	Version string
 	// AsOf, when set, is the default as-of date of matching, valuation and
@@ -75,6 +88,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxImportBytes <= 0 {
 		c.MaxImportBytes = DefaultMaxImportBytes
 	}
+	if c.MaxConcurrentImports <= 0 {
+		c.MaxConcurrentImports = DefaultMaxConcurrentImports
+	}
 	if c.AuthFailureBurst <= 0 {
 		c.AuthFailureBurst = DefaultAuthFailureBurst
 	}
@@ -105,6 +121,10 @@ type server struct {
 	// both pass a pool's caps (deals.go).
 	moves   [64]sync.Mutex
 	filings sync.Mutex
+	// claims serialises claims of the same patent within this process.
+	claims [64]sync.Mutex
+	// imports limits the imports running at once (imports.go).
+	imports *importSlots
 	// events serve the event endpoints of both the API and the pages, so
 	// their per-event and per-pool locks are one set in this process.
 	events *eventHandlers
@@ -166,7 +186,8 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
 		authFailures:     newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		passwordFailures: newPasswordLimits(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
-		expensive:        newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait))}
+		expensive:        newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
+		imports:          newImportSlots(cfg.MaxConcurrentImports)}
 	s.policy.today = s.today
 	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
@@ -192,6 +213,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	v1 := r.Group("/api/v1", s.authenticate, s.limitExpensive)
 	routes(s, v1, enterpriseResource(s.policy))
 	routes(s, v1, patentResource(s.policy))
+	v1.POST("/patents/:id/claim", s.handle(s.claimPatent))
 	routes(s, v1, bankResource(s.policy))
 	routes(s, v1, productResource(s.policy))
 	routes(s, v1, eventResource(s.policy))

@@ -141,11 +141,19 @@ func apiOperations() []apiOp {
 		apiOp{Method: "POST", Path: "/api/v1/import/{kind}", Summary: "Import a file of records", Tag: "import",
 			Description: "The raw file is the body (at most Config.MaxImportBytes). kind is a record kind (enterprises, patents, banks, " +
 				"products, events, participants, deals, pools); rows are checked one by one and the report lists what was refused and why. " +
-				"The format parameter, not the content type, says how the body is read.",
+				"The format parameter, not the content type, says how the body is read. A party (enterprise, bank, organizer token) runs " +
+				"one import at a time and the server Config.MaxConcurrentImports (default 2); more get 429 with Retry-After. An " +
+				"enterprise's import takes a stored patent without owner only as POST /api/v1/patents/{id}/claim would.",
 			Query: []apiParam{{Name: "format", Enum: []string{"jsonl", "csv", "cnipa-csv"}, Description: "file format (default jsonl)"},
 				{Name: "owner_id", Description: "enterprise owning imported patents"}, {Name: "bank_id", Description: "bank of imported products"}},
 			RawBody: []string{"application/x-ndjson", "text/csv", "application/octet-stream"},
-			OK:      data.ImportReport{}, Errors: []int{400, 403, 404, 413, 422}},
+			OK:      data.ImportReport{}, Errors: []int{400, 403, 404, 413, 422, 429}},
+		apiOp{Method: "POST", Path: "/api/v1/patents/{id}/claim", Summary: "Claim a patent for an enterprise", Tag: "patents",
+			Description: "An enterprise claims, for itself, a stored patent that has no owner and one of whose applicants is the " +
+				"enterprise's registered name (compared without spaces, with full- and half-width brackets alike); the body may be " +
+				"left out. The organizer assigns any patent to the enterprise owner_id. Every refusal to an enterprise is the same 403, " +
+				"whoever holds the patent.",
+			Body: claimRequest{}, BodyOptional: true, OK: data.Patent{}, Errors: []int{400, 403, 404, 413, 422}},
 
 		// match.go, valuation.go
 		apiOp{Method: "GET", Path: "/api/v1/enterprises/{id}/matches", Summary: "Products ranked for an enterprise", Tag: "matching",

@@ -33,7 +33,10 @@ package api
 //   - enterprises: reads and updates its own record only; cannot create or
 //     delete, nor change its credit code (its identity; the organizer can).
 //   - patents: creates, reads, updates and deletes its own patents only;
-//     the owner is filled in when empty and must be itself.
+//     the owner is filled in when empty and must be itself. It takes a
+//     stored patent (POST /patents/{id}/claim, or an import) only when the
+//     patent has no owner and one of its applicants is its registered name
+//     (data.CanClaim); the organizer assigns any owner.
 //   - banks, events, pools: reads. products: reads active products only.
 //   - participants: registers itself only (role enterprise, its own id, an
 //     existing event), reads, updates (preferences, wanted meetings) and
@@ -212,12 +215,20 @@ func (pol *policy) patentRules() rules[data.Patent] {
 		},
 		create: func(ctx context.Context, p *principal, pat *data.Patent) error {
 			if p.is(data.RoleCompany) {
-				return own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "add patents that your enterprise owns")
+				if err := own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "add patents that your enterprise owns"); err != nil {
+					return err
+				}
+				return pol.patentUnregistered(ctx, pat.ApplicationNumber)
 			}
 			return organizerOnly(p, "add patents for an enterprise")
 		},
 		update: func(ctx context.Context, p *principal, old, pat *data.Patent) error {
 			if p.is(data.RoleCompany) {
+				// old is visible, so its own: an ownerless patent is
+				// taken only by POST /patents/{id}/claim (see claimOwner).
+				if old.OwnerID != p.tok.EnterpriseID {
+					return forbidden("claim a patent with POST /api/v1/patents/{id}/claim")
+				}
 				return own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "keep your patents under your own enterprise")
 			}
 			return organizerOnly(p, "change patents")
@@ -229,6 +240,67 @@ func (pol *policy) patentRules() rules[data.Patent] {
 			return organizerOnly(p, "delete patents")
 		},
 	}
+}
+
+// patentUnregistered answers an enterprise's POST of a patent already
+// stored, whoever holds it, with one conflict that points to claiming:
+// POST never replaces a record, and the answer names no owner.
+func (pol *policy) patentUnregistered(ctx context.Context, number string) error {
+	n, err := data.NormalizeApplicationNumber(number)
+	if err != nil {
+		return nil // Validate reports it
+	}
+	_, err = pol.store.Patents().Get(ctx, n)
+	switch data.ErrorCode(err) {
+	case "":
+		return data.Errorf(data.CodeConflict, "patent %s is already registered; %s, with POST /api/v1/patents/%s/claim", n, data.ClaimRule, n)
+	case data.CodeNotFound:
+		return nil
+	}
+	return err
+}
+
+// claimOwner checks that p may make the stored patent pat (which p may not
+// be able to read) the patent of enterprise ownerID, the body's owner_id,
+// and returns the owner to set. The organizer assigns any patent to any
+// enterprise; an enterprise claims for itself as data.CanClaim allows, and
+// every refusal it gets is CanClaim's one text, whoever holds the patent.
+func (pol *policy) claimOwner(ctx context.Context, p *principal, pat *data.Patent, ownerID string) (string, error) {
+	if err := mayClaim(p); err != nil {
+		return "", err
+	}
+	switch p.tok.Role {
+	case data.RoleOrganizer:
+		if ownerID == "" {
+			return "", invalidField("owner_id", "is required: the enterprise to own the patent")
+		}
+		if _, err := pol.store.Enterprises().Get(ctx, ownerID); data.ErrorCode(err) == data.CodeNotFound {
+			return "", invalidField("owner_id", "no enterprise with id %q", ownerID)
+		} else if err != nil {
+			return "", err
+		}
+		return ownerID, nil
+	case data.RoleCompany:
+		if err := own(&ownerID, p.tok.EnterpriseID, "owner_id", "claim patents for your own enterprise"); err != nil {
+			return "", err
+		}
+		e, err := pol.store.Enterprises().Get(ctx, ownerID)
+		if err != nil && data.ErrorCode(err) != data.CodeNotFound {
+			return "", err
+		}
+		e.ID = ownerID // a deleted enterprise has no name, so it claims nothing
+		return ownerID, data.CanClaim(e, *pat)
+	}
+	return "", forbidden("unknown role")
+}
+
+// mayClaim refuses claims to the roles that make none, before any patent
+// is looked up, so a bank learns nothing of which patents are stored.
+func mayClaim(p *principal) error {
+	if p.is(data.RoleOrganizer) || p.is(data.RoleCompany) {
+		return nil
+	}
+	return forbidden("only an enterprise or the organizer may claim patents")
 }
 
 // ---- Banks ----

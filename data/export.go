@@ -39,7 +39,11 @@ func Export(ctx context.Context, s Store, w io.Writer, kind, format string) erro
 	case "enterprises":
 		return runExport(ctx, s.Enterprises(), enterpriseTransfer(), w, format)
 	case "patents":
-		return runExport(ctx, s.Patents(), patentTransfer(), w, format)
+		tr, err := patentTransfer(ctx, s, ImportOptions{}) // unscoped: reads nothing
+		if err != nil {
+			return err
+		}
+		return runExport(ctx, s.Patents(), tr, w, format)
 	case "banks":
 		return runExport(ctx, s.Banks(), bankTransfer(), w, format)
 	case "products":

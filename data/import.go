@@ -60,10 +60,18 @@ type ImportOptions struct {
 	// A scope that does not apply to Kind makes Import fail as forbidden.
 
 	// OwnerEnterpriseID scopes an import to one enterprise: patents get
-	// OwnerID = this (a patent held by another enterprise is rejected), and
-	// an enterprises import may only write the enterprise with this ID,
-	// without changing its credit code.
+	// OwnerID = this, and an enterprises import may only write the
+	// enterprise with this ID, without changing its credit code. A stored
+	// patent of this enterprise is replaced; any other stored patent is
+	// taken only as CanClaim allows (no owner, and an applicant is the
+	// enterprise's name), unless AssignOwners is set; the refusal is
+	// NotClaimable's, whoever holds the patent.
 	OwnerEnterpriseID string
+	// AssignOwners lets an import scoped by OwnerEnterpriseID take stored
+	// patents without owner whatever their applicants: the organizer
+	// assigning owners. A patent held by another enterprise is still
+	// rejected.
+	AssignOwners bool
 	// BankID scopes an import to one bank: products get BankID = this; rows
 	// naming another bank, or replacing another bank's product, are rejected.
 	BankID string
@@ -154,7 +162,10 @@ func Import(ctx context.Context, s Store, r io.Reader, opts ImportOptions) (Impo
 	case "enterprises":
 		err = runImport(ctx, s, s.Enterprises(), enterpriseTransfer(), r, opts, &rep)
 	case "patents":
-		err = runImport(ctx, s, s.Patents(), patentTransfer(), r, opts, &rep)
+		var tr *transfer[Patent]
+		if tr, err = patentTransfer(ctx, s, opts); err == nil {
+			err = runImport(ctx, s, s.Patents(), tr, r, opts, &rep)
+		}
 	case "banks":
 		err = runImport(ctx, s, s.Banks(), bankTransfer(), r, opts, &rep)
 	case "products":
@@ -221,6 +232,9 @@ type transfer[T any] struct {
 	// scope. Both return nil when fine.
 	scope func(opts ImportOptions, rec *T) *FieldError
 	owned func(opts ImportOptions, old, rec *T) *FieldError
+	// fresh, when set, checks a row whose ID names no stored record under
+	// the scope; nil when such a row is created.
+	fresh func(opts ImportOptions, rec *T) *FieldError
 	// csv is the CSV layout of the kind, nil when it has none.
 	csv *csvScheme[T]
 }
@@ -253,7 +267,22 @@ func enterpriseTransfer() *transfer[Enterprise] {
 	}
 }
 
-func patentTransfer() *transfer[Patent] {
+// patentTransfer is the transfer of patents; for an import scoped to an
+// enterprise, it reads that enterprise's name for CanClaim.
+func patentTransfer(ctx context.Context, s Store, opts ImportOptions) (*transfer[Patent], error) {
+	var claimant Enterprise
+	if opts.OwnerEnterpriseID != "" && !opts.AssignOwners {
+		e, err := s.Enterprises().Get(ctx, opts.OwnerEnterpriseID)
+		switch {
+		case err == nil:
+			claimant = e
+		case ErrorCode(err) == CodeNotFound:
+			// CanClaim refuses every stored patent to an unnamed enterprise.
+			claimant = Enterprise{ID: opts.OwnerEnterpriseID}
+		default:
+			return nil, err
+		}
+	}
 	return &transfer[Patent]{
 		kind: PatentKind, idField: "application_number",
 		ownerScoped: true,
@@ -268,12 +297,21 @@ func patentTransfer() *transfer[Patent] {
 			return nil
 		},
 		owned: func(o ImportOptions, old, _ *Patent) *FieldError {
-			if o.OwnerEnterpriseID != "" && old.OwnerID != "" && old.OwnerID != o.OwnerEnterpriseID {
-				return &FieldError{Field: "owner_id", Reason: "the patent is held by another enterprise"}
+			switch {
+			case o.OwnerEnterpriseID == "" || old.OwnerID == o.OwnerEnterpriseID:
+				return nil
+			case o.AssignOwners:
+				if old.OwnerID != "" {
+					return &FieldError{Field: "owner_id", Reason: fmt.Sprintf("the patent is held by enterprise %s; change its owner_id first", old.OwnerID)}
+				}
+				return nil
+			}
+			if err := CanClaim(claimant, *old); err != nil {
+				return &ErrorFields(err)[0]
 			}
 			return nil
 		},
-	}
+	}, nil
 }
 
 func bankTransfer() *transfer[Bank] {
@@ -298,14 +336,30 @@ func productTransfer() *transfer[Product] {
 			p.BankID = o.BankID
 			return nil
 		},
-		owned: func(o ImportOptions, old, _ *Product) *FieldError {
+		owned: func(o ImportOptions, old, p *Product) *FieldError {
 			if o.BankID != "" && old.BankID != o.BankID {
-				return &FieldError{Field: "id", Reason: "the product belongs to another bank"}
+				return noProductOfBank(p.ID)
+			}
+			return nil
+		},
+		// A bank's row with an id must name one of its own products: a
+		// product's ID is assigned by the server (POST refuses one), and
+		// the refusal of another bank's ID is the same as of an unknown
+		// one, so an import tells a bank nothing about other banks.
+		fresh: func(o ImportOptions, p *Product) *FieldError {
+			if o.BankID != "" && p.ID != "" {
+				return noProductOfBank(p.ID)
 			}
 			return nil
 		},
 		csv: productCSV(),
 	}
+}
+
+// noProductOfBank is the one refusal of a bank's import row naming a
+// product id that is not one of the bank's products, stored or not.
+func noProductOfBank(id string) *FieldError {
+	return &FieldError{Field: "id", Reason: fmt.Sprintf("your bank has no product with id %q; leave the id out to add a new product", id)}
 }
 
 func eventTransfer() *transfer[Event] {
@@ -551,6 +605,12 @@ func (im *importer[T]) flush() error {
 	for _, r := range batch {
 		old := stored[*k.ID(r.rec)]
 		if old == nil {
+			if im.tr.fresh != nil {
+				if f := im.tr.fresh(im.opts, r.rec); f != nil {
+					im.reject(r, *f)
+					continue
+				}
+			}
 			writes, created = append(writes, r), append(created, true)
 			continue
 		}
