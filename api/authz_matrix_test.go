@@ -454,6 +454,13 @@ func matrixRows() []mRow {
 			want: mWant(200, 403, 404, 200, 404, 401, 401)},
 		{route: "DELETE /api/v1/patents/:id", path: "/api/v1/patents/{pat}", hidden: "pat",
 			want: mWant(204, 403, 404, 204, 404, 401, 401)},
+		// Claiming (claim.go): an enterprise claims a patent that is its
+		// own (a no-op) or ownerless with its name among the applicants;
+		// another's is the claim rule's one 403, naming nothing; banks
+		// cannot claim; the organizer assigns any owner.
+		{route: "POST /api/v1/patents/:id/claim", path: "/api/v1/patents/{pat}/claim", hidden: "pat",
+			body: func(w *mWorld, s mSubject) any { return map[string]string{"owner_id": s["ent"]} },
+			want: mWant(200, 403, 403, 200, 403, 401, 401)},
 
 		// ---- Banks ----
 		{route: "GET /api/v1/banks", path: "/api/v1/banks", want: mAPIAll},
