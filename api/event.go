@@ -208,11 +208,16 @@ type eventWorld struct {
 	parts    []data.Participant // by ID
 	entPart  map[string]*data.Participant
 	bankPart map[string]*data.Participant
-	names    map[string]string // enterprise and bank names by ID
+	// names are the registered names of the enterprises and banks (from
+	// their records), by ID. A participant's own Name is never used for
+	// them: it is free text the party types, and would let an enterprise
+	// appear as a bank (or another enterprise) on the other side's
+	// schedule, calendar and exports.
+	names map[string]string
 }
 
-// loadEvent returns the event id with its participants and the names of
-// its enterprises and banks. A missing event is not found.
+// loadEvent returns the event id with its participants and the registered
+// names of its enterprises and banks. A missing event is not found.
 func (h *eventHandlers) loadEvent(ctx context.Context, id string) (*eventWorld, error) {
 	ev, err := h.s.store.Events().Get(ctx, id)
 	if err != nil {
@@ -229,14 +234,10 @@ func (h *eventHandlers) loadEvent(ctx context.Context, id string) (*eventWorld, 
 		switch p.Role {
 		case data.RoleEnterprise:
 			w.entPart[p.EnterpriseID] = p
-			if w.names[p.EnterpriseID] = p.Name; p.Name == "" {
-				needE = append(needE, p.EnterpriseID)
-			}
+			needE = append(needE, p.EnterpriseID)
 		case data.RoleBankDesk:
 			w.bankPart[p.BankID] = p
-			if w.names[p.BankID] = p.Name; p.Name == "" {
-				needB = append(needB, p.BankID)
-			}
+			needB = append(needB, p.BankID)
 		}
 	}
 	if len(needE) > 0 {
@@ -284,7 +285,8 @@ func (w *eventWorld) mustPairs() map[matcher.SchedulePair]bool {
 	return out
 }
 
-// name returns the display name of an enterprise or bank, or its ID.
+// name returns the registered name of an enterprise or bank, or its ID
+// when its record is missing.
 func (w *eventWorld) name(id string) string {
 	if n := w.names[id]; n != "" {
 		return n

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+
 	"ipmatch/data"
 )
 
@@ -18,6 +20,10 @@ func enterpriseResource(pol *policy) *resource[data.Enterprise] {
 		kind: data.EnterpriseKind, table: data.Store.Enterprises,
 		idField: "id", generated: true, normID: sameID,
 		rules: pol.enterpriseRules(),
+		del: func(ctx context.Context, st data.Store, e *data.Enterprise) error {
+			_, err := data.DeleteEnterprise(ctx, st, e.ID)
+			return err
+		},
 	}
 }
 
@@ -35,6 +41,10 @@ func bankResource(pol *policy) *resource[data.Bank] {
 		kind: data.BankKind, table: data.Store.Banks,
 		idField: "id", generated: true, normID: sameID,
 		rules: pol.bankRules(),
+		del: func(ctx context.Context, st data.Store, b *data.Bank) error {
+			_, err := data.DeleteBank(ctx, st, b.ID)
+			return err
+		},
 	}
 }
 

@@ -16,7 +16,8 @@ package api
 //   - patents: reads the patents owned by the enterprises it sees. No writes.
 //   - participants: reads the participants of events where it has a desk;
 //     updates its own desk (tables, preferences) without moving it to
-//     another event, bank or role; cannot register or delete (the organizer
+//     another event, bank or role, while the event is a draft (409 after:
+//     the schedule is built from them); cannot register or delete (the organizer
 //     registers banks, so a bank cannot widen what it sees).
 //   - deals: reads its own deals; creates and updates them (for its own
 //     products and enterprises it sees) and moves their stage; cannot
@@ -40,7 +41,8 @@ package api
 //   - banks, events, pools: reads. products: reads active products only.
 //   - participants: registers itself only (role enterprise, its own id, an
 //     existing event), reads, updates (preferences, wanted meetings) and
-//     withdraws its own registrations.
+//     withdraws its own registrations. Registering and updating need a
+//     draft event (409 once published or closed), as for a bank's desk.
 //   - deals: reads its own deals only; no writes, no moves.
 //   - appraisers: reads. appraisals: reads its own (whoever recorded
 //     them); writes none: an appraisal comes from an appraisal firm, and
@@ -456,7 +458,10 @@ func (pol *policy) participantRules() rules[data.Participant] {
 				if err := own(&pt.EnterpriseID, p.tok.EnterpriseID, "enterprise_id", "register your own enterprise"); err != nil {
 					return err
 				}
-				return pol.eventExists(ctx, pt.EventID)
+				if err := pol.eventExists(ctx, pt.EventID); err != nil {
+					return err
+				}
+				return pol.eventTakesRegistrations(ctx, pt.EventID)
 			}
 			return forbidden("only the organizer registers banks for events")
 		},
@@ -481,7 +486,7 @@ func (pol *policy) participantRules() rules[data.Participant] {
 			if pt.EventID != old.EventID || pt.Role != old.Role {
 				return forbidden("event_id, role: only the organizer may move a registration to another event or role")
 			}
-			return nil
+			return pol.eventTakesRegistrations(ctx, old.EventID)
 		},
 		remove: func(ctx context.Context, p *principal, pt *data.Participant) error {
 			if p.is(data.RoleCompany) {
@@ -490,6 +495,32 @@ func (pol *policy) participantRules() rules[data.Participant] {
 			return organizerOnly(p, "remove participants")
 		},
 	}
+}
+
+// eventTakesRegistrations refuses (409) a bank's or an enterprise's
+// registration or change of registration (tables, preferences, wanted
+// meetings) once the event is no longer a draft: the schedule was computed
+// from them and published, so a later change would not reach it. The
+// organizer may still change them (and recompute after setting the event
+// back to draft). The API and the pages both apply it through
+// participantRules. A missing event is left to eventExists and CheckRefs.
+func (pol *policy) eventTakesRegistrations(ctx context.Context, id string) error {
+	if id == "" {
+		return nil // Validate reports it
+	}
+	ev, err := pol.store.Events().Get(ctx, id)
+	if data.ErrorCode(err) == data.CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ev.Status != data.EventDraft {
+		return data.Errorf(data.CodeConflict,
+			"event_id: event %s (%s) is %s: registrations and meeting wishes change only while it is a draft; ask the organizer (对接会已停止报名和修改会谈意愿)",
+			ev.ID, ev.Name, ev.Status)
+	}
+	return nil
 }
 
 // eventExists reports an invalid event_id when the event is missing.

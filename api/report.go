@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/csv"
 	"net/http"
 	"slices"
 	"strconv"
@@ -216,9 +215,9 @@ func buildReport(w *eventWorld, deals []data.Deal, sch *storedSchedule, hasSched
 func writeReportCSV(c *gin.Context, rep eventReport) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
+	cw := data.NewCSVWriter(&buf) // text cells are made formula-safe
 	itoa := strconv.Itoa
-	cw.Write([]string{"指标", "数值"})
+	cw.WriteText([]string{"指标", "数值"})
 	for _, kv := range [][2]string{
 		{"对接会", rep.EventName}, {"日期", rep.Date.String()}, {"状态", string(rep.Status)},
 		{"报名企业", itoa(rep.Registered.Enterprises)}, {"参会银行", itoa(rep.Registered.Banks)},
@@ -228,17 +227,17 @@ func writeReportCSV(c *gin.Context, rep eventReport) error {
 		{"意向", itoa(rep.Intents)}, {"备案", itoa(rep.Filings)},
 		{"放款笔数", itoa(rep.Disbursed)}, {"放款金额（元）", strconv.FormatInt(rep.DisbursedAmount, 10)},
 	} {
-		cw.Write(kv[:])
+		cw.WriteText(kv[:])
 	}
-	cw.Write(nil)
-	cw.Write([]string{"阶段", "阶段代码", "到达", "当前"})
+	cw.WriteText(nil)
+	cw.WriteText([]string{"阶段", "阶段代码", "到达", "当前"})
 	for _, f := range rep.Funnel {
-		cw.Write([]string{f.Label, string(f.Stage), itoa(f.Reached), itoa(f.Current)})
+		cw.WriteText([]string{f.Label, string(f.Stage), itoa(f.Reached), itoa(f.Current)})
 	}
-	cw.Write(nil)
-	cw.Write([]string{"银行", "银行ID", "洽谈桌", "安排会谈", "已举行", "项目", "意向", "备案", "放款笔数", "放款金额（元）"})
+	cw.WriteText(nil)
+	cw.WriteText([]string{"银行", "银行ID", "洽谈桌", "安排会谈", "已举行", "项目", "意向", "备案", "放款笔数", "放款金额（元）"})
 	for _, b := range rep.Banks {
-		cw.Write([]string{b.BankName, b.BankID, itoa(b.Tables), itoa(b.Meetings), itoa(b.Held), itoa(b.Deals), itoa(b.Intents),
+		cw.WriteText([]string{b.BankName, b.BankID, itoa(b.Tables), itoa(b.Meetings), itoa(b.Held), itoa(b.Deals), itoa(b.Intents),
 			itoa(b.Filings), itoa(b.Disbursed), strconv.FormatInt(b.DisbursedAmount, 10)})
 	}
 	cw.Flush()

@@ -51,6 +51,10 @@ type resource[T any] struct {
 	noPut bool
 	post  func(c *gin.Context) error
 	put   func(c *gin.Context) error
+	// del, when set, deletes the visible record r in place of the table's
+	// Delete (banks and enterprises: refused while referred to, and their
+	// credentials revoked with them; data.DeleteBank).
+	del func(ctx context.Context, store data.Store, r *T) error
 	// creating serialises, within this process, the look for a clash and
 	// the write of creates with the same ID or natural key, so that of two
 	// simultaneous creates one gets 409 instead of replacing the other.
@@ -258,6 +262,9 @@ func (res *resource[T]) remove(ctx context.Context, store data.Store, p *princip
 	}
 	if err := res.rules.remove(ctx, p, old); err != nil {
 		return err
+	}
+	if res.del != nil {
+		return res.del(ctx, store, old)
 	}
 	return res.table(store).Delete(ctx, *res.kind.ID(old))
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -131,8 +130,8 @@ func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	cw.Write([]string{"时段", "时间", "桌号", "银行", "企业", "银行ID", "企业ID", "评分", "固定"})
+	cw := data.NewCSVWriter(&buf) // text cells are made formula-safe
+	cw.WriteText([]string{"时段", "时间", "桌号", "银行", "企业", "银行ID", "企业ID", "评分", "固定"})
 	for _, g := range x.grids {
 		for _, r := range g.Rows {
 			if r.Meeting == nil {
@@ -143,7 +142,7 @@ func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
 			if m.Pinned {
 				pinned = "是"
 			}
-			cw.Write([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Table), g.BankName, m.EnterpriseName,
+			cw.WriteText([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Table), g.BankName, m.EnterpriseName,
 				m.BankID, m.EnterpriseID, strconv.FormatFloat(m.Score, 'f', 2, 64), pinned})
 		}
 	}

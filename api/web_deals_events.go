@@ -292,7 +292,7 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 
 // registerForEvent handles POST /app/enterprise/events/{id}/register: a
 // participant for the enterprise, created as POST /api/v1/participants
-// does; only a draft event takes registrations here.
+// does; participantRules refuses it once the event is no longer a draft.
 func (h *webHandlers) registerForEvent(c *gin.Context) error {
 	if err := requireRole(c, data.RoleCompany, "/app/enterprise/events"); err != nil {
 		return err
@@ -301,9 +301,6 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 	ev, err := h.s.store.Events().Get(ctx, c.Param("id"))
 	if err != nil {
 		return err
-	}
-	if ev.Status != data.EventDraft {
-		return data.Errorf(data.CodeConflict, "对接会“%s”已停止报名", ev.Name)
 	}
 	pt := data.Participant{EventID: ev.ID, Role: data.RoleEnterprise, EnterpriseID: p.tok.EnterpriseID}
 	if err := participantResource(h.s.policy).create(ctx, h.s.store, p, &pt); err != nil {
@@ -317,8 +314,8 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 // savePreferences handles POST /app/enterprise/events/{id}/preferences:
 // for each bank desk of the event, pref_{bank id} is must_meet, no_thanks
 // or none; the enterprise's registration is replaced as PUT
-// /api/v1/participants/{id} does. Wishes about parties not at the event
-// are kept.
+// /api/v1/participants/{id} does (refused there once the event is no
+// longer a draft). Wishes about parties not at the event are kept.
 func (h *webHandlers) savePreferences(c *gin.Context) error {
 	if err := requireRole(c, data.RoleCompany, "/app/enterprise/events"); err != nil {
 		return err
@@ -331,9 +328,6 @@ func (h *webHandlers) savePreferences(c *gin.Context) error {
 	own := w.entPart[p.tok.EnterpriseID]
 	if own == nil {
 		return data.Errorf(data.CodeNotFound, "您尚未报名对接会“%s”", w.ev.Name)
-	}
-	if w.ev.Status != data.EventDraft {
-		return data.Errorf(data.CodeConflict, "对接会“%s”的会谈安排已发布，不能再修改会谈意愿", w.ev.Name)
 	}
 	rec := *own
 	rec.Preferences = nil

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
-	"fmt"
 	"html/template"
 	"math"
 	"net/http"
@@ -317,20 +315,11 @@ func (h *webHandlers) pipelineCSV(c *gin.Context) error {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
+	cw := data.NewCSVWriter(&buf) // text cells are made formula-safe, numbers stay numbers
 	header, rows := pipelineTable(res)
-	cw.Write(header)
+	cw.WriteText(header)
 	for _, row := range rows {
-		cells := make([]string, len(row))
-		for i, v := range row {
-			switch x := v.(type) {
-			case float64:
-				cells[i] = strconv.FormatFloat(x, 'f', -1, 64)
-			default:
-				cells[i] = fmt.Sprint(x)
-			}
-		}
-		cw.Write(cells)
+		cw.WriteCells(row)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

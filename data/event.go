@@ -109,8 +109,12 @@ type Participant struct {
 	Role         ParticipantRole `json:"role"`
 	EnterpriseID string          `json:"enterprise_id,omitempty"`
 	BankID       string          `json:"bank_id,omitempty"`
-	Name         string          `json:"name,omitempty"` // the valuer's name; display name otherwise
-	Tables       int             `json:"tables,omitempty"`
+	// Name is the valuer's name. For an enterprise or a bank desk it is a
+	// note kept on the registration only: schedules, calendars and exports
+	// show the registered name of the Enterprise or Bank record instead,
+	// so that no party can appear there under another's name.
+	Name   string `json:"name,omitempty"`
+	Tables int    `json:"tables,omitempty"`
 	// WantedMeetings is how many meetings an enterprise asks for (0 = the event's maximum).
 	WantedMeetings int          `json:"wanted_meetings,omitempty"`
 	Preferences    []Preference `json:"preferences,omitempty"`

@@ -328,15 +328,11 @@ func csvSource[T any](lr *lineReader, s *csvScheme[T]) (rowSource[T], error) {
 // which import removes again.
 const csvFormulaStart = "=+-@\t\r"
 
-func csvEscapeText(s string) string {
-	if s != "" && strings.ContainsRune(csvFormulaStart, rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func csvEscapeText(s string) string { return FormulaSafe(s) }
 
 func csvUnescapeText(s string) string {
-	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(csvFormulaStart, rune(s[1])) {
+	// The inverse of FormulaSafe: remove the "'" it would have added.
+	if len(s) > 1 && s[0] == '\'' && FormulaSafe(s[1:]) == s {
 		return s[1:]
 	}
 	return s
