@@ -125,6 +125,12 @@ func (s mSubject) expand(t *testing.T, p string) string {
 type mWorld struct {
 	*fixture
 	partXE, partYF string
+	// partAG and partXG are bank A's desk and X's registration at the
+	// draft event G, which still takes changes.
+	partAG, partXG string
+	// loneBank and loneEnt are a bank and an enterprise (not in the pool)
+	// that no record names, so the organizer may delete them.
+	loneBank, loneEnt string
 	eventG, eventH string
 	// firm is an appraisal firm; apprA bank A's appraisal of W, apprB bank
 	// B's of Z, apprX the organizer's of X, apprY the organizer's of Y.
@@ -181,6 +187,12 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 	}
 	put(t, store.Participants(), parts...)
 	w.partXE, w.partYF = parts[0].ID, parts[1].ID
+	w.partAG, w.partXG = parts[2].ID, parts[3].ID
+	loneBank, loneEnt := storetest.Bank(9), storetest.Enterprise(9)
+	loneEnt.Consents.Pool = false
+	put(t, store.Banks(), &loneBank)
+	put(t, store.Enterprises(), &loneEnt)
+	w.loneBank, w.loneEnt = loneBank.ID, loneEnt.ID
 
 	// Users for the password sign-in, hashed at bcrypt's lowest cost so
 	// that the matrix stays fast.
@@ -314,6 +326,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"tok": w.tokIDs[entYToken], "partyq": "bank_id=" + f.bankA, "eventq": "event_id=" + f.eventE,
 		"token": c.secret(), "partWE": f.partWE, "ownerq": "",
 		"firm": w.firm, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
+		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
 	}
 	// The password sign-in: the user of the caller's role; no
 	// credentials and bad ones try a wrong password.
@@ -336,15 +349,18 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		s["event"], s["part"], s["tok"] = f.eventF, f.partBF, w.tokIDs[bankBToken]
 		s["partyq"], s["eventq"] = "bank_id="+f.bankB, "event_id="+f.eventF
 		s["appr"], s["apprq"] = w.apprB, "bank_id="+f.bankB
+		s["partDraft"] = f.partBF
 	case mEntOwn:
 		s["appr"], s["apprq"] = w.apprX, "enterprise_id="+f.entX
 		s["part"], s["tok"] = w.partXE, w.tokIDs[entXToken]
+		s["partDraft"] = w.partXG
 		s["partyq"], s["eventq"] = "enterprise_id="+f.entX, "enterprise_id="+f.entX
 	case mEntOther:
 		s["bank"], s["prod"], s["ent"], s["pat"], s["deal"] = f.bankB, f.prodAOff, f.entY, f.patY, f.dealB
 		s["event"], s["draft"], s["open"], s["part"], s["tok"] = f.eventF, w.eventH, w.eventG, w.partYF, w.tokIDs[entYToken]
 		s["partyq"], s["eventq"] = "enterprise_id="+f.entY, "enterprise_id="+f.entY
 		s["appr"], s["apprq"] = w.apprY, "enterprise_id="+f.entY
+		s["partDraft"] = w.partYF
 	}
 	if c != mOrg {
 		s["ownerq"] = "&owner_id=" + s["ent"]
@@ -357,6 +373,7 @@ var mMissing = map[string]string{
 	"ent": "ent_missing0000", "pat": storetest.Patent(999).ApplicationNumber, "bank": "bnk_missing0000",
 	"prod": "prd_missing0000", "deal": "deal_missing0000", "part": "par_missing0000",
 	"tok": "tok_missing0000", "partWE": "par_missing0001", "event": "evt_missing0000", "pool": "pool_missing0000",
+	"partDraft": "par_missing0002", "loneBank": "bnk_missing0001", "loneEnt": "ent_missing0001",
 	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000",
 }
 
@@ -430,8 +447,13 @@ func matrixRows() []mRow {
 				return e
 			},
 			want: mWant(200, 403, 404, 200, 404, 401, 401)},
+		// X has a patent, a deal and registrations: the organizer's delete
+		// is refused with 409 naming them; an enterprise no record names
+		// is deleted (its tokens and users with it).
 		{route: "DELETE /api/v1/enterprises/:id", path: "/api/v1/enterprises/{ent}", hidden: "ent",
-			want: mWant(204, 403, 404, 403, 404, 401, 401)},
+			want: mWant(409, 403, 404, 403, 404, 401, 401)},
+		{route: "DELETE /api/v1/enterprises/:id", path: "/api/v1/enterprises/{loneEnt}", hidden: "loneEnt",
+			want: mWant(204, 404, 404, 404, 404, 401, 401)},
 
 		// ---- Patents ----
 		{route: "GET /api/v1/patents", path: "/api/v1/patents?owner_id={ent}", hidden: "ent",
@@ -476,8 +498,12 @@ func matrixRows() []mRow {
 				return b
 			},
 			want: mWant(200, 200, 404, 403, 403, 401, 401)},
+		// Bank A has products, a deal and desks: 409 naming them; a bank no
+		// record names is deleted.
 		{route: "DELETE /api/v1/banks/:id", path: "/api/v1/banks/{bank}", hidden: "bank",
-			want: mWant(204, 403, 404, 403, 403, 401, 401)},
+			want: mWant(409, 403, 404, 403, 403, 401, 401)},
+		{route: "DELETE /api/v1/banks/:id", path: "/api/v1/banks/{loneBank}", hidden: "loneBank",
+			want: mWant(204, 404, 404, 403, 403, 401, 401)},
 
 		// ---- Products ----
 		{route: "GET /api/v1/products", path: "/api/v1/products?bank_id={bank}", hidden: "bank",
@@ -523,9 +549,27 @@ func matrixRows() []mRow {
 				return data.Participant{EventID: s["open"], Role: data.RoleEnterprise, EnterpriseID: s["ent"]}
 			},
 			want: mWant(201, 403, 403, 201, 403, 401, 401)},
+		// Event F is published: registrations are closed to everyone but
+		// the organizer (409), through the API as on the pages.
+		{route: "POST /api/v1/participants", path: "/api/v1/participants",
+			body: func(w *mWorld, s mSubject) any {
+				return data.Participant{EventID: s["pub"], Role: data.RoleEnterprise, EnterpriseID: s["ent"]}
+			},
+			want: mWant(201, 403, 403, 409, 403, 401, 401)},
+		// At the published event E a desk and a registration no longer
+		// change but by the organizer; at the draft event G they do.
 		{route: "PUT /api/v1/participants/:id", path: "/api/v1/participants/{part}", hidden: "part",
 			body: func(w *mWorld, s mSubject) any {
 				p := mStored(w, w.store.Participants(), s["part"])
+				if p.Role == data.RoleBankDesk {
+					p.Tables++
+				}
+				return p
+			},
+			want: mWant(200, 409, 404, 409, 404, 401, 401)},
+		{route: "PUT /api/v1/participants/:id", path: "/api/v1/participants/{partDraft}", hidden: "partDraft",
+			body: func(w *mWorld, s mSubject) any {
+				p := mStored(w, w.store.Participants(), s["partDraft"])
 				if p.Role == data.RoleBankDesk {
 					p.Tables++
 				}
@@ -725,7 +769,7 @@ func matrixRows() []mRow {
 		{route: "GET /api/v1/search/patents", path: "/api/v1/search/patents?facets=region,type", want: mAPIAll,
 			check: mSearchTotals(4, 3, 1)},
 		{route: "GET /api/v1/search/enterprises", path: "/api/v1/search/enterprises?facets=region,industry", want: mAPIAll,
-			check: mSearchTotals(4, 3, 1)},
+			check: mSearchTotals(5, 3, 1)}, // the organizer also finds the lone enterprise
 		{route: "GET /api/v1/search/products", path: "/api/v1/search/products?facets=bank,pool", want: mAPIAll,
 			check: mSearchTotals(3, 2, 2)},
 		{route: "GET /api/v1/patents/:id/similar", path: "/api/v1/patents/{pat}/similar", hidden: "pat",
@@ -852,9 +896,9 @@ func (w *mWorld) hideFrom() {
 	// Z consented to nobody and attends only F, where bank B has the desk;
 	// F's registrations and bank B's records are B's.
 	report := func(id string) string { return mStored(w, w.store.Appraisals(), id).ReportNumber }
-	bank := []string{w.entZ, name(w.entZ), w.patZ, w.prodB, prodName(w.prodB), w.dealB, w.partBF, w.partZF, w.partYF,
+	bank := []string{w.loneEnt, name(w.loneEnt), w.entZ, name(w.entZ), w.patZ, w.prodB, prodName(w.prodB), w.dealB, w.partBF, w.partZF, w.partYF,
 		bankBToken, orgToken, entXToken, w.apprB, report(w.apprB)}
-	ent := []string{w.entY, name(w.entY), w.entZ, name(w.entZ), w.entW, name(w.entW), w.patY, w.patZ, w.patW,
+	ent := []string{w.loneEnt, name(w.loneEnt), w.entY, name(w.entY), w.entZ, name(w.entZ), w.entW, name(w.entW), w.patY, w.patZ, w.patW,
 		w.dealB, w.partYF, w.partWE, w.partZF, w.prodAOff, prodName(w.prodAOff), bankAToken, orgToken, entYToken,
 		w.apprA, report(w.apprA), w.apprB, report(w.apprB), w.apprY, report(w.apprY)}
 	w.hidden[mBankOwn], w.hidden[mBankOther] = bank, bank
