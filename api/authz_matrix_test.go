@@ -131,7 +131,7 @@ type mWorld struct {
 	// loneBank and loneEnt are a bank and an enterprise (not in the pool)
 	// that no record names, so the organizer may delete them.
 	loneBank, loneEnt string
-	eventG, eventH string
+	eventG, eventH    string
 	// firm is an appraisal firm; apprA bank A's appraisal of W, apprB bank
 	// B's of Z, apprX the organizer's of X, apprY the organizer's of Y.
 	firm, apprA, apprB, apprX, apprY string
