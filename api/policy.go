@@ -12,7 +12,10 @@ package api
 //     a product for another bank is forbidden.
 //   - enterprises: reads only those that consented: Consents.Pool is true,
 //     or the enterprise is registered (participant role enterprise) for an
-//     event where this bank has a desk (participant role bank). No writes.
+//     event where this bank has a desk (participant role bank). No writes. Of an
+//     enterprise that did not share its data (Consents.ShareData false) it
+//     sees no financials nor anything computed from them
+//     (financialsVisible).
 //   - patents: reads the patents owned by the enterprises it sees. No writes.
 //   - participants: reads the participants of events where it has a desk;
 //     updates its own desk (tables, preferences) without moving it to
@@ -159,6 +162,7 @@ func (pol *policy) enterpriseRules() rules[data.Enterprise] {
 		remove: func(ctx context.Context, p *principal, e *data.Enterprise) error {
 			return organizerOnly(p, "delete enterprises")
 		},
+		present: redactEnterprise,
 	}
 }
 
@@ -717,6 +721,27 @@ func importScope(p *principal, kind, ownerID, bankID string) (owner, bank string
 		return "", bankID, nil
 	}
 	return "", "", forbidden("unknown role")
+}
+
+// ---- Financial statements: consents.share_data ----
+
+// financialsVisible reports whether p may see enterprise e's financial
+// statements and every figure computed from them (ratios, PD, expected
+// loss, revenue-based valuation inputs, the observed value of a financial
+// eligibility criterion): the organizer always, an enterprise for itself,
+// a bank only when e shared its data (Consents.ShareData). The matcher
+// computes with the financials regardless; every answer that shows an
+// enterprise to a caller is redacted with this predicate (consent.go).
+func financialsVisible(p *principal, e *data.Enterprise) bool {
+	switch p.tok.Role {
+	case data.RoleOrganizer:
+		return true
+	case data.RoleCompany:
+		return e.ID == p.tok.EnterpriseID
+	case data.RoleBank:
+		return e.Consents.ShareData
+	}
+	return false
 }
 
 // ---- What a bank sees ----
