@@ -12,7 +12,8 @@ package api
 //     a product for another bank is forbidden.
 //   - enterprises: reads only those that consented: Consents.Pool is true,
 //     or the enterprise is registered (participant role enterprise) for an
-//     event where this bank has a desk (participant role bank). No writes. Of an
+//     event where this bank has a desk (participant role bank) and did not
+//     say no_thanks to this bank in that registration. No writes. Of an
 //     enterprise that did not share its data (Consents.ShareData false) it
 //     sees no financials nor anything computed from them
 //     (financialsVisible).
@@ -761,9 +762,18 @@ func (pol *policy) bankEvents(ctx context.Context, bankID string) (map[string]bo
 	return events, nil
 }
 
+// declined reports whether enterprise registration pt said no_thanks to
+// bank bankID.
+func declined(pt *data.Participant, bankID string) bool {
+	return slices.ContainsFunc(pt.Preferences, func(pr data.Preference) bool {
+		return pr.Kind == data.NoThanks && pr.Target == bankID
+	})
+}
+
 // bankSees returns the predicate that says whether bank bankID may see an
-// enterprise: it joined the pool (Consents.Pool) or registered for an event
-// where the bank has a desk.
+// enterprise: it joined the pool (Consents.Pool: it consented to every
+// bank), or registered for an event where the bank has a desk without
+// saying no_thanks to that bank in that registration.
 func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Enterprise) bool, error) {
 	events, err := pol.bankEvents(ctx, bankID)
 	if err != nil {
@@ -776,7 +786,7 @@ func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Ente
 			return nil, err
 		}
 		for _, pt := range parts {
-			if pt.Role == data.RoleEnterprise {
+			if pt.Role == data.RoleEnterprise && !declined(&pt, bankID) {
 				registered[pt.EnterpriseID] = true
 			}
 		}
@@ -798,7 +808,7 @@ func (pol *policy) bankSeesEnterprise(ctx context.Context, bankID string, e *dat
 		return false, err
 	}
 	for _, pt := range regs {
-		if pt.Role == data.RoleEnterprise && pt.EnterpriseID == e.ID && events[pt.EventID] {
+		if pt.Role == data.RoleEnterprise && pt.EnterpriseID == e.ID && events[pt.EventID] && !declined(&pt, bankID) {
 			return true, nil
 		}
 	}
