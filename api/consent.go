@@ -166,6 +166,10 @@ func hideReason(r *matcher.Reason) {
 	}
 	required := fmt.Sprint(r.Required)
 	switch x := r.Required.(type) {
+	case string:
+		if r.Code == matcher.ReasonNotProfitable {
+			required = "净利润 " + x
+		}
 	case int64:
 		required = wan(x) + " 万元"
 	case float64:
