@@ -242,6 +242,7 @@ func (h *matchHandlers) productPipeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	redactMatches(p, ents, res.Matches)
 	writeJSON(c, http.StatusOK, pipelineBody{ProductPipeline: res, Page: page, Size: size})
 	return nil
 }

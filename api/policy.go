@@ -12,7 +12,11 @@ package api
 //     a product for another bank is forbidden.
 //   - enterprises: reads only those that consented: Consents.Pool is true,
 //     or the enterprise is registered (participant role enterprise) for an
-//     event where this bank has a desk (participant role bank). No writes.
+//     event where this bank has a desk (participant role bank) and did not
+//     say no_thanks to this bank in that registration. No writes. Of an
+//     enterprise that did not share its data (Consents.ShareData false) it
+//     sees no financials nor anything computed from them
+//     (financialsVisible).
 //   - patents: reads the patents owned by the enterprises it sees. No writes.
 //   - participants: reads the participants of events where it has a desk;
 //     updates its own desk (tables, preferences) without moving it to
@@ -164,6 +168,7 @@ func (pol *policy) enterpriseRules() rules[data.Enterprise] {
 		remove: func(ctx context.Context, p *principal, e *data.Enterprise) error {
 			return organizerOnly(p, "delete enterprises")
 		},
+		present: redactEnterprise,
 	}
 }
 
@@ -822,6 +827,27 @@ func importScope(p *principal, kind, ownerID, bankID string) (owner, bank string
 	return "", "", forbidden("unknown role")
 }
 
+// ---- Financial statements: consents.share_data ----
+
+// financialsVisible reports whether p may see enterprise e's financial
+// statements and every figure computed from them (ratios, PD, expected
+// loss, revenue-based valuation inputs, the observed value of a financial
+// eligibility criterion): the organizer always, an enterprise for itself,
+// a bank only when e shared its data (Consents.ShareData). The matcher
+// computes with the financials regardless; every answer that shows an
+// enterprise to a caller is redacted with this predicate (consent.go).
+func financialsVisible(p *principal, e *data.Enterprise) bool {
+	switch p.tok.Role {
+	case data.RoleOrganizer:
+		return true
+	case data.RoleCompany:
+		return e.ID == p.tok.EnterpriseID
+	case data.RoleBank:
+		return e.Consents.ShareData
+	}
+	return false
+}
+
 // ---- What a bank sees ----
 
 // bankEvents returns the events where bank bankID has a desk.
@@ -839,9 +865,18 @@ func (pol *policy) bankEvents(ctx context.Context, bankID string) (map[string]bo
 	return events, nil
 }
 
+// declined reports whether enterprise registration pt said no_thanks to
+// bank bankID.
+func declined(pt *data.Participant, bankID string) bool {
+	return slices.ContainsFunc(pt.Preferences, func(pr data.Preference) bool {
+		return pr.Kind == data.NoThanks && pr.Target == bankID
+	})
+}
+
 // bankSees returns the predicate that says whether bank bankID may see an
-// enterprise: it joined the pool (Consents.Pool) or registered for an event
-// where the bank has a desk.
+// enterprise: it joined the pool (Consents.Pool: it consented to every
+// bank), or registered for an event where the bank has a desk without
+// saying no_thanks to that bank in that registration.
 func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Enterprise) bool, error) {
 	events, err := pol.bankEvents(ctx, bankID)
 	if err != nil {
@@ -854,7 +889,7 @@ func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Ente
 			return nil, err
 		}
 		for _, pt := range parts {
-			if pt.Role == data.RoleEnterprise {
+			if pt.Role == data.RoleEnterprise && !declined(&pt, bankID) {
 				registered[pt.EnterpriseID] = true
 			}
 		}
@@ -876,7 +911,7 @@ func (pol *policy) bankSeesEnterprise(ctx context.Context, bankID string, e *dat
 		return false, err
 	}
 	for _, pt := range regs {
-		if pt.Role == data.RoleEnterprise && pt.EnterpriseID == e.ID && events[pt.EventID] {
+		if pt.Role == data.RoleEnterprise && pt.EnterpriseID == e.ID && events[pt.EventID] && !declined(&pt, bankID) {
 			return true, nil
 		}
 	}

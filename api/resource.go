@@ -28,6 +28,9 @@ type rules[T any] struct {
 	update func(ctx context.Context, p *principal, old, r *T) error
 	// remove checks the deletion of the visible record r.
 	remove func(ctx context.Context, p *principal, r *T) error
+	// present, when set, trims a readable record to what p may see of it
+	// before it is written (an enterprise's financials, consent.go).
+	present func(p *principal, r *T)
 }
 
 // resource serves one kind of record under /api/v1/{kind.Name}.
@@ -81,6 +84,9 @@ func routes[T any](s *server, g *gin.RouterGroup, res *resource[T]) {
 		if err != nil {
 			return err
 		}
+		for i := range out.Items {
+			res.present(caller(c), &out.Items[i])
+		}
 		writeJSON(c, http.StatusOK, out)
 		return nil
 	}))
@@ -89,6 +95,7 @@ func routes[T any](s *server, g *gin.RouterGroup, res *resource[T]) {
 		if err != nil {
 			return err
 		}
+		res.present(caller(c), rec)
 		writeJSON(c, http.StatusOK, rec)
 		return nil
 	}))
@@ -130,6 +137,14 @@ func routes[T any](s *server, g *gin.RouterGroup, res *resource[T]) {
 		c.Status(http.StatusNoContent)
 		return nil
 	}))
+}
+
+// present trims rec to what p may see of it (rules.present), before it is
+// written.
+func (res *resource[T]) present(p *principal, rec *T) {
+	if res.rules.present != nil {
+		res.rules.present(p, rec)
+	}
 }
 
 // location is the URL of the record with the given id.

@@ -106,6 +106,7 @@ func (h *matchHandlers) enterpriseValuation(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	redactValuation(p, e, &v)
 	writeJSON(c, http.StatusOK, v)
 	return nil
 }

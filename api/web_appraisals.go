@@ -55,13 +55,15 @@ func (h *webHandlers) renderAppraisals(c *gin.Context, status int, form appraisa
 	if err != nil {
 		return err
 	}
-	ents, err := enterpriseResource(h.s.policy).list(ctx, h.s.store, p, q)
+	entRes := enterpriseResource(h.s.policy)
+	ents, err := entRes.list(ctx, h.s.store, p, q)
 	if err != nil {
 		return err
 	}
 	names := map[string]string{}
-	for _, e := range ents.Items {
+	for i, e := range ents.Items {
 		names[e.ID] = e.Name
+		entRes.present(p, &ents.Items[i]) // the options carry whole records
 	}
 	firms, err := appraiserResource(h.s.policy).list(ctx, h.s.store, p, q)
 	if err != nil {

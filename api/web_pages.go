@@ -262,7 +262,11 @@ func (h *webHandlers) pipeline(ctx context.Context, p *principal, id string, asO
 	}
 	res, err := h.match.m.Pipeline(ctx, matcher.PipelineRequest{Product: prod, Pools: pools, Enterprises: ents, Patents: patents,
 		Appraisals: apprs, AsOf: asOf, EligibleOnly: onlyEligible, Offset: offset, Limit: limit})
-	return prod, res, err
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
+	}
+	redactMatches(p, ents, res.Matches)
+	return prod, res, nil
 }
 
 // pipelineParams reads as_of, eligible and page.
@@ -357,7 +361,9 @@ func pipelineTable(res matcher.ProductPipeline) ([]string, [][]any) {
 		} else {
 			row = append(row, "", "", "", "", "", "", "")
 		}
-		if r := m.Risk; r != nil {
+		if r := m.Risk; r != nil && r.PDBand != "" { // not shared: the band, no EL
+			row = append(row, r.PDBand, r.LGD, r.FundShare, notShared)
+		} else if r != nil {
 			row = append(row, r.PD, r.LGD, r.FundShare, r.ExpectedLoss)
 		} else {
 			row = append(row, "", "", "", "")

@@ -226,12 +226,16 @@ type ValuationParameters struct {
 	// ContributionRate is the part of the sales credited to the
 	// technology each year (销售收入分成率): ProfitShare × ProfitMargin, or
 	// RoyaltyRate. RoyaltyBasis names the convention: a share of sales.
-	ContributionRate Range  `json:"contribution_rate"`
+	ContributionRate Range  `json:"contribution_rate,omitzero"`
 	RoyaltyBasis     string `json:"royalty_basis"`
+	// The API leaves out RevenueBase, RevenueYear, ProfitMargin,
+	// MarginYears and (profit split) ContributionRate for a bank the
+	// enterprise did not share its financials with.
+	//
 	// RevenueBase is the year-0 sales revenue in yuan, RevenueYear the year
 	// of the financials it comes from (0 when configured), RevenueShare the
 	// part of it from products using the patents and Growth its growth.
-	RevenueBase  float64 `json:"revenue_base"`
+	RevenueBase  float64 `json:"revenue_base,omitzero"`
 	RevenueYear  int     `json:"revenue_year,omitempty"`
 	RevenueShare float64 `json:"revenue_share"`
 	Growth       Growth  `json:"growth"`

@@ -37,17 +37,22 @@ type ScorePart struct {
 // RiskEstimate is the expected loss of a loan net of the pool's share:
 //
 //	EL = PD × LGD × exposure × (1 − fund share)
+//
+// PD, Z, PDParts, ExpectedLoss and ELRate come from the enterprise's
+// financials: the API leaves them out (zero) for a bank the enterprise did
+// not share its data with and gives PDBand instead, a range of PD.
 type RiskEstimate struct {
-	PD           float64  `json:"pd"`
-	Z            float64  `json:"z"`
-	PDParts      []PDPart `json:"pd_parts"`
+	PD           float64  `json:"pd,omitzero"`
+	PDBand       string   `json:"pd_band,omitempty"`
+	Z            float64  `json:"z,omitzero"`
+	PDParts      []PDPart `json:"pd_parts,omitempty"`
 	LGD          float64  `json:"lgd"`
 	LGDBasis     string   `json:"lgd_basis"`
 	Exposure     float64  `json:"exposure"`
 	FundShare    float64  `json:"fund_share"`
 	PoolID       string   `json:"pool_id,omitempty"`
-	ExpectedLoss float64  `json:"expected_loss"`
-	ELRate       float64  `json:"el_rate"`
+	ExpectedLoss float64  `json:"expected_loss,omitzero"`
+	ELRate       float64  `json:"el_rate,omitzero"`
 }
 
 // ValuationSummary is the valuation behind a match: the whole
@@ -110,6 +115,9 @@ type Match struct {
 	// ineligible: appraisal_expired.
 	Warnings []Reason      `json:"warnings"`
 	Patents  []PatentCheck `json:"patents"`
+	// FinancialsHidden says that the API left out what comes from the
+	// enterprise's financials: it did not share them with the caller.
+	FinancialsHidden bool `json:"financials_hidden,omitempty"`
 }
 
 // loanBits are the loan-level bits that make a pair ineligible.
