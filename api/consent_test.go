@@ -19,7 +19,7 @@ import (
 // consentAsOf is inside the LPR table, after the fixture's financial years.
 const consentAsOf = "as_of=2025-06-02"
 
-const entWToken = "ipm_test_ent_w"
+const entWSecret = "ipm_test_ent_w"
 
 // consentWorld is the fixture with enterprise W (registered for event E,
 // where bank A has a desk; not in the pool) keeping its data to itself
@@ -59,7 +59,7 @@ func newConsentWorld(t *testing.T) *consentWorld {
 	strict.MinRevenue, strict.MaxDebtRatio = 900_000_000, 0.2
 	put(t, f.store.Products(), &strict)
 	w.prodStrict = strict.ID
-	put(t, f.store.Tokens(), &data.Token{Hash: data.HashToken(entWToken), Role: data.RoleCompany, EnterpriseID: f.entW})
+	put(t, f.store.Tokens(), &data.Token{Hash: data.HashToken(entWSecret), Role: data.RoleCompany, EnterpriseID: f.entW})
 	return w
 }
 
@@ -182,7 +182,7 @@ func TestConsentEnterpriseReadsHideFinancials(t *testing.T) {
 	r = w.do(bankAToken, "GET", "/api/v1/enterprises/"+w.entX, nil)
 	wantAll(t, "bank A's GET of X (shared)", r.Body.String(), yuanFigures(&w.shared))
 
-	for _, tok := range []string{orgToken, entWToken} {
+	for _, tok := range []string{orgToken, entWSecret} {
 		r = w.do(tok, "GET", "/api/v1/enterprises/"+w.entW, nil)
 		wantAll(t, tok+"'s GET of W", r.Body.String(), yuanFigures(&w.hidden))
 	}
@@ -307,7 +307,7 @@ func TestConsentValuationHidesFinancials(t *testing.T) {
 	wantNone(t, "bank A's indicators of W", body, []string{`"name":"revenue"`})
 	wantAll(t, "bank A's valuation of W", body, []string{`"portfolio"`, `"p50"`, "financial inputs withheld"})
 
-	for _, tok := range []string{orgToken, entWToken} {
+	for _, tok := range []string{orgToken, entWSecret} {
 		r = w.do(tok, "GET", path, nil)
 		wantAll(t, tok+"'s valuation of W", r.Body.String(), []string{`"revenue_base":67891234`, `"name":"revenue"`})
 	}
