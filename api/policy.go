@@ -3,7 +3,8 @@ package api
 // This file holds every access rule of the API, so they can be audited in
 // one place. The rules, by role:
 //
-// organizer: everything.
+// organizer: everything, except deleting a bank or enterprise that other
+// records still name (409 naming them; data.DeleteBank).
 //
 // bank (token bound to BankID):
 //   - banks: reads and updates its own bank record only; cannot create or
@@ -25,7 +26,11 @@ package api
 //     registers banks, so a bank cannot widen what it sees).
 //   - deals: reads its own deals; creates and updates them (for its own
 //     products and enterprises it sees) and moves their stage; cannot
-//     delete them (their history is the audit trail).
+//     delete them (their history is the audit trail). For every role, a
+//     deal that stands as a filing under a pool (a move to filed, or a
+//     change of a filed deal's amount, pool, product, enterprise or bank)
+//     passes the pool's checks or is refused with 409 (deals.go), and a
+//     compensated deal's claim fields no longer change.
 //   - events, pools, appraisers: reads. tokens: nothing.
 //   - appraisals: reads those it recorded (bank_id its own) and the
 //     organizer's (bank_id empty) of enterprises it sees, never another
