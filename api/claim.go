@@ -1,9 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -59,25 +56,4 @@ func (s *server) claimPatent(c *gin.Context) error {
 	}
 	writeJSON(c, http.StatusOK, pat)
 	return nil
-}
-
-// decodeOptional is decode for a body that may be left out: an empty body
-// leaves v as it is.
-func (s *server) decodeOptional(c *gin.Context, v any) error {
-	limit := s.cfg.MaxBodyBytes
-	if c.Request.ContentLength > limit {
-		return &http.MaxBytesError{Limit: limit}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return data.Errorf(data.CodeMalformed, "could not read the request body")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	return decodeJSON(body, v)
 }

@@ -20,19 +20,41 @@ import (
 // decode reads the request body (at most MaxBodyBytes) and decodes it as
 // exactly one JSON value into v; see decodeJSON.
 func (s *server) decode(c *gin.Context, v any) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+// decodeOptional is decode for a body that may be left out: an empty body
+// leaves v as it is.
+func (s *server) decodeOptional(c *gin.Context, v any) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	return decodeJSON(body, v)
+}
+
+// readBody reads the request body, at most MaxBodyBytes (413 beyond).
+func (s *server) readBody(c *gin.Context) ([]byte, error) {
 	limit := s.cfg.MaxBodyBytes
 	if c.Request.ContentLength > limit {
-		return &http.MaxBytesError{Limit: limit}
+		return nil, &http.MaxBytesError{Limit: limit}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return err
+			return nil, err
 		}
-		return data.Errorf(data.CodeMalformed, "could not read the request body")
+		return nil, data.Errorf(data.CodeMalformed, "could not read the request body")
 	}
-	return decodeJSON(body, v)
+	return body, nil
 }
 
 // decodeJSON decodes body, which must hold exactly one JSON value, into v

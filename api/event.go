@@ -1,11 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -306,27 +302,6 @@ func (w *eventWorld) slotTimes(slot int) (time.Time, time.Time) {
 	d := time.Duration(w.ev.SlotMinutes) * time.Minute
 	start := first.Add(time.Duration(slot-1) * d)
 	return start, start.Add(d)
-}
-
-// readOptionalBody decodes the request body into v when there is one; an
-// empty body leaves v as it is.
-func (h *eventHandlers) readOptionalBody(c *gin.Context, v any) error {
-	limit := h.s.cfg.MaxBodyBytes
-	if c.Request.ContentLength > limit {
-		return &http.MaxBytesError{Limit: limit}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return data.Errorf(data.CodeMalformed, "could not read the request body")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	return decodeJSON(body, v)
 }
 
 // onlyParams refuses query parameters outside allowed and returns the

@@ -102,7 +102,7 @@ type scheduleBody struct {
 // it and answers it.
 func (h *eventHandlers) computeSchedule(c *gin.Context) error {
 	var req scheduleRequest
-	if err := h.readOptionalBody(c, &req); err != nil {
+	if err := h.s.decodeOptional(c, &req); err != nil {
 		return err
 	}
 	body, err := h.compute(c.Request.Context(), caller(c), c.Param("id"), req)
