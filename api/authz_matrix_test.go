@@ -131,6 +131,9 @@ type mWorld struct {
 	// loneBank and loneEnt are a bank and an enterprise (not in the pool)
 	// that no record names, so the organizer may delete them.
 	loneBank, loneEnt string
+	// declined (with its patent declinedPat) registered for event E, where
+	// bank A has a desk, saying no_thanks to bank A: A may not see it.
+	declined, declinedPat string
 	eventG, eventH    string
 	// firm is an appraisal firm; apprA bank A's appraisal of W, apprB bank
 	// B's of Z, apprX the organizer's of X, apprY the organizer's of Y.
@@ -193,6 +196,14 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 	put(t, store.Banks(), &loneBank)
 	put(t, store.Enterprises(), &loneEnt)
 	w.loneBank, w.loneEnt = loneBank.ID, loneEnt.ID
+	declined, declinedPat := storetest.Enterprise(8), storetest.Patent(8)
+	declined.Consents.Pool = false
+	put(t, store.Enterprises(), &declined)
+	declinedPat.OwnerID = declined.ID
+	put(t, store.Patents(), &declinedPat)
+	put(t, store.Participants(), &data.Participant{EventID: f.eventE, Role: data.RoleEnterprise, EnterpriseID: declined.ID,
+		Preferences: []data.Preference{{Target: f.bankA, Kind: data.NoThanks}}})
+	w.declined, w.declinedPat = declined.ID, declinedPat.ApplicationNumber
 
 	// Users for the password sign-in, hashed at bcrypt's lowest cost so
 	// that the matrix stays fast.
@@ -327,6 +338,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"token": c.secret(), "partWE": f.partWE, "ownerq": "",
 		"firm": w.firm, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
+		"declined": w.declined, "declinedPat": w.declinedPat,
 	}
 	// The password sign-in: the user of the caller's role; no
 	// credentials and bad ones try a wrong password.
@@ -373,7 +385,7 @@ var mMissing = map[string]string{
 	"ent": "ent_missing0000", "pat": storetest.Patent(999).ApplicationNumber, "bank": "bnk_missing0000",
 	"prod": "prd_missing0000", "deal": "deal_missing0000", "part": "par_missing0000",
 	"tok": "tok_missing0000", "partWE": "par_missing0001", "event": "evt_missing0000", "pool": "pool_missing0000",
-	"partDraft": "par_missing0002", "loneBank": "bnk_missing0001", "loneEnt": "ent_missing0001",
+	"partDraft": "par_missing0002", "declined": "ent_missing0002", "declinedPat": storetest.Patent(998).ApplicationNumber, "loneBank": "bnk_missing0001", "loneEnt": "ent_missing0001",
 	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000",
 }
 
@@ -454,12 +466,18 @@ func matrixRows() []mRow {
 			want: mWant(409, 403, 404, 403, 404, 401, 401)},
 		{route: "DELETE /api/v1/enterprises/:id", path: "/api/v1/enterprises/{loneEnt}", hidden: "loneEnt",
 			want: mWant(204, 404, 404, 404, 404, 401, 401)},
+		// An enterprise registered at bank A's event but saying no_thanks
+		// to bank A there is hidden from A like one that never consented.
+		{route: "GET /api/v1/enterprises/:id", path: "/api/v1/enterprises/{declined}", hidden: "declined",
+			want: mWant(200, 404, 404, 404, 404, 401, 401)},
 
 		// ---- Patents ----
 		{route: "GET /api/v1/patents", path: "/api/v1/patents?owner_id={ent}", hidden: "ent",
 			want: mWant(200, 200, 403, 200, 403, 401, 401)},
 		{route: "GET /api/v1/patents/:id", path: "/api/v1/patents/{pat}", hidden: "pat",
 			want: mWant(200, 200, 404, 200, 404, 401, 401)},
+		{route: "GET /api/v1/patents/:id", path: "/api/v1/patents/{declinedPat}", hidden: "declinedPat",
+			want: mWant(200, 404, 404, 404, 404, 401, 401)},
 		{route: "POST /api/v1/patents", path: "/api/v1/patents",
 			body: func(w *mWorld, s mSubject) any {
 				p := storetest.Patent(900)
@@ -767,9 +785,9 @@ func matrixRows() []mRow {
 		// Searches without words find everything the caller may see; the
 		// totals and facet counts must count nothing else.
 		{route: "GET /api/v1/search/patents", path: "/api/v1/search/patents?facets=region,type", want: mAPIAll,
-			check: mSearchTotals(4, 3, 1)},
+			check: mSearchTotals(5, 3, 1)}, // the organizer also finds the declined enterprise's patent
 		{route: "GET /api/v1/search/enterprises", path: "/api/v1/search/enterprises?facets=region,industry", want: mAPIAll,
-			check: mSearchTotals(5, 3, 1)}, // the organizer also finds the lone enterprise
+			check: mSearchTotals(6, 3, 1)}, // the organizer also finds the lone and the declined enterprise
 		{route: "GET /api/v1/search/products", path: "/api/v1/search/products?facets=bank,pool", want: mAPIAll,
 			check: mSearchTotals(3, 2, 2)},
 		{route: "GET /api/v1/patents/:id/similar", path: "/api/v1/patents/{pat}/similar", hidden: "pat",
@@ -896,9 +914,9 @@ func (w *mWorld) hideFrom() {
 	// Z consented to nobody and attends only F, where bank B has the desk;
 	// F's registrations and bank B's records are B's.
 	report := func(id string) string { return mStored(w, w.store.Appraisals(), id).ReportNumber }
-	bank := []string{w.loneEnt, name(w.loneEnt), w.entZ, name(w.entZ), w.patZ, w.prodB, prodName(w.prodB), w.dealB, w.partBF, w.partZF, w.partYF,
+	bank := []string{w.declined, name(w.declined), w.declinedPat, w.loneEnt, name(w.loneEnt), w.entZ, name(w.entZ), w.patZ, w.prodB, prodName(w.prodB), w.dealB, w.partBF, w.partZF, w.partYF,
 		bankBToken, orgToken, entXToken, w.apprB, report(w.apprB)}
-	ent := []string{w.loneEnt, name(w.loneEnt), w.entY, name(w.entY), w.entZ, name(w.entZ), w.entW, name(w.entW), w.patY, w.patZ, w.patW,
+	ent := []string{w.declined, name(w.declined), w.declinedPat, w.loneEnt, name(w.loneEnt), w.entY, name(w.entY), w.entZ, name(w.entZ), w.entW, name(w.entW), w.patY, w.patZ, w.patW,
 		w.dealB, w.partYF, w.partWE, w.partZF, w.prodAOff, prodName(w.prodAOff), bankAToken, orgToken, entYToken,
 		w.apprA, report(w.apprA), w.apprB, report(w.apprB), w.apprY, report(w.apprY)}
 	w.hidden[mBankOwn], w.hidden[mBankOther] = bank, bank

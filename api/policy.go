@@ -19,7 +19,8 @@ package api
 //     sees no financials nor anything computed from them
 //     (financialsVisible).
 //   - patents: reads the patents owned by the enterprises it sees. No writes.
-//   - participants: reads the participants of events where it has a desk;
+//   - participants: reads the participants of events where it has a desk,
+//     but not an enterprise's registration that says no_thanks to it;
 //     updates its own desk (tables, preferences) without moving it to
 //     another event, bank or role, while the event is a draft (409 after:
 //     the schedule is built from them); cannot register or delete (the organizer
@@ -424,6 +425,8 @@ func (pol *policy) participantRules() rules[data.Participant] {
 				if err != nil {
 					return err
 				}
+				bank := p.tok.BankID
+				plan.and(func(pt *data.Participant) bool { return !(pt.Role == data.RoleEnterprise && declined(pt, bank)) })
 				if ev := q.Refs.Event; ev != "" {
 					if !attended[ev] {
 						return forbidden("event_id: you may only list participants of events your bank attends")
@@ -452,6 +455,9 @@ func (pol *policy) participantRules() rules[data.Participant] {
 			case data.RoleCompany:
 				return pt.Role == data.RoleEnterprise && pt.EnterpriseID == p.tok.EnterpriseID, nil
 			case data.RoleBank:
+				if pt.Role == data.RoleEnterprise && declined(pt, p.tok.BankID) {
+					return false, nil
+				}
 				attended, err := pol.bankEvents(ctx, p.tok.BankID)
 				return attended[pt.EventID], err
 			}
