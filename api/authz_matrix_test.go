@@ -134,7 +134,7 @@ type mWorld struct {
 	// declined (with its patent declinedPat) registered for event E, where
 	// bank A has a desk, saying no_thanks to bank A: A may not see it.
 	declined, declinedPat string
-	eventG, eventH    string
+	eventG, eventH        string
 	// firm is an appraisal firm; apprA bank A's appraisal of W, apprB bank
 	// B's of Z, apprX the organizer's of X, apprY the organizer's of Y.
 	firm, apprA, apprB, apprX, apprY string
