@@ -455,10 +455,19 @@ func matrixRows() []mRow {
 		{route: "PUT /api/v1/enterprises/:id", path: "/api/v1/enterprises/{ent}", hidden: "ent",
 			body: func(w *mWorld, s mSubject) any {
 				e := mStored(w, w.store.Enterprises(), s["ent"])
-				e.Name += "（更名）"
+				e.Employees++
 				return e
 			},
 			want: mWant(200, 403, 404, 200, 404, 401, 401)},
+		// The registered name is the enterprise's identity (patents'
+		// applicants are matched against it): only the organizer renames.
+		{route: "PUT /api/v1/enterprises/:id", path: "/api/v1/enterprises/{ent}", hidden: "ent",
+			body: func(w *mWorld, s mSubject) any {
+				e := mStored(w, w.store.Enterprises(), s["ent"])
+				e.Name += "（更名）"
+				return e
+			},
+			want: mWant(200, 403, 404, 403, 404, 401, 401)},
 		// X has a patent, a deal and registrations: the organizer's delete
 		// is refused with 409 naming them; an enterprise no record names
 		// is deleted (its tokens and users with it).
@@ -538,6 +547,20 @@ func matrixRows() []mRow {
 				return p
 			},
 			want: mWant(200, 200, 404, 403, 404, 401, 401)},
+		// The organizer admits a product to a pool; its bank may not set
+		// or remove pool_id (a filing under a pool needs the product
+		// admitted to it).
+		{route: "PUT /api/v1/products/:id", path: "/api/v1/products/{prod}", hidden: "prod",
+			body: func(w *mWorld, s mSubject) any {
+				p := mStored(w, w.store.Products(), s["prod"])
+				if p.PoolID == "" {
+					p.PoolID = s["pool"]
+				} else {
+					p.PoolID = ""
+				}
+				return p
+			},
+			want: mWant(200, 403, 404, 403, 404, 401, 401)},
 		{route: "DELETE /api/v1/products/:id", path: "/api/v1/products/{prod}", hidden: "prod",
 			want: mWant(204, 204, 404, 403, 404, 401, 401)},
 

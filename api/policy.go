@@ -10,7 +10,9 @@ package api
 //   - banks: reads and updates its own bank record only; cannot create or
 //     delete banks.
 //   - products: reads, creates, updates and deletes its own products only;
-//     a product for another bank is forbidden.
+//     a product for another bank is forbidden, and so is setting or
+//     changing a product's pool_id: the organizer admits products to a
+//     pool (data.ProductPoolChange).
 //   - enterprises: reads only those that consented: Consents.Pool is true,
 //     or the enterprise is registered (participant role enterprise) for an
 //     event where this bank has a desk (participant role bank) and did not
@@ -42,7 +44,9 @@ package api
 //
 // enterprise (token bound to EnterpriseID):
 //   - enterprises: reads and updates its own record only; cannot create or
-//     delete, nor change its credit code (its identity; the organizer can).
+//     delete, nor change its credit code or registered name (its identity,
+//     matched against patents' applicants; the organizer can:
+//     data.EnterpriseIdentityChange).
 //   - patents: creates, reads, updates and deletes its own patents only;
 //     the owner is filled in when empty and must be itself. It takes a
 //     stored patent (POST /patents/{id}/claim, or an import) only when the
@@ -70,7 +74,6 @@ package api
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"ipmatch/data"
 )
@@ -164,8 +167,8 @@ func (pol *policy) enterpriseRules() rules[data.Enterprise] {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany: // old is its own record: only that one is visible
-				if strings.ToUpper(strings.TrimSpace(e.CreditCode)) != old.CreditCode {
-					return forbidden("credit_code: an enterprise cannot change its credit code; ask the organizer")
+				if f := data.EnterpriseIdentityChange(old, e); f != nil {
+					return forbidden("%s: %s", f.Field, f.Reason)
 				}
 				return nil
 			}
@@ -371,13 +374,25 @@ func (pol *policy) productRules() rules[data.Product] {
 		},
 		create: func(ctx context.Context, p *principal, pr *data.Product) error {
 			if p.is(data.RoleBank) {
-				return own(&pr.BankID, p.tok.BankID, "bank_id", "create products of your own bank")
+				if err := own(&pr.BankID, p.tok.BankID, "bank_id", "create products of your own bank"); err != nil {
+					return err
+				}
+				if f := data.ProductPoolChange(nil, pr); f != nil {
+					return forbidden("%s: %s", f.Field, f.Reason)
+				}
+				return nil
 			}
 			return organizerOnly(p, "create products")
 		},
 		update: func(ctx context.Context, p *principal, old, pr *data.Product) error {
 			if p.is(data.RoleBank) {
-				return own(&pr.BankID, p.tok.BankID, "bank_id", "keep your products under your own bank")
+				if err := own(&pr.BankID, p.tok.BankID, "bank_id", "keep your products under your own bank"); err != nil {
+					return err
+				}
+				if f := data.ProductPoolChange(old, pr); f != nil {
+					return forbidden("%s: %s", f.Field, f.Reason)
+				}
+				return nil
 			}
 			return organizerOnly(p, "change products")
 		},

@@ -255,11 +255,12 @@ func enterpriseTransfer() *transfer[Enterprise] {
 			}
 			return nil
 		},
-		// The credit code is an enterprise's identity: as PUT
-		// /api/v1/enterprises/{id}, an enterprise's own import cannot change it.
+		// The credit code and name are an enterprise's identity: as PUT
+		// /api/v1/enterprises/{id}, an enterprise's own import cannot change
+		// them.
 		owned: func(o ImportOptions, old, e *Enterprise) *FieldError {
-			if o.OwnerEnterpriseID != "" && strings.ToUpper(strings.TrimSpace(e.CreditCode)) != old.CreditCode {
-				return &FieldError{Field: "credit_code", Reason: "an enterprise cannot change its credit code; ask the organizer"}
+			if o.OwnerEnterpriseID != "" {
+				return EnterpriseIdentityChange(old, e)
 			}
 			return nil
 		},
@@ -337,20 +338,26 @@ func productTransfer() *transfer[Product] {
 			return nil
 		},
 		owned: func(o ImportOptions, old, p *Product) *FieldError {
-			if o.BankID != "" && old.BankID != o.BankID {
+			if o.BankID == "" {
+				return nil
+			}
+			if old.BankID != o.BankID {
 				return noProductOfBank(p.ID)
 			}
-			return nil
+			return ProductPoolChange(old, p)
 		},
 		// A bank's row with an id must name one of its own products: a
 		// product's ID is assigned by the server (POST refuses one), and
 		// the refusal of another bank's ID is the same as of an unknown
 		// one, so an import tells a bank nothing about other banks.
 		fresh: func(o ImportOptions, p *Product) *FieldError {
-			if o.BankID != "" && p.ID != "" {
+			if o.BankID == "" {
+				return nil
+			}
+			if p.ID != "" {
 				return noProductOfBank(p.ID)
 			}
-			return nil
+			return ProductPoolChange(nil, p)
 		},
 		csv: productCSV(),
 	}
