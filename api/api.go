@@ -198,7 +198,7 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(s.requestID, s.accessLog, s.recover)
+	r.Use(s.requestID, s.accessLog, s.recover, s.guardBodies)
 	r.NoRoute(s.handle(func(c *gin.Context) error {
 		return data.Errorf(data.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path)
 	}))

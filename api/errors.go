@@ -79,6 +79,7 @@ func (s *server) writeError(c *gin.Context, err error) {
 		c.Header("WWW-Authenticate", `Bearer realm="ipmatch"`)
 	}
 	c.Set(keyErrorCode, string(body.Error.Code))
+	closeAfterRefusal(c)
 	writeJSON(c, status, body)
 }
 

@@ -124,3 +124,48 @@ func (s *server) importDeadline(c *gin.Context) {
 	}
 	c.Next()
 }
+
+// anonymousBodyTimeout bounds the time to send the body of a request that
+// carries no credential: the only such bodies ipmatch reads are the
+// sign-in forms (well under 1 KiB), so 10 s is generous on any link.
+const anonymousBodyTimeout = 10 * time.Second
+
+// guardBodies keeps slow request bodies from holding connections. A
+// request with a body and no credential (no Authorization header, no
+// session cookie) gets anonymousBodyTimeout to send it, and its
+// connection is closed after the answer. Refusals of any request with a
+// body close the connection too (closeAfterRefusal): Go's server otherwise
+// reads up to 256 KiB of an unread body before it sends the answer, so a
+// client sending one byte every few seconds held a connection until the
+// read timeout, and a thousand such held them all.
+func (s *server) guardBodies(c *gin.Context) {
+	r := c.Request
+	if hasBody(r) && r.Header.Get("Authorization") == "" {
+		if _, err := r.Cookie(webCookieName); err != nil {
+			closeAfterReply(c)
+			// Not every ResponseWriter supports deadlines (tests' recorders).
+			_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(anonymousBodyTimeout))
+		}
+	}
+	c.Next()
+}
+
+// closeAfterRefusal closes the connection after an error answer to a
+// request with a body, which the handler may not have read (guardBodies).
+func closeAfterRefusal(c *gin.Context) {
+	if hasBody(c.Request) {
+		closeAfterReply(c)
+	}
+}
+
+// hasBody reports whether r announced a body (a length, or chunks).
+func hasBody(r *http.Request) bool { return r.ContentLength != 0 }
+
+// closeAfterReply asks an HTTP/1 server to close the connection after the
+// answer, so it does not wait for the rest of an unread body. (In HTTP/2 the
+// header would end the whole connection, and streams need no draining.)
+func closeAfterReply(c *gin.Context) {
+	if c.Request.ProtoMajor == 1 {
+		c.Header("Connection", "close")
+	}
+}

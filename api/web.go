@@ -252,6 +252,7 @@ func (h *webHandlers) renderError(c *gin.Context, err error) {
 			"method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 	}
 	c.Set(keyErrorCode, string(code))
+	closeAfterRefusal(c)
 	title := webErrorTitles[status]
 	if title == "" {
 		title = http.StatusText(status)
