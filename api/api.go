@@ -199,9 +199,14 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(s.requestID, s.accessLog, s.recover, s.guardBodies)
-	r.NoRoute(s.handle(func(c *gin.Context) error {
-		return data.Errorf(data.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path)
-	}))
+	r.NoRoute(func(c *gin.Context) {
+		if isPagePath(c.Request.URL.Path) {
+			// A mistyped page address gets the pages' Chinese 404.
+			s.web.renderError(c, data.Errorf(data.CodeNotFound, "没有这个页面：%s。请从导航进入，或检查地址是否输入有误。", c.Request.URL.Path))
+			return
+		}
+		s.writeError(c, data.Errorf(data.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
 	r.NoMethod(s.handle(func(c *gin.Context) error {
 		return data.Errorf(codeMethodNotAllowed, "method %s is not allowed on %s; allowed: %s",
 			c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow"))

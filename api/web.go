@@ -235,6 +235,10 @@ var webErrorTitles = map[int]string{
 	http.StatusInternalServerError:   "服务器内部错误",
 }
 
+// isPagePath reports whether path is under the pages (/app), whose errors
+// are Chinese pages rather than the API's JSON.
+func isPagePath(path string) bool { return path == "/app" || strings.HasPrefix(path, "/app/") }
+
 // renderError writes err as an error page with the status of its code.
 // As in writeError, only *data.Error messages are shown; anything else is
 // a 500 without detail, logged once with the request id.

@@ -103,8 +103,19 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleBank, "/app/bank/deals"); err != nil {
 		return err
 	}
+	ctx, p := c.Request.Context(), caller(c)
 	req := stageRequest{Stage: data.Stage(c.PostForm("stage")), Note: c.PostForm("note")}
-	d, err := h.events.moveChecked(c.Request.Context(), caller(c), c.Param("id"), req)
+	d, err := h.events.moveChecked(ctx, p, c.Param("id"), req)
+	if data.ErrorCode(err) == data.CodeConflict {
+		// A second submit of the same move (a double click, a reload)
+		// finds the deal already there: the user's wish holds, so it is
+		// the same answer as the first, not an error page.
+		if now, gerr := h.s.store.Deals().Get(ctx, c.Param("id")); gerr == nil && dealVisible(p, &now) && req.Stage != "" && now.Stage == req.Stage {
+			h.sessions.setFlash(session(c).id, "项目 "+now.ID+" 已处于“"+now.Stage.Label()+"”阶段。")
+			c.Redirect(http.StatusSeeOther, "/app/bank/deals")
+			return nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -303,7 +314,18 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 		return err
 	}
 	pt := data.Participant{EventID: ev.ID, Role: data.RoleEnterprise, EnterpriseID: p.tok.EnterpriseID}
-	if err := participantResource(h.s.policy).create(ctx, h.s.store, p, &pt); err != nil {
+	err = participantResource(h.s.policy).create(ctx, h.s.store, p, &pt)
+	if data.ErrorCode(err) == data.CodeConflict {
+		// A second submit (a double click, a reload) finds the enterprise
+		// registered: the same answer as the first, not an error page
+		// with the registration's internal key.
+		if held, gerr := h.s.store.Participants().GetByKey(ctx, data.ParticipantKey(&pt)); gerr == nil && held.EnterpriseID == p.tok.EnterpriseID {
+			h.sessions.setFlash(session(c).id, "您已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
+			c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
+			return nil
+		}
+	}
+	if err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")

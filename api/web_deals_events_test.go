@@ -96,6 +96,18 @@ func TestWebBankDeals(t *testing.T) {
 	w, _ = b.get("/app/bank/deals")
 	wantText(t, htmlPage(t, w, http.StatusOK), "已进入", next.Label(), by)
 
+	// The same move submitted again (a double click, a reload) is the
+	// same answer, not an error page; nothing is recorded twice.
+	w = b.do("POST", stageURL, url.Values{webCSRFField: {token}, "stage": {string(next)}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/app/bank/deals" {
+		t.Fatalf("the move again: %d %s", w.Code, w.Body)
+	}
+	if again, _ := f.store.Deals().Get(ctx, d.ID); len(again.History) != len(got.History) {
+		t.Errorf("the repeated move changed the history: %d entries, want %d", len(again.History), len(got.History))
+	}
+	w, _ = b.get("/app/bank/deals")
+	wantText(t, htmlPage(t, w, http.StatusOK), "已处于", next.Label())
+
 	// Roles: an enterprise may not open the bank's pages nor post there.
 	e := newBrowser(f)
 	e.signIn(matchEnt72Token)
@@ -194,8 +206,17 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	if err != nil || len(own) != 1 || own[0].Role != data.RoleEnterprise {
 		t.Fatalf("registration: %v %+v", err, own)
 	}
-	// Registering twice is a conflict.
-	htmlPage(t, b.do("POST", regURL, url.Values{webCSRFField: {token}}), http.StatusConflict)
+	// Registering again (a double click, a reload) is the same answer, not
+	// an error page with the registration's internal key; still one
+	// registration.
+	if w := b.do("POST", regURL, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("register again: %d %s", w.Code, w.Body)
+	}
+	if again, _ := all(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}}); len(again) != 1 {
+		t.Fatalf("%d registrations after a double submit, want 1", len(again))
+	}
+	w, _ = b.get("/app/enterprise/events")
+	wantText(t, htmlPage(t, w, http.StatusOK), "您已报名")
 
 	w, _ = b.get("/app/enterprise/events")
 	body := htmlPage(t, w, http.StatusOK)

@@ -7,9 +7,11 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -52,6 +54,9 @@ type productSearchView struct {
 	Hits                  []productHitView
 	Page, Pages           int
 	PrevURL, NextURL      string
+	// Error says, in Chinese, what is wrong with the form's input; the
+	// page shows it beside the form.
+	Error string
 }
 
 // bankOption is one bank of the filter's list.
@@ -64,11 +69,72 @@ func (h *webHandlers) productSearchPage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleCompany, "/app/enterprise/products"); err != nil {
 		return err
 	}
-	ctx, p := c.Request.Context(), caller(c)
 	v := productSearchView{Off: h.s.cfg.Search == nil, Page: 1}
 	if v.Off {
 		return h.render(c, http.StatusOK, "products", webPage{Title: "搜索贷款产品", Data: v})
 	}
+	err := h.searchProducts(c, &v)
+	if code := data.ErrorCode(err); code == data.CodeMalformed || code == data.CodeInvalid {
+		// Bad input is answered on the form, in Chinese, with the
+		// status it deserves; the user fixes it where it was typed.
+		v.Error, v.Hits, v.Searched = searchFormError(err), nil, false
+		c.Set(keyErrorCode, string(code))
+		return h.render(c, statusOf[code], "products", webPage{Title: "搜索贷款产品", Data: v})
+	}
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "products", webPage{Title: "搜索贷款产品", Data: v})
+}
+
+// searchFormFields names the product search form's fields in Chinese.
+var searchFormFields = map[string]string{"q": "关键词", "bank": "银行", "amount": "贷款金额", "term": "期限", "page": "页码"}
+
+// searchFormError says in Chinese what is wrong with the search form's
+// input err names: the search package's reasons are English (they serve
+// the API), so the page gives the field and what to check; a reason that
+// is already Chinese is kept.
+func searchFormError(err error) string {
+	for _, f := range data.ErrorFields(err) {
+		if hasHan(f.Reason) && !englishWord.MatchString(f.Reason) {
+			return f.Reason
+		}
+		label, ok := searchFormFields[f.Field]
+		if !ok {
+			return "搜索地址含有表单以外的参数，请从本页的搜索表单重新搜索。"
+		}
+		switch f.Field {
+		case "q":
+			return "无法理解" + label + "：请检查引号（\"、「」）和括号是否成对、字段名是否正确；关键词不宜过长，单个汉字最多 4 个。"
+		case "amount":
+			return label + "应为正数，如 300万 或 3000000。"
+		case "term":
+			return label + "应为正整数（月），如 12。"
+		default:
+			return label + "有误，请检查后重试。"
+		}
+	}
+	return "搜索条件有误，请检查后重试。"
+}
+
+// englishWord finds an English word (not a unit such as 万 or a code).
+var englishWord = regexp.MustCompile(`[A-Za-z]{3,}`)
+
+// hasHan reports whether s holds a Chinese character.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// searchProducts fills v from the request's search form: the products
+// found with the caller's scope (active products), highlighted and paged.
+// Bad input is a malformed or invalid error naming the field.
+func (h *webHandlers) searchProducts(c *gin.Context, v *productSearchView) error {
+	ctx, p := c.Request.Context(), caller(c)
 	// Only the form's fields, and only those filled in, go to the search.
 	in := c.Request.URL.Query()
 	clean := url.Values{}
@@ -93,48 +159,49 @@ func (h *webHandlers) productSearchPage(c *gin.Context) error {
 		v.Banks = append(v.Banks, bankOption{ID: id, Name: name})
 	}
 	slices.SortFunc(v.Banks, func(a, b bankOption) int { return cmp.Compare(a.Name, b.Name) })
-	if len(clean) > 0 && !(len(clean) == 1 && clean.Has("page")) {
-		v.Searched = true
-		c.Request.URL.RawQuery = clean.Encode()
-		req, page, err := parseSearchQuery(c, true)
-		if err != nil {
-			return err
-		}
-		if req.Scope, err = h.s.searchScope(ctx, p, search.Products); err != nil {
-			return err
-		}
-		res, err := h.s.cfg.Search.Search(ctx, search.Products, req)
-		if err != nil {
-			return err
-		}
-		if page > 1 && req.From >= res.Total {
-			last := max(1, (res.Total+req.Size-1)/req.Size)
-			return malformedField("page", "第 %d 页超出范围：共 %d 条结果，%d 页", page, res.Total, last)
-		}
-		v.Total, v.Relaxed, v.Page = res.Total, res.Relaxed, page
-		v.Pages = max(1, (res.Total+req.Size-1)/req.Size)
-		if maxPages := search.MaxWindow / req.Size; v.Pages > maxPages {
-			v.Pages = maxPages
-		}
-		for _, hit := range res.Hits {
-			v.Hits = append(v.Hits, productHit(hit, banks))
-		}
-		pageURL := func(n int) string {
-			q := url.Values{}
-			for k, vs := range clean {
-				q[k] = vs
-			}
-			q.Set("page", strconv.Itoa(n))
-			return "/app/enterprise/products?" + q.Encode()
-		}
-		if page > 1 {
-			v.PrevURL = pageURL(page - 1)
-		}
-		if page < v.Pages {
-			v.NextURL = pageURL(page + 1)
-		}
+	if len(clean) == 0 || len(clean) == 1 && clean.Has("page") {
+		return nil
 	}
-	return h.render(c, http.StatusOK, "products", webPage{Title: "搜索贷款产品", Data: v})
+	v.Searched = true
+	c.Request.URL.RawQuery = clean.Encode()
+	req, page, err := parseSearchQuery(c, true)
+	if err != nil {
+		return err
+	}
+	if req.Scope, err = h.s.searchScope(ctx, p, search.Products); err != nil {
+		return err
+	}
+	res, err := h.s.cfg.Search.Search(ctx, search.Products, req)
+	if err != nil {
+		return err
+	}
+	if page > 1 && req.From >= res.Total {
+		last := max(1, (res.Total+req.Size-1)/req.Size)
+		return malformedField("page", "第 %d 页超出范围：共 %d 条结果，%d 页", page, res.Total, last)
+	}
+	v.Total, v.Relaxed, v.Page = res.Total, res.Relaxed, page
+	v.Pages = max(1, (res.Total+req.Size-1)/req.Size)
+	if maxPages := search.MaxWindow / req.Size; v.Pages > maxPages {
+		v.Pages = maxPages
+	}
+	for _, hit := range res.Hits {
+		v.Hits = append(v.Hits, productHit(hit, banks))
+	}
+	pageURL := func(n int) string {
+		q := url.Values{}
+		for k, vs := range clean {
+			q[k] = vs
+		}
+		q.Set("page", strconv.Itoa(n))
+		return "/app/enterprise/products?" + q.Encode()
+	}
+	if page > 1 {
+		v.PrevURL = pageURL(page - 1)
+	}
+	if page < v.Pages {
+		v.NextURL = pageURL(page + 1)
+	}
+	return nil
 }
 
 // productHit turns a search hit into its view.

@@ -57,12 +57,37 @@ func TestWebProductSearch(t *testing.T) {
 		t.Errorf("bank filter let another bank's product through")
 	}
 
-	// A bad query is the Chinese error page with the API's message.
-	bad := "/search/products?q=" + url.QueryEscape("(专利贷")
-	var e errorBody
-	decodeBody(t, f.do(matchEnt7Token, http.MethodGet, "/api/v1"+bad, nil), http.StatusBadRequest, &e)
-	w, _ = b.get("/app/enterprise" + strings.Replace(bad, "/search/products", "/products", 1))
-	wantText(t, htmlPage(t, w, http.StatusBadRequest), "请求有误", e.Error.Message)
+	// A bad query is answered on the search page, beside the form, in
+	// Chinese, with the form kept: a stray quote, an open bracket, a
+	// query over the budget, an amount that is no number.
+	for _, q := range []string{"q=" + url.QueryEscape(`专利"贷`), "q=" + url.QueryEscape("(专利贷"), "q=" + url.QueryEscape("」"),
+		"q=" + url.QueryEscape("机 床 焊 接 钢"), "amount=" + url.QueryEscape("很多")} {
+		w, _ = b.get("/app/enterprise/products?" + q)
+		if w.Code != http.StatusBadRequest && w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status %d, want 400 or 422", q, w.Code)
+			continue
+		}
+		page := w.Body.String()
+		wantText(t, page, `<form method="get" action="/app/enterprise/products"`, `class="error" role="alert"`)
+		if english := regexp.MustCompile(`(?i)\b(malformed|invalid|query|unbalanced|expected|must|is not)\b`); english.MatchString(visibleText(page)) {
+			t.Errorf("%s: English on the page: %q", q, english.FindString(visibleText(page)))
+		}
+	}
+}
+
+// TestWebUnknownPage: a mistyped page address is the pages' Chinese 404,
+// not the API's JSON; an unknown API address stays JSON.
+func TestWebUnknownPage(t *testing.T) {
+	f := newMatchFixture(t)
+	b := newBrowser(f)
+	b.signIn(matchEnt7Token)
+	w, _ := b.get("/app/enterprise/prodcuts")
+	page := htmlPage(t, w, http.StatusNotFound)
+	wantText(t, page, "没有这个页面")
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("the 404 page is %s, want HTML", ct)
+	}
+	wantError(t, f.do(matchEnt7Token, http.MethodGet, "/api/v1/prodcuts", nil), http.StatusNotFound, data.CodeNotFound)
 }
 
 func TestWebProductSearchOff(t *testing.T) {
