@@ -447,10 +447,19 @@ func (x *explainer) patentReasons(mask uint32, pt *data.Patent, p *data.Product,
 	}
 	if mask&bitTermPastExpiry != 0 {
 		minTerm := max(p.MinTerm, 1)
+		// A patent whose term has run out reads as expired, not as one
+		// with "0 months left".
+		msg := fmt.Sprintf("专利 %s 将于 %s 到期，剩余 %.0f 个月，短于该产品最短贷款期限 %d 个月：贷款期限不能超过专利有效期",
+			num, dateOr(expiryOf(pt), "未知日期"), math.Floor(pf.remMonths), minTerm)
+		switch {
+		case pf.remMonths <= 0:
+			msg = fmt.Sprintf("专利 %s 的保护期已于 %s 届满，不能再作质押", num, dateOr(expiryOf(pt), "未知日期"))
+		case pf.remMonths < 1:
+			msg = fmt.Sprintf("专利 %s 将于 %s 到期，剩余不足 1 个月，短于该产品最短贷款期限 %d 个月：贷款期限不能超过专利有效期",
+				num, dateOr(expiryOf(pt), "未知日期"), minTerm)
+		}
 		add(ReasonTermPastExpiry, math.Floor(pf.remMonths), minTerm, "months", round2(float64(minTerm)-pf.remMonths),
-			fmt.Sprintf("专利 %s 将于 %s 到期，剩余 %.0f 个月，短于该产品最短贷款期限 %d 个月：贷款期限不能超过专利有效期",
-				num, dateOr(expiryOf(pt), "未知日期"), math.Floor(pf.remMonths), minTerm),
-			"改用剩余保护期更长的专利")
+			msg, "改用剩余保护期更长的专利")
 	}
 	if mask&bitCoOwned != 0 {
 		add(ReasonCoOwnedNoConsent, pt.Applicants, "全体共有人书面同意", "", 0,

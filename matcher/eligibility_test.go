@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,23 @@ func TestPledgeRulesSayByHowMuch(t *testing.T) {
 	if len(rs) != 1 || rs[0].Observed != 96.0 || rs[0].Required != 120 || rs[0].Unit != "months" {
 		t.Errorf("term: %+v", rs)
 	}
+}
+
+// TestExpiredPatentReadsExpired: a patent whose term ran out before the
+// as-of date says so, not "expires on …, 0 months left".
+func TestExpiredPatentReadsExpired(t *testing.T) {
+	p := cleanPatent()
+	p.ExpiryDate = data.NewDate(2021, time.March, 1)
+	for _, r := range PledgeRules(cleanEnterprise(), &p, cleanAsOf, 12) {
+		if r.Code != ReasonTermPastExpiry {
+			continue
+		}
+		if !strings.Contains(r.Message, "已于 2021-03-01 届满") || strings.Contains(r.Message, "剩余 0") {
+			t.Errorf("expired patent: %q", r.Message)
+		}
+		return
+	}
+	t.Fatal("no term_past_expiry reason for an expired patent")
 }
 
 func TestOwnedByNames(t *testing.T) {
