@@ -194,7 +194,7 @@ func TestAuditPage(t *testing.T) {
 		t.Error("the patents filter shows a product entry")
 	}
 	w, _ = org.get("/app/organizer/audit?since=someday")
-	wantText(t, htmlPage(t, w, http.StatusBadRequest), "since")
+	wantText(t, htmlPage(t, w, http.StatusBadRequest), webErrorHints[http.StatusBadRequest])
 	w, _ = org.get("/app/organizer")
 	wantText(t, htmlPage(t, w, http.StatusOK), "/app/organizer/audit")
 

@@ -58,7 +58,7 @@ func TestRegistrationNeedsDraftEventThroughEveryDoor(t *testing.T) {
 			page, _ := b.get("/app/enterprise/events")
 			token := csrf(t, page)
 			body := htmlPage(t, b.do("POST", "/app/enterprise/events/"+f.eventE+"/register", url.Values{webCSRFField: {token}}), http.StatusConflict)
-			wantText(t, body, f.eventE, "draft")
+			wantText(t, body, "对接会已停止报名和修改会谈意愿")
 			f.unchanged(before)
 
 			bw := newBrowser(f)

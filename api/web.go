@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -235,6 +236,24 @@ var webErrorTitles = map[int]string{
 	http.StatusInternalServerError:   "服务器内部错误",
 }
 
+// webErrorHints explain a status in Chinese where the error's own message
+// is English (the access rules and the stores speak English for the API).
+var webErrorHints = map[int]string{
+	http.StatusBadRequest:          "提交的内容或地址有误，请从页面上的表单或链接重新操作。",
+	http.StatusForbidden:           "您的账号无权进行此操作。",
+	http.StatusNotFound:            "该页面或记录不存在，或您无权查看。",
+	http.StatusConflict:            "该操作与记录的当前状态冲突（例如对接会已发布、记录已存在或已变更），请刷新页面查看最新状态。",
+	http.StatusUnprocessableEntity: "提交的内容不符合要求，请检查后重试。",
+}
+
+// englishProse finds English prose (two words in a row) in a message; IDs
+// and codes alone do not count.
+var englishProse = regexp.MustCompile(`[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}`)
+
+// chineseGloss finds Chinese in brackets in an English message: the last
+// such is the explanation some access rules end with.
+var chineseGloss = regexp.MustCompile(`[(（]([^()（）]*\p{Han}[^()（）]*)[)）]`)
+
 // isPagePath reports whether path is under the pages (/app), whose errors
 // are Chinese pages rather than the API's JSON.
 func isPagePath(path string) bool { return path == "/app" || strings.HasPrefix(path, "/app/") }
@@ -249,6 +268,15 @@ func (h *webHandlers) renderError(c *gin.Context, err error) {
 		code, status = data.CodeInternal, http.StatusInternalServerError
 	}
 	detail := data.ErrorMessage(err)
+	if englishProse.MatchString(detail) {
+		// A rule that carries its own Chinese gloss, in brackets, says it
+		// best; otherwise the status's hint.
+		if ms := chineseGloss.FindAllStringSubmatch(detail, -1); ms != nil {
+			detail = ms[len(ms)-1][1] + "。" // the gloss ends the message; earlier brackets hold names
+		} else {
+			detail = webErrorHints[status]
+		}
+	}
 	if status == http.StatusInternalServerError {
 		detail = ""
 		ctx := c.Request.Context()

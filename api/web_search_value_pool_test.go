@@ -88,6 +88,22 @@ func TestWebUnknownPage(t *testing.T) {
 		t.Errorf("the 404 page is %s, want HTML", ct)
 	}
 	wantError(t, f.do(matchEnt7Token, http.MethodGet, "/api/v1/prodcuts", nil), http.StatusNotFound, data.CodeNotFound)
+
+	// The access rules speak English for the API; their refusals on the
+	// pages are Chinese.
+	w, _ = b.get("/app/bank/deals")
+	if text := visibleText(htmlPage(t, w, http.StatusForbidden)); englishProse.MatchString(text) {
+		t.Errorf("English on the 403 page: %q", englishProse.FindString(text))
+	}
+	wantText(t, w.Body.String(), "仅供银行使用")
+	// A hidden record's refusal comes from the access rules in English:
+	// the page gives the Chinese hint instead.
+	w, _ = b.get("/app/bank/deals/deal_nope")
+	if w.Code == http.StatusNotFound || w.Code == http.StatusForbidden {
+		if text := visibleText(w.Body.String()); englishProse.MatchString(text) {
+			t.Errorf("English on the %d page: %q", w.Code, englishProse.FindString(text))
+		}
+	}
 }
 
 func TestWebProductSearchOff(t *testing.T) {
