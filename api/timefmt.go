@@ -30,3 +30,7 @@ func beijingTime(t time.Time, layout string) string {
 	}
 	return t.In(eventZone).Format(layout)
 }
+
+// webTime is the pages' template func bjtime: a moment in Beijing time to
+// the minute.
+func webTime(t time.Time) string { return beijingTime(t, minuteLayout) }

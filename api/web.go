@@ -405,8 +405,7 @@ func (h *webHandlers) home(c *gin.Context) {
 var webFuncs = template.FuncMap{
 	"wan":    wan,
 	"date":   webDate,
-	// bjtime is a moment in Beijing time to the minute (timefmt.go).
-	"bjtime": func(t time.Time) string { return beijingTime(t, minuteLayout) },
+	"bjtime": webTime,
 	"pct":    pct,
 	"pct2":   pct2,
 	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
