@@ -112,7 +112,7 @@ func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
 // slotLabel is a slot's time range, "14:00–14:20".
 func slotLabel(w *eventWorld, slot int) string {
 	start, end := w.slotTimes(slot)
-	return start.Format("15:04") + "–" + end.Format("15:04")
+	return beijingTime(start, clockLayout) + "–" + beijingTime(end, clockLayout)
 }
 
 // attachment sets the headers of a download.
@@ -131,7 +131,7 @@ func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	cw := data.NewCSVWriter(&buf) // text cells are made formula-safe
-	cw.WriteText([]string{"时段", "时间", "桌号", "银行", "企业", "银行ID", "企业ID", "评分", "固定"})
+	cw.WriteText([]string{"时段", timeHeader, "桌号", "银行", "企业", "银行ID", "企业ID", "评分", "固定"})
 	for _, g := range x.grids {
 		for _, r := range g.Rows {
 			if r.Meeting == nil {
@@ -231,8 +231,8 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 	}
 
 	ev := x.w.ev
-	n, err := sheet("总表", []float64{6, 14, 26, 6, 34, 8, 6}, ev.Name+" "+ev.Date.String()+" 会谈安排",
-		[]string{"时段", "时间", "银行", "桌号", "企业", "评分", "固定"})
+	n, err := sheet("总表", []float64{6, 18, 26, 6, 34, 8, 6}, ev.Name+" "+ev.Date.String()+" 会谈安排",
+		[]string{"时段", timeHeader, "银行", "桌号", "企业", "评分", "固定"})
 	if err != nil {
 		return err
 	}
@@ -246,8 +246,8 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 		}
 	}
 	for _, g := range x.grids {
-		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Table), []float64{6, 14, 34},
-			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Table), []string{"时段", "时间", "企业"})
+		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Table), []float64{6, 18, 34},
+			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Table), []string{"时段", timeHeader, "企业"})
 		if err != nil {
 			return err
 		}
@@ -268,7 +268,7 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 	slices.Sort(ents)
 	for _, e := range ents {
 		ms := byEnt[e]
-		n, err := sheet(x.w.name(e), []float64{6, 14, 26, 6}, x.w.name(e)+" 会谈安排", []string{"时段", "时间", "银行", "桌号"})
+		n, err := sheet(x.w.name(e), []float64{6, 18, 26, 6}, x.w.name(e)+" 会谈安排", []string{"时段", timeHeader, "银行", "桌号"})
 		if err != nil {
 			return err
 		}
@@ -304,7 +304,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #999; padding: 0.35em 0.6em; text-align: left; }
 th { background: #eee; }
 td.slot { width: 4em; text-align: center; }
-td.time { width: 8em; }
+td.time { width: 9em; }
 td.free { color: #aaa; }
 .pin { font-size: 0.8em; color: #a00; }
 @media print { body { margin: 0; } section { break-after: page; } }
@@ -316,7 +316,7 @@ td.free { color: #aaa; }
 {{range .Grids}}<section>
 <h2>{{.BankName}} · 第{{.Table}}号桌</h2>
 <table>
-<thead><tr><th>时段</th><th>时间</th><th>企业</th></tr></thead>
+<thead><tr><th>时段</th><th>时间（北京时间）</th><th>企业</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr><td class="slot">{{.Slot}}</td><td class="time">{{.Time}}</td>{{if .Meeting}}<td>{{.Enterprise}}{{if .Meeting.Pinned}} <span class="pin">（固定）</span>{{end}}</td>{{else}}<td class="free">—</td>{{end}}</tr>
 {{end}}</tbody>

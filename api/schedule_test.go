@@ -394,7 +394,7 @@ func TestScheduleExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(body.Meetings)+1 || !slices.Equal(rows[0][:5], []string{"时段", "时间", "桌号", "银行", "企业"}) {
+	if len(rows) != len(body.Meetings)+1 || !slices.Equal(rows[0][:5], []string{"时段", timeHeader, "桌号", "银行", "企业"}) {
 		t.Errorf("csv: %d rows, header %v", len(rows), rows[0])
 	}
 

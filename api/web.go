@@ -437,6 +437,7 @@ func (h *webHandlers) home(c *gin.Context) {
 var webFuncs = template.FuncMap{
 	"wan":    wan,
 	"date":   webDate,
+	"bjtime": webTime,
 	"pct":    pct,
 	"pct2":   pct2,
 	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },

@@ -77,7 +77,7 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 	}
 	for _, e := range entries {
 		r := auditRow{
-			At: e.At.In(matchZone).Format("2006-01-02 15:04:05"), Role: roleLabel(e.Actor.Role),
+			At: beijingTime(e.At, secondLayout), Role: roleLabel(e.Actor.Role),
 			Via: auditViaLabels[e.Via], Action: auditActionLabels[e.Action], Kind: auditKindLabels[e.Kind],
 			Request: e.Request, Node: e.Node, Who: e.Actor.Name,
 		}
