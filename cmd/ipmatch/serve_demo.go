@@ -140,15 +140,21 @@ func resetDemoUser(ctx context.Context, store data.Store, u *data.User, password
 	return err
 }
 
-// printDemo tells who each demo role is and how to sign in as it.
+// printDemo tells who each demo role is and how to sign in as it. The
+// "demo tokens" block keeps its "ROLE TOKEN" lines: tools/load reads them.
 func (m *Main) printDemo(w io.Writer) {
 	fmt.Fprintf(w, "demo: %s (matching as of %s); stop the server with Ctrl-C\n", m.demoEventName, demo.AsOf)
-	fmt.Fprintf(w, "sign in at %s/ with a username and password, or call the API with a token\n", m.URL())
-	fmt.Fprintf(w, "(new passwords and tokens each start; earlier ones stop working):\n")
+	fmt.Fprintf(w, "demo roles act for:\n")
 	for _, a := range m.DemoAccounts {
 		fmt.Fprintf(w, "  %-10s %s\n", a.Role, a.Who)
-		fmt.Fprintf(w, "             username %-16s password %s\n", a.Username, a.Password)
-		fmt.Fprintf(w, "             token    %s\n", a.Token)
+	}
+	fmt.Fprintf(w, "sign in at %s/ (new passwords and tokens each start; earlier ones stop working):\n", m.URL())
+	for _, a := range m.DemoAccounts {
+		fmt.Fprintf(w, "  %-10s username %-16s password %s\n", a.Role, a.Username, a.Password)
+	}
+	fmt.Fprintf(w, "demo tokens (use as: Authorization: Bearer TOKEN):\n")
+	for _, a := range m.DemoAccounts {
+		fmt.Fprintf(w, "  %-10s %s\n", a.Role, a.Token)
 	}
 	fmt.Fprintf(w, "try: curl -H 'Authorization: Bearer %s' %s/api/v1/products\n", m.DemoTokens[data.RoleOrganizer], m.URL())
 }
