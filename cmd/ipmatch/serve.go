@@ -56,6 +56,10 @@ type Main struct {
 	done       chan error
 	// DemoTokens holds the secrets created by a demo start, by role.
 	DemoTokens map[data.Role]string
+	// DemoAccounts says, per role, whom a demo start's token and user
+	// stand for and the user's fresh password (serve_demo.go).
+	DemoAccounts  []DemoAccount
+	demoEventName string // the demo event's name and date, for printDemo
 }
 
 // Run opens the store, loads the demo if asked, and starts serving in the
@@ -155,58 +159,12 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// demoTokenPrefix starts the label of every token a demo start creates.
-const demoTokenPrefix = "demo "
-
-// loadDemo imports the committed demo dataset (again: re-import changes
-// nothing) and creates one token per role.
-func (m *Main) loadDemo(ctx context.Context, store data.Store) error {
-	if err := demo.Load(ctx, store); err != nil {
-		return err
-	}
-	banks, _, err := store.Banks().List(ctx, data.ListOptions{Limit: 1})
-	if err != nil || len(banks) == 0 {
-		return fmt.Errorf("demo has no bank: %v", err)
-	}
-	ents, _, err := store.Enterprises().List(ctx, data.ListOptions{Limit: 1})
-	if err != nil || len(ents) == 0 {
-		return fmt.Errorf("demo has no enterprise: %v", err)
-	}
-	// Each demo start prints fresh tokens; retire the ones printed before so
-	// they do not pile up (only their hashes are stored, so they cannot be
-	// shown again anyway).
-	old, _, err := store.Tokens().List(ctx, data.ListOptions{})
-	if err != nil {
-		return err
-	}
-	for _, t := range old {
-		if strings.HasPrefix(t.Label, demoTokenPrefix) {
-			if err := store.Tokens().Delete(ctx, t.ID); err != nil {
-				return err
-			}
-		}
-	}
-	m.DemoTokens = map[data.Role]string{}
-	for _, t := range []data.Token{
-		{Role: data.RoleOrganizer, Label: demoTokenPrefix + "organizer"},
-		{Role: data.RoleBank, BankID: banks[0].ID, Label: demoTokenPrefix + "bank " + banks[0].Name},
-		{Role: data.RoleCompany, EnterpriseID: ents[0].ID, Label: demoTokenPrefix + "enterprise " + ents[0].Name},
-	} {
-		secret, err := createToken(ctx, store, t)
-		if err != nil {
-			return err
-		}
-		m.DemoTokens[t.Role] = secret
-	}
-	return nil
-}
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m := &Main{Logger: newLogger(stderr)}
 	addStoreFlags(fs, &m.Store)
 	fs.StringVar(&m.Addr, "addr", env("IPMATCH_ADDR", "127.0.0.1:8080"), "listen address (IPMATCH_ADDR)")
-	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset and print a token per role")
+	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset (adding only what is missing) and print a token, a username and a password per role")
 	fs.StringVar(&m.Weights, "weights", env("IPMATCH_WEIGHTS", ""), "AHP weights configuration (JSON) of the patent indicator value (IPMATCH_WEIGHTS); default: the embedded finance scenario")
 	fs.StringVar(&m.Calibration, "calibration", env("IPMATCH_CALIBRATION", ""), "calibration of the model's appraisals (JSON, from ipmatch calibrate --out) (IPMATCH_CALIBRATION); default: the shipped one, fitted on public cases")
 	addIndexFlag(fs, &m.Index)
@@ -242,11 +200,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "ipmatch %s listening on %s\n", version, m.URL())
 	if m.Demo {
-		fmt.Fprintf(stdout, "demo tokens (use as: Authorization: Bearer TOKEN):\n")
-		for _, r := range []data.Role{data.RoleOrganizer, data.RoleBank, data.RoleCompany} {
-			fmt.Fprintf(stdout, "  %-10s %s\n", r, m.DemoTokens[r])
-		}
-		fmt.Fprintf(stdout, "try: curl -H 'Authorization: Bearer %s' %s/api/v1/products\n", m.DemoTokens[data.RoleOrganizer], m.URL())
+		m.printDemo(stdout)
 	}
 	select {
 	case <-ctx.Done():
