@@ -488,7 +488,13 @@ func TestFacetSampling(t *testing.T) {
 	_, x := shared(t)
 	limit, sample, window := facetExactLimit, facetSample, facetWindow
 	t.Cleanup(func() { facetExactLimit, facetSample, facetWindow = limit, sample, window })
-	facetExactLimit, facetSample, facetWindow = 100, 300, 8
+	// One document in two (window 1, step 2): the windows of the real
+	// setting hold thousands of documents; at this index's size, windows of
+	// 8 gave about 37 clusters of neighbouring (alike) patents, whose
+	// estimate of a small facet value varied by ±40 around the exact count,
+	// so the test failed now and then. This keeps the sampled path and
+	// bounds the error well inside the tolerance.
+	facetExactLimit, facetSample, facetWindow = 100, 400, 1
 	x.cache.clear()
 	exact := find(t, x, Patents, Request{Facets: []string{"type", "status", "filing_year"}, ExactFacets: true})
 	sampled := find(t, x, Patents, Request{Facets: []string{"type", "status", "filing_year"}})
