@@ -516,10 +516,3 @@ func TestWebSessions(t *testing.T) {
 		t.Errorf("a revoked token's session still opens pages: %d", w.Code)
 	}
 }
-
-// visibleText returns the text of an HTML page a reader sees: the page
-// without its tags, attributes, styles and scripts.
-func visibleText(page string) string {
-	page = regexp.MustCompile(`(?s)<(style|script|title)[^>]*>.*?</(style|script|title)>`).ReplaceAllString(page, " ")
-	return regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(page, " ")
-}
