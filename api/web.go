@@ -207,7 +207,7 @@ func (h *webHandlers) render(c *gin.Context, status int, name string, pg webPage
 }
 
 // displayName names the signed-in caller in the page header: its
-// enterprise's or bank's name, else the token's label or id.
+// enterprise's or bank's name, else signedInLabel.
 func (h *webHandlers) displayName(ctx context.Context, p *principal) string {
 	switch p.tok.Role {
 	case data.RoleCompany:
@@ -219,7 +219,7 @@ func (h *webHandlers) displayName(ctx context.Context, p *principal) string {
 			return b.Name
 		}
 	}
-	return p.by()
+	return signedInLabel(p)
 }
 
 // webErrorTitles are the headings of the error pages.
@@ -325,6 +325,9 @@ func roleHome(r data.Role) string {
 func requireRole(c *gin.Context, r data.Role, page string) error {
 	if caller(c).is(r) {
 		return nil
+	}
+	if strings.HasPrefix(page, "/") {
+		page = "该页面" // an address is no name to a reader
 	}
 	return forbidden("%s 仅供%s使用，您当前以%s身份登录", page, roleLabel(r), roleLabel(caller(c).tok.Role))
 }
