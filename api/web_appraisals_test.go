@@ -185,6 +185,6 @@ func TestWebCalibration(t *testing.T) {
 	org.signIn(matchOrgToken)
 	w, _ := org.get("/app/organizer/calibration")
 	page := htmlPage(t, w, http.StatusOK)
-	wantText(t, page, "估值校准", "当前使用的校准", "public cases", "按行业和专利类型汇总", "逐条对照", "拟合得到的校准",
+	wantText(t, page, "估值校准", "当前使用的校准", "公开案例拟合", "按行业和专利类型汇总", "逐条对照", "拟合得到的校准",
 		"ipmatch serve --calibration", "appraisal_0001", "deal_0001", `"default":`)
 }
