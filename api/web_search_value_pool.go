@@ -472,7 +472,7 @@ func valuationParams(par matcher.ValuationParameters, pv *matcher.PortfolioValua
 	}
 	out = append(out,
 		valuationParam{"模拟次数 / 随机种子", fmt.Sprintf("%d / %d", par.Draws, par.Seed)},
-		valuationParam{"分位数", "经验分位数（gonum stat.Empirical）"},
+		valuationParam{"分位数", "经验分位数（按模拟结果排序取分位）"},
 		valuationParam{"模型版本", ev.Parameters.ModelVersion})
 	return out
 }
