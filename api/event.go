@@ -59,6 +59,7 @@ func eventRoutes(s *server, g *gin.RouterGroup) {
 	g.GET("/events/:id/schedule.xlsx", s.handle(h.scheduleXLSX))
 	g.GET("/events/:id/schedule.html", s.handle(h.scheduleHTML))
 	g.GET("/events/:id/participants/:pid/calendar.ics", s.handle(h.calendar))
+	g.GET("/events/:id/wishes", s.handle(h.getWishes)) // wishes.go
 	g.POST("/events/:id/publish", s.handle(h.publish))
 	g.GET("/events/:id/report", s.handle(h.report))
 	g.GET("/pools/:id/risk", s.handle(h.poolRisk))

@@ -61,9 +61,11 @@ var expensiveRoutes = map[string]bool{
 	"GET /api/v1/events/:id/schedule.xlsx":        true,
 	"GET /api/v1/events/:id/schedule.html":        true,
 	"GET /api/v1/events/:id/report":               true,
+	"GET /api/v1/events/:id/wishes":               true, // one enterprise × the event's banks' products
 	"GET /api/v1/pools/:id/risk":                  true,
 	"GET /app/enterprise":                         true, // the enterprise's matches
 	"GET /app/enterprise/valuation":               true,
+	"GET /app/enterprise/events":                  true, // its wishes, as GET .../wishes
 	"GET /app/bank/products/:id/pipeline":         true,
 	"GET /app/bank/products/:id/pipeline.csv":     true,
 	"GET /app/bank/products/:id/pipeline.xlsx":    true,

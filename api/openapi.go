@@ -183,6 +183,14 @@ func apiOperations() []apiOp {
 			Query: scheduleFilters, Content: []string{ctHTML}, Errors: []int{400, 403, 404}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/participants/{pid}/calendar.ics", Summary: "A participant's meetings as iCalendar", Tag: "events",
 			Content: []string{ctICS}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "GET", Path: "/api/v1/events/{id}/wishes", Summary: "How an enterprise's must-meet and no-thanks wishes fare", Tag: "events",
+			Description: "For each wish about a bank with a desk at the event: status pending, blocked (no schedule can meet it), met " +
+				"(with slot, table and times), not_met (with the schedule's shortfall code and reason) or declined (no-thanks); for an " +
+				"ineligible bank, the rules the enterprise fails of each of its active products. An enterprise sees its own wishes only " +
+				"(another enterprise_id is 403), and before the schedule is published neither the draft schedule nor a bank's no-thanks; " +
+				"the organizer names enterprise_id. Banks get 403.",
+			Query: []apiParam{{Name: "enterprise_id", Description: "whose wishes (required for the organizer)"}},
+			OK:    wishesBody{}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/events/{id}/publish", Summary: "Publish an event's schedule (organizer)", Tag: "events",
 			OK: data.Event{}, Errors: []int{403, 404, 409}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/report", Summary: "An event's report (organizer)", Tag: "events",

@@ -67,6 +67,9 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[funnelStage]():           "FunnelStage",
 	reflect.TypeFor[bankReport]():            "BankReport",
 	reflect.TypeFor[poolRiskBank]():          "PoolRiskSummary",
+	reflect.TypeFor[wishesBody]():            "Wishes",
+	reflect.TypeFor[wishBody]():              "Wish",
+	reflect.TypeFor[wishFix]():               "WishFix",
 }
 
 // enumValues lists the values of the string types with a fixed set.
@@ -122,6 +125,8 @@ func fieldEnums() map[reflect.Type]map[string][]string {
 	return map[reflect.Type]map[string][]string{
 		reflect.TypeFor[unscheduledBody](): {"code": shortfalls},
 		reflect.TypeFor[meetingBody]():     {"outcome": outcomes},
+		reflect.TypeFor[wishBody](): {"code": shortfalls,
+			"status": {wishPending, wishBlocked, wishMet, wishNotMet, wishDeclined}},
 	}
 }
 

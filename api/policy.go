@@ -62,6 +62,13 @@ package api
 //     them); writes none: an appraisal comes from an appraisal firm, and
 //     the organizer or the lending bank records it.
 //   - tokens: nothing.
+//   - wishes (GET /events/{id}/wishes, its events page): how each of its
+//     own must-meet / no-thanks wishes fares. Until the organizer
+//     publishes, it learns only what no schedule can change and what it
+//     may read anyway (ineligibility, from active products and its own
+//     data), never a bank's no-thanks nor the draft schedule; once
+//     published, its meetings and shortfalls as GET .../schedule shows
+//     them (wishesOf, wishBlockVisible). Banks see no wishes here.
 //
 // Answers: a record the caller may not read answers 404 exactly like a
 // missing one, so existence never leaks (bank A reading bank B's product
@@ -76,6 +83,7 @@ import (
 	"slices"
 
 	"ipmatch/data"
+	"ipmatch/matcher"
 )
 
 // policy evaluates the rules; it reads the store to learn who attends
@@ -980,4 +988,34 @@ func (pol *policy) bankEnterpriseIDs(ctx context.Context, bankID string) ([]stri
 			return ids, nil
 		}
 	}
+}
+
+// wishesOf returns whose wishes p may see at an event: the organizer any
+// enterprise's (enterpriseID required), an enterprise its own (another id
+// is forbidden, as a list filter naming someone else's records), a bank
+// none.
+func wishesOf(p *principal, enterpriseID string) (string, error) {
+	switch {
+	case p.is(data.RoleOrganizer):
+		if enterpriseID == "" {
+			return "", invalidField("enterprise_id", "is required: whose wishes to explain")
+		}
+		return enterpriseID, nil
+	case p.is(data.RoleCompany):
+		if enterpriseID != "" && enterpriseID != p.tok.EnterpriseID {
+			return "", forbidden("enterprise_id: an enterprise sees only its own wishes")
+		}
+		return p.tok.EnterpriseID, nil
+	}
+	return "", forbidden("only the organizer and the enterprise itself may see an enterprise's wishes")
+}
+
+// wishBlockVisible says whether p may learn, before the schedule is
+// published, that a must-meet wish is blocked for reason code. A bank's
+// no-thanks is its own registration, private while the event is a draft
+// (participantRules), so an enterprise is not told of it until the
+// schedule is published; ineligibility follows from the bank's active
+// products and the enterprise's own data, which it may read anyway.
+func wishBlockVisible(p *principal, code matcher.ShortfallCode) bool {
+	return p.is(data.RoleOrganizer) || code != matcher.ShortNoThanks
 }

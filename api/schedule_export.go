@@ -400,6 +400,14 @@ func (h *eventHandlers) calendar(c *gin.Context) error {
 	if part.EventID != id || !mine {
 		return data.ParticipantKind.NotFound(pid)
 	}
+	return h.writeCalendar(c, p, &part)
+}
+
+// writeCalendar answers the meetings of part, a participant p may read
+// (its own, or any for the organizer), as an iCalendar file; the schedule
+// as visibleSchedule lets p see it (404 before it is published).
+func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.Participant) error {
+	ctx, id, pid := c.Request.Context(), part.EventID, part.ID
 	var entID, bankID string
 	switch part.Role {
 	case data.RoleEnterprise:

@@ -99,6 +99,8 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/enterprise/events", h.page(h.enterpriseEventsPage))
 	app.POST("/enterprise/events/:id/register", h.page(h.registerForEvent))
 	app.POST("/enterprise/events/:id/preferences", h.page(h.savePreferences))
+	app.GET("/enterprise/events/:id/meetings.ics", h.page(h.meetingsICS(data.RoleCompany, "/app/enterprise/events")))
+	app.GET("/bank/events/:id/meetings.ics", h.page(h.meetingsICS(data.RoleBank, "/app/bank/meetings")))
 	app.GET("/bank/deals", h.page(h.bankDealsPage))
 	app.POST("/bank/deals/:id/stage", h.page(h.moveDealStage))
 	app.GET("/bank/meetings", h.page(h.bankMeetingsPage))

@@ -225,6 +225,20 @@ func (h *webHandlers) bankMeetingsPage(c *gin.Context) error {
 type prefRow struct {
 	BankID, BankName string
 	Kind             string // must_meet, no_thanks or ""
+	// Wish explains how the wish fares (nil without a wish), StatusLabel
+	// in Chinese and When its meeting's time.
+	Wish        *wishBody
+	StatusLabel string
+	When        string
+}
+
+// wishStatusLabels name the wish statuses on the pages.
+var wishStatusLabels = map[string]string{
+	wishPending:  "待排期",
+	wishBlocked:  "无法安排",
+	wishMet:      "已安排",
+	wishNotMet:   "未安排",
+	wishDeclined: "不安排会谈",
 }
 
 // enterpriseEventRow is one event of the enterprise's page.
@@ -290,8 +304,21 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 			banks = append(banks, id)
 		}
 		slices.Sort(banks)
+		wishes, err := h.events.wishes(ctx, p, ev.ID, "")
+		if err != nil {
+			return err
+		}
 		for _, id := range banks {
-			row.Prefs = append(row.Prefs, prefRow{BankID: id, BankName: w.name(id), Kind: string(kinds[id])})
+			pr := prefRow{BankID: id, BankName: w.name(id), Kind: string(kinds[id])}
+			for i := range wishes.Wishes {
+				if wb := &wishes.Wishes[i]; wb.BankID == id {
+					pr.Wish, pr.StatusLabel = wb, wishStatusLabels[wb.Status]
+					if wb.Slot > 0 {
+						pr.When = slotLabel(w, wb.Slot)
+					}
+				}
+			}
+			row.Prefs = append(row.Prefs, pr)
 		}
 		if row.Meetings, row.Published, err = h.meetingsAt(ctx, p, ev.ID); err != nil {
 			return err

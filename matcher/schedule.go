@@ -1035,11 +1035,12 @@ func (p *schedProblem) explain(res *ScheduleResult, unplacedE []int, unplacedPai
 				continue
 			}
 			sf := ScheduleShortfall{EnterpriseID: p.ents[e].ID, BankID: p.banks[b].ID, Wanted: 1}
+			if code, reason, ok := p.mustMeetBlocked(k); ok {
+				sf.Code, sf.Reason = code, reason
+				res.Shortfalls = append(res.Shortfalls, sf)
+				continue
+			}
 			switch {
-			case p.noThanks[k]:
-				sf.Code, sf.Reason = ShortNoThanks, "一方要求必约、另一方谢绝：谢绝优先"
-			case !p.allowed(k):
-				sf.Code, sf.Reason = ShortIneligible, "该企业不符合该银行任一产品的条件，且组织方未特许"
 			case unplaced[k]:
 				sf.Code, sf.Reason = ShortUnplaced, "已选中，但固定会谈占用了双方共同的空闲时段"
 			case mustE[e] > min(p.ents[e].MaxMeetings, p.slots):
@@ -1052,6 +1053,46 @@ func (p *schedProblem) explain(res *ScheduleResult, unplacedE []int, unplacedPai
 			res.Shortfalls = append(res.Shortfalls, sf)
 		}
 	}
+}
+
+// mustMeetBlocked says why the must-meet pair k cannot meet in any
+// schedule: a no-thanks on either side wins, or the pair is ineligible
+// and the organizer did not override it. Both Schedule's explanations and
+// MustMeetBlocked use it, so a wish is explained the same way before and
+// after scheduling.
+func (p *schedProblem) mustMeetBlocked(k int) (ShortfallCode, string, bool) {
+	switch {
+	case p.noThanks[k]:
+		return ShortNoThanks, "一方要求必约、另一方谢绝：谢绝优先", true
+	case !p.allowed(k):
+		return ShortIneligible, "该企业不符合该银行任一产品的条件，且组织方未特许", true
+	}
+	return "", "", false
+}
+
+// MustMeetBlocked returns the must-meet pairs of in that no schedule can
+// meet, known before scheduling (codes no_thanks and ineligible), with the
+// reasons Schedule would give them, in (enterprise, bank) ID order. Pins
+// are ignored: they decide where pairs meet, not whether they may. Bad
+// input is refused as by Schedule.
+func MustMeetBlocked(in ScheduleInput) ([]ScheduleShortfall, error) {
+	p, err := newSchedProblem(in)
+	if err != nil {
+		return nil, err
+	}
+	out := []ScheduleShortfall{}
+	for e := range p.ents {
+		for b := range p.banks {
+			k := p.pair(e, b)
+			if !p.must[k] {
+				continue
+			}
+			if code, reason, ok := p.mustMeetBlocked(k); ok {
+				out = append(out, ScheduleShortfall{EnterpriseID: p.ents[e].ID, BankID: p.banks[b].ID, Wanted: 1, Code: code, Reason: reason})
+			}
+		}
+	}
+	return out, nil
 }
 
 // DoubleBookings returns the pairs of meetings (indices into ms) that

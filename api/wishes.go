@@ -1,0 +1,235 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+)
+
+// An enterprise's wishes explained: for each of its must-meet and
+// no-thanks wishes at an event, whether it is met and why not. Before the
+// schedule is visible to the caller the reasons come from
+// matcher.MustMeetBlocked, after from the schedule's shortfalls: both are
+// the matcher's mustMeetBlocked rule, so the organizer's event page and
+// the enterprise read the same reason. Who sees what: wishesOf and
+// wishBlockVisible (policy.go).
+
+// Wish statuses.
+const (
+	wishPending  = "pending"  // must-meet, nothing stands in its way; no schedule visible yet
+	wishBlocked  = "blocked"  // must-meet that no schedule can meet (reason given)
+	wishMet      = "met"      // must-meet with a meeting in the visible schedule
+	wishNotMet   = "not_met"  // must-meet without a meeting in the visible schedule
+	wishDeclined = "declined" // no-thanks: no meeting is ever scheduled
+)
+
+// wishFix is one of the bank's products the enterprise does not qualify
+// for, with the rules it fails (matcher.ReasonCodes titles, in Chinese).
+type wishFix struct {
+	ProductID   string   `json:"product_id"`
+	ProductName string   `json:"product_name"`
+	Failed      []string `json:"failed"`
+}
+
+// wishBody is one wish and how it fares.
+type wishBody struct {
+	BankID   string              `json:"bank_id"`
+	BankName string              `json:"bank_name"`
+	Kind     data.PreferenceKind `json:"kind"`
+	Status   string              `json:"status"`
+	// Code and Reason explain a blocked or not_met must-meet (the
+	// schedule's shortfall codes).
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Fixes, for an ineligible pair: the bank's active products and what
+	// the enterprise fails of each.
+	Fixes []wishFix `json:"fixes,omitempty"`
+	// Slot, Table, Start and End place a met wish's meeting.
+	Slot  int        `json:"slot,omitempty"`
+	Table int        `json:"table,omitempty"`
+	Start *time.Time `json:"start,omitempty"`
+	End   *time.Time `json:"end,omitempty"`
+}
+
+// wishesBody is the answer of GET /events/{id}/wishes.
+type wishesBody struct {
+	EventID      string `json:"event_id"`
+	EnterpriseID string `json:"enterprise_id"`
+	// Scheduled says whether the caller sees the schedule (published, or
+	// computed for the organizer): statuses are then met / not_met.
+	Scheduled bool       `json:"scheduled"`
+	Wishes    []wishBody `json:"wishes"`
+}
+
+// getWishes handles GET /api/v1/events/{id}/wishes. Parameter:
+// enterprise_id (required for the organizer; an enterprise's own by
+// default).
+func (h *eventHandlers) getWishes(c *gin.Context) error {
+	params, err := onlyParams(c, "enterprise_id")
+	if err != nil {
+		return err
+	}
+	body, err := h.wishes(c.Request.Context(), caller(c), c.Param("id"), params["enterprise_id"])
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, body)
+	return nil
+}
+
+// wishes explains the wishes of enterprise entID (see wishesOf) at event
+// id, banks by ID. Wishes about banks without a desk at the event are left
+// out: they cannot be met and the enterprise cannot change them there.
+func (h *eventHandlers) wishes(ctx context.Context, p *principal, id, entID string) (wishesBody, error) {
+	entID, err := wishesOf(p, entID)
+	if err != nil {
+		return wishesBody{}, err
+	}
+	w, err := h.loadEvent(ctx, id)
+	if err != nil {
+		return wishesBody{}, err
+	}
+	own := w.entPart[entID]
+	if own == nil {
+		return wishesBody{}, data.Errorf(data.CodeNotFound, "enterprise %s is not registered for event %s", entID, id)
+	}
+	body := wishesBody{EventID: id, EnterpriseID: entID, Wishes: []wishBody{}}
+	for _, pr := range own.Preferences {
+		if w.bankPart[pr.Target] != nil {
+			body.Wishes = append(body.Wishes, wishBody{BankID: pr.Target, BankName: w.name(pr.Target), Kind: pr.Kind})
+		}
+	}
+	slices.SortFunc(body.Wishes, func(a, b wishBody) int { return cmp.Compare(a.BankID, b.BankID) })
+	if len(body.Wishes) == 0 {
+		return body, nil
+	}
+
+	reasons := map[string]matcher.ScheduleShortfall{} // by bank, must-meet pairs only
+	met := map[string]storedMeeting{}
+	_, _, ms, sfs, _, err := h.visibleSchedule(ctx, p, id, "", entID)
+	switch {
+	case err == nil:
+		body.Scheduled = true
+		for _, m := range ms {
+			met[m.BankID] = m
+		}
+		for _, sf := range sfs {
+			if sf.BankID != "" {
+				reasons[sf.BankID] = sf
+			}
+		}
+	case data.ErrorCode(err) == data.CodeNotFound:
+		// No schedule the caller may see: what no schedule can meet.
+		if reasons, err = h.blockedWishes(ctx, p, w, entID); err != nil {
+			return wishesBody{}, err
+		}
+	default:
+		return wishesBody{}, err
+	}
+
+	var ineligible []string
+	for i := range body.Wishes {
+		wb := &body.Wishes[i]
+		if wb.Kind == data.NoThanks {
+			wb.Status = wishDeclined
+			continue
+		}
+		if m, ok := met[wb.BankID]; ok {
+			start, end := w.slotTimes(m.Slot)
+			wb.Status, wb.Slot, wb.Table, wb.Start, wb.End = wishMet, m.Slot, m.Table, &start, &end
+			continue
+		}
+		sf, blocked := reasons[wb.BankID]
+		switch {
+		case body.Scheduled:
+			wb.Status = wishNotMet
+		case blocked:
+			wb.Status = wishBlocked
+		default:
+			wb.Status = wishPending
+		}
+		if blocked {
+			wb.Code, wb.Reason = string(sf.Code), sf.Reason
+			if sf.Code == matcher.ShortIneligible {
+				ineligible = append(ineligible, wb.BankID)
+			}
+		}
+	}
+	if len(ineligible) > 0 {
+		fixes, err := h.wishFixes(ctx, w, entID, ineligible)
+		if err != nil {
+			return wishesBody{}, err
+		}
+		for i := range body.Wishes {
+			body.Wishes[i].Fixes = fixes[body.Wishes[i].BankID]
+		}
+	}
+	return body, nil
+}
+
+// blockedWishes returns, by bank, the must-meet wishes of entID that no
+// schedule can meet (matcher.MustMeetBlocked over the event as the
+// scheduler would see it, overrides included), as far as p may learn them
+// before publication (wishBlockVisible).
+func (h *eventHandlers) blockedWishes(ctx context.Context, p *principal, w *eventWorld, entID string) (map[string]matcher.ScheduleShortfall, error) {
+	weights, err := h.pairWeights(ctx, w, entID)
+	if err != nil {
+		return nil, err
+	}
+	var overrides []matcher.SchedulePair
+	sch, ok, err := h.loadSchedule(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		overrides = sch.Overrides
+	}
+	in, _ := scheduleInput(w, weights, overrides, nil)
+	blocked, err := matcher.MustMeetBlocked(in)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]matcher.ScheduleShortfall{}
+	for _, sf := range blocked {
+		if sf.EnterpriseID == entID && wishBlockVisible(p, sf.Code) {
+			out[sf.BankID] = sf
+		}
+	}
+	return out, nil
+}
+
+// wishFixes returns, by bank, the active products of banks and the rules
+// enterprise entID fails of each, as of the event date: what it would
+// have to fix to qualify. Discontinued products are left out (an
+// enterprise cannot read them, and fixing nothing makes them eligible).
+func (h *eventHandlers) wishFixes(ctx context.Context, w *eventWorld, entID string, banks []string) (map[string][]wishFix, error) {
+	em, err := h.eventMatchSet(ctx, w, []string{entID}, banks)
+	if err != nil || em.Set == nil {
+		return nil, err
+	}
+	titles := map[matcher.ReasonCode]string{}
+	for _, ri := range matcher.ReasonCodes() {
+		titles[ri.Code] = ri.Title
+	}
+	slices.SortFunc(em.Prods, func(a, b data.Product) int { return cmp.Compare(a.ID, b.ID) })
+	out := map[string][]wishFix{}
+	for _, pr := range em.Prods {
+		ps, ok := em.Set.Pair(entID, pr.ID)
+		if !ok || ps.Eligible || slices.Contains(ps.Failed, matcher.ReasonProductInactive) {
+			continue
+		}
+		fx := wishFix{ProductID: pr.ID, ProductName: pr.Name}
+		for _, code := range ps.Failed {
+			fx.Failed = append(fx.Failed, cmp.Or(titles[code], string(code)))
+		}
+		out[em.BankOf[pr.ID]] = append(out[em.BankOf[pr.ID]], fx)
+	}
+	return out, nil
+}
