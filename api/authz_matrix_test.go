@@ -801,6 +801,10 @@ func matrixRows() []mRow {
 			want: mWant(200, 200, 403, 200, 403, 401, 401)},
 		{route: "GET /api/v1/events/:id/participants/:pid/calendar.ics", path: "/api/v1/events/{event}/participants/{part}/calendar.ics",
 			hidden: "part", want: mWant(200, 200, 404, 200, 404, 401, 401)},
+		// An enterprise reads only its own wishes (another's is 403 whether
+		// or not it exists); banks may not read wishes.
+		{route: "GET /api/v1/events/:id/wishes", path: "/api/v1/events/{event}/wishes?enterprise_id={ent}",
+			want: mWant(200, 403, 403, 200, 403, 401, 401)},
 		{route: "POST /api/v1/events/:id/publish", path: "/api/v1/events/{event}/publish", want: mAPIOrgOnly},
 		{route: "GET /api/v1/events/:id/report", path: "/api/v1/events/{event}/report", want: mAPIOrgOnly},
 
@@ -852,6 +856,12 @@ func matrixRows() []mRow {
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"stage": {"met"}} },
 			want: mWant(403, 303, 404, 403, 403, 401, 401)},
 		{route: "GET /app/bank/meetings", path: "/app/bank/meetings", want: mPageGetBank},
+		// The caller's own meetings as a calendar: an enterprise not at the
+		// event and a bank without a desk there meet a 404.
+		{route: "GET /app/enterprise/events/:id/meetings.ics", path: "/app/enterprise/events/{event}/meetings.ics",
+			want: mWant(403, 403, 403, 200, 404, 303, 303)},
+		{route: "GET /app/bank/events/:id/meetings.ics", path: "/app/bank/events/{event}/meetings.ics",
+			want: mWant(403, 200, 404, 403, 403, 303, 303)},
 		{route: "GET /app/bank/products/:id/pipeline", path: "/app/bank/products/{prod}/pipeline", hidden: "prod",
 			want: mWant(200, 200, 404, 403, 403, 303, 303)},
 		{route: "GET /app/bank/products/:id/pipeline.csv", path: "/app/bank/products/{prod}/pipeline.csv", hidden: "prod",
