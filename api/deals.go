@@ -28,6 +28,10 @@ import (
 type stageRequest struct {
 	Stage data.Stage `json:"stage"`
 	Note  string     `json:"note"`
+	// Amount, in yuan, is the amount disbursed: only with a move to
+	// disbursed, positive and within the product's range; it replaces
+	// the deal's amount (the amount asked for until then).
+	Amount *int64 `json:"amount,omitempty"`
 }
 
 // maxNoteRunes bounds the note of a stage change.
@@ -43,13 +47,43 @@ func (s *server) move(ctx context.Context, p *principal, id string, req stageReq
 	if utf8.RuneCountInString(req.Note) > maxNoteRunes {
 		return nil, invalidField("note", "is longer than %d characters", maxNoteRunes)
 	}
+	if req.Amount != nil {
+		if req.Stage != data.StageDisbursed {
+			return nil, invalidField("amount", "is set only by a move to %s", data.StageDisbursed)
+		}
+		if *req.Amount <= 0 {
+			return nil, invalidField("amount", "must be positive (yuan)")
+		}
+	}
 	return s.changeDeal(ctx, p, id, func(d data.Deal) (data.Deal, error) {
 		if err := canMoveDeal(p, &d); err != nil {
 			return d, err
 		}
-		err := d.Move(req.Stage, p.by(), now, req.Note)
-		return d, err
+		if err := d.Move(req.Stage, p.by(), now, req.Note); err != nil {
+			return d, err
+		}
+		if req.Amount != nil {
+			if err := s.checkDisbursedAmount(ctx, &d, *req.Amount); err != nil {
+				return d, err
+			}
+			d.Amount = *req.Amount
+		}
+		return d, nil
 	})
+}
+
+// checkDisbursedAmount checks that amount (yuan) lies within the range of
+// deal d's product, as a loan of that product must; a bound of 0 is none.
+// The product is read as stored: a deal names a product of its own bank.
+func (s *server) checkDisbursedAmount(ctx context.Context, d *data.Deal, amount int64) error {
+	prod, err := s.store.Products().Get(ctx, d.ProductID)
+	if err != nil {
+		return err
+	}
+	if prod.MinAmount > 0 && amount < prod.MinAmount || prod.MaxAmount > 0 && amount > prod.MaxAmount {
+		return invalidField("amount", "%d is outside the product's range %d–%d yuan", amount, prod.MinAmount, prod.MaxAmount)
+	}
+	return nil
 }
 
 // replaceDeal stores rec in place of the deal id (PUT): the access rules of

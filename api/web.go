@@ -459,8 +459,12 @@ var webFuncs = template.FuncMap{
 	},
 }
 
-// wan formats an amount in yuan (int64, int or float64) as 万元 with at
-// most two decimals, e.g. 3500000 → "350", 12345 → "1.23".
+// wan formats an amount in yuan (int64, int or float64) as 万元 with
+// exactly two decimals, e.g. 3500000 → "350.00", 3000 → "0.30", 12345 →
+// "1.23". This is the pages' one rule for money: a fixed two decimals keep
+// a column's figures aligned and comparable (「0.3」 beside 「0.14」 read as
+// different precisions), and two is the finest a 万元 figure needs (one
+// hundredth of 万 is 100 yuan, well below any loan's rounding).
 func wan(v any) string {
 	var yuan float64
 	switch x := v.(type) {
@@ -474,9 +478,8 @@ func wan(v any) string {
 		panic(fmt.Sprintf("api: wan of %T", v))
 	}
 	s := strconv.FormatFloat(math.Round(yuan/100)/100, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if s == "-0" {
-		s = "0"
+	if s == "-0.00" {
+		s = "0.00"
 	}
 	return s
 }

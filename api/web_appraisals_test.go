@@ -129,7 +129,7 @@ func TestWebAppraisals(t *testing.T) {
 
 	// The enterprise now sees its report, and its loan on it in June 2021.
 	w, _ = ent.get("/app/appraisals")
-	wantText(t, htmlPage(t, w, http.StatusOK), "连城评报字（2021）第0501号", "286.5 万元")
+	wantText(t, htmlPage(t, w, http.StatusOK), "连城评报字（2021）第0501号", "286.50 万元")
 	w, _ = ent.get("/app/enterprise?as_of=2021-06-01")
 	page = htmlPage(t, w, http.StatusOK)
 	wantText(t, page, "可贷额度约", "= 评估值", "质押率", "评估值来源：评估报告 连城资产评估有限公司 连城评报字（2021）第0501号", "模型估值")

@@ -3,9 +3,14 @@ package api
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,13 +39,45 @@ type dealRow struct {
 	LastBy                      string
 	LastAt                      time.Time
 	Next                        []stageButton
+	// History is every stage change with its note, oldest first.
+	History []historyRow
+	// TakesAmount says whether disbursed is a next stage: the form then
+	// asks for the amount disbursed.
+	TakesAmount bool
+}
+
+// historyRow is one stage change of a deal as its history shows it.
+type historyRow struct {
+	data.StageChange
+	StageLabel string
+}
+
+// dealMoveForm is a stage move as the deals page's form sent it, shown
+// again to be confirmed (a move that ends the deal) or corrected (bad
+// input), with the reason in Error.
+type dealMoveForm struct {
+	DealID, EnterpriseName, ProductName string
+	Stage                               data.Stage
+	StageLabel                          string
+	Note, AmountWan                     string
+	// Range is the product's amount range in 万元, for the amount's hint.
+	MinAmount, MaxAmount int64
+	Error                string
 }
 
 // bankDealsView is the data of /app/bank/deals.
 type bankDealsView struct {
 	BankName string
 	Deals    []dealRow
+	// Move, when set, is a move waiting for confirmation or correction.
+	Move *dealMoveForm
+	// NoteMax is the longest note, in characters (maxNoteRunes).
+	NoteMax int
 }
+
+// stagesToConfirm are the moves the deals page asks to confirm first:
+// both end the deal (no stage follows them) and cannot be undone.
+var stagesToConfirm = map[data.Stage]bool{data.StageDeclined: true, data.StageCompensated: true}
 
 // bankDealsPage handles GET /app/bank/deals: the bank's deals with a
 // button per allowed next stage.
@@ -48,6 +85,12 @@ func (h *webHandlers) bankDealsPage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleBank, "/app/bank/deals"); err != nil {
 		return err
 	}
+	return h.renderBankDeals(c, http.StatusOK, nil)
+}
+
+// renderBankDeals renders the deals page with status, and move, when not
+// nil, as the move to confirm or correct above the list.
+func (h *webHandlers) renderBankDeals(c *gin.Context, status int, move *dealMoveForm) error {
 	ctx, p := c.Request.Context(), caller(c)
 	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
 	if err != nil {
@@ -79,10 +122,22 @@ func (h *webHandlers) bankDealsPage(c *gin.Context) error {
 		pr, err := h.s.store.Products().Get(ctx, id)
 		return pr.Name, err
 	}
-	v := bankDealsView{BankName: b.Name}
+	v := bankDealsView{BankName: b.Name, Move: move, NoteMax: maxNoteRunes}
+	if move != nil {
+		move.StageLabel = move.Stage.Label()
+		if d, err := h.s.store.Deals().Get(ctx, move.DealID); err == nil && dealVisible(p, &d) {
+			move.EnterpriseName, move.ProductName = name(d.EnterpriseID, entName), name(d.ProductID, prodName)
+			if pr, err := h.s.store.Products().Get(ctx, d.ProductID); err == nil {
+				move.MinAmount, move.MaxAmount = pr.MinAmount, pr.MaxAmount
+			}
+		}
+	}
 	for _, d := range deals {
 		row := dealRow{Deal: d, EnterpriseName: name(d.EnterpriseID, entName), ProductName: name(d.ProductID, prodName),
 			StageLabel: d.Stage.Label()}
+		for _, hc := range d.History {
+			row.History = append(row.History, historyRow{StageChange: hc, StageLabel: hc.Stage.Label()})
+		}
 		if n := len(d.History); n > 0 {
 			row.LastBy, row.LastAt = d.History[n-1].By, d.History[n-1].At
 		} else {
@@ -90,10 +145,14 @@ func (h *webHandlers) bankDealsPage(c *gin.Context) error {
 		}
 		for _, s := range data.NextStages(d.Stage) {
 			row.Next = append(row.Next, stageButton{Stage: s, Label: s.Label()})
+			row.TakesAmount = row.TakesAmount || s == data.StageDisbursed
 		}
 		v.Deals = append(v.Deals, row)
 	}
-	return h.render(c, http.StatusOK, "bank_deals", webPage{Title: b.Name + " · 融资项目", Data: v})
+	if move != nil && move.Error != "" {
+		c.Set(keyErrorCode, string(data.CodeInvalid))
+	}
+	return h.render(c, status, "bank_deals", webPage{Title: b.Name + " · 融资项目", Data: v})
 }
 
 // moveDealStage handles POST /app/bank/deals/{id}/stage: the form's stage,
@@ -104,8 +163,42 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	req := stageRequest{Stage: data.Stage(c.PostForm("stage")), Note: c.PostForm("note")}
+	form := &dealMoveForm{DealID: c.Param("id"), Stage: data.Stage(c.PostForm("stage")),
+		Note: strings.TrimSpace(c.PostForm("note")), AmountWan: strings.TrimSpace(c.PostForm("amount_wan"))}
+	req := stageRequest{Stage: form.Stage, Note: form.Note}
+	// The deal is read first, as the API would (404 when the bank may not
+	// read it), so neither the confirmation nor a correction says
+	// anything about another bank's deal.
+	if _, err := dealResource(h.s.policy).get(ctx, h.s.store, p, form.DealID); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(form.Note) > maxNoteRunes {
+		form.Error = fmt.Sprintf("备注：最多 %d 字，现为 %d 字。", maxNoteRunes, utf8.RuneCountInString(form.Note))
+		return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
+	}
+	if form.Stage == data.StageDisbursed && form.AmountWan != "" {
+		wan, err := strconv.ParseFloat(form.AmountWan, 64)
+		// 1e8 万元 (1 万亿元) bounds the input far above any product, so
+		// the conversion to yuan cannot overflow.
+		if err != nil || !(wan > 0) || wan > 1e8 {
+			form.Error = "放款金额：须为正数，单位万元，如 300 或 86.5。"
+			return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
+		}
+		yuan := int64(math.Round(wan * 10_000))
+		req.Amount = &yuan
+	} else {
+		form.AmountWan = "" // only a move to disbursed takes an amount
+	}
+	if stagesToConfirm[form.Stage] && c.PostForm("confirm") != "1" {
+		// The first submit of a move that ends the deal only shows what
+		// it will do; the confirmation posts it again with confirm=1.
+		return h.renderBankDeals(c, http.StatusOK, form)
+	}
 	d, err := h.events.moveChecked(ctx, p, c.Param("id"), req)
+	if data.ErrorCode(err) == data.CodeInvalid && slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == "amount" }) {
+		form.Error = "放款金额：须在该产品的额度范围之内（见下方提示）。"
+		return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
+	}
 	if data.ErrorCode(err) == data.CodeConflict {
 		// A second submit of the same move (a double click, a reload)
 		// finds the deal already there: the user's wish holds, so it is

@@ -217,6 +217,13 @@ type pipelineView struct {
 	// download links: built here from a date and a flag, so it is safe
 	// as a URL's query as it is (html/template would escape its '=').
 	Query template.URL
+	// DealOf is, for a bank, its deal for this product with each
+	// enterprise that has one (enterprise ID → deal ID): the row's name
+	// links to that deal on /app/bank/deals, else to the row itself.
+	DealOf map[string]string
+	// IsBank says whether the caller is a bank (its nav shows 融资项目 and
+	// 会谈安排, pages only a bank has).
+	IsBank bool
 }
 
 // pipelinePageSize is the rows of one pipeline page.
@@ -302,7 +309,34 @@ func (h *webHandlers) pipelinePage(c *gin.Context) error {
 	}
 	v := pipelineView{Product: prod, Pipeline: res, AsOf: asOf, Page: page, OnlyEligible: onlyEligible, Query: template.URL(q),
 		Pages: max(1, (res.Total+pipelinePageSize-1)/pipelinePageSize)}
+	if p := caller(c); p.is(data.RoleBank) {
+		v.IsBank = true
+		if v.DealOf, err = h.bankDealsOf(c.Request.Context(), p, prod.ID); err != nil {
+			return err
+		}
+	}
 	return h.render(c, http.StatusOK, "pipeline", webPage{Title: prod.Name + " · 客户名单", Data: v})
+}
+
+// bankDealsOf returns bank p's deals for product, by enterprise ID: only
+// deals p may read (its own bank's, dealVisible), so a link never points
+// at another bank's deal. With several deals for one enterprise, the
+// latest by ID wins (IDs grow with time).
+func (h *webHandlers) bankDealsOf(ctx context.Context, p *principal, product string) (map[string]string, error) {
+	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: p.tok.BankID}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, d := range deals {
+		if d.ProductID != product || !dealVisible(p, &d) {
+			continue
+		}
+		if old, ok := out[d.EnterpriseID]; !ok || d.ID > old {
+			out[d.EnterpriseID] = d.ID
+		}
+	}
+	return out, nil
 }
 
 // pipelineCSV handles GET /app/bank/products/{id}/pipeline.csv: the

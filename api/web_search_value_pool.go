@@ -40,6 +40,8 @@ type productHitView struct {
 	Spread             string
 	// Fragments are the highlighted fragments: escaped text with <mark>.
 	Fragments []template.HTML
+	// Eligibility is whether the signed-in enterprise qualifies.
+	Eligibility hitEligibility
 }
 
 // productSearchView is the data of /app/enterprise/products.
@@ -186,6 +188,9 @@ func (h *webHandlers) searchProducts(c *gin.Context, v *productSearchView) error
 	}
 	for _, hit := range res.Hits {
 		v.Hits = append(v.Hits, productHit(hit, banks))
+	}
+	if err := h.searchHitsEligibility(ctx, p, v.Hits); err != nil {
+		return err
 	}
 	pageURL := func(n int) string {
 		q := url.Values{}

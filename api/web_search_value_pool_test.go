@@ -182,7 +182,7 @@ func TestWebPool(t *testing.T) {
 	wantText(t, htmlPage(t, w, http.StatusOK), `href="/app/organizer/pools/`+demo.PoolID+`"`)
 	w, _ = b.get("/app/organizer/pools/" + demo.PoolID)
 	page := htmlPage(t, w, http.StatusOK)
-	wantText(t, page, "资金池规模", "500 万元", "资金池耗尽概率", "可新增贷款")
+	wantText(t, page, "资金池规模", "500.00 万元", "资金池耗尽概率", "可新增贷款")
 	if !strings.Contains(page, "%</strong>") {
 		t.Errorf("no probability on the pool page")
 	}

@@ -640,7 +640,13 @@ func clamp01(x float64) float64 {
 // round2 rounds to two decimals for presentation.
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// wan formats yuan as 万元 with up to two decimals.
+// wan formats yuan as 万元 with exactly two decimals: the same rule as the
+// pages' money (api's wan), so a reason's figures read like the columns
+// beside it.
 func wan(yuan float64) string {
-	return strconv.FormatFloat(math.Round(yuan/100)/100, 'f', -1, 64) + " 万元"
+	s := strconv.FormatFloat(math.Round(yuan/100)/100, 'f', 2, 64)
+	if s == "-0.00" {
+		s = "0.00"
+	}
+	return s + " 万元"
 }

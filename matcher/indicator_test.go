@@ -168,7 +168,7 @@ func ExampleIndicatorWeights_Value() {
 	// technical ipc_breadth         60.00 × 0.0238  2 个 IPC 小类
 	// technical family_size         33.33 × 0.0238  同族 2 件
 	// economic  implementation     100.00 × 0.1392  已实施 3.9 年
-	// economic  revenue             56.63 × 0.1392  营业收入 5000 万元
+	// economic  revenue             56.63 × 0.1392  营业收入 5000.00 万元
 	// economic  market_validation   75.00 × 0.0774  许可 1 次、质押 1 次、转让 0 次
 	// economic  strategic_industry 100.00 × 0.0316  2.1 智能制造装备产业
 	// legal 92.09, technical 70.66, economic 79.42 → value 83.56

@@ -236,7 +236,7 @@ func TestDemoPlantedCases(t *testing.T) {
 			t.Fatalf("%s: %s %+v", mt.ProductID, pledgedNo, pc)
 		}
 		if !strings.Contains(r.Message, "2021-01-26") || !strings.Contains(r.Message, "中国工商银行") ||
-			!strings.Contains(r.Message, strconv.FormatInt(d9.Amount/10_000, 10)+" 万元") ||
+			!strings.Contains(r.Message, strconv.FormatFloat(float64(d9.Amount)/10_000, 'f', 2, 64)+" 万元") ||
 			r.Source != SourceCNIPA || !strings.Contains(r.Fix, "质押注销登记") {
 			t.Errorf("already pledged: %+v", r)
 		}
