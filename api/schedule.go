@@ -35,14 +35,17 @@ type scheduleRequest struct {
 	KeepPins  *bool                   `json:"keep_pins"`
 }
 
-// meetingBody is a meeting as the API shows it; table and slot are
-// 1-based, start and end in China Standard Time.
+// meetingBody is a meeting as the API shows it; table (within the bank's
+// desk, what PUT .../schedule/meetings takes) and slot are 1-based;
+// table_number is the table's number across the event, as signposted at the
+// venue (see tableNumber); start and end in China Standard Time.
 type meetingBody struct {
 	EnterpriseID   string    `json:"enterprise_id"`
 	EnterpriseName string    `json:"enterprise_name"`
 	BankID         string    `json:"bank_id"`
 	BankName       string    `json:"bank_name"`
 	Table          int       `json:"table"`
+	TableNumber    int       `json:"table_number"`
 	Slot           int       `json:"slot"`
 	Score          float64   `json:"score"`
 	Start          time.Time `json:"start"`
@@ -386,7 +389,7 @@ func round2api(x float64) float64 { return math.Round(x*100) / 100 }
 func meetingView(w *eventWorld, m storedMeeting) meetingBody {
 	start, end := w.slotTimes(m.Slot)
 	return meetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.name(m.EnterpriseID), BankID: m.BankID, BankName: w.name(m.BankID),
-		Table: m.Table, Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
+		Table: m.Table, TableNumber: w.tableNumber(m.BankID, m.Table), Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
 		Override: m.Override, Outcome: m.Outcome}
 }
 

@@ -27,7 +27,8 @@ import (
 // tableGrid is one bank table's slots.
 type tableGrid struct {
 	BankID, BankName string
-	Table            int
+	Table            int // within the desk
+	Number           int // across the event (tableNumber)
 	Rows             []gridRow
 }
 
@@ -92,7 +93,7 @@ func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
 			tables = bp.Tables
 		}
 		for t := 1; t <= tables; t++ {
-			g := tableGrid{BankID: b, BankName: w.name(b), Table: t}
+			g := tableGrid{BankID: b, BankName: w.name(b), Table: t, Number: w.tableNumber(b, t)}
 			used := false
 			for s := 1; s <= w.ev.Slots; s++ {
 				row := gridRow{Slot: s, Time: slotLabel(w, s), Meeting: at[[3]string{b, strconv.Itoa(t), strconv.Itoa(s)}]}
@@ -142,7 +143,7 @@ func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
 			if m.Pinned {
 				pinned = "是"
 			}
-			cw.WriteText([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Table), g.BankName, m.EnterpriseName,
+			cw.WriteText([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Number), g.BankName, m.EnterpriseName,
 				m.BankID, m.EnterpriseID, strconv.FormatFloat(m.Score, 'f', 2, 64), pinned})
 		}
 	}
@@ -241,13 +242,13 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 		if m.Pinned {
 			pinned = "是"
 		}
-		if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.Table, m.EnterpriseName, m.Score, pinned); err != nil {
+		if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.TableNumber, m.EnterpriseName, m.Score, pinned); err != nil {
 			return err
 		}
 	}
 	for _, g := range x.grids {
-		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Table), []float64{6, 18, 34},
-			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Table), []string{"时段", timeHeader, "企业"})
+		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Number), []float64{6, 18, 34},
+			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Number), []string{"时段", timeHeader, "企业"})
 		if err != nil {
 			return err
 		}
@@ -273,7 +274,7 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 			return err
 		}
 		for i, m := range ms {
-			if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.Table); err != nil {
+			if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.TableNumber); err != nil {
 				return err
 			}
 		}
@@ -314,7 +315,7 @@ td.free { color: #aaa; }
 <h1>{{.Event.Name}}</h1>
 <div class="meta">{{.Event.Date}} · {{.Event.Venue}} · 每场{{.Event.SlotMinutes}}分钟 · 共{{.Event.Slots}}个时段 · 会谈{{len .Meetings}}场{{if ne .Status "published"}} · 草稿{{end}}</div>
 {{range .Grids}}<section>
-<h2>{{.BankName}} · 第{{.Table}}号桌</h2>
+<h2>{{.BankName}} · 第{{.Number}}号桌</h2>
 <table>
 <thead><tr><th>时段</th><th>时间（北京时间）</th><th>企业</th></tr></thead>
 <tbody>
@@ -439,7 +440,7 @@ func (h *eventHandlers) calendar(c *gin.Context) error {
 			other = w.name(m.EnterpriseID)
 		}
 		summary += other
-		loc := fmt.Sprintf("%s %s 第%d号桌", w.ev.Venue, w.name(m.BankID), m.Table)
+		loc := fmt.Sprintf("%s %s 第%d号桌", w.ev.Venue, w.name(m.BankID), w.tableNumber(m.BankID, m.Table))
 		cw.line("BEGIN:VEVENT")
 		cw.line("UID:" + icsText(fmt.Sprintf("%s-%s-%s@ipmatch", w.ev.ID, m.EnterpriseID, m.BankID)))
 		cw.line("DTSTAMP:" + stamp)
@@ -448,7 +449,7 @@ func (h *eventHandlers) calendar(c *gin.Context) error {
 		cw.line("SUMMARY:" + icsText(summary))
 		cw.line("LOCATION:" + icsText(strings.TrimSpace(loc)))
 		cw.line("DESCRIPTION:" + icsText(fmt.Sprintf("%s\n第%d时段 %s\n银行：%s（第%d号桌）\n企业：%s",
-			w.ev.Name, m.Slot, slotLabel(w, m.Slot), w.name(m.BankID), m.Table, w.name(m.EnterpriseID))))
+			w.ev.Name, m.Slot, slotLabel(w, m.Slot), w.name(m.BankID), w.tableNumber(m.BankID, m.Table), w.name(m.EnterpriseID))))
 		cw.line("END:VEVENT")
 	}
 	cw.line("END:VCALENDAR")

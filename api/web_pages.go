@@ -485,7 +485,8 @@ type participantRow struct {
 // gridColumn is one bank table of the schedule grid.
 type gridColumn struct {
 	BankID, BankName string
-	Table            int
+	Table            int // within the desk
+	Number           int // across the event (tableNumber)
 }
 
 // gridSlot is one row of the schedule grid: a slot and, per column, the
@@ -599,7 +600,7 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 	for _, b := range banks {
 		for t := 1; t <= max(1, w.bankPart[b].Tables); t++ {
 			colOf[b+"|"+strconv.Itoa(t)] = len(cols)
-			cols = append(cols, gridColumn{BankID: b, BankName: w.name(b), Table: t})
+			cols = append(cols, gridColumn{BankID: b, BankName: w.name(b), Table: t, Number: w.tableNumber(b, t)})
 		}
 	}
 	rows := make([]gridSlot, w.ev.Slots)
