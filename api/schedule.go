@@ -131,7 +131,7 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 		return scheduleBody{}, err
 	}
 	if w.ev.Status != data.EventDraft {
-		return scheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; edit meetings with PUT /api/v1/events/%s/schedule/meetings or set the event back to draft", id, w.ev.Status, id)
+		return scheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; record outcomes with PUT /api/v1/events/%s/schedule/meetings, or set the event back to draft to change the schedule", id, w.ev.Status, id)
 	}
 	prev, hasPrev, err := h.loadSchedule(ctx, w)
 	if err != nil {
@@ -525,7 +525,9 @@ type meetingRequest struct {
 
 // putMeeting handles PUT /api/v1/events/{id}/schedule/meetings
 // (organizer). A change that double-books someone is a conflict (409)
-// naming who; a table or slot out of range is invalid (422).
+// naming who; a table or slot out of range is invalid (422). Once the
+// event is published (or closed) only the outcome changes: a move, pin,
+// unpin, new meeting or removal is a conflict (409).
 func (h *eventHandlers) putMeeting(c *gin.Context) error {
 	if err := organizerOnly(caller(c), "edit an event's schedule"); err != nil {
 		return err
@@ -598,8 +600,11 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	}
 	idx := slices.IndexFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
 	moving := req.Table != nil || req.Slot != nil || idx < 0
-	if w.ev.Status == data.EventClosed && (moving || req.Remove) {
-		return data.Errorf(data.CodeConflict, "event %s is closed: only the outcome of its meetings may change", w.ev.ID)
+	// Banks and enterprises plan their day on a published schedule (their
+	// pages, calendars and prints show it), so from then on it stands as
+	// published: only what happened at each meeting is recorded.
+	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil) {
+		return data.Errorf(data.CodeConflict, "event %s is %s: its meetings no longer move, pin, unpin, appear or go, only their outcome may change; set the event back to draft to edit the schedule（会谈安排已发布，不能再调整、固定或增删会谈，只能记录会谈结果）", w.ev.ID, w.ev.Status)
 	}
 	if req.Outcome != nil {
 		switch *req.Outcome {

@@ -581,7 +581,7 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 	if has {
 		v.Meetings = len(sch.Meetings)
 		v.Columns, v.Rows = scheduleGrid(w, sch)
-		v.CanPin = w.ev.Status != data.EventClosed
+		v.CanPin = w.ev.Status == data.EventDraft // editMeeting refuses pins once published
 		v.Shortfalls = h.events.view(w, sch, nil, sch.Shortfalls, false).Unscheduled
 	}
 	return h.render(c, http.StatusOK, "event", webPage{Title: w.ev.Name, Data: v})
