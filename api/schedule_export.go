@@ -309,6 +309,8 @@ td.time { width: 9em; }
 td.free { color: #aaa; }
 .pin { font-size: 0.8em; color: #a00; }
 @media print { body { margin: 0; } section { break-after: page; } }
+/* One sheet per enterprise too, to hand to it at the door. */
+section.enterprise h2 { border-bottom-style: dashed; }
 </style>
 </head>
 <body>
@@ -324,6 +326,15 @@ td.free { color: #aaa; }
 </table>
 </section>
 {{else}}<p>没有会谈安排。</p>
+{{end}}{{range .Enterprises}}<section class="enterprise">
+<h2>{{.Name}} · 会谈安排</h2>
+<table>
+<thead><tr><th>时段</th><th>时间（北京时间）</th><th>银行</th><th>桌号</th></tr></thead>
+<tbody>
+{{range .Meetings}}<tr><td class="slot">{{.Slot}}</td><td class="time">{{call $.SlotTime .Slot}}</td><td>{{.BankName}}</td><td>{{.TableNumber}} 号桌</td></tr>
+{{end}}</tbody>
+</table>
+</section>
 {{end}}
 </body>
 </html>
@@ -339,12 +350,45 @@ func (h *eventHandlers) scheduleHTML(c *gin.Context) error {
 	var buf bytes.Buffer
 	err = scheduleHTMLTemplate.Execute(&buf, map[string]any{
 		"Event": x.w.ev, "Status": string(x.w.ev.Status), "Meetings": x.meetings, "Grids": x.grids,
+		"Enterprises": enterpriseSchedules(x.meetings),
+		"SlotTime":    func(slot int) string { return slotLabel(x.w, slot) },
 	})
 	if err != nil {
 		return err
 	}
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 	return nil
+}
+
+// enterpriseSchedule is one enterprise's meetings in time order, for the
+// printable page's per-enterprise list.
+type enterpriseSchedule struct {
+	Name     string
+	Meetings []meetingBody
+}
+
+// enterpriseSchedules groups meetings (by slot, bank, table) by
+// enterprise, enterprises by ID as the workbook's sheets are.
+func enterpriseSchedules(ms []meetingBody) []enterpriseSchedule {
+	byEnt := map[string]*enterpriseSchedule{}
+	var ids []string
+	for _, m := range ms {
+		es := byEnt[m.EnterpriseID]
+		if es == nil {
+			es = &enterpriseSchedule{Name: m.EnterpriseName}
+			byEnt[m.EnterpriseID] = es
+			ids = append(ids, m.EnterpriseID)
+		}
+		es.Meetings = append(es.Meetings, m)
+	}
+	slices.Sort(ids)
+	out := make([]enterpriseSchedule, 0, len(ids))
+	for _, id := range ids {
+		es := byEnt[id]
+		slices.SortStableFunc(es.Meetings, func(a, b meetingBody) int { return cmp.Compare(a.Slot, b.Slot) })
+		out = append(out, *es)
+	}
+	return out
 }
 
 // ---- iCalendar (RFC 5545) ----
