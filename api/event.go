@@ -211,6 +211,8 @@ type eventWorld struct {
 	// appear as a bank (or another enterprise) on the other side's
 	// schedule, calendar and exports.
 	names map[string]string
+	// tableBase is the table numbering (see tableNumber), built on first use.
+	tableBase map[string]int
 }
 
 // loadEvent returns the event id with its participants and the registered

@@ -174,6 +174,9 @@ func apiOperations() []apiOp {
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule", Summary: "An event's schedule", Tag: "events",
 			Query: scheduleFilters, OK: scheduleBody{}, Errors: []int{400, 403, 404}},
 		apiOp{Method: "PUT", Path: "/api/v1/events/{id}/schedule/meetings", Summary: "Move, pin, record or remove a meeting (organizer)", Tag: "events",
+			Description: "Moving a meeting (slot, optionally table) pins it, so computing the schedule again keeps it; with only a slot it takes its own table, " +
+				"or another table of the bank's desk free in that slot. A slot where the desk or the enterprise already has a meeting is refused (409). " +
+				"Once the event is published only the outcome may change: moves, pins, new and removed meetings are refused (409).",
 			Body: meetingRequest{}, OK: scheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule.csv", Summary: "The schedule as CSV", Tag: "events",
 			Query: scheduleFilters, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},

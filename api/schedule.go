@@ -35,14 +35,17 @@ type scheduleRequest struct {
 	KeepPins  *bool                   `json:"keep_pins"`
 }
 
-// meetingBody is a meeting as the API shows it; table and slot are
-// 1-based, start and end in China Standard Time.
+// meetingBody is a meeting as the API shows it; table (within the bank's
+// desk, what PUT .../schedule/meetings takes) and slot are 1-based;
+// table_number is the table's number across the event, as signposted at the
+// venue (see tableNumber); start and end in China Standard Time.
 type meetingBody struct {
 	EnterpriseID   string    `json:"enterprise_id"`
 	EnterpriseName string    `json:"enterprise_name"`
 	BankID         string    `json:"bank_id"`
 	BankName       string    `json:"bank_name"`
 	Table          int       `json:"table"`
+	TableNumber    int       `json:"table_number"`
 	Slot           int       `json:"slot"`
 	Score          float64   `json:"score"`
 	Start          time.Time `json:"start"`
@@ -128,7 +131,7 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 		return scheduleBody{}, err
 	}
 	if w.ev.Status != data.EventDraft {
-		return scheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; edit meetings with PUT /api/v1/events/%s/schedule/meetings or set the event back to draft", id, w.ev.Status, id)
+		return scheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; record outcomes with PUT /api/v1/events/%s/schedule/meetings, or set the event back to draft to change the schedule", id, w.ev.Status, id)
 	}
 	prev, hasPrev, err := h.loadSchedule(ctx, w)
 	if err != nil {
@@ -386,7 +389,7 @@ func round2api(x float64) float64 { return math.Round(x*100) / 100 }
 func meetingView(w *eventWorld, m storedMeeting) meetingBody {
 	start, end := w.slotTimes(m.Slot)
 	return meetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.name(m.EnterpriseID), BankID: m.BankID, BankName: w.name(m.BankID),
-		Table: m.Table, Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
+		Table: m.Table, TableNumber: w.tableNumber(m.BankID, m.Table), Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
 		Override: m.Override, Outcome: m.Outcome}
 }
 
@@ -505,8 +508,9 @@ func (h *eventHandlers) getSchedule(c *gin.Context) error {
 // ---- Editing ----
 
 // meetingRequest is the body of PUT /events/{id}/schedule/meetings: the
-// meeting of a pair is moved to table and slot (1-based; each defaults to
-// its current value), pinned or unpinned (moving pins it unless pinned is
+// meeting of a pair is moved to table and slot (1-based; the slot defaults
+// to its current one; the table to its current one, or when only the slot
+// is given to a table of the desk free in that slot), pinned or unpinned (moving pins it unless pinned is
 // false), given an outcome (held, no_show, cancelled; "" clears it), or
 // removed. A pair without a meeting gets one: table and slot are then
 // required.
@@ -522,7 +526,9 @@ type meetingRequest struct {
 
 // putMeeting handles PUT /api/v1/events/{id}/schedule/meetings
 // (organizer). A change that double-books someone is a conflict (409)
-// naming who; a table or slot out of range is invalid (422).
+// naming who; a table or slot out of range is invalid (422). Once the
+// event is published (or closed) only the outcome changes: a move, pin,
+// unpin, new meeting or removal is a conflict (409).
 func (h *eventHandlers) putMeeting(c *gin.Context) error {
 	if err := organizerOnly(caller(c), "edit an event's schedule"); err != nil {
 		return err
@@ -595,8 +601,11 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	}
 	idx := slices.IndexFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
 	moving := req.Table != nil || req.Slot != nil || idx < 0
-	if w.ev.Status == data.EventClosed && (moving || req.Remove) {
-		return data.Errorf(data.CodeConflict, "event %s is closed: only the outcome of its meetings may change", w.ev.ID)
+	// Banks and enterprises plan their day on a published schedule (their
+	// pages, calendars and prints show it), so from then on it stands as
+	// published: only what happened at each meeting is recorded.
+	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil) {
+		return data.Errorf(data.CodeConflict, "event %s is %s: its meetings no longer move, pin, unpin, appear or go, only their outcome may change; set the event back to draft to edit the schedule（会谈安排已发布，不能再调整、固定或增删会谈，只能记录会谈结果）", w.ev.ID, w.ev.Status)
 	}
 	if req.Outcome != nil {
 		switch *req.Outcome {
@@ -639,15 +648,18 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	}
 	if req.Slot != nil {
 		m.Slot = *req.Slot
+		if req.Table == nil && idx >= 0 {
+			m.Table = freeTable(sch, idx, m, bp.Tables)
+		}
 	}
 	if m.Table < 1 || m.Table > bp.Tables {
 		bad = append(bad, data.FieldError{Field: "table", Reason: fmt.Sprintf("%d is not a table of bank %s (1 to %d)", m.Table, req.BankID, bp.Tables)})
 	}
 	if m.Slot < 1 || m.Slot > w.ev.Slots {
-		bad = append(bad, data.FieldError{Field: "slot", Reason: fmt.Sprintf("%d is not a slot of event %s (1 to %d)", m.Slot, w.ev.ID, w.ev.Slots)})
+		bad = append(bad, data.FieldError{Field: "slot", Reason: fmt.Sprintf("%d is not a slot of event %s (1 to %d)（时段须为 1 到 %d）", m.Slot, w.ev.ID, w.ev.Slots, w.ev.Slots)})
 	}
 	if len(bad) > 0 {
-		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting", Fields: bad}
+		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting: " + fieldReasons(bad), Fields: bad}
 	}
 	if moving {
 		m.Pinned = true
@@ -666,17 +678,21 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 			continue
 		}
 		if o.EnterpriseID == m.EnterpriseID {
-			clashes = append(clashes, fmt.Sprintf("enterprise %s (%s) already meets bank %s (%s) in slot %d",
-				m.EnterpriseID, w.name(m.EnterpriseID), o.BankID, w.name(o.BankID), m.Slot))
+			clashes = append(clashes, fmt.Sprintf("enterprise %s (%s) already meets bank %s (%s) in slot %d（%s在第%d时段已与%s会谈）",
+				m.EnterpriseID, w.name(m.EnterpriseID), o.BankID, w.name(o.BankID), m.Slot, w.name(m.EnterpriseID), m.Slot, w.name(o.BankID)))
 			fields = append(fields, data.FieldError{Field: "slot", Reason: fmt.Sprintf("enterprise %s is busy with bank %s", m.EnterpriseID, o.BankID)})
 		}
 		if o.BankID == m.BankID && o.Table == m.Table {
-			clashes = append(clashes, fmt.Sprintf("table %d of bank %s (%s) already meets enterprise %s (%s) in slot %d",
-				m.Table, m.BankID, w.name(m.BankID), o.EnterpriseID, w.name(o.EnterpriseID), m.Slot))
+			clashes = append(clashes, fmt.Sprintf("table %d of bank %s (%s) already meets enterprise %s (%s) in slot %d（%s的%d号桌在第%d时段已与%s会谈）",
+				m.Table, m.BankID, w.name(m.BankID), o.EnterpriseID, w.name(o.EnterpriseID), m.Slot,
+				w.name(m.BankID), w.tableNumber(m.BankID, m.Table), m.Slot, w.name(o.EnterpriseID)))
 			fields = append(fields, data.FieldError{Field: "table", Reason: fmt.Sprintf("table %d of bank %s is busy with enterprise %s", m.Table, m.BankID, o.EnterpriseID)})
 		}
 	}
 	if len(clashes) > 0 {
+		// The pages show the last gloss: the enterprise's clash when there
+		// are two, since a free table is already looked for (freeTable).
+		slices.Reverse(clashes)
 		return &data.Error{Code: data.CodeConflict, Message: "double booking: " + strings.Join(clashes, "; "), Fields: fields}
 	}
 	if idx >= 0 {
@@ -689,6 +705,38 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	})
 	refreshShortfalls(w, sch)
 	return nil
+}
+
+// fieldReasons joins the reasons of fields, so that a page showing only
+// the message still shows each one's Chinese gloss.
+func fieldReasons(fields []data.FieldError) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f.Field + " " + f.Reason
+	}
+	return strings.Join(parts, "; ")
+}
+
+// freeTable is the table of the bank's desk for meeting idx moved to
+// m.Slot when no table is named: its own table when free then, else the
+// desk's first table free then, else its own (editMeeting then refuses the
+// clash). One rule for the API and the page's move select.
+func freeTable(sch *storedSchedule, idx int, m storedMeeting, tables int) int {
+	busy := map[int]bool{}
+	for i, o := range sch.Meetings {
+		if i != idx && o.Slot == m.Slot && o.BankID == m.BankID {
+			busy[o.Table] = true
+		}
+	}
+	if !busy[m.Table] {
+		return m.Table
+	}
+	for t := 1; t <= tables; t++ {
+		if !busy[t] {
+			return t
+		}
+	}
+	return m.Table
 }
 
 // refreshShortfalls brings the shortfalls up to date after an edit: the

@@ -27,7 +27,8 @@ import (
 // tableGrid is one bank table's slots.
 type tableGrid struct {
 	BankID, BankName string
-	Table            int
+	Table            int // within the desk
+	Number           int // across the event (tableNumber)
 	Rows             []gridRow
 }
 
@@ -92,7 +93,7 @@ func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
 			tables = bp.Tables
 		}
 		for t := 1; t <= tables; t++ {
-			g := tableGrid{BankID: b, BankName: w.name(b), Table: t}
+			g := tableGrid{BankID: b, BankName: w.name(b), Table: t, Number: w.tableNumber(b, t)}
 			used := false
 			for s := 1; s <= w.ev.Slots; s++ {
 				row := gridRow{Slot: s, Time: slotLabel(w, s), Meeting: at[[3]string{b, strconv.Itoa(t), strconv.Itoa(s)}]}
@@ -142,7 +143,7 @@ func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
 			if m.Pinned {
 				pinned = "是"
 			}
-			cw.WriteText([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Table), g.BankName, m.EnterpriseName,
+			cw.WriteText([]string{strconv.Itoa(r.Slot), r.Time, strconv.Itoa(g.Number), g.BankName, m.EnterpriseName,
 				m.BankID, m.EnterpriseID, strconv.FormatFloat(m.Score, 'f', 2, 64), pinned})
 		}
 	}
@@ -241,13 +242,13 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 		if m.Pinned {
 			pinned = "是"
 		}
-		if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.Table, m.EnterpriseName, m.Score, pinned); err != nil {
+		if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.TableNumber, m.EnterpriseName, m.Score, pinned); err != nil {
 			return err
 		}
 	}
 	for _, g := range x.grids {
-		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Table), []float64{6, 18, 34},
-			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Table), []string{"时段", timeHeader, "企业"})
+		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Number), []float64{6, 18, 34},
+			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Number), []string{"时段", timeHeader, "企业"})
 		if err != nil {
 			return err
 		}
@@ -273,7 +274,7 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 			return err
 		}
 		for i, m := range ms {
-			if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.Table); err != nil {
+			if err := row(n, i+3, m.Slot, slotLabel(x.w, m.Slot), m.BankName, m.TableNumber); err != nil {
 				return err
 			}
 		}
@@ -308,13 +309,15 @@ td.time { width: 9em; }
 td.free { color: #aaa; }
 .pin { font-size: 0.8em; color: #a00; }
 @media print { body { margin: 0; } section { break-after: page; } }
+/* One sheet per enterprise too, to hand to it at the door. */
+section.enterprise h2 { border-bottom-style: dashed; }
 </style>
 </head>
 <body>
 <h1>{{.Event.Name}}</h1>
 <div class="meta">{{.Event.Date}} · {{.Event.Venue}} · 每场{{.Event.SlotMinutes}}分钟 · 共{{.Event.Slots}}个时段 · 会谈{{len .Meetings}}场{{if ne .Status "published"}} · 草稿{{end}}</div>
 {{range .Grids}}<section>
-<h2>{{.BankName}} · 第{{.Table}}号桌</h2>
+<h2>{{.BankName}} · 第{{.Number}}号桌</h2>
 <table>
 <thead><tr><th>时段</th><th>时间（北京时间）</th><th>企业</th></tr></thead>
 <tbody>
@@ -323,6 +326,15 @@ td.free { color: #aaa; }
 </table>
 </section>
 {{else}}<p>没有会谈安排。</p>
+{{end}}{{range .Enterprises}}<section class="enterprise">
+<h2>{{.Name}} · 会谈安排</h2>
+<table>
+<thead><tr><th>时段</th><th>时间（北京时间）</th><th>银行</th><th>桌号</th></tr></thead>
+<tbody>
+{{range .Meetings}}<tr><td class="slot">{{.Slot}}</td><td class="time">{{call $.SlotTime .Slot}}</td><td>{{.BankName}}</td><td>{{.TableNumber}} 号桌</td></tr>
+{{end}}</tbody>
+</table>
+</section>
 {{end}}
 </body>
 </html>
@@ -338,12 +350,45 @@ func (h *eventHandlers) scheduleHTML(c *gin.Context) error {
 	var buf bytes.Buffer
 	err = scheduleHTMLTemplate.Execute(&buf, map[string]any{
 		"Event": x.w.ev, "Status": string(x.w.ev.Status), "Meetings": x.meetings, "Grids": x.grids,
+		"Enterprises": enterpriseSchedules(x.meetings),
+		"SlotTime":    func(slot int) string { return slotLabel(x.w, slot) },
 	})
 	if err != nil {
 		return err
 	}
 	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 	return nil
+}
+
+// enterpriseSchedule is one enterprise's meetings in time order, for the
+// printable page's per-enterprise list.
+type enterpriseSchedule struct {
+	Name     string
+	Meetings []meetingBody
+}
+
+// enterpriseSchedules groups meetings (by slot, bank, table) by
+// enterprise, enterprises by ID as the workbook's sheets are.
+func enterpriseSchedules(ms []meetingBody) []enterpriseSchedule {
+	byEnt := map[string]*enterpriseSchedule{}
+	var ids []string
+	for _, m := range ms {
+		es := byEnt[m.EnterpriseID]
+		if es == nil {
+			es = &enterpriseSchedule{Name: m.EnterpriseName}
+			byEnt[m.EnterpriseID] = es
+			ids = append(ids, m.EnterpriseID)
+		}
+		es.Meetings = append(es.Meetings, m)
+	}
+	slices.Sort(ids)
+	out := make([]enterpriseSchedule, 0, len(ids))
+	for _, id := range ids {
+		es := byEnt[id]
+		slices.SortStableFunc(es.Meetings, func(a, b meetingBody) int { return cmp.Compare(a.Slot, b.Slot) })
+		out = append(out, *es)
+	}
+	return out
 }
 
 // ---- iCalendar (RFC 5545) ----
@@ -447,7 +492,7 @@ func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.P
 			other = w.name(m.EnterpriseID)
 		}
 		summary += other
-		loc := fmt.Sprintf("%s %s 第%d号桌", w.ev.Venue, w.name(m.BankID), m.Table)
+		loc := fmt.Sprintf("%s %s 第%d号桌", w.ev.Venue, w.name(m.BankID), w.tableNumber(m.BankID, m.Table))
 		cw.line("BEGIN:VEVENT")
 		cw.line("UID:" + icsText(fmt.Sprintf("%s-%s-%s@ipmatch", w.ev.ID, m.EnterpriseID, m.BankID)))
 		cw.line("DTSTAMP:" + stamp)
@@ -456,7 +501,7 @@ func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.P
 		cw.line("SUMMARY:" + icsText(summary))
 		cw.line("LOCATION:" + icsText(strings.TrimSpace(loc)))
 		cw.line("DESCRIPTION:" + icsText(fmt.Sprintf("%s\n第%d时段 %s\n银行：%s（第%d号桌）\n企业：%s",
-			w.ev.Name, m.Slot, slotLabel(w, m.Slot), w.name(m.BankID), m.Table, w.name(m.EnterpriseID))))
+			w.ev.Name, m.Slot, slotLabel(w, m.Slot), w.name(m.BankID), w.tableNumber(m.BankID, m.Table), w.name(m.EnterpriseID))))
 		cw.line("END:VEVENT")
 	}
 	cw.line("END:VCALENDAR")

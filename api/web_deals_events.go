@@ -222,7 +222,7 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 // myMeeting is one meeting of the caller.
 type myMeeting struct {
 	Time    string
-	Table   int
+	Table   int // the event-wide table number (tableNumber)
 	Partner string
 }
 
@@ -283,7 +283,7 @@ func (h *webHandlers) meetingsAt(ctx context.Context, p *principal, id string) (
 		if p.is(data.RoleCompany) {
 			partner = m.BankID
 		}
-		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: m.Table, Partner: w.name(partner)})
+		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: w.tableNumber(m.BankID, m.Table), Partner: w.name(partner)})
 	}
 	return out, true, nil
 }

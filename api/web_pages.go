@@ -519,7 +519,8 @@ type participantRow struct {
 // gridColumn is one bank table of the schedule grid.
 type gridColumn struct {
 	BankID, BankName string
-	Table            int
+	Table            int // within the desk
+	Number           int // across the event (tableNumber)
 }
 
 // gridSlot is one row of the schedule grid: a slot and, per column, the
@@ -535,6 +536,7 @@ type gridSlot struct {
 type gridCell struct {
 	Name, EnterpriseID, BankID string
 	Pinned                     bool
+	Slot                       int // the meeting's slot (the move select starts there)
 }
 
 // eventView is the data of the event page.
@@ -552,8 +554,11 @@ type eventView struct {
 	Funnel       []funnelBar
 	CanCompute   bool
 	CanPublish   bool
-	// CanPin offers the pin / unpin buttons on the grid.
+	// CanPin offers the pin / unpin buttons and the move selects on the
+	// grid (a draft schedule only).
 	CanPin bool
+	// SlotOptions are the slots a meeting can move to.
+	SlotOptions []slotOption
 }
 
 // eventPage handles GET /app/organizer/events/{id}: participants, the
@@ -614,7 +619,8 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 	if has {
 		v.Meetings = len(sch.Meetings)
 		v.Columns, v.Rows = scheduleGrid(w, sch)
-		v.CanPin = w.ev.Status != data.EventClosed
+		v.CanPin = w.ev.Status == data.EventDraft // editMeeting refuses pins once published
+		v.SlotOptions = slotOptions(w)
 		v.Shortfalls = h.events.view(w, sch, nil, sch.Shortfalls, false).Unscheduled
 	}
 	return h.render(c, http.StatusOK, "event", webPage{Title: w.ev.Name, Data: v})
@@ -633,7 +639,7 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 	for _, b := range banks {
 		for t := 1; t <= max(1, w.bankPart[b].Tables); t++ {
 			colOf[b+"|"+strconv.Itoa(t)] = len(cols)
-			cols = append(cols, gridColumn{BankID: b, BankName: w.name(b), Table: t})
+			cols = append(cols, gridColumn{BankID: b, BankName: w.name(b), Table: t, Number: w.tableNumber(b, t)})
 		}
 	}
 	rows := make([]gridSlot, w.ev.Slots)
@@ -645,7 +651,8 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 		if !ok || m.Slot < 1 || m.Slot > len(rows) {
 			continue // a meeting outside the event's grid: the API reports it
 		}
-		rows[m.Slot-1].Cells[col] = gridCell{Name: w.name(m.EnterpriseID), EnterpriseID: m.EnterpriseID, BankID: m.BankID, Pinned: m.Pinned}
+		rows[m.Slot-1].Cells[col] = gridCell{Name: w.name(m.EnterpriseID), EnterpriseID: m.EnterpriseID, BankID: m.BankID, Pinned: m.Pinned,
+			Slot: m.Slot}
 	}
 	return cols, rows
 }
