@@ -882,7 +882,17 @@ func matrixRows() []mRow {
 			form: func(w *mWorld, s mSubject) url.Values {
 				return url.Values{"enterprise_id": {w.entX}, "bank_id": {w.bankA}, "pinned": {"true"}}
 			},
-			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+			// E's schedule is published and stands: the organizer's pin is
+			// a conflict (schedule_published_test.go pins a draft), others
+			// may not pin at all.
+			want: mWant(409, 403, 403, 403, 403, 401, 401)},
+		{route: "POST /app/organizer/events/:id/moves", path: "/app/organizer/events/{event}/moves",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"enterprise_id": {w.entX}, "bank_id": {w.bankA}, "slot": {"2"}}
+			},
+			// As the pins: a published schedule takes no moves
+			// (schedule_move_test.go moves a draft's meetings).
+			want: mWant(409, 403, 403, 403, 403, 401, 401)},
 		{route: "GET /app/enterprise/products", path: "/app/enterprise/products", want: mPageGetEnt},
 		{route: "GET /app/enterprise/valuation", path: "/app/enterprise/valuation", want: mPageGetEnt},
 		{route: "GET /app/organizer/pools/:id", path: "/app/organizer/pools/{pool}", want: mPageGetOrg},
