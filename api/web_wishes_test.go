@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,10 +172,11 @@ func TestWishesExplained(t *testing.T) {
 		}
 		switch {
 		case meeting != nil:
-			if wb.Status != wishMet || wb.Slot != meeting.Slot || wb.Table != meeting.Table {
-				t.Errorf("wish %+v, want met at slot %d table %d", wb, meeting.Slot, meeting.Table)
+			if wb.Status != wishMet || wb.Slot != meeting.Slot || wb.Table != meeting.Table || wb.TableNumber != meeting.TableNumber {
+				t.Errorf("wish %+v, want met at slot %d table %d (number %d)", wb, meeting.Slot, meeting.Table, meeting.TableNumber)
 			}
-			wantText(t, body, "已安排")
+			// The page signposts the table by its number across the event.
+			wantText(t, body, "已安排", strconv.Itoa(meeting.TableNumber)+" 号桌")
 		default:
 			if wb.Status != wishNotMet || wb.Reason != reason || reason == "" {
 				t.Errorf("wish %+v, want not_met with %q", wb, reason)

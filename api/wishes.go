@@ -51,11 +51,14 @@ type wishBody struct {
 	// Fixes, for an ineligible pair: the bank's active products and what
 	// the enterprise fails of each.
 	Fixes []wishFix `json:"fixes,omitempty"`
-	// Slot, Table, Start and End place a met wish's meeting.
-	Slot  int        `json:"slot,omitempty"`
-	Table int        `json:"table,omitempty"`
-	Start *time.Time `json:"start,omitempty"`
-	End   *time.Time `json:"end,omitempty"`
+	// Slot, Table, TableNumber, Start and End place a met wish's
+	// meeting: Table within the bank's desk, TableNumber across the event
+	// (as signposted at the venue, table_numbers.go).
+	Slot        int        `json:"slot,omitempty"`
+	Table       int        `json:"table,omitempty"`
+	TableNumber int        `json:"table_number,omitempty"`
+	Start       *time.Time `json:"start,omitempty"`
+	End         *time.Time `json:"end,omitempty"`
 }
 
 // wishesBody is the answer of GET /events/{id}/wishes.
@@ -143,7 +146,7 @@ func (h *eventHandlers) wishes(ctx context.Context, p *principal, id, entID stri
 		}
 		if m, ok := met[wb.BankID]; ok {
 			start, end := w.slotTimes(m.Slot)
-			wb.Status, wb.Slot, wb.Table, wb.Start, wb.End = wishMet, m.Slot, m.Table, &start, &end
+			wb.Status, wb.Slot, wb.Table, wb.TableNumber, wb.Start, wb.End = wishMet, m.Slot, m.Table, w.tableNumber(m.BankID, m.Table), &start, &end
 			continue
 		}
 		sf, blocked := reasons[wb.BankID]
