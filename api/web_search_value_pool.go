@@ -531,6 +531,8 @@ type poolView struct {
 	Pool *data.Pool
 	Risk *matcher.PoolRiskResult
 	AsOf data.Date
+	// Filings is the pool's book, for those who may see it (web_pool_filings.go).
+	Filings *poolFilings
 }
 
 // poolPage handles GET /app/organizer/pools/{id}: the pool's size,
@@ -542,7 +544,11 @@ func (h *webHandlers) poolPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	_, asOf, err := h.match.matchParams(c, "as_of")
+	params, asOf, err := h.match.matchParams(c, "as_of", "page")
+	if err != nil {
+		return err
+	}
+	page, err := matchIntParam(params, "page", 1, 1, 1<<20)
 	if err != nil {
 		return err
 	}
@@ -554,5 +560,9 @@ func (h *webHandlers) poolPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "pool", webPage{Title: "资金池 · " + pool.Name, Data: poolView{Pool: pool, Risk: res, AsOf: asOf}})
+	filings, err := h.poolFilingsOf(ctx, p, pool.ID, res, page, func(n int) string { return poolPageLink(pool.ID, params["as_of"], n) })
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "pool", webPage{Title: "资金池 · " + pool.Name, Data: poolView{Pool: pool, Risk: res, AsOf: asOf, Filings: filings}})
 }
