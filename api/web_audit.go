@@ -32,11 +32,10 @@ var (
 // auditRow is one entry as the page shows it.
 type auditRow struct {
 	At, Who, Role, Via, Action, Kind, Request, Node string
-	// ActionName names what was done in Chinese (auditActionName); Path
-	// is the request's path when only the fallback 「其他操作」 names it.
-	ActionName, Path string
-	Records          []auditRecord
-	More             int // IDs not shown
+	// ActionName names what was done in Chinese (auditActionName).
+	ActionName string
+	Records    []auditRecord
+	More       int // IDs not shown
 }
 
 // auditRecord is one record an entry names: its ID and, when it still
@@ -105,7 +104,7 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 		if r.Kind == "" {
 			r.Kind = e.Kind
 		}
-		r.ActionName, r.Path = auditActionName(&e)
+		r.ActionName = auditActionName(&e)
 		for _, id := range e.IDs[:min(len(e.IDs), maxIDsShown)] {
 			r.Records = append(r.Records, auditRecord{ID: id, Name: names[e.Kind+"/"+id]})
 		}

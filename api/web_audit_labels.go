@@ -20,7 +20,8 @@ type auditRoute struct {
 // auditRoutes name the routes that write, pages and API alike. A route
 // missing here still reads in Chinese: the generic CRUD routes of
 // /api/v1/{kind} by the action and kind (「修改贷款产品」), anything else
-// as 「其他操作」 with its path in small print.
+// as 「其他操作」. The page shows the request itself in small print below
+// the name, for tracing.
 var auditRoutes = []auditRoute{
 	// Pages (web.go).
 	{"POST", "/app/enterprise/events/:id/register", "报名参加对接会"},
@@ -42,30 +43,29 @@ var auditRoutes = []auditRoute{
 // auditCRUDVerbs name the generic routes of a kind by method.
 var auditCRUDVerbs = map[string]string{"POST": "新建", "PUT": "修改", "DELETE": "删除"}
 
-// auditActionName returns the Chinese name of the action of e and, when
-// only the fallback 「其他操作」 names it, the path to show beside it.
-func auditActionName(e *data.AuditEntry) (label, path string) {
+// auditActionName returns the Chinese name of the action of e.
+func auditActionName(e *data.AuditEntry) string {
 	method, path, ok := strings.Cut(e.Request, " ")
 	if !ok || path == "" {
 		// A write of a command or of the service itself: no request.
-		return auditActionLabels[e.Action] + auditKindLabels[e.Kind], ""
+		return auditActionLabels[e.Action] + auditKindLabels[e.Kind]
 	}
 	for _, r := range auditRoutes {
 		if r.Method == method && routeMatches(r.Pattern, path) {
 			if r.Pattern == "/api/v1/import/:kind" {
-				return r.Label + auditKindLabels[e.Kind], ""
+				return r.Label + auditKindLabels[e.Kind]
 			}
-			return r.Label, ""
+			return r.Label
 		}
 	}
 	// /api/v1/{kind} and /api/v1/{kind}/{id}: resource.go's routes.
 	if rest, ok := strings.CutPrefix(path, "/api/v1/"); ok {
 		segs := strings.Split(rest, "/")
 		if verb, known := auditCRUDVerbs[method]; known && len(segs) <= 2 && auditKindLabels[segs[0]] != "" {
-			return verb + auditKindLabels[segs[0]], ""
+			return verb + auditKindLabels[segs[0]]
 		}
 	}
-	return "其他操作", method + " " + path
+	return "其他操作"
 }
 
 // routeMatches reports whether path matches a gin pattern whose ":name"
