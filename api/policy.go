@@ -423,6 +423,13 @@ func (pol *policy) poolRules() rules[data.Pool] {
 	return readAllOrganizerWrites[data.Pool]("pools")
 }
 
+// poolBookVisible reports whether p sees a pool's book: each filing and
+// claim with its enterprise and bank (GET /api/v1/pools/{id}/risk's loans
+// and claim_list, the pool page's filings). Only the organizer does: a
+// bank sees the aggregate figures, which hold other banks' loans but name
+// none of them; an enterprise sees no risk at all.
+func poolBookVisible(p *principal) bool { return p.is(data.RoleOrganizer) }
+
 func readAllOrganizerWrites[T any](what string) rules[T] {
 	return rules[T]{
 		list:    func(context.Context, *principal, listQuery, *listPlan[T]) error { return nil },

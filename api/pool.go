@@ -89,7 +89,7 @@ func (h *eventHandlers) poolRisk(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.is(data.RoleOrganizer) {
+	if poolBookVisible(p) {
 		writeJSON(c, http.StatusOK, res)
 		return nil
 	}

@@ -32,9 +32,15 @@ var (
 // auditRow is one entry as the page shows it.
 type auditRow struct {
 	At, Who, Role, Via, Action, Kind, Request, Node string
-	IDs                                             []string
-	More                                            int // IDs not shown
+	// ActionName names what was done in Chinese (auditActionName).
+	ActionName string
+	Records    []auditRecord
+	More       int // IDs not shown
 }
+
+// auditRecord is one record an entry names: its ID and, when it still
+// exists, its name.
+type auditRecord struct{ ID, Name string }
 
 // auditView is the audit log page.
 type auditView struct {
@@ -75,6 +81,14 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 	for _, k := range data.AuditActions {
 		v.Actions = append(v.Actions, option{k, auditActionLabels[k]})
 	}
+	shown := map[string][]string{}
+	for _, e := range entries {
+		shown[e.Kind] = append(shown[e.Kind], e.IDs[:min(len(e.IDs), maxIDsShown)]...)
+	}
+	names, err := auditRecordNames(c.Request.Context(), h.s.store, shown)
+	if err != nil {
+		return err
+	}
 	for _, e := range entries {
 		r := auditRow{
 			At: beijingTime(e.At, secondLayout), Role: roleLabel(e.Actor.Role),
@@ -90,8 +104,11 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 		if r.Kind == "" {
 			r.Kind = e.Kind
 		}
-		r.IDs = e.IDs[:min(len(e.IDs), maxIDsShown)]
-		r.More = len(e.IDs) - len(r.IDs)
+		r.ActionName = auditActionName(&e)
+		for _, id := range e.IDs[:min(len(e.IDs), maxIDsShown)] {
+			r.Records = append(r.Records, auditRecord{ID: id, Name: names[e.Kind+"/"+id]})
+		}
+		r.More = len(e.IDs) - len(r.Records)
 		v.Rows = append(v.Rows, r)
 	}
 	link := func(page int) string {

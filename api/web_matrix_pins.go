@@ -77,6 +77,9 @@ func (h *webHandlers) matrixPage(c *gin.Context) error {
 	v := matrixView{Event: w.ev}
 	byBank := map[string][]data.Product{}
 	for _, p := range em.Prods {
+		if !offeredAtEvent(&p) {
+			continue
+		}
 		byBank[em.BankOf[p.ID]] = append(byBank[em.BankOf[p.ID]], p)
 	}
 	var cols []data.Product
@@ -118,6 +121,13 @@ func (h *webHandlers) matrixPage(c *gin.Context) error {
 	}
 	return h.render(c, http.StatusOK, "matrix", webPage{Title: w.ev.Name + " · 匹配矩阵", Data: v})
 }
+
+// offeredAtEvent reports whether product p is offered at an event and so
+// is a column of its matrix: a discontinued product (Active false) takes no
+// new applications, so every cell would read 「产品已停办」. A product has
+// no status history, only its current status, so this is the status as of
+// the page's request, whatever the event's date.
+func offeredAtEvent(p *data.Product) bool { return p.Active }
 
 // ---- Pins ----
 

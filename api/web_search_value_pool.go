@@ -290,6 +290,8 @@ type valuationRow struct {
 	// coordinates; Y the row's top.
 	X10, X50, X90, Width, Y, TextY float64
 	Drawn                          bool
+	// ValueText labels the bar with its values in 万元, right of the plot.
+	ValueText string
 }
 
 // Percentiles is matcher.Percentiles, for the page.
@@ -319,8 +321,12 @@ type valuationView struct {
 	// The chart: its height, the left edge and width of the plot, the
 	// axis ticks and the value at the right end (yuan).
 	Height, AxisY, PlotX, PlotW float64
+	ValueX, Width               float64
 	Ticks                       []valuationTick
 	Scale                       float64
+	// ChartText is the chart's text alternative: the portfolio's values,
+	// then each bar's, as a screen reader reads them.
+	ChartText string
 }
 
 // patentStatusNotes say in Chinese why a patent is not valued.
@@ -384,14 +390,17 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 		titles[pt.ApplicationNumber], types[pt.ApplicationNumber] = pt.Title, pt.Type.Label()
 	}
 
-	// The chart: a label column, then the plot; one row per patent.
-	const rowH, plotX, plotW, width = 26.0, 120.0, 500.0, 640.0
+	// The chart: a label column, the plot, then a column of values; one
+	// row per patent. 170 units hold 「P50 99999.99 万元」 at 11 px.
+	const rowH, plotX, plotW, valueW = 26.0, 120.0, 500.0, 170.0
 	scale := 0.0
 	for _, pt := range pv.Patents {
 		scale = max(scale, pt.Standalone.P90)
 	}
 	scale = niceCeil(scale)
 	v.Scale, v.PlotX, v.PlotW = scale, plotX, plotW
+	v.ValueX, v.Width = plotX+plotW+8, plotX+plotW+valueW
+	alt := []string{fmt.Sprintf("专利组合：P10 %s 万元，P50 %s 万元，P90 %s 万元", wan(pv.Portfolio.P10), wan(pv.Portfolio.P50), wan(pv.Portfolio.P90))}
 	pos := func(x float64) float64 {
 		if scale <= 0 {
 			return plotX
@@ -409,6 +418,13 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 		}
 		r.X10, r.X50, r.X90 = pos(pt.Standalone.P10), pos(pt.Standalone.P50), pos(pt.Standalone.P90)
 		r.Width = max(r.X90-r.X10, 1)
+		if r.Drawn {
+			r.ValueText = "P50 " + wan(pt.Standalone.P50) + " 万元"
+			alt = append(alt, fmt.Sprintf("专利 %s 单独质押：P10 %s 万元，P50 %s 万元，P90 %s 万元", r.Label,
+				wan(pt.Standalone.P10), wan(pt.Standalone.P50), wan(pt.Standalone.P90)))
+		} else {
+			alt = append(alt, "专利 "+r.Label+"：不计价值")
+		}
 		v.Rows = append(v.Rows, r)
 	}
 	v.AxisY = 24 + float64(len(v.Rows))*rowH + 4
@@ -416,7 +432,7 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 	for k := 0; k <= 4; k++ {
 		v.Ticks = append(v.Ticks, valuationTick{X: plotX + float64(k)/4*plotW, Label: wan(scale*float64(k)/4) + " 万元"})
 	}
-	_ = width
+	v.ChartText = strings.Join(alt, "；") + "。"
 
 	if par.LPR != nil && par.LPR.Stale {
 		v.Notes = append(v.Notes, fmt.Sprintf("估值基准日晚于内置 LPR 数据的最后一期（%s），沿用该期一年期 LPR %s。", par.LPR.Date, pct2(par.LPR.OneYear)))
@@ -520,6 +536,8 @@ type poolView struct {
 	Pool *data.Pool
 	Risk *matcher.PoolRiskResult
 	AsOf data.Date
+	// Filings is the pool's book, for those who may see it (web_pool_filings.go).
+	Filings *poolFilings
 }
 
 // poolPage handles GET /app/organizer/pools/{id}: the pool's size,
@@ -531,7 +549,11 @@ func (h *webHandlers) poolPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	_, asOf, err := h.match.matchParams(c, "as_of")
+	params, asOf, err := h.match.matchParams(c, "as_of", "page")
+	if err != nil {
+		return err
+	}
+	page, err := matchIntParam(params, "page", 1, 1, 1<<20)
 	if err != nil {
 		return err
 	}
@@ -543,5 +565,9 @@ func (h *webHandlers) poolPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "pool", webPage{Title: "资金池 · " + pool.Name, Data: poolView{Pool: pool, Risk: res, AsOf: asOf}})
+	filings, err := h.poolFilingsOf(ctx, p, pool.ID, res, page, func(n int) string { return poolPageLink(pool.ID, params["as_of"], n) })
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "pool", webPage{Title: "资金池 · " + pool.Name, Data: poolView{Pool: pool, Risk: res, AsOf: asOf, Filings: filings}})
 }

@@ -1,0 +1,165 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"ipmatch/data"
+	"ipmatch/data/storetest"
+)
+
+// TestAuditActionName is issue 13: the audit page showed `POST /app/...`
+// where a reader wants what was done.
+func TestAuditActionName(t *testing.T) {
+	for _, c := range []struct {
+		request, action, kind, want string
+	}{
+		{"POST /app/bank/deals/deal_1/stage", data.AuditUpdate, "deals", "移动融资项目阶段"},
+		{"POST /api/v1/deals/deal_1/stage", data.AuditUpdate, "deals", "移动融资项目阶段"},
+		{"POST /app/organizer/events/evt_1/publish", data.AuditUpdate, "events", "发布对接会日程"},
+		{"PUT /api/v1/events/evt_1/schedule/meetings", data.AuditUpdate, "schedules", "调整会谈安排"},
+		{"POST /api/v1/import/patents", data.AuditPut, "patents", "批量导入专利"},
+		{"POST /api/v1/products", data.AuditCreate, "products", "新建贷款产品"},
+		{"PUT /api/v1/enterprises/ent_1", data.AuditUpdate, "enterprises", "修改企业"},
+		{"DELETE /api/v1/patents/CN1", data.AuditDelete, "patents", "删除专利"},
+		// A command or the service itself: no request; action and kind.
+		{"", data.AuditCreate, "enterprises", "新建企业"},
+		// Anything unknown is still Chinese.
+		{"POST /app/organizer/events/evt_1/somethingnew", data.AuditUpdate, "events", "其他操作"},
+		{"POST /app/bank/deals//stage", data.AuditUpdate, "deals", "其他操作"},
+		{"PATCH /api/v1/products/p1", data.AuditUpdate, "products", "其他操作"},
+		{"POST /api/v1/nosuchkind", data.AuditCreate, "x", "其他操作"},
+	} {
+		e := data.AuditEntry{Request: c.request, Action: c.action, Kind: c.kind}
+		if got := auditActionName(&e); got != c.want {
+			t.Errorf("%q: %q, want %q", c.request, got, c.want)
+		}
+	}
+}
+
+// TestAuditRoutesAreRoutes keeps the table honest: every route it names
+// is served (a mistyped pattern would never match and leave 「其他操作」).
+func TestAuditRoutesAreRoutes(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, r := range auditRoutes {
+		path := strings.ReplaceAll(strings.ReplaceAll(r.Pattern, ":id", "x1"), ":kind", "patents")
+		w := f.do("", r.Method, path, nil)
+		if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: %d, not a route", r.Method, r.Pattern, w.Code)
+		}
+	}
+}
+
+// TestAuditPageNamesActionsAndRecords: the page shows what was done in
+// Chinese, the request only in small print below it, and each record's
+// name beside its ID.
+func TestAuditPageNamesActionsAndRecords(t *testing.T) {
+	f := newFixture(t, Config{})
+	b := newBrowser(f)
+	b.signIn(bankAToken)
+	w, _ := b.get("/app/bank/deals")
+	token := csrf(t, w)
+	var deal data.Deal
+	decodeBody(t, f.do(orgToken, "GET", "/api/v1/deals/"+f.dealA, nil), http.StatusOK, &deal)
+	if w := b.do("POST", "/app/bank/deals/"+f.dealA+"/stage", url.Values{webCSRFField: {token}, "stage": {string(data.NextStages(deal.Stage)[0])}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("stage move: %d %s", w.Code, w.Body)
+	}
+	prod := storetest.Product(33, "")
+	decodeBody(t, f.do(bankAToken, "POST", "/api/v1/products", prod), http.StatusCreated, nil)
+
+	ctx := t.Context()
+	ent, _ := f.store.Enterprises().Get(ctx, f.entX)
+	prodA, _ := f.store.Products().Get(ctx, f.prodA)
+	org := newBrowser(f)
+	org.signIn(orgToken)
+	w, _ = org.get("/app/organizer/audit")
+	page := htmlPage(t, w, http.StatusOK)
+	wantText(t, page, `<td>移动融资项目阶段<br><small class="path">POST /app/bank/deals/`+f.dealA+`/stage</small></td>`,
+		`<td>新建贷款产品<br><small class="path">POST /api/v1/products</small></td>`,
+		ent.Name+" · "+prodA.Name+" <small><code>"+f.dealA+"</code></small>",
+		prod.Name+" <small><code>")
+	if n, small := strings.Count(page, "POST /"), strings.Count(page, `<small class="path">POST /`); n != small {
+		t.Errorf("%d requests on the page, %d of them in small print", n, small)
+	}
+}
+
+// countingTable counts the List calls of a table.
+type countingTable[T any] struct {
+	data.Table[T]
+	lists *int
+}
+
+func (c countingTable[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, error) {
+	*c.lists++
+	return c.Table.List(ctx, opts)
+}
+
+// countingStore counts the List calls of the tables auditRecordNames reads.
+type countingStore struct {
+	data.Store
+	lists map[string]*int
+}
+
+func (s countingStore) n(kind string) *int {
+	if s.lists[kind] == nil {
+		s.lists[kind] = new(int)
+	}
+	return s.lists[kind]
+}
+func (s countingStore) Deals() data.Table[data.Deal] {
+	return countingTable[data.Deal]{s.Store.Deals(), s.n("deals")}
+}
+func (s countingStore) Enterprises() data.Table[data.Enterprise] {
+	return countingTable[data.Enterprise]{s.Store.Enterprises(), s.n("enterprises")}
+}
+func (s countingStore) Products() data.Table[data.Product] {
+	return countingTable[data.Product]{s.Store.Products(), s.n("products")}
+}
+func (s countingStore) Banks() data.Table[data.Bank] {
+	return countingTable[data.Bank]{s.Store.Banks(), s.n("banks")}
+}
+func (s countingStore) Events() data.Table[data.Event] {
+	return countingTable[data.Event]{s.Store.Events(), s.n("events")}
+}
+func (s countingStore) Participants() data.Table[data.Participant] {
+	return countingTable[data.Participant]{s.Store.Participants(), s.n("participants")}
+}
+
+// TestAuditRecordNamesInOneListPerTable: a page's names cost one list per
+// table, however many rows name records.
+func TestAuditRecordNamesInOneListPerTable(t *testing.T) {
+	f := newFixture(t, Config{})
+	store := countingStore{Store: f.store, lists: map[string]*int{}}
+	shown := map[string][]string{
+		"deals":        {f.dealA, f.dealB, f.dealA},
+		"enterprises":  {f.entX, f.entY, f.entZ, f.entW},
+		"products":     {f.prodA, f.prodB, "prod_gone"},
+		"participants": {f.partAE, f.partWE, f.partBF},
+		"banks":        {f.bankA},
+	}
+	names, err := auditRecordNames(t.Context(), store, shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for kind, n := range store.lists {
+		if *n != 1 {
+			t.Errorf("%s listed %d times, want once", kind, *n)
+		}
+	}
+	ent, _ := f.store.Enterprises().Get(t.Context(), f.entW)
+	ev, _ := f.store.Events().Get(t.Context(), f.eventE)
+	bank, _ := f.store.Banks().Get(t.Context(), f.bankA)
+	for key, want := range map[string]string{
+		"participants/" + f.partWE: ent.Name + " · " + ev.Name,
+		"participants/" + f.partAE: bank.Name + " · " + ev.Name,
+		"enterprises/" + f.entW:    ent.Name,
+		"products/prod_gone":       "",
+	} {
+		if names[key] != want {
+			t.Errorf("%s named %q, want %q", key, names[key], want)
+		}
+	}
+}
