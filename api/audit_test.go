@@ -186,11 +186,11 @@ func TestAuditPage(t *testing.T) {
 	org.signIn(orgToken)
 	w, _ := org.get("/app/organizer/audit")
 	body := htmlPage(t, w, http.StatusOK)
-	wantText(t, body, "审计日志", "共 2 条记录", "bank A", "贷款产品", "新建", "接口", "POST /api/v1/products", "删除", f.patZ)
+	wantText(t, body, "审计日志", "共 2 条记录", "bank A", "贷款产品", "新建贷款产品", "接口", "删除", f.patZ)
 	w, _ = org.get("/app/organizer/audit?kind=patents")
 	body = htmlPage(t, w, http.StatusOK)
 	wantText(t, body, "共 1 条记录", f.patZ)
-	if strings.Contains(body, "POST /api/v1/products") {
+	if strings.Contains(body, "新建贷款产品") {
 		t.Error("the patents filter shows a product entry")
 	}
 	w, _ = org.get("/app/organizer/audit?since=someday")

@@ -267,7 +267,7 @@ func TestBrowserPages(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`a[href="/app/organizer/audit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("table.audit")),
 		)
-		wantText(t, s.text("main"), "审计日志", "对接日程", "网页", "POST "+eventURL+"/schedule")
+		wantText(t, s.text("main"), "审计日志", "对接日程", "网页", "生成会谈安排")
 		t.Logf("scenario took %s; screenshot %s (%d bytes)", time.Since(start).Round(time.Millisecond), shot, len(png))
 	})
 }

@@ -75,14 +75,14 @@ func TestWebPoolListsFilings(t *testing.T) {
 	bankA, _ := f.store.Banks().Get(ctx, f.bankA)
 	prodA, _ := f.store.Products().Get(ctx, f.prodA)
 	wantText(t, table, "<th>企业</th>", "<th>备案日期</th>", "<th>补偿金额</th>",
-		"<tr><td>"+ex.Name+"</td><td>"+bankA.Name+"</td><td>"+prodA.Name+`</td><td class="num">10 万元</td><td>备案尽调</td><td>2024-03-02</td><td class="num">—</td></tr>`)
+		"<tr><td>"+ex.Name+"</td><td>"+bankA.Name+"</td><td>"+prodA.Name+`</td><td class="num">10.00 万元</td><td>备案尽调</td><td>2024-03-02</td><td class="num">—</td></tr>`)
 	if n := strings.Count(table, "<tr><td>"); n != poolFilingsPerPage {
 		t.Errorf("page 1 lists %d filings, want %d", n, poolFilingsPerPage)
 	}
 	// The totals are the risk figures, whatever the page.
 	total := risk.Filings + risk.Claims
 	wantText(t, page,
-		"在保备案 "+itoa(risk.Filings)+" 笔，合计 "+wan(risk.Exposure)+" 万元；已补偿 2 笔，贷款 80 万元，补偿 "+wan(risk.ClaimsPaid)+" 万元。",
+		"在保备案 "+itoa(risk.Filings)+" 笔，合计 "+wan(risk.Exposure)+" 万元；已补偿 2 笔，贷款 80.00 万元，补偿 "+wan(risk.ClaimsPaid)+" 万元。",
 		"共 "+itoa(total)+" 笔，第 1/2 页", `href="/app/organizer/pools/`+f.pool+`?page=2"`)
 
 	w, _ = org.get(poolURL + "?page=2")
@@ -93,7 +93,7 @@ func TestWebPoolListsFilings(t *testing.T) {
 	}
 	// The compensated deals come last, with what the fund paid (half of
 	// 40 万元 each: fund share 0.5, under the caps).
-	if n := strings.Count(table2, `<td>风险补偿</td><td>2024-03-02</td><td class="num">20 万元</td>`); n != 2 {
+	if n := strings.Count(table2, `<td>风险补偿</td><td>2024-03-02</td><td class="num">20.00 万元</td>`); n != 2 {
 		t.Errorf("page 2 shows %d compensated rows with 20 万元 paid, want 2", n)
 	}
 	wantText(t, page2, `href="/app/organizer/pools/`+f.pool+`?page=1"`)
