@@ -232,7 +232,7 @@ func searchParams(kind string, withQuery bool) []apiParam {
 	ps = append(ps,
 		apiParam{Name: "page", Type: "integer", Description: "page number, from 1"},
 		apiParam{Name: "size", Type: "integer", Description: "page size, 1 to " + strconv.Itoa(search.MaxSize)},
-		apiParam{Name: "facets", Description: "comma-separated facets: " + strings.Join(search.FacetNames(kind), ", ")},
+		apiParam{Name: "facets", Description: facetsDescription(kind)},
 		apiParam{Name: "exact_facets", Type: "boolean", Description: "count facets over every hit"},
 		apiParam{Name: "sort", Description: "comma-separated sort keys"})
 	for _, f := range search.Fields(kind) {
@@ -241,6 +241,17 @@ func searchParams(kind string, withQuery bool) []apiParam {
 		}
 	}
 	return ps
+}
+
+// facetsDescription documents the facets parameter of a search of kind,
+// with how the region facets count where it has them.
+func facetsDescription(kind string) string {
+	names := search.FacetNames(kind)
+	d := "comma-separated facets: " + strings.Join(names, ", ")
+	if slices.Contains(names, "region_city") {
+		d += ". " + search.RegionFacetsDoc
+	}
+	return d
 }
 
 // resourceOps returns the operations of a record resource (resource.go).

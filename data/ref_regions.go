@@ -278,6 +278,56 @@ func RegionFullName(code string) string {
 	return b.String()
 }
 
+// RegionLabel names a region as people tell places apart: a county with
+// its city, because county names repeat across the country (长安区 is in
+// 石家庄 and 西安, 朝阳区 in 北京 and 长春): "石家庄市长安区", "北京市朝阳区".
+// The province is left out to keep facet lists short; where the city is a
+// grouping row the province stands in for it ("湖北省仙桃市", and "北京市"
+// for the city-level code 1101). It returns "" for an unknown code.
+func RegionLabel(code string) string {
+	r, ok := LookupRegion(code)
+	if !ok {
+		return ""
+	}
+	idx := regionTable()
+	switch r.Level {
+	case RegionCity:
+		return regionCityLabel(idx, r)
+	case RegionCounty:
+		city := idx.byCode[r.Parent]
+		prefix := city.Name
+		if regionPlaceholder(city.Name) {
+			prefix = idx.byCode[city.Parent].Name
+		}
+		if r.Name == prefix { // 东莞市 has the county-level entry 东莞市
+			return r.Name
+		}
+		return prefix + r.Name
+	}
+	return r.Name
+}
+
+// regionCityLabel names a city-level region; the grouping rows take their
+// province's name: 1101 "市辖区" is "北京市", 5002 "县" is "重庆市（县）"
+// (apart from 5001, also "重庆市"), 4290 is "湖北省直辖县级行政区划".
+func regionCityLabel(idx *regionIndex, r Region) string {
+	prov := idx.byCode[r.Parent].Name
+	switch {
+	case r.Name == "市辖区":
+		return prov
+	case r.Name == "县":
+		return prov + "（县）"
+	case regionPlaceholder(r.Name): // "省直辖…", "自治区直辖…"
+		for _, lead := range []string{"自治区", "省"} {
+			if rest, ok := strings.CutPrefix(r.Name, lead); ok && strings.HasSuffix(prov, lead) {
+				return prov + rest
+			}
+		}
+		return prov + r.Name
+	}
+	return r.Name
+}
+
 // RegionWithin reports whether code is ancestor itself or lies under it
 // (441204 is within 4412 and 44). Unknown codes are within nothing.
 func RegionWithin(code, ancestor string) bool {

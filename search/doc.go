@@ -69,6 +69,17 @@
 // thousand hits, on a systematic sample of the hits beyond that (marked
 // Sampled), and cached per request until the index changes; see facets.go.
 //
+// Patents and enterprises are counted by region at three levels,
+// region_province, region_city and region_district (RegionFacetsDoc says
+// it for the API). A record counts under every level its region reaches:
+// a district's record under the district, its city and its province; a
+// record whose address names only a city (440100, or 上海市闸北区, whose
+// district is gone) under the city and province, and as Missing at
+// district level; one naming only a province (香港, 台湾, or 江苏省 with
+// no known city) under the province only. The facets region and city are
+// the former names of region_district and region_city. Labels name a
+// district with its city (北京市朝阳区, not 朝阳区; data.RegionLabel).
+//
 // # Scope
 //
 // Request.Scope restricts the hits to what a caller may see (owners of

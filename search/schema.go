@@ -11,7 +11,7 @@ import (
 // options and how records become documents. Bump it whenever any of that
 // changes; an index written under another version is rebuilt on Open.
 // TestMappingGolden fails when the mapping changed and this did not.
-const MappingVersion = 2
+const MappingVersion = 3 // 3: doc values on region_province, for its facet
 
 // The kinds of record that are indexed, by the name of their store table.
 const (
@@ -110,7 +110,7 @@ var (
 		code("ipc_group"),
 		code("ipc_subgroup"),
 		code("region").storeOnly(),
-		code("region_province"),
+		code("region_province").docValues(),
 		code("region_city").docValues(),
 		code("region_county").docValues(),
 		code("owner_id").stored(),
@@ -133,7 +133,7 @@ var (
 		text("purpose"), // what the financing need is for
 		code("credit_code").stored(),
 		code("region").storeOnly(),
-		code("region_province"),
+		code("region_province").docValues(),
 		code("region_city").docValues(),
 		code("region_county").docValues(),
 		code("industry").storeOnly(),

@@ -31,8 +31,8 @@ func TestDemoSearches(t *testing.T) {
 		if v := facetValue(res.Facets["ipc_class"], "B23"); v.Count == 0 || v.Label == "" {
 			t.Errorf("ipc_class facet lacks B23 with a label: %+v", res.Facets["ipc_class"])
 		}
-		if v := facetValue(res.Facets["region"], "441204"); v.Count == 0 || v.Label != "高要区" {
-			t.Errorf("region facet lacks 441204 高要区: %+v", res.Facets["region"])
+		if v := facetValue(res.Facets["region"], "441204"); v.Count == 0 || v.Label != "肇庆市高要区" {
+			t.Errorf("region facet lacks 441204 肇庆市高要区: %+v", res.Facets["region"])
 		}
 	})
 	t.Run("液压", func(t *testing.T) {

@@ -140,14 +140,17 @@ func patentSpec() *kindSpec {
 			"applicants": "applicant", "inventors": "inventor",
 		},
 		facets: map[string]facetSpec{
-			"type":         {field: "type", size: 3, label: func(_ context.Context, _ *Index, v string) string { return data.PatentType(v).Label() }},
-			"status":       {field: "status", size: 6, label: func(_ context.Context, _ *Index, v string) string { return data.LegalStatus(v).Label() }},
-			"ipc_section":  {field: "ipc_section", size: 8, label: ipcLabel},
-			"ipc_class":    {field: "ipc_class", size: 20, label: ipcLabel},
-			"ipc_subclass": {field: "ipc_subclass", size: 20, label: ipcLabel},
-			"region":       {field: "region_county", size: 20, label: regionLabel},
-			"city":         {field: "region_city", size: 20, label: regionLabel},
-			"filing_year":  {field: "filing_year", size: 30},
+			"type":            {field: "type", size: 3, label: func(_ context.Context, _ *Index, v string) string { return data.PatentType(v).Label() }},
+			"status":          {field: "status", size: 6, label: func(_ context.Context, _ *Index, v string) string { return data.LegalStatus(v).Label() }},
+			"ipc_section":     {field: "ipc_section", size: 8, label: ipcLabel},
+			"ipc_class":       {field: "ipc_class", size: 20, label: ipcLabel},
+			"ipc_subclass":    {field: "ipc_subclass", size: 20, label: ipcLabel},
+			"region_province": {field: "region_province", size: provinceFacetSize, label: regionLabel},
+			"region_city":     {field: "region_city", size: regionFacetSize, label: regionLabel},
+			"region_district": {field: "region_county", size: regionFacetSize, label: regionLabel},
+			"region":          {field: "region_county", size: regionFacetSize, label: regionLabel}, // = region_district, the name before the levels
+			"city":            {field: "region_city", size: regionFacetSize, label: regionLabel},   // = region_city
+			"filing_year":     {field: "filing_year", size: 30},
 		},
 		sorts: map[string]sortSpec{
 			"filing_date": {"sort_filing_date", search.SortFieldAsString},
@@ -204,11 +207,14 @@ func enterpriseSpec() *kindSpec {
 			"行业": "industry", "资质": "cert", "纳税信用": "tax_grade", "信用代码": "credit_code",
 		},
 		facets: map[string]facetSpec{
-			"region":    {field: "region_county", size: 20, label: regionLabel},
-			"city":      {field: "region_city", size: 20, label: regionLabel},
-			"industry":  {field: "industry_division", size: 20, label: industryLabel},
-			"cert":      {field: "certs", size: 4, label: func(_ context.Context, _ *Index, v string) string { return data.Certification(v).Label() }},
-			"tax_grade": {field: "tax_grade", size: 5},
+			"region_province": {field: "region_province", size: provinceFacetSize, label: regionLabel},
+			"region_city":     {field: "region_city", size: regionFacetSize, label: regionLabel},
+			"region_district": {field: "region_county", size: regionFacetSize, label: regionLabel},
+			"region":          {field: "region_county", size: regionFacetSize, label: regionLabel}, // = region_district, the name before the levels
+			"city":            {field: "region_city", size: regionFacetSize, label: regionLabel},   // = region_city
+			"industry":        {field: "industry_division", size: 20, label: industryLabel},
+			"cert":            {field: "certs", size: 4, label: func(_ context.Context, _ *Index, v string) string { return data.Certification(v).Label() }},
+			"tax_grade":       {field: "tax_grade", size: 5},
 			"pool": {field: "pool", size: 2, label: func(_ context.Context, _ *Index, v string) string {
 				return map[string]string{"true": "已入库", "false": "未入库"}[v]
 			}},
@@ -293,6 +299,20 @@ func productSpec() *kindSpec {
 
 // noPool is the pool_id of products no pool covers.
 const noPool = "none"
+
+// RegionFacetsDoc explains the region facets of patents and enterprises,
+// for the API's documentation (see the package doc).
+const RegionFacetsDoc = "region_province, region_city and region_district count a hit under every level its region reaches: " +
+	"a district's hit under its district, city and province; a hit whose address names only a city under the city and province " +
+	"(missing at district level); one naming only a province (香港, 台湾, 澳门, or a province without a known city) under the province only. " +
+	"region and city are the former names of region_district and region_city. Labels name a district with its city (北京市朝阳区)."
+
+// Sizes of the region facets. A facet lists its most frequent values and
+// counts the rest in Other.
+const (
+	regionFacetSize   = 20 // cities or districts: a list read at a glance (the size before the levels)
+	provinceFacetSize = 34 // every province-level region: 31 on the mainland, 台湾, 香港 and 澳门
+)
 
 // listField turns a stored field that may hold one value or several into
 // a list of strings.
@@ -724,12 +744,9 @@ func numberRange(field string, r rangeValue) (query.Query, error) {
 
 func ipcLabel(_ context.Context, _ *Index, v string) string { return data.IPCTitle(v) }
 
-func regionLabel(_ context.Context, _ *Index, v string) string {
-	if r, ok := data.LookupRegion(v); ok {
-		return r.Name
-	}
-	return ""
-}
+// regionLabel names a county with its city (北京市朝阳区, not the
+// ambiguous 朝阳区).
+func regionLabel(_ context.Context, _ *Index, v string) string { return data.RegionLabel(v) }
 
 func industryLabel(_ context.Context, _ *Index, v string) string {
 	if ind, ok := data.LookupIndustry(v); ok {
