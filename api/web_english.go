@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 
 	"ipmatch/matcher"
 )
@@ -51,10 +52,15 @@ func calibrationBasis(c *matcher.Calibration) string {
 // user: the demo's loader.
 var historyAuthors = map[string]string{"demo": "演示数据"}
 
-// authorLabel names the author of a stage change or record on the pages.
+// authorLabel names the author of a stage change or record on the pages:
+// a label as given, a token without one (recorded by its ID) as 「令牌」
+// and the ID, which the organizer can look up.
 func authorLabel(by string) string {
 	if zh, ok := historyAuthors[by]; ok {
 		return zh
+	}
+	if strings.HasPrefix(by, "tok_") && !strings.ContainsAny(by, " \t") {
+		return "令牌 " + by
 	}
 	return by
 }

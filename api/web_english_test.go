@@ -291,3 +291,18 @@ func TestWebHeaderTokenLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorLabel: a deal's history names a token without a label by
+// 「令牌」 and its ID, the demo loader in Chinese, and a label as given.
+func TestAuthorLabel(t *testing.T) {
+	for by, want := range map[string]string{
+		"tok_7a36xsaedho5dsfj": "令牌 tok_7a36xsaedho5dsfj",
+		"demo":                 "演示数据",
+		"演示令牌 银行（中国工商银行肇庆分行）": "演示令牌 银行（中国工商银行肇庆分行）",
+		"zhangsan": "zhangsan",
+	} {
+		if got := authorLabel(by); got != want {
+			t.Errorf("authorLabel(%q) = %q, want %q", by, got, want)
+		}
+	}
+}

@@ -25,7 +25,13 @@ const (
 )
 
 // demoTokenPrefix starts the label of every token a demo start creates.
-const demoTokenPrefix = "demo "
+// It is Chinese because the label names the token's actions to readers
+// of the pages (a deal's history, the audit log).
+const demoTokenPrefix = "演示令牌 "
+
+// legacyDemoTokenPrefix started the demo tokens' labels of earlier
+// releases; a demo start retires those too.
+const legacyDemoTokenPrefix = "demo "
 
 // demoPasswordLength is the length of a demo user's random password: 16
 // base32 characters are 80 bits, beyond guessing through the rate-limited
@@ -81,7 +87,7 @@ func (m *Main) loadDemo(ctx context.Context, store data.Store) error {
 		return err
 	}
 	for _, t := range old {
-		if strings.HasPrefix(t.Label, demoTokenPrefix) {
+		if strings.HasPrefix(t.Label, demoTokenPrefix) || strings.HasPrefix(t.Label, legacyDemoTokenPrefix) {
 			if err := store.Tokens().Delete(ctx, t.ID); err != nil {
 				return err
 			}
@@ -95,13 +101,13 @@ func (m *Main) loadDemo(ctx context.Context, store data.Store) error {
 		user data.User
 	}{
 		{organizer,
-			data.Token{Role: data.RoleOrganizer, Label: demoTokenPrefix + "organizer"},
+			data.Token{Role: data.RoleOrganizer, Label: demoTokenPrefix + "组织方（" + organizer + "）"},
 			data.User{Role: data.RoleOrganizer, Label: "演示组织方（" + organizer + "）"}},
 		{bank.Name,
-			data.Token{Role: data.RoleBank, BankID: bank.ID, Label: demoTokenPrefix + "bank " + bank.Name},
+			data.Token{Role: data.RoleBank, BankID: bank.ID, Label: demoTokenPrefix + "银行（" + bank.Name + "）"},
 			data.User{Role: data.RoleBank, BankID: bank.ID, Label: "演示银行（" + bank.Name + "）"}},
 		{ent.Name,
-			data.Token{Role: data.RoleCompany, EnterpriseID: ent.ID, Label: demoTokenPrefix + "enterprise " + ent.Name},
+			data.Token{Role: data.RoleCompany, EnterpriseID: ent.ID, Label: demoTokenPrefix + "企业（" + ent.Name + "）"},
 			data.User{Role: data.RoleCompany, EnterpriseID: ent.ID, Label: "演示企业（" + ent.Name + "）"}},
 	} {
 		secret, err := createToken(ctx, store, a.tok)

@@ -157,6 +157,17 @@ func TestServeDemoPrintsAccounts(t *testing.T) {
 	if len(stages) < 2 {
 		t.Errorf("the demo bank's deals are at %v; want several stages to try moves", stages)
 	}
+	// The demo tokens are labelled in Chinese: the label names their
+	// actions on the pages (a deal's history, the audit log).
+	toks, _, err := store.Tokens().List(t.Context(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range toks {
+		if !strings.HasPrefix(tok.Label, demoTokenPrefix) || strings.Contains(tok.Label, "demo") {
+			t.Errorf("demo token labelled %q, want Chinese after %q", tok.Label, demoTokenPrefix)
+		}
+	}
 	parts, _, err := store.Participants().List(t.Context(), data.ListOptions{Refs: data.Refs{Event: demoEventID, Enterprise: demoEnterpriseID}})
 	if err != nil || len(parts) == 0 {
 		t.Errorf("the demo enterprise is not registered for %s: %v", demoEventID, err)
