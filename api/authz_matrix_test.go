@@ -855,7 +855,20 @@ func matrixRows() []mRow {
 		{route: "POST /app/bank/deals/:id/stage", path: "/app/bank/deals/{deal}/stage", hidden: "deal",
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"stage": {"met"}} },
 			want: mWant(403, 303, 404, 403, 403, 401, 401)},
-		{route: "GET /app/bank/meetings", path: "/app/bank/meetings", want: mPageGetBank},
+		{route: "GET /app/bank/meetings", path: "/app/bank/meetings", want: mPageGetBank,
+			check: func(t *testing.T, w *mWorld, c mCaller, r *httptest.ResponseRecorder) {
+				// A's meeting with X at E links X to the bank's enterprise page.
+				if c == mBankOwn && !strings.Contains(r.Body.String(), `href="/app/bank/enterprises/`+w.entX+`"`) {
+					t.Errorf("bank A's meetings do not link X to /app/bank/enterprises/%s", w.entX)
+				}
+			}},
+		// One enterprise as a bank sees it: W (registered where bank A has
+		// a desk) for A; Z, which bank A may not see, is a 404 like a
+		// missing one; so is one that said no_thanks to A.
+		{route: "GET /app/bank/enterprises/:id", path: "/app/bank/enterprises/{ent}", hidden: "ent",
+			want: mWant(403, 200, 404, 403, 403, 303, 303)},
+		{route: "GET /app/bank/enterprises/:id", path: "/app/bank/enterprises/{declined}", hidden: "declined",
+			want: mWant(403, 404, 404, 403, 403, 303, 303)},
 		// The caller's own meetings as a calendar: an enterprise not at the
 		// event and a bank without a desk there meet a 404.
 		{route: "GET /app/enterprise/events/:id/meetings.ics", path: "/app/enterprise/events/{event}/meetings.ics",

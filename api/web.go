@@ -36,6 +36,7 @@ import (
 //	GET  /app/bank/deals                     bank: its deals with the allowed next stages
 //	POST /app/bank/deals/{id}/stage          bank: move a deal (as POST /api/v1/deals/{id}/stage)
 //	GET  /app/bank/meetings                  bank: its meetings at each published event
+//	GET  /app/bank/enterprises/{id}          bank: one enterprise it sees, its pipeline rows, deals, meetings (web_bank_enterprise.go)
 //	GET  /app/bank/products/{id}/pipeline    bank, organizer: the ranked pipeline
 //	GET  /app/bank/products/{id}/pipeline.csv  the same as CSV
 //	GET  /app/bank/products/{id}/pipeline.xlsx the same as XLSX (web_matrix_pins.go)
@@ -105,6 +106,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/bank/deals", h.page(h.bankDealsPage))
 	app.POST("/bank/deals/:id/stage", h.page(h.moveDealStage))
 	app.GET("/bank/meetings", h.page(h.bankMeetingsPage))
+	app.GET("/bank/enterprises/:id", h.page(h.bankEnterprisePage))
 	app.GET("/bank/products/:id/pipeline", h.page(h.pipelinePage))
 	app.GET("/bank/products/:id/pipeline.csv", h.page(h.pipelineCSV))
 	app.GET("/bank/products/:id/pipeline.xlsx", h.page(h.pipelineXLSX))

@@ -224,6 +224,9 @@ type myMeeting struct {
 	Time    string
 	Table   int // the event-wide table number (tableNumber)
 	Partner string
+	// PartnerID is the partner's ID (the bank's pages link an enterprise
+	// to /app/bank/enterprises/{id}).
+	PartnerID string
 }
 
 // eventMeetings are the caller's meetings at one event it attends.
@@ -283,7 +286,7 @@ func (h *webHandlers) meetingsAt(ctx context.Context, p *principal, id string) (
 		if p.is(data.RoleCompany) {
 			partner = m.BankID
 		}
-		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: w.tableNumber(m.BankID, m.Table), Partner: w.name(partner)})
+		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: w.tableNumber(m.BankID, m.Table), Partner: w.name(partner), PartnerID: partner})
 	}
 	return out, true, nil
 }

@@ -184,6 +184,8 @@ func englishCheckPages() []englishPageCheck {
 
 		{"bank", "/app/bank/deals", http.StatusOK},
 		{"bank", "/app/bank/meetings", http.StatusOK},
+		{"bank", "/app/bank/enterprises/ent_0007?" + matchAsOfParam, http.StatusOK},
+		{"bank", "/app/bank/enterprises/ent_nope", http.StatusNotFound},
 		{"bank", pipeline + "?" + matchAsOfParam, http.StatusOK},
 		{"bank", pipeline + "?" + matchAsOfParam + "&page=2", http.StatusOK},
 		{"bank", "/app/appraisals", http.StatusOK},

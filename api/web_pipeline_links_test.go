@@ -30,7 +30,7 @@ func ccbPipelineDeal(t *testing.T, f *fixture) data.Deal {
 
 // TestWebPipelineLinks: on the bank's pipeline an enterprise with a deal
 // for this product links to that deal on /app/bank/deals (which answers
-// 200 and holds the anchor), the others link to their own row; the page
+// 200 and holds the anchor), every rank links to its own row; the page
 // links to 融资项目 and 会谈安排. Another bank gets neither the pipeline
 // nor the deal.
 func TestWebPipelineLinks(t *testing.T) {
