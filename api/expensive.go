@@ -67,6 +67,8 @@ var expensiveRoutes = map[string]bool{
 	"GET /app/enterprise/valuation":               true,
 	"GET /app/enterprise/events":                  true, // its wishes, as GET .../wishes
 	"GET /app/bank/products/:id/pipeline":         true,
+	"GET /app/bank/enterprises/:id":               true, // one enterprise × the bank's products, as /app/enterprise
+	"GET /app/enterprise/products":                true, // the enterprise's eligibility for the hits of the page
 	"GET /app/bank/products/:id/pipeline.csv":     true,
 	"GET /app/bank/products/:id/pipeline.xlsx":    true,
 	"GET /app/organizer/events/:id":               true, // the event's report
