@@ -666,7 +666,7 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	// Banks and enterprises plan their day on a published schedule (their
 	// pages, calendars and prints show it), so from then on it stands as
 	// published: only what happened at each meeting is recorded.
-	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil) {
+	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil || req.OverrideReason != "") {
 		return data.Errorf(data.CodeConflict, "event %s is %s: its meetings no longer move, pin, unpin, appear or go, only their outcome may change; set the event back to draft to edit the schedule（会谈安排已发布，不能再调整、固定或增删会谈，只能记录会谈结果）", w.ev.ID, w.ev.Status)
 	}
 	if req.Outcome != nil {
