@@ -716,6 +716,9 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 		m = storedMeeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
 			OverrideReason: reason, MustMeet: w.mustPairs()[pr]}
 		if req.Table == nil {
+			if reasonErr != nil {
+				return reasonErr
+			}
 			var ok bool
 			if m.Table, m.Slot, ok = freePlace(w, sch, m.EnterpriseID, bp); !ok {
 				return data.Errorf(data.CodeConflict, "no slot of event %s has both enterprise %s and a table of bank %s free（没有企业与银行都空闲的时段，请先调整其他会谈）", w.ev.ID, m.EnterpriseID, m.BankID)
