@@ -906,6 +906,13 @@ func matrixRows() []mRow {
 			// As the pins: a published schedule takes no moves
 			// (schedule_move_test.go moves a draft's meetings).
 			want: mWant(409, 403, 403, 403, 403, 401, 401)},
+		{route: "POST /app/organizer/events/:id/overrides", path: "/app/organizer/events/{event}/overrides",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"enterprise_id": {w.entX}, "bank_id": {w.bankA}, "reason": {"组织方核实后破例安排"}}
+			},
+			// As the moves: a published schedule takes no overrides
+			// (schedule_override_test.go forces a draft's must-meet).
+			want: mWant(409, 403, 403, 403, 403, 401, 401)},
 		{route: "GET /app/enterprise/products", path: "/app/enterprise/products", want: mPageGetEnt},
 		{route: "GET /app/enterprise/valuation", path: "/app/enterprise/valuation", want: mPageGetEnt},
 		{route: "GET /app/organizer/pools/:id", path: "/app/organizer/pools/{pool}", want: mPageGetOrg},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -84,7 +85,10 @@ type storedMeeting struct {
 	Pinned       bool
 	MustMeet     bool
 	Override     bool
-	Outcome      string // "", held, no_show or cancelled
+	// OverrideReason says why the organizer let this pair meet against
+	// the rules (set only with Override).
+	OverrideReason string
+	Outcome        string // "", held, no_show or cancelled
 }
 
 // pairWeight is the weight of an enterprise × bank pair and its basis.
@@ -97,25 +101,29 @@ type pairWeight struct {
 // storedSchedule is an event's schedule as the handlers work on it; it is
 // stored as a data.Schedule (see toRecord and scheduleFromRecord).
 type storedSchedule struct {
-	EventID     string
-	Meetings    []storedMeeting
-	Shortfalls  []matcher.ScheduleShortfall
-	Overrides   []matcher.SchedulePair
-	WeightBasis string
-	Weight      float64
-	MustMeet    int // must-meet pairs of the event, and how many meet
-	MustMeetMet int
-	ComputedAt  time.Time
-	ComputedBy  string
-	UpdatedAt   time.Time
+	EventID    string
+	Meetings   []storedMeeting
+	Shortfalls []matcher.ScheduleShortfall
+	Overrides  []matcher.SchedulePair
+	// OverrideReasons are the organizer's reasons for Overrides, by pair.
+	OverrideReasons map[matcher.SchedulePair]string
+	WeightBasis     string
+	Weight          float64
+	MustMeet        int // must-meet pairs of the event, and how many meet
+	MustMeetMet     int
+	ComputedAt      time.Time
+	ComputedBy      string
+	UpdatedAt       time.Time
 }
 
 // Keys of data.Schedule.Params.
 const (
 	paramWeightBasis = "weight_basis"
 	paramOverrides   = "overrides" // "enterprise:bank,enterprise:bank"
-	paramComputedBy  = "computed_by"
-	paramComputedAt  = "computed_at" // RFC 3339
+	// paramOverrideReasons is a JSON object {"enterprise:bank": reason}.
+	paramOverrideReasons = "override_reasons"
+	paramComputedBy      = "computed_by"
+	paramComputedAt      = "computed_at" // RFC 3339
 )
 
 // toRecord converts sch to the stored record.
@@ -130,9 +138,17 @@ func (sch *storedSchedule) toRecord() *data.Schedule {
 		ov = append(ov, o.EnterpriseID+":"+o.BankID)
 	}
 	rec.Params[paramOverrides] = strings.Join(ov, ",")
+	if len(sch.OverrideReasons) > 0 {
+		reasons := map[string]string{}
+		for pr, r := range sch.OverrideReasons {
+			reasons[pr.EnterpriseID+":"+pr.BankID] = r
+		}
+		b, _ := json.Marshal(reasons) // a map of strings always marshals
+		rec.Params[paramOverrideReasons] = string(b)
+	}
 	for _, m := range sch.Meetings {
 		rec.Meetings = append(rec.Meetings, data.Meeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
-			Score: m.Score, Pinned: m.Pinned, Override: m.Override, Outcome: m.Outcome})
+			Score: m.Score, Pinned: m.Pinned, Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome})
 	}
 	for _, sf := range sch.Shortfalls {
 		rec.Unscheduled = append(rec.Unscheduled, data.Shortfall{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID,
@@ -153,10 +169,21 @@ func scheduleFromRecord(w *eventWorld, rec *data.Schedule) *storedSchedule {
 			sch.Overrides = append(sch.Overrides, matcher.SchedulePair{EnterpriseID: e, BankID: b})
 		}
 	}
+	var reasons map[string]string
+	if raw := rec.Params[paramOverrideReasons]; raw != "" && json.Unmarshal([]byte(raw), &reasons) == nil {
+		for k, r := range reasons {
+			if e, b, ok := strings.Cut(k, ":"); ok {
+				if sch.OverrideReasons == nil {
+					sch.OverrideReasons = map[matcher.SchedulePair]string{}
+				}
+				sch.OverrideReasons[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = r
+			}
+		}
+	}
 	must := w.mustPairs()
 	for _, m := range rec.Meetings {
 		sch.Meetings = append(sch.Meetings, storedMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
-			Score: m.Score, Pinned: m.Pinned, Override: m.Override, Outcome: m.Outcome,
+			Score: m.Score, Pinned: m.Pinned, Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome,
 			MustMeet: must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}]})
 	}
 	for _, sf := range rec.Unscheduled {

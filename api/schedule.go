@@ -3,13 +3,16 @@ package api
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,10 +32,34 @@ const weightBasis = "score of a pair = mean of the enterprise-side and bank-side
 // scheduleRequest is the optional body of POST /events/{id}/schedule.
 // Overrides replace the stored ones when given (an empty list clears them);
 // KeepPins (default true) keeps the pinned meetings of the current
-// schedule where they still fit.
+// schedule where they still fit. Each override needs a reason (see
+// checkOverrideReason).
 type scheduleRequest struct {
-	Overrides *[]matcher.SchedulePair `json:"overrides"`
-	KeepPins  *bool                   `json:"keep_pins"`
+	Overrides *[]scheduleOverride `json:"overrides"`
+	KeepPins  *bool               `json:"keep_pins"`
+}
+
+// scheduleOverride is a pair the organizer lets meet although the
+// eligibility rules refuse it, and why.
+type scheduleOverride struct {
+	EnterpriseID string `json:"enterprise_id"`
+	BankID       string `json:"bank_id"`
+	// Reason is required in a request: trimmed, 1 to 200 characters.
+	Reason string `json:"reason,omitempty"`
+}
+
+// checkOverrideReason trims reason and checks it: required, at most
+// data.MaxOverrideReason characters (enough for a sentence, bounded for
+// the grid and the audit log). field names it in the error (422).
+func checkOverrideReason(field, reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", invalidField(field, "is required: say why the rules are overridden（请填写破例安排的原因）")
+	}
+	if n := utf8.RuneCountInString(reason); n > data.MaxOverrideReason {
+		return "", invalidField(field, "has %d characters, at most %d（原因最多 %d 个字，现有 %d 个字）", n, data.MaxOverrideReason, data.MaxOverrideReason, n)
+	}
+	return reason, nil
 }
 
 // meetingBody is a meeting as the API shows it; table (within the bank's
@@ -53,6 +80,7 @@ type meetingBody struct {
 	Pinned         bool      `json:"pinned"`
 	MustMeet       bool      `json:"must_meet"`
 	Override       bool      `json:"override"`
+	OverrideReason string    `json:"override_reason,omitempty"`
 	Outcome        string    `json:"outcome,omitempty"`
 }
 
@@ -74,14 +102,14 @@ type unscheduledBody struct {
 
 // scheduleSummary is the organizer's part of a schedule answer.
 type scheduleSummary struct {
-	Meetings    int                    `json:"meetings"`
-	TotalScore  float64                `json:"total_score"`
-	MustMeet    int                    `json:"must_meet"`
-	MustMeetMet int                    `json:"must_meet_met"`
-	Overrides   []matcher.SchedulePair `json:"overrides"`
-	WeightBasis string                 `json:"weight_basis"`
-	ComputedBy  string                 `json:"computed_by"`
-	UpdatedAt   time.Time              `json:"updated_at"`
+	Meetings    int                `json:"meetings"`
+	TotalScore  float64            `json:"total_score"`
+	MustMeet    int                `json:"must_meet"`
+	MustMeetMet int                `json:"must_meet_met"`
+	Overrides   []scheduleOverride `json:"overrides"`
+	WeightBasis string             `json:"weight_basis"`
+	ComputedBy  string             `json:"computed_by"`
+	UpdatedAt   time.Time          `json:"updated_at"`
 }
 
 // scheduleBody is the answer of the schedule endpoints.
@@ -138,14 +166,16 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 		return scheduleBody{}, err
 	}
 	var overrides []matcher.SchedulePair
+	reasons := map[matcher.SchedulePair]string{}
 	switch {
 	case req.Overrides != nil:
-		overrides = *req.Overrides
+		var err error
+		if overrides, reasons, err = checkOverrides(w, *req.Overrides); err != nil {
+			return scheduleBody{}, err
+		}
 	case hasPrev:
 		overrides = prev.Overrides
-	}
-	if err := checkOverrides(w, overrides, req.Overrides != nil); err != nil {
-		return scheduleBody{}, err
+		maps.Copy(reasons, prev.OverrideReasons)
 	}
 	var pins []storedMeeting
 	if hasPrev && (req.KeepPins == nil || *req.KeepPins) {
@@ -165,15 +195,26 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 		return scheduleBody{}, err
 	}
 	now := h.now().UTC()
-	sch := &storedSchedule{EventID: id, Overrides: slices.Clone(overrides), WeightBasis: weightBasis,
+	sch := &storedSchedule{EventID: id, Overrides: slices.Clone(overrides), OverrideReasons: reasons, WeightBasis: weightBasis,
 		Weight: round2api(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Shortfalls: res.Shortfalls,
 		ComputedAt: now, ComputedBy: p.by(), UpdatedAt: now, Meetings: []storedMeeting{}}
 	if sch.Overrides == nil {
 		sch.Overrides = []matcher.SchedulePair{}
 	}
+	// A kept pin keeps its own reason; other overridden meetings take
+	// the reason of their override.
+	pinReasons := map[matcher.SchedulePair]string{}
+	for _, m := range pins {
+		pinReasons[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = m.OverrideReason
+	}
 	for _, m := range res.Meetings {
-		sch.Meetings = append(sch.Meetings, storedMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
-			Slot: m.Slot + 1, Score: round2api(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override})
+		sm := storedMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
+			Slot: m.Slot + 1, Score: round2api(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override}
+		if m.Override {
+			pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
+			sm.OverrideReason = cmp.Or(pinReasons[pr], reasons[pr])
+		}
+		sch.Meetings = append(sch.Meetings, sm)
 	}
 	if err := h.saveSchedule(ctx, sch); err != nil {
 		return scheduleBody{}, err
@@ -185,15 +226,22 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 	return body, nil
 }
 
-// checkOverrides refuses overrides naming someone not registered for the
-// event (when given in the request; stored ones are filtered instead).
-func checkOverrides(w *eventWorld, overrides []matcher.SchedulePair, given bool) error {
-	if !given {
-		return nil
-	}
+// checkOverrides refuses overrides of a request naming someone not
+// registered for the event or without a good reason (stored ones are
+// filtered instead), and returns the pairs and their trimmed reasons.
+func checkOverrides(w *eventWorld, overrides []scheduleOverride) ([]matcher.SchedulePair, map[matcher.SchedulePair]string, error) {
 	var fields []data.FieldError
+	pairs, reasons := []matcher.SchedulePair{}, map[matcher.SchedulePair]string{}
 	for i, o := range overrides {
 		f := "overrides[" + strconv.Itoa(i) + "]"
+		reason, err := checkOverrideReason(f+".reason", o.Reason)
+		var de *data.Error
+		if errors.As(err, &de) {
+			fields = append(fields, de.Fields...)
+		}
+		pr := matcher.SchedulePair{EnterpriseID: o.EnterpriseID, BankID: o.BankID}
+		pairs = append(pairs, pr)
+		reasons[pr] = reason
 		if w.entPart[o.EnterpriseID] == nil {
 			fields = append(fields, data.FieldError{Field: f + ".enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", o.EnterpriseID, w.ev.ID)})
 		}
@@ -202,9 +250,9 @@ func checkOverrides(w *eventWorld, overrides []matcher.SchedulePair, given bool)
 		}
 	}
 	if len(fields) > 0 {
-		return &data.Error{Code: data.CodeInvalid, Message: "invalid overrides", Fields: fields}
+		return nil, nil, &data.Error{Code: data.CodeInvalid, Message: "invalid overrides: " + fieldReasons(fields), Fields: fields}
 	}
-	return nil
+	return pairs, reasons, nil
 }
 
 // wantedMeetings is m_e: the enterprise's wish (0: the event's maximum),
@@ -390,7 +438,7 @@ func meetingView(w *eventWorld, m storedMeeting) meetingBody {
 	start, end := w.slotTimes(m.Slot)
 	return meetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.name(m.EnterpriseID), BankID: m.BankID, BankName: w.name(m.BankID),
 		Table: m.Table, TableNumber: w.tableNumber(m.BankID, m.Table), Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
-		Override: m.Override, Outcome: m.Outcome}
+		Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome}
 }
 
 // view renders a schedule's meetings and shortfalls; full adds the
@@ -414,9 +462,18 @@ func (h *eventHandlers) view(w *eventWorld, sch *storedSchedule, ms []storedMeet
 	}
 	if full {
 		body.Summary = &scheduleSummary{Meetings: len(sch.Meetings), TotalScore: sch.Weight, MustMeet: sch.MustMeet, MustMeetMet: sch.MustMeetMet,
-			Overrides: sch.Overrides, WeightBasis: sch.WeightBasis, ComputedBy: sch.ComputedBy, UpdatedAt: sch.UpdatedAt}
+			Overrides: overridesView(sch), WeightBasis: sch.WeightBasis, ComputedBy: sch.ComputedBy, UpdatedAt: sch.UpdatedAt}
 	}
 	return body
+}
+
+// overridesView lists the overrides of sch with their reasons.
+func overridesView(sch *storedSchedule) []scheduleOverride {
+	out := []scheduleOverride{}
+	for _, o := range sch.Overrides {
+		out = append(out, scheduleOverride{EnterpriseID: o.EnterpriseID, BankID: o.BankID, Reason: sch.OverrideReasons[o]})
+	}
+	return out
 }
 
 // shortfallParticipant names the participant a shortfall is about: the
@@ -512,8 +569,11 @@ func (h *eventHandlers) getSchedule(c *gin.Context) error {
 // to its current one; the table to its current one, or when only the slot
 // is given to a table of the desk free in that slot), pinned or unpinned (moving pins it unless pinned is
 // false), given an outcome (held, no_show, cancelled; "" clears it), or
-// removed. A pair without a meeting gets one: table and slot are then
-// required.
+// removed. A pair without a meeting gets one, at table and slot when
+// given, else in the first slot where the enterprise and a table of the
+// bank are both free. A new meeting of a pair the eligibility rules refuse
+// is an override and needs override_reason (trimmed, 1 to 200
+// characters); a reason is refused anywhere else.
 type meetingRequest struct {
 	EnterpriseID string  `json:"enterprise_id"`
 	BankID       string  `json:"bank_id"`
@@ -522,6 +582,8 @@ type meetingRequest struct {
 	Pinned       *bool   `json:"pinned"`
 	Outcome      *string `json:"outcome"`
 	Remove       bool    `json:"remove"`
+	// OverrideReason says why a new meeting overrides the rules.
+	OverrideReason string `json:"override_reason,omitempty"`
 }
 
 // putMeeting handles PUT /api/v1/events/{id}/schedule/meetings
@@ -604,7 +666,7 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	// Banks and enterprises plan their day on a published schedule (their
 	// pages, calendars and prints show it), so from then on it stands as
 	// published: only what happened at each meeting is recorded.
-	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil) {
+	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil || req.OverrideReason != "") {
 		return data.Errorf(data.CodeConflict, "event %s is %s: its meetings no longer move, pin, unpin, appear or go, only their outcome may change; set the event back to draft to edit the schedule（会谈安排已发布，不能再调整、固定或增删会谈，只能记录会谈结果）", w.ev.ID, w.ev.Status)
 	}
 	if req.Outcome != nil {
@@ -623,13 +685,24 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 		return nil
 	}
 	var m storedMeeting
+	var reasonErr error
 	if idx >= 0 {
+		if req.OverrideReason != "" {
+			return invalidField("override_reason", "is given only with a new meeting of a pair the rules refuse（只有新安排的破例会谈才填写原因）")
+		}
 		m = sch.Meetings[idx]
 	} else {
-		if req.Table == nil || req.Slot == nil {
-			return invalidField("table", "a new meeting needs a table and a slot")
+		if (req.Table == nil) != (req.Slot == nil) {
+			return invalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
 		}
 		pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+		// A bad reason is answered after the clashes, which say more.
+		reason := ""
+		if !weight.Eligible {
+			reason, reasonErr = checkOverrideReason("override_reason", req.OverrideReason)
+		} else if req.OverrideReason != "" {
+			reasonErr = invalidField("override_reason", "%s and %s are eligible: their meeting is no override（该企业与银行符合条件，无需破例，请直接安排会谈）", req.EnterpriseID, req.BankID)
+		}
 		for _, pref := range ep.Preferences {
 			if pref.Target == req.BankID && pref.Kind == data.NoThanks {
 				return data.Errorf(data.CodeConflict, "enterprise %s (%s) declined bank %s (no_thanks)", req.EnterpriseID, w.name(req.EnterpriseID), req.BankID)
@@ -641,7 +714,16 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 			}
 		}
 		m = storedMeeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
-			MustMeet: w.mustPairs()[pr]}
+			OverrideReason: reason, MustMeet: w.mustPairs()[pr]}
+		if req.Table == nil {
+			if reasonErr != nil {
+				return reasonErr
+			}
+			var ok bool
+			if m.Table, m.Slot, ok = freePlace(w, sch, m.EnterpriseID, bp); !ok {
+				return data.Errorf(data.CodeConflict, "no slot of event %s has both enterprise %s and a table of bank %s free（没有企业与银行都空闲的时段，请先调整其他会谈）", w.ev.ID, m.EnterpriseID, m.BankID)
+			}
+		}
 	}
 	if req.Table != nil {
 		m.Table = *req.Table
@@ -695,6 +777,9 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 		slices.Reverse(clashes)
 		return &data.Error{Code: data.CodeConflict, Message: "double booking: " + strings.Join(clashes, "; "), Fields: fields}
 	}
+	if reasonErr != nil {
+		return reasonErr
+	}
 	if idx >= 0 {
 		sch.Meetings[idx] = m
 	} else {
@@ -715,6 +800,33 @@ func fieldReasons(fields []data.FieldError) string {
 		parts[i] = f.Field + " " + f.Reason
 	}
 	return strings.Join(parts, "; ")
+}
+
+// freePlace is the first slot, and table of bank desk bp, where the
+// enterprise and the table are both free in sch; false when there is none.
+func freePlace(w *eventWorld, sch *storedSchedule, entID string, bp *data.Participant) (table, slot int, ok bool) {
+	for slot := 1; slot <= w.ev.Slots; slot++ {
+		busy := map[int]bool{}
+		entBusy := false
+		for _, o := range sch.Meetings {
+			if o.Slot != slot {
+				continue
+			}
+			entBusy = entBusy || o.EnterpriseID == entID
+			if o.BankID == bp.BankID {
+				busy[o.Table] = true
+			}
+		}
+		if entBusy {
+			continue
+		}
+		for t := 1; t <= bp.Tables; t++ {
+			if !busy[t] {
+				return t, slot, true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 // freeTable is the table of the bank's desk for meeting idx moved to

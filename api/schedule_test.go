@@ -369,10 +369,15 @@ func TestScheduleEditMeetings(t *testing.T) {
 	}
 	// An override of an ineligible pair is allowed and reported.
 	var ov scheduleBody
-	decodeBody(t, f.do(evtOrgToken, "POST", evtScheduleURL, map[string]any{"overrides": []map[string]string{{"enterprise_id": "ent_0072", "bank_id": demo.BankCCB}}, "keep_pins": false}),
+	decodeBody(t, f.do(evtOrgToken, "POST", evtScheduleURL, map[string]any{"overrides": []map[string]string{{"enterprise_id": "ent_0072", "bank_id": demo.BankCCB, "reason": " 组织方核实后同意会谈 "}}, "keep_pins": false}),
 		http.StatusOK, &ov)
-	if len(ov.Summary.Overrides) != 1 {
+	if len(ov.Summary.Overrides) != 1 || ov.Summary.Overrides[0].Reason != "组织方核实后同意会谈" {
 		t.Errorf("overrides %+v", ov.Summary.Overrides)
+	}
+	for _, m := range ov.Meetings {
+		if m.Override && m.OverrideReason != "组织方核实后同意会谈" {
+			t.Errorf("overridden meeting without its reason: %+v", m)
+		}
 	}
 }
 

@@ -48,6 +48,7 @@ import (
 //	GET  /app/organizer/events/{id}/matrix   organizer: enterprises × products matched (web_matrix_pins.go)
 //	POST /app/organizer/events/{id}/pins     organizer: pin or unpin a meeting of the grid
 //	POST /app/organizer/events/{id}/moves    organizer: move a meeting of a draft schedule to another slot (web_schedule_edit.go)
+//	POST /app/organizer/events/{id}/overrides  organizer: force a must-meet the rules refuse, with a reason (web_override.go)
 //	GET  /app/enterprise/products            enterprise: product search (web_search_value_pool.go)
 //	GET  /app/enterprise/valuation           enterprise: portfolio value P10/P50/P90 chart
 //	GET  /app/organizer/pools/{id}           organizer: a pool's risk
@@ -118,6 +119,7 @@ func webRoutes(s *server, r *gin.Engine) {
 	app.GET("/organizer/events/:id/matrix", h.page(h.matrixPage))
 	app.POST("/organizer/events/:id/pins", h.page(h.pinMeeting))
 	app.POST("/organizer/events/:id/moves", h.page(h.moveMeeting))
+	app.POST("/organizer/events/:id/overrides", h.page(h.overrideMeeting))
 	app.GET("/enterprise/products", h.page(h.productSearchPage))
 	app.GET("/enterprise/valuation", h.page(h.valuationPage))
 	app.GET("/organizer/pools/:id", h.page(h.poolPage))

@@ -31,6 +31,7 @@ var auditRoutes = []auditRoute{
 	{"POST", "/app/organizer/events/:id/publish", "发布对接会日程"},
 	{"POST", "/app/organizer/events/:id/pins", "固定或取消固定会谈"},
 	{"POST", "/app/organizer/events/:id/moves", "移动会谈"},
+	{"POST", "/app/organizer/events/:id/overrides", "破例安排会谈"},
 	{"POST", "/app/appraisals", "登记评估报告"},
 	// The JSON API's own routes (api.go, event.go).
 	{"POST", "/api/v1/deals/:id/stage", "移动融资项目阶段"},

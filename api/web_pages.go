@@ -537,6 +537,10 @@ type gridCell struct {
 	Name, EnterpriseID, BankID string
 	Pinned                     bool
 	Slot                       int // the meeting's slot (the move select starts there)
+	// Override marks a meeting the organizer forced against the rules,
+	// for OverrideReason.
+	Override       bool
+	OverrideReason string
 }
 
 // eventView is the data of the event page.
@@ -652,7 +656,7 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 			continue // a meeting outside the event's grid: the API reports it
 		}
 		rows[m.Slot-1].Cells[col] = gridCell{Name: w.name(m.EnterpriseID), EnterpriseID: m.EnterpriseID, BankID: m.BankID, Pinned: m.Pinned,
-			Slot: m.Slot}
+			Slot: m.Slot, Override: m.Override, OverrideReason: m.OverrideReason}
 	}
 	return cols, rows
 }

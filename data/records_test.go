@@ -227,6 +227,10 @@ func TestScheduleRefusesDoubleBooking(t *testing.T) {
 		{"pair twice", func(s *Schedule) { s.Meetings[2].BankID = "bank_a"; s.Meetings[2].Table = 3 }, "meets bank_a twice"},
 		{"slot from 1", func(s *Schedule) { s.Meetings[0].Slot = 0 }, "must be 1 or more"},
 		{"id is the event", func(s *Schedule) { s.ID = "other" }, "must equal event_id"},
+		{"reason only on an override", func(s *Schedule) { s.Meetings[0].OverrideReason = "必须会谈" }, "meetings[0].override_reason"},
+		{"reason bounded", func(s *Schedule) {
+			s.Meetings[0].Override, s.Meetings[0].OverrideReason = true, strings.Repeat("因", MaxOverrideReason+1)
+		}, "at most 200"},
 	}
 	for _, tt := range tests {
 		s := base()

@@ -3,7 +3,12 @@ package data
 import (
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
+
+// MaxOverrideReason is the longest reason for an override, in characters:
+// enough for a sentence, bounded for the schedule grid and the audit log.
+const MaxOverrideReason = 200
 
 // Meeting is one 1:1 meeting of an event: an enterprise at a bank's table
 // in a time slot. Tables and slots count from 1, as printed for people.
@@ -17,6 +22,9 @@ type Meeting struct {
 	Pinned bool `json:"pinned,omitempty"`
 	// Override marks a pair the organizer let meet although it is not eligible.
 	Override bool `json:"override,omitempty"`
+	// OverrideReason says why the organizer overrode the rules for this
+	// pair; it is set only on an override (see MaxOverrideReason).
+	OverrideReason string `json:"override_reason,omitempty"`
 	// Outcome is recorded after the event: held, no_show or cancelled.
 	Outcome string `json:"outcome,omitempty"`
 }
@@ -96,6 +104,12 @@ func (s *Schedule) Validate() error {
 		}
 		if m.Slot < 1 {
 			v.add(f+".slot", "must be 1 or more")
+		}
+		if m.OverrideReason != "" && !m.Override {
+			v.add(f+".override_reason", "is set only on an override")
+		}
+		if n := utf8.RuneCountInString(m.OverrideReason); n > MaxOverrideReason {
+			v.add(f+".override_reason", "has %d characters, at most %d", n, MaxOverrideReason)
 		}
 		switch m.Outcome {
 		case "", "held", "no_show", "cancelled":

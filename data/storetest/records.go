@@ -214,7 +214,7 @@ func Schedule(i int) data.Schedule {
 		ID:      event,
 		EventID: event,
 		Meetings: []data.Meeting{
-			{EnterpriseID: "ent_a", BankID: "bank_a", Table: 1, Slot: 1, Score: 0.8},
+			{EnterpriseID: "ent_a", BankID: "bank_a", Table: 1, Slot: 1, Score: 0.8, Override: true, OverrideReason: "必须会谈，组织方破例安排"},
 			{EnterpriseID: "ent_b", BankID: "bank_a", Table: 1, Slot: 2, Score: 0.6, Pinned: true},
 		},
 		Unscheduled:  []data.Shortfall{{EnterpriseID: "ent_c", Wanted: 2, Got: 0, Reason: "没有符合条件的银行"}},
