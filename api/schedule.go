@@ -533,6 +533,11 @@ func (h *eventHandlers) visibleSchedule(ctx context.Context, p *principal, id, b
 	var ms []storedMeeting
 	for _, m := range sch.Meetings {
 		if keep(m.EnterpriseID, m.BankID) {
+			if !full {
+				// The organizer's reason for an override is its note
+				// about both sides: the parties see only that it is one.
+				m.OverrideReason = ""
+			}
 			ms = append(ms, m)
 		}
 	}

@@ -114,9 +114,25 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 		t.Errorf("after computing again: %+v (found %v)", m, found)
 	}
 
-	// Published: the schedule stands (409), by the API and the page.
-	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": ent, "bank_id": bank, "remove": true}), http.StatusOK, nil)
+	// Published: the parties see that their meeting is an override, never
+	// the organizer's reason, which speaks about both sides.
 	decodeBody(t, f.do(evtOrgToken, "POST", "/api/v1/events/"+demo.EventID+"/publish", nil), http.StatusOK, nil)
+	if _, err := f.store.Tokens().Put(t.Context(), &data.Token{Hash: data.HashToken(matchEnt72Token), Role: data.RoleCompany, EnterpriseID: ent}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{evtCCBToken, matchEnt72Token} {
+		w := f.do(tok, "GET", evtScheduleURL, nil)
+		var seen scheduleBody
+		decodeBody(t, w, http.StatusOK, &seen)
+		if m, found := meetingOf(seen, ent, bank); !found || !m.Override || m.OverrideReason != "" {
+			t.Errorf("%s sees the override as %+v (found %v), want it marked without the reason", tok, m, found)
+		}
+		if strings.Contains(w.Body.String(), "企业急需融资") {
+			t.Errorf("%s reads the organizer's reason", tok)
+		}
+	}
+	// The schedule stands (409), by the API and the page.
+	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": ent, "bank_id": bank, "remove": true}), http.StatusConflict, nil)
 	before = f.snapshot()
 	wantError(t, f.do(evtOrgToken, "PUT", meetURL, put("发布后破例")), http.StatusConflict, "conflict")
 	htmlPage(t, o.do("POST", eventURL+"/overrides", form(token, "发布后破例")), http.StatusConflict)
