@@ -66,6 +66,8 @@ func newChromium(t *testing.T, exe string) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(profile),
+		// The pages' users browse in Chinese: dates read 2021/04/23.
+		chromedp.Flag("lang", "zh-CN"),
 		chromedp.WindowSize(1280, 900),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
