@@ -134,16 +134,7 @@ func (h *matchHandlers) enterpriseMatches(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
-	if err != nil {
-		return err
-	}
-	apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
-	if err != nil {
-		return err
-	}
-	res, err := h.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
-		Appraisals: apprs, AsOf: asOf})
+	res, err := h.matchEnterprise(ctx, e, patents, products, asOf)
 	if err != nil {
 		return err
 	}
@@ -274,4 +265,21 @@ func (h *matchHandlers) patentsOf(ctx context.Context, ents []data.Enterprise) (
 		out = append(out, pats...)
 	}
 	return out, nil
+}
+
+// matchEnterprise ranks products for enterprise e and its patents as of
+// asOf, with every pool and e's recorded appraisals: the one call behind
+// GET /enterprises/{id}/matches, the enterprise's page and the product
+// search's eligibility, so the three cannot disagree.
+func (h *matchHandlers) matchEnterprise(ctx context.Context, e *data.Enterprise, patents []data.Patent, products []data.Product, asOf data.Date) (matcher.EnterpriseMatches, error) {
+	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return matcher.EnterpriseMatches{}, err
+	}
+	apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
+	if err != nil {
+		return matcher.EnterpriseMatches{}, err
+	}
+	return h.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
+		Appraisals: apprs, AsOf: asOf})
 }

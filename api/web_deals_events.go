@@ -172,10 +172,6 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 	if _, err := dealResource(h.s.policy).get(ctx, h.s.store, p, form.DealID); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(form.Note) > maxNoteRunes {
-		form.Error = fmt.Sprintf("备注：最多 %d 字，现为 %d 字。", maxNoteRunes, utf8.RuneCountInString(form.Note))
-		return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
-	}
 	if form.Stage == data.StageDisbursed && form.AmountWan != "" {
 		wan, err := strconv.ParseFloat(form.AmountWan, 64)
 		// 1e8 万元 (1 万亿元) bounds the input far above any product, so
@@ -195,7 +191,16 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 		return h.renderBankDeals(c, http.StatusOK, form)
 	}
 	d, err := h.events.moveChecked(ctx, p, c.Param("id"), req)
-	if data.ErrorCode(err) == data.CodeInvalid && slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == "amount" }) {
+	// The API's move holds the rules on the note and the amount; the page
+	// only says them in Chinese beside the form.
+	invalid := func(field string) bool {
+		return data.ErrorCode(err) == data.CodeInvalid && slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == field })
+	}
+	switch {
+	case invalid("note"):
+		form.Error = fmt.Sprintf("备注：最多 %d 字，现为 %d 字。", maxNoteRunes, utf8.RuneCountInString(form.Note))
+		return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
+	case invalid("amount"):
 		form.Error = "放款金额：须在该产品的额度范围之内（见下方提示）。"
 		return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
 	}

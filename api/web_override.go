@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,12 +33,8 @@ func (h *webHandlers) overrideMeeting(c *gin.Context) error {
 		return err
 	}
 	msg := "已破例安排该会谈并固定。"
-	for _, m := range body.Meetings {
-		if m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID {
-			msg = "已破例安排" + m.EnterpriseName + "与" + m.BankName + "在第" + strconv.Itoa(m.Slot) + "时段（北京时间 " +
-				beijingTime(m.Start, clockLayout) + "–" + beijingTime(m.End, clockLayout) + "）" + strconv.Itoa(m.TableNumber) +
-				" 号桌会谈，并已固定，重新生成会谈安排时将保留。原因：" + m.OverrideReason
-		}
+	if m, ok := placedMeeting(body, req.EnterpriseID, req.BankID); ok {
+		msg = "已破例安排" + m.EnterpriseName + "与" + m.BankName + "在" + meetingPlace(m) + "会谈，并已固定，重新生成会谈安排时将保留。原因：" + m.OverrideReason
 	}
 	h.sessions.setFlash(session(c).id, msg)
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))

@@ -84,16 +84,7 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
-	if err != nil {
-		return err
-	}
-	apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
-	if err != nil {
-		return err
-	}
-	res, err := h.match.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
-		Appraisals: apprs, AsOf: asOf})
+	res, err := h.match.matchEnterprise(ctx, e, patents, products, asOf)
 	if err != nil {
 		return err
 	}

@@ -60,14 +60,27 @@ func (h *webHandlers) moveMeeting(c *gin.Context) error {
 		return err
 	}
 	msg := "已移动该会谈并固定，重新生成会谈安排时将保留。"
-	for _, m := range body.Meetings {
-		if m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID {
-			msg = "已将" + m.EnterpriseName + "与" + m.BankName + "的会谈移到第" + strconv.Itoa(m.Slot) + "时段（北京时间 " +
-				beijingTime(m.Start, clockLayout) + "–" + beijingTime(m.End, clockLayout) + "）" + strconv.Itoa(m.TableNumber) +
-				" 号桌，并已固定，重新生成会谈安排时将保留。"
-		}
+	if m, ok := placedMeeting(body, req.EnterpriseID, req.BankID); ok {
+		msg = "已将" + m.EnterpriseName + "与" + m.BankName + "的会谈移到" + meetingPlace(m) + "，并已固定，重新生成会谈安排时将保留。"
 	}
 	h.sessions.setFlash(session(c).id, msg)
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
 	return nil
+}
+
+// placedMeeting returns the meeting of enterprise ent and bank in body.
+func placedMeeting(body scheduleBody, ent, bank string) (meetingBody, bool) {
+	for _, m := range body.Meetings {
+		if m.EnterpriseID == ent && m.BankID == bank {
+			return m, true
+		}
+	}
+	return meetingBody{}, false
+}
+
+// meetingPlace says where and when m is, for a notice:
+// 「第3时段（北京时间 14:40–15:00）5 号桌」.
+func meetingPlace(m meetingBody) string {
+	return "第" + strconv.Itoa(m.Slot) + "时段（北京时间 " + beijingTime(m.Start, clockLayout) + "–" +
+		beijingTime(m.End, clockLayout) + "）" + strconv.Itoa(m.TableNumber) + " 号桌"
 }

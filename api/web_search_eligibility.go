@@ -48,16 +48,7 @@ func (h *webHandlers) searchHitsEligibility(ctx context.Context, p *principal, h
 	if err != nil {
 		return err
 	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
-	if err != nil {
-		return err
-	}
-	apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
-	if err != nil {
-		return err
-	}
-	res, err := h.match.m.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
-		Appraisals: apprs, AsOf: h.match.today()})
+	res, err := h.match.matchEnterprise(ctx, e, patents, products, h.match.today())
 	if err != nil {
 		return err
 	}
