@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 	"ipmatch/search"
@@ -114,20 +115,11 @@ type server struct {
 	store  data.Store
 	logger *slog.Logger
 	cfg    Config
-	policy *policy
-	// moves serialises the writes of the same deal within this process
-	// (Get, Move and Put are not one transaction in data.Store); filings
-	// serialises the pool checks and writes of filed deals, so two cannot
-	// both pass a pool's caps (deals.go).
-	moves   [64]sync.Mutex
-	filings sync.Mutex
-	// claims serialises claims of the same patent within this process.
-	claims [64]sync.Mutex
+	// app holds the rules and the operations (package app); the handlers
+	// only decode, call it and encode.
+	app *app.App
 	// imports limits the imports running at once (imports.go).
 	imports *importSlots
-	// events serve the event endpoints of both the API and the pages, so
-	// their per-event and per-pool locks are one set in this process.
-	events *eventHandlers
 	// authFailures limits unknown tokens per client address.
 	authFailures *failureLimiter
 	// passwordFailures limit failed password sign-ins (web_password.go).
@@ -138,22 +130,11 @@ type server struct {
 	web *webHandlers
 }
 
-// model returns the matcher of the configuration.
-func (s *server) model() *matcher.Matcher {
-	if s.cfg.Matcher != nil {
-		return s.cfg.Matcher
-	}
-	return matcher.DefaultMatcher()
-}
+// model returns the matcher of the application.
+func (s *server) model() *matcher.Matcher { return s.app.Matcher() }
 
-// today returns the default as-of date: Config.AsOf when set, else today
-// in China Standard Time.
-func (s *server) today() data.Date {
-	if !s.cfg.AsOf.IsZero() {
-		return s.cfg.AsOf
-	}
-	return data.DateOf(time.Now().In(matchZone))
-}
+// today returns the default as-of date (app.App.Today).
+func (s *server) today() data.Date { return s.app.Today() }
 
 var setMode sync.Once
 
@@ -183,13 +164,11 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
-	s := &server{store: store, logger: logger, cfg: cfg, policy: &policy{store: store},
+	s := &server{store: store, logger: logger, cfg: cfg, app: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher}),
 		authFailures:     newFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		passwordFailures: newPasswordLimits(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		expensive:        newExpensiveLimiter(expensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
 		imports:          newImportSlots(cfg.MaxConcurrentImports)}
-	s.policy.today = s.today
-	s.events = &eventHandlers{s: s, m: s.model(), now: time.Now}
 
 	r := gin.New() // no default logger or recovery: ours follow
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
@@ -216,20 +195,19 @@ func newEngine(store data.Store, logger *slog.Logger, cfg Config) *gin.Engine {
 	r.GET("/api/v1/openapi.json", s.handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
 	v1 := r.Group("/api/v1", s.authenticate, s.limitExpensive)
-	routes(s, v1, enterpriseResource(s.policy))
-	routes(s, v1, patentResource(s.policy))
+	a := s.app
+	routes(s, v1, a.Enterprises, nil)
+	routes(s, v1, a.Patents, nil)
 	v1.POST("/patents/:id/claim", s.handle(s.claimPatent))
-	routes(s, v1, bankResource(s.policy))
-	routes(s, v1, productResource(s.policy))
-	routes(s, v1, eventResource(s.policy))
-	routes(s, v1, participantResource(s.policy))
-	deals := dealResource(s.policy)
-	deals.put = s.putDeal // deals.go: under the deal's lock, with the pool's checks
-	routes(s, v1, deals)
-	routes(s, v1, poolResource(s.policy))
-	routes(s, v1, appraiserResource(s.policy))
-	routes(s, v1, appraisalResource(s.policy))
-	routes(s, v1, tokenResource(s))
+	routes(s, v1, a.Banks, nil)
+	routes(s, v1, a.Products, nil)
+	routes(s, v1, a.Events, nil)
+	routes(s, v1, a.Participants, nil)
+	routes(s, v1, a.Deals, nil) // app.ReplaceDeal: under the deal's lock, with the pool's checks
+	routes(s, v1, a.Pools, nil)
+	routes(s, v1, a.Appraisers, nil)
+	routes(s, v1, a.Appraisals, nil)
+	routes(s, v1, a.Tokens, s.createToken)
 	v1.POST("/import/:kind", s.importDeadline, s.handle(s.importFile))
 	v1.GET("/audit", s.handle(s.auditLog)) // audit.go: who wrote what, when
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations

@@ -1,168 +1,18 @@
 package api
 
 import (
-	"context"
 	"net/http"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"ipmatch/data"
 )
 
-// auditKinds are the tables whose writes the audit log names.
-var auditKinds = []string{
-	data.EnterpriseKind.Name, data.PatentKind.Name, data.BankKind.Name, data.ProductKind.Name,
-	data.EventKind.Name, data.ParticipantKind.Name, data.DealKind.Name, data.PoolKind.Name,
-	data.TokenKind.Name, data.ScheduleKind.Name, data.UserKind.Name, data.AppraiserKind.Name, data.AppraisalKind.Name,
-}
-
-// auditFilterParams are the audit list's filters besides page and size.
-var auditFilterParams = []string{"since", "until", "kind", "action", "via", "actor", "record", "order"}
-
-// auditLog serves GET /api/v1/audit: the organizer reads who wrote what
-// and when, newest first unless order=asc. Filters: since and until
-// (RFC 3339 times, or dates in China Standard Time; since is inclusive,
-// until exclusive), kind, action, via, actor (a token or user ID), record
-// (an ID among the entry's), bank_id and enterprise_id (the actor's
-// binding). Filters other than since and the bindings are applied while
-// scanning, so narrow a large log with since.
+// auditLog serves GET /api/v1/audit (app.AuditLog): the organizer reads
+// who wrote what and when.
 func (s *server) auditLog(c *gin.Context) error {
-	if err := organizerOnly(caller(c), "read the audit log"); err != nil {
-		return err
-	}
-	items, total, q, err := s.queryAudit(c)
+	res, err := s.app.AuditLog(c.Request.Context(), caller(c), c.Request.URL.Query())
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, listResult[data.AuditEntry]{Items: items, Total: total, Page: q.Page, Size: q.Size})
+	writeJSON(c, http.StatusOK, res)
 	return nil
-}
-
-// queryAudit reads the page of the audit log the request's parameters ask
-// for; the API and the page 审计日志 share it.
-func (s *server) queryAudit(c *gin.Context) ([]data.AuditEntry, int, listQuery, error) {
-	refs := map[string]func(*data.Refs) *string{
-		"bank_id":       func(r *data.Refs) *string { return &r.Bank },
-		"enterprise_id": func(r *data.Refs) *string { return &r.Enterprise },
-	}
-	q, err := parseListQuery(c, refs, auditFilterParams)
-	if err != nil {
-		return nil, 0, q, err
-	}
-	src, pred, desc, err := auditPlan(q)
-	if err != nil {
-		return nil, 0, q, err
-	}
-	plan := listPlan[data.AuditEntry]{sources: []data.ListOptions{src}, pred: pred}
-	items, total, err := auditPage(c.Request.Context(), s.store.Audit(), plan, q, desc)
-	return items, total, q, err
-}
-
-// auditPlan turns the audit list's parameters into a store cursor and a
-// predicate, and says whether the newest come first.
-func auditPlan(q listQuery) (src data.ListOptions, pred func(*data.AuditEntry) bool, desc bool, err error) {
-	src.Refs = q.Refs
-	var conds []func(*data.AuditEntry) bool
-	o := q.Other
-	if v := o["since"]; v != "" {
-		t, err := parseAuditTime("since", v)
-		if err != nil {
-			return src, nil, false, err
-		}
-		// Entries written at t sort after the bound of t itself.
-		src.After = data.AuditIDAt(t)
-	}
-	if v := o["until"]; v != "" {
-		t, err := parseAuditTime("until", v)
-		if err != nil {
-			return src, nil, false, err
-		}
-		bound := data.AuditIDAt(t)
-		conds = append(conds, func(e *data.AuditEntry) bool { return e.ID < bound })
-	}
-	if v := o["kind"]; v != "" {
-		if !slices.Contains(auditKinds, v) {
-			return src, nil, false, malformedField("kind", "must be one of %s, not %q", strings.Join(auditKinds, ", "), v)
-		}
-		conds = append(conds, func(e *data.AuditEntry) bool { return e.Kind == v })
-	}
-	if v := o["action"]; v != "" {
-		if !slices.Contains(data.AuditActions, v) {
-			return src, nil, false, malformedField("action", "must be one of %s, not %q", strings.Join(data.AuditActions, ", "), v)
-		}
-		conds = append(conds, func(e *data.AuditEntry) bool { return e.Action == v })
-	}
-	if v := o["via"]; v != "" {
-		if !slices.Contains(data.AuditVias, v) {
-			return src, nil, false, malformedField("via", "must be one of %s, not %q", strings.Join(data.AuditVias, ", "), v)
-		}
-		conds = append(conds, func(e *data.AuditEntry) bool { return e.Via == v })
-	}
-	if v := o["actor"]; v != "" {
-		conds = append(conds, func(e *data.AuditEntry) bool { return e.Actor.TokenID == v || e.Actor.UserID == v })
-	}
-	if v := o["record"]; v != "" {
-		if n, err := data.NormalizeApplicationNumber(v); err == nil {
-			v = n // a patent may be named in any form the API reads
-		}
-		conds = append(conds, func(e *data.AuditEntry) bool { return slices.Contains(e.IDs, v) })
-	}
-	switch o["order"] {
-	case "", "desc":
-		desc = true
-	case "asc":
-	default:
-		return src, nil, false, malformedField("order", "must be asc or desc, not %q", o["order"])
-	}
-	if len(conds) > 0 {
-		pred = func(e *data.AuditEntry) bool {
-			for _, c := range conds {
-				if !c(e) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	return src, pred, desc, nil
-}
-
-// parseAuditTime reads an RFC 3339 time or a date (midnight, China
-// Standard Time).
-func parseAuditTime(field, v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, matchZone); err == nil {
-		return t, nil
-	}
-	return time.Time{}, malformedField(field, "must be an RFC 3339 time (2021-04-23T09:00:00+08:00) or a date (2021-04-23), not %q", v)
-}
-
-// auditPage returns q's page of plan, newest first when desc. The log is
-// stored oldest first, so a newest-first page is counted first and then
-// read from the other end; entries appended in between may shift it by as
-// many.
-func auditPage(ctx context.Context, tbl data.Table[data.AuditEntry], plan listPlan[data.AuditEntry], q listQuery, desc bool) ([]data.AuditEntry, int, error) {
-	if !desc {
-		return page(ctx, tbl, plan, q.offset(), q.Size)
-	}
-	_, total, err := page(ctx, tbl, plan, 0, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	end := total - q.offset() // exclusive, in oldest-first order
-	if end <= 0 {
-		return []data.AuditEntry{}, total, nil
-	}
-	start := max(0, end-q.Size)
-	items, _, err := page(ctx, tbl, plan, start, end-start)
-	if err != nil {
-		return nil, 0, err
-	}
-	slices.Reverse(items)
-	return items, total, nil
 }

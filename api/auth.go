@@ -1,62 +1,31 @@
 package api
 
 import (
-	"context"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
-// principal is the authenticated caller: the token it presented, or for a
-// user signed in by password a token-like view of the user (user is true
-// and tok.ID is the user's ID).
-type principal struct {
-	tok  data.Token
-	user bool
-}
-
-// actor names the caller in the audit log.
-func (p *principal) actor() data.Actor {
-	a := data.Actor{Role: p.tok.Role, Name: p.tok.Label, BankID: p.tok.BankID, EnterpriseID: p.tok.EnterpriseID}
-	if p.user {
-		a.UserID = p.tok.ID
-	} else {
-		a.TokenID = p.tok.ID
-	}
-	return a
-}
-
 // withOrigin puts p and the request in the request's context, so the
 // writes the request makes are audited under them.
-func withOrigin(c *gin.Context, p *principal, via string) {
+func withOrigin(c *gin.Context, p *app.Caller, via string) {
 	ctx := c.Request.Context()
 	c.Request = c.Request.WithContext(data.WithOrigin(ctx, data.Origin{
-		Actor: p.actor(), Via: via, Request: c.Request.Method + " " + c.Request.URL.Path, RequestID: requestID(ctx),
+		Actor: p.Actor(), Via: via, Request: c.Request.Method + " " + c.Request.URL.Path, RequestID: requestID(ctx),
 	}))
 }
 
-// is reports whether the caller has role r.
-func (p *principal) is(r data.Role) bool { return p.tok.Role == r }
-
-// by names the caller in deal histories: the token's label, else its id.
-func (p *principal) by() string {
-	if p.tok.Label != "" {
-		return p.tok.Label
-	}
-	return p.tok.ID
-}
-
-// caller returns the principal that authenticate stored for the request.
-func caller(c *gin.Context) *principal {
+// caller returns the caller that authenticate stored for the request.
+func caller(c *gin.Context) *app.Caller {
 	p, ok := c.Get(keyPrincipal)
 	if !ok {
 		// Every route under /api/v1 runs authenticate first.
 		panic("api: no principal on an authenticated route")
 	}
-	return p.(*principal)
+	return p.(*app.Caller)
 }
 
 // authenticate requires "Authorization: Bearer SECRET" where SECRET is a
@@ -86,8 +55,8 @@ func (s *server) authenticate(c *gin.Context) {
 // pass), but it is one indexed read of a hash, no dearer than any cheap
 // request, and 256-bit tokens cannot be guessed at any rate: the limit
 // tells a misconfigured or guessing client to back off.
-func (s *server) checkToken(c *gin.Context, header string) (p *principal, retry time.Duration, err error) {
-	p, err = s.lookupToken(c.Request.Context(), header)
+func (s *server) checkToken(c *gin.Context, header string) (p *app.Caller, retry time.Duration, err error) {
+	p, err = s.app.BearerCaller(c.Request.Context(), header)
 	// A missing header is no guess; a wrong token is.
 	if err == nil || header == "" || data.ErrorCode(err) != data.CodeUnauthorized {
 		return p, 0, err
@@ -98,24 +67,4 @@ func (s *server) checkToken(c *gin.Context, header string) (p *principal, retry 
 	}
 	s.authFailures.fail(key)
 	return nil, 0, err
-}
-
-// lookupToken finds the token of an Authorization header value.
-func (s *server) lookupToken(ctx context.Context, header string) (*principal, error) {
-	scheme, secret, ok := strings.Cut(strings.TrimSpace(header), " ")
-	if header == "" {
-		return nil, data.Errorf(data.CodeUnauthorized, "authentication required: send Authorization: Bearer <token>")
-	}
-	secret = strings.TrimSpace(secret)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		return nil, data.Errorf(data.CodeUnauthorized, "the Authorization header must be: Bearer <token>")
-	}
-	tok, err := s.store.Tokens().GetByKey(ctx, data.HashToken(secret))
-	if data.ErrorCode(err) == data.CodeNotFound {
-		return nil, data.Errorf(data.CodeUnauthorized, "unknown or revoked token")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &principal{tok: tok}, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"ipmatch/app"
 	"ipmatch/data/demo"
 )
 
@@ -100,7 +101,7 @@ func TestBrowserPages(t *testing.T) {
 		}
 		// The reason of the first product ent_0007 fails, as the JSON API
 		// answers it on the same day.
-		var matches enterpriseMatchesBody
+		var matches app.Matches
 		decodeBody(t, f.do(matchEnt7Token, "GET", "/api/v1/enterprises/ent_0007/matches?"+matchAsOfParam, nil), http.StatusOK, &matches)
 		var reason string
 		for _, m := range matches.Matches {

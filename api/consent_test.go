@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/storetest"
 )
@@ -221,15 +222,15 @@ func TestConsentPipelineHidesFinancials(t *testing.T) {
 			if band, _ := risk["pd_band"].(string); band == "" {
 				t.Errorf("W's risk has no PD band: %s", raw)
 			}
-			if s, _ := m["score"].(float64); s <= 0 || math.Mod(s, hiddenScoreStep) != 0 {
-				t.Errorf("W's score %v is not a positive multiple of %d", m["score"], hiddenScoreStep)
+			if s, _ := m["score"].(float64); s <= 0 || math.Mod(s, app.HiddenScoreStep) != 0 {
+				t.Errorf("W's score %v is not a positive multiple of %d", m["score"], app.HiddenScoreStep)
 			}
 			wantAll(t, "X's match", xRaw, []string{`"pd"`, `"expected_loss"`, `"pd_parts"`, `"debt_ratio"`})
 			wantAll(t, "the organizer's match of W", orgRaw, []string{`"pd"`, `"expected_loss"`, `"pd_parts"`})
 		} else {
 			// Ineligible on revenue and debt ratio: codes and required
 			// values stay, the observed figures go.
-			wantAll(t, "W's reasons", raw, []string{`"revenue_low"`, `"debt_ratio_high"`, `"required":900000000`, `"required":0.2`, notShared})
+			wantAll(t, "W's reasons", raw, []string{`"revenue_low"`, `"debt_ratio_high"`, `"required":900000000`, `"required":0.2`, app.NotShared})
 			wantAll(t, "the organizer's reasons of W", orgRaw, []string{"67891234", `"debt_ratio_high"`})
 			wantAll(t, "X's reasons", xRaw, []string{strconv.FormatInt(w.shared.Financials[1].Revenue, 10)})
 		}
@@ -313,15 +314,4 @@ func TestConsentValuationHidesFinancials(t *testing.T) {
 	}
 	r = w.do(bankAToken, "GET", "/api/v1/enterprises/"+w.entX+"/valuation?draws=1000&"+consentAsOf, nil)
 	wantAll(t, "bank A's valuation of X", r.Body.String(), []string{`"revenue_base":58642097`, `"name":"revenue"`})
-}
-
-func TestPDBand(t *testing.T) {
-	for _, tc := range []struct {
-		pd   float64
-		want string
-	}{{0.003, "< 1%"}, {0.01, "1%–2%"}, {0.0199, "1%–2%"}, {0.035, "2%–5%"}, {0.05, "5%–10%"}, {0.15, "10%–20%"}, {0.2, "≥ 20%"}, {0.9, "≥ 20%"}} {
-		if got := pdBand(tc.pd); got != tc.want {
-			t.Errorf("pdBand(%v) = %q, want %q", tc.pd, got, tc.want)
-		}
-	}
 }

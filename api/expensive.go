@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -137,11 +138,11 @@ func (l *expensiveLimiter) acquire(ctx context.Context, caller string) (release 
 
 // callerKey names the caller whose expensive requests are counted
 // together: a token (by API or page) or a signed-in user.
-func callerKey(p *principal) string {
-	if p.user {
-		return "user:" + p.tok.ID
+func callerKey(p *app.Caller) string {
+	if p.User {
+		return "user:" + p.Token.ID
 	}
-	return "token:" + p.tok.ID
+	return "token:" + p.Token.ID
 }
 
 // limitExpensive runs after authentication on /api/v1 and /app: an

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -121,7 +122,7 @@ func TestScheduleAndReportCSVNeutraliseFormulas(t *testing.T) {
 // as text, in the CSV and the XLSX.
 func TestPipelineExportsNeutraliseFormulas(t *testing.T) {
 	f := newMatchFixture(t)
-	ents, err := all(t.Context(), f.store.Enterprises(), data.ListOptions{})
+	ents, err := app.All(t.Context(), f.store.Enterprises(), data.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -41,7 +42,7 @@ func (s *server) importFile(c *gin.Context) error {
 			return malformedField(name, "is not a known parameter; known: format, owner_id, bank_id")
 		}
 	}
-	owner, bank, err := importScope(p, kind, params.Get("owner_id"), params.Get("bank_id"))
+	owner, bank, err := app.ImportScope(p, kind, params.Get("owner_id"), params.Get("bank_id"))
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func (s *server) importFile(c *gin.Context) error {
 	defer body.Close()
 	rep, err := data.Import(c.Request.Context(), s.store, bufio.NewReaderSize(body, 1<<20), data.ImportOptions{
 		Kind: kind, Format: params.Get("format"), OwnerEnterpriseID: owner, BankID: bank,
-		AssignOwners: p.is(data.RoleOrganizer),
+		AssignOwners: p.Is(data.RoleOrganizer),
 	})
 	if err != nil {
 		return err
@@ -109,14 +110,14 @@ func (s *server) spoolImport(c *gin.Context) (io.ReadCloser, error) {
 
 // importerKey names the party an import runs for: an enterprise or bank
 // whatever its token, so that several tokens do not run several imports.
-func importerKey(p *principal) string {
-	switch p.tok.Role {
+func importerKey(p *app.Caller) string {
+	switch p.Token.Role {
 	case data.RoleCompany:
-		return "enterprise:" + p.tok.EnterpriseID
+		return "enterprise:" + p.Token.EnterpriseID
 	case data.RoleBank:
-		return "bank:" + p.tok.BankID
+		return "bank:" + p.Token.BankID
 	}
-	return "token:" + p.tok.ID
+	return "token:" + p.Token.ID
 }
 
 // importSlots limits the imports running at once: one per party, max in

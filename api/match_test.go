@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/matcher"
@@ -51,7 +52,7 @@ func matchReasonOf(rs []matcher.Reason, code matcher.ReasonCode) (matcher.Reason
 
 func TestEnterpriseMatches(t *testing.T) {
 	f := newMatchFixture(t)
-	var res enterpriseMatchesBody
+	var res app.Matches
 
 	// The enterprise itself sees the active products ranked, with reasons.
 	decodeBody(t, f.do(matchEnt72Token, "GET", "/api/v1/enterprises/ent_0072/matches?"+matchAsOfParam, nil), http.StatusOK, &res)
@@ -87,7 +88,7 @@ func TestEnterpriseMatches(t *testing.T) {
 			d9 = d
 		}
 	}
-	res = enterpriseMatchesBody{}
+	res = app.Matches{}
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/enterprises/"+d9.EnterpriseID+"/matches?eligible=true&"+matchAsOfParam, nil), http.StatusOK, &res)
 	if res.Products != 12 || len(res.Matches) == 0 || len(res.Matches) != res.Eligible {
 		t.Fatalf("%s eligible: %d of %d", d9.EnterpriseID, len(res.Matches), res.Eligible)
@@ -128,7 +129,7 @@ func TestEnterpriseMatches(t *testing.T) {
 		t.Errorf("unknown parameter: %+v", env)
 	}
 	// Without as_of, today is used.
-	res = enterpriseMatchesBody{}
+	res = app.Matches{}
 	decodeBody(t, f.do(matchEnt7Token, "GET", "/api/v1/enterprises/ent_0007/matches", nil), http.StatusOK, &res)
 	if res.Parameters.AsOf == demo.AsOf || res.Parameters.AsOf.IsZero() {
 		t.Errorf("default as-of %s", res.Parameters.AsOf)
@@ -149,13 +150,14 @@ func TestProductPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sees, err := (&policy{store: f.store}).bankSees(t.Context(), demo.BankCCB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := app.New(f.store, app.Config{})
 	visible := map[string]bool{}
 	for i := range ents {
-		if sees(&ents[i]) {
+		sees, err := a.BankSees(t.Context(), demo.BankCCB, &ents[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sees {
 			visible[ents[i].ID] = true
 		}
 	}
@@ -180,10 +182,10 @@ func TestProductPipeline(t *testing.T) {
 		// rounded score.
 		slack := 0.0
 		if m.FinancialsHidden {
-			slack += hiddenScoreStep / 2
+			slack += app.HiddenScoreStep / 2
 		}
 		if i > 0 && bank.Matches[i-1].FinancialsHidden {
-			slack += hiddenScoreStep / 2
+			slack += app.HiddenScoreStep / 2
 		}
 		if i > 0 && bank.Matches[i-1].Score+slack < m.Score {
 			t.Errorf("%s: out of order", m.EnterpriseID)
@@ -224,7 +226,7 @@ func TestProductPipeline(t *testing.T) {
 func TestIncomeValuation(t *testing.T) {
 	f := newMatchFixture(t)
 	body := map[string]any{"cash_flows": []float64{460, 460, 460, 460, 460, 460, 460, 460}, "share_rate": 0.2, "tax_rate": 0.25, "discount_rate": 0.15}
-	var res incomeBody
+	var res app.IncomeAnswer
 	for _, tok := range []string{matchOrgToken, matchCCBToken, matchEnt7Token} {
 		decodeBody(t, f.do(tok, "POST", "/api/v1/valuations/income", body), http.StatusOK, &res)
 		if math.Round(res.PresentValue*10)/10 != 309.6 || len(res.Years) != 8 || math.Abs(res.Years[0].Attributable-69) > 1e-9 {
@@ -286,7 +288,7 @@ func TestEnterpriseValuation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sees, err := (&policy{store: f.store}).bankSeesEnterprise(t.Context(), demo.BankZQRCB, &ent)
+	sees, err := app.New(f.store, app.Config{}).BankSees(t.Context(), demo.BankZQRCB, &ent)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -75,8 +76,8 @@ func (s *server) accessLog(c *gin.Context) {
 		slog.String("role", "anonymous"),
 	}
 	if p, ok := c.Get(keyPrincipal); ok {
-		attrs[5] = slog.String("role", string(p.(*principal).tok.Role))
-		attrs = append(attrs, slog.String("token", p.(*principal).tok.ID))
+		attrs[5] = slog.String("role", string(p.(*app.Caller).Token.Role))
+		attrs = append(attrs, slog.String("token", p.(*app.Caller).Token.ID))
 	}
 	if code := c.GetString(keyErrorCode); code != "" {
 		attrs = append(attrs, slog.String("error_code", code))

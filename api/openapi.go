@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 	"ipmatch/search"
@@ -85,7 +86,7 @@ type apiParam struct {
 var (
 	pageParams = []apiParam{
 		{Name: "page", Type: "integer", Description: "page number, from 1"},
-		{Name: "size", Type: "integer", Description: "page size, 1 to " + strconv.Itoa(maxPageSize) + " (default " + strconv.Itoa(defaultPageSize) + ")"},
+		{Name: "size", Type: "integer", Description: "page size, 1 to " + strconv.Itoa(app.MaxPageSize) + " (default " + strconv.Itoa(app.DefaultPageSize) + ")"},
 	}
 	asOfParam = apiParam{Name: "as_of", Type: "date", Description: "as-of date YYYY-MM-DD (default today in China Standard Time)"}
 )
@@ -102,25 +103,26 @@ const (
 // routes come from the resources themselves (resourceOps), so their
 // filters follow kinds.go.
 func apiOperations() []apiOp {
-	pol := &policy{}
-	s := &server{policy: pol}
+	// The resources describe themselves; an App over no store is enough
+	// (nothing is read).
+	a := app.New(nil, app.Config{})
 	ops := []apiOp{
 		{Method: "GET", Path: "/healthz", Summary: "Health: the store answers", Tag: "health", Public: true,
 			OK: health{}, Errors: []int{500}},
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "health", Public: true,
 			Content: []string{"application/json"}, Errors: []int{500}},
 	}
-	ops = append(ops, resourceOps(enterpriseResource(pol))...)
-	ops = append(ops, resourceOps(patentResource(pol))...)
-	ops = append(ops, resourceOps(bankResource(pol))...)
-	ops = append(ops, resourceOps(productResource(pol))...)
-	ops = append(ops, resourceOps(eventResource(pol))...)
-	ops = append(ops, resourceOps(participantResource(pol))...)
-	ops = append(ops, resourceOps(dealResource(pol))...)
-	ops = append(ops, resourceOps(poolResource(pol))...)
-	ops = append(ops, resourceOps(appraiserResource(pol))...)
-	ops = append(ops, resourceOps(appraisalResource(pol))...)
-	ops = append(ops, resourceOps(tokenResource(s))...)
+	ops = append(ops, resourceOps(a.Enterprises)...)
+	ops = append(ops, resourceOps(a.Patents)...)
+	ops = append(ops, resourceOps(a.Banks)...)
+	ops = append(ops, resourceOps(a.Products)...)
+	ops = append(ops, resourceOps(a.Events)...)
+	ops = append(ops, resourceOps(a.Participants)...)
+	ops = append(ops, resourceOps(a.Deals)...)
+	ops = append(ops, resourceOps(a.Pools)...)
+	ops = append(ops, resourceOps(a.Appraisers)...)
+	ops = append(ops, resourceOps(a.Appraisals)...)
+	ops = append(ops, resourceOps(a.Tokens)...)
 	ops = append(ops,
 		apiOp{Method: "GET", Path: "/api/v1/audit", Summary: "List audit entries (organizer)", Tag: "audit",
 			Description: "Every write, newest first unless order=asc. since (inclusive) and until (exclusive) take an RFC 3339 time or a date " +
@@ -128,7 +130,7 @@ func apiOperations() []apiOp {
 			Query: append([]apiParam{
 				{Name: "since", Description: "from this time (RFC 3339) or date (YYYY-MM-DD), inclusive"},
 				{Name: "until", Description: "before this time or date, exclusive"},
-				{Name: "kind", Enum: auditKinds, Description: "the table written"},
+				{Name: "kind", Enum: app.AuditKinds, Description: "the table written"},
 				{Name: "action", Enum: data.AuditActions},
 				{Name: "via", Enum: data.AuditVias},
 				{Name: "actor", Description: "a token or user ID"},
@@ -137,7 +139,7 @@ func apiOperations() []apiOp {
 				{Name: "enterprise_id", Description: "the actor's enterprise"},
 				{Name: "order", Enum: []string{"desc", "asc"}, Description: "newest first (default) or oldest first"},
 			}, pageParams...),
-			OK: listResult[data.AuditEntry]{}, Errors: []int{400, 403}},
+			OK: app.ListResult[data.AuditEntry]{}, Errors: []int{400, 403}},
 		apiOp{Method: "POST", Path: "/api/v1/import/{kind}", Summary: "Import a file of records", Tag: "import",
 			Description: "The raw file is the body (at most Config.MaxImportBytes). kind is a record kind (enterprises, patents, banks, " +
 				"products, events, participants, deals, pools); rows are checked one by one and the report lists what was refused and why. " +
@@ -158,7 +160,7 @@ func apiOperations() []apiOp {
 		// match.go, valuation.go
 		apiOp{Method: "GET", Path: "/api/v1/enterprises/{id}/matches", Summary: "Products ranked for an enterprise", Tag: "matching",
 			Query: []apiParam{asOfParam, {Name: "eligible", Type: "boolean", Description: "only eligible products"}},
-			OK:    enterpriseMatchesBody{}, Errors: []int{400, 403, 404, 422}},
+			OK:    app.Matches{}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "GET", Path: "/api/v1/enterprises/{id}/valuation", Summary: "Valuation of an enterprise's patents", Tag: "matching",
 			Query: []apiParam{asOfParam, {Name: "seed", Type: "integer"}, {Name: "draws", Type: "integer", Description: "Monte Carlo draws, 1 to 100000"}},
 			OK:    matcher.EnterpriseValuation{}, Errors: []int{400, 404, 422}},
@@ -166,18 +168,18 @@ func apiOperations() []apiOp {
 			Query: append([]apiParam{asOfParam, {Name: "eligible", Type: "boolean", Description: "only eligible enterprises"}}, pageParams...),
 			OK:    pipelineBody{}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/valuations/income", Summary: "Income-approach present value", Tag: "matching",
-			Body: incomeRequest{}, OK: incomeBody{}, Errors: []int{400, 413, 422}},
+			Body: app.IncomeRequest{}, OK: app.IncomeAnswer{}, Errors: []int{400, 413, 422}},
 
 		// event.go, schedule.go, schedule_export.go, report.go, pool.go
 		apiOp{Method: "POST", Path: "/api/v1/events/{id}/schedule", Summary: "Compute a draft event's schedule (organizer)", Tag: "events",
-			Body: scheduleRequest{}, BodyOptional: true, OK: scheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+			Body: app.ScheduleRequest{}, BodyOptional: true, OK: app.ScheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule", Summary: "An event's schedule", Tag: "events",
-			Query: scheduleFilters, OK: scheduleBody{}, Errors: []int{400, 403, 404}},
+			Query: scheduleFilters, OK: app.ScheduleBody{}, Errors: []int{400, 403, 404}},
 		apiOp{Method: "PUT", Path: "/api/v1/events/{id}/schedule/meetings", Summary: "Move, pin, record or remove a meeting (organizer)", Tag: "events",
 			Description: "Moving a meeting (slot, optionally table) pins it, so computing the schedule again keeps it; with only a slot it takes its own table, " +
 				"or another table of the bank's desk free in that slot. A slot where the desk or the enterprise already has a meeting is refused (409). " +
 				"Once the event is published only the outcome may change: moves, pins, new and removed meetings are refused (409).",
-			Body: meetingRequest{}, OK: scheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+			Body: app.MeetingRequest{}, OK: app.ScheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule.csv", Summary: "The schedule as CSV", Tag: "events",
 			Query: scheduleFilters, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule.xlsx", Summary: "The schedule as an Excel workbook", Tag: "events",
@@ -193,20 +195,20 @@ func apiOperations() []apiOp {
 				"(another enterprise_id is 403), and before the schedule is published neither the draft schedule nor a bank's no-thanks; " +
 				"the organizer names enterprise_id. Banks get 403.",
 			Query: []apiParam{{Name: "enterprise_id", Description: "whose wishes (required for the organizer)"}},
-			OK:    wishesBody{}, Errors: []int{400, 403, 404, 422}},
+			OK:    app.WishesBody{}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/events/{id}/publish", Summary: "Publish an event's schedule (organizer)", Tag: "events",
 			OK: data.Event{}, Errors: []int{403, 404, 409}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/report", Summary: "An event's report (organizer)", Tag: "events",
 			Query: []apiParam{{Name: "format", Enum: []string{"json", "csv"}, Description: "json (default) or csv"}},
-			OK:    eventReport{}, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},
+			OK:    app.EventReport{}, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},
 		apiOp{Method: "GET", Path: "/api/v1/pools/{id}/risk", Summary: "A risk-compensation pool's risk", Tag: "pools",
 			Description: "The organizer gets matcher.PoolRiskResult with the loans and claims; a bank the aggregate figures only.",
 			Query: []apiParam{asOfParam, {Name: "seed", Type: "integer"}, {Name: "draws", Type: "integer", Description: "100 to 200000"},
 				{Name: "rho", Type: "number"}, {Name: "lgd", Type: "number"}, {Name: "confidence", Type: "number"}, {Name: "new_loan_size", Type: "number"}},
-			OK: oneOf{matcher.PoolRiskResult{}, poolRiskBank{}}, Errors: []int{400, 403, 404, 422}},
+			OK: oneOf{matcher.PoolRiskResult{}, app.PoolRiskAggregate{}}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/deals/{id}/stage", Summary: "Move a deal to another stage", Tag: "deals",
 			Description: "A move to filed under a pool that breaks one of its caps is refused with 409 naming the cap.",
-			Body:        stageRequest{}, OK: data.Deal{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+			Body:        app.StageRequest{}, OK: data.Deal{}, Errors: []int{400, 403, 404, 409, 413, 422}},
 	)
 	// search.go (served when Config.Search is set)
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
@@ -255,15 +257,16 @@ func facetsDescription(kind string) string {
 }
 
 // resourceOps returns the operations of a record resource (resource.go).
-func resourceOps[T any](res *resource[T]) []apiOp {
-	name := res.kind.Name
-	one := singular(name)
+func resourceOps[T any](res *app.Resource[T]) []apiOp {
+	name := res.Name()
+	one := strings.TrimSuffix(name, "s")
 	base := "/api/v1/" + name
 	query := slices.Clone(pageParams)
-	for _, ref := range sortedKeys(res.refs) {
+	refs, other := res.Filters()
+	for _, ref := range refs {
 		query = append(query, apiParam{Name: ref, Description: "filter by reference"})
 	}
-	for _, o := range res.other {
+	for _, o := range other {
 		p := apiParam{Name: o, Description: "filter"}
 		switch o {
 		case "active":
@@ -278,18 +281,18 @@ func resourceOps[T any](res *resource[T]) []apiOp {
 	var zero T
 	ops := []apiOp{
 		{Method: "GET", Path: base, Summary: "List " + name, Tag: name, Query: query,
-			OK: listResult[T]{}, Errors: []int{400, 403}},
+			OK: app.ListResult[T]{}, Errors: []int{400, 403}},
 		{Method: "GET", Path: base + "/{id}", Summary: "Get one " + one, Tag: name,
 			OK: zero, Errors: []int{404}},
 	}
 	create := apiOp{Method: "POST", Path: base, Summary: "Create " + article(one) + " " + one, Tag: name, Body: zero,
 		Status: http.StatusCreated, OK: zero, Location: true, Errors: []int{400, 403, 404, 409, 413, 422}}
-	if res.post != nil && name == "tokens" {
-		create.Body, create.OK = tokenRequest{}, newToken{}
+	if name == "tokens" {
+		create.Body, create.OK = app.TokenRequest{}, app.NewToken{}
 		create.Description = "The answer holds the token's secret, shown this once."
 	}
 	ops = append(ops, create)
-	if !res.noPut {
+	if res.Replaceable() {
 		ops = append(ops, apiOp{Method: "PUT", Path: base + "/{id}", Summary: "Replace " + article(one) + " " + one, Tag: name, Body: zero,
 			OK: zero, Errors: []int{400, 403, 404, 409, 413, 422}})
 	}

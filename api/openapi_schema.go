@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 	"ipmatch/search"
@@ -47,29 +48,29 @@ var schemaNames = map[reflect.Type]string{
 	reflect.TypeFor[errorBody]():             "Error",
 	reflect.TypeFor[errorDetail]():           "ErrorDetail",
 	reflect.TypeFor[health]():                "Health",
-	reflect.TypeFor[newToken]():              "NewToken",
-	reflect.TypeFor[tokenRequest]():          "TokenRequest",
-	reflect.TypeFor[stageRequest]():          "StageRequest",
-	reflect.TypeFor[incomeRequest]():         "IncomeRequest",
-	reflect.TypeFor[incomeBody]():            "IncomeValuation",
-	reflect.TypeFor[enterpriseMatchesBody](): "EnterpriseMatches",
+	reflect.TypeFor[app.NewToken]():          "NewToken",
+	reflect.TypeFor[app.TokenRequest]():      "TokenRequest",
+	reflect.TypeFor[app.StageRequest]():      "StageRequest",
+	reflect.TypeFor[app.IncomeRequest]():     "IncomeRequest",
+	reflect.TypeFor[app.IncomeAnswer]():      "IncomeValuation",
+	reflect.TypeFor[app.Matches]():           "EnterpriseMatches",
 	reflect.TypeFor[pipelineBody]():          "ProductPipeline",
 	reflect.TypeFor[searchResult]():          "SearchResult",
-	reflect.TypeFor[scheduleRequest]():       "ScheduleRequest",
-	reflect.TypeFor[meetingRequest]():        "MeetingRequest",
-	reflect.TypeFor[scheduleBody]():          "Schedule",
-	reflect.TypeFor[meetingBody]():           "Meeting",
-	reflect.TypeFor[unscheduledBody]():       "Unscheduled",
-	reflect.TypeFor[scheduleSummary]():       "ScheduleSummary",
-	reflect.TypeFor[eventReport]():           "EventReport",
-	reflect.TypeFor[reportRegistered]():      "ReportRegistered",
-	reflect.TypeFor[reportMeetings]():        "ReportMeetings",
-	reflect.TypeFor[funnelStage]():           "FunnelStage",
-	reflect.TypeFor[bankReport]():            "BankReport",
-	reflect.TypeFor[poolRiskBank]():          "PoolRiskSummary",
-	reflect.TypeFor[wishesBody]():            "Wishes",
-	reflect.TypeFor[wishBody]():              "Wish",
-	reflect.TypeFor[wishFix]():               "WishFix",
+	reflect.TypeFor[app.ScheduleRequest]():   "ScheduleRequest",
+	reflect.TypeFor[app.MeetingRequest]():    "MeetingRequest",
+	reflect.TypeFor[app.ScheduleBody]():      "Schedule",
+	reflect.TypeFor[app.MeetingBody]():       "Meeting",
+	reflect.TypeFor[app.UnscheduledBody]():   "Unscheduled",
+	reflect.TypeFor[app.ScheduleSummary]():   "ScheduleSummary",
+	reflect.TypeFor[app.EventReport]():       "EventReport",
+	reflect.TypeFor[app.ReportRegistered]():  "ReportRegistered",
+	reflect.TypeFor[app.ReportMeetings]():    "ReportMeetings",
+	reflect.TypeFor[app.FunnelStage]():       "FunnelStage",
+	reflect.TypeFor[app.BankReport]():        "BankReport",
+	reflect.TypeFor[app.PoolRiskAggregate](): "PoolRiskSummary",
+	reflect.TypeFor[app.WishesBody]():        "Wishes",
+	reflect.TypeFor[app.WishBody]():          "Wish",
+	reflect.TypeFor[app.WishFix]():           "WishFix",
 }
 
 // enumValues lists the values of the string types with a fixed set.
@@ -123,10 +124,10 @@ func fieldEnums() map[reflect.Type]map[string][]string {
 	}
 	outcomes := []string{"held", "no_show", "cancelled"}
 	return map[reflect.Type]map[string][]string{
-		reflect.TypeFor[unscheduledBody](): {"code": shortfalls},
-		reflect.TypeFor[meetingBody]():     {"outcome": outcomes},
-		reflect.TypeFor[wishBody](): {"code": shortfalls,
-			"status": {wishPending, wishBlocked, wishMet, wishNotMet, wishDeclined}},
+		reflect.TypeFor[app.UnscheduledBody](): {"code": shortfalls},
+		reflect.TypeFor[app.MeetingBody]():     {"outcome": outcomes},
+		reflect.TypeFor[app.WishBody](): {"code": shortfalls,
+			"status": {app.WishPending, app.WishBlocked, app.WishMet, app.WishNotMet, app.WishDeclined}},
 	}
 }
 
@@ -185,7 +186,7 @@ func (g *schemaGen) typeName(t reflect.Type) string {
 	name, ok := schemaNames[t]
 	switch {
 	case ok:
-	case strings.HasPrefix(t.Name(), "listResult["):
+	case strings.HasPrefix(t.Name(), "ListResult["):
 		name = t.Field(0).Type.Elem().Name() + "List"
 	default:
 		name = t.Name()

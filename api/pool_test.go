@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/matcher"
@@ -102,14 +103,14 @@ func TestFilingCaps(t *testing.T) {
 func TestEventReport(t *testing.T) {
 	f := newEventFixture(t)
 	url := "/api/v1/events/" + demo.EventID + "/report"
-	var rep eventReport
+	var rep app.EventReport
 	decodeBody(t, f.do(evtOrgToken, "GET", url, nil), http.StatusOK, &rep)
 	if rep.Registered.Enterprises != 30 || rep.Registered.Banks != 9 || rep.Meetings.Computed {
 		t.Fatalf("report before scheduling: %+v", rep)
 	}
 	computeDemoSchedule(t, f)
 	// Record one meeting as held.
-	var sch scheduleBody
+	var sch app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "GET", evtScheduleURL, nil), http.StatusOK, &sch)
 	m := sch.Meetings[0]
 	decodeBody(t, f.do(evtOrgToken, "PUT", evtScheduleURL+"/meetings", map[string]any{"enterprise_id": m.EnterpriseID, "bank_id": m.BankID, "outcome": "held"}), http.StatusOK, nil)
@@ -120,7 +121,7 @@ func TestEventReport(t *testing.T) {
 	}
 	// The demo's event deals: 8 (deal_0009 belongs to no event); two loans
 	// disbursed on site, 3,500,000 + 2,000,000.
-	funnel := map[data.Stage]funnelStage{}
+	funnel := map[data.Stage]app.FunnelStage{}
 	for _, s := range rep.Funnel {
 		funnel[s.Stage] = s
 	}
@@ -137,7 +138,7 @@ func TestEventReport(t *testing.T) {
 			t.Errorf("funnel grows at %s", rep.Funnel[i].Stage)
 		}
 	}
-	var ccb *bankReport
+	var ccb *app.BankReport
 	for i := range rep.Banks {
 		if rep.Banks[i].BankID == demo.BankCCB {
 			ccb = &rep.Banks[i]

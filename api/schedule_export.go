@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -36,41 +37,41 @@ type tableGrid struct {
 type gridRow struct {
 	Slot       int
 	Time       string
-	Meeting    *meetingBody
+	Meeting    *app.MeetingBody
 	Enterprise string
 }
 
 // exportData is what every export renders.
 type exportData struct {
-	w        *eventWorld
-	meetings []meetingBody // by slot, bank, table
-	grids    []tableGrid   // by bank, table
+	w        *app.EventWorld
+	meetings []app.MeetingBody // by slot, bank, table
+	grids    []tableGrid       // by bank, table
 	full     bool
 }
 
 // exportSchedule loads what the caller may see of the schedule.
-func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
-	params, err := onlyParams(c, "bank_id", "enterprise_id")
+func (s *server) exportSchedule(c *gin.Context) (*exportData, error) {
+	params, err := app.Params(c.Request.URL.Query(), "bank_id", "enterprise_id")
 	if err != nil {
 		return nil, err
 	}
-	w, _, ms, _, full, err := h.visibleSchedule(c.Request.Context(), caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
+	w, _, ms, _, full, err := s.app.VisibleSchedule(c.Request.Context(), caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
 	if err != nil {
 		return nil, err
 	}
 	x := &exportData{w: w, full: full}
 	for _, m := range ms {
-		x.meetings = append(x.meetings, meetingView(w, m))
+		x.meetings = append(x.meetings, app.MeetingView(w, m))
 	}
 	// Tables: every table of every bank for an unfiltered organizer,
 	// otherwise the tables of the banks in the meetings shown.
 	banks := map[string]bool{}
 	if full && params["bank_id"] == "" && params["enterprise_id"] == "" {
-		for id := range w.bankPart {
+		for id := range w.BankPart {
 			banks[id] = true
 		}
 	}
-	if b := params["bank_id"]; b != "" && w.bankPart[b] != nil {
+	if b := params["bank_id"]; b != "" && w.BankPart[b] != nil {
 		banks[b] = true
 	}
 	for _, m := range x.meetings {
@@ -81,21 +82,21 @@ func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	at := map[[3]string]*meetingBody{}
+	at := map[[3]string]*app.MeetingBody{}
 	for i := range x.meetings {
 		m := &x.meetings[i]
 		at[[3]string{m.BankID, strconv.Itoa(m.Table), strconv.Itoa(m.Slot)}] = m
 	}
-	onlyMine := !full && caller(c).is(data.RoleCompany)
+	onlyMine := !full && caller(c).Is(data.RoleCompany)
 	for _, b := range ids {
 		tables := 1
-		if bp := w.bankPart[b]; bp != nil {
+		if bp := w.BankPart[b]; bp != nil {
 			tables = bp.Tables
 		}
 		for t := 1; t <= tables; t++ {
-			g := tableGrid{BankID: b, BankName: w.name(b), Table: t, Number: w.tableNumber(b, t)}
+			g := tableGrid{BankID: b, BankName: w.Name(b), Table: t, Number: w.TableNumber(b, t)}
 			used := false
-			for s := 1; s <= w.ev.Slots; s++ {
+			for s := 1; s <= w.Event.Slots; s++ {
 				row := gridRow{Slot: s, Time: slotLabel(w, s), Meeting: at[[3]string{b, strconv.Itoa(t), strconv.Itoa(s)}]}
 				if row.Meeting != nil {
 					row.Enterprise, used = row.Meeting.EnterpriseName, true
@@ -111,8 +112,8 @@ func (h *eventHandlers) exportSchedule(c *gin.Context) (*exportData, error) {
 }
 
 // slotLabel is a slot's time range, "14:00–14:20".
-func slotLabel(w *eventWorld, slot int) string {
-	start, end := w.slotTimes(slot)
+func slotLabel(w *app.EventWorld, slot int) string {
+	start, end := w.SlotTimes(slot)
 	return beijingTime(start, clockLayout) + "–" + beijingTime(end, clockLayout)
 }
 
@@ -124,8 +125,8 @@ func attachment(c *gin.Context, name string) {
 // scheduleCSV handles GET /api/v1/events/{id}/schedule.csv: one row per
 // meeting, table by table (bank, table, slot), UTF-8 with a byte-order mark
 // so that Excel reads the Chinese.
-func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
-	x, err := h.exportSchedule(c)
+func (s *server) scheduleCSV(c *gin.Context) error {
+	x, err := s.exportSchedule(c)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (h *eventHandlers) scheduleCSV(c *gin.Context) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	attachment(c, "schedule-"+x.w.ev.ID+".csv")
+	attachment(c, "schedule-"+x.w.Event.ID+".csv")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	return nil
 }
@@ -187,8 +188,8 @@ func (n *sheetNamer) name(s string) string {
 // scheduleXLSX handles GET /api/v1/events/{id}/schedule.xlsx: a workbook
 // with an overview sheet (总表), one sheet per bank table (its slots) and
 // one per enterprise (its meetings), with Chinese headers.
-func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
-	x, err := h.exportSchedule(c)
+func (s *server) scheduleXLSX(c *gin.Context) error {
+	x, err := s.exportSchedule(c)
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 		return f.SetSheetRow(n, cell, &vals)
 	}
 
-	ev := x.w.ev
+	ev := x.w.Event
 	n, err := sheet("总表", []float64{6, 18, 26, 6, 34, 8, 6}, ev.Name+" "+ev.Date.String()+" 会谈安排",
 		[]string{"时段", timeHeader, "银行", "桌号", "企业", "评分", "固定"})
 	if err != nil {
@@ -258,7 +259,7 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 			}
 		}
 	}
-	byEnt := map[string][]meetingBody{}
+	byEnt := map[string][]app.MeetingBody{}
 	var ents []string
 	for _, m := range x.meetings {
 		if byEnt[m.EnterpriseID] == nil {
@@ -269,7 +270,7 @@ func (h *eventHandlers) scheduleXLSX(c *gin.Context) error {
 	slices.Sort(ents)
 	for _, e := range ents {
 		ms := byEnt[e]
-		n, err := sheet(x.w.name(e), []float64{6, 18, 26, 6}, x.w.name(e)+" 会谈安排", []string{"时段", timeHeader, "银行", "桌号"})
+		n, err := sheet(x.w.Name(e), []float64{6, 18, 26, 6}, x.w.Name(e)+" 会谈安排", []string{"时段", timeHeader, "银行", "桌号"})
 		if err != nil {
 			return err
 		}
@@ -342,14 +343,14 @@ section.enterprise h2 { border-bottom-style: dashed; }
 
 // scheduleHTML handles GET /api/v1/events/{id}/schedule.html: a printable
 // page (zh-CN) with each bank table's slots.
-func (h *eventHandlers) scheduleHTML(c *gin.Context) error {
-	x, err := h.exportSchedule(c)
+func (s *server) scheduleHTML(c *gin.Context) error {
+	x, err := s.exportSchedule(c)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
 	err = scheduleHTMLTemplate.Execute(&buf, map[string]any{
-		"Event": x.w.ev, "Status": string(x.w.ev.Status), "Meetings": x.meetings, "Grids": x.grids,
+		"Event": x.w.Event, "Status": string(x.w.Event.Status), "Meetings": x.meetings, "Grids": x.grids,
 		"Enterprises": enterpriseSchedules(x.meetings),
 		"SlotTime":    func(slot int) string { return slotLabel(x.w, slot) },
 	})
@@ -364,12 +365,12 @@ func (h *eventHandlers) scheduleHTML(c *gin.Context) error {
 // printable page's per-enterprise list.
 type enterpriseSchedule struct {
 	Name     string
-	Meetings []meetingBody
+	Meetings []app.MeetingBody
 }
 
 // enterpriseSchedules groups meetings (by slot, bank, table) by
 // enterprise, enterprises by ID as the workbook's sheets are.
-func enterpriseSchedules(ms []meetingBody) []enterpriseSchedule {
+func enterpriseSchedules(ms []app.MeetingBody) []enterpriseSchedule {
 	byEnt := map[string]*enterpriseSchedule{}
 	var ids []string
 	for _, m := range ms {
@@ -385,7 +386,7 @@ func enterpriseSchedules(ms []meetingBody) []enterpriseSchedule {
 	out := make([]enterpriseSchedule, 0, len(ids))
 	for _, id := range ids {
 		es := byEnt[id]
-		slices.SortStableFunc(es.Meetings, func(a, b meetingBody) int { return cmp.Compare(a.Slot, b.Slot) })
+		slices.SortStableFunc(es.Meetings, func(a, b app.MeetingBody) int { return cmp.Compare(a.Slot, b.Slot) })
 		out = append(out, *es)
 	}
 	return out
@@ -425,33 +426,33 @@ func icsText(s string) string {
 }
 
 // icsLocal formats a time as a local DATE-TIME in China Standard Time.
-func icsLocal(t time.Time) string { return t.In(eventZone).Format("20060102T150405") }
+func icsLocal(t time.Time) string { return t.In(app.ChinaZone).Format("20060102T150405") }
 
 // calendar handles GET /api/v1/events/{id}/participants/{pid}/calendar.ics:
 // the participant's meetings as VEVENTs in Asia/Shanghai time.
-func (h *eventHandlers) calendar(c *gin.Context) error {
+func (s *server) calendar(c *gin.Context) error {
 	ctx, p := c.Request.Context(), caller(c)
-	if _, err := onlyParams(c); err != nil {
+	if _, err := app.Params(c.Request.URL.Query()); err != nil {
 		return err
 	}
 	id, pid := c.Param("id"), c.Param("pid")
-	part, err := h.s.store.Participants().Get(ctx, pid)
+	part, err := s.store.Participants().Get(ctx, pid)
 	if err != nil {
 		return err
 	}
-	mine := p.is(data.RoleOrganizer) ||
-		p.is(data.RoleBank) && part.Role == data.RoleBankDesk && part.BankID == p.tok.BankID ||
-		p.is(data.RoleCompany) && part.Role == data.RoleEnterprise && part.EnterpriseID == p.tok.EnterpriseID
+	mine := p.Is(data.RoleOrganizer) ||
+		p.Is(data.RoleBank) && part.Role == data.RoleBankDesk && part.BankID == p.Token.BankID ||
+		p.Is(data.RoleCompany) && part.Role == data.RoleEnterprise && part.EnterpriseID == p.Token.EnterpriseID
 	if part.EventID != id || !mine {
 		return data.ParticipantKind.NotFound(pid)
 	}
-	return h.writeCalendar(c, p, &part)
+	return s.writeCalendar(c, p, &part)
 }
 
 // writeCalendar answers the meetings of part, a participant p may read
 // (its own, or any for the organizer), as an iCalendar file; the schedule
 // as visibleSchedule lets p see it (404 before it is published).
-func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.Participant) error {
+func (s *server) writeCalendar(c *gin.Context, p *app.Caller, part *data.Participant) error {
 	ctx, id, pid := c.Request.Context(), part.EventID, part.ID
 	var entID, bankID string
 	switch part.Role {
@@ -462,7 +463,7 @@ func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.P
 	default:
 		entID = "\x00" // a valuer has no meetings
 	}
-	w, sch, ms, _, _, err := h.visibleSchedule(ctx, p, id, bankID, entID)
+	w, sch, ms, _, _, err := s.app.VisibleSchedule(ctx, p, id, bankID, entID)
 	if err != nil {
 		return err
 	}
@@ -472,7 +473,7 @@ func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.P
 	cw.line("PRODID:-//ipmatch//schedule//ZH")
 	cw.line("CALSCALE:GREGORIAN")
 	cw.line("METHOD:PUBLISH")
-	cw.line("X-WR-CALNAME:" + icsText(w.ev.Name))
+	cw.line("X-WR-CALNAME:" + icsText(w.Event.Name))
 	cw.line("X-WR-TIMEZONE:Asia/Shanghai")
 	cw.line("BEGIN:VTIMEZONE")
 	cw.line("TZID:Asia/Shanghai")
@@ -484,24 +485,24 @@ func (h *eventHandlers) writeCalendar(c *gin.Context, p *principal, part *data.P
 	cw.line("END:STANDARD")
 	cw.line("END:VTIMEZONE")
 	stamp := sch.UpdatedAt.UTC().Format("20060102T150405Z")
-	slices.SortFunc(ms, func(a, b storedMeeting) int { return cmp.Compare(a.Slot, b.Slot) })
+	slices.SortFunc(ms, func(a, b app.StoredMeeting) int { return cmp.Compare(a.Slot, b.Slot) })
 	for _, m := range ms {
-		start, end := w.slotTimes(m.Slot)
-		other, summary := w.name(m.BankID), "银企对接："
+		start, end := w.SlotTimes(m.Slot)
+		other, summary := w.Name(m.BankID), "银企对接："
 		if part.Role == data.RoleBankDesk {
-			other = w.name(m.EnterpriseID)
+			other = w.Name(m.EnterpriseID)
 		}
 		summary += other
-		loc := fmt.Sprintf("%s %s 第%d号桌", w.ev.Venue, w.name(m.BankID), w.tableNumber(m.BankID, m.Table))
+		loc := fmt.Sprintf("%s %s 第%d号桌", w.Event.Venue, w.Name(m.BankID), w.TableNumber(m.BankID, m.Table))
 		cw.line("BEGIN:VEVENT")
-		cw.line("UID:" + icsText(fmt.Sprintf("%s-%s-%s@ipmatch", w.ev.ID, m.EnterpriseID, m.BankID)))
+		cw.line("UID:" + icsText(fmt.Sprintf("%s-%s-%s@ipmatch", w.Event.ID, m.EnterpriseID, m.BankID)))
 		cw.line("DTSTAMP:" + stamp)
 		cw.line("DTSTART;TZID=Asia/Shanghai:" + icsLocal(start))
 		cw.line("DTEND;TZID=Asia/Shanghai:" + icsLocal(end))
 		cw.line("SUMMARY:" + icsText(summary))
 		cw.line("LOCATION:" + icsText(strings.TrimSpace(loc)))
 		cw.line("DESCRIPTION:" + icsText(fmt.Sprintf("%s\n第%d时段 %s\n银行：%s（第%d号桌）\n企业：%s",
-			w.ev.Name, m.Slot, slotLabel(w, m.Slot), w.name(m.BankID), w.tableNumber(m.BankID, m.Table), w.name(m.EnterpriseID))))
+			w.Event.Name, m.Slot, slotLabel(w, m.Slot), w.Name(m.BankID), w.TableNumber(m.BankID, m.Table), w.Name(m.EnterpriseID))))
 		cw.line("END:VEVENT")
 	}
 	cw.line("END:VCALENDAR")

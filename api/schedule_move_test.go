@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data/demo"
 )
 
@@ -16,7 +17,7 @@ type busyAt struct {
 	desk  map[[2]string]int  // bank, slot: tables in use
 }
 
-func scheduleBusy(sch scheduleBody) busyAt {
+func scheduleBusy(sch app.ScheduleBody) busyAt {
 	b := busyAt{ent: map[[2]string]bool{}, table: map[[3]string]bool{}, desk: map[[2]string]int{}}
 	for _, m := range sch.Meetings {
 		s := strconv.Itoa(m.Slot)
@@ -29,7 +30,7 @@ func scheduleBusy(sch scheduleBody) busyAt {
 
 // findMeeting returns the first meeting of sch with a slot that pick
 // accepts, and that slot.
-func findMeeting(t *testing.T, sch scheduleBody, pick func(m meetingBody, slot int) bool) (meetingBody, int) {
+func findMeeting(t *testing.T, sch app.ScheduleBody, pick func(m app.MeetingBody, slot int) bool) (app.MeetingBody, int) {
 	t.Helper()
 	for _, m := range sch.Meetings {
 		for s := 1; s <= sch.Slots; s++ {
@@ -39,16 +40,16 @@ func findMeeting(t *testing.T, sch scheduleBody, pick func(m meetingBody, slot i
 		}
 	}
 	t.Fatal("no meeting and slot as wanted in the demo schedule")
-	return meetingBody{}, 0
+	return app.MeetingBody{}, 0
 }
 
-func meetingOf(sch scheduleBody, ent, bank string) (meetingBody, bool) {
+func meetingOf(sch app.ScheduleBody, ent, bank string) (app.MeetingBody, bool) {
 	for _, m := range sch.Meetings {
 		if m.EnterpriseID == ent && m.BankID == bank {
 			return m, true
 		}
 	}
-	return meetingBody{}, false
+	return app.MeetingBody{}, false
 }
 
 // The organizer moves a meeting of a draft schedule to another slot on the
@@ -69,22 +70,22 @@ func TestMoveMeeting(t *testing.T) {
 	}
 	w, _ = o.get(eventURL)
 	wantText(t, htmlPage(t, w, http.StatusOK), `action="`+eventURL+`/moves"`, `<select name="slot"`, "移到")
-	var sch scheduleBody
+	var sch app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "GET", schedURL, nil), http.StatusOK, &sch)
 	busy := scheduleBusy(sch)
-	move := func(m meetingBody, slot string) url.Values {
+	move := func(m app.MeetingBody, slot string) url.Values {
 		return url.Values{webCSRFField: {token}, "enterprise_id": {m.EnterpriseID}, "bank_id": {m.BankID}, "slot": {slot}}
 	}
 
 	// Refused: the bank's desk is full in that slot (every table busy).
-	full, fullSlot := findMeeting(t, sch, func(m meetingBody, s int) bool {
+	full, fullSlot := findMeeting(t, sch, func(m app.MeetingBody, s int) bool {
 		return busy.desk[[2]string{m.BankID, strconv.Itoa(s)}] >= tablesOf(sch, m.BankID) && !busy.ent[[2]string{m.EnterpriseID, strconv.Itoa(s)}]
 	})
 	before := f.snapshot()
 	wantText(t, htmlPage(t, o.do("POST", eventURL+"/moves", move(full, strconv.Itoa(fullSlot))), http.StatusConflict),
 		"号桌在第"+strconv.Itoa(fullSlot)+"时段已与")
 	// Refused: the enterprise already meets another bank then.
-	entBusy, entSlot := findMeeting(t, sch, func(m meetingBody, s int) bool {
+	entBusy, entSlot := findMeeting(t, sch, func(m app.MeetingBody, s int) bool {
 		return busy.ent[[2]string{m.EnterpriseID, strconv.Itoa(s)}] && busy.desk[[2]string{m.BankID, strconv.Itoa(s)}] < tablesOf(sch, m.BankID)
 	})
 	wantText(t, htmlPage(t, o.do("POST", eventURL+"/moves", move(entBusy, strconv.Itoa(entSlot))), http.StatusConflict),
@@ -111,7 +112,7 @@ func TestMoveMeeting(t *testing.T) {
 	f.unchanged(before)
 
 	// Allowed: a slot where both are free; the meeting is pinned there.
-	ok, okSlot := findMeeting(t, sch, func(m meetingBody, s int) bool {
+	ok, okSlot := findMeeting(t, sch, func(m app.MeetingBody, s int) bool {
 		return busy.desk[[2]string{m.BankID, strconv.Itoa(s)}] < tablesOf(sch, m.BankID) && !busy.ent[[2]string{m.EnterpriseID, strconv.Itoa(s)}]
 	})
 	w = o.do("POST", eventURL+"/moves", move(ok, strconv.Itoa(okSlot)))
@@ -120,13 +121,13 @@ func TestMoveMeeting(t *testing.T) {
 	}
 	w, _ = o.get(eventURL)
 	wantText(t, htmlPage(t, w, http.StatusOK), "已将"+ok.EnterpriseName, "移到第"+strconv.Itoa(okSlot)+"时段")
-	var moved scheduleBody
+	var moved app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "GET", schedURL, nil), http.StatusOK, &moved)
 	if m, found := meetingOf(moved, ok.EnterpriseID, ok.BankID); !found || m.Slot != okSlot || !m.Pinned {
 		t.Fatalf("after the move: %+v (found %v), want slot %d, pinned", m, found, okSlot)
 	}
 	// Computing again keeps the moved meeting where it was put.
-	var again scheduleBody
+	var again app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "POST", schedURL, nil), http.StatusOK, &again)
 	if m, found := meetingOf(again, ok.EnterpriseID, ok.BankID); !found || m.Slot != okSlot || !m.Pinned {
 		t.Errorf("after computing again: %+v (found %v), want slot %d, pinned", m, found, okSlot)
@@ -134,7 +135,7 @@ func TestMoveMeeting(t *testing.T) {
 }
 
 // tablesOf is how many tables bank's desk has, read from the grid numbers.
-func tablesOf(sch scheduleBody, bank string) int {
+func tablesOf(sch app.ScheduleBody, bank string) int {
 	n := 0
 	for _, m := range sch.Meetings {
 		if m.BankID == bank {
@@ -149,11 +150,11 @@ func tablesOf(sch scheduleBody, bank string) int {
 func TestMoveMeetingFindsAFreeTable(t *testing.T) {
 	f := newMatchFixture(t)
 	schedURL := "/api/v1/events/" + demo.EventID + "/schedule"
-	var sch scheduleBody
+	var sch app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "POST", schedURL, nil), http.StatusOK, &sch)
 	// Free a slot of table 2 of ZQRCB (two tables) by removing its meeting,
 	// then move a table-1 meeting of another slot there.
-	var gone meetingBody
+	var gone app.MeetingBody
 	for _, m := range sch.Meetings {
 		if m.BankID == demo.BankZQRCB && m.Table == 2 {
 			gone = m
@@ -162,7 +163,7 @@ func TestMoveMeetingFindsAFreeTable(t *testing.T) {
 	}
 	decodeBody(t, f.do(matchOrgToken, "PUT", schedURL+"/meetings", map[string]any{"enterprise_id": gone.EnterpriseID, "bank_id": gone.BankID, "remove": true}), http.StatusOK, &sch)
 	busy := scheduleBusy(sch)
-	var mover meetingBody
+	var mover app.MeetingBody
 	for _, m := range sch.Meetings {
 		if m.BankID == demo.BankZQRCB && m.Table == 1 && m.Slot != gone.Slot && !busy.ent[[2]string{m.EnterpriseID, strconv.Itoa(gone.Slot)}] {
 			mover = m
@@ -172,7 +173,7 @@ func TestMoveMeetingFindsAFreeTable(t *testing.T) {
 	if mover.EnterpriseID == "" {
 		t.Skip("demo: no table-1 meeting of ZQRCB free to move")
 	}
-	var after scheduleBody
+	var after app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "PUT", schedURL+"/meetings", map[string]any{"enterprise_id": mover.EnterpriseID, "bank_id": mover.BankID, "slot": gone.Slot}), http.StatusOK, &after)
 	m, _ := meetingOf(after, mover.EnterpriseID, mover.BankID)
 	if m.Slot != gone.Slot || m.Table != 2 || !m.Pinned {

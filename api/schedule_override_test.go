@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -69,7 +70,7 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 	// Make room: CCB's desk is full whenever ent_0072 is free, so one of
 	// its meetings goes.
 	busy := scheduleBusy(sch)
-	room := slices.IndexFunc(sch.Meetings, func(x meetingBody) bool {
+	room := slices.IndexFunc(sch.Meetings, func(x app.MeetingBody) bool {
 		return x.BankID == bank && !busy.ent[[2]string{ent, strconv.Itoa(x.Slot)}]
 	})
 	if room < 0 {
@@ -78,7 +79,7 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": sch.Meetings[room].EnterpriseID, "bank_id": bank, "remove": true}), http.StatusOK, nil)
 
 	// Allowed by the API: stored pinned, as an override, with the trimmed reason.
-	var edited scheduleBody
+	var edited app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, put("  企业已补充材料，组织方核实后同意会谈 ")), http.StatusOK, &edited)
 	m, found := meetingOf(edited, ent, bank)
 	if !found || !m.Override || !m.Pinned || m.OverrideReason != "企业已补充材料，组织方核实后同意会谈" {
@@ -102,13 +103,13 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 	}
 	w, _ = o.get(eventURL)
 	wantText(t, htmlPage(t, w, http.StatusOK), "已破例安排", "原因：必须会谈：企业急需融资", `title="破例原因：必须会谈：企业急需融资">破例</span>`)
-	var after scheduleBody
+	var after app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "GET", evtScheduleURL, nil), http.StatusOK, &after)
 	if m, found := meetingOf(after, ent, bank); !found || !m.Override || !m.Pinned || m.OverrideReason != "必须会谈：企业急需融资" {
 		t.Fatalf("after the page override: %+v (found %v)", m, found)
 	}
 	// Computing again keeps the pinned override and its reason.
-	var again scheduleBody
+	var again app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "POST", evtScheduleURL, nil), http.StatusOK, &again)
 	if m, found := meetingOf(again, ent, bank); !found || !m.Override || m.OverrideReason != "必须会谈：企业急需融资" {
 		t.Errorf("after computing again: %+v (found %v)", m, found)
@@ -122,7 +123,7 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 	}
 	for _, tok := range []string{evtCCBToken, matchEnt72Token} {
 		w := f.do(tok, "GET", evtScheduleURL, nil)
-		var seen scheduleBody
+		var seen app.ScheduleBody
 		decodeBody(t, w, http.StatusOK, &seen)
 		if m, found := meetingOf(seen, ent, bank); !found || !m.Override || m.OverrideReason != "" {
 			t.Errorf("%s sees the override as %+v (found %v), want it marked without the reason", tok, m, found)
@@ -144,7 +145,7 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 func TestOverrideFormOnEventPage(t *testing.T) {
 	f := newEventFixture(t)
 	sch := computeDemoSchedule(t, f)
-	i := slices.IndexFunc(sch.Unscheduled, func(u unscheduledBody) bool {
+	i := slices.IndexFunc(sch.Unscheduled, func(u app.UnscheduledBody) bool {
 		return u.Code == "ineligible" && u.EnterpriseID != "" && u.BankID != ""
 	})
 	if i < 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data/demo"
 )
 
@@ -14,7 +15,7 @@ import (
 // enterprise per printed page.
 func TestPrintableScheduleByEnterprise(t *testing.T) {
 	f := newMatchFixture(t)
-	var sch scheduleBody
+	var sch app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "POST", "/api/v1/events/"+demo.EventID+"/schedule", nil), http.StatusOK, &sch)
 	o := newBrowser(f)
 	o.signIn(matchOrgToken)
@@ -37,7 +38,7 @@ func TestPrintableScheduleByEnterprise(t *testing.T) {
 		}
 	}
 	var name string
-	var mine []meetingBody
+	var mine []app.MeetingBody
 	for _, m := range sch.Meetings {
 		if m.EnterpriseID == ent {
 			name, mine = m.EnterpriseName, append(mine, m)
@@ -66,6 +67,6 @@ func TestPrintableScheduleByEnterprise(t *testing.T) {
 }
 
 // slotLabelOf is a meeting's time range as slotLabel writes it.
-func slotLabelOf(m meetingBody) string {
+func slotLabelOf(m app.MeetingBody) string {
 	return beijingTime(m.Start, clockLayout) + "–" + beijingTime(m.End, clockLayout)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data/demo"
 )
 
@@ -25,7 +26,7 @@ func TestPublishedScheduleRefusesEdits(t *testing.T) {
 	}
 	w, _ = o.get(eventURL)
 	wantText(t, htmlPage(t, w, http.StatusOK), `action="`+eventURL+`/pins"`)
-	var sch scheduleBody
+	var sch app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/events/"+demo.EventID+"/schedule", nil), http.StatusOK, &sch)
 	m := sch.Meetings[0]
 	if w := o.do("POST", eventURL+"/publish", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
@@ -64,6 +65,6 @@ func TestPublishedScheduleRefusesEdits(t *testing.T) {
 	f.unchanged(before)
 
 	// What happened at a meeting is still recorded.
-	var after scheduleBody
+	var after app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": m.EnterpriseID, "bank_id": m.BankID, "outcome": "held"}), http.StatusOK, &after)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -16,9 +17,9 @@ import (
 func TestScheduleTableNumbersDistinct(t *testing.T) {
 	f := newMatchFixture(t)
 	ctx := t.Context()
-	var body scheduleBody
+	var body app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "POST", "/api/v1/events/"+demo.EventID+"/schedule", nil), http.StatusOK, &body)
-	parts, err := all(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
+	parts, err := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestScheduleTableNumbersDistinct(t *testing.T) {
 	}
 
 	// Stable: computing again keeps every desk's numbers.
-	var again scheduleBody
+	var again app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "POST", "/api/v1/events/"+demo.EventID+"/schedule", map[string]any{"keep_pins": false}), http.StatusOK, &again)
 	for _, m := range again.Meetings {
 		if o, ok := owner[m.TableNumber]; ok && o != (deskTable{m.BankID, m.Table}) {

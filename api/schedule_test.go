@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/matcher"
@@ -47,15 +48,15 @@ func newEventFixture(t *testing.T) *fixture {
 }
 
 // computeDemoSchedule computes the demo event's schedule as the organizer.
-func computeDemoSchedule(t *testing.T, f *fixture) scheduleBody {
+func computeDemoSchedule(t *testing.T, f *fixture) app.ScheduleBody {
 	t.Helper()
-	var body scheduleBody
+	var body app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "POST", evtScheduleURL, nil), http.StatusOK, &body)
 	return body
 }
 
 // asMatcherMeetings converts meetings for matcher.DoubleBookings.
-func asMatcherMeetings(ms []meetingBody) []matcher.ScheduledMeeting {
+func asMatcherMeetings(ms []app.MeetingBody) []matcher.ScheduledMeeting {
 	out := make([]matcher.ScheduledMeeting, len(ms))
 	for i, m := range ms {
 		out[i] = matcher.ScheduledMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot}
@@ -93,7 +94,7 @@ func TestDemoSchedule(t *testing.T) {
 				}
 			}
 		case data.RoleEnterprise:
-			wanted[p.EnterpriseID] = wantedMeetings(&ev, &p)
+			wanted[p.EnterpriseID] = app.WantedMeetings(&ev, &p)
 			for _, pr := range p.Preferences {
 				if pr.Kind == data.MustMeet {
 					must[pair{p.EnterpriseID, pr.Target}] = true
@@ -114,7 +115,7 @@ func TestDemoSchedule(t *testing.T) {
 		if m.Override {
 			t.Errorf("ineligible pair scheduled without an override: %+v", m)
 		}
-		wantStart := time.Date(2021, 4, 23, 14, 0, 0, 0, eventZone).Add(time.Duration(m.Slot-1) * 20 * time.Minute)
+		wantStart := time.Date(2021, 4, 23, 14, 0, 0, 0, app.ChinaZone).Add(time.Duration(m.Slot-1) * 20 * time.Minute)
 		if !m.Start.Equal(wantStart) || m.End.Sub(m.Start) != 20*time.Minute {
 			t.Errorf("meeting %+v: start %v, want %v", m, m.Start, wantStart)
 		}
@@ -160,14 +161,14 @@ func TestDemoSchedule(t *testing.T) {
 	}
 	// Enterprises below their wish are explained.
 	for e, w := range wanted {
-		if perEnt[e] < w && !slices.ContainsFunc(body.Unscheduled, func(u unscheduledBody) bool { return u.EnterpriseID == e && u.BankID == "" }) {
+		if perEnt[e] < w && !slices.ContainsFunc(body.Unscheduled, func(u app.UnscheduledBody) bool { return u.EnterpriseID == e && u.BankID == "" }) {
 			t.Errorf("enterprise %s got %d of %d meetings without an explanation", e, perEnt[e], w)
 		}
 	}
 
 	// GET answers the same schedule; a recompute is identical
 	// (deterministic).
-	var got scheduleBody
+	var got app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "GET", evtScheduleURL, nil), http.StatusOK, &got)
 	if len(got.Meetings) != len(body.Meetings) || got.Meetings[0] != body.Meetings[0] {
 		t.Errorf("GET differs from POST")
@@ -180,7 +181,7 @@ func TestDemoSchedule(t *testing.T) {
 	// The schedule is stored: a new server over the same store answers it,
 	// shortfall codes and must-meet flags included.
 	restarted := &fixture{t: t, store: f.store, logs: &syncBuffer{}, h: validating(t, New(f.store, nil, Config{}))}
-	var after scheduleBody
+	var after app.ScheduleBody
 	decodeBody(t, restarted.do(evtOrgToken, "GET", evtScheduleURL, nil), http.StatusOK, &after)
 	if !slices.Equal(after.Meetings, again.Meetings) || !slices.Equal(after.Unscheduled, again.Unscheduled) ||
 		after.Summary.MustMeetMet != again.Summary.MustMeetMet || !after.ComputedAt.Equal(again.ComputedAt) {
@@ -235,7 +236,7 @@ func TestScheduleRoles(t *testing.T) {
 	wantError(t, f.do(evtOrgToken, "POST", url, nil), http.StatusConflict, data.CodeConflict)
 
 	// A bank sees its own meetings only; naming another bank is refused.
-	var bank scheduleBody
+	var bank app.ScheduleBody
 	decodeBody(t, f.do(evtCCBToken, "GET", url, nil), http.StatusOK, &bank)
 	if len(bank.Meetings) == 0 || bank.Summary != nil {
 		t.Fatalf("bank view: %d meetings, summary %v", len(bank.Meetings), bank.Summary)
@@ -267,7 +268,7 @@ func TestScheduleRoles(t *testing.T) {
 	}
 
 	// An enterprise sees its own only.
-	var ent scheduleBody
+	var ent app.ScheduleBody
 	decodeBody(t, f.do(evtEnt3Token, "GET", url, nil), http.StatusOK, &ent)
 	for _, m := range ent.Meetings {
 		if m.EnterpriseID != "ent_0003" {
@@ -295,7 +296,7 @@ func TestScheduleEditMeetings(t *testing.T) {
 	m0 := body.Meetings[0]
 	// Another meeting of the same enterprise: moving m0 into its slot
 	// double-books the enterprise.
-	j := slices.IndexFunc(body.Meetings, func(m meetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID != m0.BankID })
+	j := slices.IndexFunc(body.Meetings, func(m app.MeetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID != m0.BankID })
 	if j < 0 {
 		t.Fatalf("enterprise %s has one meeting", m0.EnterpriseID)
 	}
@@ -311,8 +312,8 @@ func TestScheduleEditMeetings(t *testing.T) {
 	for _, m := range body.Meetings {
 		if m.EnterpriseID != busy.EnterpriseID && m.BankID != busy.BankID && m.Slot != busy.Slot {
 			// other enterprise, free at busy.Slot?
-			free := !slices.ContainsFunc(body.Meetings, func(x meetingBody) bool { return x.EnterpriseID == m.EnterpriseID && x.Slot == busy.Slot })
-			if free && !slices.ContainsFunc(body.Meetings, func(x meetingBody) bool { return x.EnterpriseID == m.EnterpriseID && x.BankID == busy.BankID }) {
+			free := !slices.ContainsFunc(body.Meetings, func(x app.MeetingBody) bool { return x.EnterpriseID == m.EnterpriseID && x.Slot == busy.Slot })
+			if free && !slices.ContainsFunc(body.Meetings, func(x app.MeetingBody) bool { return x.EnterpriseID == m.EnterpriseID && x.BankID == busy.BankID }) {
 				other = m.EnterpriseID
 				break
 			}
@@ -336,13 +337,13 @@ func TestScheduleEditMeetings(t *testing.T) {
 		http.StatusConflict, data.CodeConflict)
 
 	// Remove m0, then put it back pinned in its slot: allowed.
-	var edited scheduleBody
+	var edited app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": m0.EnterpriseID, "bank_id": m0.BankID, "remove": true}), http.StatusOK, &edited)
 	if len(edited.Meetings) != len(body.Meetings)-1 {
 		t.Fatalf("remove: %d meetings, want %d", len(edited.Meetings), len(body.Meetings)-1)
 	}
 	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": m0.EnterpriseID, "bank_id": m0.BankID, "table": m0.Table, "slot": m0.Slot}), http.StatusOK, &edited)
-	i := slices.IndexFunc(edited.Meetings, func(m meetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID == m0.BankID })
+	i := slices.IndexFunc(edited.Meetings, func(m app.MeetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID == m0.BankID })
 	if i < 0 || !edited.Meetings[i].Pinned || edited.Meetings[i].Slot != m0.Slot {
 		t.Fatalf("put back: %+v", edited.Meetings)
 	}
@@ -351,13 +352,13 @@ func TestScheduleEditMeetings(t *testing.T) {
 	}
 	// A recompute keeps the pin where it is.
 	again := computeDemoSchedule(t, f)
-	i = slices.IndexFunc(again.Meetings, func(m meetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID == m0.BankID })
+	i = slices.IndexFunc(again.Meetings, func(m app.MeetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID == m0.BankID })
 	if i < 0 || !again.Meetings[i].Pinned || again.Meetings[i].Slot != m0.Slot || again.Meetings[i].Table != m0.Table {
 		t.Fatalf("pin not kept: %+v", again.Meetings)
 	}
 	// Unpin.
 	decodeBody(t, f.do(evtOrgToken, "PUT", meetURL, map[string]any{"enterprise_id": m0.EnterpriseID, "bank_id": m0.BankID, "pinned": false}), http.StatusOK, &edited)
-	i = slices.IndexFunc(edited.Meetings, func(m meetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID == m0.BankID })
+	i = slices.IndexFunc(edited.Meetings, func(m app.MeetingBody) bool { return m.EnterpriseID == m0.EnterpriseID && m.BankID == m0.BankID })
 	if edited.Meetings[i].Pinned {
 		t.Errorf("still pinned")
 	}
@@ -368,7 +369,7 @@ func TestScheduleEditMeetings(t *testing.T) {
 		t.Errorf("fields %+v", env.Error.Fields)
 	}
 	// An override of an ineligible pair is allowed and reported.
-	var ov scheduleBody
+	var ov app.ScheduleBody
 	decodeBody(t, f.do(evtOrgToken, "POST", evtScheduleURL, map[string]any{"overrides": []map[string]string{{"enterprise_id": "ent_0072", "bank_id": demo.BankCCB, "reason": " 组织方核实后同意会谈 "}}, "keep_pins": false}),
 		http.StatusOK, &ov)
 	if len(ov.Summary.Overrides) != 1 || ov.Summary.Overrides[0].Reason != "组织方核实后同意会谈" {

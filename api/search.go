@@ -45,7 +45,6 @@ package api
 // others had no figures; search.Scope.SharedFinancialsOnly.
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,7 +52,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"ipmatch/data"
+	"ipmatch/app"
 	"ipmatch/search"
 )
 
@@ -79,7 +78,7 @@ func (s *server) search(c *gin.Context, kind string) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	if req.Scope, err = s.searchScope(ctx, caller(c), kind); err != nil {
+	if req.Scope, err = s.app.SearchScope(ctx, caller(c), kind); err != nil {
 		return err
 	}
 	res, err := s.cfg.Search.Search(ctx, kind, req)
@@ -98,11 +97,12 @@ func (s *server) similarPatents(c *gin.Context) error {
 	ctx := c.Request.Context()
 	p := caller(c)
 	// The patent itself must be one the caller may read.
-	if _, err := patentResource(s.policy).get(ctx, s.store, p, c.Param("id")); err != nil {
+	pat, err := s.app.Patents.Read(ctx, p, c.Param("id"))
+	if err != nil {
 		return err
 	}
-	id, _ := patentID(c.Param("id"))
-	if req.Scope, err = s.searchScope(ctx, p, search.Patents); err != nil {
+	id := pat.ApplicationNumber
+	if req.Scope, err = s.app.SearchScope(ctx, p, search.Patents); err != nil {
 		return err
 	}
 	res, err := s.cfg.Search.Similar(ctx, id, req)
@@ -159,7 +159,7 @@ func parseSearchQuery(c *gin.Context, withQuery bool) (search.Request, int, erro
 		case "facets":
 			req.Facets = splitList(vals)
 		case "exact_facets":
-			b, err := boolParam("exact_facets", val)
+			b, err := app.BoolParam("exact_facets", val)
 			if err != nil {
 				return req, 0, err
 			}
@@ -195,29 +195,4 @@ func splitList(vals []string) []string {
 		}
 	}
 	return out
-}
-
-// searchScope returns what caller p may find among records of kind; see
-// the rules at the top of this file.
-func (s *server) searchScope(ctx context.Context, p *principal, kind string) (search.Scope, error) {
-	switch p.tok.Role {
-	case data.RoleOrganizer:
-		return search.Scope{}, nil
-	case data.RoleBank:
-		if kind == search.Products {
-			return search.Scope{Restricted: true, Owners: []string{p.tok.BankID}}, nil
-		}
-		ids, err := s.policy.bankEnterpriseIDs(ctx, p.tok.BankID)
-		if err != nil {
-			return search.Scope{}, err
-		}
-		// A bank sees the financials of sharing enterprises only.
-		return search.Scope{Restricted: true, Owners: ids, SharedFinancialsOnly: true}, nil
-	case data.RoleCompany:
-		if kind == search.Products {
-			return search.Scope{ActiveOnly: true}, nil
-		}
-		return search.Scope{Restricted: true, Owners: []string{p.tok.EnterpriseID}}, nil
-	}
-	return search.Scope{}, forbidden("unknown role")
 }

@@ -1,9 +1,13 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"ipmatch/app"
+)
 
 // Times shown to people, on the pages and in the exports (CSV, XLSX, the
-// printable schedule), are Beijing time: China Standard Time, eventZone,
+// printable schedule), are Beijing time: China Standard Time, app.ChinaZone,
 // the zone the events take place in. They go through beijingTime so that
 // a deal move reads the same on the deals page as in the audit log,
 // whatever the server's own zone. JSON keeps RFC 3339 with its offset and
@@ -28,7 +32,7 @@ func beijingTime(t time.Time, layout string) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(eventZone).Format(layout)
+	return t.In(app.ChinaZone).Format(layout)
 }
 
 // webTime is the pages' template func bjtime: a moment in Beijing time to

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -63,7 +64,7 @@ func TestWebTimesAreBeijingTime(t *testing.T) {
 	// entry is read back and its time written out apart from the code.
 	put(t, f.store.Audit(), &data.AuditEntry{ID: data.NewAuditID(time.Now()), Node: "test", Via: data.ViaAPI,
 		Action: data.AuditUpdate, Kind: "deals", IDs: []string{d.ID}, Request: "POST /api/v1/deals/" + d.ID + "/stage"})
-	entries, err := all(ctx, f.store.Audit(), data.ListOptions{})
+	entries, err := app.All(ctx, f.store.Audit(), data.ListOptions{})
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("audit: %d entries (%v)", len(entries), err)
 	}
@@ -85,7 +86,7 @@ func TestScheduleExportTimesAreBeijingTime(t *testing.T) {
 		t.Fatal("no meetings")
 	}
 	base := "/api/v1/events/" + demo.EventID
-	clock := func(m meetingBody) string {
+	clock := func(m app.MeetingBody) string {
 		return m.Start.In(beijing).Format("15:04") + "–" + m.End.In(beijing).Format("15:04")
 	}
 	want := map[string]bool{} // "bank|enterprise|time"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -71,8 +72,6 @@ type webHandlers struct {
 	sessions *webSessions
 	// signInKey signs the sign-in forms' CSRF tokens (web_signin.go).
 	signInKey []byte
-	match     *matchHandlers
-	events    *eventHandlers
 	pages     map[string]*template.Template
 }
 
@@ -135,9 +134,7 @@ func webRoutes(s *server, r *gin.Engine) {
 // serialised with the JSON API's within this process (not across nodes).
 func newWebHandlers(s *server) *webHandlers {
 	h := &webHandlers{s: s, sessions: newWebSessions(), signInKey: newSignInKey(),
-		match:  &matchHandlers{s: s, m: s.model(), today: s.today},
-		events: s.events,
-		pages:  map[string]*template.Template{}}
+		pages: map[string]*template.Template{}}
 	names, err := fs.Glob(webFiles, "web/templates/*.html")
 	if err != nil {
 		panic(err)
@@ -195,8 +192,8 @@ func (h *webHandlers) render(c *gin.Context, status int, name string, pg webPage
 		panic("api: no page template " + name)
 	}
 	if p, ok := c.Get(keyPrincipal); ok {
-		pr := p.(*principal)
-		pg.Who, pg.Role, pg.Nav = h.displayName(c.Request.Context(), pr), roleLabel(pr.tok.Role), roleHome(pr.tok.Role)
+		pr := p.(*app.Caller)
+		pg.Who, pg.Role, pg.Nav = h.displayName(c.Request.Context(), pr), roleLabel(pr.Token.Role), roleHome(pr.Token.Role)
 	}
 	if v, ok := c.Get(keyWebSession); ok {
 		ws := v.(*webRequest)
@@ -216,14 +213,14 @@ func (h *webHandlers) render(c *gin.Context, status int, name string, pg webPage
 
 // displayName names the signed-in caller in the page header: its
 // enterprise's or bank's name, else signedInLabel.
-func (h *webHandlers) displayName(ctx context.Context, p *principal) string {
-	switch p.tok.Role {
+func (h *webHandlers) displayName(ctx context.Context, p *app.Caller) string {
+	switch p.Token.Role {
 	case data.RoleCompany:
-		if e, err := h.s.store.Enterprises().Get(ctx, p.tok.EnterpriseID); err == nil {
+		if e, err := h.s.store.Enterprises().Get(ctx, p.Token.EnterpriseID); err == nil {
 			return e.Name
 		}
 	case data.RoleBank:
-		if b, err := h.s.store.Banks().Get(ctx, p.tok.BankID); err == nil {
+		if b, err := h.s.store.Banks().Get(ctx, p.Token.BankID); err == nil {
 			return b.Name
 		}
 	}
@@ -331,13 +328,13 @@ func roleHome(r data.Role) string {
 
 // requireRole refuses (403) a caller without role r.
 func requireRole(c *gin.Context, r data.Role, page string) error {
-	if caller(c).is(r) {
+	if caller(c).Is(r) {
 		return nil
 	}
 	if strings.HasPrefix(page, "/") {
 		page = "该页面" // an address is no name to a reader
 	}
-	return forbidden("%s 仅供%s使用，您当前以%s身份登录", page, roleLabel(r), roleLabel(caller(c).tok.Role))
+	return forbidden("%s 仅供%s使用，您当前以%s身份登录", page, roleLabel(r), roleLabel(caller(c).Token.Role))
 }
 
 // ---- Sign-in and sign-out ----
@@ -369,7 +366,7 @@ func (h *webHandlers) renderSignIn(c *gin.Context, status int, flash string) {
 // startSession opens a session for a signed-in credential under a new id
 // (the browser's previous session, if any, ends) and sends the browser to
 // its role's page.
-func (h *webHandlers) startSession(c *gin.Context, p *principal, tokenHash, userID string) {
+func (h *webHandlers) startSession(c *gin.Context, p *app.Caller, tokenHash, userID string) {
 	if old := sessionID(c); old != "" {
 		h.sessions.close(old)
 	}
@@ -381,7 +378,7 @@ func (h *webHandlers) startSession(c *gin.Context, p *principal, tokenHash, user
 	setSessionCookie(c, id)
 	clearSignInCookie(c)
 	c.Set(keyPrincipal, p) // for the access log
-	c.Redirect(http.StatusSeeOther, roleHome(p.tok.Role))
+	c.Redirect(http.StatusSeeOther, roleHome(p.Token.Role))
 }
 
 // signIn handles POST /signin: the form's API token, checked like a bearer
@@ -407,7 +404,7 @@ func (h *webHandlers) signIn(c *gin.Context) {
 		h.renderSignIn(c, http.StatusUnauthorized, "令牌无效或已撤销，请检查后重试。")
 		return
 	}
-	h.startSession(c, p, p.tok.Hash, "")
+	h.startSession(c, p, p.Token.Hash, "")
 }
 
 // tooManyFailures answers 429 with the sign-in form.
@@ -439,7 +436,7 @@ func (h *webHandlers) signOut(c *gin.Context) {
 
 // home handles GET /app: the role's first page.
 func (h *webHandlers) home(c *gin.Context) {
-	c.Redirect(http.StatusSeeOther, roleHome(caller(c).tok.Role))
+	c.Redirect(http.StatusSeeOther, roleHome(caller(c).Token.Role))
 }
 
 // ---- Template functions ----
@@ -465,30 +462,11 @@ var webFuncs = template.FuncMap{
 	},
 }
 
-// wan formats an amount in yuan (int64, int or float64) as 万元 with
-// exactly two decimals, e.g. 3500000 → "350.00", 3000 → "0.30", 12345 →
-// "1.23". This is the pages' one rule for money: a fixed two decimals keep
-// a column's figures aligned and comparable (「0.3」 beside 「0.14」 read as
-// different precisions), and two is the finest a 万元 figure needs (one
-// hundredth of 万 is 100 yuan, well below any loan's rounding).
-func wan(v any) string {
-	var yuan float64
-	switch x := v.(type) {
-	case int64:
-		yuan = float64(x)
-	case int:
-		yuan = float64(x)
-	case float64:
-		yuan = x
-	default:
-		panic(fmt.Sprintf("api: wan of %T", v))
-	}
-	s := strconv.FormatFloat(math.Round(yuan/100)/100, 'f', 2, 64)
-	if s == "-0.00" {
-		s = "0.00"
-	}
-	return s
-}
+// wan and pct format money (万元) and ratios as app does.
+var (
+	wan = app.Wan
+	pct = app.Pct
+)
 
 // webDate formats a date as YYYY-MM-DD, or "—" when unknown.
 func webDate(d data.Date) string {

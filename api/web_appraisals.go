@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -37,7 +38,7 @@ type appraisalsView struct {
 	CanAdd  bool
 	Form    appraisalForm
 	Firms   []data.Appraiser
-	Options []data.Enterprise // enterprises the caller may record for (at most maxPageSize)
+	Options []data.Enterprise // enterprises the caller may record for (at most app.MaxPageSize)
 	Methods []data.AppraisalMethod
 	Today   data.Date
 }
@@ -50,22 +51,20 @@ func (h *webHandlers) appraisalsPage(c *gin.Context) error {
 // renderAppraisals renders the page with form.
 func (h *webHandlers) renderAppraisals(c *gin.Context, status int, form appraisalForm) error {
 	ctx, p := c.Request.Context(), caller(c)
-	q := listQuery{Page: 1, Size: maxPageSize, Other: map[string]string{}}
-	list, err := appraisalResource(h.s.policy).list(ctx, h.s.store, p, q)
+	q := app.FirstPage(app.MaxPageSize)
+	list, err := h.s.app.Appraisals.List(ctx, p, q)
 	if err != nil {
 		return err
 	}
-	entRes := enterpriseResource(h.s.policy)
-	ents, err := entRes.list(ctx, h.s.store, p, q)
+	ents, err := h.s.app.Enterprises.List(ctx, p, q) // as p may see them: the options carry whole records
 	if err != nil {
 		return err
 	}
 	names := map[string]string{}
-	for i, e := range ents.Items {
+	for _, e := range ents.Items {
 		names[e.ID] = e.Name
-		entRes.present(p, &ents.Items[i]) // the options carry whole records
 	}
-	firms, err := appraiserResource(h.s.policy).list(ctx, h.s.store, p, q)
+	firms, err := h.s.app.Appraisers.List(ctx, p, q)
 	if err != nil {
 		return err
 	}
@@ -77,8 +76,8 @@ func (h *webHandlers) renderAppraisals(c *gin.Context, status int, form appraisa
 	if err != nil {
 		return err
 	}
-	today := h.match.today()
-	v := appraisalsView{CanAdd: !p.is(data.RoleCompany), Form: form, Firms: firms.Items, Methods: data.AppraisalMethods, Today: today}
+	today := h.s.app.Today()
+	v := appraisalsView{CanAdd: !p.Is(data.RoleCompany), Form: form, Firms: firms.Items, Methods: data.AppraisalMethods, Today: today}
 	if v.CanAdd {
 		v.Options = ents.Items
 	}
@@ -103,7 +102,7 @@ func (h *webHandlers) renderAppraisals(c *gin.Context, status int, form appraisa
 // (the same firm and report number, the same content) is not an error.
 func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 	ctx, p := c.Request.Context(), caller(c)
-	if p.is(data.RoleCompany) {
+	if p.Is(data.RoleCompany) {
 		return forbidden("an enterprise cannot record appraisals: the organizer or the lending bank records the appraisal firm's report")
 	}
 	form := appraisalForm{Enterprise: strings.TrimSpace(c.PostForm("enterprise")), Appraiser: c.PostForm("appraiser_id"),
@@ -139,7 +138,7 @@ func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 		}
 	}
 	if len(problems) == 0 {
-		err := appraisalResource(h.s.policy).create(ctx, h.s.store, p, &a)
+		err := h.s.app.Appraisals.Create(ctx, p, &a)
 		switch data.ErrorCode(err) {
 		case "":
 			h.sessions.setFlash(session(c).id, "已登记评估报告 "+a.ReportNumber+"。")
@@ -170,24 +169,20 @@ func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 
 // enterpriseOf resolves the form's enterprise, an ID or a 统一社会信用代码,
 // to the ID of an enterprise p may read; "" when there is none.
-func (h *webHandlers) enterpriseOf(ctx context.Context, p *principal, s string) (string, error) {
+func (h *webHandlers) enterpriseOf(ctx context.Context, p *app.Caller, s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	res := enterpriseResource(h.s.policy)
-	if e, err := res.get(ctx, h.s.store, p, s); err == nil {
+	if e, err := h.s.app.Enterprises.Read(ctx, p, s); err == nil {
 		return e.ID, nil
 	} else if data.ErrorCode(err) != data.CodeNotFound {
 		return "", err
 	}
-	e, err := h.s.store.Enterprises().GetByKey(ctx, strings.ToUpper(s))
+	e, err := h.s.app.Enterprises.ReadByKey(ctx, p, strings.ToUpper(s))
 	if data.ErrorCode(err) == data.CodeNotFound {
 		return "", nil
 	}
 	if err != nil {
-		return "", err
-	}
-	if ok, err := res.rules.visible(ctx, p, &e); err != nil || !ok {
 		return "", err
 	}
 	return e.ID, nil

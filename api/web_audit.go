@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -66,13 +67,14 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "审计日志"); err != nil {
 		return err
 	}
-	entries, total, q, err := h.s.queryAudit(c)
+	res, err := h.s.app.AuditLog(c.Request.Context(), caller(c), c.Request.URL.Query())
 	if err != nil {
 		return err
 	}
-	v := auditView{Total: total, Page: q.Page, Size: q.Size, Pages: max(1, (total+q.Size-1)/q.Size),
-		Kind: q.Other["kind"], Via: q.Other["via"], Action: q.Other["action"], Since: q.Other["since"], Until: q.Other["until"]}
-	for _, k := range auditKinds {
+	entries, total, q := res.Items, res.Total, c.Request.URL.Query()
+	v := auditView{Total: total, Page: res.Page, Size: res.Size, Pages: max(1, (total+res.Size-1)/res.Size),
+		Kind: q.Get("kind"), Via: q.Get("via"), Action: q.Get("action"), Since: q.Get("since"), Until: q.Get("until")}
+	for _, k := range app.AuditKinds {
 		v.Kinds = append(v.Kinds, option{k, auditKindLabels[k]})
 	}
 	for _, k := range data.AuditVias {
@@ -119,11 +121,11 @@ func (h *webHandlers) auditPage(c *gin.Context) error {
 		vals.Set("page", strconv.Itoa(page))
 		return "/app/organizer/audit?" + vals.Encode()
 	}
-	if q.Page > 1 {
-		v.Prev = link(q.Page - 1)
+	if res.Page > 1 {
+		v.Prev = link(res.Page - 1)
 	}
-	if q.Page < v.Pages {
-		v.Next = link(q.Page + 1)
+	if res.Page < v.Pages {
+		v.Next = link(res.Page + 1)
 	}
 	return h.render(c, http.StatusOK, "audit", webPage{Title: "审计日志", Data: v})
 }

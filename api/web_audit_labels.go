@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -123,7 +124,7 @@ func auditRecordNames(ctx context.Context, store data.Store, shown map[string][]
 		err    error
 	)
 	if ks := ids("deals"); len(ks) > 0 {
-		if deals, err = all(ctx, store.Deals(), data.ListOptions{IDs: ks}); err != nil {
+		if deals, err = app.All(ctx, store.Deals(), data.ListOptions{IDs: ks}); err != nil {
 			return nil, err
 		}
 		for _, d := range deals {
@@ -132,7 +133,7 @@ func auditRecordNames(ctx context.Context, store data.Store, shown map[string][]
 		}
 	}
 	if ks := ids("participants"); len(ks) > 0 {
-		if parts, err = all(ctx, store.Participants(), data.ListOptions{IDs: ks}); err != nil {
+		if parts, err = app.All(ctx, store.Participants(), data.ListOptions{IDs: ks}); err != nil {
 			return nil, err
 		}
 		for _, p := range parts {
@@ -142,7 +143,7 @@ func auditRecordNames(ctx context.Context, store data.Store, shown map[string][]
 		}
 	}
 	if ks := ids("schedules"); len(ks) > 0 {
-		if scheds, err = all(ctx, store.Schedules(), data.ListOptions{IDs: ks}); err != nil {
+		if scheds, err = app.All(ctx, store.Schedules(), data.ListOptions{IDs: ks}); err != nil {
 			return nil, err
 		}
 		for _, s := range scheds {
@@ -205,7 +206,7 @@ func namesOf[T any](ctx context.Context, tbl data.Table[T], ids []string, names 
 	if len(ids) == 0 {
 		return nil
 	}
-	recs, err := all(ctx, tbl, data.ListOptions{IDs: ids})
+	recs, err := app.All(ctx, tbl, data.ListOptions{IDs: ids})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
@@ -50,16 +51,16 @@ func (h *webHandlers) bankEnterprisePage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleBank, "/app/bank/enterprises"); err != nil {
 		return err
 	}
-	_, asOf, err := h.match.matchParams(c, "as_of")
+	_, asOf, err := h.s.params(c, "as_of")
 	if err != nil {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, c.Param("id"))
+	e, rows, err := h.s.app.BankRows(ctx, p, c.Param("id"), asOf)
 	if err != nil {
 		return err
 	}
-	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	b, err := h.s.app.Banks.Read(ctx, p, p.Token.BankID)
 	if err != nil {
 		return err
 	}
@@ -67,51 +68,16 @@ func (h *webHandlers) bankEnterprisePage(c *gin.Context) error {
 	if ind, ok := data.LookupIndustry(e.Industry); ok {
 		v.Industry = ind.Code + " " + ind.Name
 	}
-
-	// Each active product's row. Rather than ranking every enterprise the
-	// bank sees and picking this one's row (what the pipeline page does),
-	// the matcher's Pipeline is called with this enterprise alone: a row
-	// depends only on the pair (eligibility, amount, score, PD/LGD/EL),
-	// never on the other candidates; only the rank does, and this page
-	// shows none. web_bank_enterprise_test.go checks that the rows agree
-	// with GET /api/v1/products/{id}/pipeline.
-	products, err := all(ctx, h.s.store.Products(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
-	if err != nil {
-		return err
-	}
-	products = slices.DeleteFunc(products, func(pr data.Product) bool { return !pr.Active || pr.BankID != b.ID })
-	slices.SortFunc(products, func(a, b data.Product) int { return cmp.Compare(a.ID, b.ID) })
-	if len(products) > 0 {
-		ents := []data.Enterprise{*e}
-		patents, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
-		if err != nil {
-			return err
-		}
-		pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
-		if err != nil {
-			return err
-		}
-		apprs, err := appraisalsOf(ctx, h.s.store, []string{e.ID})
-		if err != nil {
-			return err
-		}
-		for i := range products {
-			res, err := h.match.m.Pipeline(ctx, matcher.PipelineRequest{Product: &products[i], Pools: pools, Enterprises: ents,
-				Patents: patents, Appraisals: apprs, AsOf: asOf})
-			if err != nil {
-				return err
-			}
-			redactMatches(p, ents, res.Matches)
-			for _, m := range res.Matches {
-				if m.EnterpriseID == e.ID {
-					v.Rows = append(v.Rows, bankEnterpriseRow{Product: products[i], Match: m})
-				}
-			}
-		}
+	// Each active product's row (web_bank_enterprise_test.go checks that
+	// they agree with GET /api/v1/products/{id}/pipeline).
+	var products []data.Product
+	for _, r := range rows {
+		v.Rows = append(v.Rows, bankEnterpriseRow{Product: r.Product, Match: r.Match})
+		products = append(products, r.Product)
 	}
 
 	// The bank's deals with the enterprise (those it may read).
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
+	deals, err := app.All(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
 	if err != nil {
 		return err
 	}
@@ -120,7 +86,7 @@ func (h *webHandlers) bankEnterprisePage(c *gin.Context) error {
 		prodName[pr.ID] = pr.Name
 	}
 	for _, d := range deals {
-		if d.EnterpriseID != e.ID || !dealVisible(p, &d) {
+		if d.EnterpriseID != e.ID || !app.DealVisible(p, &d) {
 			continue
 		}
 		n, ok := prodName[d.ProductID]

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
@@ -30,7 +31,7 @@ func (h *webHandlers) calibrationPage(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	rep, err := Calibrate(ctx, h.s.store, h.match.m)
+	rep, err := h.s.app.Calibration(ctx, caller(c))
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func (h *webHandlers) calibrationPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{})
+	ents, err := app.All(ctx, h.s.store.Enterprises(), data.ListOptions{})
 	if err != nil {
 		return err
 	}
@@ -46,6 +47,6 @@ func (h *webHandlers) calibrationPage(c *gin.Context) error {
 	for _, e := range ents {
 		names[e.ID] = e.Name
 	}
-	v := calibrationView{Report: rep, Current: h.match.m.Calibration(), Fitted: string(fitted), Names: names}
+	v := calibrationView{Report: rep, Current: h.s.app.Matcher().Calibration(), Fitted: string(fitted), Names: names}
 	return h.render(c, http.StatusOK, "calibration", webPage{Title: "估值校准", Data: v})
 }

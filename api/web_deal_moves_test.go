@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -78,8 +79,8 @@ func TestWebDealMoveConfirmNoteAmount(t *testing.T) {
 	f.unchanged(before)
 
 	// A note over the limit: on the page, naming the field; unchanged.
-	r = post(d.ID, url.Values{"stage": {"disbursed"}, "note": {strings.Repeat("长", maxNoteRunes+1)}})
-	if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "备注：最多 "+strconv.Itoa(maxNoteRunes)+" 字") {
+	r = post(d.ID, url.Values{"stage": {"disbursed"}, "note": {strings.Repeat("长", app.MaxNoteRunes+1)}})
+	if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "备注：最多 "+strconv.Itoa(app.MaxNoteRunes)+" 字") {
 		t.Errorf("long note: %d", r.code)
 	}
 	// An amount that is no positive number, and one above the product's

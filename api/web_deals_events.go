@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -71,7 +72,7 @@ type bankDealsView struct {
 	Deals    []dealRow
 	// Move, when set, is a move waiting for confirmation or correction.
 	Move *dealMoveForm
-	// NoteMax is the longest note, in characters (maxNoteRunes).
+	// NoteMax is the longest note, in characters (app.MaxNoteRunes).
 	NoteMax int
 }
 
@@ -92,15 +93,15 @@ func (h *webHandlers) bankDealsPage(c *gin.Context) error {
 // nil, as the move to confirm or correct above the list.
 func (h *webHandlers) renderBankDeals(c *gin.Context, status int, move *dealMoveForm) error {
 	ctx, p := c.Request.Context(), caller(c)
-	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	b, err := h.s.app.Banks.Read(ctx, p, p.Token.BankID)
 	if err != nil {
 		return err
 	}
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
+	deals, err := app.All(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
 	if err != nil {
 		return err
 	}
-	deals = slices.DeleteFunc(deals, func(d data.Deal) bool { return !dealVisible(p, &d) })
+	deals = slices.DeleteFunc(deals, func(d data.Deal) bool { return !app.DealVisible(p, &d) })
 	slices.SortFunc(deals, func(a, b data.Deal) int { return cmp.Compare(a.ID, b.ID) })
 	names := map[string]string{}
 	name := func(id string, get func(context.Context, string) (string, error)) string {
@@ -122,10 +123,10 @@ func (h *webHandlers) renderBankDeals(c *gin.Context, status int, move *dealMove
 		pr, err := h.s.store.Products().Get(ctx, id)
 		return pr.Name, err
 	}
-	v := bankDealsView{BankName: b.Name, Move: move, NoteMax: maxNoteRunes}
+	v := bankDealsView{BankName: b.Name, Move: move, NoteMax: app.MaxNoteRunes}
 	if move != nil {
 		move.StageLabel = move.Stage.Label()
-		if d, err := h.s.store.Deals().Get(ctx, move.DealID); err == nil && dealVisible(p, &d) {
+		if d, err := h.s.store.Deals().Get(ctx, move.DealID); err == nil && app.DealVisible(p, &d) {
 			move.EnterpriseName, move.ProductName = name(d.EnterpriseID, entName), name(d.ProductID, prodName)
 			if pr, err := h.s.store.Products().Get(ctx, d.ProductID); err == nil {
 				move.MinAmount, move.MaxAmount = pr.MinAmount, pr.MaxAmount
@@ -165,11 +166,11 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 	ctx, p := c.Request.Context(), caller(c)
 	form := &dealMoveForm{DealID: c.Param("id"), Stage: data.Stage(c.PostForm("stage")),
 		Note: strings.TrimSpace(c.PostForm("note")), AmountWan: strings.TrimSpace(c.PostForm("amount_wan"))}
-	req := stageRequest{Stage: form.Stage, Note: form.Note}
+	req := app.StageRequest{Stage: form.Stage, Note: form.Note}
 	// The deal is read first, as the API would (404 when the bank may not
 	// read it), so neither the confirmation nor a correction says
 	// anything about another bank's deal.
-	if _, err := dealResource(h.s.policy).get(ctx, h.s.store, p, form.DealID); err != nil {
+	if _, err := h.s.app.Deals.Read(ctx, p, form.DealID); err != nil {
 		return err
 	}
 	if form.Stage == data.StageDisbursed && form.AmountWan != "" {
@@ -190,7 +191,7 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 		// it will do; the confirmation posts it again with confirm=1.
 		return h.renderBankDeals(c, http.StatusOK, form)
 	}
-	d, err := h.events.moveChecked(ctx, p, c.Param("id"), req)
+	d, err := h.s.app.MoveDeal(ctx, p, c.Param("id"), req)
 	// The API's move holds the rules on the note and the amount; the page
 	// only says them in Chinese beside the form.
 	invalid := func(field string) bool {
@@ -198,7 +199,7 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 	}
 	switch {
 	case invalid("note"):
-		form.Error = fmt.Sprintf("备注：最多 %d 字，现为 %d 字。", maxNoteRunes, utf8.RuneCountInString(form.Note))
+		form.Error = fmt.Sprintf("备注：最多 %d 字，现为 %d 字。", app.MaxNoteRunes, utf8.RuneCountInString(form.Note))
 		return h.renderBankDeals(c, http.StatusUnprocessableEntity, form)
 	case invalid("amount"):
 		form.Error = "放款金额：须在该产品的额度范围之内（见下方提示）。"
@@ -208,7 +209,7 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 		// A second submit of the same move (a double click, a reload)
 		// finds the deal already there: the user's wish holds, so it is
 		// the same answer as the first, not an error page.
-		if now, gerr := h.s.store.Deals().Get(ctx, c.Param("id")); gerr == nil && dealVisible(p, &now) && req.Stage != "" && now.Stage == req.Stage {
+		if now, gerr := h.s.store.Deals().Get(ctx, c.Param("id")); gerr == nil && app.DealVisible(p, &now) && req.Stage != "" && now.Stage == req.Stage {
 			h.sessions.setFlash(session(c).id, "项目 "+now.ID+" 已处于“"+now.Stage.Label()+"”阶段。")
 			c.Redirect(http.StatusSeeOther, "/app/bank/deals")
 			return nil
@@ -245,8 +246,8 @@ type eventMeetings struct {
 // myMeetings returns, for each event where p (a bank or an enterprise) is
 // registered, its own meetings once the schedule is published, as GET
 // /api/v1/events/{id}/schedule answers it. Events newest first.
-func (h *webHandlers) myMeetings(ctx context.Context, p *principal) ([]eventMeetings, error) {
-	events, err := all(ctx, h.s.store.Events(), data.ListOptions{})
+func (h *webHandlers) myMeetings(ctx context.Context, p *app.Caller) ([]eventMeetings, error) {
+	events, err := app.All(ctx, h.s.store.Events(), data.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -255,11 +256,11 @@ func (h *webHandlers) myMeetings(ctx context.Context, p *principal) ([]eventMeet
 	})
 	var out []eventMeetings
 	for _, ev := range events {
-		w, err := h.events.loadEvent(ctx, ev.ID)
+		w, err := h.s.app.LoadEvent(ctx, ev.ID)
 		if err != nil {
 			return nil, err
 		}
-		if p.is(data.RoleBank) && w.bankPart[p.tok.BankID] == nil || p.is(data.RoleCompany) && w.entPart[p.tok.EnterpriseID] == nil {
+		if p.Is(data.RoleBank) && w.BankPart[p.Token.BankID] == nil || p.Is(data.RoleCompany) && w.EntPart[p.Token.EnterpriseID] == nil {
 			continue
 		}
 		em := eventMeetings{Event: ev, StatusLabel: eventStatusLabel(ev.Status)}
@@ -274,24 +275,24 @@ func (h *webHandlers) myMeetings(ctx context.Context, p *principal) ([]eventMeet
 
 // meetingsAt returns p's meetings at event id by slot and table; false
 // when the schedule is not published (yet).
-func (h *webHandlers) meetingsAt(ctx context.Context, p *principal, id string) ([]myMeeting, bool, error) {
-	w, _, ms, _, _, err := h.events.visibleSchedule(ctx, p, id, "", "")
+func (h *webHandlers) meetingsAt(ctx context.Context, p *app.Caller, id string) ([]myMeeting, bool, error) {
+	w, _, ms, _, _, err := h.s.app.VisibleSchedule(ctx, p, id, "", "")
 	if data.ErrorCode(err) == data.CodeNotFound {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	slices.SortFunc(ms, func(a, b storedMeeting) int {
+	slices.SortFunc(ms, func(a, b app.StoredMeeting) int {
 		return cmp.Or(cmp.Compare(a.Slot, b.Slot), cmp.Compare(a.Table, b.Table))
 	})
 	var out []myMeeting
 	for _, m := range ms {
 		partner := m.EnterpriseID
-		if p.is(data.RoleCompany) {
+		if p.Is(data.RoleCompany) {
 			partner = m.BankID
 		}
-		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: w.tableNumber(m.BankID, m.Table), Partner: w.name(partner), PartnerID: partner})
+		out = append(out, myMeeting{Time: slotLabel(w, m.Slot), Table: w.TableNumber(m.BankID, m.Table), Partner: w.Name(partner), PartnerID: partner})
 	}
 	return out, true, nil
 }
@@ -309,7 +310,7 @@ func (h *webHandlers) bankMeetingsPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	b, err := h.s.app.Banks.Read(ctx, p, p.Token.BankID)
 	if err != nil {
 		return err
 	}
@@ -328,18 +329,18 @@ type prefRow struct {
 	Kind             string // must_meet, no_thanks or ""
 	// Wish explains how the wish fares (nil without a wish), StatusLabel
 	// in Chinese and When its meeting's time.
-	Wish        *wishBody
+	Wish        *app.WishBody
 	StatusLabel string
 	When        string
 }
 
 // wishStatusLabels name the wish statuses on the pages.
 var wishStatusLabels = map[string]string{
-	wishPending:  "待排期",
-	wishBlocked:  "无法安排",
-	wishMet:      "已安排",
-	wishNotMet:   "未安排",
-	wishDeclined: "不安排会谈",
+	app.WishPending:  "待排期",
+	app.WishBlocked:  "无法安排",
+	app.WishMet:      "已安排",
+	app.WishNotMet:   "未安排",
+	app.WishDeclined: "不安排会谈",
 }
 
 // enterpriseEventRow is one event of the enterprise's page.
@@ -368,11 +369,11 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
+	e, err := h.s.app.Enterprises.Read(ctx, p, p.Token.EnterpriseID)
 	if err != nil {
 		return err
 	}
-	events, err := all(ctx, h.s.store.Events(), data.ListOptions{})
+	events, err := app.All(ctx, h.s.store.Events(), data.ListOptions{})
 	if err != nil {
 		return err
 	}
@@ -381,11 +382,11 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 	})
 	v := enterpriseEventsView{Name: e.Name}
 	for _, ev := range events {
-		w, err := h.events.loadEvent(ctx, ev.ID)
+		w, err := h.s.app.LoadEvent(ctx, ev.ID)
 		if err != nil {
 			return err
 		}
-		own := w.entPart[e.ID]
+		own := w.EntPart[e.ID]
 		row := enterpriseEventRow{Event: ev, StatusLabel: eventStatusLabel(ev.Status), Registered: own != nil}
 		if own == nil {
 			if ev.Status != data.EventDraft {
@@ -401,16 +402,16 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 			kinds[pr.Target] = pr.Kind
 		}
 		var banks []string
-		for id := range w.bankPart {
+		for id := range w.BankPart {
 			banks = append(banks, id)
 		}
 		slices.Sort(banks)
-		wishes, err := h.events.wishes(ctx, p, ev.ID, "")
+		wishes, err := h.s.app.Wishes(ctx, p, ev.ID, "")
 		if err != nil {
 			return err
 		}
 		for _, id := range banks {
-			pr := prefRow{BankID: id, BankName: w.name(id), Kind: string(kinds[id])}
+			pr := prefRow{BankID: id, BankName: w.Name(id), Kind: string(kinds[id])}
 			for i := range wishes.Wishes {
 				if wb := &wishes.Wishes[i]; wb.BankID == id {
 					pr.Wish, pr.StatusLabel = wb, wishStatusLabels[wb.Status]
@@ -441,13 +442,13 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pt := data.Participant{EventID: ev.ID, Role: data.RoleEnterprise, EnterpriseID: p.tok.EnterpriseID}
-	err = participantResource(h.s.policy).create(ctx, h.s.store, p, &pt)
+	pt := data.Participant{EventID: ev.ID, Role: data.RoleEnterprise, EnterpriseID: p.Token.EnterpriseID}
+	err = h.s.app.Participants.Create(ctx, p, &pt)
 	if data.ErrorCode(err) == data.CodeConflict {
 		// A second submit (a double click, a reload) finds the enterprise
 		// registered: the same answer as the first, not an error page
 		// with the registration's internal key.
-		if held, gerr := h.s.store.Participants().GetByKey(ctx, data.ParticipantKey(&pt)); gerr == nil && held.EnterpriseID == p.tok.EnterpriseID {
+		if held, gerr := h.s.store.Participants().GetByKey(ctx, data.ParticipantKey(&pt)); gerr == nil && held.EnterpriseID == p.Token.EnterpriseID {
 			h.sessions.setFlash(session(c).id, "您已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
 			c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
 			return nil
@@ -471,23 +472,23 @@ func (h *webHandlers) savePreferences(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	w, err := h.events.loadEvent(ctx, c.Param("id"))
+	w, err := h.s.app.LoadEvent(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	own := w.entPart[p.tok.EnterpriseID]
+	own := w.EntPart[p.Token.EnterpriseID]
 	if own == nil {
-		return data.Errorf(data.CodeNotFound, "您尚未报名对接会“%s”", w.ev.Name)
+		return data.Errorf(data.CodeNotFound, "您尚未报名对接会“%s”", w.Event.Name)
 	}
 	rec := *own
 	rec.Preferences = nil
 	for _, pr := range own.Preferences {
-		if w.bankPart[pr.Target] == nil {
+		if w.BankPart[pr.Target] == nil {
 			rec.Preferences = append(rec.Preferences, pr)
 		}
 	}
 	var banks []string
-	for id := range w.bankPart {
+	for id := range w.BankPart {
 		banks = append(banks, id)
 	}
 	slices.Sort(banks)
@@ -500,7 +501,7 @@ func (h *webHandlers) savePreferences(c *gin.Context) error {
 			return invalidField("pref_"+id, "须为 must_meet、no_thanks 或 none，而不是 %q", k)
 		}
 	}
-	if err := participantResource(h.s.policy).replace(ctx, h.s.store, p, own.ID, &rec); err != nil {
+	if _, err := h.s.app.Participants.Replace(ctx, p, own.ID, &rec); err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "会谈意愿已保存。")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -15,7 +16,7 @@ import (
 // may not move to.
 func openDeal(t *testing.T, f *fixture, bank string) data.Deal {
 	t.Helper()
-	deals, err := all(t.Context(), f.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: bank}})
+	deals, err := app.All(t.Context(), f.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: bank}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,14 +43,14 @@ func TestWebBankDeals(t *testing.T) {
 			break
 		}
 	}
-	toks, err := all(ctx, f.store.Tokens(), data.ListOptions{})
+	toks, err := app.All(ctx, f.store.Tokens(), data.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var by string
 	for _, tk := range toks {
 		if tk.Hash == data.HashToken(matchCCBToken) {
-			by = (&principal{tok: tk}).by()
+			by = (&app.Caller{Token: tk}).By()
 		}
 	}
 
@@ -139,7 +140,7 @@ func TestWebBankMeetings(t *testing.T) {
 			t.Fatalf("POST %s: %d %s", step, w.Code, w.Body)
 		}
 	}
-	var sched scheduleBody
+	var sched app.ScheduleBody
 	decodeBody(t, f.do(matchCCBToken, "GET", "/api/v1/events/"+demo.EventID+"/schedule", nil), http.StatusOK, &sched)
 	if len(sched.Meetings) == 0 {
 		t.Fatal("demo: CCB has no meetings")
@@ -156,7 +157,7 @@ func TestWebBankMeetings(t *testing.T) {
 func TestWebEnterpriseEvents(t *testing.T) {
 	f := newMatchFixture(t)
 	ctx := t.Context()
-	parts, err := all(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
+	parts, err := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 			banks = append(banks, p.BankID)
 		}
 	}
-	ents, err := all(ctx, f.store.Enterprises(), data.ListOptions{})
+	ents, err := app.All(ctx, f.store.Enterprises(), data.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	if w := b.do("POST", regURL, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("register: %d %s", w.Code, w.Body)
 	}
-	own, err := all(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}})
+	own, err := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}})
 	if err != nil || len(own) != 1 || own[0].Role != data.RoleEnterprise {
 		t.Fatalf("registration: %v %+v", err, own)
 	}
@@ -212,7 +213,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	if w := b.do("POST", regURL, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("register again: %d %s", w.Code, w.Body)
 	}
-	if again, _ := all(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}}); len(again) != 1 {
+	if again, _ := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}}); len(again) != 1 {
 		t.Fatalf("%d registrations after a double submit, want 1", len(again))
 	}
 	w, _ = b.get("/app/enterprise/events")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"ipmatch/app"
 	"ipmatch/matcher"
 )
 
@@ -70,9 +71,9 @@ func authorLabel(by string) string {
 // token's label when it is Chinese (「交易中心」), else 「令牌登录」, since
 // tokens are often labelled in English for operators (serve --demo's
 // 「demo organizer」) and their IDs mean nothing to a reader.
-func signedInLabel(p *principal) string {
-	if (p.user && p.tok.Label != "") || hasHan(p.tok.Label) {
-		return p.tok.Label
+func signedInLabel(p *app.Caller) string {
+	if (p.User && p.Token.Label != "") || hasHan(p.Token.Label) {
+		return p.Token.Label
 	}
 	return "令牌登录"
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
@@ -57,24 +58,24 @@ func (h *webHandlers) matrixPage(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	w, err := h.events.loadEvent(ctx, c.Param("id"))
+	w, err := h.s.app.LoadEvent(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	var entIDs, bankIDs []string
-	for id := range w.entPart {
+	for id := range w.EntPart {
 		entIDs = append(entIDs, id)
 	}
-	for id := range w.bankPart {
+	for id := range w.BankPart {
 		bankIDs = append(bankIDs, id)
 	}
 	slices.Sort(entIDs)
 	slices.Sort(bankIDs)
-	em, err := h.events.eventMatchSet(ctx, w, entIDs, bankIDs)
+	em, err := h.s.app.EventMatchSet(ctx, w, entIDs, bankIDs)
 	if err != nil {
 		return err
 	}
-	v := matrixView{Event: w.ev}
+	v := matrixView{Event: w.Event}
 	byBank := map[string][]data.Product{}
 	for _, p := range em.Prods {
 		if !offeredAtEvent(&p) {
@@ -89,7 +90,7 @@ func (h *webHandlers) matrixPage(c *gin.Context) error {
 			continue
 		}
 		slices.SortFunc(ps, func(a, b data.Product) int { return cmp.Compare(a.ID, b.ID) })
-		v.Banks = append(v.Banks, matrixBank{Name: w.name(b), Products: ps})
+		v.Banks = append(v.Banks, matrixBank{Name: w.Name(b), Products: ps})
 		cols = append(cols, ps...)
 	}
 	v.Products = len(cols)
@@ -99,7 +100,7 @@ func (h *webHandlers) matrixPage(c *gin.Context) error {
 			var cell matrixCell
 			if em.Set != nil {
 				if ps, ok := em.Set.Pair(e.ID, p.ID); ok {
-					cell = matrixCell{Eligible: ps.Eligible, Score: round2api((ps.Score + ps.BankScore) / 2)}
+					cell = matrixCell{Eligible: ps.Eligible, Score: app.PairScore(&ps)}
 					if !ps.Eligible && len(ps.Failed) > 0 {
 						cell.Code, cell.Reason = string(ps.Failed[0]), string(ps.Failed[0])
 						if mt, err := em.Set.Explain(e.ID, p.ID, matcher.SideBank); err == nil && len(mt.Reasons) > 0 {
@@ -119,7 +120,7 @@ func (h *webHandlers) matrixPage(c *gin.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return h.render(c, http.StatusOK, "matrix", webPage{Title: w.ev.Name + " · 匹配矩阵", Data: v})
+	return h.render(c, http.StatusOK, "matrix", webPage{Title: w.Event.Name + " · 匹配矩阵", Data: v})
 }
 
 // offeredAtEvent reports whether product p is offered at an event and so
@@ -139,12 +140,12 @@ func (h *webHandlers) pinMeeting(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	pinned, err := boolParam("pinned", c.PostForm("pinned"))
+	pinned, err := app.BoolParam("pinned", c.PostForm("pinned"))
 	if err != nil {
 		return err
 	}
-	req := meetingRequest{EnterpriseID: c.PostForm("enterprise_id"), BankID: c.PostForm("bank_id"), Pinned: &pinned}
-	if _, err := h.events.editSchedule(c.Request.Context(), caller(c), c.Param("id"), req); err != nil {
+	req := app.MeetingRequest{EnterpriseID: c.PostForm("enterprise_id"), BankID: c.PostForm("bank_id"), Pinned: &pinned}
+	if _, err := h.s.app.EditSchedule(c.Request.Context(), caller(c), c.Param("id"), req); err != nil {
 		return err
 	}
 	msg := "已取消固定该会谈。"

@@ -18,19 +18,19 @@ func (h *webHandlers) meetingsICS(role data.Role, home string) func(*gin.Context
 			return err
 		}
 		ctx, p := c.Request.Context(), caller(c)
-		w, err := h.events.loadEvent(ctx, c.Param("id"))
+		w, err := h.s.app.LoadEvent(ctx, c.Param("id"))
 		if err != nil {
 			return err
 		}
 		var own *data.Participant
 		if role == data.RoleBank {
-			own = w.bankPart[p.tok.BankID]
+			own = w.BankPart[p.Token.BankID]
 		} else {
-			own = w.entPart[p.tok.EnterpriseID]
+			own = w.EntPart[p.Token.EnterpriseID]
 		}
 		if own == nil {
-			return data.Errorf(data.CodeNotFound, "您未参加对接会“%s”", w.ev.Name)
+			return data.Errorf(data.CodeNotFound, "您未参加对接会“%s”", w.Event.Name)
 		}
-		return h.events.writeCalendar(c, p, own)
+		return h.s.writeCalendar(c, p, own)
 	}
 }

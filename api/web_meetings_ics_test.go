@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -40,7 +41,7 @@ func TestWebMeetingsICS(t *testing.T) {
 			t.Fatalf("POST %s: %d %s", step, w.Code, w.Body)
 		}
 	}
-	var sched scheduleBody
+	var sched app.ScheduleBody
 	decodeBody(t, f.do(matchCCBToken, "GET", "/api/v1/events/"+demo.EventID+"/schedule", nil), http.StatusOK, &sched)
 
 	for _, tc := range []struct {
@@ -77,7 +78,7 @@ func TestWebMeetingsICS(t *testing.T) {
 	htmlPage(t, e.do("GET", bankICS, nil), http.StatusForbidden)
 	htmlPage(t, bk.do("GET", entICS, nil), http.StatusForbidden)
 	htmlPage(t, e.do("GET", "/app/enterprise/events/no_such/meetings.ics", nil), http.StatusNotFound)
-	parts, err := all(t.Context(), f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
+	parts, err := app.All(t.Context(), f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestWebMeetingsICS(t *testing.T) {
 	for _, p := range parts {
 		attends[p.EnterpriseID] = true
 	}
-	ents, err := all(t.Context(), f.store.Enterprises(), data.ListOptions{})
+	ents, err := app.All(t.Context(), f.store.Enterprises(), data.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

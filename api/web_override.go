@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -20,15 +21,15 @@ func (h *webHandlers) overrideMeeting(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	req := meetingRequest{EnterpriseID: c.PostForm("enterprise_id"), BankID: c.PostForm("bank_id"), OverrideReason: c.PostForm("reason")}
+	req := app.MeetingRequest{EnterpriseID: c.PostForm("enterprise_id"), BankID: c.PostForm("bank_id"), OverrideReason: c.PostForm("reason")}
 	if req.OverrideReason == "" {
 		// editMeeting asks for a reason only of a pair the rules refuse;
 		// this form is for nothing else, so an empty one is refused here.
-		if _, err := checkOverrideReason("override_reason", req.OverrideReason); err != nil {
+		if _, err := app.CheckOverrideReason("override_reason", req.OverrideReason); err != nil {
 			return err
 		}
 	}
-	body, err := h.events.editSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
+	body, err := h.s.app.EditSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}

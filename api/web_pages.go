@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
@@ -52,12 +53,12 @@ type pledgedView struct {
 }
 
 // ownPortfolio returns the signed-in enterprise and its patents.
-func (h *webHandlers) ownPortfolio(ctx context.Context, p *principal) (*data.Enterprise, []data.Patent, error) {
-	e, err := enterpriseResource(h.s.policy).get(ctx, h.s.store, p, p.tok.EnterpriseID)
+func (h *webHandlers) ownPortfolio(ctx context.Context, p *app.Caller) (*data.Enterprise, []data.Patent, error) {
+	e, err := h.s.app.Enterprises.Read(ctx, p, p.Token.EnterpriseID)
 	if err != nil {
 		return nil, nil, err
 	}
-	patents, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	patents, err := app.All(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,7 +73,7 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	_, asOf, err := h.match.matchParams(c, "as_of")
+	_, asOf, err := h.s.params(c, "as_of")
 	if err != nil {
 		return err
 	}
@@ -80,11 +81,11 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	products, err := h.match.visibleProducts(ctx, p)
+	products, err := h.s.app.VisibleProducts(ctx, p)
 	if err != nil {
 		return err
 	}
-	res, err := h.match.matchEnterprise(ctx, e, patents, products, asOf)
+	res, err := h.s.app.MatchEnterprise(ctx, e, patents, products, asOf)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	appraisers, err := appraiserNames(ctx, h.s.store)
+	appraisers, err := h.s.app.AppraiserNames(ctx)
 	if err != nil {
 		return err
 	}
@@ -117,8 +118,8 @@ func (h *webHandlers) enterprisePage(c *gin.Context) error {
 }
 
 // bankNames returns the names of the banks p may read, by ID.
-func (h *webHandlers) bankNames(ctx context.Context, p *principal) (map[string]string, error) {
-	res, err := bankResource(h.s.policy).list(ctx, h.s.store, p, listQuery{Page: 1, Size: maxPageSize, Other: map[string]string{}})
+func (h *webHandlers) bankNames(ctx context.Context, p *app.Caller) (map[string]string, error) {
+	res, err := h.s.app.Banks.List(ctx, p, app.FirstPage(app.MaxPageSize))
 	if err != nil {
 		return nil, err
 	}
@@ -154,11 +155,11 @@ func (h *webHandlers) bankPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	b, err := bankResource(h.s.policy).get(ctx, h.s.store, p, p.tok.BankID)
+	b, err := h.s.app.Banks.Read(ctx, p, p.Token.BankID)
 	if err != nil {
 		return err
 	}
-	products, err := h.match.visibleProducts(ctx, p)
+	products, err := h.s.app.VisibleProducts(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -223,63 +224,25 @@ const pipelinePageSize = 50
 // pipelineCSVMax bounds the rows of the CSV download.
 const pipelineCSVMax = 5000
 
-// pipeline ranks the enterprises the caller may see for product id, as GET
-// /api/v1/products/{id}/pipeline does: an enterprise is refused (403),
-// another bank's product is not found (404), a bank's pipeline holds only
-// the enterprises that consented to be seen by it.
-func (h *webHandlers) pipeline(ctx context.Context, p *principal, id string, asOf data.Date, onlyEligible bool, offset, limit int) (*data.Product, matcher.ProductPipeline, error) {
-	if p.is(data.RoleCompany) {
-		return nil, matcher.ProductPipeline{}, forbidden("only the bank owning a product and the organizer may see its pipeline")
-	}
-	prod, err := productResource(h.s.policy).get(ctx, h.s.store, p, id)
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
-	}
-	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{})
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
-	}
-	if p.is(data.RoleBank) {
-		sees, err := h.s.policy.bankSees(ctx, p.tok.BankID)
-		if err != nil {
-			return nil, matcher.ProductPipeline{}, err
-		}
-		ents = slices.DeleteFunc(ents, func(e data.Enterprise) bool { return !sees(&e) })
-	}
-	patents, err := h.match.patentsOf(ctx, ents)
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
-	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
-	}
-	apprs, err := appraisalsOf(ctx, h.s.store, nil)
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
-	}
-	res, err := h.match.m.Pipeline(ctx, matcher.PipelineRequest{Product: prod, Pools: pools, Enterprises: ents, Patents: patents,
-		Appraisals: apprs, AsOf: asOf, EligibleOnly: onlyEligible, Offset: offset, Limit: limit})
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
-	}
-	redactMatches(p, ents, res.Matches)
-	return prod, res, nil
+// pipeline ranks the enterprises the caller may see for product id
+// (app.Pipeline, as GET /api/v1/products/{id}/pipeline).
+func (h *webHandlers) pipeline(ctx context.Context, p *app.Caller, id string, asOf data.Date, onlyEligible bool, offset, limit int) (*data.Product, matcher.ProductPipeline, error) {
+	return h.s.app.Pipeline(ctx, p, id, app.PipelineQuery{AsOf: asOf, EligibleOnly: onlyEligible, Offset: offset, Limit: limit})
 }
 
 // pipelineParams reads as_of, eligible and page.
 func (h *webHandlers) pipelineParams(c *gin.Context, allowed ...string) (data.Date, bool, int, error) {
-	params, asOf, err := h.match.matchParams(c, allowed...)
+	params, asOf, err := h.s.params(c, allowed...)
 	if err != nil {
 		return data.Date{}, false, 0, err
 	}
 	onlyEligible := false
 	if v, ok := params["eligible"]; ok && v != "" {
-		if onlyEligible, err = boolParam("eligible", v); err != nil {
+		if onlyEligible, err = app.BoolParam("eligible", v); err != nil {
 			return data.Date{}, false, 0, err
 		}
 	}
-	page, err := matchIntParam(params, "page", 1, 1, 1<<20)
+	page, err := app.IntParam(params, "page", 1, 1, 1<<20)
 	return asOf, onlyEligible, page, err
 }
 
@@ -300,7 +263,7 @@ func (h *webHandlers) pipelinePage(c *gin.Context) error {
 	}
 	v := pipelineView{Product: prod, Pipeline: res, AsOf: asOf, Page: page, OnlyEligible: onlyEligible, Query: template.URL(q),
 		Pages: max(1, (res.Total+pipelinePageSize-1)/pipelinePageSize)}
-	if p := caller(c); p.is(data.RoleBank) {
+	if p := caller(c); p.Is(data.RoleBank) {
 		v.IsBank = true
 		if v.DealOf, err = h.bankDealsOf(c.Request.Context(), p, prod.ID); err != nil {
 			return err
@@ -313,14 +276,14 @@ func (h *webHandlers) pipelinePage(c *gin.Context) error {
 // deals p may read (its own bank's, dealVisible), so a link never points
 // at another bank's deal. With several deals for one enterprise, the
 // latest by ID wins (IDs grow with time).
-func (h *webHandlers) bankDealsOf(ctx context.Context, p *principal, product string) (map[string]string, error) {
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: p.tok.BankID}})
+func (h *webHandlers) bankDealsOf(ctx context.Context, p *app.Caller, product string) (map[string]string, error) {
+	deals, err := app.All(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: p.Token.BankID}})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
 	for _, d := range deals {
-		if d.ProductID != product || !dealVisible(p, &d) {
+		if d.ProductID != product || !app.DealVisible(p, &d) {
 			continue
 		}
 		if old, ok := out[d.EnterpriseID]; !ok || d.ID > old {
@@ -387,7 +350,7 @@ func pipelineTable(res matcher.ProductPipeline) ([]string, [][]any) {
 			row = append(row, "", "", "", "", "", "", "")
 		}
 		if r := m.Risk; r != nil && r.PDBand != "" { // not shared: the band, no EL
-			row = append(row, r.PDBand, r.LGD, r.FundShare, notShared)
+			row = append(row, r.PDBand, r.LGD, r.FundShare, app.NotShared)
 		} else if r != nil {
 			row = append(row, r.PD, r.LGD, r.FundShare, r.ExpectedLoss)
 		} else {
@@ -413,7 +376,7 @@ type funnelBar struct {
 }
 
 // funnelBars turns a funnel into bars scaled to its largest stage.
-func funnelBars(f []funnelStage) []funnelBar {
+func funnelBars(f []app.FunnelStage) []funnelBar {
 	top := 1
 	for _, s := range f {
 		top = max(top, s.Reached)
@@ -460,11 +423,11 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	events, err := all(ctx, h.s.store.Events(), data.ListOptions{})
+	events, err := app.All(ctx, h.s.store.Events(), data.ListOptions{})
 	if err != nil {
 		return err
 	}
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{})
+	deals, err := app.All(ctx, h.s.store.Deals(), data.ListOptions{})
 	if err != nil {
 		return err
 	}
@@ -472,15 +435,15 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
 	})
 	perEvent := map[string]int{}
-	funnel := make([]funnelStage, 0, len(data.Stages))
+	funnel := make([]app.FunnelStage, 0, len(data.Stages))
 	for _, s := range data.Stages {
-		funnel = append(funnel, funnelStage{Stage: s, Label: s.Label()})
+		funnel = append(funnel, app.FunnelStage{Stage: s, Label: s.Label()})
 	}
 	for i := range deals {
 		d := &deals[i]
 		perEvent[d.EventID]++
 		for k := range funnel {
-			if reached(d, funnel[k].Stage) {
+			if app.Reached(d, funnel[k].Stage) {
 				funnel[k].Reached++
 			}
 			if d.Stage == funnel[k].Stage {
@@ -488,7 +451,7 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 			}
 		}
 	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	pools, err := app.All(ctx, h.s.store.Pools(), data.ListOptions{})
 	if err != nil {
 		return err
 	}
@@ -544,8 +507,8 @@ type eventView struct {
 	Meetings     int
 	Columns      []gridColumn
 	Rows         []gridSlot
-	Shortfalls   []unscheduledBody
-	Report       eventReport
+	Shortfalls   []app.UnscheduledBody
+	Report       app.EventReport
 	Funnel       []funnelBar
 	CanCompute   bool
 	CanPublish   bool
@@ -564,22 +527,22 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	w, err := h.events.loadEvent(ctx, c.Param("id"))
+	w, err := h.s.app.LoadEvent(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	sch, has, err := h.events.loadSchedule(ctx, w)
+	sch, has, err := h.s.app.LoadSchedule(ctx, w)
 	if err != nil {
 		return err
 	}
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Event: w.ev.ID}})
+	deals, err := app.All(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Event: w.Event.ID}})
 	if err != nil {
 		return err
 	}
-	rep := buildReport(w, deals, sch, has)
-	v := eventView{Event: w.ev, StatusLabel: eventStatusLabel(w.ev.Status), Region: regionName(w.ev.Region), HasSchedule: has,
-		Report: rep, Funnel: funnelBars(rep.Funnel), CanCompute: w.ev.Status == data.EventDraft,
-		CanPublish: has && w.ev.Status == data.EventDraft}
+	rep := app.BuildReport(w, deals, sch, has)
+	v := eventView{Event: w.Event, StatusLabel: eventStatusLabel(w.Event.Status), Region: regionName(w.Event.Region), HasSchedule: has,
+		Report: rep, Funnel: funnelBars(rep.Funnel), CanCompute: w.Event.Status == data.EventDraft,
+		CanPublish: has && w.Event.Status == data.EventDraft}
 	count := map[string]int{}
 	if has {
 		for _, m := range sch.Meetings {
@@ -587,8 +550,8 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 			count[m.BankID]++
 		}
 	}
-	for i := range w.parts {
-		pt := &w.parts[i]
+	for i := range w.Parts {
+		pt := &w.Parts[i]
 		row := participantRow{Tables: pt.Tables}
 		for _, pref := range pt.Preferences {
 			if pref.Kind == data.MustMeet {
@@ -599,9 +562,9 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 		}
 		switch pt.Role {
 		case data.RoleEnterprise:
-			row.Role, row.Name, row.Wanted, row.Meetings = "企业", w.name(pt.EnterpriseID), wantedMeetings(&w.ev, pt), count[pt.EnterpriseID]
+			row.Role, row.Name, row.Wanted, row.Meetings = "企业", w.Name(pt.EnterpriseID), app.WantedMeetings(&w.Event, pt), count[pt.EnterpriseID]
 		case data.RoleBankDesk:
-			row.Role, row.Name, row.Meetings = "银行", w.name(pt.BankID), count[pt.BankID]
+			row.Role, row.Name, row.Meetings = "银行", w.Name(pt.BankID), count[pt.BankID]
 		case data.RoleValuer:
 			row.Role, row.Name = "评估机构", pt.Name
 		default:
@@ -614,30 +577,30 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 	if has {
 		v.Meetings = len(sch.Meetings)
 		v.Columns, v.Rows = scheduleGrid(w, sch)
-		v.CanPin = w.ev.Status == data.EventDraft // editMeeting refuses pins once published
+		v.CanPin = w.Event.Status == data.EventDraft // editMeeting refuses pins once published
 		v.SlotOptions = slotOptions(w)
-		v.Shortfalls = h.events.view(w, sch, nil, sch.Shortfalls, false).Unscheduled
+		v.Shortfalls = h.s.app.ScheduleView(w, sch, nil, sch.Shortfalls, false).Unscheduled
 	}
-	return h.render(c, http.StatusOK, "event", webPage{Title: w.ev.Name, Data: v})
+	return h.render(c, http.StatusOK, "event", webPage{Title: w.Event.Name, Data: v})
 }
 
 // scheduleGrid lays out a schedule: one column per bank table (banks by
 // ID), one row per slot with its times.
-func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot) {
+func scheduleGrid(w *app.EventWorld, sch *app.StoredSchedule) ([]gridColumn, []gridSlot) {
 	var banks []string
-	for id := range w.bankPart {
+	for id := range w.BankPart {
 		banks = append(banks, id)
 	}
 	slices.Sort(banks)
 	var cols []gridColumn
 	colOf := map[string]int{} // bank|table -> column
 	for _, b := range banks {
-		for t := 1; t <= max(1, w.bankPart[b].Tables); t++ {
+		for t := 1; t <= max(1, w.BankPart[b].Tables); t++ {
 			colOf[b+"|"+strconv.Itoa(t)] = len(cols)
-			cols = append(cols, gridColumn{BankID: b, BankName: w.name(b), Table: t, Number: w.tableNumber(b, t)})
+			cols = append(cols, gridColumn{BankID: b, BankName: w.Name(b), Table: t, Number: w.TableNumber(b, t)})
 		}
 	}
-	rows := make([]gridSlot, w.ev.Slots)
+	rows := make([]gridSlot, w.Event.Slots)
 	for s := range rows {
 		rows[s] = gridSlot{Slot: s + 1, Time: slotLabel(w, s+1), Cells: make([]gridCell, len(cols))}
 	}
@@ -646,7 +609,7 @@ func scheduleGrid(w *eventWorld, sch *storedSchedule) ([]gridColumn, []gridSlot)
 		if !ok || m.Slot < 1 || m.Slot > len(rows) {
 			continue // a meeting outside the event's grid: the API reports it
 		}
-		rows[m.Slot-1].Cells[col] = gridCell{Name: w.name(m.EnterpriseID), EnterpriseID: m.EnterpriseID, BankID: m.BankID, Pinned: m.Pinned,
+		rows[m.Slot-1].Cells[col] = gridCell{Name: w.Name(m.EnterpriseID), EnterpriseID: m.EnterpriseID, BankID: m.BankID, Pinned: m.Pinned,
 			Slot: m.Slot, Override: m.Override, OverrideReason: m.OverrideReason}
 	}
 	return cols, rows
@@ -660,7 +623,7 @@ func (h *webHandlers) computeSchedule(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	if _, err := h.events.compute(c.Request.Context(), caller(c), c.Param("id"), scheduleRequest{}); err != nil {
+	if _, err := h.s.app.ComputeSchedule(c.Request.Context(), caller(c), c.Param("id"), app.ScheduleRequest{}); err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "会谈安排已生成。")
@@ -675,7 +638,7 @@ func (h *webHandlers) publish(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	if _, err := h.events.publishEvent(c.Request.Context(), caller(c), c.Param("id")); err != nil {
+	if _, err := h.s.app.PublishEvent(c.Request.Context(), caller(c), c.Param("id")); err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "会谈安排已发布，银行和企业现在可以看到各自的会谈。")
@@ -693,5 +656,5 @@ func (h *webHandlers) printableSchedule(c *gin.Context) error {
 	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "no-store")
-	return h.events.scheduleHTML(c)
+	return h.s.scheduleHTML(c)
 }

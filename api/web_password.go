@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -126,18 +127,18 @@ func (h *webHandlers) userByName(ctx context.Context, name string) (data.User, b
 // and bindings, named by its label or else its username. The API's rules
 // (policy.go) read only these, so a user may do exactly what a token of
 // the same role and bindings may.
-func userPrincipal(u data.User) *principal {
+func userPrincipal(u data.User) *app.Caller {
 	label := u.Label
 	if label == "" {
 		label = u.Username
 	}
-	return &principal{tok: data.Token{ID: u.ID, Role: u.Role, BankID: u.BankID, EnterpriseID: u.EnterpriseID, Label: label}, user: true}
+	return &app.Caller{Token: data.Token{ID: u.ID, Role: u.Role, BankID: u.BankID, EnterpriseID: u.EnterpriseID, Label: label}, User: true}
 }
 
 // sessionPrincipal looks the credential of a signed-in session up again:
 // its user, or else its token. A deleted user or revoked token is a
 // not_found error.
-func (h *webHandlers) sessionPrincipal(ctx context.Context, ws *webSession) (*principal, error) {
+func (h *webHandlers) sessionPrincipal(ctx context.Context, ws *webSession) (*app.Caller, error) {
 	if ws.userID != "" {
 		u, err := h.s.store.Users().Get(ctx, ws.userID)
 		if err != nil {
@@ -149,5 +150,5 @@ func (h *webHandlers) sessionPrincipal(ctx context.Context, ws *webSession) (*pr
 	if err != nil {
 		return nil, err
 	}
-	return &principal{tok: tok}, nil
+	return &app.Caller{Token: tok}, nil
 }

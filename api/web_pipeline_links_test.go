@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -15,7 +16,7 @@ import (
 // ccbPipelineDeal returns a demo deal of CCB for its 科创 product.
 func ccbPipelineDeal(t *testing.T, f *fixture) data.Deal {
 	t.Helper()
-	deals, err := all(t.Context(), f.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: demo.BankCCB}})
+	deals, err := app.All(t.Context(), f.store.Deals(), data.ListOptions{Refs: data.Refs{Bank: demo.BankCCB}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestWebPipelinePagedWhateverAsOf(t *testing.T) {
 	b := newBrowser(f)
 	b.signIn(matchCCBToken)
 	pipeURL := "/app/bank/products/" + demo.ProdCCBKechuang + "/pipeline"
-	for _, q := range []string{"", "?" + matchAsOfParam, "?as_of=" + data.DateOf(time.Now().In(matchZone)).String()} {
+	for _, q := range []string{"", "?" + matchAsOfParam, "?as_of=" + data.DateOf(time.Now().In(app.ChinaZone)).String()} {
 		w, _ := b.get(pipeURL + q)
 		page := htmlPage(t, w, http.StatusOK)
 		rows := len(pipelineRow.FindAllString(w.Body.String(), -1))

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
@@ -43,11 +44,11 @@ type poolFilings struct {
 // poolFilingsOf lists the filings and claims of res, the risk of pool
 // poolID, page page (clamped to the pages there are), with one list per
 // table. Only a caller who sees the pool's book gets them (poolBookVisible).
-func (h *webHandlers) poolFilingsOf(ctx context.Context, p *principal, poolID string, res *matcher.PoolRiskResult, page int, link func(int) string) (*poolFilings, error) {
-	if !poolBookVisible(p) {
+func (h *webHandlers) poolFilingsOf(ctx context.Context, p *app.Caller, poolID string, res *matcher.PoolRiskResult, page int, link func(int) string) (*poolFilings, error) {
+	if !app.PoolBookVisible(p) {
 		return nil, nil
 	}
-	deals, err := all(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: poolID}})
+	deals, err := app.All(ctx, h.s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: poolID}})
 	if err != nil {
 		return nil, err
 	}

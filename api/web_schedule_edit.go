@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 )
 
@@ -23,8 +24,8 @@ type slotOption struct {
 }
 
 // slotOptions lists the event's slots with their times.
-func slotOptions(w *eventWorld) []slotOption {
-	out := make([]slotOption, w.ev.Slots)
+func slotOptions(w *app.EventWorld) []slotOption {
+	out := make([]slotOption, w.Event.Slots)
 	for s := range out {
 		out[s] = slotOption{Slot: s + 1, Time: slotLabel(w, s+1)}
 	}
@@ -54,8 +55,8 @@ func (h *webHandlers) moveMeeting(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	req := meetingRequest{EnterpriseID: c.PostForm("enterprise_id"), BankID: c.PostForm("bank_id"), Slot: &slot}
-	body, err := h.events.editSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
+	req := app.MeetingRequest{EnterpriseID: c.PostForm("enterprise_id"), BankID: c.PostForm("bank_id"), Slot: &slot}
+	body, err := h.s.app.EditSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -69,18 +70,18 @@ func (h *webHandlers) moveMeeting(c *gin.Context) error {
 }
 
 // placedMeeting returns the meeting of enterprise ent and bank in body.
-func placedMeeting(body scheduleBody, ent, bank string) (meetingBody, bool) {
+func placedMeeting(body app.ScheduleBody, ent, bank string) (app.MeetingBody, bool) {
 	for _, m := range body.Meetings {
 		if m.EnterpriseID == ent && m.BankID == bank {
 			return m, true
 		}
 	}
-	return meetingBody{}, false
+	return app.MeetingBody{}, false
 }
 
 // meetingPlace says where and when m is, for a notice:
 // 「第3时段（北京时间 14:40–15:00）5 号桌」.
-func meetingPlace(m meetingBody) string {
+func meetingPlace(m app.MeetingBody) string {
 	return "第" + strconv.Itoa(m.Slot) + "时段（北京时间 " + beijingTime(m.Start, clockLayout) + "–" +
 		beijingTime(m.End, clockLayout) + "）" + strconv.Itoa(m.TableNumber) + " 号桌"
 }

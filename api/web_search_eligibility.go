@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
@@ -23,15 +24,15 @@ type hitEligibility struct {
 // only, so that a search stays as fast as the page is short. A hit the
 // matcher does not rank (not a product the enterprise may read) is left
 // unchecked.
-func (h *webHandlers) searchHitsEligibility(ctx context.Context, p *principal, hits []productHitView) error {
-	if len(hits) == 0 || !p.is(data.RoleCompany) {
+func (h *webHandlers) searchHitsEligibility(ctx context.Context, p *app.Caller, hits []productHitView) error {
+	if len(hits) == 0 || !p.Is(data.RoleCompany) {
 		return nil
 	}
 	onPage := map[string]bool{}
 	for _, hit := range hits {
 		onPage[hit.ID] = true
 	}
-	visible, err := h.match.visibleProducts(ctx, p)
+	visible, err := h.s.app.VisibleProducts(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func (h *webHandlers) searchHitsEligibility(ctx context.Context, p *principal, h
 	if err != nil {
 		return err
 	}
-	res, err := h.match.matchEnterprise(ctx, e, patents, products, h.match.today())
+	res, err := h.s.app.MatchEnterprise(ctx, e, patents, products, h.s.app.Today())
 	if err != nil {
 		return err
 	}

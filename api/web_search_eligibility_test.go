@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"ipmatch/app"
 )
 
 // hitRow finds a product search result row and its eligibility cell.
@@ -21,7 +23,7 @@ func TestWebProductSearchEligibility(t *testing.T) {
 	b := newBrowser(f)
 	b.signIn(matchEnt7Token)
 
-	var matches enterpriseMatchesBody
+	var matches app.Matches
 	decodeBody(t, f.do(matchEnt7Token, "GET", "/api/v1/enterprises/ent_0007/matches", nil), http.StatusOK, &matches)
 	w, _ := b.get("/app/enterprise/products?q=" + url.QueryEscape("贷"))
 	raw := w.Body.String()

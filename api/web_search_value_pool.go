@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/matcher"
 	"ipmatch/search"
@@ -170,7 +171,7 @@ func (h *webHandlers) searchProducts(c *gin.Context, v *productSearchView) error
 	if err != nil {
 		return err
 	}
-	if req.Scope, err = h.s.searchScope(ctx, p, search.Products); err != nil {
+	if req.Scope, err = h.s.app.SearchScope(ctx, p, search.Products); err != nil {
 		return err
 	}
 	res, err := h.s.cfg.Search.Search(ctx, search.Products, req)
@@ -363,7 +364,7 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	_, asOf, err := h.match.matchParams(c, "as_of")
+	_, asOf, err := h.s.params(c, "as_of")
 	if err != nil {
 		return err
 	}
@@ -372,7 +373,7 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 		return err
 	}
 	v := valuationView{Enterprise: e, AsOf: asOf}
-	ev, err := h.match.m.ValueEnterprise(ctx, e, patents, asOf, matcher.ValuationOptions{})
+	ev, err := h.s.app.Matcher().ValueEnterprise(ctx, e, patents, asOf, matcher.ValuationOptions{})
 	if data.ErrorCode(err) == data.CodeInvalid {
 		v.Note = valuationErrorNote(err)
 		return h.render(c, http.StatusOK, "valuation", webPage{Title: "专利组合估值", Data: v})
@@ -512,7 +513,6 @@ func lprNote(q *matcher.LPRQuote) string {
 	return fmt.Sprintf("（%s 一年期 LPR）", q.Date)
 }
 
-func pct(x float64) string  { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" }
 func pct2(x float64) string { return strconv.FormatFloat(x*100, 'f', 2, 64) + "%" }
 
 // niceCeil rounds x up to 1, 2 or 5 times a power of ten, for an axis end.
@@ -549,19 +549,19 @@ func (h *webHandlers) poolPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), caller(c)
-	params, asOf, err := h.match.matchParams(c, "as_of", "page")
+	params, asOf, err := h.s.params(c, "as_of", "page")
 	if err != nil {
 		return err
 	}
-	page, err := matchIntParam(params, "page", 1, 1, 1<<20)
+	page, err := app.IntParam(params, "page", 1, 1, 1<<20)
 	if err != nil {
 		return err
 	}
-	pool, err := poolResource(h.s.policy).get(ctx, h.s.store, p, c.Param("id"))
+	pool, err := h.s.app.Pools.Read(ctx, p, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	res, err := h.events.poolRiskOf(ctx, p, pool.ID, asOf, &matcher.PoolRiskConfig{})
+	res, err := h.s.app.PoolRisk(ctx, p, pool.ID, asOf, &matcher.PoolRiskConfig{})
 	if err != nil {
 		return err
 	}

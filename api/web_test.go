@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 )
@@ -142,7 +143,7 @@ func TestWebSignInByRole(t *testing.T) {
 	}
 	// What the JSON API answers ent_0007: an eligible product and the
 	// reason of the first product it fails.
-	var matches enterpriseMatchesBody
+	var matches app.Matches
 	decodeBody(t, f.do(matchEnt7Token, "GET", "/api/v1/enterprises/ent_0007/matches?"+matchAsOfParam, nil), http.StatusOK, &matches)
 	var reason, fix, eligibleName string
 	for _, m := range matches.Matches {
@@ -355,7 +356,7 @@ func TestWebOrganizerSchedule(t *testing.T) {
 	wantText(t, body, entName(m.EnterpriseID))
 	// The cell of the first meeting: its slot's row holds the enterprise.
 	ev, _ := f.store.Events().Get(ctx, demo.EventID)
-	w2 := &eventWorld{ev: ev}
+	w2 := &app.EventWorld{Event: ev}
 	rowStart := strings.Index(body, "<tr><td>"+strconv.Itoa(m.Slot)+"</td><td class=\"mono\">"+slotLabel(w2, m.Slot)+"</td>")
 	if rowStart < 0 {
 		t.Fatalf("no grid row for slot %d", m.Slot)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/matcher"
@@ -20,7 +21,7 @@ func wishesFixture(t *testing.T) (*fixture, string, string, []string) {
 	t.Helper()
 	f := newMatchFixture(t)
 	ctx := t.Context()
-	parts, err := all(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
+	parts, err := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func wishesFixture(t *testing.T) (*fixture, string, string, []string) {
 			desks[p.BankID] = p
 		}
 	}
-	ents, err := all(ctx, f.store.Enterprises(), data.ListOptions{})
+	ents, err := app.All(ctx, f.store.Enterprises(), data.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,17 +75,17 @@ func TestWishesExplained(t *testing.T) {
 
 	// Before any schedule: the organizer sees every blocked must-meet,
 	// the enterprise only the ineligible ones.
-	var org, own wishesBody
+	var org, own app.WishesBody
 	decodeBody(t, f.do(matchOrgToken, "GET", wishesURL("?enterprise_id="+ent), nil), http.StatusOK, &org)
 	decodeBody(t, f.do(entTok, "GET", wishesURL(""), nil), http.StatusOK, &own)
 	if len(own.Wishes) != len(banks)-1 || own.Scheduled {
 		t.Fatalf("enterprise's wishes %+v, want %d unscheduled", own, len(banks)-1)
 	}
-	orgBy := map[string]wishBody{}
+	orgBy := map[string]app.WishBody{}
 	for _, wb := range org.Wishes {
 		orgBy[wb.BankID] = wb
 	}
-	if wb := orgBy[declinedBy]; wb.Status != wishBlocked || wb.Code != string(matcher.ShortNoThanks) {
+	if wb := orgBy[declinedBy]; wb.Status != app.WishBlocked || wb.Code != string(matcher.ShortNoThanks) {
 		t.Errorf("organizer, declined pair: %+v, want blocked no_thanks", wb)
 	}
 	ineligible := 0
@@ -92,19 +93,19 @@ func TestWishesExplained(t *testing.T) {
 		o := orgBy[wb.BankID]
 		switch {
 		case wb.BankID == declinedBy && o.Code == string(matcher.ShortNoThanks):
-			if wb.Status != wishPending || wb.Code != "" || wb.Reason != "" {
+			if wb.Status != app.WishPending || wb.Code != "" || wb.Reason != "" {
 				t.Errorf("a bank's no-thanks leaks to the enterprise before publication: %+v", wb)
 			}
 		case o.Code == string(matcher.ShortIneligible):
 			ineligible++
-			if wb.Status != wishBlocked || wb.Reason != o.Reason || !strings.Contains(wb.Reason, "不符合该银行任一产品的条件") {
+			if wb.Status != app.WishBlocked || wb.Reason != o.Reason || !strings.Contains(wb.Reason, "不符合该银行任一产品的条件") {
 				t.Errorf("ineligible wish %+v, want blocked with %q", wb, o.Reason)
 			}
 			if len(wb.Fixes) == 0 || len(wb.Fixes[0].Failed) == 0 {
 				t.Errorf("ineligible wish %+v names no product and rule to fix", wb)
 			}
 		default:
-			if wb.Status != wishPending || wb.Reason != "" {
+			if wb.Status != app.WishPending || wb.Reason != "" {
 				t.Errorf("wish %+v, want pending", wb)
 			}
 		}
@@ -123,10 +124,10 @@ func TestWishesExplained(t *testing.T) {
 	if w := o.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("compute: %d %s", w.Code, w.Body)
 	}
-	var draft wishesBody
+	var draft app.WishesBody
 	decodeBody(t, f.do(entTok, "GET", wishesURL(""), nil), http.StatusOK, &draft)
 	for i, wb := range draft.Wishes {
-		if draft.Scheduled || wb.Status == wishMet || wb.Status == wishNotMet || wb.Slot != 0 ||
+		if draft.Scheduled || wb.Status == app.WishMet || wb.Status == app.WishNotMet || wb.Slot != 0 ||
 			wb.Status != own.Wishes[i].Status || wb.Reason != own.Wishes[i].Reason {
 			t.Errorf("draft schedule leaks to the enterprise: %+v", wb)
 		}
@@ -148,9 +149,9 @@ func TestWishesExplained(t *testing.T) {
 	if w := o.do("POST", eventURL+"/publish", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("publish: %d %s", w.Code, w.Body)
 	}
-	var sched scheduleBody
+	var sched app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/events/"+demo.EventID+"/schedule?enterprise_id="+ent, nil), http.StatusOK, &sched)
-	var pub wishesBody
+	var pub app.WishesBody
 	decodeBody(t, f.do(entTok, "GET", wishesURL(""), nil), http.StatusOK, &pub)
 	if !pub.Scheduled {
 		t.Fatal("published, but not scheduled")
@@ -158,7 +159,7 @@ func TestWishesExplained(t *testing.T) {
 	w, _ = b.get("/app/enterprise/events")
 	body = htmlPage(t, w, http.StatusOK)
 	for _, wb := range pub.Wishes {
-		var meeting *meetingBody
+		var meeting *app.MeetingBody
 		for i := range sched.Meetings {
 			if sched.Meetings[i].BankID == wb.BankID {
 				meeting = &sched.Meetings[i]
@@ -172,13 +173,13 @@ func TestWishesExplained(t *testing.T) {
 		}
 		switch {
 		case meeting != nil:
-			if wb.Status != wishMet || wb.Slot != meeting.Slot || wb.Table != meeting.Table || wb.TableNumber != meeting.TableNumber {
+			if wb.Status != app.WishMet || wb.Slot != meeting.Slot || wb.Table != meeting.Table || wb.TableNumber != meeting.TableNumber {
 				t.Errorf("wish %+v, want met at slot %d table %d (number %d)", wb, meeting.Slot, meeting.Table, meeting.TableNumber)
 			}
 			// The page signposts the table by its number across the event.
 			wantText(t, body, "已安排", strconv.Itoa(meeting.TableNumber)+" 号桌")
 		default:
-			if wb.Status != wishNotMet || wb.Reason != reason || reason == "" {
+			if wb.Status != app.WishNotMet || wb.Reason != reason || reason == "" {
 				t.Errorf("wish %+v, want not_met with %q", wb, reason)
 			}
 			wantText(t, body, "未安排", reason)

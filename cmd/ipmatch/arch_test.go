@@ -7,15 +7,18 @@ import (
 )
 
 // TestImportsPointOneWay enforces ARCHITECTURE.md: data → search → matcher
-// → api, each third-party library kept in its own package.
+// → app → api, each third-party library kept in its own package.
 func TestImportsPointOneWay(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
 	}
 	forbidden := map[string][]string{
-		"ipmatch/data":    {"ipmatch/search", "ipmatch/matcher", "ipmatch/api", "github.com/gin-gonic/gin", "github.com/blevesearch/bleve/v2", "gonum.org/v1/gonum", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite"},
-		"ipmatch/search":  {"ipmatch/matcher", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "gonum.org/v1/gonum"},
-		"ipmatch/matcher": {"ipmatch/search", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "github.com/blevesearch/bleve/v2"},
+		"ipmatch/data":    {"ipmatch/search", "ipmatch/matcher", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "github.com/blevesearch/bleve/v2", "gonum.org/v1/gonum", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite"},
+		"ipmatch/search":  {"ipmatch/matcher", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "gonum.org/v1/gonum"},
+		"ipmatch/matcher": {"ipmatch/search", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "github.com/blevesearch/bleve/v2"},
+		// The application layer knows no HTTP and no storage engine: the
+		// doors sit on it, the stores are handed to it.
+		"ipmatch/app": {"ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
 		// gin itself pulls in the driver's bson package for its BSON
 		// renderer, so api is kept off the driver's client, not off bson.
 		"ipmatch/api": {"go.mongodb.org/mongo-driver/v2/mongo", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},

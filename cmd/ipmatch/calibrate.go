@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"ipmatch/api"
+	"ipmatch/app"
 	"ipmatch/matcher"
 )
 
@@ -52,7 +52,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer store.Close()
-	rep, err := api.Calibrate(ctx, store, m)
+	rep, err := app.Calibrate(ctx, store, m)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"cmp"
@@ -6,15 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
@@ -29,44 +25,44 @@ const overrideScore = 1
 const weightBasis = "score of a pair = mean of the enterprise-side and bank-side match scores (0–100) of the bank's best eligible product " +
 	"for the enterprise (matcher.MatchAll as of the event date); an ineligible pair allowed by an override weighs 1"
 
-// scheduleRequest is the optional body of POST /events/{id}/schedule.
+// ScheduleRequest is the optional body of POST /events/{id}/schedule.
 // Overrides replace the stored ones when given (an empty list clears them);
 // KeepPins (default true) keeps the pinned meetings of the current
 // schedule where they still fit. Each override needs a reason (see
-// checkOverrideReason).
-type scheduleRequest struct {
-	Overrides *[]scheduleOverride `json:"overrides"`
+// CheckOverrideReason).
+type ScheduleRequest struct {
+	Overrides *[]ScheduleOverride `json:"overrides"`
 	KeepPins  *bool               `json:"keep_pins"`
 }
 
-// scheduleOverride is a pair the organizer lets meet although the
+// ScheduleOverride is a pair the organizer lets meet although the
 // eligibility rules refuse it, and why.
-type scheduleOverride struct {
+type ScheduleOverride struct {
 	EnterpriseID string `json:"enterprise_id"`
 	BankID       string `json:"bank_id"`
 	// Reason is required in a request: trimmed, 1 to 200 characters.
 	Reason string `json:"reason,omitempty"`
 }
 
-// checkOverrideReason trims reason and checks it: required, at most
+// CheckOverrideReason trims reason and checks it: required, at most
 // data.MaxOverrideReason characters (enough for a sentence, bounded for
 // the grid and the audit log). field names it in the error (422).
-func checkOverrideReason(field, reason string) (string, error) {
+func CheckOverrideReason(field, reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return "", invalidField(field, "is required: say why the rules are overridden（请填写破例安排的原因）")
+		return "", InvalidField(field, "is required: say why the rules are overridden（请填写破例安排的原因）")
 	}
 	if n := utf8.RuneCountInString(reason); n > data.MaxOverrideReason {
-		return "", invalidField(field, "has %d characters, at most %d（原因最多 %d 个字，现有 %d 个字）", n, data.MaxOverrideReason, data.MaxOverrideReason, n)
+		return "", InvalidField(field, "has %d characters, at most %d（原因最多 %d 个字，现有 %d 个字）", n, data.MaxOverrideReason, data.MaxOverrideReason, n)
 	}
 	return reason, nil
 }
 
-// meetingBody is a meeting as the API shows it; table (within the bank's
+// MeetingBody is a meeting as the API shows it; table (within the bank's
 // desk, what PUT .../schedule/meetings takes) and slot are 1-based;
 // table_number is the table's number across the event, as signposted at the
 // venue (see tableNumber); start and end in China Standard Time.
-type meetingBody struct {
+type MeetingBody struct {
 	EnterpriseID   string    `json:"enterprise_id"`
 	EnterpriseName string    `json:"enterprise_name"`
 	BankID         string    `json:"bank_id"`
@@ -84,11 +80,11 @@ type meetingBody struct {
 	Outcome        string    `json:"outcome,omitempty"`
 }
 
-// unscheduledBody explains a shortfall: an enterprise that got fewer
+// UnscheduledBody explains a shortfall: an enterprise that got fewer
 // meetings than it wanted (enterprise_id only), a bank with free
 // table-slots (bank_id only; wanted is tables × slots), or a must-meet pair
 // that does not meet (both ids; participant_id is whoever asked).
-type unscheduledBody struct {
+type UnscheduledBody struct {
 	ParticipantID  string `json:"participant_id,omitempty"`
 	EnterpriseID   string `json:"enterprise_id,omitempty"`
 	EnterpriseName string `json:"enterprise_name,omitempty"`
@@ -100,20 +96,20 @@ type unscheduledBody struct {
 	Reason         string `json:"reason"`
 }
 
-// scheduleSummary is the organizer's part of a schedule answer.
-type scheduleSummary struct {
+// ScheduleSummary is the organizer's part of a schedule answer.
+type ScheduleSummary struct {
 	Meetings    int                `json:"meetings"`
 	TotalScore  float64            `json:"total_score"`
 	MustMeet    int                `json:"must_meet"`
 	MustMeetMet int                `json:"must_meet_met"`
-	Overrides   []scheduleOverride `json:"overrides"`
+	Overrides   []ScheduleOverride `json:"overrides"`
 	WeightBasis string             `json:"weight_basis"`
 	ComputedBy  string             `json:"computed_by"`
 	UpdatedAt   time.Time          `json:"updated_at"`
 }
 
-// scheduleBody is the answer of the schedule endpoints.
-type scheduleBody struct {
+// ScheduleBody is the answer of the schedule endpoints.
+type ScheduleBody struct {
 	EventID     string            `json:"event_id"`
 	EventName   string            `json:"event_name"`
 	Status      data.EventStatus  `json:"status"`
@@ -121,49 +117,32 @@ type scheduleBody struct {
 	Slots       int               `json:"slots"`
 	SlotMinutes int               `json:"slot_minutes"`
 	ComputedAt  time.Time         `json:"computed_at"`
-	Meetings    []meetingBody     `json:"meetings"`
-	Unscheduled []unscheduledBody `json:"unscheduled"`
-	Summary     *scheduleSummary  `json:"summary,omitempty"`
-	DroppedPins []meetingBody     `json:"dropped_pins,omitempty"`
-}
-
-// computeSchedule handles POST /api/v1/events/{id}/schedule (organizer):
-// it computes the schedule of a draft event from its participants, their
-// preferences, the match scores, the overrides and the kept pins, stores
-// it and answers it.
-func (h *eventHandlers) computeSchedule(c *gin.Context) error {
-	var req scheduleRequest
-	if err := h.s.decodeOptional(c, &req); err != nil {
-		return err
-	}
-	body, err := h.compute(c.Request.Context(), caller(c), c.Param("id"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, body)
-	return nil
+	Meetings    []MeetingBody     `json:"meetings"`
+	Unscheduled []UnscheduledBody `json:"unscheduled"`
+	Summary     *ScheduleSummary  `json:"summary,omitempty"`
+	DroppedPins []MeetingBody     `json:"dropped_pins,omitempty"`
 }
 
 // compute computes, stores and returns the schedule of the draft event id
 // for the organizer p (see computeSchedule).
-func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, req scheduleRequest) (scheduleBody, error) {
+func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req ScheduleRequest) (ScheduleBody, error) {
 	if err := organizerOnly(p, "compute an event's schedule"); err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	mu := &h.events[stripe(id, len(h.events))]
 	mu.Lock()
 	defer mu.Unlock()
 
-	w, err := h.loadEvent(ctx, id)
+	w, err := h.LoadEvent(ctx, id)
 	if err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
-	if w.ev.Status != data.EventDraft {
-		return scheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; record outcomes with PUT /api/v1/events/%s/schedule/meetings, or set the event back to draft to change the schedule", id, w.ev.Status, id)
+	if w.Event.Status != data.EventDraft {
+		return ScheduleBody{}, data.Errorf(data.CodeConflict, "event %s is %s: only a draft event's schedule is computed; record outcomes with PUT /api/v1/events/%s/schedule/meetings, or set the event back to draft to change the schedule", id, w.Event.Status, id)
 	}
-	prev, hasPrev, err := h.loadSchedule(ctx, w)
+	prev, hasPrev, err := h.LoadSchedule(ctx, w)
 	if err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	var overrides []matcher.SchedulePair
 	reasons := map[matcher.SchedulePair]string{}
@@ -171,13 +150,13 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 	case req.Overrides != nil:
 		var err error
 		if overrides, reasons, err = checkOverrides(w, *req.Overrides); err != nil {
-			return scheduleBody{}, err
+			return ScheduleBody{}, err
 		}
 	case hasPrev:
 		overrides = prev.Overrides
 		maps.Copy(reasons, prev.OverrideReasons)
 	}
-	var pins []storedMeeting
+	var pins []StoredMeeting
 	if hasPrev && (req.KeepPins == nil || *req.KeepPins) {
 		for _, m := range prev.Meetings {
 			if m.Pinned {
@@ -187,17 +166,17 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 	}
 	weights, err := h.pairWeights(ctx, w, "")
 	if err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	in, dropped := scheduleInput(w, weights, overrides, pins)
 	res, err := matcher.Schedule(ctx, in)
 	if err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	now := h.now().UTC()
-	sch := &storedSchedule{EventID: id, Overrides: slices.Clone(overrides), OverrideReasons: reasons, WeightBasis: weightBasis,
-		Weight: round2api(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Shortfalls: res.Shortfalls,
-		ComputedAt: now, ComputedBy: p.by(), UpdatedAt: now, Meetings: []storedMeeting{}}
+	sch := &StoredSchedule{EventID: id, Overrides: slices.Clone(overrides), OverrideReasons: reasons, WeightBasis: weightBasis,
+		Weight: round2(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Shortfalls: res.Shortfalls,
+		ComputedAt: now, ComputedBy: p.By(), UpdatedAt: now, Meetings: []StoredMeeting{}}
 	if sch.Overrides == nil {
 		sch.Overrides = []matcher.SchedulePair{}
 	}
@@ -208,8 +187,8 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 		pinReasons[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = m.OverrideReason
 	}
 	for _, m := range res.Meetings {
-		sm := storedMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
-			Slot: m.Slot + 1, Score: round2api(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override}
+		sm := StoredMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
+			Slot: m.Slot + 1, Score: round2(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override}
 		if m.Override {
 			pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
 			sm.OverrideReason = cmp.Or(pinReasons[pr], reasons[pr])
@@ -217,11 +196,11 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 		sch.Meetings = append(sch.Meetings, sm)
 	}
 	if err := h.saveSchedule(ctx, sch); err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
-	body := h.view(w, sch, sch.Meetings, sch.Shortfalls, true)
+	body := h.ScheduleView(w, sch, sch.Meetings, sch.Shortfalls, true)
 	for _, m := range dropped {
-		body.DroppedPins = append(body.DroppedPins, meetingView(w, m))
+		body.DroppedPins = append(body.DroppedPins, MeetingView(w, m))
 	}
 	return body, nil
 }
@@ -229,12 +208,12 @@ func (h *eventHandlers) compute(ctx context.Context, p *principal, id string, re
 // checkOverrides refuses overrides of a request naming someone not
 // registered for the event or without a good reason (stored ones are
 // filtered instead), and returns the pairs and their trimmed reasons.
-func checkOverrides(w *eventWorld, overrides []scheduleOverride) ([]matcher.SchedulePair, map[matcher.SchedulePair]string, error) {
+func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]matcher.SchedulePair, map[matcher.SchedulePair]string, error) {
 	var fields []data.FieldError
 	pairs, reasons := []matcher.SchedulePair{}, map[matcher.SchedulePair]string{}
 	for i, o := range overrides {
 		f := "overrides[" + strconv.Itoa(i) + "]"
-		reason, err := checkOverrideReason(f+".reason", o.Reason)
+		reason, err := CheckOverrideReason(f+".reason", o.Reason)
 		var de *data.Error
 		if errors.As(err, &de) {
 			fields = append(fields, de.Fields...)
@@ -242,11 +221,11 @@ func checkOverrides(w *eventWorld, overrides []scheduleOverride) ([]matcher.Sche
 		pr := matcher.SchedulePair{EnterpriseID: o.EnterpriseID, BankID: o.BankID}
 		pairs = append(pairs, pr)
 		reasons[pr] = reason
-		if w.entPart[o.EnterpriseID] == nil {
-			fields = append(fields, data.FieldError{Field: f + ".enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", o.EnterpriseID, w.ev.ID)})
+		if w.EntPart[o.EnterpriseID] == nil {
+			fields = append(fields, data.FieldError{Field: f + ".enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", o.EnterpriseID, w.Event.ID)})
 		}
-		if w.bankPart[o.BankID] == nil {
-			fields = append(fields, data.FieldError{Field: f + ".bank_id", Reason: fmt.Sprintf("%q has no desk at event %s", o.BankID, w.ev.ID)})
+		if w.BankPart[o.BankID] == nil {
+			fields = append(fields, data.FieldError{Field: f + ".bank_id", Reason: fmt.Sprintf("%q has no desk at event %s", o.BankID, w.Event.ID)})
 		}
 	}
 	if len(fields) > 0 {
@@ -255,9 +234,9 @@ func checkOverrides(w *eventWorld, overrides []scheduleOverride) ([]matcher.Sche
 	return pairs, reasons, nil
 }
 
-// wantedMeetings is m_e: the enterprise's wish (0: the event's maximum),
+// WantedMeetings is m_e: the enterprise's wish (0: the event's maximum),
 // never above the event's maximum.
-func wantedMeetings(ev *data.Event, p *data.Participant) int {
+func WantedMeetings(ev *data.Event, p *data.Participant) int {
 	if p.WantedMeetings > 0 {
 		return min(p.WantedMeetings, ev.MaxMeetings)
 	}
@@ -267,13 +246,13 @@ func wantedMeetings(ev *data.Event, p *data.Participant) int {
 // scheduleInput builds the scheduler's input. Pins that no longer fit (a
 // participant left, a table or slot went away, the pair is now declined)
 // are dropped and returned.
-func scheduleInput(w *eventWorld, weights map[matcher.SchedulePair]pairWeight, overrides []matcher.SchedulePair, pins []storedMeeting) (matcher.ScheduleInput, []storedMeeting) {
-	in := matcher.ScheduleInput{Slots: w.ev.Slots}
-	for i := range w.parts {
-		p := &w.parts[i]
+func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, overrides []matcher.SchedulePair, pins []StoredMeeting) (matcher.ScheduleInput, []StoredMeeting) {
+	in := matcher.ScheduleInput{Slots: w.Event.Slots}
+	for i := range w.Parts {
+		p := &w.Parts[i]
 		switch p.Role {
 		case data.RoleEnterprise:
-			in.Enterprises = append(in.Enterprises, matcher.ScheduleEnterprise{ID: p.EnterpriseID, MaxMeetings: wantedMeetings(&w.ev, p)})
+			in.Enterprises = append(in.Enterprises, matcher.ScheduleEnterprise{ID: p.EnterpriseID, MaxMeetings: WantedMeetings(&w.Event, p)})
 		case data.RoleBankDesk:
 			in.Banks = append(in.Banks, matcher.ScheduleBank{ID: p.BankID, Tables: p.Tables})
 		}
@@ -289,7 +268,7 @@ func scheduleInput(w *eventWorld, weights map[matcher.SchedulePair]pairWeight, o
 		}
 	}
 	addPref := func(pr matcher.SchedulePair, kind data.PreferenceKind) {
-		if w.entPart[pr.EnterpriseID] == nil || w.bankPart[pr.BankID] == nil {
+		if w.EntPart[pr.EnterpriseID] == nil || w.BankPart[pr.BankID] == nil {
 			return // a preference about someone not at the event
 		}
 		if kind == data.MustMeet {
@@ -299,8 +278,8 @@ func scheduleInput(w *eventWorld, weights map[matcher.SchedulePair]pairWeight, o
 			declined[pr] = true
 		}
 	}
-	for i := range w.parts {
-		p := &w.parts[i]
+	for i := range w.Parts {
+		p := &w.Parts[i]
 		for _, pref := range p.Preferences {
 			switch p.Role {
 			case data.RoleEnterprise:
@@ -311,15 +290,15 @@ func scheduleInput(w *eventWorld, weights map[matcher.SchedulePair]pairWeight, o
 		}
 	}
 	for _, o := range overrides {
-		if w.entPart[o.EnterpriseID] != nil && w.bankPart[o.BankID] != nil {
+		if w.EntPart[o.EnterpriseID] != nil && w.BankPart[o.BankID] != nil {
 			in.Overrides = append(in.Overrides, o)
 		}
 	}
-	var dropped []storedMeeting
+	var dropped []StoredMeeting
 	for _, m := range pins {
 		pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
-		bp := w.bankPart[m.BankID]
-		if w.entPart[m.EnterpriseID] == nil || bp == nil || m.Table > bp.Tables || m.Slot > w.ev.Slots || declined[pr] {
+		bp := w.BankPart[m.BankID]
+		if w.EntPart[m.EnterpriseID] == nil || bp == nil || m.Table > bp.Tables || m.Slot > w.Event.Slots || declined[pr] {
 			dropped = append(dropped, m)
 			continue
 		}
@@ -331,25 +310,25 @@ func scheduleInput(w *eventWorld, weights map[matcher.SchedulePair]pairWeight, o
 // pairWeights scores every enterprise × bank pair of the event (of
 // enterprise only, when given): the mean of both sides' match scores of the
 // bank's best eligible product (see weightBasis).
-func (h *eventHandlers) pairWeights(ctx context.Context, w *eventWorld, only string) (map[matcher.SchedulePair]pairWeight, error) {
+func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[matcher.SchedulePair]PairWeight, error) {
 	var entIDs, bankIDs []string
-	for id := range w.entPart {
+	for id := range w.EntPart {
 		if only == "" || id == only {
 			entIDs = append(entIDs, id)
 		}
 	}
-	for id := range w.bankPart {
+	for id := range w.BankPart {
 		bankIDs = append(bankIDs, id)
 	}
 	slices.Sort(entIDs)
 	slices.Sort(bankIDs)
-	out := make(map[matcher.SchedulePair]pairWeight, len(entIDs)*len(bankIDs))
+	out := make(map[matcher.SchedulePair]PairWeight, len(entIDs)*len(bankIDs))
 	for _, e := range entIDs {
 		for _, b := range bankIDs {
-			out[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = pairWeight{Score: overrideScore}
+			out[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = PairWeight{Score: overrideScore}
 		}
 	}
-	em, err := h.eventMatchSet(ctx, w, entIDs, bankIDs)
+	em, err := h.EventMatchSet(ctx, w, entIDs, bankIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -361,17 +340,17 @@ func (h *eventHandlers) pairWeights(ctx context.Context, w *eventWorld, only str
 		list, _ := em.Set.ForEnterprise(e.ID)
 		for _, ps := range list {
 			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
-			score := round2api((ps.Score + ps.BankScore) / 2)
+			score := PairScore(&ps)
 			if cur := out[pr]; !cur.Eligible || score > cur.Score {
-				out[pr] = pairWeight{Score: score, Eligible: true, ProductID: ps.ProductID}
+				out[pr] = PairWeight{Score: score, Eligible: true, ProductID: ps.ProductID}
 			}
 		}
 	}
 	return out, nil
 }
 
-// eventMatch is what eventMatchSet matched.
-type eventMatch struct {
+// EventMatch is what eventMatchSet matched.
+type EventMatch struct {
 	// Set is nil when there is nothing to match.
 	Set   *matcher.MatchSet
 	Ents  []data.Enterprise
@@ -382,104 +361,108 @@ type eventMatch struct {
 
 // eventMatchSet matches the enterprises entIDs with the products of the
 // banks bankIDs as of the event's date (matcher.MatchAll).
-func (h *eventHandlers) eventMatchSet(ctx context.Context, w *eventWorld, entIDs, bankIDs []string) (eventMatch, error) {
+func (h *App) EventMatchSet(ctx context.Context, w *EventWorld, entIDs, bankIDs []string) (EventMatch, error) {
 	if len(entIDs) == 0 || len(bankIDs) == 0 {
-		return eventMatch{}, nil
+		return EventMatch{}, nil
 	}
-	ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: entIDs})
+	ents, err := All(ctx, h.store.Enterprises(), data.ListOptions{IDs: entIDs})
 	if err != nil {
-		return eventMatch{}, err
+		return EventMatch{}, err
 	}
 	var pats []data.Patent
 	for _, e := range entIDs {
-		ps, err := all(ctx, h.s.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e}})
+		ps, err := All(ctx, h.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e}})
 		if err != nil {
-			return eventMatch{}, err
+			return EventMatch{}, err
 		}
 		pats = append(pats, ps...)
 	}
 	var prods []data.Product
 	bankOf := map[string]string{}
 	for _, b := range bankIDs {
-		ps, err := all(ctx, h.s.store.Products(), data.ListOptions{Refs: data.Refs{Bank: b}})
+		ps, err := All(ctx, h.store.Products(), data.ListOptions{Refs: data.Refs{Bank: b}})
 		if err != nil {
-			return eventMatch{}, err
+			return EventMatch{}, err
 		}
 		for _, pr := range ps {
 			bankOf[pr.ID] = b
 		}
 		prods = append(prods, ps...)
 	}
-	pools, err := all(ctx, h.s.store.Pools(), data.ListOptions{})
+	pools, err := All(ctx, h.store.Pools(), data.ListOptions{})
 	if err != nil {
-		return eventMatch{}, err
+		return EventMatch{}, err
 	}
 	if len(prods) == 0 || len(ents) == 0 {
-		return eventMatch{Ents: ents, Prods: prods, BankOf: bankOf}, nil
+		return EventMatch{Ents: ents, Prods: prods, BankOf: bankOf}, nil
 	}
-	apprs, err := appraisalsOf(ctx, h.s.store, nil)
+	apprs, err := appraisalsOf(ctx, h.store, nil)
 	if err != nil {
-		return eventMatch{}, err
+		return EventMatch{}, err
 	}
-	set, err := h.m.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools,
-		Appraisals: apprs, AsOf: w.ev.Date})
+	set, err := h.model.MatchAll(ctx, matcher.MatchInput{Enterprises: ents, Patents: pats, Products: prods, Pools: pools,
+		Appraisals: apprs, AsOf: w.Event.Date})
 	if err != nil {
-		return eventMatch{}, err
+		return EventMatch{}, err
 	}
-	return eventMatch{Set: set, Ents: ents, Prods: prods, BankOf: bankOf}, nil
+	return EventMatch{Set: set, Ents: ents, Prods: prods, BankOf: bankOf}, nil
 }
 
-func round2api(x float64) float64 { return math.Round(x*100) / 100 }
+// PairScore is the meeting weight of an enterprise × product pair: the
+// mean of the enterprise-side and bank-side match scores (0–100), to two
+// decimals (weightBasis); the schedule and the organizer's matrix show
+// the same figure.
+func PairScore(ps *matcher.PairSummary) float64 { return round2((ps.Score + ps.BankScore) / 2) }
 
 // ---- Reading ----
 
 // meetingView renders a stored meeting.
-func meetingView(w *eventWorld, m storedMeeting) meetingBody {
-	start, end := w.slotTimes(m.Slot)
-	return meetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.name(m.EnterpriseID), BankID: m.BankID, BankName: w.name(m.BankID),
-		Table: m.Table, TableNumber: w.tableNumber(m.BankID, m.Table), Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
+func MeetingView(w *EventWorld, m StoredMeeting) MeetingBody {
+	start, end := w.SlotTimes(m.Slot)
+	return MeetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.Name(m.EnterpriseID), BankID: m.BankID, BankName: w.Name(m.BankID),
+		Table: m.Table, TableNumber: w.TableNumber(m.BankID, m.Table), Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
 		Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome}
 }
 
 // view renders a schedule's meetings and shortfalls; full adds the
 // organizer's summary.
-func (h *eventHandlers) view(w *eventWorld, sch *storedSchedule, ms []storedMeeting, sfs []matcher.ScheduleShortfall, full bool) scheduleBody {
-	body := scheduleBody{EventID: w.ev.ID, EventName: w.ev.Name, Status: w.ev.Status, Date: w.ev.Date, Slots: w.ev.Slots,
-		SlotMinutes: w.ev.SlotMinutes, ComputedAt: sch.ComputedAt, Meetings: []meetingBody{}, Unscheduled: []unscheduledBody{}}
+func (h *App) ScheduleView(w *EventWorld, sch *StoredSchedule, ms []StoredMeeting, sfs []matcher.ScheduleShortfall, full bool) ScheduleBody {
+	body := ScheduleBody{EventID: w.Event.ID, EventName: w.Event.Name, Status: w.Event.Status, Date: w.Event.Date, Slots: w.Event.Slots,
+		SlotMinutes: w.Event.SlotMinutes, ComputedAt: sch.ComputedAt, Meetings: []MeetingBody{}, Unscheduled: []UnscheduledBody{}}
 	for _, m := range ms {
-		body.Meetings = append(body.Meetings, meetingView(w, m))
+		body.Meetings = append(body.Meetings, MeetingView(w, m))
 	}
 	for _, sf := range sfs {
-		u := unscheduledBody{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID, Wanted: sf.Wanted, Got: sf.Got, Code: string(sf.Code), Reason: sf.Reason}
+		u := UnscheduledBody{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID, Wanted: sf.Wanted, Got: sf.Got, Code: string(sf.Code), Reason: sf.Reason}
 		if sf.EnterpriseID != "" {
-			u.EnterpriseName = w.name(sf.EnterpriseID)
+			u.EnterpriseName = w.Name(sf.EnterpriseID)
 		}
 		if sf.BankID != "" {
-			u.BankName = w.name(sf.BankID)
+			u.BankName = w.Name(sf.BankID)
 		}
 		u.ParticipantID = shortfallParticipant(w, sf)
 		body.Unscheduled = append(body.Unscheduled, u)
 	}
 	if full {
-		body.Summary = &scheduleSummary{Meetings: len(sch.Meetings), TotalScore: sch.Weight, MustMeet: sch.MustMeet, MustMeetMet: sch.MustMeetMet,
+		body.Summary = &ScheduleSummary{Meetings: len(sch.Meetings), TotalScore: sch.Weight, MustMeet: sch.MustMeet, MustMeetMet: sch.MustMeetMet,
 			Overrides: overridesView(sch), WeightBasis: sch.WeightBasis, ComputedBy: sch.ComputedBy, UpdatedAt: sch.UpdatedAt}
 	}
 	return body
 }
 
 // overridesView lists the overrides of sch with their reasons.
-func overridesView(sch *storedSchedule) []scheduleOverride {
-	out := []scheduleOverride{}
+func overridesView(sch *StoredSchedule) []ScheduleOverride {
+	out := []ScheduleOverride{}
 	for _, o := range sch.Overrides {
-		out = append(out, scheduleOverride{EnterpriseID: o.EnterpriseID, BankID: o.BankID, Reason: sch.OverrideReasons[o]})
+		out = append(out, ScheduleOverride{EnterpriseID: o.EnterpriseID, BankID: o.BankID, Reason: sch.OverrideReasons[o]})
 	}
 	return out
 }
 
 // shortfallParticipant names the participant a shortfall is about: the
 // enterprise's registration, or for a must-meet pair whoever asked for it.
-func shortfallParticipant(w *eventWorld, sf matcher.ScheduleShortfall) string {
-	ep, bp := w.entPart[sf.EnterpriseID], w.bankPart[sf.BankID]
+func shortfallParticipant(w *EventWorld, sf matcher.ScheduleShortfall) string {
+	ep, bp := w.EntPart[sf.EnterpriseID], w.BankPart[sf.BankID]
 	if sf.BankID == "" || bp == nil {
 		if ep != nil {
 			return ep.ID
@@ -495,28 +478,28 @@ func shortfallParticipant(w *eventWorld, sf matcher.ScheduleShortfall) string {
 // visibleSchedule returns the event, its schedule and what p may see of it,
 // narrowed by the bank_id and enterprise_id filters. full says whether p
 // sees the organizer's summary.
-func (h *eventHandlers) visibleSchedule(ctx context.Context, p *principal, id, bankID, entID string) (*eventWorld, *storedSchedule, []storedMeeting, []matcher.ScheduleShortfall, bool, error) {
-	w, err := h.loadEvent(ctx, id)
+func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID string) (*EventWorld, *StoredSchedule, []StoredMeeting, []matcher.ScheduleShortfall, bool, error) {
+	w, err := h.LoadEvent(ctx, id)
 	if err != nil {
 		return nil, nil, nil, nil, false, err
 	}
-	full := p.is(data.RoleOrganizer)
+	full := p.Is(data.RoleOrganizer)
 	switch {
 	case full:
-	case p.is(data.RoleBank):
-		if bankID != "" && bankID != p.tok.BankID {
-			return nil, nil, nil, nil, false, forbidden("bank_id: a bank sees only its own meetings")
+	case p.Is(data.RoleBank):
+		if bankID != "" && bankID != p.Token.BankID {
+			return nil, nil, nil, nil, false, Forbidden("bank_id: a bank sees only its own meetings")
 		}
-		bankID = p.tok.BankID
-	case p.is(data.RoleCompany):
-		if entID != "" && entID != p.tok.EnterpriseID {
-			return nil, nil, nil, nil, false, forbidden("enterprise_id: an enterprise sees only its own meetings")
+		bankID = p.Token.BankID
+	case p.Is(data.RoleCompany):
+		if entID != "" && entID != p.Token.EnterpriseID {
+			return nil, nil, nil, nil, false, Forbidden("enterprise_id: an enterprise sees only its own meetings")
 		}
-		entID = p.tok.EnterpriseID
+		entID = p.Token.EnterpriseID
 	default:
-		return nil, nil, nil, nil, false, forbidden("unknown role")
+		return nil, nil, nil, nil, false, Forbidden("unknown role")
 	}
-	sch, ok, err := h.loadSchedule(ctx, w)
+	sch, ok, err := h.LoadSchedule(ctx, w)
 	if err != nil {
 		return nil, nil, nil, nil, false, err
 	}
@@ -526,11 +509,11 @@ func (h *eventHandlers) visibleSchedule(ctx context.Context, p *principal, id, b
 		}
 		return nil, nil, nil, nil, false, data.Errorf(data.CodeNotFound, "event %s has no published schedule", id)
 	}
-	if !full && w.ev.Status == data.EventDraft {
+	if !full && w.Event.Status == data.EventDraft {
 		return nil, nil, nil, nil, false, data.Errorf(data.CodeNotFound, "event %s has no published schedule", id)
 	}
 	keep := func(e, b string) bool { return (entID == "" || e == entID) && (bankID == "" || b == bankID) }
-	var ms []storedMeeting
+	var ms []StoredMeeting
 	for _, m := range sch.Meetings {
 		if keep(m.EnterpriseID, m.BankID) {
 			if !full {
@@ -552,24 +535,9 @@ func (h *eventHandlers) visibleSchedule(ctx context.Context, p *principal, id, b
 	return w, sch, ms, sfs, full, nil
 }
 
-// getSchedule handles GET /api/v1/events/{id}/schedule. Parameters:
-// bank_id, enterprise_id (filters).
-func (h *eventHandlers) getSchedule(c *gin.Context) error {
-	params, err := onlyParams(c, "bank_id", "enterprise_id")
-	if err != nil {
-		return err
-	}
-	w, sch, ms, sfs, full, err := h.visibleSchedule(c.Request.Context(), caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, h.view(w, sch, ms, sfs, full))
-	return nil
-}
-
 // ---- Editing ----
 
-// meetingRequest is the body of PUT /events/{id}/schedule/meetings: the
+// MeetingRequest is the body of PUT /events/{id}/schedule/meetings: the
 // meeting of a pair is moved to table and slot (1-based; the slot defaults
 // to its current one; the table to its current one, or when only the slot
 // is given to a table of the desk free in that slot), pinned or unpinned (moving pins it unless pinned is
@@ -579,7 +547,7 @@ func (h *eventHandlers) getSchedule(c *gin.Context) error {
 // bank are both free. A new meeting of a pair the eligibility rules refuse
 // is an override and needs override_reason (trimmed, 1 to 200
 // characters); a reason is refused anywhere else.
-type meetingRequest struct {
+type MeetingRequest struct {
 	EnterpriseID string  `json:"enterprise_id"`
 	BankID       string  `json:"bank_id"`
 	Table        *int    `json:"table"`
@@ -591,142 +559,121 @@ type meetingRequest struct {
 	OverrideReason string `json:"override_reason,omitempty"`
 }
 
-// putMeeting handles PUT /api/v1/events/{id}/schedule/meetings
-// (organizer). A change that double-books someone is a conflict (409)
-// naming who; a table or slot out of range is invalid (422). Once the
-// event is published (or closed) only the outcome changes: a move, pin,
-// unpin, new meeting or removal is a conflict (409).
-func (h *eventHandlers) putMeeting(c *gin.Context) error {
-	if err := organizerOnly(caller(c), "edit an event's schedule"); err != nil {
-		return err
-	}
-	var req meetingRequest
-	if err := h.s.decode(c, &req); err != nil {
-		return err
-	}
-	body, err := h.editSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, body)
-	return nil
-}
-
 // editSchedule applies req to the stored schedule of event id for the
 // organizer p, stores it and returns the full schedule (see putMeeting).
-func (h *eventHandlers) editSchedule(ctx context.Context, p *principal, id string, req meetingRequest) (scheduleBody, error) {
+func (h *App) EditSchedule(ctx context.Context, p *Caller, id string, req MeetingRequest) (ScheduleBody, error) {
 	if err := organizerOnly(p, "edit an event's schedule"); err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	mu := &h.events[stripe(id, len(h.events))]
 	mu.Lock()
 	defer mu.Unlock()
-	w, err := h.loadEvent(ctx, id)
+	w, err := h.LoadEvent(ctx, id)
 	if err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
-	sch, ok, err := h.loadSchedule(ctx, w)
+	sch, ok, err := h.LoadSchedule(ctx, w)
 	if err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	if !ok {
-		return scheduleBody{}, data.Errorf(data.CodeNotFound, "event %s has no schedule yet: compute it with POST /api/v1/events/%s/schedule", id, id)
+		return ScheduleBody{}, data.Errorf(data.CodeNotFound, "event %s has no schedule yet: compute it with POST /api/v1/events/%s/schedule", id, id)
 	}
 	// The weight of a pair that gets a new meeting.
-	var weight pairWeight
+	var weight PairWeight
 	pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
-	if w.entPart[pr.EnterpriseID] != nil && w.bankPart[pr.BankID] != nil && !req.Remove &&
-		!slices.ContainsFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
+	if w.EntPart[pr.EnterpriseID] != nil && w.BankPart[pr.BankID] != nil && !req.Remove &&
+		!slices.ContainsFunc(sch.Meetings, func(m StoredMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
 		ws, err := h.pairWeights(ctx, w, pr.EnterpriseID)
 		if err != nil {
-			return scheduleBody{}, err
+			return ScheduleBody{}, err
 		}
 		weight = ws[pr]
 	}
 	if err := editMeeting(w, sch, req, weight); err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
 	sch.UpdatedAt = h.now().UTC()
 	if err := h.saveSchedule(ctx, sch); err != nil {
-		return scheduleBody{}, err
+		return ScheduleBody{}, err
 	}
-	return h.view(w, sch, sch.Meetings, sch.Shortfalls, true), nil
+	return h.ScheduleView(w, sch, sch.Meetings, sch.Shortfalls, true), nil
 }
 
 // editMeeting applies req to sch; weight is the pair's, for a new meeting.
-func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight pairWeight) error {
+func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight PairWeight) error {
 	var bad []data.FieldError
-	ep, bp := w.entPart[req.EnterpriseID], w.bankPart[req.BankID]
+	ep, bp := w.EntPart[req.EnterpriseID], w.BankPart[req.BankID]
 	if ep == nil {
-		bad = append(bad, data.FieldError{Field: "enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", req.EnterpriseID, w.ev.ID)})
+		bad = append(bad, data.FieldError{Field: "enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", req.EnterpriseID, w.Event.ID)})
 	}
 	if bp == nil {
-		bad = append(bad, data.FieldError{Field: "bank_id", Reason: fmt.Sprintf("%q has no desk at event %s", req.BankID, w.ev.ID)})
+		bad = append(bad, data.FieldError{Field: "bank_id", Reason: fmt.Sprintf("%q has no desk at event %s", req.BankID, w.Event.ID)})
 	}
 	if len(bad) > 0 {
 		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting", Fields: bad}
 	}
-	idx := slices.IndexFunc(sch.Meetings, func(m storedMeeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
+	idx := slices.IndexFunc(sch.Meetings, func(m StoredMeeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
 	moving := req.Table != nil || req.Slot != nil || idx < 0
 	// Banks and enterprises plan their day on a published schedule (their
 	// pages, calendars and prints show it), so from then on it stands as
 	// published: only what happened at each meeting is recorded.
-	if w.ev.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil || req.OverrideReason != "") {
-		return data.Errorf(data.CodeConflict, "event %s is %s: its meetings no longer move, pin, unpin, appear or go, only their outcome may change; set the event back to draft to edit the schedule（会谈安排已发布，不能再调整、固定或增删会谈，只能记录会谈结果）", w.ev.ID, w.ev.Status)
+	if w.Event.Status != data.EventDraft && (moving || req.Remove || req.Pinned != nil || req.OverrideReason != "") {
+		return data.Errorf(data.CodeConflict, "event %s is %s: its meetings no longer move, pin, unpin, appear or go, only their outcome may change; set the event back to draft to edit the schedule（会谈安排已发布，不能再调整、固定或增删会谈，只能记录会谈结果）", w.Event.ID, w.Event.Status)
 	}
 	if req.Outcome != nil {
 		switch *req.Outcome {
 		case "", "held", "no_show", "cancelled":
 		default:
-			return invalidField("outcome", "%q must be held, no_show, cancelled or empty", *req.Outcome)
+			return InvalidField("outcome", "%q must be held, no_show, cancelled or empty", *req.Outcome)
 		}
 	}
 	if req.Remove {
 		if idx < 0 {
-			return data.Errorf(data.CodeNotFound, "%s and %s have no meeting at event %s", req.EnterpriseID, req.BankID, w.ev.ID)
+			return data.Errorf(data.CodeNotFound, "%s and %s have no meeting at event %s", req.EnterpriseID, req.BankID, w.Event.ID)
 		}
 		sch.Meetings = slices.Delete(sch.Meetings, idx, idx+1)
 		refreshShortfalls(w, sch)
 		return nil
 	}
-	var m storedMeeting
+	var m StoredMeeting
 	var reasonErr error
 	if idx >= 0 {
 		if req.OverrideReason != "" {
-			return invalidField("override_reason", "is given only with a new meeting of a pair the rules refuse（只有新安排的破例会谈才填写原因）")
+			return InvalidField("override_reason", "is given only with a new meeting of a pair the rules refuse（只有新安排的破例会谈才填写原因）")
 		}
 		m = sch.Meetings[idx]
 	} else {
 		if (req.Table == nil) != (req.Slot == nil) {
-			return invalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
+			return InvalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
 		}
 		pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
 		// A bad reason is answered after the clashes, which say more.
 		reason := ""
 		if !weight.Eligible {
-			reason, reasonErr = checkOverrideReason("override_reason", req.OverrideReason)
+			reason, reasonErr = CheckOverrideReason("override_reason", req.OverrideReason)
 		} else if req.OverrideReason != "" {
-			reasonErr = invalidField("override_reason", "%s and %s are eligible: their meeting is no override（该企业与银行符合条件，无需破例，请直接安排会谈）", req.EnterpriseID, req.BankID)
+			reasonErr = InvalidField("override_reason", "%s and %s are eligible: their meeting is no override（该企业与银行符合条件，无需破例，请直接安排会谈）", req.EnterpriseID, req.BankID)
 		}
 		for _, pref := range ep.Preferences {
 			if pref.Target == req.BankID && pref.Kind == data.NoThanks {
-				return data.Errorf(data.CodeConflict, "enterprise %s (%s) declined bank %s (no_thanks)", req.EnterpriseID, w.name(req.EnterpriseID), req.BankID)
+				return data.Errorf(data.CodeConflict, "enterprise %s (%s) declined bank %s (no_thanks)", req.EnterpriseID, w.Name(req.EnterpriseID), req.BankID)
 			}
 		}
 		for _, pref := range bp.Preferences {
 			if pref.Target == req.EnterpriseID && pref.Kind == data.NoThanks {
-				return data.Errorf(data.CodeConflict, "bank %s (%s) declined enterprise %s (no_thanks)", req.BankID, w.name(req.BankID), req.EnterpriseID)
+				return data.Errorf(data.CodeConflict, "bank %s (%s) declined enterprise %s (no_thanks)", req.BankID, w.Name(req.BankID), req.EnterpriseID)
 			}
 		}
-		m = storedMeeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
-			OverrideReason: reason, MustMeet: w.mustPairs()[pr]}
+		m = StoredMeeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
+			OverrideReason: reason, MustMeet: w.MustPairs()[pr]}
 		if req.Table == nil {
 			if reasonErr != nil {
 				return reasonErr
 			}
 			var ok bool
 			if m.Table, m.Slot, ok = freePlace(w, sch, m.EnterpriseID, bp); !ok {
-				return data.Errorf(data.CodeConflict, "no slot of event %s has both enterprise %s and a table of bank %s free（没有企业与银行都空闲的时段，请先调整其他会谈）", w.ev.ID, m.EnterpriseID, m.BankID)
+				return data.Errorf(data.CodeConflict, "no slot of event %s has both enterprise %s and a table of bank %s free（没有企业与银行都空闲的时段，请先调整其他会谈）", w.Event.ID, m.EnterpriseID, m.BankID)
 			}
 		}
 	}
@@ -742,8 +689,8 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	if m.Table < 1 || m.Table > bp.Tables {
 		bad = append(bad, data.FieldError{Field: "table", Reason: fmt.Sprintf("%d is not a table of bank %s (1 to %d)", m.Table, req.BankID, bp.Tables)})
 	}
-	if m.Slot < 1 || m.Slot > w.ev.Slots {
-		bad = append(bad, data.FieldError{Field: "slot", Reason: fmt.Sprintf("%d is not a slot of event %s (1 to %d)（时段须为 1 到 %d）", m.Slot, w.ev.ID, w.ev.Slots, w.ev.Slots)})
+	if m.Slot < 1 || m.Slot > w.Event.Slots {
+		bad = append(bad, data.FieldError{Field: "slot", Reason: fmt.Sprintf("%d is not a slot of event %s (1 to %d)（时段须为 1 到 %d）", m.Slot, w.Event.ID, w.Event.Slots, w.Event.Slots)})
 	}
 	if len(bad) > 0 {
 		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting: " + fieldReasons(bad), Fields: bad}
@@ -766,13 +713,13 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 		}
 		if o.EnterpriseID == m.EnterpriseID {
 			clashes = append(clashes, fmt.Sprintf("enterprise %s (%s) already meets bank %s (%s) in slot %d（%s在第%d时段已与%s会谈）",
-				m.EnterpriseID, w.name(m.EnterpriseID), o.BankID, w.name(o.BankID), m.Slot, w.name(m.EnterpriseID), m.Slot, w.name(o.BankID)))
+				m.EnterpriseID, w.Name(m.EnterpriseID), o.BankID, w.Name(o.BankID), m.Slot, w.Name(m.EnterpriseID), m.Slot, w.Name(o.BankID)))
 			fields = append(fields, data.FieldError{Field: "slot", Reason: fmt.Sprintf("enterprise %s is busy with bank %s", m.EnterpriseID, o.BankID)})
 		}
 		if o.BankID == m.BankID && o.Table == m.Table {
 			clashes = append(clashes, fmt.Sprintf("table %d of bank %s (%s) already meets enterprise %s (%s) in slot %d（%s的%d号桌在第%d时段已与%s会谈）",
-				m.Table, m.BankID, w.name(m.BankID), o.EnterpriseID, w.name(o.EnterpriseID), m.Slot,
-				w.name(m.BankID), w.tableNumber(m.BankID, m.Table), m.Slot, w.name(o.EnterpriseID)))
+				m.Table, m.BankID, w.Name(m.BankID), o.EnterpriseID, w.Name(o.EnterpriseID), m.Slot,
+				w.Name(m.BankID), w.TableNumber(m.BankID, m.Table), m.Slot, w.Name(o.EnterpriseID)))
 			fields = append(fields, data.FieldError{Field: "table", Reason: fmt.Sprintf("table %d of bank %s is busy with enterprise %s", m.Table, m.BankID, o.EnterpriseID)})
 		}
 	}
@@ -790,7 +737,7 @@ func editMeeting(w *eventWorld, sch *storedSchedule, req meetingRequest, weight 
 	} else {
 		sch.Meetings = append(sch.Meetings, m)
 	}
-	slices.SortFunc(sch.Meetings, func(a, b storedMeeting) int {
+	slices.SortFunc(sch.Meetings, func(a, b StoredMeeting) int {
 		return cmp.Or(cmp.Compare(a.Slot, b.Slot), cmp.Compare(a.BankID, b.BankID), cmp.Compare(a.Table, b.Table))
 	})
 	refreshShortfalls(w, sch)
@@ -809,8 +756,8 @@ func fieldReasons(fields []data.FieldError) string {
 
 // freePlace is the first slot, and table of bank desk bp, where the
 // enterprise and the table are both free in sch; false when there is none.
-func freePlace(w *eventWorld, sch *storedSchedule, entID string, bp *data.Participant) (table, slot int, ok bool) {
-	for slot := 1; slot <= w.ev.Slots; slot++ {
+func freePlace(w *EventWorld, sch *StoredSchedule, entID string, bp *data.Participant) (table, slot int, ok bool) {
+	for slot := 1; slot <= w.Event.Slots; slot++ {
 		busy := map[int]bool{}
 		entBusy := false
 		for _, o := range sch.Meetings {
@@ -838,7 +785,7 @@ func freePlace(w *eventWorld, sch *storedSchedule, entID string, bp *data.Partic
 // m.Slot when no table is named: its own table when free then, else the
 // desk's first table free then, else its own (editMeeting then refuses the
 // clash). One rule for the API and the page's move select.
-func freeTable(sch *storedSchedule, idx int, m storedMeeting, tables int) int {
+func freeTable(sch *StoredSchedule, idx int, m StoredMeeting, tables int) int {
 	busy := map[int]bool{}
 	for i, o := range sch.Meetings {
 		if i != idx && o.Slot == m.Slot && o.BankID == m.BankID {
@@ -858,7 +805,7 @@ func freeTable(sch *storedSchedule, idx int, m storedMeeting, tables int) int {
 
 // refreshShortfalls brings the shortfalls up to date after an edit: the
 // counts of meetings, and entries that an edit resolved are dropped.
-func refreshShortfalls(w *eventWorld, sch *storedSchedule) {
+func refreshShortfalls(w *EventWorld, sch *StoredSchedule) {
 	got := map[string]int{} // by enterprise or bank ID
 	met := map[matcher.SchedulePair]bool{}
 	for _, m := range sch.Meetings {
@@ -884,39 +831,27 @@ func refreshShortfalls(w *eventWorld, sch *storedSchedule) {
 		}
 	}
 	sch.Shortfalls = out
-	sch.countMustMeet(w.mustPairs())
+	sch.countMustMeet(w.MustPairs())
 	var total float64
 	for _, m := range sch.Meetings {
 		total += m.Score
 	}
-	sch.Weight = round2api(total)
-}
-
-// publish handles POST /api/v1/events/{id}/publish (organizer): the event
-// moves to published, so banks and enterprises see their meetings. The
-// event needs a schedule; a closed event cannot be published again.
-func (h *eventHandlers) publish(c *gin.Context) error {
-	ev, err := h.publishEvent(c.Request.Context(), caller(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, ev)
-	return nil
+	sch.Weight = round2(total)
 }
 
 // publishEvent publishes the event id for the organizer p (see publish).
-func (h *eventHandlers) publishEvent(ctx context.Context, p *principal, id string) (data.Event, error) {
+func (h *App) PublishEvent(ctx context.Context, p *Caller, id string) (data.Event, error) {
 	if err := organizerOnly(p, "publish an event's schedule"); err != nil {
 		return data.Event{}, err
 	}
 	mu := &h.events[stripe(id, len(h.events))]
 	mu.Lock()
 	defer mu.Unlock()
-	ev, err := h.s.store.Events().Get(ctx, id)
+	ev, err := h.store.Events().Get(ctx, id)
 	if err != nil {
 		return data.Event{}, err
 	}
-	if _, err := h.s.store.Schedules().Get(ctx, id); data.ErrorCode(err) == data.CodeNotFound {
+	if _, err := h.store.Schedules().Get(ctx, id); data.ErrorCode(err) == data.CodeNotFound {
 		return data.Event{}, data.Errorf(data.CodeConflict, "event %s has no schedule to publish: compute it with POST /api/v1/events/%s/schedule", id, id)
 	} else if err != nil {
 		return data.Event{}, err
@@ -926,7 +861,7 @@ func (h *eventHandlers) publishEvent(ctx context.Context, p *principal, id strin
 		return data.Event{}, data.Errorf(data.CodeConflict, "event %s is closed", id)
 	case data.EventDraft:
 		ev.Status = data.EventPublished
-		if _, err := h.s.store.Events().Put(ctx, &ev); err != nil {
+		if _, err := h.store.Events().Put(ctx, &ev); err != nil {
 			return data.Event{}, err
 		}
 	}

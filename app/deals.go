@@ -1,13 +1,9 @@
-package api
+package app
 
 import (
 	"context"
 	"hash/fnv"
-	"net/http"
-	"time"
 	"unicode/utf8"
-
-	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
@@ -24,8 +20,9 @@ import (
 // enterprise or bank of a deal already filed. A compensated deal's claim is
 // settled: those fields no longer change.
 
-// stageRequest is the body of POST /api/v1/deals/{id}/stage.
-type stageRequest struct {
+// StageRequest is a stage move: the body of POST
+// /api/v1/deals/{id}/stage and the pages' move form.
+type StageRequest struct {
 	Stage data.Stage `json:"stage"`
 	Note  string     `json:"note"`
 	// Amount, in yuan, is the amount disbursed: only with a move to
@@ -34,32 +31,35 @@ type stageRequest struct {
 	Amount *int64 `json:"amount,omitempty"`
 }
 
-// maxNoteRunes bounds the note of a stage change.
-const maxNoteRunes = 2000
+// MaxNoteRunes bounds the note of a stage change: a paragraph or two, so
+// a history stays readable and an audit entry small.
+const MaxNoteRunes = 2000
 
-// move moves the deal id to req.Stage on behalf of p. A deal p may not see
-// is not found; a move the stage machine refuses, or a filing the pool's
-// caps refuse, is a conflict.
-func (s *server) move(ctx context.Context, p *principal, id string, req stageRequest, now time.Time) (*data.Deal, error) {
+// MoveDeal moves the deal id to req.Stage on behalf of p, now. A deal p
+// may not see is not found; a move the stage machine refuses, or a filing
+// the pool's caps refuse (409 naming the cap or product_id), is a
+// conflict.
+func (s *App) MoveDeal(ctx context.Context, p *Caller, id string, req StageRequest) (*data.Deal, error) {
+	now := s.now().UTC()
 	if req.Stage == "" {
-		return nil, invalidField("stage", "is required")
+		return nil, InvalidField("stage", "is required")
 	}
-	if utf8.RuneCountInString(req.Note) > maxNoteRunes {
-		return nil, invalidField("note", "is longer than %d characters", maxNoteRunes)
+	if utf8.RuneCountInString(req.Note) > MaxNoteRunes {
+		return nil, InvalidField("note", "is longer than %d characters", MaxNoteRunes)
 	}
 	if req.Amount != nil {
 		if req.Stage != data.StageDisbursed {
-			return nil, invalidField("amount", "is set only by a move to %s", data.StageDisbursed)
+			return nil, InvalidField("amount", "is set only by a move to %s", data.StageDisbursed)
 		}
 		if *req.Amount <= 0 {
-			return nil, invalidField("amount", "must be positive (yuan)")
+			return nil, InvalidField("amount", "must be positive (yuan)")
 		}
 	}
 	return s.changeDeal(ctx, p, id, func(d data.Deal) (data.Deal, error) {
-		if err := canMoveDeal(p, &d); err != nil {
+		if err := CanMoveDeal(p, &d); err != nil {
 			return d, err
 		}
-		if err := d.Move(req.Stage, p.by(), now, req.Note); err != nil {
+		if err := d.Move(req.Stage, p.By(), now, req.Note); err != nil {
 			return d, err
 		}
 		if req.Amount != nil {
@@ -75,27 +75,27 @@ func (s *server) move(ctx context.Context, p *principal, id string, req stageReq
 // checkDisbursedAmount checks that amount (yuan) lies within the range of
 // deal d's product, as a loan of that product must; a bound of 0 is none.
 // The product is read as stored: a deal names a product of its own bank.
-func (s *server) checkDisbursedAmount(ctx context.Context, d *data.Deal, amount int64) error {
+func (s *App) checkDisbursedAmount(ctx context.Context, d *data.Deal, amount int64) error {
 	prod, err := s.store.Products().Get(ctx, d.ProductID)
 	if err != nil {
 		return err
 	}
 	if prod.MinAmount > 0 && amount < prod.MinAmount || prod.MaxAmount > 0 && amount > prod.MaxAmount {
-		return invalidField("amount", "%d is outside the product's range %d–%d yuan", amount, prod.MinAmount, prod.MaxAmount)
+		return InvalidField("amount", "%d is outside the product's range %d–%d yuan", amount, prod.MinAmount, prod.MaxAmount)
 	}
 	return nil
 }
 
-// replaceDeal stores rec in place of the deal id (PUT): the access rules of
-// policy.go (which keep the stage and history), the record's validation
+// ReplaceDeal stores rec in place of the deal id (PUT): the access rules
+// of policy.go (which keep the stage and history), the record's validation
 // and references, then the pool's checks.
-func (s *server) replaceDeal(ctx context.Context, p *principal, id string, rec *data.Deal) (*data.Deal, error) {
+func (s *App) ReplaceDeal(ctx context.Context, p *Caller, id string, rec *data.Deal) (*data.Deal, error) {
 	rules := s.policy.dealRules()
 	return s.changeDeal(ctx, p, id, func(old data.Deal) (data.Deal, error) {
 		// Checked once the deal is known to be readable, so that a hidden
 		// deal answers exactly like a missing one.
 		if rec.ID != "" && rec.ID != old.ID {
-			return old, invalidField("id", "%q differs from the id %q in the URL", rec.ID, old.ID)
+			return old, InvalidField("id", "%q differs from the id %q in the URL", rec.ID, old.ID)
 		}
 		next := *rec
 		next.ID = old.ID
@@ -119,7 +119,7 @@ func (s *server) replaceDeal(ctx context.Context, p *principal, id string, rec *
 // approval (needsFiling), the pool's lock is held too, from the check to
 // the write, so two filings cannot both pass the caps. Lock order: the
 // deal's, then the pool's.
-func (s *server) changeDeal(ctx context.Context, p *principal, id string, change func(data.Deal) (data.Deal, error)) (*data.Deal, error) {
+func (s *App) changeDeal(ctx context.Context, p *Caller, id string, change func(data.Deal) (data.Deal, error)) (*data.Deal, error) {
 	mu := &s.moves[stripe(id, len(s.moves))]
 	mu.Lock()
 	defer mu.Unlock()
@@ -129,7 +129,7 @@ func (s *server) changeDeal(ctx context.Context, p *principal, id string, change
 	if err != nil {
 		return nil, err
 	}
-	if !dealVisible(p, &old) {
+	if !DealVisible(p, &old) {
 		return nil, data.DealKind.NotFound(id)
 	}
 	next, err := change(old)
@@ -182,10 +182,10 @@ func settledClaim(old, next *data.Deal) error {
 // the pool's caps hold with d and the pool's other filings
 // (matcher.CheckFiling). Refusals are conflicts naming the field; they name
 // no other bank's loans. The caller holds s.filings.
-func (s *server) checkFiling(ctx context.Context, d *data.Deal) error {
+func (s *App) checkFiling(ctx context.Context, d *data.Deal) error {
 	pool, err := s.store.Pools().Get(ctx, d.PoolID)
 	if data.ErrorCode(err) == data.CodeNotFound {
-		return invalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
+		return InvalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
 	}
 	if err != nil {
 		return err
@@ -200,7 +200,7 @@ func (s *server) checkFiling(ctx context.Context, d *data.Deal) error {
 			Fields: []data.FieldError{{Field: "product_id", Reason: "product " + d.ProductID + " is not covered by pool " + pool.ID +
 				" (the product's pool_id must name it); file the deal without the pool or under the product's own pool"}}}
 	}
-	others, err := all(ctx, s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
+	others, err := All(ctx, s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
 	if err != nil {
 		return err
 	}
@@ -212,18 +212,4 @@ func stripe(key string, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(key))
 	return int(h.Sum32() % uint32(n))
-}
-
-// putDeal handles PUT /api/v1/deals/{id} (replaceDeal).
-func (s *server) putDeal(c *gin.Context) error {
-	rec := new(data.Deal)
-	if err := s.decode(c, rec); err != nil {
-		return err
-	}
-	d, err := s.replaceDeal(c.Request.Context(), caller(c), c.Param("id"), rec)
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, d)
-	return nil
 }

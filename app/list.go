@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -72,8 +72,9 @@ func page[T any](ctx context.Context, tbl data.Table[T], plan listPlan[T], offse
 	return items, total, nil
 }
 
-// all returns every record matching opts.
-func all[T any](ctx context.Context, tbl data.Table[T], opts data.ListOptions) ([]T, error) {
+// All returns every record of tbl matching opts (no access rule: for
+// operations, which apply the rules themselves).
+func All[T any](ctx context.Context, tbl data.Table[T], opts data.ListOptions) ([]T, error) {
 	opts.Offset, opts.Limit = 0, 0
 	recs, _, err := tbl.List(ctx, opts)
 	return recs, err

@@ -1,4 +1,4 @@
-package api
+package app
 
 // This file holds every access rule of the API, so they can be audited in
 // one place. The rules, by role:
@@ -96,11 +96,11 @@ type policy struct {
 }
 
 // organizerOnly allows the organizer and forbids everyone else.
-func organizerOnly(p *principal, what string) error {
-	if p.is(data.RoleOrganizer) {
+func organizerOnly(p *Caller, what string) error {
+	if p.Is(data.RoleOrganizer) {
 		return nil
 	}
-	return forbidden("only the organizer may %s", what)
+	return Forbidden("only the organizer may %s", what)
 }
 
 // own checks a reference that must be the caller's own binding: an empty
@@ -110,7 +110,7 @@ func own(ref *string, mine, field, what string) error {
 		*ref = mine
 	}
 	if *ref != mine {
-		return forbidden("%s: you may only %s", field, what)
+		return Forbidden("%s: you may only %s", field, what)
 	}
 	return nil
 }
@@ -121,7 +121,7 @@ func ownFilter[T any](plan *listPlan[T], ref func(*data.Refs) *string, mine, par
 	for i := range plan.sources {
 		r := ref(&plan.sources[i].Refs)
 		if *r != "" && *r != mine {
-			return forbidden("%s: you may only list your own records", param)
+			return Forbidden("%s: you may only list your own records", param)
 		}
 		*r = mine
 	}
@@ -139,50 +139,50 @@ func onlyIDs[T any](plan *listPlan[T], ids ...string) {
 
 func (pol *policy) enterpriseRules() rules[data.Enterprise] {
 	return rules[data.Enterprise]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Enterprise]) error {
-			switch p.tok.Role {
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Enterprise]) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleBank:
-				sees, err := pol.bankSees(ctx, p.tok.BankID)
+				sees, err := pol.bankSees(ctx, p.Token.BankID)
 				if err != nil {
 					return err
 				}
 				plan.and(sees)
 				return nil
 			case data.RoleCompany:
-				onlyIDs(plan, p.tok.EnterpriseID)
+				onlyIDs(plan, p.Token.EnterpriseID)
 				return nil
 			}
-			return forbidden("unknown role")
+			return Forbidden("unknown role")
 		},
-		visible: func(ctx context.Context, p *principal, e *data.Enterprise) (bool, error) {
-			switch p.tok.Role {
+		visible: func(ctx context.Context, p *Caller, e *data.Enterprise) (bool, error) {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return true, nil
 			case data.RoleBank:
-				return pol.bankSeesEnterprise(ctx, p.tok.BankID, e)
+				return pol.bankSeesEnterprise(ctx, p.Token.BankID, e)
 			case data.RoleCompany:
-				return e.ID == p.tok.EnterpriseID, nil
+				return e.ID == p.Token.EnterpriseID, nil
 			}
 			return false, nil
 		},
-		create: func(ctx context.Context, p *principal, e *data.Enterprise) error {
+		create: func(ctx context.Context, p *Caller, e *data.Enterprise) error {
 			return organizerOnly(p, "register enterprises")
 		},
-		update: func(ctx context.Context, p *principal, old, e *data.Enterprise) error {
-			switch p.tok.Role {
+		update: func(ctx context.Context, p *Caller, old, e *data.Enterprise) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany: // old is its own record: only that one is visible
 				if f := data.EnterpriseIdentityChange(old, e); f != nil {
-					return forbidden("%s: %s", f.Field, f.Reason)
+					return Forbidden("%s: %s", f.Field, f.Reason)
 				}
 				return nil
 			}
-			return forbidden("only the organizer or the enterprise itself may change an enterprise")
+			return Forbidden("only the organizer or the enterprise itself may change an enterprise")
 		},
-		remove: func(ctx context.Context, p *principal, e *data.Enterprise) error {
+		remove: func(ctx context.Context, p *Caller, e *data.Enterprise) error {
 			return organizerOnly(p, "delete enterprises")
 		},
 		present: redactEnterprise,
@@ -193,26 +193,26 @@ func (pol *policy) enterpriseRules() rules[data.Enterprise] {
 
 func (pol *policy) patentRules() rules[data.Patent] {
 	return rules[data.Patent]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Patent]) error {
-			switch p.tok.Role {
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Patent]) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany:
-				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "owner_id")
+				return ownFilter(plan, refEnterprise, p.Token.EnterpriseID, "owner_id")
 			case data.RoleBank:
 				if owner := q.Refs.Enterprise; owner != "" {
-					ok, err := pol.bankSeesEnterpriseID(ctx, p.tok.BankID, owner)
+					ok, err := pol.bankSeesEnterpriseID(ctx, p.Token.BankID, owner)
 					if err != nil {
 						return err
 					}
 					if !ok {
-						return forbidden("owner_id: you may only list patents of enterprises that consented to be seen by your bank")
+						return Forbidden("owner_id: you may only list patents of enterprises that consented to be seen by your bank")
 					}
 					return nil
 				}
 				// The patents of every visible enterprise, in one query,
 				// in application-number order.
-				ids, err := pol.bankEnterpriseIDs(ctx, p.tok.BankID)
+				ids, err := pol.bankEnterpriseIDs(ctx, p.Token.BankID)
 				if err != nil {
 					return err
 				}
@@ -221,44 +221,44 @@ func (pol *policy) patentRules() rules[data.Patent] {
 				}
 				return nil
 			}
-			return forbidden("unknown role")
+			return Forbidden("unknown role")
 		},
-		visible: func(ctx context.Context, p *principal, pat *data.Patent) (bool, error) {
-			switch p.tok.Role {
+		visible: func(ctx context.Context, p *Caller, pat *data.Patent) (bool, error) {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return true, nil
 			case data.RoleCompany:
-				return pat.OwnerID == p.tok.EnterpriseID, nil
+				return pat.OwnerID == p.Token.EnterpriseID, nil
 			case data.RoleBank:
 				if pat.OwnerID == "" {
 					return false, nil
 				}
-				return pol.bankSeesEnterpriseID(ctx, p.tok.BankID, pat.OwnerID)
+				return pol.bankSeesEnterpriseID(ctx, p.Token.BankID, pat.OwnerID)
 			}
 			return false, nil
 		},
-		create: func(ctx context.Context, p *principal, pat *data.Patent) error {
-			if p.is(data.RoleCompany) {
-				if err := own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "add patents that your enterprise owns"); err != nil {
+		create: func(ctx context.Context, p *Caller, pat *data.Patent) error {
+			if p.Is(data.RoleCompany) {
+				if err := own(&pat.OwnerID, p.Token.EnterpriseID, "owner_id", "add patents that your enterprise owns"); err != nil {
 					return err
 				}
 				return pol.patentUnregistered(ctx, pat.ApplicationNumber)
 			}
 			return organizerOnly(p, "add patents for an enterprise")
 		},
-		update: func(ctx context.Context, p *principal, old, pat *data.Patent) error {
-			if p.is(data.RoleCompany) {
+		update: func(ctx context.Context, p *Caller, old, pat *data.Patent) error {
+			if p.Is(data.RoleCompany) {
 				// old is visible, so its own: an ownerless patent is
 				// taken only by POST /patents/{id}/claim (see claimOwner).
-				if old.OwnerID != p.tok.EnterpriseID {
-					return forbidden("claim a patent with POST /api/v1/patents/{id}/claim")
+				if old.OwnerID != p.Token.EnterpriseID {
+					return Forbidden("claim a patent with POST /api/v1/patents/{id}/claim")
 				}
-				return own(&pat.OwnerID, p.tok.EnterpriseID, "owner_id", "keep your patents under your own enterprise")
+				return own(&pat.OwnerID, p.Token.EnterpriseID, "owner_id", "keep your patents under your own enterprise")
 			}
 			return organizerOnly(p, "change patents")
 		},
-		remove: func(ctx context.Context, p *principal, pat *data.Patent) error {
-			if p.is(data.RoleCompany) {
+		remove: func(ctx context.Context, p *Caller, pat *data.Patent) error {
+			if p.Is(data.RoleCompany) {
 				return nil // visible means owned
 			}
 			return organizerOnly(p, "delete patents")
@@ -289,23 +289,23 @@ func (pol *policy) patentUnregistered(ctx context.Context, number string) error 
 // and returns the owner to set. The organizer assigns any patent to any
 // enterprise; an enterprise claims for itself as data.CanClaim allows, and
 // every refusal it gets is CanClaim's one text, whoever holds the patent.
-func (pol *policy) claimOwner(ctx context.Context, p *principal, pat *data.Patent, ownerID string) (string, error) {
+func (pol *policy) claimOwner(ctx context.Context, p *Caller, pat *data.Patent, ownerID string) (string, error) {
 	if err := mayClaim(p); err != nil {
 		return "", err
 	}
-	switch p.tok.Role {
+	switch p.Token.Role {
 	case data.RoleOrganizer:
 		if ownerID == "" {
-			return "", invalidField("owner_id", "is required: the enterprise to own the patent")
+			return "", InvalidField("owner_id", "is required: the enterprise to own the patent")
 		}
 		if _, err := pol.store.Enterprises().Get(ctx, ownerID); data.ErrorCode(err) == data.CodeNotFound {
-			return "", invalidField("owner_id", "no enterprise with id %q", ownerID)
+			return "", InvalidField("owner_id", "no enterprise with id %q", ownerID)
 		} else if err != nil {
 			return "", err
 		}
 		return ownerID, nil
 	case data.RoleCompany:
-		if err := own(&ownerID, p.tok.EnterpriseID, "owner_id", "claim patents for your own enterprise"); err != nil {
+		if err := own(&ownerID, p.Token.EnterpriseID, "owner_id", "claim patents for your own enterprise"); err != nil {
 			return "", err
 		}
 		e, err := pol.store.Enterprises().Get(ctx, ownerID)
@@ -315,44 +315,44 @@ func (pol *policy) claimOwner(ctx context.Context, p *principal, pat *data.Paten
 		e.ID = ownerID // a deleted enterprise has no name, so it claims nothing
 		return ownerID, data.CanClaim(e, *pat)
 	}
-	return "", forbidden("unknown role")
+	return "", Forbidden("unknown role")
 }
 
 // mayClaim refuses claims to the roles that make none, before any patent
 // is looked up, so a bank learns nothing of which patents are stored.
-func mayClaim(p *principal) error {
-	if p.is(data.RoleOrganizer) || p.is(data.RoleCompany) {
+func mayClaim(p *Caller) error {
+	if p.Is(data.RoleOrganizer) || p.Is(data.RoleCompany) {
 		return nil
 	}
-	return forbidden("only an enterprise or the organizer may claim patents")
+	return Forbidden("only an enterprise or the organizer may claim patents")
 }
 
 // ---- Banks ----
 
 func (pol *policy) bankRules() rules[data.Bank] {
 	return rules[data.Bank]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Bank]) error {
-			if p.is(data.RoleBank) {
-				onlyIDs(plan, p.tok.BankID)
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Bank]) error {
+			if p.Is(data.RoleBank) {
+				onlyIDs(plan, p.Token.BankID)
 			}
 			return nil
 		},
-		visible: func(ctx context.Context, p *principal, b *data.Bank) (bool, error) {
-			if p.is(data.RoleBank) {
-				return b.ID == p.tok.BankID, nil
+		visible: func(ctx context.Context, p *Caller, b *data.Bank) (bool, error) {
+			if p.Is(data.RoleBank) {
+				return b.ID == p.Token.BankID, nil
 			}
 			return true, nil
 		},
-		create: func(ctx context.Context, p *principal, b *data.Bank) error {
+		create: func(ctx context.Context, p *Caller, b *data.Bank) error {
 			return organizerOnly(p, "register banks")
 		},
-		update: func(ctx context.Context, p *principal, old, b *data.Bank) error {
-			if p.is(data.RoleBank) {
+		update: func(ctx context.Context, p *Caller, old, b *data.Bank) error {
+			if p.Is(data.RoleBank) {
 				return nil // visible means its own
 			}
 			return organizerOnly(p, "change other banks")
 		},
-		remove: func(ctx context.Context, p *principal, b *data.Bank) error {
+		remove: func(ctx context.Context, p *Caller, b *data.Bank) error {
 			return organizerOnly(p, "delete banks")
 		},
 	}
@@ -362,50 +362,50 @@ func (pol *policy) bankRules() rules[data.Bank] {
 
 func (pol *policy) productRules() rules[data.Product] {
 	return rules[data.Product]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Product]) error {
-			switch p.tok.Role {
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Product]) error {
+			switch p.Token.Role {
 			case data.RoleBank:
-				return ownFilter(plan, refBank, p.tok.BankID, "bank_id")
+				return ownFilter(plan, refBank, p.Token.BankID, "bank_id")
 			case data.RoleCompany:
 				plan.and(func(pr *data.Product) bool { return pr.Active })
 			}
 			return nil
 		},
-		visible: func(ctx context.Context, p *principal, pr *data.Product) (bool, error) {
-			switch p.tok.Role {
+		visible: func(ctx context.Context, p *Caller, pr *data.Product) (bool, error) {
+			switch p.Token.Role {
 			case data.RoleBank:
-				return pr.BankID == p.tok.BankID, nil
+				return pr.BankID == p.Token.BankID, nil
 			case data.RoleCompany:
 				return pr.Active, nil
 			}
 			return true, nil
 		},
-		create: func(ctx context.Context, p *principal, pr *data.Product) error {
-			if p.is(data.RoleBank) {
-				if err := own(&pr.BankID, p.tok.BankID, "bank_id", "create products of your own bank"); err != nil {
+		create: func(ctx context.Context, p *Caller, pr *data.Product) error {
+			if p.Is(data.RoleBank) {
+				if err := own(&pr.BankID, p.Token.BankID, "bank_id", "create products of your own bank"); err != nil {
 					return err
 				}
 				if f := data.ProductPoolChange(nil, pr); f != nil {
-					return forbidden("%s: %s", f.Field, f.Reason)
+					return Forbidden("%s: %s", f.Field, f.Reason)
 				}
 				return nil
 			}
 			return organizerOnly(p, "create products")
 		},
-		update: func(ctx context.Context, p *principal, old, pr *data.Product) error {
-			if p.is(data.RoleBank) {
-				if err := own(&pr.BankID, p.tok.BankID, "bank_id", "keep your products under your own bank"); err != nil {
+		update: func(ctx context.Context, p *Caller, old, pr *data.Product) error {
+			if p.Is(data.RoleBank) {
+				if err := own(&pr.BankID, p.Token.BankID, "bank_id", "keep your products under your own bank"); err != nil {
 					return err
 				}
 				if f := data.ProductPoolChange(old, pr); f != nil {
-					return forbidden("%s: %s", f.Field, f.Reason)
+					return Forbidden("%s: %s", f.Field, f.Reason)
 				}
 				return nil
 			}
 			return organizerOnly(p, "change products")
 		},
-		remove: func(ctx context.Context, p *principal, pr *data.Product) error {
-			if p.is(data.RoleBank) {
+		remove: func(ctx context.Context, p *Caller, pr *data.Product) error {
+			if p.Is(data.RoleBank) {
 				return nil // visible means its own
 			}
 			return organizerOnly(p, "delete products")
@@ -423,20 +423,20 @@ func (pol *policy) poolRules() rules[data.Pool] {
 	return readAllOrganizerWrites[data.Pool]("pools")
 }
 
-// poolBookVisible reports whether p sees a pool's book: each filing and
+// PoolBookVisible reports whether p sees a pool's book: each filing and
 // claim with its enterprise and bank (GET /api/v1/pools/{id}/risk's loans
 // and claim_list, the pool page's filings). Only the organizer does: a
 // bank sees the aggregate figures, which hold other banks' loans but name
 // none of them; an enterprise sees no risk at all.
-func poolBookVisible(p *principal) bool { return p.is(data.RoleOrganizer) }
+func PoolBookVisible(p *Caller) bool { return p.Is(data.RoleOrganizer) }
 
 func readAllOrganizerWrites[T any](what string) rules[T] {
 	return rules[T]{
-		list:    func(context.Context, *principal, listQuery, *listPlan[T]) error { return nil },
-		visible: func(context.Context, *principal, *T) (bool, error) { return true, nil },
-		create:  func(_ context.Context, p *principal, _ *T) error { return organizerOnly(p, "create "+what) },
-		update:  func(_ context.Context, p *principal, _, _ *T) error { return organizerOnly(p, "change "+what) },
-		remove:  func(_ context.Context, p *principal, _ *T) error { return organizerOnly(p, "delete "+what) },
+		list:    func(context.Context, *Caller, ListQuery, *listPlan[T]) error { return nil },
+		visible: func(context.Context, *Caller, *T) (bool, error) { return true, nil },
+		create:  func(_ context.Context, p *Caller, _ *T) error { return organizerOnly(p, "create "+what) },
+		update:  func(_ context.Context, p *Caller, _, _ *T) error { return organizerOnly(p, "change "+what) },
+		remove:  func(_ context.Context, p *Caller, _ *T) error { return organizerOnly(p, "delete "+what) },
 	}
 }
 
@@ -444,22 +444,22 @@ func readAllOrganizerWrites[T any](what string) rules[T] {
 
 func (pol *policy) participantRules() rules[data.Participant] {
 	return rules[data.Participant]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Participant]) error {
-			switch p.tok.Role {
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Participant]) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany:
-				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "enterprise_id")
+				return ownFilter(plan, refEnterprise, p.Token.EnterpriseID, "enterprise_id")
 			case data.RoleBank:
-				attended, err := pol.bankEvents(ctx, p.tok.BankID)
+				attended, err := pol.bankEvents(ctx, p.Token.BankID)
 				if err != nil {
 					return err
 				}
-				bank := p.tok.BankID
+				bank := p.Token.BankID
 				plan.and(func(pt *data.Participant) bool { return !(pt.Role == data.RoleEnterprise && declined(pt, bank)) })
 				if ev := q.Refs.Event; ev != "" {
 					if !attended[ev] {
-						return forbidden("event_id: you may only list participants of events your bank attends")
+						return Forbidden("event_id: you may only list participants of events your bank attends")
 					}
 					return nil
 				}
@@ -476,32 +476,32 @@ func (pol *policy) participantRules() rules[data.Participant] {
 				}
 				return nil
 			}
-			return forbidden("unknown role")
+			return Forbidden("unknown role")
 		},
-		visible: func(ctx context.Context, p *principal, pt *data.Participant) (bool, error) {
-			switch p.tok.Role {
+		visible: func(ctx context.Context, p *Caller, pt *data.Participant) (bool, error) {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return true, nil
 			case data.RoleCompany:
-				return pt.Role == data.RoleEnterprise && pt.EnterpriseID == p.tok.EnterpriseID, nil
+				return pt.Role == data.RoleEnterprise && pt.EnterpriseID == p.Token.EnterpriseID, nil
 			case data.RoleBank:
-				if pt.Role == data.RoleEnterprise && declined(pt, p.tok.BankID) {
+				if pt.Role == data.RoleEnterprise && declined(pt, p.Token.BankID) {
 					return false, nil
 				}
-				attended, err := pol.bankEvents(ctx, p.tok.BankID)
+				attended, err := pol.bankEvents(ctx, p.Token.BankID)
 				return attended[pt.EventID], err
 			}
 			return false, nil
 		},
-		create: func(ctx context.Context, p *principal, pt *data.Participant) error {
-			switch p.tok.Role {
+		create: func(ctx context.Context, p *Caller, pt *data.Participant) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany:
 				if pt.Role != data.RoleEnterprise {
-					return forbidden("role: an enterprise may only register itself, as role enterprise")
+					return Forbidden("role: an enterprise may only register itself, as role enterprise")
 				}
-				if err := own(&pt.EnterpriseID, p.tok.EnterpriseID, "enterprise_id", "register your own enterprise"); err != nil {
+				if err := own(&pt.EnterpriseID, p.Token.EnterpriseID, "enterprise_id", "register your own enterprise"); err != nil {
 					return err
 				}
 				if err := pol.eventExists(ctx, pt.EventID); err != nil {
@@ -509,33 +509,33 @@ func (pol *policy) participantRules() rules[data.Participant] {
 				}
 				return pol.eventTakesRegistrations(ctx, pt.EventID)
 			}
-			return forbidden("only the organizer registers banks for events")
+			return Forbidden("only the organizer registers banks for events")
 		},
-		update: func(ctx context.Context, p *principal, old, pt *data.Participant) error {
-			switch p.tok.Role {
+		update: func(ctx context.Context, p *Caller, old, pt *data.Participant) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany: // old is its own registration
-				if err := own(&pt.EnterpriseID, p.tok.EnterpriseID, "enterprise_id", "change your own registration"); err != nil {
+				if err := own(&pt.EnterpriseID, p.Token.EnterpriseID, "enterprise_id", "change your own registration"); err != nil {
 					return err
 				}
 			case data.RoleBank:
-				if old.Role != data.RoleBankDesk || old.BankID != p.tok.BankID {
-					return forbidden("a bank may only change its own desk at an event")
+				if old.Role != data.RoleBankDesk || old.BankID != p.Token.BankID {
+					return Forbidden("a bank may only change its own desk at an event")
 				}
-				if err := own(&pt.BankID, p.tok.BankID, "bank_id", "change your own desk"); err != nil {
+				if err := own(&pt.BankID, p.Token.BankID, "bank_id", "change your own desk"); err != nil {
 					return err
 				}
 			default:
-				return forbidden("unknown role")
+				return Forbidden("unknown role")
 			}
 			if pt.EventID != old.EventID || pt.Role != old.Role {
-				return forbidden("event_id, role: only the organizer may move a registration to another event or role")
+				return Forbidden("event_id, role: only the organizer may move a registration to another event or role")
 			}
 			return pol.eventTakesRegistrations(ctx, old.EventID)
 		},
-		remove: func(ctx context.Context, p *principal, pt *data.Participant) error {
-			if p.is(data.RoleCompany) {
+		remove: func(ctx context.Context, p *Caller, pt *data.Participant) error {
+			if p.Is(data.RoleCompany) {
 				return nil // visible means its own registration: it may withdraw
 			}
 			return organizerOnly(p, "remove participants")
@@ -576,7 +576,7 @@ func (pol *policy) eventExists(ctx context.Context, id string) error {
 	}
 	_, err := pol.store.Events().Get(ctx, id)
 	if data.ErrorCode(err) == data.CodeNotFound {
-		return invalidField("event_id", "no event with id %q", id)
+		return InvalidField("event_id", "no event with id %q", id)
 	}
 	return err
 }
@@ -585,79 +585,79 @@ func (pol *policy) eventExists(ctx context.Context, id string) error {
 
 func (pol *policy) dealRules() rules[data.Deal] {
 	return rules[data.Deal]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Deal]) error {
-			switch p.tok.Role {
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Deal]) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleBank:
-				return ownFilter(plan, refBank, p.tok.BankID, "bank_id")
+				return ownFilter(plan, refBank, p.Token.BankID, "bank_id")
 			case data.RoleCompany:
-				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "enterprise_id")
+				return ownFilter(plan, refEnterprise, p.Token.EnterpriseID, "enterprise_id")
 			}
-			return forbidden("unknown role")
+			return Forbidden("unknown role")
 		},
-		visible: func(ctx context.Context, p *principal, d *data.Deal) (bool, error) {
-			return dealVisible(p, d), nil
+		visible: func(ctx context.Context, p *Caller, d *data.Deal) (bool, error) {
+			return DealVisible(p, d), nil
 		},
-		create: func(ctx context.Context, p *principal, d *data.Deal) error {
+		create: func(ctx context.Context, p *Caller, d *data.Deal) error {
 			// Every deal starts at registered; stages change only through
 			// POST /api/v1/deals/{id}/stage, which records who moved it.
 			if (d.Stage != "" && d.Stage != data.StageRegistered) || len(d.History) > 0 {
-				return invalidField("stage", "a new deal starts at registered with no history; move it with POST /api/v1/deals/{id}/stage")
+				return InvalidField("stage", "a new deal starts at registered with no history; move it with POST /api/v1/deals/{id}/stage")
 			}
-			switch p.tok.Role {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleBank:
-				if err := own(&d.BankID, p.tok.BankID, "bank_id", "record deals of your own bank"); err != nil {
+				if err := own(&d.BankID, p.Token.BankID, "bank_id", "record deals of your own bank"); err != nil {
 					return err
 				}
-				return pol.bankDealParties(ctx, p.tok.BankID, nil, d)
+				return pol.bankDealParties(ctx, p.Token.BankID, nil, d)
 			}
-			return forbidden("an enterprise cannot record deals; its bank or the organizer does")
+			return Forbidden("an enterprise cannot record deals; its bank or the organizer does")
 		},
-		update: func(ctx context.Context, p *principal, old, d *data.Deal) error {
+		update: func(ctx context.Context, p *Caller, old, d *data.Deal) error {
 			// The stage and its history are kept: PUT cannot rewrite them.
 			if d.Stage != "" && d.Stage != old.Stage {
-				return invalidField("stage", "is %s; change it with POST /api/v1/deals/{id}/stage", old.Stage)
+				return InvalidField("stage", "is %s; change it with POST /api/v1/deals/{id}/stage", old.Stage)
 			}
 			d.Stage, d.History = old.Stage, old.History
-			switch p.tok.Role {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleBank: // old is its own deal
-				if err := own(&d.BankID, p.tok.BankID, "bank_id", "keep your deals under your own bank"); err != nil {
+				if err := own(&d.BankID, p.Token.BankID, "bank_id", "keep your deals under your own bank"); err != nil {
 					return err
 				}
-				return pol.bankDealParties(ctx, p.tok.BankID, old, d)
+				return pol.bankDealParties(ctx, p.Token.BankID, old, d)
 			}
-			return forbidden("an enterprise cannot change deals")
+			return Forbidden("an enterprise cannot change deals")
 		},
-		remove: func(ctx context.Context, p *principal, d *data.Deal) error {
+		remove: func(ctx context.Context, p *Caller, d *data.Deal) error {
 			return organizerOnly(p, "delete deals")
 		},
 	}
 }
 
-// dealVisible reports whether p may read deal d.
-func dealVisible(p *principal, d *data.Deal) bool {
-	switch p.tok.Role {
+// DealVisible reports whether p may read deal d.
+func DealVisible(p *Caller, d *data.Deal) bool {
+	switch p.Token.Role {
 	case data.RoleOrganizer:
 		return true
 	case data.RoleBank:
-		return d.BankID == p.tok.BankID
+		return d.BankID == p.Token.BankID
 	case data.RoleCompany:
-		return d.EnterpriseID == p.tok.EnterpriseID
+		return d.EnterpriseID == p.Token.EnterpriseID
 	}
 	return false
 }
 
-// canMoveDeal checks that p may move the visible deal d.
-func canMoveDeal(p *principal, d *data.Deal) error {
-	if p.is(data.RoleOrganizer) || p.is(data.RoleBank) && d.BankID == p.tok.BankID {
+// CanMoveDeal checks that p may move the visible deal d.
+func CanMoveDeal(p *Caller, d *data.Deal) error {
+	if p.Is(data.RoleOrganizer) || p.Is(data.RoleBank) && d.BankID == p.Token.BankID {
 		return nil
 	}
-	return forbidden("only the deal's bank or the organizer may move a deal")
+	return Forbidden("only the deal's bank or the organizer may move a deal")
 }
 
 // bankDealParties checks that a bank's deal d is for one of its own
@@ -670,7 +670,7 @@ func (pol *policy) bankDealParties(ctx context.Context, bankID string, old, d *d
 			return err
 		}
 		if err != nil || pr.BankID != bankID {
-			return forbidden("product_id: a deal must be for one of your bank's products")
+			return Forbidden("product_id: a deal must be for one of your bank's products")
 		}
 	}
 	if d.EnterpriseID != "" && (old == nil || d.EnterpriseID != old.EnterpriseID) {
@@ -679,7 +679,7 @@ func (pol *policy) bankDealParties(ctx context.Context, bankID string, old, d *d
 			return err
 		}
 		if !ok {
-			return forbidden("enterprise_id: a deal must be with an enterprise that consented to be seen by your bank")
+			return Forbidden("enterprise_id: a deal must be with an enterprise that consented to be seen by your bank")
 		}
 	}
 	return nil
@@ -695,33 +695,33 @@ func (pol *policy) appraiserRules() rules[data.Appraiser] {
 // values the patents on a day that has come.
 func (pol *policy) appraisalDated(a *data.Appraisal) error {
 	if pol.today != nil && a.BaseDate.After(pol.today()) {
-		return invalidField("base_date", "%s is after today (%s): an appraisal values the patents on a day that has come", a.BaseDate, pol.today())
+		return InvalidField("base_date", "%s is after today (%s): an appraisal values the patents on a day that has come", a.BaseDate, pol.today())
 	}
 	return nil
 }
 
 func (pol *policy) appraisalRules() rules[data.Appraisal] {
 	return rules[data.Appraisal]{
-		list: func(ctx context.Context, p *principal, q listQuery, plan *listPlan[data.Appraisal]) error {
-			switch p.tok.Role {
+		list: func(ctx context.Context, p *Caller, q ListQuery, plan *listPlan[data.Appraisal]) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleCompany:
-				return ownFilter(plan, refEnterprise, p.tok.EnterpriseID, "enterprise_id")
+				return ownFilter(plan, refEnterprise, p.Token.EnterpriseID, "enterprise_id")
 			case data.RoleBank:
-				if b := q.Refs.Bank; b != "" && b != p.tok.BankID {
-					return forbidden("bank_id: you may only list your own records")
+				if b := q.Refs.Bank; b != "" && b != p.Token.BankID {
+					return Forbidden("bank_id: you may only list your own records")
 				}
 				if e := q.Refs.Enterprise; e != "" {
-					ok, err := pol.bankSeesEnterpriseID(ctx, p.tok.BankID, e)
+					ok, err := pol.bankSeesEnterpriseID(ctx, p.Token.BankID, e)
 					if err != nil {
 						return err
 					}
 					if !ok {
-						return forbidden("enterprise_id: you may only list appraisals of enterprises that consented to be seen by your bank")
+						return Forbidden("enterprise_id: you may only list appraisals of enterprises that consented to be seen by your bank")
 					}
 				}
-				ids, err := pol.bankEnterpriseIDs(ctx, p.tok.BankID)
+				ids, err := pol.bankEnterpriseIDs(ctx, p.Token.BankID)
 				if err != nil {
 					return err
 				}
@@ -729,70 +729,70 @@ func (pol *policy) appraisalRules() rules[data.Appraisal] {
 				for _, id := range ids {
 					sees[id] = true
 				}
-				bank := p.tok.BankID
+				bank := p.Token.BankID
 				plan.and(func(a *data.Appraisal) bool { return a.BankID == bank || a.BankID == "" && sees[a.EnterpriseID] })
 				return nil
 			}
-			return forbidden("unknown role")
+			return Forbidden("unknown role")
 		},
-		visible: func(ctx context.Context, p *principal, a *data.Appraisal) (bool, error) {
-			switch p.tok.Role {
+		visible: func(ctx context.Context, p *Caller, a *data.Appraisal) (bool, error) {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return true, nil
 			case data.RoleCompany:
-				return a.EnterpriseID == p.tok.EnterpriseID, nil
+				return a.EnterpriseID == p.Token.EnterpriseID, nil
 			case data.RoleBank:
 				if a.BankID != "" {
-					return a.BankID == p.tok.BankID, nil
+					return a.BankID == p.Token.BankID, nil
 				}
-				return pol.bankSeesEnterpriseID(ctx, p.tok.BankID, a.EnterpriseID)
+				return pol.bankSeesEnterpriseID(ctx, p.Token.BankID, a.EnterpriseID)
 			}
 			return false, nil
 		},
-		create: func(ctx context.Context, p *principal, a *data.Appraisal) error {
-			switch p.tok.Role {
+		create: func(ctx context.Context, p *Caller, a *data.Appraisal) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return pol.appraisalDated(a)
 			case data.RoleBank:
 				if err := pol.appraisalDated(a); err != nil {
 					return err
 				}
-				if err := own(&a.BankID, p.tok.BankID, "bank_id", "record appraisals under your own bank"); err != nil {
+				if err := own(&a.BankID, p.Token.BankID, "bank_id", "record appraisals under your own bank"); err != nil {
 					return err
 				}
-				return pol.bankAppraisalEnterprise(ctx, p.tok.BankID, nil, a)
+				return pol.bankAppraisalEnterprise(ctx, p.Token.BankID, nil, a)
 			}
-			return forbidden("an enterprise cannot record appraisals: the organizer or the lending bank records the appraisal firm's report")
+			return Forbidden("an enterprise cannot record appraisals: the organizer or the lending bank records the appraisal firm's report")
 		},
-		update: func(ctx context.Context, p *principal, old, a *data.Appraisal) error {
-			switch p.tok.Role {
+		update: func(ctx context.Context, p *Caller, old, a *data.Appraisal) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return pol.appraisalDated(a)
 			case data.RoleBank:
-				if old.BankID != p.tok.BankID {
-					return forbidden("only the organizer may change an appraisal the organizer recorded")
+				if old.BankID != p.Token.BankID {
+					return Forbidden("only the organizer may change an appraisal the organizer recorded")
 				}
 				if err := pol.appraisalDated(a); err != nil {
 					return err
 				}
-				if err := own(&a.BankID, p.tok.BankID, "bank_id", "keep your appraisals under your own bank"); err != nil {
+				if err := own(&a.BankID, p.Token.BankID, "bank_id", "keep your appraisals under your own bank"); err != nil {
 					return err
 				}
-				return pol.bankAppraisalEnterprise(ctx, p.tok.BankID, old, a)
+				return pol.bankAppraisalEnterprise(ctx, p.Token.BankID, old, a)
 			}
-			return forbidden("an enterprise cannot change appraisals")
+			return Forbidden("an enterprise cannot change appraisals")
 		},
-		remove: func(ctx context.Context, p *principal, a *data.Appraisal) error {
-			switch p.tok.Role {
+		remove: func(ctx context.Context, p *Caller, a *data.Appraisal) error {
+			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleBank:
-				if a.BankID == p.tok.BankID {
+				if a.BankID == p.Token.BankID {
 					return nil
 				}
-				return forbidden("only the organizer may delete an appraisal the organizer recorded")
+				return Forbidden("only the organizer may delete an appraisal the organizer recorded")
 			}
-			return forbidden("an enterprise cannot delete appraisals")
+			return Forbidden("an enterprise cannot delete appraisals")
 		},
 	}
 }
@@ -809,7 +809,7 @@ func (pol *policy) bankAppraisalEnterprise(ctx context.Context, bankID string, o
 		return err
 	}
 	if !ok {
-		return forbidden("enterprise_id: an appraisal must be of an enterprise that consented to be seen by your bank")
+		return Forbidden("enterprise_id: an appraisal must be of an enterprise that consented to be seen by your bank")
 	}
 	return nil
 }
@@ -818,54 +818,54 @@ func (pol *policy) bankAppraisalEnterprise(ctx context.Context, bankID string, o
 
 func (pol *policy) tokenRules() rules[data.Token] {
 	return rules[data.Token]{
-		list: func(_ context.Context, p *principal, _ listQuery, _ *listPlan[data.Token]) error {
+		list: func(_ context.Context, p *Caller, _ ListQuery, _ *listPlan[data.Token]) error {
 			return organizerOnly(p, "list tokens")
 		},
-		visible: func(_ context.Context, p *principal, _ *data.Token) (bool, error) {
-			return p.is(data.RoleOrganizer), nil
+		visible: func(_ context.Context, p *Caller, _ *data.Token) (bool, error) {
+			return p.Is(data.RoleOrganizer), nil
 		},
-		create: func(_ context.Context, p *principal, _ *data.Token) error { return organizerOnly(p, "create tokens") },
-		update: func(_ context.Context, p *principal, _, _ *data.Token) error {
+		create: func(_ context.Context, p *Caller, _ *data.Token) error { return organizerOnly(p, "create tokens") },
+		update: func(_ context.Context, p *Caller, _, _ *data.Token) error {
 			return organizerOnly(p, "change tokens")
 		},
-		remove: func(_ context.Context, p *principal, _ *data.Token) error { return organizerOnly(p, "revoke tokens") },
+		remove: func(_ context.Context, p *Caller, _ *data.Token) error { return organizerOnly(p, "revoke tokens") },
 	}
 }
 
 // ---- Imports ----
 
-// importScope checks what p may import and returns the bindings the import
+// ImportScope checks what p may import and returns the bindings the import
 // must enforce: an enterprise imports only its own patents and profile, a
 // bank only its own products. ownerID and bankID are the caller's optional
 // query parameters (owner_id, bank_id).
-func importScope(p *principal, kind, ownerID, bankID string) (owner, bank string, err error) {
-	switch p.tok.Role {
+func ImportScope(p *Caller, kind, ownerID, bankID string) (owner, bank string, err error) {
+	switch p.Token.Role {
 	case data.RoleOrganizer:
 		return ownerID, bankID, nil
 	case data.RoleCompany:
 		if kind != data.PatentKind.Name && kind != data.EnterpriseKind.Name {
-			return "", "", forbidden("an enterprise may import only its own patents and profile")
+			return "", "", Forbidden("an enterprise may import only its own patents and profile")
 		}
 		if bankID != "" {
-			return "", "", forbidden("bank_id: an enterprise cannot import for a bank")
+			return "", "", Forbidden("bank_id: an enterprise cannot import for a bank")
 		}
-		if err := own(&ownerID, p.tok.EnterpriseID, "owner_id", "import for your own enterprise"); err != nil {
+		if err := own(&ownerID, p.Token.EnterpriseID, "owner_id", "import for your own enterprise"); err != nil {
 			return "", "", err
 		}
 		return ownerID, "", nil
 	case data.RoleBank:
 		if kind != data.ProductKind.Name {
-			return "", "", forbidden("a bank may import only its own products")
+			return "", "", Forbidden("a bank may import only its own products")
 		}
 		if ownerID != "" {
-			return "", "", forbidden("owner_id: a bank cannot import for an enterprise")
+			return "", "", Forbidden("owner_id: a bank cannot import for an enterprise")
 		}
-		if err := own(&bankID, p.tok.BankID, "bank_id", "import products of your own bank"); err != nil {
+		if err := own(&bankID, p.Token.BankID, "bank_id", "import products of your own bank"); err != nil {
 			return "", "", err
 		}
 		return "", bankID, nil
 	}
-	return "", "", forbidden("unknown role")
+	return "", "", Forbidden("unknown role")
 }
 
 // ---- Financial statements: consents.share_data ----
@@ -877,12 +877,12 @@ func importScope(p *principal, kind, ownerID, bankID string) (owner, bank string
 // a bank only when e shared its data (Consents.ShareData). The matcher
 // computes with the financials regardless; every answer that shows an
 // enterprise to a caller is redacted with this predicate (consent.go).
-func financialsVisible(p *principal, e *data.Enterprise) bool {
-	switch p.tok.Role {
+func financialsVisible(p *Caller, e *data.Enterprise) bool {
+	switch p.Token.Role {
 	case data.RoleOrganizer:
 		return true
 	case data.RoleCompany:
-		return e.ID == p.tok.EnterpriseID
+		return e.ID == p.Token.EnterpriseID
 	case data.RoleBank:
 		return e.Consents.ShareData
 	}
@@ -893,7 +893,7 @@ func financialsVisible(p *principal, e *data.Enterprise) bool {
 
 // bankEvents returns the events where bank bankID has a desk.
 func (pol *policy) bankEvents(ctx context.Context, bankID string) (map[string]bool, error) {
-	parts, err := all(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Bank: bankID}})
+	parts, err := All(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Bank: bankID}})
 	if err != nil {
 		return nil, err
 	}
@@ -925,7 +925,7 @@ func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Ente
 	}
 	registered := map[string]bool{}
 	for ev := range events {
-		parts, err := all(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Event: ev}})
+		parts, err := All(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Event: ev}})
 		if err != nil {
 			return nil, err
 		}
@@ -943,7 +943,7 @@ func (pol *policy) bankSeesEnterprise(ctx context.Context, bankID string, e *dat
 	if e.Consents.Pool {
 		return true, nil
 	}
-	regs, err := all(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+	regs, err := All(ctx, pol.store.Participants(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
 	if err != nil || len(regs) == 0 {
 		return false, err
 	}
@@ -1001,20 +1001,20 @@ func (pol *policy) bankEnterpriseIDs(ctx context.Context, bankID string) ([]stri
 // enterprise's (enterpriseID required), an enterprise its own (another id
 // is forbidden, as a list filter naming someone else's records), a bank
 // none.
-func wishesOf(p *principal, enterpriseID string) (string, error) {
+func wishesOf(p *Caller, enterpriseID string) (string, error) {
 	switch {
-	case p.is(data.RoleOrganizer):
+	case p.Is(data.RoleOrganizer):
 		if enterpriseID == "" {
-			return "", invalidField("enterprise_id", "is required: whose wishes to explain")
+			return "", InvalidField("enterprise_id", "is required: whose wishes to explain")
 		}
 		return enterpriseID, nil
-	case p.is(data.RoleCompany):
-		if enterpriseID != "" && enterpriseID != p.tok.EnterpriseID {
-			return "", forbidden("enterprise_id: an enterprise sees only its own wishes")
+	case p.Is(data.RoleCompany):
+		if enterpriseID != "" && enterpriseID != p.Token.EnterpriseID {
+			return "", Forbidden("enterprise_id: an enterprise sees only its own wishes")
 		}
-		return p.tok.EnterpriseID, nil
+		return p.Token.EnterpriseID, nil
 	}
-	return "", forbidden("only the organizer and the enterprise itself may see an enterprise's wishes")
+	return "", Forbidden("only the organizer and the enterprise itself may see an enterprise's wishes")
 }
 
 // wishBlockVisible says whether p may learn, before the schedule is
@@ -1023,6 +1023,12 @@ func wishesOf(p *principal, enterpriseID string) (string, error) {
 // (participantRules), so an enterprise is not told of it until the
 // schedule is published; ineligibility follows from the bank's active
 // products and the enterprise's own data, which it may read anyway.
-func wishBlockVisible(p *principal, code matcher.ShortfallCode) bool {
-	return p.is(data.RoleOrganizer) || code != matcher.ShortNoThanks
+func wishBlockVisible(p *Caller, code matcher.ShortfallCode) bool {
+	return p.Is(data.RoleOrganizer) || code != matcher.ShortNoThanks
+}
+
+// BankSees reports whether bank bankID may see enterprise e (the consent
+// rule of bankSees), for the doors' tests and tools.
+func (a *App) BankSees(ctx context.Context, bankID string, e *data.Enterprise) (bool, error) {
+	return a.policy.bankSeesEnterprise(ctx, bankID, e)
 }

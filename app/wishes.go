@@ -1,13 +1,10 @@
-package api
+package app
 
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"slices"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
@@ -23,23 +20,23 @@ import (
 
 // Wish statuses.
 const (
-	wishPending  = "pending"  // must-meet, nothing stands in its way; no schedule visible yet
-	wishBlocked  = "blocked"  // must-meet that no schedule can meet (reason given)
-	wishMet      = "met"      // must-meet with a meeting in the visible schedule
-	wishNotMet   = "not_met"  // must-meet without a meeting in the visible schedule
-	wishDeclined = "declined" // no-thanks: no meeting is ever scheduled
+	WishPending  = "pending"  // must-meet, nothing stands in its way; no schedule visible yet
+	WishBlocked  = "blocked"  // must-meet that no schedule can meet (reason given)
+	WishMet      = "met"      // must-meet with a meeting in the visible schedule
+	WishNotMet   = "not_met"  // must-meet without a meeting in the visible schedule
+	WishDeclined = "declined" // no-thanks: no meeting is ever scheduled
 )
 
-// wishFix is one of the bank's products the enterprise does not qualify
+// WishFix is one of the bank's products the enterprise does not qualify
 // for, with the rules it fails (matcher.ReasonCodes titles, in Chinese).
-type wishFix struct {
+type WishFix struct {
 	ProductID   string   `json:"product_id"`
 	ProductName string   `json:"product_name"`
 	Failed      []string `json:"failed"`
 }
 
-// wishBody is one wish and how it fares.
-type wishBody struct {
+// WishBody is one wish and how it fares.
+type WishBody struct {
 	BankID   string              `json:"bank_id"`
 	BankName string              `json:"bank_name"`
 	Kind     data.PreferenceKind `json:"kind"`
@@ -50,7 +47,7 @@ type wishBody struct {
 	Reason string `json:"reason,omitempty"`
 	// Fixes, for an ineligible pair: the bank's active products and what
 	// the enterprise fails of each.
-	Fixes []wishFix `json:"fixes,omitempty"`
+	Fixes []WishFix `json:"fixes,omitempty"`
 	// Slot, Table, TableNumber, Start and End place a met wish's
 	// meeting: Table within the bank's desk, TableNumber across the event
 	// (as signposted at the venue, table_numbers.go).
@@ -61,62 +58,46 @@ type wishBody struct {
 	End         *time.Time `json:"end,omitempty"`
 }
 
-// wishesBody is the answer of GET /events/{id}/wishes.
-type wishesBody struct {
+// WishesBody is the answer of GET /events/{id}/wishes.
+type WishesBody struct {
 	EventID      string `json:"event_id"`
 	EnterpriseID string `json:"enterprise_id"`
 	// Scheduled says whether the caller sees the schedule (published, or
 	// computed for the organizer): statuses are then met / not_met.
 	Scheduled bool       `json:"scheduled"`
-	Wishes    []wishBody `json:"wishes"`
-}
-
-// getWishes handles GET /api/v1/events/{id}/wishes. Parameter:
-// enterprise_id (required for the organizer; an enterprise's own by
-// default).
-func (h *eventHandlers) getWishes(c *gin.Context) error {
-	params, err := onlyParams(c, "enterprise_id")
-	if err != nil {
-		return err
-	}
-	body, err := h.wishes(c.Request.Context(), caller(c), c.Param("id"), params["enterprise_id"])
-	if err != nil {
-		return err
-	}
-	writeJSON(c, http.StatusOK, body)
-	return nil
+	Wishes    []WishBody `json:"wishes"`
 }
 
 // wishes explains the wishes of enterprise entID (see wishesOf) at event
 // id, banks by ID. Wishes about banks without a desk at the event are left
 // out: they cannot be met and the enterprise cannot change them there.
-func (h *eventHandlers) wishes(ctx context.Context, p *principal, id, entID string) (wishesBody, error) {
+func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBody, error) {
 	entID, err := wishesOf(p, entID)
 	if err != nil {
-		return wishesBody{}, err
+		return WishesBody{}, err
 	}
-	w, err := h.loadEvent(ctx, id)
+	w, err := h.LoadEvent(ctx, id)
 	if err != nil {
-		return wishesBody{}, err
+		return WishesBody{}, err
 	}
-	own := w.entPart[entID]
+	own := w.EntPart[entID]
 	if own == nil {
-		return wishesBody{}, data.Errorf(data.CodeNotFound, "enterprise %s is not registered for event %s", entID, id)
+		return WishesBody{}, data.Errorf(data.CodeNotFound, "enterprise %s is not registered for event %s", entID, id)
 	}
-	body := wishesBody{EventID: id, EnterpriseID: entID, Wishes: []wishBody{}}
+	body := WishesBody{EventID: id, EnterpriseID: entID, Wishes: []WishBody{}}
 	for _, pr := range own.Preferences {
-		if w.bankPart[pr.Target] != nil {
-			body.Wishes = append(body.Wishes, wishBody{BankID: pr.Target, BankName: w.name(pr.Target), Kind: pr.Kind})
+		if w.BankPart[pr.Target] != nil {
+			body.Wishes = append(body.Wishes, WishBody{BankID: pr.Target, BankName: w.Name(pr.Target), Kind: pr.Kind})
 		}
 	}
-	slices.SortFunc(body.Wishes, func(a, b wishBody) int { return cmp.Compare(a.BankID, b.BankID) })
+	slices.SortFunc(body.Wishes, func(a, b WishBody) int { return cmp.Compare(a.BankID, b.BankID) })
 	if len(body.Wishes) == 0 {
 		return body, nil
 	}
 
 	reasons := map[string]matcher.ScheduleShortfall{} // by bank, must-meet pairs only
-	met := map[string]storedMeeting{}
-	_, _, ms, sfs, _, err := h.visibleSchedule(ctx, p, id, "", entID)
+	met := map[string]StoredMeeting{}
+	_, _, ms, sfs, _, err := h.VisibleSchedule(ctx, p, id, "", entID)
 	switch {
 	case err == nil:
 		body.Scheduled = true
@@ -131,32 +112,32 @@ func (h *eventHandlers) wishes(ctx context.Context, p *principal, id, entID stri
 	case data.ErrorCode(err) == data.CodeNotFound:
 		// No schedule the caller may see: what no schedule can meet.
 		if reasons, err = h.blockedWishes(ctx, p, w, entID); err != nil {
-			return wishesBody{}, err
+			return WishesBody{}, err
 		}
 	default:
-		return wishesBody{}, err
+		return WishesBody{}, err
 	}
 
 	var ineligible []string
 	for i := range body.Wishes {
 		wb := &body.Wishes[i]
 		if wb.Kind == data.NoThanks {
-			wb.Status = wishDeclined
+			wb.Status = WishDeclined
 			continue
 		}
 		if m, ok := met[wb.BankID]; ok {
-			start, end := w.slotTimes(m.Slot)
-			wb.Status, wb.Slot, wb.Table, wb.TableNumber, wb.Start, wb.End = wishMet, m.Slot, m.Table, w.tableNumber(m.BankID, m.Table), &start, &end
+			start, end := w.SlotTimes(m.Slot)
+			wb.Status, wb.Slot, wb.Table, wb.TableNumber, wb.Start, wb.End = WishMet, m.Slot, m.Table, w.TableNumber(m.BankID, m.Table), &start, &end
 			continue
 		}
 		sf, blocked := reasons[wb.BankID]
 		switch {
 		case body.Scheduled:
-			wb.Status = wishNotMet
+			wb.Status = WishNotMet
 		case blocked:
-			wb.Status = wishBlocked
+			wb.Status = WishBlocked
 		default:
-			wb.Status = wishPending
+			wb.Status = WishPending
 		}
 		if blocked {
 			wb.Code, wb.Reason = string(sf.Code), sf.Reason
@@ -168,7 +149,7 @@ func (h *eventHandlers) wishes(ctx context.Context, p *principal, id, entID stri
 	if len(ineligible) > 0 {
 		fixes, err := h.wishFixes(ctx, w, entID, ineligible)
 		if err != nil {
-			return wishesBody{}, err
+			return WishesBody{}, err
 		}
 		for i := range body.Wishes {
 			body.Wishes[i].Fixes = fixes[body.Wishes[i].BankID]
@@ -181,13 +162,13 @@ func (h *eventHandlers) wishes(ctx context.Context, p *principal, id, entID stri
 // schedule can meet (matcher.MustMeetBlocked over the event as the
 // scheduler would see it, overrides included), as far as p may learn them
 // before publication (wishBlockVisible).
-func (h *eventHandlers) blockedWishes(ctx context.Context, p *principal, w *eventWorld, entID string) (map[string]matcher.ScheduleShortfall, error) {
+func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID string) (map[string]matcher.ScheduleShortfall, error) {
 	weights, err := h.pairWeights(ctx, w, entID)
 	if err != nil {
 		return nil, err
 	}
 	var overrides []matcher.SchedulePair
-	sch, ok, err := h.loadSchedule(ctx, w)
+	sch, ok, err := h.LoadSchedule(ctx, w)
 	if err != nil {
 		return nil, err
 	}
@@ -212,8 +193,8 @@ func (h *eventHandlers) blockedWishes(ctx context.Context, p *principal, w *even
 // enterprise entID fails of each, as of the event date: what it would
 // have to fix to qualify. Discontinued products are left out (an
 // enterprise cannot read them, and fixing nothing makes them eligible).
-func (h *eventHandlers) wishFixes(ctx context.Context, w *eventWorld, entID string, banks []string) (map[string][]wishFix, error) {
-	em, err := h.eventMatchSet(ctx, w, []string{entID}, banks)
+func (h *App) wishFixes(ctx context.Context, w *EventWorld, entID string, banks []string) (map[string][]WishFix, error) {
+	em, err := h.EventMatchSet(ctx, w, []string{entID}, banks)
 	if err != nil || em.Set == nil {
 		return nil, err
 	}
@@ -222,13 +203,13 @@ func (h *eventHandlers) wishFixes(ctx context.Context, w *eventWorld, entID stri
 		titles[ri.Code] = ri.Title
 	}
 	slices.SortFunc(em.Prods, func(a, b data.Product) int { return cmp.Compare(a.ID, b.ID) })
-	out := map[string][]wishFix{}
+	out := map[string][]WishFix{}
 	for _, pr := range em.Prods {
 		ps, ok := em.Set.Pair(entID, pr.ID)
 		if !ok || ps.Eligible || slices.Contains(ps.Failed, matcher.ReasonProductInactive) {
 			continue
 		}
-		fx := wishFix{ProductID: pr.ID, ProductName: pr.Name}
+		fx := WishFix{ProductID: pr.ID, ProductName: pr.Name}
 		for _, code := range ps.Failed {
 			fx.Failed = append(fx.Failed, cmp.Or(titles[code], string(code)))
 		}

@@ -1,22 +1,17 @@
-package api
+package app
 
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
 )
 
-// The event endpoints: the meeting schedule, its exports, publishing, the
-// event report, the pool's risk, and deal filings checked against the
-// pool's caps. Access:
+// The event operations: the meeting schedule, publishing, wishes and the
+// event report. Access (the API's routes named for reference):
 //
 //   - POST /events/{id}/schedule, PUT /events/{id}/schedule/meetings,
 //     POST /events/{id}/publish, GET /events/{id}/report: the organizer
@@ -39,44 +34,12 @@ import (
 // event's); the must-meet flags are read from the participants'
 // preferences.
 
-// eventHandlers serve the event endpoints.
-type eventHandlers struct {
-	s *server
-	m *matcher.Matcher
-	// now is the clock (stamps of computed schedules and calendars).
-	now func() time.Time
-	// events serialises computing and editing the schedule of an event.
-	events [16]sync.Mutex
-}
-
-// eventRoutes registers the event endpoints on g, including POST
-// /deals/{id}/stage (deals.go's move with the pool's caps checked).
-func eventRoutes(s *server, g *gin.RouterGroup) {
-	h := s.events
-	g.POST("/events/:id/schedule", s.handle(h.computeSchedule))
-	g.GET("/events/:id/schedule", s.handle(h.getSchedule))
-	g.PUT("/events/:id/schedule/meetings", s.handle(h.putMeeting))
-	g.GET("/events/:id/schedule.csv", s.handle(h.scheduleCSV))
-	g.GET("/events/:id/schedule.xlsx", s.handle(h.scheduleXLSX))
-	g.GET("/events/:id/schedule.html", s.handle(h.scheduleHTML))
-	g.GET("/events/:id/participants/:pid/calendar.ics", s.handle(h.calendar))
-	g.GET("/events/:id/wishes", s.handle(h.getWishes)) // wishes.go
-	g.POST("/events/:id/publish", s.handle(h.publish))
-	g.GET("/events/:id/report", s.handle(h.report))
-	g.GET("/pools/:id/risk", s.handle(h.poolRisk))
-	g.POST("/deals/:id/stage", s.handle(h.moveDeal))
-}
-
-// eventZone is China Standard Time (Asia/Shanghai, no daylight saving
-// since 1991), the zone of event times.
-var eventZone = time.FixedZone("CST", 8*60*60)
-
 // ---- Schedules ----
 
-// storedMeeting is one meeting of a schedule. Table and Slot are 1-based,
+// StoredMeeting is one meeting of a schedule. Table and Slot are 1-based,
 // as shown to people. MustMeet is not stored: it is read from the
 // participants' preferences when the schedule is loaded.
-type storedMeeting struct {
+type StoredMeeting struct {
 	EnterpriseID string
 	BankID       string
 	Table        int
@@ -91,18 +54,18 @@ type storedMeeting struct {
 	Outcome        string // "", held, no_show or cancelled
 }
 
-// pairWeight is the weight of an enterprise × bank pair and its basis.
-type pairWeight struct {
+// PairWeight is the weight of an enterprise × bank pair and its basis.
+type PairWeight struct {
 	Score     float64
 	Eligible  bool
 	ProductID string
 }
 
-// storedSchedule is an event's schedule as the handlers work on it; it is
+// StoredSchedule is an event's schedule as the handlers work on it; it is
 // stored as a data.Schedule (see toRecord and scheduleFromRecord).
-type storedSchedule struct {
+type StoredSchedule struct {
 	EventID    string
-	Meetings   []storedMeeting
+	Meetings   []StoredMeeting
 	Shortfalls []matcher.ScheduleShortfall
 	Overrides  []matcher.SchedulePair
 	// OverrideReasons are the organizer's reasons for Overrides, by pair.
@@ -127,7 +90,7 @@ const (
 )
 
 // toRecord converts sch to the stored record.
-func (sch *storedSchedule) toRecord() *data.Schedule {
+func (sch *StoredSchedule) toRecord() *data.Schedule {
 	rec := &data.Schedule{ID: sch.EventID, EventID: sch.EventID, Meetings: []data.Meeting{}, Unscheduled: []data.Shortfall{},
 		TotalScore: sch.Weight, ModelVersion: matcher.ModelVersion, Params: map[string]string{
 			paramWeightBasis: sch.WeightBasis, paramComputedBy: sch.ComputedBy,
@@ -159,9 +122,9 @@ func (sch *storedSchedule) toRecord() *data.Schedule {
 
 // scheduleFromRecord converts a stored record for event w, marking the
 // must-meet pairs from the participants' preferences.
-func scheduleFromRecord(w *eventWorld, rec *data.Schedule) *storedSchedule {
-	sch := &storedSchedule{EventID: rec.EventID, WeightBasis: rec.Params[paramWeightBasis], Weight: rec.TotalScore,
-		ComputedBy: rec.Params[paramComputedBy], UpdatedAt: rec.UpdatedAt, Meetings: []storedMeeting{},
+func scheduleFromRecord(w *EventWorld, rec *data.Schedule) *StoredSchedule {
+	sch := &StoredSchedule{EventID: rec.EventID, WeightBasis: rec.Params[paramWeightBasis], Weight: rec.TotalScore,
+		ComputedBy: rec.Params[paramComputedBy], UpdatedAt: rec.UpdatedAt, Meetings: []StoredMeeting{},
 		Shortfalls: []matcher.ScheduleShortfall{}, Overrides: []matcher.SchedulePair{}}
 	sch.ComputedAt, _ = time.Parse(time.RFC3339Nano, rec.Params[paramComputedAt])
 	for _, o := range strings.Split(rec.Params[paramOverrides], ",") {
@@ -180,9 +143,9 @@ func scheduleFromRecord(w *eventWorld, rec *data.Schedule) *storedSchedule {
 			}
 		}
 	}
-	must := w.mustPairs()
+	must := w.MustPairs()
 	for _, m := range rec.Meetings {
-		sch.Meetings = append(sch.Meetings, storedMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
+		sch.Meetings = append(sch.Meetings, StoredMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
 			Score: m.Score, Pinned: m.Pinned, Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome,
 			MustMeet: must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}]})
 	}
@@ -196,7 +159,7 @@ func scheduleFromRecord(w *eventWorld, rec *data.Schedule) *storedSchedule {
 
 // countMustMeet sets MustMeet and MustMeetMet from the event's must-meet
 // pairs.
-func (sch *storedSchedule) countMustMeet(must map[matcher.SchedulePair]bool) {
+func (sch *StoredSchedule) countMustMeet(must map[matcher.SchedulePair]bool) {
 	sch.MustMeet, sch.MustMeetMet = len(must), 0
 	for _, m := range sch.Meetings {
 		if must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] {
@@ -207,8 +170,8 @@ func (sch *storedSchedule) countMustMeet(must map[matcher.SchedulePair]bool) {
 
 // loadSchedule returns the stored schedule of event w, or false when it
 // has none.
-func (h *eventHandlers) loadSchedule(ctx context.Context, w *eventWorld) (*storedSchedule, bool, error) {
-	rec, err := h.s.store.Schedules().Get(ctx, w.ev.ID)
+func (h *App) LoadSchedule(ctx context.Context, w *EventWorld) (*StoredSchedule, bool, error) {
+	rec, err := h.store.Schedules().Get(ctx, w.Event.ID)
 	if data.ErrorCode(err) == data.CodeNotFound {
 		return nil, false, nil
 	}
@@ -219,69 +182,69 @@ func (h *eventHandlers) loadSchedule(ctx context.Context, w *eventWorld) (*store
 }
 
 // saveSchedule stores sch.
-func (h *eventHandlers) saveSchedule(ctx context.Context, sch *storedSchedule) error {
-	_, err := h.s.store.Schedules().Put(ctx, sch.toRecord())
+func (h *App) saveSchedule(ctx context.Context, sch *StoredSchedule) error {
+	_, err := h.store.Schedules().Put(ctx, sch.toRecord())
 	return err
 }
 
 // ---- The event and its participants ----
 
-// eventWorld is an event with its participants, indexed.
-type eventWorld struct {
-	ev       data.Event
-	parts    []data.Participant // by ID
-	entPart  map[string]*data.Participant
-	bankPart map[string]*data.Participant
+// EventWorld is an event with its participants, indexed.
+type EventWorld struct {
+	Event    data.Event
+	Parts    []data.Participant // by ID
+	EntPart  map[string]*data.Participant
+	BankPart map[string]*data.Participant
 	// names are the registered names of the enterprises and banks (from
 	// their records), by ID. A participant's own Name is never used for
 	// them: it is free text the party types, and would let an enterprise
 	// appear as a bank (or another enterprise) on the other side's
 	// schedule, calendar and exports.
-	names map[string]string
+	Names map[string]string
 	// tableBase is the table numbering (see tableNumber), built on first use.
 	tableBase map[string]int
 }
 
 // loadEvent returns the event id with its participants and the registered
 // names of its enterprises and banks. A missing event is not found.
-func (h *eventHandlers) loadEvent(ctx context.Context, id string) (*eventWorld, error) {
-	ev, err := h.s.store.Events().Get(ctx, id)
+func (h *App) LoadEvent(ctx context.Context, id string) (*EventWorld, error) {
+	ev, err := h.store.Events().Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	parts, err := all(ctx, h.s.store.Participants(), data.ListOptions{Refs: data.Refs{Event: id}})
+	parts, err := All(ctx, h.store.Participants(), data.ListOptions{Refs: data.Refs{Event: id}})
 	if err != nil {
 		return nil, err
 	}
-	w := &eventWorld{ev: ev, parts: parts, entPart: map[string]*data.Participant{}, bankPart: map[string]*data.Participant{}, names: map[string]string{}}
+	w := &EventWorld{Event: ev, Parts: parts, EntPart: map[string]*data.Participant{}, BankPart: map[string]*data.Participant{}, Names: map[string]string{}}
 	var needE, needB []string
-	for i := range w.parts {
-		p := &w.parts[i]
+	for i := range w.Parts {
+		p := &w.Parts[i]
 		switch p.Role {
 		case data.RoleEnterprise:
-			w.entPart[p.EnterpriseID] = p
+			w.EntPart[p.EnterpriseID] = p
 			needE = append(needE, p.EnterpriseID)
 		case data.RoleBankDesk:
-			w.bankPart[p.BankID] = p
+			w.BankPart[p.BankID] = p
 			needB = append(needB, p.BankID)
 		}
 	}
 	if len(needE) > 0 {
-		ents, err := all(ctx, h.s.store.Enterprises(), data.ListOptions{IDs: needE})
+		ents, err := All(ctx, h.store.Enterprises(), data.ListOptions{IDs: needE})
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range ents {
-			w.names[e.ID] = e.Name
+			w.Names[e.ID] = e.Name
 		}
 	}
 	if len(needB) > 0 {
-		banks, err := all(ctx, h.s.store.Banks(), data.ListOptions{IDs: needB})
+		banks, err := All(ctx, h.store.Banks(), data.ListOptions{IDs: needB})
 		if err != nil {
 			return nil, err
 		}
 		for _, b := range banks {
-			w.names[b.ID] = b.Name
+			w.Names[b.ID] = b.Name
 		}
 	}
 	return w, nil
@@ -289,10 +252,10 @@ func (h *eventHandlers) loadEvent(ctx context.Context, id string) (*eventWorld, 
 
 // mustPairs returns the pairs of registered participants that either side
 // must meet.
-func (w *eventWorld) mustPairs() map[matcher.SchedulePair]bool {
+func (w *EventWorld) MustPairs() map[matcher.SchedulePair]bool {
 	out := map[matcher.SchedulePair]bool{}
-	for i := range w.parts {
-		p := &w.parts[i]
+	for i := range w.Parts {
+		p := &w.Parts[i]
 		for _, pref := range p.Preferences {
 			if pref.Kind != data.MustMeet {
 				continue
@@ -303,7 +266,7 @@ func (w *eventWorld) mustPairs() map[matcher.SchedulePair]bool {
 			} else if p.Role != data.RoleEnterprise {
 				continue
 			}
-			if w.entPart[pr.EnterpriseID] != nil && w.bankPart[pr.BankID] != nil {
+			if w.EntPart[pr.EnterpriseID] != nil && w.BankPart[pr.BankID] != nil {
 				out[pr] = true
 			}
 		}
@@ -313,8 +276,8 @@ func (w *eventWorld) mustPairs() map[matcher.SchedulePair]bool {
 
 // name returns the registered name of an enterprise or bank, or its ID
 // when its record is missing.
-func (w *eventWorld) name(id string) string {
-	if n := w.names[id]; n != "" {
+func (w *EventWorld) Name(id string) string {
+	if n := w.Names[id]; n != "" {
 		return n
 	}
 	return id
@@ -322,30 +285,14 @@ func (w *eventWorld) name(id string) string {
 
 // slotTimes returns the start and end of slot (1-based) in China Standard
 // Time.
-func (w *eventWorld) slotTimes(slot int) (time.Time, time.Time) {
-	hm, err := time.Parse("15:04", w.ev.StartsAt)
+func (w *EventWorld) SlotTimes(slot int) (time.Time, time.Time) {
+	hm, err := time.Parse("15:04", w.Event.StartsAt)
 	if err != nil {
 		hm = time.Date(0, 1, 1, 9, 0, 0, 0, time.UTC) // Validate refuses this; keep going
 	}
-	day := w.ev.Date
-	first := time.Date(day.Year, day.Month, day.Day, hm.Hour(), hm.Minute(), 0, 0, eventZone)
-	d := time.Duration(w.ev.SlotMinutes) * time.Minute
+	day := w.Event.Date
+	first := time.Date(day.Year, day.Month, day.Day, hm.Hour(), hm.Minute(), 0, 0, ChinaZone)
+	d := time.Duration(w.Event.SlotMinutes) * time.Minute
 	start := first.Add(time.Duration(slot-1) * d)
 	return start, start.Add(d)
-}
-
-// onlyParams refuses query parameters outside allowed and returns the
-// given ones.
-func onlyParams(c *gin.Context, allowed ...string) (map[string]string, error) {
-	out := map[string]string{}
-	for name, vs := range c.Request.URL.Query() {
-		if !slices.Contains(allowed, name) {
-			return nil, malformedField(name, "is not a known parameter; known: %s", strings.Join(allowed, ", "))
-		}
-		if len(vs) > 1 {
-			return nil, malformedField(name, "is given %d times", len(vs))
-		}
-		out[name] = strings.TrimSpace(vs[0])
-	}
-	return out, nil
 }

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"fmt"
@@ -19,14 +19,14 @@ import (
 //
 // What stays: identity and profile, patents, eligibility pass/fail with
 // the reason codes and required values, the match score (rounded, see
-// hiddenScoreStep), the PD band, loan amounts, appraisal and valuation
+// HiddenScoreStep), the PD band, loan amounts, appraisal and valuation
 // totals and the pledge rate.
 
-// notShared stands for a figure the enterprise did not share.
-const notShared = "未授权查看"
+// NotShared stands for a figure the enterprise did not share.
+const NotShared = "未授权查看"
 
 // redactEnterprise leaves out e's financials when p may not see them.
-func redactEnterprise(p *principal, e *data.Enterprise) {
+func redactEnterprise(p *Caller, e *data.Enterprise) {
 	if !financialsVisible(p, e) {
 		e.Financials = nil
 	}
@@ -35,7 +35,7 @@ func redactEnterprise(p *principal, e *data.Enterprise) {
 // redactMatches hides the financial figures of the matches whose
 // enterprise (found in ents) did not share them with p. A match whose
 // enterprise is not in ents is hidden too: unknown means not shared.
-func redactMatches(p *principal, ents []data.Enterprise, ms []matcher.Match) {
+func redactMatches(p *Caller, ents []data.Enterprise, ms []matcher.Match) {
 	byID := make(map[string]*data.Enterprise, len(ents))
 	for i := range ents {
 		byID[ents[i].ID] = &ents[i]
@@ -49,7 +49,7 @@ func redactMatches(p *principal, ents []data.Enterprise, ms []matcher.Match) {
 
 // redactValuation hides the financial inputs of v, the valuation of e,
 // when p may not see them.
-func redactValuation(p *principal, e *data.Enterprise, v *matcher.EnterpriseValuation) {
+func redactValuation(p *Caller, e *data.Enterprise, v *matcher.EnterpriseValuation) {
 	if financialsVisible(p, e) {
 		return
 	}
@@ -94,13 +94,13 @@ func pdBand(pd float64) string {
 	return label(pdBandBounds[i-1]) + "–" + label(pdBandBounds[i])
 }
 
-// hiddenScoreStep is the step a hidden match's score is rounded to, in
+// HiddenScoreStep is the step a hidden match's score is rounded to, in
 // points. The score is the sum of its parts and the risk part is
 // 1 − EL rate ÷ ceiling: exact, it would give the PD back. With the default
 // weights (risk 50%, EL-rate ceiling 3%), ±2.5 points is ±0.15% of EL
 // rate, about ±0.5% of PD at a typical LGD and fund share: the width of a
 // PD band.
-const hiddenScoreStep = 5
+const HiddenScoreStep = 5
 
 // financialReasons are the eligibility reasons whose observed value is a
 // financial figure.
@@ -146,7 +146,7 @@ func hideMatchFinancials(m *matcher.Match) {
 	if !m.Eligible || risk < 0 {
 		return
 	}
-	m.Score = hiddenScoreStep * math.Round(m.Score/hiddenScoreStep)
+	m.Score = HiddenScoreStep * math.Round(m.Score/HiddenScoreStep)
 	sp := &m.ScoreParts[risk]
 	sp.Points = round2(max(0, m.Score-others))
 	sp.Value = 0
@@ -154,11 +154,11 @@ func hideMatchFinancials(m *matcher.Match) {
 		sp.Value = math.Round(sp.Points/(100*sp.Weight)*1e4) / 1e4
 	}
 	sp.Observed = fmt.Sprintf("PD 区间 %s × LGD %s × (1 − 资金池分担 %s)；企业未授权查看财务数据，评分按 %d 分取整",
-		r.PDBand, pct(r.LGD), pct(r.FundShare), hiddenScoreStep)
+		r.PDBand, Pct(r.LGD), Pct(r.FundShare), HiddenScoreStep)
 }
 
 // hideReason replaces the observed value of a financial criterion (and the
-// gap and message that would give it back) by notShared; the code and the
+// gap and message that would give it back) by NotShared; the code and the
 // required value stay.
 func hideReason(r *matcher.Reason) {
 	if !financialReasons[r.Code] {
@@ -171,10 +171,10 @@ func hideReason(r *matcher.Reason) {
 			required = "净利润 " + x
 		}
 	case int64:
-		required = wan(x) + " 万元"
+		required = Wan(x) + " 万元"
 	case float64:
 		if r.Unit == "ratio" {
-			required = pct(x)
+			required = Pct(x)
 		}
 	}
 	title := string(r.Code)
@@ -183,7 +183,7 @@ func hideReason(r *matcher.Reason) {
 			title = info.Title
 		}
 	}
-	r.Observed, r.Gap = notShared, 0
+	r.Observed, r.Gap = NotShared, 0
 	r.Message = fmt.Sprintf("%s：该产品要求 %s（企业未授权查看财务数据，不显示实际数值）", title, required)
 }
 

@@ -1,4 +1,4 @@
-package api
+package app
 
 import "slices"
 
@@ -13,7 +13,7 @@ import "slices"
 
 // tableNumber returns the event-wide number of table (1-based within the
 // desk) of bankID's desk; 0 when the bank has no desk at the event.
-func (w *eventWorld) tableNumber(bankID string, table int) int {
+func (w *EventWorld) TableNumber(bankID string, table int) int {
 	if w.tableBase == nil {
 		w.tableBase = deskTableBases(w)
 	}
@@ -26,9 +26,9 @@ func (w *eventWorld) tableNumber(bankID string, table int) int {
 
 // deskTableBases returns, by bank, how many tables the desks before it
 // have (desks in bank-ID order).
-func deskTableBases(w *eventWorld) map[string]int {
-	banks := make([]string, 0, len(w.bankPart))
-	for id := range w.bankPart {
+func deskTableBases(w *EventWorld) map[string]int {
+	banks := make([]string, 0, len(w.BankPart))
+	for id := range w.BankPart {
 		banks = append(banks, id)
 	}
 	slices.Sort(banks)
@@ -36,7 +36,7 @@ func deskTableBases(w *eventWorld) map[string]int {
 	next := 0
 	for _, b := range banks {
 		out[b] = next
-		next += max(1, w.bankPart[b].Tables) // Normalize gives a desk at least one table
+		next += max(1, w.BankPart[b].Tables) // Normalize gives a desk at least one table
 	}
 	return out
 }

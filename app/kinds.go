@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -15,8 +15,8 @@ var (
 	refProduct    = func(r *data.Refs) *string { return &r.Product }
 )
 
-func enterpriseResource(pol *policy) *resource[data.Enterprise] {
-	return &resource[data.Enterprise]{
+func enterpriseResource(store data.Store, pol *policy) *Resource[data.Enterprise] {
+	return &Resource[data.Enterprise]{store: store,
 		kind: data.EnterpriseKind, table: data.Store.Enterprises,
 		idField: "id", generated: true, normID: sameID,
 		rules: pol.enterpriseRules(),
@@ -27,8 +27,8 @@ func enterpriseResource(pol *policy) *resource[data.Enterprise] {
 	}
 }
 
-func patentResource(pol *policy) *resource[data.Patent] {
-	return &resource[data.Patent]{
+func patentResource(store data.Store, pol *policy) *Resource[data.Patent] {
+	return &Resource[data.Patent]{store: store,
 		kind: data.PatentKind, table: data.Store.Patents,
 		idField: "application_number", normID: patentID,
 		refs:  map[string]func(*data.Refs) *string{"owner_id": refEnterprise},
@@ -36,8 +36,8 @@ func patentResource(pol *policy) *resource[data.Patent] {
 	}
 }
 
-func bankResource(pol *policy) *resource[data.Bank] {
-	return &resource[data.Bank]{
+func bankResource(store data.Store, pol *policy) *Resource[data.Bank] {
+	return &Resource[data.Bank]{store: store,
 		kind: data.BankKind, table: data.Store.Banks,
 		idField: "id", generated: true, normID: sameID,
 		rules: pol.bankRules(),
@@ -48,18 +48,18 @@ func bankResource(pol *policy) *resource[data.Bank] {
 	}
 }
 
-func productResource(pol *policy) *resource[data.Product] {
-	return &resource[data.Product]{
+func productResource(store data.Store, pol *policy) *Resource[data.Product] {
+	return &Resource[data.Product]{store: store,
 		kind: data.ProductKind, table: data.Store.Products,
 		idField: "id", generated: true, normID: sameID,
 		refs:  map[string]func(*data.Refs) *string{"bank_id": refBank, "pool_id": refPool},
 		other: []string{"active"},
-		filter: func(q listQuery) (func(*data.Product) bool, error) {
+		filter: func(q ListQuery) (func(*data.Product) bool, error) {
 			v, ok := q.Other["active"]
 			if !ok {
 				return nil, nil
 			}
-			active, err := boolParam("active", v)
+			active, err := BoolParam("active", v)
 			if err != nil {
 				return nil, err
 			}
@@ -69,8 +69,8 @@ func productResource(pol *policy) *resource[data.Product] {
 	}
 }
 
-func eventResource(pol *policy) *resource[data.Event] {
-	return &resource[data.Event]{
+func eventResource(store data.Store, pol *policy) *Resource[data.Event] {
+	return &Resource[data.Event]{store: store,
 		kind: data.EventKind, table: data.Store.Events,
 		idField: "id", generated: true, normID: sameID,
 		refs:  map[string]func(*data.Refs) *string{"pool_id": refPool},
@@ -78,13 +78,13 @@ func eventResource(pol *policy) *resource[data.Event] {
 	}
 }
 
-func participantResource(pol *policy) *resource[data.Participant] {
-	return &resource[data.Participant]{
+func participantResource(store data.Store, pol *policy) *Resource[data.Participant] {
+	return &Resource[data.Participant]{store: store,
 		kind: data.ParticipantKind, table: data.Store.Participants,
 		idField: "id", generated: true, normID: sameID,
 		refs:  map[string]func(*data.Refs) *string{"event_id": refEvent, "bank_id": refBank, "enterprise_id": refEnterprise},
 		other: []string{"role"},
-		filter: func(q listQuery) (func(*data.Participant) bool, error) {
+		filter: func(q ListQuery) (func(*data.Participant) bool, error) {
 			v, ok := q.Other["role"]
 			if !ok {
 				return nil, nil
@@ -93,7 +93,7 @@ func participantResource(pol *policy) *resource[data.Participant] {
 			switch role {
 			case data.RoleEnterprise, data.RoleBankDesk, data.RoleValuer:
 			default:
-				return nil, malformedField("role", "must be enterprise, bank or valuer, not %q", v)
+				return nil, MalformedField("role", "must be enterprise, bank or valuer, not %q", v)
 			}
 			return func(p *data.Participant) bool { return p.Role == role }, nil
 		},
@@ -101,8 +101,8 @@ func participantResource(pol *policy) *resource[data.Participant] {
 	}
 }
 
-func dealResource(pol *policy) *resource[data.Deal] {
-	return &resource[data.Deal]{
+func dealResource(store data.Store, pol *policy) *Resource[data.Deal] {
+	return &Resource[data.Deal]{store: store,
 		kind: data.DealKind, table: data.Store.Deals,
 		idField: "id", generated: true, normID: sameID,
 		refs: map[string]func(*data.Refs) *string{
@@ -110,14 +110,14 @@ func dealResource(pol *policy) *resource[data.Deal] {
 			"pool_id": refPool, "product_id": refProduct,
 		},
 		other: []string{"stage"},
-		filter: func(q listQuery) (func(*data.Deal) bool, error) {
+		filter: func(q ListQuery) (func(*data.Deal) bool, error) {
 			v, ok := q.Other["stage"]
 			if !ok {
 				return nil, nil
 			}
 			stage := data.Stage(v)
 			if !stage.Valid() {
-				return nil, malformedField("stage", "%q is not a known stage", v)
+				return nil, MalformedField("stage", "%q is not a known stage", v)
 			}
 			return func(d *data.Deal) bool { return d.Stage == stage }, nil
 		},
@@ -125,40 +125,39 @@ func dealResource(pol *policy) *resource[data.Deal] {
 	}
 }
 
-func poolResource(pol *policy) *resource[data.Pool] {
-	return &resource[data.Pool]{
+func poolResource(store data.Store, pol *policy) *Resource[data.Pool] {
+	return &Resource[data.Pool]{store: store,
 		kind: data.PoolKind, table: data.Store.Pools,
 		idField: "id", generated: true, normID: sameID,
 		rules: pol.poolRules(),
 	}
 }
 
-func tokenResource(s *server) *resource[data.Token] {
-	return &resource[data.Token]{
+func tokenResource(store data.Store, pol *policy) *Resource[data.Token] {
+	return &Resource[data.Token]{store: store,
 		kind: data.TokenKind, table: data.Store.Tokens,
 		idField: "id", generated: true, normID: sameID,
 		refs:  map[string]func(*data.Refs) *string{"bank_id": refBank, "enterprise_id": refEnterprise},
-		rules: s.policy.tokenRules(),
+		rules: pol.tokenRules(),
 		noPut: true,
-		post:  s.createToken,
 	}
 }
 
-func appraiserResource(pol *policy) *resource[data.Appraiser] {
-	return &resource[data.Appraiser]{
+func appraiserResource(store data.Store, pol *policy) *Resource[data.Appraiser] {
+	return &Resource[data.Appraiser]{store: store,
 		kind: data.AppraiserKind, table: data.Store.Appraisers,
 		idField: "id", generated: true, normID: sameID,
 		rules: pol.appraiserRules(),
 	}
 }
 
-func appraisalResource(pol *policy) *resource[data.Appraisal] {
-	return &resource[data.Appraisal]{
+func appraisalResource(store data.Store, pol *policy) *Resource[data.Appraisal] {
+	return &Resource[data.Appraisal]{store: store,
 		kind: data.AppraisalKind, table: data.Store.Appraisals,
 		idField: "id", generated: true, normID: sameID,
 		refs:  map[string]func(*data.Refs) *string{"enterprise_id": refEnterprise, "bank_id": refBank},
 		other: []string{"appraiser_id"},
-		filter: func(q listQuery) (func(*data.Appraisal) bool, error) {
+		filter: func(q ListQuery) (func(*data.Appraisal) bool, error) {
 			v, ok := q.Other["appraiser_id"]
 			if !ok {
 				return nil, nil

@@ -1,4 +1,4 @@
-package api
+package app
 
 import (
 	"context"
@@ -14,22 +14,22 @@ import (
 func Calibrate(ctx context.Context, store data.Store, m *matcher.Matcher) (matcher.CalibrationReport, error) {
 	var in matcher.CalibrationInput
 	var err error
-	if in.Enterprises, err = all(ctx, store.Enterprises(), data.ListOptions{}); err != nil {
+	if in.Enterprises, err = All(ctx, store.Enterprises(), data.ListOptions{}); err != nil {
 		return matcher.CalibrationReport{}, err
 	}
-	if in.Patents, err = all(ctx, store.Patents(), data.ListOptions{}); err != nil {
+	if in.Patents, err = All(ctx, store.Patents(), data.ListOptions{}); err != nil {
 		return matcher.CalibrationReport{}, err
 	}
-	if in.Products, err = all(ctx, store.Products(), data.ListOptions{}); err != nil {
+	if in.Products, err = All(ctx, store.Products(), data.ListOptions{}); err != nil {
 		return matcher.CalibrationReport{}, err
 	}
-	if in.Pools, err = all(ctx, store.Pools(), data.ListOptions{}); err != nil {
+	if in.Pools, err = All(ctx, store.Pools(), data.ListOptions{}); err != nil {
 		return matcher.CalibrationReport{}, err
 	}
-	if in.Appraisals, err = all(ctx, store.Appraisals(), data.ListOptions{}); err != nil {
+	if in.Appraisals, err = All(ctx, store.Appraisals(), data.ListOptions{}); err != nil {
 		return matcher.CalibrationReport{}, err
 	}
-	if in.Deals, err = all(ctx, store.Deals(), data.ListOptions{}); err != nil {
+	if in.Deals, err = All(ctx, store.Deals(), data.ListOptions{}); err != nil {
 		return matcher.CalibrationReport{}, err
 	}
 	return m.Calibrate(ctx, in)
@@ -44,12 +44,12 @@ func appraisalsOf(ctx context.Context, store data.Store, ids []string) ([]data.A
 	if ids != nil {
 		opts.Enterprises = ids
 	}
-	return all(ctx, store.Appraisals(), opts)
+	return All(ctx, store.Appraisals(), opts)
 }
 
 // appraiserNames returns the appraisal firms' names by ID.
 func appraiserNames(ctx context.Context, store data.Store) (map[string]string, error) {
-	firms, err := all(ctx, store.Appraisers(), data.ListOptions{})
+	firms, err := All(ctx, store.Appraisers(), data.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -58,4 +58,19 @@ func appraiserNames(ctx context.Context, store data.Store) (map[string]string, e
 		out[f.ID] = f.Name
 	}
 	return out, nil
+}
+
+// Calibration is Calibrate for a caller: only the organizer may see it,
+// since it spans every bank's appraisals and deals.
+func (a *App) Calibration(ctx context.Context, p *Caller) (matcher.CalibrationReport, error) {
+	if err := organizerOnly(p, "see the model's calibration"); err != nil {
+		return matcher.CalibrationReport{}, err
+	}
+	return Calibrate(ctx, a.store, a.model)
+}
+
+// AppraiserNames returns the appraisal firms' names by ID (firms are
+// public: every role reads them).
+func (a *App) AppraiserNames(ctx context.Context) (map[string]string, error) {
+	return appraiserNames(ctx, a.store)
 }

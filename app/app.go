@@ -1,0 +1,111 @@
+package app
+
+import (
+	"sync"
+	"time"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+)
+
+// Config holds the application's settings. Zero fields take their
+// defaults.
+type Config struct {
+	// AsOf, when set, is the default as-of date of matching, valuation and
+	// pool risk instead of today: the demo is a 2021 event, and as of today
+	// its fees would look unpaid and its deals stale.
+	AsOf data.Date
+	// Matcher values, checks and ranks; nil means matcher.DefaultMatcher()
+	// (the embedded finance-scenario AHP weights).
+	Matcher *matcher.Matcher
+	// Now is the clock (deal histories, schedule stamps); nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// App is the application: the store, the rules and the operations, with
+// the locks both doors share. Build one per process with New; it is safe
+// for concurrent use.
+type App struct {
+	store  data.Store
+	policy *policy
+	model  *matcher.Matcher
+	asOf   data.Date
+	now    func() time.Time
+
+	// The resources, built once so that their create locks serialise
+	// creates from either door.
+	Enterprises  *Resource[data.Enterprise]
+	Patents      *Resource[data.Patent]
+	Banks        *Resource[data.Bank]
+	Products     *Resource[data.Product]
+	Events       *Resource[data.Event]
+	Participants *Resource[data.Participant]
+	Deals        *Resource[data.Deal]
+	Pools        *Resource[data.Pool]
+	Tokens       *Resource[data.Token]
+	Appraisers   *Resource[data.Appraiser]
+	Appraisals   *Resource[data.Appraisal]
+
+	// moves serialises the writes of the same deal within this process
+	// (Get, Move and Put are not one transaction in data.Store); filings
+	// serialises the pool checks and writes of filed deals, so two cannot
+	// both pass a pool's caps (deals.go).
+	moves   [64]sync.Mutex
+	filings sync.Mutex
+	// claims serialises claims of the same patent within this process.
+	claims [64]sync.Mutex
+	// events serialises computing and editing the schedule of an event.
+	events [16]sync.Mutex
+}
+
+// New returns the application over store. The store should already be
+// audited (data.Audited) if writes are to be recorded.
+func New(store data.Store, cfg Config) *App {
+	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.model == nil {
+		a.model = matcher.DefaultMatcher()
+	}
+	a.policy = &policy{store: store, today: a.Today}
+	pol := a.policy
+	a.Enterprises = enterpriseResource(store, pol)
+	a.Patents = patentResource(store, pol)
+	a.Banks = bankResource(store, pol)
+	a.Products = productResource(store, pol)
+	a.Events = eventResource(store, pol)
+	a.Participants = participantResource(store, pol)
+	a.Deals = dealResource(store, pol)
+	a.Deals.replace = a.ReplaceDeal // under the deal's lock, with the pool's checks
+	a.Pools = poolResource(store, pol)
+	a.Tokens = tokenResource(store, pol)
+	a.Appraisers = appraiserResource(store, pol)
+	a.Appraisals = appraisalResource(store, pol)
+	return a
+}
+
+// Store returns the store the application works on. Doors use it only
+// for what no rule governs (health checks, the audit log's own reads are
+// in audit.go).
+func (a *App) Store() data.Store { return a.store }
+
+// Matcher returns the model of the application.
+func (a *App) Matcher() *matcher.Matcher { return a.model }
+
+// Now returns the application's clock reading.
+func (a *App) Now() time.Time { return a.now() }
+
+// Today returns the default as-of date: Config.AsOf when set, else today
+// in China Standard Time.
+func (a *App) Today() data.Date {
+	if !a.asOf.IsZero() {
+		return a.asOf
+	}
+	return data.DateOf(a.now().In(ChinaZone))
+}
+
+// ChinaZone is China Standard Time (Asia/Shanghai, no daylight saving
+// since 1991), the zone of "today" and of event times.
+var ChinaZone = time.FixedZone("CST", 8*60*60)
