@@ -13,6 +13,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/storetest"
+	"ipmatch/door"
 )
 
 func TestHealthz(t *testing.T) {
@@ -410,7 +411,7 @@ func TestTokens(t *testing.T) {
 	if !env.hasField("bank_id") {
 		t.Errorf("fields %v, want bank_id", env.Error.Fields)
 	}
-	wantError(t, f.do(orgToken, "PUT", "/api/v1/tokens/"+tok.ID, tok.Token), http.StatusMethodNotAllowed, codeMethodNotAllowed)
+	wantError(t, f.do(orgToken, "PUT", "/api/v1/tokens/"+tok.ID, tok.Token), http.StatusMethodNotAllowed, door.CodeMethodNotAllowed)
 
 	decodeBody(t, f.do(orgToken, "DELETE", "/api/v1/tokens/"+tok.ID, nil), http.StatusNoContent, nil)
 	wantError(t, f.do(tok.Secret, "GET", "/api/v1/products", nil), http.StatusUnauthorized, data.CodeUnauthorized)
@@ -527,7 +528,7 @@ func TestErrorEnvelope(t *testing.T) {
 		{"unknown route", orgToken, "GET", "/api/v1/nothing", nil, 404, data.CodeNotFound, "", ""},
 		{"unknown route outside", "", "GET", "/nothing", nil, 404, data.CodeNotFound, "", ""},
 		{"trailing slash", orgToken, "GET", "/api/v1/banks/", nil, 404, data.CodeNotFound, "", ""},
-		{"method not allowed", orgToken, "PATCH", "/api/v1/banks/x", `{}`, 405, codeMethodNotAllowed, "", "GET"},
+		{"method not allowed", orgToken, "PATCH", "/api/v1/banks/x", `{}`, 405, door.CodeMethodNotAllowed, "", "GET"},
 		{"conflict", orgToken, "POST", "/api/v1/enterprises", existing, 409, data.CodeConflict, "", ""},
 		{"bad transition", orgToken, "POST", "/api/v1/deals/DEALA/stage", `{"stage": "repaid"}`, 409, data.CodeConflict, "", ""},
 		{"too large", orgToken, "POST", "/api/v1/enterprises", `{"name": "` + strings.Repeat("x", 4096) + `"}`, 413, data.CodeTooLarge, "", ""},
@@ -607,7 +608,7 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 		req.Header.Set("X-Request-ID", bad)
 		w := httptest.NewRecorder()
 		f.h.ServeHTTP(w, req)
-		if got := w.Header().Get("X-Request-ID"); got == bad || !saneRequestID(got) {
+		if got := w.Header().Get("X-Request-ID"); got == bad || !door.SaneRequestID(got) {
 			t.Errorf("incoming id %q answered with %q; want a fresh one", bad, got)
 		}
 	}
@@ -669,21 +670,6 @@ func TestInternalErrorsAndPanics(t *testing.T) {
 		if found != 1 {
 			t.Errorf("panics=%v: %d error log lines, want exactly 1:\n%s", panics, found, logs)
 		}
-	}
-}
-
-func TestDecodePosition(t *testing.T) {
-	body := []byte("{\n  \"a\": 1,\n  \"b\" 2\n}")
-	var v struct {
-		A int `json:"a"`
-		B int `json:"b"`
-	}
-	err := decodeJSON(body, &v)
-	if data.ErrorCode(err) != data.CodeMalformed || !strings.Contains(err.Error(), "line 3, column 7") {
-		t.Errorf("decodeJSON = %v; want malformed at line 3, column 7", err)
-	}
-	if l, c := position([]byte("ab\ncd"), 4); l != 2 || c != 2 {
-		t.Errorf("position = %d:%d, want 2:2", l, c)
 	}
 }
 

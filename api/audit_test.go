@@ -10,6 +10,8 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/storetest"
+	"ipmatch/door"
+	"ipmatch/web"
 )
 
 // auditPage is the body of GET /api/v1/audit.
@@ -46,7 +48,7 @@ func TestAuditLogRecordsWrites(t *testing.T) {
 	w := f.do(bankAToken, "POST", "/api/v1/products", prod)
 	var created data.Product
 	decodeBody(t, w, http.StatusCreated, &created)
-	reqID := w.Header().Get(requestIDHeader)
+	reqID := w.Header().Get(door.RequestIDHeader)
 	forB := storetest.Product(32, f.bankB)
 	wantError(t, f.do(bankAToken, "POST", "/api/v1/products", forB), http.StatusForbidden, data.CodeForbidden)
 	wantError(t, f.do(entXToken, "DELETE", "/api/v1/patents/"+f.patY, nil), http.StatusNotFound, data.CodeNotFound)
@@ -161,7 +163,7 @@ func TestAuditLogOfPages(t *testing.T) {
 	if len(next) == 0 {
 		t.Fatalf("deal %s at %s has no next stage", deal.ID, deal.Stage)
 	}
-	w = b.do("POST", "/app/bank/deals/"+f.dealA+"/stage", url.Values{webCSRFField: {token}, "stage": {string(next[0])}})
+	w = b.do("POST", "/app/bank/deals/"+f.dealA+"/stage", url.Values{web.CSRFField: {token}, "stage": {string(next[0])}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("stage move on the page: %d %s", w.Code, w.Body)
 	}
@@ -194,7 +196,7 @@ func TestAuditPage(t *testing.T) {
 		t.Error("the patents filter shows a product entry")
 	}
 	w, _ = org.get("/app/organizer/audit?since=someday")
-	wantText(t, htmlPage(t, w, http.StatusBadRequest), webErrorHints[http.StatusBadRequest])
+	wantText(t, htmlPage(t, w, http.StatusBadRequest), web.ErrorHints[http.StatusBadRequest])
 	w, _ = org.get("/app/organizer")
 	wantText(t, htmlPage(t, w, http.StatusOK), "/app/organizer/audit")
 

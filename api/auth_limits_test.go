@@ -94,13 +94,3 @@ func TestPasswordAddressLimitBoundsBcrypt(t *testing.T) {
 		t.Fatalf("alice from another address: %d", w.Code)
 	}
 }
-
-func TestPasswordLimitNumbers(t *testing.T) {
-	l := newPasswordLimits(DefaultAuthFailureBurst, DefaultAuthFailureEvery)
-	if l.pair.burst != 10 || l.user.burst != 100 || l.address.burst != 100 {
-		t.Errorf("bursts %d %d %d, want 10 100 100", l.pair.burst, l.user.burst, l.address.burst)
-	}
-	if l.pair.every != 6*time.Second || l.user.every != 6*time.Second || l.address.every != 600*time.Millisecond {
-		t.Errorf("refills %v %v %v, want 6s 6s 600ms", l.pair.every, l.user.every, l.address.every)
-	}
-}

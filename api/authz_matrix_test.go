@@ -17,7 +17,9 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/storetest"
+	"ipmatch/door"
 	"ipmatch/search"
+	"ipmatch/web"
 )
 
 // The authorization matrix: every route of the router × every kind of
@@ -963,7 +965,7 @@ func mSearchTotals(org, bank, ent int) func(*testing.T, *mWorld, mCaller, *httpt
 
 // mRandomValues matches the random values of an answer: a form's CSRF
 // token, the session cookie, the request id.
-var mRandomValues = regexp.MustCompile(`(name="csrf_token" value=")[^"]*|(` + webCookieName + `=)[^;,\s]*|(X-Request-Id: )\S*`)
+var mRandomValues = regexp.MustCompile(`(name="csrf_token" value=")[^"]*|(` + door.SessionCookie + `=)[^;,\s]*|(X-Request-Id: )\S*`)
 
 // mLeaks must appear in no answer: stack traces, store and index
 // internals, Go runtime errors.
@@ -1161,7 +1163,7 @@ func (w *mWorld) pageCell(t *testing.T, row mRow, c mCaller, s mSubject, path st
 	}
 	csrfTok := csrf(t, r)
 	if sec := c.secret(); sec != "" {
-		r = w.send("POST", "/signin", "", url.Values{"token": {sec}, webCSRFField: {csrfTok}}, cookies)
+		r = w.send("POST", "/signin", "", url.Values{"token": {sec}, web.CSRFField: {csrfTok}}, cookies)
 		wantCode := http.StatusSeeOther
 		if c == mBad {
 			wantCode = http.StatusUnauthorized
@@ -1183,7 +1185,7 @@ func (w *mWorld) pageCell(t *testing.T, row mRow, c mCaller, s mSubject, path st
 		var body any
 		if row.form != nil {
 			form := row.form(w, s)
-			form.Set(webCSRFField, csrfTok)
+			form.Set(web.CSRFField, csrfTok)
 			body = form
 		}
 		return w.send(row.method(), p, "", body, cookies)
@@ -1249,12 +1251,12 @@ func mCheckEnvelope(t *testing.T, r *httptest.ResponseRecorder) {
 // and still sees "SQL" anywhere else.
 func TestMatrixBlanksRandomValues(t *testing.T) {
 	in := `<input type="hidden" name="csrf_token" value="5oWOSEiqu_E2GxSQLX8">` +
-		"\nSet-Cookie: " + webCookieName + "=abSQLcd; Path=/; HttpOnly\nX-Request-Id: 0aSQL9\n"
+		"\nSet-Cookie: " + door.SessionCookie + "=abSQLcd; Path=/; HttpOnly\nX-Request-Id: 0aSQL9\n"
 	out := mRandomValues.ReplaceAllString(in, "${1}${2}${3}")
 	if strings.Contains(out, "SQL") {
 		t.Errorf("random values not blanked: %s", out)
 	}
-	if !strings.Contains(out, `name="csrf_token" value="`) || !strings.Contains(out, webCookieName+"=;") {
+	if !strings.Contains(out, `name="csrf_token" value="`) || !strings.Contains(out, door.SessionCookie+"=;") {
 		t.Errorf("blanking dropped the names: %s", out)
 	}
 	leak := "<p>SQL logic error: no such table</p>"

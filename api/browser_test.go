@@ -18,6 +18,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // chromiumPath returns the Chromium binary for the browser test. Without
@@ -187,8 +188,8 @@ func TestBrowserPages(t *testing.T) {
 		wantText(t, s.text("main"), "科创知识产权质押贷 · 客户名单", "预期损失 EL", "✓")
 		// The rows are ranked 1, 2, … with the API's first enterprise first.
 		rows := eval[[][]string](s, `Array.from(document.querySelectorAll("table.pipeline > tbody > tr"), tr => Array.from(tr.children, td => td.innerText.trim()))`)
-		if len(rows) != min(len(pipe.Matches), pipelinePageSize) {
-			t.Fatalf("%d pipeline rows, want %d", len(rows), min(len(pipe.Matches), pipelinePageSize))
+		if len(rows) != min(len(pipe.Matches), web.PipelinePageSize) {
+			t.Fatalf("%d pipeline rows, want %d", len(rows), min(len(pipe.Matches), web.PipelinePageSize))
 		}
 		for i, r := range rows {
 			if len(r) < 2 || r[0] != strconv.Itoa(i+1) {

@@ -16,6 +16,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // The walk's own tokens: an enterprise of the demo not yet registered for
@@ -209,8 +210,8 @@ func TestBrowserDailyWalk(t *testing.T) {
 		if loc := bank.location(); !strings.Contains(loc, "page=2") {
 			t.Errorf("the next page is %q", loc)
 		}
-		if first := bank.text("table.pipeline > tbody > tr > td"); first != strconv.Itoa(pipelinePageSize+1) {
-			t.Errorf("page 2 starts at rank %q, want %d", first, pipelinePageSize+1)
+		if first := bank.text("table.pipeline > tbody > tr > td"); first != strconv.Itoa(web.PipelinePageSize+1) {
+			t.Errorf("page 2 starts at rank %q, want %d", first, web.PipelinePageSize+1)
 		}
 		bank.readsChinese()
 		for _, d := range []struct{ link, ctype, starts string }{

@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"ipmatch/door"
+
 	"github.com/gin-gonic/gin"
 )
 
@@ -18,13 +20,13 @@ type claimRequest struct {
 // and answers the patent.
 func (s *server) claimPatent(c *gin.Context) error {
 	var req claimRequest
-	if err := s.decodeOptional(c, &req); err != nil {
+	if err := s.DecodeOptional(c, &req); err != nil {
 		return err
 	}
-	pat, err := s.app.ClaimPatent(c.Request.Context(), caller(c), c.Param("id"), req.OwnerID)
+	pat, err := s.App.ClaimPatent(c.Request.Context(), door.Caller(c), c.Param("id"), req.OwnerID)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, pat)
+	door.WriteJSON(c, http.StatusOK, pat)
 	return nil
 }

@@ -82,14 +82,14 @@ func financialTraces(e *data.Enterprise) []string {
 	out := yuanFigures(e)
 	for _, f := range e.Financials {
 		for _, v := range []int64{f.Revenue, f.Profit, f.Assets, f.Liabilities} {
-			out = append(out, wan(v))
+			out = append(out, app.Wan(v))
 		}
 	}
 	f, _ := e.Latest()
 	debt := float64(f.Liabilities) / float64(f.Assets)
 	margin := float64(f.Profit) / float64(f.Revenue)
 	r4 := func(x float64) string { return strconv.FormatFloat(math.Round(x*1e4)/1e4, 'f', -1, 64) }
-	return append(out, r4(debt), pct(debt), r4(margin), pct(margin))
+	return append(out, r4(debt), app.Pct(debt), r4(margin), app.Pct(margin))
 }
 
 // recordFields are the JSON names of an enterprise record's financials.
@@ -280,7 +280,7 @@ func TestConsentPipelinePagesHideFinancials(t *testing.T) {
 
 		if prod == w.prodStrict {
 			r, _ = org.get(base + ".csv?" + consentAsOf)
-			wantAll(t, "the organizer's CSV", r.Body.String(), []string{wan(w.hidden.Financials[1].Revenue)})
+			wantAll(t, "the organizer's CSV", r.Body.String(), []string{app.Wan(w.hidden.Financials[1].Revenue)})
 		}
 	}
 }

@@ -1,38 +1,30 @@
-// Package api is ipmatch's HTTP interface: a JSON REST API under /api/v1
-// (gin), with bearer-token authentication, per-role access rules and one
-// error envelope for every failure.
+// Package api is ipmatch's JSON front door: a REST API under /api/v1
+// (gin), with bearer-token authentication and one error envelope for
+// every failure, mounted on a door.Server beside the pages (Mount).
+//
+// It holds no rule: every handler decodes the request, calls an operation
+// of package app with the request's context and the caller, and encodes
+// the answer. Operations return *data.Error values; door.WriteError maps
+// their codes to statuses and only their messages reach clients.
 //
 // Layout of the package:
 //
-//   - api.go: Config, New and the route table.
-//   - middleware.go: request ids, the access log, panic recovery.
-//   - errors.go: the one place that maps data.Error codes to HTTP statuses
-//     and writes the error envelope.
-//   - decode.go: strict JSON decoding of request bodies and query parsing.
-//   - auth.go: bearer tokens and the caller (principal), whose writes are
-//     audited under it (data.Audited wraps the store in New).
-//   - ratelimit.go: failed tokens and passwords limited per client and
-//     username (429 rate_limited).
-//   - audit.go, web_audit.go: the audit log for the organizer, over the API
-//     and as the page 审计日志.
-//   - policy.go: who may see and change what; every role rule lives there.
-//   - resource.go, list.go, kinds.go: the generic CRUD handlers shared by
-//     every kind, paging, and each kind's filters.
-//   - deals.go, tokens.go, imports.go, health.go: the special endpoints.
-//   - match.go, valuation.go: matches, pipelines, valuations.
-//   - event.go, schedule.go, schedule_export.go, report.go, pool.go: meeting
-//     schedules and their exports, the event report, pool risk, and deal
-//     moves checked against the pool's caps.
-//   - search.go: the search endpoints (when Config.Search is set).
+//   - api.go: Mount and the route table.
+//   - resource.go: the generic list, read, create, replace and delete
+//     routes of every kind of record (app.Resource).
+//   - claim.go, tokens.go, imports.go, audit.go, health.go: the special
+//     record endpoints; imports.go spools import files and bounds the
+//     imports running at once.
+//   - match.go, pool.go, events.go: matches, pipelines, valuations, pool
+//     risk, deal moves, schedules, wishes, publishing and the event report;
+//     the schedule's exports are door/exports.go, shared with the pages.
+//   - search.go: the search endpoints (when door.Config.Search is set).
 //   - openapi.go, openapi_schema.go: the OpenAPI 3 document of the JSON
 //     API (GET /api/v1/openapi.json): a table of the operations and schemas
 //     generated from the Go types; every API test validates its answers
 //     against it.
-//   - web.go, web_session.go, web_pages.go, web/: the zh-CN pages, their
-//     cookie sessions and CSRF tokens.
 //
-// Handlers are thin: they decode the request, call an operation with the
-// request's context and the caller, and encode the result. Operations return
-// *data.Error values; only their messages reach clients. Any other error
-// becomes a 500 with no detail and is logged once with the request id.
+// The package's tests run against the whole server (both doors, as
+// cmd/ipmatch assembles it), since many check that a rule holds the same
+// through the JSON API and the pages.
 package api

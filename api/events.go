@@ -9,23 +9,24 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data"
+	"ipmatch/door"
 )
 
 // eventRoutes registers the event endpoints on g, including POST
 // /deals/{id}/stage (deals.go's move with the pool's caps checked).
 func eventRoutes(s *server, g *gin.RouterGroup) {
-	g.POST("/events/:id/schedule", s.handle(s.computeSchedule))
-	g.GET("/events/:id/schedule", s.handle(s.getSchedule))
-	g.PUT("/events/:id/schedule/meetings", s.handle(s.putMeeting))
-	g.GET("/events/:id/schedule.csv", s.handle(s.scheduleCSV))
-	g.GET("/events/:id/schedule.xlsx", s.handle(s.scheduleXLSX))
-	g.GET("/events/:id/schedule.html", s.handle(s.scheduleHTML))
-	g.GET("/events/:id/participants/:pid/calendar.ics", s.handle(s.calendar))
-	g.GET("/events/:id/wishes", s.handle(s.getWishes)) // wishes.go
-	g.POST("/events/:id/publish", s.handle(s.publish))
-	g.GET("/events/:id/report", s.handle(s.report))
-	g.GET("/pools/:id/risk", s.handle(s.poolRisk))
-	g.POST("/deals/:id/stage", s.handle(s.moveDeal))
+	g.POST("/events/:id/schedule", s.Handle(s.computeSchedule))
+	g.GET("/events/:id/schedule", s.Handle(s.getSchedule))
+	g.PUT("/events/:id/schedule/meetings", s.Handle(s.putMeeting))
+	g.GET("/events/:id/schedule.csv", s.Handle(s.ScheduleCSV))
+	g.GET("/events/:id/schedule.xlsx", s.Handle(s.ScheduleXLSX))
+	g.GET("/events/:id/schedule.html", s.Handle(s.ScheduleHTML))
+	g.GET("/events/:id/participants/:pid/calendar.ics", s.Handle(s.Calendar))
+	g.GET("/events/:id/wishes", s.Handle(s.getWishes)) // wishes.go
+	g.POST("/events/:id/publish", s.Handle(s.publish))
+	g.GET("/events/:id/report", s.Handle(s.report))
+	g.GET("/pools/:id/risk", s.Handle(s.poolRisk))
+	g.POST("/deals/:id/stage", s.Handle(s.moveDeal))
 }
 
 // putMeeting handles PUT /api/v1/events/{id}/schedule/meetings
@@ -35,14 +36,14 @@ func eventRoutes(s *server, g *gin.RouterGroup) {
 // unpin, new meeting or removal is a conflict (409).
 func (s *server) putMeeting(c *gin.Context) error {
 	var req app.MeetingRequest
-	if err := s.decode(c, &req); err != nil {
+	if err := s.Decode(c, &req); err != nil {
 		return err
 	}
-	body, err := s.app.EditSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
+	body, err := s.App.EditSchedule(c.Request.Context(), door.Caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, body)
+	door.WriteJSON(c, http.StatusOK, body)
 	return nil
 }
 
@@ -50,11 +51,11 @@ func (s *server) putMeeting(c *gin.Context) error {
 // moves to published, so banks and enterprises see their meetings. The
 // event needs a schedule; a closed event cannot be published again.
 func (s *server) publish(c *gin.Context) error {
-	ev, err := s.app.PublishEvent(c.Request.Context(), caller(c), c.Param("id"))
+	ev, err := s.App.PublishEvent(c.Request.Context(), door.Caller(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, ev)
+	door.WriteJSON(c, http.StatusOK, ev)
 	return nil
 }
 
@@ -65,11 +66,11 @@ func (s *server) getSchedule(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	w, sch, ms, sfs, full, err := s.app.VisibleSchedule(c.Request.Context(), caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
+	w, sch, ms, sfs, full, err := s.App.VisibleSchedule(c.Request.Context(), door.Caller(c), c.Param("id"), params["bank_id"], params["enterprise_id"])
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, s.app.ScheduleView(w, sch, ms, sfs, full))
+	door.WriteJSON(c, http.StatusOK, s.App.ScheduleView(w, sch, ms, sfs, full))
 	return nil
 }
 
@@ -79,14 +80,14 @@ func (s *server) getSchedule(c *gin.Context) error {
 // it and answers it.
 func (s *server) computeSchedule(c *gin.Context) error {
 	var req app.ScheduleRequest
-	if err := s.decodeOptional(c, &req); err != nil {
+	if err := s.DecodeOptional(c, &req); err != nil {
 		return err
 	}
-	body, err := s.app.ComputeSchedule(c.Request.Context(), caller(c), c.Param("id"), req)
+	body, err := s.App.ComputeSchedule(c.Request.Context(), door.Caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, body)
+	door.WriteJSON(c, http.StatusOK, body)
 	return nil
 }
 
@@ -98,11 +99,11 @@ func (s *server) getWishes(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.app.Wishes(c.Request.Context(), caller(c), c.Param("id"), params["enterprise_id"])
+	body, err := s.App.Wishes(c.Request.Context(), door.Caller(c), c.Param("id"), params["enterprise_id"])
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, body)
+	door.WriteJSON(c, http.StatusOK, body)
 	return nil
 }
 
@@ -116,16 +117,16 @@ func (s *server) report(c *gin.Context) error {
 	}
 	format := params["format"]
 	if format != "" && format != "json" && format != "csv" {
-		return malformedField("format", "must be json or csv, not %q", format)
+		return app.MalformedField("format", "must be json or csv, not %q", format)
 	}
-	rep, err := s.app.Report(c.Request.Context(), caller(c), c.Param("id"))
+	rep, err := s.App.Report(c.Request.Context(), door.Caller(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	if format == "csv" {
 		return writeReportCSV(c, rep)
 	}
-	writeJSON(c, http.StatusOK, rep)
+	door.WriteJSON(c, http.StatusOK, rep)
 	return nil
 }
 
@@ -163,7 +164,7 @@ func writeReportCSV(c *gin.Context, rep app.EventReport) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	attachment(c, "report-"+rep.EventID+".csv")
+	door.Attachment(c, "report-"+rep.EventID+".csv")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	return nil
 }

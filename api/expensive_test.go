@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ipmatch/data"
+	"ipmatch/door"
 )
 
 // pooledStore stands in for a store with a few read connections: every
@@ -148,7 +149,7 @@ func TestCheapRequestsDoNotQueueBehindExpensiveOnes(t *testing.T) {
 
 	w := within(t, async(f, bankBToken, "GET", "/api/v1/products/"+f.prodB+"/pipeline"), "a second caller's pipeline")
 	wantRateLimited(t, w, "a second caller's pipeline with every slot taken")
-	wantError(t, w, http.StatusTooManyRequests, codeRateLimited)
+	wantError(t, w, http.StatusTooManyRequests, door.CodeRateLimited)
 
 	// A cheap request with a token check completes while the slot is held.
 	cheap := within(t, async(f, entXToken, "GET", "/api/v1/banks"), "GET /api/v1/banks")
@@ -214,44 +215,6 @@ func TestOneExpensiveRequestPerCaller(t *testing.T) {
 	}
 }
 
-// TestExpensiveLimiterQueues: a request finding every slot taken waits for
-// one within the queue time, in turn.
-func TestExpensiveLimiterQueues(t *testing.T) {
-	l := newExpensiveLimiter(1, time.Hour)
-	releaseA, r := l.acquire(t.Context(), "token:a")
-	if r != expensiveOK {
-		t.Fatal("first acquire refused")
-	}
-	got := make(chan expensiveRefusal, 1)
-	var releaseB func()
-	go func() {
-		var r expensiveRefusal
-		releaseB, r = l.acquire(t.Context(), "token:b")
-		got <- r
-	}()
-	select {
-	case r := <-got:
-		t.Fatalf("b got an answer (%v) while a holds the only slot", r)
-	default:
-	}
-	releaseA()
-	if r := <-got; r != expensiveOK {
-		t.Fatalf("b after a released: %v", r)
-	}
-	releaseB()
-	// A caller whose context ends while waiting gives up its place.
-	release, _ := l.acquire(t.Context(), "token:a")
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if _, r := l.acquire(ctx, "token:c"); r != expensiveAllBusy {
-		t.Fatalf("a cancelled wait = %v, want refused", r)
-	}
-	release()
-	if _, r := l.acquire(t.Context(), "token:c"); r != expensiveOK {
-		t.Fatalf("c after its cancelled wait: %v", r)
-	}
-}
-
 // TestExpensiveRoutesExist keeps the classification in step with the
 // routes: a renamed route would silently lose its limit.
 func TestExpensiveRoutesExist(t *testing.T) {
@@ -259,17 +222,9 @@ func TestExpensiveRoutesExist(t *testing.T) {
 	for _, r := range newEngine(openStore(t), nil, Config{}).Routes() {
 		routes[r.Method+" "+r.Path] = true
 	}
-	for r := range expensiveRoutes {
+	for r := range door.ExpensiveRoutes {
 		if !routes[r] {
-			t.Errorf("expensiveRoutes names %q, which is not a route", r)
-		}
-	}
-}
-
-func TestExpensiveSlots(t *testing.T) {
-	for conns, want := range map[int]int{1: 1, 2: 1, 4: 2, 5: 2, 16: 8, 100: 50} {
-		if got := expensiveSlots(conns); got != want {
-			t.Errorf("expensiveSlots(%d) = %d, want %d", conns, got, want)
+			t.Errorf("door.ExpensiveRoutes names %q, which is not a route", r)
 		}
 	}
 }

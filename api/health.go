@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"ipmatch/door"
+
 	"github.com/gin-gonic/gin"
 )
 
@@ -15,9 +17,9 @@ type health struct {
 // healthz answers whether the store responds, with the version. It needs
 // no token.
 func (s *server) healthz(c *gin.Context) error {
-	if _, err := s.store.Banks().Count(c.Request.Context()); err != nil {
+	if _, err := s.Store().Banks().Count(c.Request.Context()); err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, health{Status: "ok", Version: s.cfg.Version})
+	door.WriteJSON(c, http.StatusOK, health{Status: "ok", Version: s.Cfg.Version})
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data"
+	"ipmatch/door"
 )
 
 // importRetryAfter is the Retry-After of an import refused because too many
@@ -32,14 +33,14 @@ const importRetryAfter = 5 * time.Second
 // refused with 413 and leaves the store untouched, while memory holds only
 // the batch being written, whatever the file's size.
 func (s *server) importFile(c *gin.Context) error {
-	p := caller(c)
+	p := door.Caller(c)
 	kind := c.Param("kind")
 	params := c.Request.URL.Query()
 	for name := range params {
 		switch name {
 		case "format", "owner_id", "bank_id":
 		default:
-			return malformedField(name, "is not a known parameter; known: format, owner_id, bank_id")
+			return app.MalformedField(name, "is not a known parameter; known: format, owner_id, bank_id")
 		}
 	}
 	owner, bank, err := app.ImportScope(p, kind, params.Get("owner_id"), params.Get("bank_id"))
@@ -48,7 +49,7 @@ func (s *server) importFile(c *gin.Context) error {
 	}
 	release, err := s.imports.acquire(importerKey(p))
 	if err != nil {
-		setRetryAfter(c, importRetryAfter)
+		door.SetRetryAfter(c, importRetryAfter)
 		return err
 	}
 	defer release()
@@ -57,14 +58,14 @@ func (s *server) importFile(c *gin.Context) error {
 		return err
 	}
 	defer body.Close()
-	rep, err := data.Import(c.Request.Context(), s.store, bufio.NewReaderSize(body, 1<<20), data.ImportOptions{
+	rep, err := data.Import(c.Request.Context(), s.Store(), bufio.NewReaderSize(body, 1<<20), data.ImportOptions{
 		Kind: kind, Format: params.Get("format"), OwnerEnterpriseID: owner, BankID: bank,
 		AssignOwners: p.Is(data.RoleOrganizer),
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, rep)
+	door.WriteJSON(c, http.StatusOK, rep)
 	return nil
 }
 
@@ -80,11 +81,11 @@ func (f spooledImport) Close() error {
 // spoolImport copies the import body to a temporary file, refusing more
 // than MaxImportBytes, and returns the file read from its start.
 func (s *server) spoolImport(c *gin.Context) (io.ReadCloser, error) {
-	limit := s.cfg.MaxImportBytes
+	limit := s.Cfg.MaxImportBytes
 	if c.Request.ContentLength > limit {
 		return nil, &http.MaxBytesError{Limit: limit}
 	}
-	f, err := os.CreateTemp(s.cfg.ImportSpoolDir, "ipmatch-import-*")
+	f, err := os.CreateTemp(s.Cfg.ImportSpoolDir, "ipmatch-import-*")
 	if err != nil {
 		return nil, fmt.Errorf("import: spooling the body: %w", err)
 	}
@@ -138,10 +139,10 @@ func (l *importSlots) acquire(key string) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.running[key] {
-		return nil, data.Errorf(codeRateLimited, "an import of yours is running; try again when it ends (in %d seconds or so)", int(importRetryAfter.Seconds()))
+		return nil, data.Errorf(door.CodeRateLimited, "an import of yours is running; try again when it ends (in %d seconds or so)", int(importRetryAfter.Seconds()))
 	}
 	if len(l.running) >= l.max {
-		return nil, data.Errorf(codeRateLimited, "%d imports are running, the most the server runs at once; try again in %d seconds", l.max, int(importRetryAfter.Seconds()))
+		return nil, data.Errorf(door.CodeRateLimited, "%d imports are running, the most the server runs at once; try again in %d seconds", l.max, int(importRetryAfter.Seconds()))
 	}
 	l.running[key] = true
 	return func() {

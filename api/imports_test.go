@@ -18,6 +18,7 @@ import (
 	"ipmatch/data"
 	"ipmatch/data/sqlite"
 	"ipmatch/data/storetest"
+	"ipmatch/door"
 )
 
 // blockedImport starts an import by tok whose body is held open until the
@@ -52,7 +53,7 @@ func postImport(h http.Handler, tok, path, body string) *httptest.ResponseRecord
 
 func wantRetryAfter(t *testing.T, w *httptest.ResponseRecorder) {
 	t.Helper()
-	wantError(t, w, http.StatusTooManyRequests, codeRateLimited)
+	wantError(t, w, http.StatusTooManyRequests, door.CodeRateLimited)
 	if s, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || s < 1 {
 		t.Errorf("Retry-After = %q", w.Header().Get("Retry-After"))
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
-	"ipmatch/data"
+	"ipmatch/door"
 	"ipmatch/matcher"
 )
 
@@ -27,21 +27,10 @@ import (
 
 // matchRoutes registers the matching and valuation endpoints on g.
 func matchRoutes(s *server, g *gin.RouterGroup) {
-	g.GET("/enterprises/:id/matches", s.handle(s.enterpriseMatches))
-	g.GET("/enterprises/:id/valuation", s.handle(s.enterpriseValuation))
-	g.GET("/products/:id/pipeline", s.handle(s.productPipeline))
-	g.POST("/valuations/income", s.handle(s.incomeValuation))
-}
-
-// params reads the query parameters of an operation (app.Params) and its
-// as_of date (default today).
-func (s *server) params(c *gin.Context, allowed ...string) (map[string]string, data.Date, error) {
-	params, err := app.Params(c.Request.URL.Query(), allowed...)
-	if err != nil {
-		return nil, data.Date{}, err
-	}
-	asOf, err := s.app.AsOf(params)
-	return params, asOf, err
+	g.GET("/enterprises/:id/matches", s.Handle(s.enterpriseMatches))
+	g.GET("/enterprises/:id/valuation", s.Handle(s.enterpriseValuation))
+	g.GET("/products/:id/pipeline", s.Handle(s.productPipeline))
+	g.POST("/valuations/income", s.Handle(s.incomeValuation))
 }
 
 // enterpriseMatches handles GET /api/v1/enterprises/{id}/matches: every
@@ -49,7 +38,7 @@ func (s *server) params(c *gin.Context, allowed ...string) (map[string]string, d
 // reasons, loan estimates and the Monte Carlo valuation behind them.
 // Parameters: as_of, eligible (true: only eligible products).
 func (s *server) enterpriseMatches(c *gin.Context) error {
-	params, asOf, err := s.params(c, "as_of", "eligible")
+	params, asOf, err := s.Params(c, "as_of", "eligible")
 	if err != nil {
 		return err
 	}
@@ -57,11 +46,11 @@ func (s *server) enterpriseMatches(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.app.EnterpriseMatches(c.Request.Context(), caller(c), c.Param("id"), asOf, onlyEligible)
+	res, err := s.App.EnterpriseMatches(c.Request.Context(), door.Caller(c), c.Param("id"), asOf, onlyEligible)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, res)
+	door.WriteJSON(c, http.StatusOK, res)
 	return nil
 }
 
@@ -78,7 +67,7 @@ type pipelineBody struct {
 // Parameters: as_of, eligible (true: only eligible enterprises), page and
 // size (default 50, at most 500).
 func (s *server) productPipeline(c *gin.Context) error {
-	params, asOf, err := s.params(c, "as_of", "eligible", "page", "size")
+	params, asOf, err := s.Params(c, "as_of", "eligible", "page", "size")
 	if err != nil {
 		return err
 	}
@@ -94,12 +83,12 @@ func (s *server) productPipeline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	_, res, err := s.app.Pipeline(c.Request.Context(), caller(c), c.Param("id"),
+	_, res, err := s.App.Pipeline(c.Request.Context(), door.Caller(c), c.Param("id"),
 		app.PipelineQuery{AsOf: asOf, EligibleOnly: onlyEligible, Offset: (page - 1) * size, Limit: size})
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, pipelineBody{ProductPipeline: res, Page: page, Size: size})
+	door.WriteJSON(c, http.StatusOK, pipelineBody{ProductPipeline: res, Page: page, Size: size})
 	return nil
 }
 
@@ -107,21 +96,21 @@ func (s *server) productPipeline(c *gin.Context) error {
 // (app.IncomeValuation): 422 naming every field at fault.
 func (s *server) incomeValuation(c *gin.Context) error {
 	var req app.IncomeRequest
-	if err := s.decode(c, &req); err != nil {
+	if err := s.Decode(c, &req); err != nil {
 		return err
 	}
 	res, err := app.IncomeValuation(req)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, res)
+	door.WriteJSON(c, http.StatusOK, res)
 	return nil
 }
 
 // enterpriseValuation handles GET /api/v1/enterprises/{id}/valuation
 // (app.Valuation). Parameters: as_of, seed, draws (at most 100,000).
 func (s *server) enterpriseValuation(c *gin.Context) error {
-	params, asOf, err := s.params(c, "as_of", "seed", "draws")
+	params, asOf, err := s.Params(c, "as_of", "seed", "draws")
 	if err != nil {
 		return err
 	}
@@ -129,10 +118,10 @@ func (s *server) enterpriseValuation(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.app.Valuation(c.Request.Context(), caller(c), c.Param("id"), asOf, opts)
+	v, err := s.App.Valuation(c.Request.Context(), door.Caller(c), c.Param("id"), asOf, opts)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, v)
+	door.WriteJSON(c, http.StatusOK, v)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data"
+	"ipmatch/door"
 	"ipmatch/matcher"
 	"ipmatch/search"
 )
@@ -41,7 +42,7 @@ import (
 //
 // GET /api/v1/audit is a small example to copy.
 //
-// A new error code goes into statusOf (errors.go); its envelope schema
+// A new error code goes into door.StatusOf (errors.go); its envelope schema
 // follows. A status that any authenticated request may get goes into
 // authStatuses.
 
@@ -170,7 +171,7 @@ func apiOperations() []apiOp {
 		apiOp{Method: "POST", Path: "/api/v1/valuations/income", Summary: "Income-approach present value", Tag: "matching",
 			Body: app.IncomeRequest{}, OK: app.IncomeAnswer{}, Errors: []int{400, 413, 422}},
 
-		// event.go, schedule.go, schedule_export.go, report.go, pool.go
+		// events.go, pool.go, door/exports.go (operations in package app)
 		apiOp{Method: "POST", Path: "/api/v1/events/{id}/schedule", Summary: "Compute a draft event's schedule (organizer)", Tag: "events",
 			Body: app.ScheduleRequest{}, BodyOptional: true, OK: app.ScheduleBody{}, Errors: []int{400, 403, 404, 409, 413, 422}},
 		apiOp{Method: "GET", Path: "/api/v1/events/{id}/schedule", Summary: "An event's schedule", Tag: "events",
@@ -360,8 +361,8 @@ func buildOpenAPI() *openapi3.T {
 	out, in := newSchemaGen(doc.Components.Schemas, false), newSchemaGen(doc.Components.Schemas, true)
 
 	// One response per error code, its envelope's code fixed.
-	out.ref(errorBody{}) // the Error and ErrorDetail components
-	for code, status := range statusOf {
+	out.ref(door.ErrorBody{}) // the Error and ErrorDetail components
+	for code, status := range door.StatusOf {
 		codeSchema := openapi3.NewStringSchema().WithEnum(string(code))
 		env := openapi3.NewObjectSchema().WithRequired([]string{"error"}).WithoutAdditionalProperties().
 			WithPropertyRef("error", openapi3.NewSchemaRef("", &openapi3.Schema{AllOf: openapi3.SchemaRefs{
@@ -389,12 +390,12 @@ func buildOpenAPI() *openapi3.T {
 
 // errorResponseName names the response component of an error status.
 func errorResponseName(status int) string {
-	for _, st := range statusOf {
+	for _, st := range door.StatusOf {
 		if st == status {
 			return "Error" + strconv.Itoa(status)
 		}
 	}
-	panic(fmt.Sprintf("api: OpenAPI: no error code has status %d; add it to statusOf", status))
+	panic(fmt.Sprintf("api: OpenAPI: no error code has status %d; add it to door.StatusOf", status))
 }
 
 // buildOperation turns op into an OpenAPI operation.

@@ -14,6 +14,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data"
+	"ipmatch/door"
 	"ipmatch/matcher"
 	"ipmatch/search"
 )
@@ -45,8 +46,8 @@ var (
 // exported type is named after itself, a list page after its record
 // ("EnterpriseList").
 var schemaNames = map[reflect.Type]string{
-	reflect.TypeFor[errorBody]():             "Error",
-	reflect.TypeFor[errorDetail]():           "ErrorDetail",
+	reflect.TypeFor[door.ErrorBody]():        "Error",
+	reflect.TypeFor[door.ErrorDetail]():      "ErrorDetail",
 	reflect.TypeFor[health]():                "Health",
 	reflect.TypeFor[app.NewToken]():          "NewToken",
 	reflect.TypeFor[app.TokenRequest]():      "TokenRequest",
@@ -91,7 +92,7 @@ func enumValues() map[reflect.Type][]string {
 		reasons = append(reasons, r.Code)
 	}
 	var codes []string
-	for c := range statusOf {
+	for c := range door.StatusOf {
 		codes = append(codes, string(c))
 	}
 	slices.Sort(codes)

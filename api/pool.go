@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
+	"ipmatch/door"
 )
 
 // poolRisk handles GET /api/v1/pools/{id}/risk (app.PoolRisk): the
@@ -14,7 +15,7 @@ import (
 // as of this date, default today in China Standard Time), seed, draws
 // (100 to 200,000), rho, lgd, confidence, new_loan_size.
 func (s *server) poolRisk(c *gin.Context) error {
-	params, asOf, err := s.params(c, "as_of", "seed", "draws", "rho", "lgd", "confidence", "new_loan_size")
+	params, asOf, err := s.Params(c, "as_of", "seed", "draws", "rho", "lgd", "confidence", "new_loan_size")
 	if err != nil {
 		return err
 	}
@@ -22,12 +23,12 @@ func (s *server) poolRisk(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := caller(c)
-	res, err := s.app.PoolRisk(c.Request.Context(), p, c.Param("id"), asOf, cfg)
+	p := door.Caller(c)
+	res, err := s.App.PoolRisk(c.Request.Context(), p, c.Param("id"), asOf, cfg)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, app.PresentPoolRisk(p, res))
+	door.WriteJSON(c, http.StatusOK, app.PresentPoolRisk(p, res))
 	return nil
 }
 
@@ -36,13 +37,13 @@ func (s *server) poolRisk(c *gin.Context) error {
 // product it covers (409 naming the cap or product_id).
 func (s *server) moveDeal(c *gin.Context) error {
 	var req app.StageRequest
-	if err := s.decode(c, &req); err != nil {
+	if err := s.Decode(c, &req); err != nil {
 		return err
 	}
-	d, err := s.app.MoveDeal(c.Request.Context(), caller(c), c.Param("id"), req)
+	d, err := s.App.MoveDeal(c.Request.Context(), door.Caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, d)
+	door.WriteJSON(c, http.StatusOK, d)
 	return nil
 }

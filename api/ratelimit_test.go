@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"ipmatch/data"
+	"ipmatch/door"
+	"ipmatch/web"
 )
 
 // bearerFrom sends GET path with token tok from the client address remote,
@@ -55,7 +57,7 @@ func TestBadTokensAreRateLimitedPerClient(t *testing.T) {
 	}
 	w := bearerFrom(f, attacker, "ipm_guess_4", "/api/v1/banks", nil)
 	wantRateLimited(t, w, "4th bad token")
-	wantError(t, w, http.StatusTooManyRequests, codeRateLimited)
+	wantError(t, w, http.StatusTooManyRequests, door.CodeRateLimited)
 	// A valid token is still accepted from the limited client: failures
 	// limit further failures, not callers holding a credential.
 	if w := bearerFrom(f, attacker, orgToken, "/api/v1/banks", nil); w.Code != http.StatusOK {
@@ -81,43 +83,6 @@ func TestRateLimitBehindTrustedProxy(t *testing.T) {
 	// The proxy's other clients are told apart by the header it sets.
 	if w := bearerFrom(f, proxy, orgToken, "/api/v1/banks", xff("203.0.113.2")); w.Code != http.StatusOK {
 		t.Fatalf("another client behind the proxy: %d %s", w.Code, w.Body)
-	}
-}
-
-func TestCheckTrustedProxies(t *testing.T) {
-	if err := CheckTrustedProxies([]string{"10.0.0.0/8", "192.0.2.1"}); err != nil {
-		t.Errorf("good proxies refused: %v", err)
-	}
-	if err := CheckTrustedProxies([]string{"10.0.0.0/8", "not-an-ip"}); data.ErrorCode(err) != data.CodeInvalid {
-		t.Errorf("a malformed proxy = %v, want invalid", err)
-	}
-}
-
-func TestFailureLimiterRefills(t *testing.T) {
-	now := time.Date(2021, 4, 23, 9, 0, 0, 0, time.UTC)
-	l := newFailureLimiter(2, 6*time.Second)
-	l.now = func() time.Time { return now }
-	l.fail("ip:a")
-	l.fail("ip:a")
-	if d := l.wait("ip:a"); d != 6*time.Second {
-		t.Fatalf("wait after 2 failures = %v, want 6s", d)
-	}
-	if d := l.wait("ip:b"); d != 0 {
-		t.Fatalf("wait of an unknown key = %v, want 0", d)
-	}
-	now = now.Add(4 * time.Second)
-	if d := l.wait("ip:a", "ip:b"); d != 2*time.Second {
-		t.Fatalf("wait 4s later = %v, want 2s", d)
-	}
-	now = now.Add(2 * time.Second)
-	if d := l.wait("ip:a"); d != 0 {
-		t.Fatalf("wait once refilled = %v, want 0", d)
-	}
-	// The table stays bounded: a full sweep drops refilled keys.
-	now = now.Add(time.Hour)
-	l.sweep(now)
-	if len(l.buckets) != 0 {
-		t.Errorf("%d buckets left after a sweep of refilled keys", len(l.buckets))
 	}
 }
 
@@ -182,7 +147,7 @@ func TestWebSignInRateLimited(t *testing.T) {
 
 // formWith is a sign-in form with one field and the CSRF token of page w.
 func formWith(field, value string, w *httptest.ResponseRecorder) url.Values {
-	return url.Values{field: {value}, webCSRFField: {csrfOf(w)}}
+	return url.Values{field: {value}, web.CSRFField: {csrfOf(w)}}
 }
 
 // csrfOf returns the CSRF token of page w, or "" when it has none.

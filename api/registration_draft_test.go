@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ipmatch/data"
+	"ipmatch/web"
 )
 
 // setEventStatus stores event id with status st, as the organizer would.
@@ -57,14 +58,14 @@ func TestRegistrationNeedsDraftEventThroughEveryDoor(t *testing.T) {
 			b.signIn(entXToken)
 			page, _ := b.get("/app/enterprise/events")
 			token := csrf(t, page)
-			body := htmlPage(t, b.do("POST", "/app/enterprise/events/"+f.eventE+"/register", url.Values{webCSRFField: {token}}), http.StatusConflict)
+			body := htmlPage(t, b.do("POST", "/app/enterprise/events/"+f.eventE+"/register", url.Values{web.CSRFField: {token}}), http.StatusConflict)
 			wantText(t, body, "对接会已停止报名和修改会谈意愿")
 			f.unchanged(before)
 
 			bw := newBrowser(f)
 			bw.signIn(wTok)
 			page, _ = bw.get("/app/enterprise/events")
-			form := url.Values{webCSRFField: {csrf(t, page)}, "pref_" + f.bankA: {"must_meet"}}
+			form := url.Values{web.CSRFField: {csrf(t, page)}, "pref_" + f.bankA: {"must_meet"}}
 			htmlPage(t, bw.do("POST", "/app/enterprise/events/"+f.eventE+"/preferences", form), http.StatusConflict)
 			f.unchanged(before)
 
@@ -90,7 +91,7 @@ func TestRegistrationOpenWhileDraft(t *testing.T) {
 	b := newBrowser(f)
 	b.signIn(entWToken(t, f))
 	page, _ := b.get("/app/enterprise/events")
-	form := url.Values{webCSRFField: {csrf(t, page)}, "pref_" + f.bankA: {"must_meet"}}
+	form := url.Values{web.CSRFField: {csrf(t, page)}, "pref_" + f.bankA: {"must_meet"}}
 	if w := b.do("POST", "/app/enterprise/events/"+f.eventE+"/preferences", form); w.Code != http.StatusSeeOther {
 		t.Fatalf("page preferences: %d %s", w.Code, w.Body)
 	}

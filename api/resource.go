@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
+	"ipmatch/door"
 )
 
 // routes registers the endpoints of res on g: list, read, create, replace
@@ -14,58 +15,58 @@ import (
 // post, when set, replaces the generic create.
 func routes[T any](s *server, g *gin.RouterGroup, res *app.Resource[T], post func(*gin.Context) error) {
 	base := "/" + res.Name()
-	g.GET(base, s.handle(func(c *gin.Context) error {
+	g.GET(base, s.Handle(func(c *gin.Context) error {
 		q, err := res.ParseQuery(c.Request.URL.Query())
 		if err != nil {
 			return err
 		}
-		out, err := res.List(c.Request.Context(), caller(c), q)
+		out, err := res.List(c.Request.Context(), door.Caller(c), q)
 		if err != nil {
 			return err
 		}
-		writeJSON(c, http.StatusOK, out)
+		door.WriteJSON(c, http.StatusOK, out)
 		return nil
 	}))
-	g.GET(base+"/:id", s.handle(func(c *gin.Context) error {
-		rec, err := res.Read(c.Request.Context(), caller(c), c.Param("id"))
+	g.GET(base+"/:id", s.Handle(func(c *gin.Context) error {
+		rec, err := res.Read(c.Request.Context(), door.Caller(c), c.Param("id"))
 		if err != nil {
 			return err
 		}
-		writeJSON(c, http.StatusOK, rec)
+		door.WriteJSON(c, http.StatusOK, rec)
 		return nil
 	}))
 	if post != nil {
-		g.POST(base, s.handle(post))
+		g.POST(base, s.Handle(post))
 	} else {
-		g.POST(base, s.handle(func(c *gin.Context) error {
+		g.POST(base, s.Handle(func(c *gin.Context) error {
 			rec := new(T)
-			if err := s.decode(c, rec); err != nil {
+			if err := s.Decode(c, rec); err != nil {
 				return err
 			}
-			if err := res.Create(c.Request.Context(), caller(c), rec); err != nil {
+			if err := res.Create(c.Request.Context(), door.Caller(c), rec); err != nil {
 				return err
 			}
 			c.Header("Location", location(res.Name(), res.ID(rec)))
-			writeJSON(c, http.StatusCreated, rec)
+			door.WriteJSON(c, http.StatusCreated, rec)
 			return nil
 		}))
 	}
 	if res.Replaceable() {
-		g.PUT(base+"/:id", s.handle(func(c *gin.Context) error {
+		g.PUT(base+"/:id", s.Handle(func(c *gin.Context) error {
 			rec := new(T)
-			if err := s.decode(c, rec); err != nil {
+			if err := s.Decode(c, rec); err != nil {
 				return err
 			}
-			out, err := res.Replace(c.Request.Context(), caller(c), c.Param("id"), rec)
+			out, err := res.Replace(c.Request.Context(), door.Caller(c), c.Param("id"), rec)
 			if err != nil {
 				return err
 			}
-			writeJSON(c, http.StatusOK, out)
+			door.WriteJSON(c, http.StatusOK, out)
 			return nil
 		}))
 	}
-	g.DELETE(base+"/:id", s.handle(func(c *gin.Context) error {
-		if err := res.Remove(c.Request.Context(), caller(c), c.Param("id")); err != nil {
+	g.DELETE(base+"/:id", s.Handle(func(c *gin.Context) error {
+		if err := res.Remove(c.Request.Context(), door.Caller(c), c.Param("id")); err != nil {
 			return err
 		}
 		c.Status(http.StatusNoContent)

@@ -8,6 +8,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // busyAt says who is busy in each slot of a schedule.
@@ -65,7 +66,7 @@ func TestMoveMeeting(t *testing.T) {
 	schedURL := "/api/v1/events/" + demo.EventID + "/schedule"
 	w, _ := o.get(eventURL)
 	token := csrf(t, w)
-	if w := o.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := o.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("compute: %d %s", w.Code, w.Body)
 	}
 	w, _ = o.get(eventURL)
@@ -74,7 +75,7 @@ func TestMoveMeeting(t *testing.T) {
 	decodeBody(t, f.do(matchOrgToken, "GET", schedURL, nil), http.StatusOK, &sch)
 	busy := scheduleBusy(sch)
 	move := func(m app.MeetingBody, slot string) url.Values {
-		return url.Values{webCSRFField: {token}, "enterprise_id": {m.EnterpriseID}, "bank_id": {m.BankID}, "slot": {slot}}
+		return url.Values{web.CSRFField: {token}, "enterprise_id": {m.EnterpriseID}, "bank_id": {m.BankID}, "slot": {slot}}
 	}
 
 	// Refused: the bank's desk is full in that slot (every table busy).
@@ -106,7 +107,7 @@ func TestMoveMeeting(t *testing.T) {
 		b.signIn(tok)
 		w, _ := b.get("/app")
 		v := move(full, strconv.Itoa(fullSlot))
-		v.Set(webCSRFField, csrf(t, w))
+		v.Set(web.CSRFField, csrf(t, w))
 		htmlPage(t, b.do("POST", eventURL+"/moves", v), http.StatusForbidden)
 	}
 	f.unchanged(before)

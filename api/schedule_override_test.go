@@ -11,6 +11,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // The organizer forces a meeting the eligibility rules refuse, with a
@@ -55,7 +56,7 @@ func TestOverrideMeetingWithReason(t *testing.T) {
 	w, _ := o.get(eventURL)
 	token := csrf(t, w)
 	form := func(tok, reason string) url.Values {
-		return url.Values{webCSRFField: {tok}, "enterprise_id": {ent}, "bank_id": {bank}, "reason": {reason}}
+		return url.Values{web.CSRFField: {tok}, "enterprise_id": {ent}, "bank_id": {bank}, "reason": {reason}}
 	}
 	wantText(t, htmlPage(t, o.do("POST", eventURL+"/overrides", form(token, " ")), http.StatusUnprocessableEntity), "请填写破例安排的原因")
 	wantText(t, htmlPage(t, o.do("POST", eventURL+"/overrides", form(token, long)), http.StatusUnprocessableEntity), "原因最多 200 个字")

@@ -8,6 +8,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data/demo"
+	"ipmatch/door"
 )
 
 // The printable schedule lists, after the per-bank tables, each
@@ -68,5 +69,5 @@ func TestPrintableScheduleByEnterprise(t *testing.T) {
 
 // slotLabelOf is a meeting's time range as slotLabel writes it.
 func slotLabelOf(m app.MeetingBody) string {
-	return beijingTime(m.Start, clockLayout) + "–" + beijingTime(m.End, clockLayout)
+	return door.BeijingTime(m.Start, door.ClockLayout) + "–" + door.BeijingTime(m.End, door.ClockLayout)
 }

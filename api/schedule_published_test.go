@@ -8,6 +8,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // Once published, the schedule stands: the grid has no pin (or move)
@@ -21,7 +22,7 @@ func TestPublishedScheduleRefusesEdits(t *testing.T) {
 	meetURL := "/api/v1/events/" + demo.EventID + "/schedule/meetings"
 	w, _ := o.get(eventURL)
 	token := csrf(t, w)
-	if w := o.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := o.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("compute: %d %s", w.Code, w.Body)
 	}
 	w, _ = o.get(eventURL)
@@ -29,7 +30,7 @@ func TestPublishedScheduleRefusesEdits(t *testing.T) {
 	var sch app.ScheduleBody
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/events/"+demo.EventID+"/schedule", nil), http.StatusOK, &sch)
 	m := sch.Meetings[0]
-	if w := o.do("POST", eventURL+"/publish", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := o.do("POST", eventURL+"/publish", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("publish: %d %s", w.Code, w.Body)
 	}
 
@@ -59,7 +60,7 @@ func TestPublishedScheduleRefusesEdits(t *testing.T) {
 		{"enterprise_id": {m.EnterpriseID}, "bank_id": {m.BankID}, "pinned": {"true"}},
 		{"enterprise_id": {m.EnterpriseID}, "bank_id": {m.BankID}, "pinned": {"false"}},
 	} {
-		form.Set(webCSRFField, token)
+		form.Set(web.CSRFField, token)
 		wantText(t, htmlPage(t, o.do("POST", eventURL+"/pins", form), http.StatusConflict), "会谈安排已发布")
 	}
 	f.unchanged(before)

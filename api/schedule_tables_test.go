@@ -10,6 +10,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // Every table of an event has its own number: not every bank's table is
@@ -76,7 +77,7 @@ func TestScheduleTableNumbersDistinct(t *testing.T) {
 
 	// Once published, a bank's meetings page shows its own tables'
 	// event-wide numbers.
-	if w := o.do("POST", eventURL+"/publish", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := o.do("POST", eventURL+"/publish", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("publish: %d %s", w.Code, w.Body)
 	}
 	b := newBrowser(f)

@@ -15,6 +15,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/door"
 	"ipmatch/matcher"
 )
 
@@ -400,7 +401,7 @@ func TestScheduleExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(body.Meetings)+1 || !slices.Equal(rows[0][:5], []string{"时段", timeHeader, "桌号", "银行", "企业"}) {
+	if len(rows) != len(body.Meetings)+1 || !slices.Equal(rows[0][:5], []string{"时段", door.TimeHeader, "桌号", "银行", "企业"}) {
 		t.Errorf("csv: %d rows, header %v", len(rows), rows[0])
 	}
 
@@ -462,23 +463,5 @@ func TestScheduleExports(t *testing.T) {
 	unfolded := strings.ReplaceAll(ics, "\r\n ", "")
 	if !strings.Contains(unfolded, "DESCRIPTION:高要区装备制造业专利导航成果发布暨知识产权质押融资银企对接会\\n第") {
 		t.Errorf("description lost in folding")
-	}
-}
-
-func TestICSFolding(t *testing.T) {
-	var w icsWriter
-	long := "DESCRIPTION:" + strings.Repeat("知识产权质押融资", 20)
-	w.line(long)
-	out := w.b.String()
-	for _, l := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
-		if len(l) > 75 || !utf8.ValidString(l) {
-			t.Errorf("line %q: %d octets", l, len(l))
-		}
-	}
-	if got := strings.ReplaceAll(strings.TrimSuffix(out, "\r\n"), "\r\n ", ""); got != long {
-		t.Errorf("unfolded %q", got)
-	}
-	if icsText("a,b;c\\d\ne") != `a\,b\;c\\d\ne` {
-		t.Errorf("escaping: %q", icsText("a,b;c\\d\ne"))
 	}
 }

@@ -21,7 +21,7 @@ package api
 // characters or index terms, or a search that runs past its deadline; see
 // package search) are 422s naming the parameter and the limit.
 //
-// Who finds what follows the read rules of policy.go, applied inside the
+// Who finds what follows the read rules of app/policy.go (app.SearchScope), applied inside the
 // search query so that totals and facet counts only count what the caller
 // may see:
 //
@@ -46,13 +46,11 @@ package api
 
 import (
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
+	"ipmatch/door"
 	"ipmatch/search"
 )
 
@@ -66,22 +64,22 @@ type searchResult struct {
 // searchRoutes registers the search endpoints on g.
 func (s *server) searchRoutes(g *gin.RouterGroup) {
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
-		g.GET("/search/"+kind, s.handle(func(c *gin.Context) error { return s.search(c, kind) }))
+		g.GET("/search/"+kind, s.Handle(func(c *gin.Context) error { return s.search(c, kind) }))
 	}
-	g.GET("/patents/:id/similar", s.handle(s.similarPatents))
+	g.GET("/patents/:id/similar", s.Handle(s.similarPatents))
 }
 
 // search handles GET /api/v1/search/{kind}.
 func (s *server) search(c *gin.Context, kind string) error {
-	req, page, err := parseSearchQuery(c, true)
+	req, page, err := door.ParseSearchQuery(c, true)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
-	if req.Scope, err = s.app.SearchScope(ctx, caller(c), kind); err != nil {
+	if req.Scope, err = s.App.SearchScope(ctx, door.Caller(c), kind); err != nil {
 		return err
 	}
-	res, err := s.cfg.Search.Search(ctx, kind, req)
+	res, err := s.Cfg.Search.Search(ctx, kind, req)
 	if err != nil {
 		return err
 	}
@@ -90,22 +88,22 @@ func (s *server) search(c *gin.Context, kind string) error {
 
 // similarPatents handles GET /api/v1/patents/{id}/similar.
 func (s *server) similarPatents(c *gin.Context) error {
-	req, page, err := parseSearchQuery(c, false)
+	req, page, err := door.ParseSearchQuery(c, false)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
-	p := caller(c)
+	p := door.Caller(c)
 	// The patent itself must be one the caller may read.
-	pat, err := s.app.Patents.Read(ctx, p, c.Param("id"))
+	pat, err := s.App.Patents.Read(ctx, p, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	id := pat.ApplicationNumber
-	if req.Scope, err = s.app.SearchScope(ctx, p, search.Patents); err != nil {
+	if req.Scope, err = s.App.SearchScope(ctx, p, search.Patents); err != nil {
 		return err
 	}
-	res, err := s.cfg.Search.Similar(ctx, id, req)
+	res, err := s.Cfg.Search.Similar(ctx, id, req)
 	if err != nil {
 		return err
 	}
@@ -116,83 +114,9 @@ func (s *server) similarPatents(c *gin.Context) error {
 func writeSearchResult(c *gin.Context, res *search.Result, req search.Request, page int) error {
 	if page > 1 && req.From >= res.Total {
 		last := max(1, (res.Total+req.Size-1)/req.Size)
-		return malformedField("page", "page %d is past the end: %d hits make %d page(s) of %d; ask for page %d or less",
+		return app.MalformedField("page", "page %d is past the end: %d hits make %d page(s) of %d; ask for page %d or less",
 			page, res.Total, last, req.Size, last)
 	}
-	writeJSON(c, http.StatusOK, searchResult{Result: res, Page: page, Size: req.Size})
+	door.WriteJSON(c, http.StatusOK, searchResult{Result: res, Page: page, Size: req.Size})
 	return nil
-}
-
-// parseSearchQuery reads a search request from the URL: q, page, size,
-// facets, exact_facets and sort, and any other parameter as a filter,
-// which package search checks. withQuery says whether q is allowed.
-func parseSearchQuery(c *gin.Context, withQuery bool) (search.Request, int, error) {
-	req := search.Request{Size: search.DefaultSize, Filters: map[string]string{}}
-	page := 1
-	values := c.Request.URL.Query()
-	names := make([]string, 0, len(values))
-	for name := range values {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		vals := values[name]
-		val := strings.TrimSpace(vals[len(vals)-1])
-		switch name {
-		case "q":
-			if !withQuery {
-				return req, 0, malformedField("q", "similar patents take filters, not a query")
-			}
-			req.Query = val
-		case "page":
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 1 {
-				return req, 0, malformedField("page", "must be an integer of at least 1, not %q", val)
-			}
-			page = n
-		case "size":
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 1 || n > search.MaxSize {
-				return req, 0, malformedField("size", "must be an integer from 1 to %d, not %q", search.MaxSize, val)
-			}
-			req.Size = n
-		case "facets":
-			req.Facets = splitList(vals)
-		case "exact_facets":
-			b, err := app.BoolParam("exact_facets", val)
-			if err != nil {
-				return req, 0, err
-			}
-			req.ExactFacets = b
-		case "sort":
-			req.Sort = splitList(vals)
-		default:
-			var parts []string
-			for _, v := range vals {
-				if v = strings.TrimSpace(v); v != "" {
-					parts = append(parts, v)
-				}
-			}
-			req.Filters[name] = strings.Join(parts, ",")
-		}
-	}
-	if page > search.MaxWindow/req.Size {
-		return req, 0, malformedField("page", "page %d of %d hits is beyond the first %d hits, the deepest a search pages; narrow the query with words or filters",
-			page, req.Size, search.MaxWindow)
-	}
-	req.From = (page - 1) * req.Size
-	return req, page, nil
-}
-
-// splitList splits comma-separated values of repeated parameters.
-func splitList(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
 }

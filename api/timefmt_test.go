@@ -13,6 +13,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/door"
 )
 
 // movedAt is a deal move late in the UTC afternoon: in Beijing (UTC+8) it
@@ -28,14 +29,14 @@ func TestBeijingTime(t *testing.T) {
 		layout string
 		want   string
 	}{
-		{movedAt, minuteLayout, "2026-12-03 00:40"},
-		{movedAt, secondLayout, "2026-12-03 00:40:23"},
-		{movedAt.In(time.FixedZone("PST", -8*60*60)), minuteLayout, "2026-12-03 00:40"}, // whatever zone it comes in
-		{movedAt, clockLayout, "00:40"},
-		{time.Time{}, minuteLayout, "—"},
+		{movedAt, door.MinuteLayout, "2026-12-03 00:40"},
+		{movedAt, door.SecondLayout, "2026-12-03 00:40:23"},
+		{movedAt.In(time.FixedZone("PST", -8*60*60)), door.MinuteLayout, "2026-12-03 00:40"}, // whatever zone it comes in
+		{movedAt, door.ClockLayout, "00:40"},
+		{time.Time{}, door.MinuteLayout, "—"},
 	} {
-		if got := beijingTime(tc.at, tc.layout); got != tc.want {
-			t.Errorf("beijingTime(%v, %q) = %q, want %q", tc.at, tc.layout, got, tc.want)
+		if got := door.BeijingTime(tc.at, tc.layout); got != tc.want {
+			t.Errorf("door.BeijingTime(%v, %q) = %q, want %q", tc.at, tc.layout, got, tc.want)
 		}
 	}
 }

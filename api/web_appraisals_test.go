@@ -9,6 +9,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // demoAppraisals returns the demo's appraisals by report number.
@@ -57,7 +58,7 @@ func TestWebAppraisals(t *testing.T) {
 	if strings.Contains(page, "登记评估报告") || strings.Contains(page, ccbOwn) {
 		t.Errorf("the enterprise sees a form or another's appraisal")
 	}
-	if w := ent.do("POST", "/app/appraisals", url.Values{webCSRFField: {csrf(t, w)}}); w.Code != http.StatusForbidden {
+	if w := ent.do("POST", "/app/appraisals", url.Values{web.CSRFField: {csrf(t, w)}}); w.Code != http.StatusForbidden {
 		t.Errorf("an enterprise's post: %d", w.Code)
 	}
 
@@ -71,7 +72,7 @@ func TestWebAppraisals(t *testing.T) {
 	}
 	before, _ := f.store.Appraisals().Count(t.Context())
 	w, _ = org.get("/app/appraisals")
-	form := url.Values{webCSRFField: {csrf(t, w)}, "enterprise": {"ent_0007"}, "appraiser_id": {demo.AppraiserLiancheng},
+	form := url.Values{web.CSRFField: {csrf(t, w)}, "enterprise": {"ent_0007"}, "appraiser_id": {demo.AppraiserLiancheng},
 		"report_number": {"连城评报字（2021）第0501号"}, "base_date": {"2021-05-01"}, "method": {"income"},
 		"value_wan": {"286.5"}, "patents": {pat}, "note": {"对接会后补充评估"}}
 	bad := func(edit func(url.Values), want string) {

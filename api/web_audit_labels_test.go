@@ -9,42 +9,14 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/storetest"
+	"ipmatch/web"
 )
-
-// TestAuditActionName is issue 13: the audit page showed `POST /app/...`
-// where a reader wants what was done.
-func TestAuditActionName(t *testing.T) {
-	for _, c := range []struct {
-		request, action, kind, want string
-	}{
-		{"POST /app/bank/deals/deal_1/stage", data.AuditUpdate, "deals", "移动融资项目阶段"},
-		{"POST /api/v1/deals/deal_1/stage", data.AuditUpdate, "deals", "移动融资项目阶段"},
-		{"POST /app/organizer/events/evt_1/publish", data.AuditUpdate, "events", "发布对接会日程"},
-		{"PUT /api/v1/events/evt_1/schedule/meetings", data.AuditUpdate, "schedules", "调整会谈安排"},
-		{"POST /api/v1/import/patents", data.AuditPut, "patents", "批量导入专利"},
-		{"POST /api/v1/products", data.AuditCreate, "products", "新建贷款产品"},
-		{"PUT /api/v1/enterprises/ent_1", data.AuditUpdate, "enterprises", "修改企业"},
-		{"DELETE /api/v1/patents/CN1", data.AuditDelete, "patents", "删除专利"},
-		// A command or the service itself: no request; action and kind.
-		{"", data.AuditCreate, "enterprises", "新建企业"},
-		// Anything unknown is still Chinese.
-		{"POST /app/organizer/events/evt_1/somethingnew", data.AuditUpdate, "events", "其他操作"},
-		{"POST /app/bank/deals//stage", data.AuditUpdate, "deals", "其他操作"},
-		{"PATCH /api/v1/products/p1", data.AuditUpdate, "products", "其他操作"},
-		{"POST /api/v1/nosuchkind", data.AuditCreate, "x", "其他操作"},
-	} {
-		e := data.AuditEntry{Request: c.request, Action: c.action, Kind: c.kind}
-		if got := auditActionName(&e); got != c.want {
-			t.Errorf("%q: %q, want %q", c.request, got, c.want)
-		}
-	}
-}
 
 // TestAuditRoutesAreRoutes keeps the table honest: every route it names
 // is served (a mistyped pattern would never match and leave 「其他操作」).
 func TestAuditRoutesAreRoutes(t *testing.T) {
 	f := newFixture(t, Config{})
-	for _, r := range auditRoutes {
+	for _, r := range web.AuditRoutes {
 		path := strings.ReplaceAll(strings.ReplaceAll(r.Pattern, ":id", "x1"), ":kind", "patents")
 		w := f.do("", r.Method, path, nil)
 		if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed {
@@ -64,7 +36,7 @@ func TestAuditPageNamesActionsAndRecords(t *testing.T) {
 	token := csrf(t, w)
 	var deal data.Deal
 	decodeBody(t, f.do(orgToken, "GET", "/api/v1/deals/"+f.dealA, nil), http.StatusOK, &deal)
-	if w := b.do("POST", "/app/bank/deals/"+f.dealA+"/stage", url.Values{webCSRFField: {token}, "stage": {string(data.NextStages(deal.Stage)[0])}}); w.Code != http.StatusSeeOther {
+	if w := b.do("POST", "/app/bank/deals/"+f.dealA+"/stage", url.Values{web.CSRFField: {token}, "stage": {string(data.NextStages(deal.Stage)[0])}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("stage move: %d %s", w.Code, w.Body)
 	}
 	prod := storetest.Product(33, "")
@@ -96,7 +68,7 @@ func (c countingTable[T]) List(ctx context.Context, opts data.ListOptions) ([]T,
 	return c.Table.List(ctx, opts)
 }
 
-// countingStore counts the List calls of the tables auditRecordNames reads.
+// countingStore counts the List calls of the tables web.AuditRecordNames reads.
 type countingStore struct {
 	data.Store
 	lists map[string]*int
@@ -139,7 +111,7 @@ func TestAuditRecordNamesInOneListPerTable(t *testing.T) {
 		"participants": {f.partAE, f.partWE, f.partBF},
 		"banks":        {f.bankA},
 	}
-	names, err := auditRecordNames(t.Context(), store, shown)
+	names, err := web.AuditRecordNames(t.Context(), store, shown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +137,7 @@ func TestAuditRecordNamesInOneListPerTable(t *testing.T) {
 
 // TestEveryWriteRouteHasAuditName: each route that writes reads in the
 // audit log by a name of its own, not the fallback 「其他操作」, so a route
-// added without a line in auditRoutes fails here. Signing in and out
+// added without a line in web.AuditRoutes fails here. Signing in and out
 // writes sessions, not records, and an income valuation computes from its
 // body and writes nothing (match.go).
 func TestEveryWriteRouteHasAuditName(t *testing.T) {
@@ -176,8 +148,8 @@ func TestEveryWriteRouteHasAuditName(t *testing.T) {
 			continue
 		}
 		path := strings.NewReplacer(":id", "x1", ":pid", "x2", ":kind", "banks").Replace(r.Path)
-		if got := auditActionName(&data.AuditEntry{Request: r.Method + " " + path}); got == "其他操作" {
-			t.Errorf("%s %s reads 「其他操作」 in the audit log: add it to auditRoutes", r.Method, r.Path)
+		if got := web.AuditActionName(&data.AuditEntry{Request: r.Method + " " + path}); got == "其他操作" {
+			t.Errorf("%s %s reads 「其他操作」 in the audit log: add it to web.AuditRoutes", r.Method, r.Path)
 		}
 	}
 }

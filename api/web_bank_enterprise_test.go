@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data/demo"
 	"ipmatch/matcher"
 )
@@ -49,7 +50,7 @@ func TestWebBankEnterprise(t *testing.T) {
 		wantText(t, page, m.EnterpriseName, "所在地区", "所属行业", "成立日期")
 		row := bankEnterpriseRowOf(t, page, demo.ProdCCBKechuang)
 		if m.Eligible {
-			wantText(t, row, "✓", wan(m.EstimatedAmount)+" 万元", fmt.Sprintf("%.2f", m.Score)[:2])
+			wantText(t, row, "✓", app.Wan(m.EstimatedAmount)+" 万元", fmt.Sprintf("%.2f", m.Score)[:2])
 			if strings.Contains(row, "✗") {
 				t.Errorf("%s: eligible in the API, ✗ on the page", m.EnterpriseID)
 			}
@@ -70,8 +71,8 @@ func TestWebBankEnterprise(t *testing.T) {
 		if got := strings.Contains(row, "✓"); got != m.Eligible {
 			t.Errorf("%s: eligible %v on the page, %v in the API", m.EnterpriseID, got, m.Eligible)
 		}
-		if m.Eligible && !strings.Contains(row, wan(m.EstimatedAmount)+" 万元") {
-			t.Errorf("%s: amount %s 万元 missing from the page's row", m.EnterpriseID, wan(m.EstimatedAmount))
+		if m.Eligible && !strings.Contains(row, app.Wan(m.EstimatedAmount)+" 万元") {
+			t.Errorf("%s: amount %s 万元 missing from the page's row", m.EnterpriseID, app.Wan(m.EstimatedAmount))
 		}
 	}
 }

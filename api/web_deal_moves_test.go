@@ -11,6 +11,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // acceptedDeal stores a deal of bank for product at accepted (no pool), so
@@ -53,7 +54,7 @@ func TestWebDealMoveConfirmNoteAmount(t *testing.T) {
 	wantText(t, page, `name="note"`, `name="amount_wan"`, `name="stage" value="disbursed"`)
 	token := csrf(t, w)
 	post := func(id string, form url.Values) *httpResult {
-		form.Set(webCSRFField, token)
+		form.Set(web.CSRFField, token)
 		r := b.do("POST", "/app/bank/deals/"+id+"/stage", form)
 		return &httpResult{code: r.Code, body: r.Body.String(), location: r.Header().Get("Location")}
 	}
@@ -93,7 +94,7 @@ func TestWebDealMoveConfirmNoteAmount(t *testing.T) {
 	}
 	tooMuch := strconv.FormatInt(prod.MaxAmount/10_000+1, 10)
 	r = post(d.ID, url.Values{"stage": {"disbursed"}, "amount_wan": {tooMuch}})
-	if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "额度范围") || !strings.Contains(r.body, wan(prod.MaxAmount)) {
+	if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, "额度范围") || !strings.Contains(r.body, app.Wan(prod.MaxAmount)) {
 		t.Errorf("amount %s 万元 above the range: %d", tooMuch, r.code)
 	}
 	f.unchanged(before)

@@ -10,6 +10,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // openDeal returns a demo deal of bank that can still move, and a stage it
@@ -73,16 +74,16 @@ func TestWebBankDeals(t *testing.T) {
 	f.unchanged(before)
 
 	// A disallowed stage: the error page, unchanged.
-	wantText(t, htmlPage(t, b.do("POST", stageURL, url.Values{webCSRFField: {token}, "stage": {string(data.StageRegistered)}}), http.StatusConflict),
+	wantText(t, htmlPage(t, b.do("POST", stageURL, url.Values{web.CSRFField: {token}, "stage": {string(data.StageRegistered)}}), http.StatusConflict),
 		"操作与当前状态冲突")
 	f.unchanged(before)
 
 	// Another bank's deal: not found, unchanged.
-	htmlPage(t, b.do("POST", "/app/bank/deals/"+other.ID+"/stage", url.Values{webCSRFField: {token}, "stage": {string(data.StageDeclined)}}), http.StatusNotFound)
+	htmlPage(t, b.do("POST", "/app/bank/deals/"+other.ID+"/stage", url.Values{web.CSRFField: {token}, "stage": {string(data.StageDeclined)}}), http.StatusNotFound)
 	f.unchanged(before)
 
 	// Its own deal moves one stage; the history names the bank.
-	w = b.do("POST", stageURL, url.Values{webCSRFField: {token}, "stage": {string(next)}})
+	w = b.do("POST", stageURL, url.Values{web.CSRFField: {token}, "stage": {string(next)}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/app/bank/deals" {
 		t.Fatalf("move: %d %s", w.Code, w.Body)
 	}
@@ -99,7 +100,7 @@ func TestWebBankDeals(t *testing.T) {
 
 	// The same move submitted again (a double click, a reload) is the
 	// same answer, not an error page; nothing is recorded twice.
-	w = b.do("POST", stageURL, url.Values{webCSRFField: {token}, "stage": {string(next)}})
+	w = b.do("POST", stageURL, url.Values{web.CSRFField: {token}, "stage": {string(next)}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/app/bank/deals" {
 		t.Fatalf("the move again: %d %s", w.Code, w.Body)
 	}
@@ -118,7 +119,7 @@ func TestWebBankDeals(t *testing.T) {
 	}
 	w, _ = e.get("/app/enterprise")
 	before = f.snapshot()
-	htmlPage(t, e.do("POST", stageURL, url.Values{webCSRFField: {csrf(t, w)}, "stage": {string(data.StageDeclined)}}), http.StatusForbidden)
+	htmlPage(t, e.do("POST", stageURL, url.Values{web.CSRFField: {csrf(t, w)}, "stage": {string(data.StageDeclined)}}), http.StatusForbidden)
 	f.unchanged(before)
 }
 
@@ -136,7 +137,7 @@ func TestWebBankMeetings(t *testing.T) {
 	w, _ = o.get(eventURL)
 	token := csrf(t, w)
 	for _, step := range []string{"/schedule", "/publish"} {
-		if w := o.do("POST", eventURL+step, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+		if w := o.do("POST", eventURL+step, url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 			t.Fatalf("POST %s: %d %s", step, w.Code, w.Body)
 		}
 	}
@@ -200,7 +201,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	htmlPage(t, b.do("POST", regURL, url.Values{}), http.StatusForbidden)
 	f.unchanged(before)
 
-	if w := b.do("POST", regURL, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := b.do("POST", regURL, url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("register: %d %s", w.Code, w.Body)
 	}
 	own, err := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}})
@@ -210,7 +211,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	// Registering again (a double click, a reload) is the same answer, not
 	// an error page with the registration's internal key; still one
 	// registration.
-	if w := b.do("POST", regURL, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := b.do("POST", regURL, url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("register again: %d %s", w.Code, w.Body)
 	}
 	if again, _ := app.All(ctx, f.store.Participants(), data.ListOptions{Refs: data.Refs{Event: demo.EventID, Enterprise: ent.ID}}); len(again) != 1 {
@@ -227,7 +228,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	form := url.Values{"pref_" + banks[0]: {"must_meet"}, "pref_" + banks[1]: {"no_thanks"}}
 	htmlPage(t, b.do("POST", prefURL, form), http.StatusForbidden)
 	f.unchanged(before)
-	form.Set(webCSRFField, token)
+	form.Set(web.CSRFField, token)
 	if w := b.do("POST", prefURL, form); w.Code != http.StatusSeeOther {
 		t.Fatalf("preferences: %d %s", w.Code, w.Body)
 	}
@@ -244,7 +245,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	}
 	// A bad value is refused and changes nothing.
 	before = f.snapshot()
-	htmlPage(t, b.do("POST", prefURL, url.Values{webCSRFField: {token}, "pref_" + banks[0]: {"maybe"}}), http.StatusUnprocessableEntity)
+	htmlPage(t, b.do("POST", prefURL, url.Values{web.CSRFField: {token}, "pref_" + banks[0]: {"maybe"}}), http.StatusUnprocessableEntity)
 	f.unchanged(before)
 	w, _ = b.get("/app/enterprise/events")
 	wantText(t, htmlPage(t, w, http.StatusOK), `value="must_meet" selected`, `value="no_thanks" selected`)
@@ -253,7 +254,7 @@ func TestWebEnterpriseEvents(t *testing.T) {
 	bk := newBrowser(f)
 	bk.signIn(matchCCBToken)
 	w, _ = bk.get("/app/bank")
-	htmlPage(t, bk.do("POST", regURL, url.Values{webCSRFField: {csrf(t, w)}}), http.StatusForbidden)
+	htmlPage(t, bk.do("POST", regURL, url.Values{web.CSRFField: {csrf(t, w)}}), http.StatusForbidden)
 	w, _ = bk.get("/app/enterprise/events")
 	htmlPage(t, w, http.StatusForbidden)
 }

@@ -14,6 +14,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // visibleText returns what a reader of an HTML page sees or hears: its
@@ -237,7 +238,7 @@ func TestWebPagesSpeakChinese(t *testing.T) {
 	}
 	// The event's schedule, so that its printable form is there to check.
 	w, _ := browsers["organizer"].get("/app/organizer/events/" + demo.EventID)
-	if w = browsers["organizer"].do("POST", "/app/organizer/events/"+demo.EventID+"/schedule", url.Values{webCSRFField: {csrf(t, w)}}); w.Code != http.StatusSeeOther {
+	if w = browsers["organizer"].do("POST", "/app/organizer/events/"+demo.EventID+"/schedule", url.Values{web.CSRFField: {csrf(t, w)}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("computing the schedule: %d %s", w.Code, w.Body)
 	}
 	checked := map[string]bool{}
@@ -259,7 +260,7 @@ func TestWebPagesSpeakChinese(t *testing.T) {
 		}
 	}
 	for _, role := range []string{"organizer", "bank", "enterprise"} {
-		home := roleHome(englishCheckTokens[role].Role)
+		home := web.RoleHome(englishCheckTokens[role].Role)
 		w, _ := browsers[role].get(home)
 		check(role, home, http.StatusOK)
 		for _, m := range appLinkRe.FindAllStringSubmatch(w.Body.String(), -1) {
@@ -290,21 +291,6 @@ func TestWebHeaderTokenLabel(t *testing.T) {
 		wantText(t, page, `<span class="who">`+want+`</span>`)
 		for _, hit := range englishOnPage(w.Body.String()) {
 			t.Errorf("label %q: English %s", label, hit)
-		}
-	}
-}
-
-// TestAuthorLabel: a deal's history names a token without a label by
-// 「令牌」 and its ID, the demo loader in Chinese, and a label as given.
-func TestAuthorLabel(t *testing.T) {
-	for by, want := range map[string]string{
-		"tok_7a36xsaedho5dsfj": "令牌 tok_7a36xsaedho5dsfj",
-		"demo":                 "演示数据",
-		"演示令牌 银行（中国工商银行肇庆分行）": "演示令牌 银行（中国工商银行肇庆分行）",
-		"zhangsan": "zhangsan",
-	} {
-		if got := authorLabel(by); got != want {
-			t.Errorf("authorLabel(%q) = %q, want %q", by, got, want)
 		}
 	}
 }

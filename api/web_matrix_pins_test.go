@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 func TestWebMatchMatrix(t *testing.T) {
@@ -49,7 +50,7 @@ func TestWebPinMeeting(t *testing.T) {
 	eventURL := "/app/organizer/events/" + demo.EventID
 	w, _ := b.get(eventURL)
 	token := csrf(t, w)
-	if w := b.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := b.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("POST schedule: %d %s", w.Code, w.Body)
 	}
 	w, _ = b.get(eventURL)
@@ -80,7 +81,7 @@ func TestWebPinMeeting(t *testing.T) {
 	form := func(p string, csrf string) url.Values {
 		v := url.Values{"enterprise_id": {m.EnterpriseID}, "bank_id": {m.BankID}, "pinned": {p}}
 		if csrf != "" {
-			v.Set(webCSRFField, csrf)
+			v.Set(web.CSRFField, csrf)
 		}
 		return v
 	}

@@ -9,6 +9,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // TestWebMeetingsICS: the meetings pages link a calendar file that the
@@ -37,7 +38,7 @@ func TestWebMeetingsICS(t *testing.T) {
 	w, _ = o.get(eventURL)
 	token := csrf(t, w)
 	for _, step := range []string{"/schedule", "/publish"} {
-		if w := o.do("POST", eventURL+step, url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+		if w := o.do("POST", eventURL+step, url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 			t.Fatalf("POST %s: %d %s", step, w.Code, w.Body)
 		}
 	}

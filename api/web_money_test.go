@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data/demo"
 )
 
@@ -26,8 +27,8 @@ func TestWanTwoDecimals(t *testing.T) {
 		{int64(-20_000), "-2.00"},
 		{int64(1_000_000_000), "100000.00"},
 	} {
-		if got := wan(c.in); got != c.want {
-			t.Errorf("wan(%v) = %q, want %q", c.in, got, c.want)
+		if got := app.Wan(c.in); got != c.want {
+			t.Errorf("app.Wan(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"ipmatch/data"
+	"ipmatch/door"
+	"ipmatch/web"
 )
 
 // addUser stores a user with password (hashed at bcrypt's lowest cost, to
@@ -31,7 +33,7 @@ func (b *browser) signInPassword(username, password string) *httptest.ResponseRe
 	if w.Code != http.StatusOK {
 		b.t.Fatalf("GET /: %d %s", w.Code, w.Body)
 	}
-	return b.do("POST", "/signin/password", url.Values{"username": {username}, "password": {password}, webCSRFField: {csrf(b.t, w)}})
+	return b.do("POST", "/signin/password", url.Values{"username": {username}, "password": {password}, web.CSRFField: {csrf(b.t, w)}})
 }
 
 const testPassword = "correct horse battery"
@@ -51,13 +53,13 @@ func TestWebPasswordSignInByRole(t *testing.T) {
 		t.Run(string(tc.user.Role), func(t *testing.T) {
 			u := addUser(t, f, tc.user, testPassword)
 			b := newBrowser(f)
-			anonID := b.cookies[webCookieName]
+			anonID := b.cookies[door.SessionCookie]
 			// The username is matched without regard to case or spaces.
 			w := b.signInPassword("  "+tc.user.Username+" ", testPassword)
 			if w.Code != http.StatusSeeOther || w.Header().Get("Location") != tc.home {
 				t.Fatalf("POST /signin/password: %d %q %s", w.Code, w.Header().Get("Location"), w.Body)
 			}
-			if id := b.cookies[webCookieName]; id == "" || id == anonID {
+			if id := b.cookies[door.SessionCookie]; id == "" || id == anonID {
 				t.Errorf("no new session id at sign-in")
 			}
 			w, at := b.get("/app")
@@ -90,7 +92,7 @@ func TestWebPasswordRefused(t *testing.T) {
 	invalid := newBrowser(f).signInPassword("x y", testPassword)
 	for name, w := range map[string]*httptest.ResponseRecorder{"wrong password": wrong, "unknown user": unknown, "invalid username": invalid} {
 		body := htmlPage(t, w, http.StatusUnauthorized)
-		wantText(t, body, webBadPassword)
+		wantText(t, body, web.BadPassword)
 		if _, ok := w.Result().Header["Set-Cookie"]; ok {
 			t.Errorf("%s: a refused sign-in set a cookie", name)
 		}
@@ -105,7 +107,7 @@ func TestWebPasswordRefused(t *testing.T) {
 	b.get("/")
 	for _, form := range []url.Values{
 		{"username": {"alice"}, "password": {testPassword}},
-		{"username": {"alice"}, "password": {testPassword}, webCSRFField: {"nope"}},
+		{"username": {"alice"}, "password": {testPassword}, web.CSRFField: {"nope"}},
 	} {
 		htmlPage(t, b.do("POST", "/signin/password", form), http.StatusForbidden)
 	}

@@ -11,6 +11,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // ccbPipelineDeal returns a demo deal of CCB for its 科创 product.
@@ -80,7 +81,7 @@ func TestWebPipelineLinks(t *testing.T) {
 var pipelineRow = regexp.MustCompile(`<tr id="ent-[^"]*" class="(ok|no)">`)
 
 // TestWebPipelinePagedWhateverAsOf: the pipeline page holds at most
-// pipelinePageSize rows with as_of today (the default), a past date or
+// web.PipelinePageSize rows with as_of today (the default), a past date or
 // none, and every further page is reachable.
 func TestWebPipelinePagedWhateverAsOf(t *testing.T) {
 	f := newMatchFixture(t)
@@ -96,10 +97,10 @@ func TestWebPipelinePagedWhateverAsOf(t *testing.T) {
 			t.Fatalf("%s: no total", q)
 		}
 		total, _ := strconv.Atoi(m[1])
-		if rows != min(total, pipelinePageSize) {
-			t.Errorf("%s: %d rows of %d, want %d", q, rows, total, min(total, pipelinePageSize))
+		if rows != min(total, web.PipelinePageSize) {
+			t.Errorf("%s: %d rows of %d, want %d", q, rows, total, min(total, web.PipelinePageSize))
 		}
-		if pages := (total + pipelinePageSize - 1) / pipelinePageSize; pages > 1 {
+		if pages := (total + web.PipelinePageSize - 1) / web.PipelinePageSize; pages > 1 {
 			wantText(t, page, "第 1 / "+strconv.Itoa(pages)+" 页", "下一页")
 		}
 	}

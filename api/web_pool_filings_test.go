@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/storetest"
+	"ipmatch/web"
 )
 
 // filingsTable returns the filings table of a pool page, or "".
@@ -76,20 +78,20 @@ func TestWebPoolListsFilings(t *testing.T) {
 	prodA, _ := f.store.Products().Get(ctx, f.prodA)
 	wantText(t, table, "<th>企业</th>", "<th>备案日期</th>", "<th>补偿金额</th>",
 		"<tr><td>"+ex.Name+"</td><td>"+bankA.Name+"</td><td>"+prodA.Name+`</td><td class="num">10.00 万元</td><td>备案尽调</td><td>2024-03-02</td><td class="num">—</td></tr>`)
-	if n := strings.Count(table, "<tr><td>"); n != poolFilingsPerPage {
-		t.Errorf("page 1 lists %d filings, want %d", n, poolFilingsPerPage)
+	if n := strings.Count(table, "<tr><td>"); n != web.PoolFilingsPerPage {
+		t.Errorf("page 1 lists %d filings, want %d", n, web.PoolFilingsPerPage)
 	}
 	// The totals are the risk figures, whatever the page.
 	total := risk.Filings + risk.Claims
 	wantText(t, page,
-		"在保备案 "+itoa(risk.Filings)+" 笔，合计 "+wan(risk.Exposure)+" 万元；已补偿 2 笔，贷款 80.00 万元，补偿 "+wan(risk.ClaimsPaid)+" 万元。",
+		"在保备案 "+itoa(risk.Filings)+" 笔，合计 "+app.Wan(risk.Exposure)+" 万元；已补偿 2 笔，贷款 80.00 万元，补偿 "+app.Wan(risk.ClaimsPaid)+" 万元。",
 		"共 "+itoa(total)+" 笔，第 1/2 页", `href="/app/organizer/pools/`+f.pool+`?page=2"`)
 
 	w, _ = org.get(poolURL + "?page=2")
 	page2 := htmlPage(t, w, http.StatusOK)
 	table2 := filingsTable(page2)
-	if n := strings.Count(table2, "<tr><td>"); n != total-poolFilingsPerPage {
-		t.Errorf("page 2 lists %d rows, want %d", n, total-poolFilingsPerPage)
+	if n := strings.Count(table2, "<tr><td>"); n != total-web.PoolFilingsPerPage {
+		t.Errorf("page 2 lists %d rows, want %d", n, total-web.PoolFilingsPerPage)
 	}
 	// The compensated deals come last, with what the fund paid (half of
 	// 40 万元 each: fund share 0.5, under the caps).

@@ -10,6 +10,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/web"
 )
 
 // newWebSearchFixture is the demo data behind a search index, with the
@@ -92,16 +93,16 @@ func TestWebUnknownPage(t *testing.T) {
 	// The access rules speak English for the API; their refusals on the
 	// pages are Chinese.
 	w, _ = b.get("/app/bank/deals")
-	if text := visibleText(htmlPage(t, w, http.StatusForbidden)); englishProse.MatchString(text) {
-		t.Errorf("English on the 403 page: %q", englishProse.FindString(text))
+	if text := visibleText(htmlPage(t, w, http.StatusForbidden)); web.EnglishProse.MatchString(text) {
+		t.Errorf("English on the 403 page: %q", web.EnglishProse.FindString(text))
 	}
 	wantText(t, w.Body.String(), "仅供银行使用")
 	// A hidden record's refusal comes from the access rules in English:
 	// the page gives the Chinese hint instead.
 	w, _ = b.get("/app/bank/deals/deal_nope")
 	if w.Code == http.StatusNotFound || w.Code == http.StatusForbidden {
-		if text := visibleText(w.Body.String()); englishProse.MatchString(text) {
-			t.Errorf("English on the %d page: %q", w.Code, englishProse.FindString(text))
+		if text := visibleText(w.Body.String()); web.EnglishProse.MatchString(text) {
+			t.Errorf("English on the %d page: %q", w.Code, web.EnglishProse.FindString(text))
 		}
 	}
 }
@@ -112,19 +113,6 @@ func TestWebProductSearchOff(t *testing.T) {
 	b.signIn(matchEnt7Token)
 	w, _ := b.get("/app/enterprise/products?q=" + url.QueryEscape("专利贷"))
 	wantText(t, htmlPage(t, w, http.StatusOK), "搜索未启用")
-}
-
-func TestMarkOnly(t *testing.T) {
-	for in, want := range map[string]string{
-		"高新<mark>专利</mark>贷":                       "高新<mark>专利</mark>贷",
-		"a &lt;b&gt; <mark>x":                      "a &lt;b&gt; <mark>x</mark>",
-		"<script>alert(1)</script><mark>专利</mark>": "&lt;script&gt;alert(1)&lt;/script&gt;<mark>专利</mark>",
-		"</mark>孤<mark><mark>x</mark>":             "孤<mark>x</mark>",
-	} {
-		if got := string(markOnly(in)); got != want {
-			t.Errorf("markOnly(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 func TestWebValuation(t *testing.T) {

@@ -3,13 +3,16 @@ package api
 import (
 	"net/http"
 	"testing"
+
+	"ipmatch/door"
+	"ipmatch/web"
 )
 
 // lowSessionCap lowers the node's session cap for one test.
 func lowSessionCap(t *testing.T, n int) {
-	old := webSessionCap
-	webSessionCap = n
-	t.Cleanup(func() { webSessionCap = old })
+	old := web.SessionCap
+	web.SessionCap = n
+	t.Cleanup(func() { web.SessionCap = old })
 }
 
 // TestAnonymousVisitsOpenNoSession: cookie-less visits of the sign-in page
@@ -23,7 +26,7 @@ func TestAnonymousVisitsOpenNoSession(t *testing.T) {
 			t.Fatalf("GET / #%d: %d", i, w.Code)
 		}
 		for _, ck := range w.Result().Cookies() {
-			if ck.Name == webCookieName {
+			if ck.Name == door.SessionCookie {
 				t.Fatalf("GET / #%d opened a session", i)
 			}
 		}
@@ -38,13 +41,13 @@ func TestAnonymousVisitsOpenNoSession(t *testing.T) {
 }
 
 // TestSessionsPerCredential: one credential keeps at most
-// webMaxSessionsPerCredential sessions; signing in again ends its oldest,
+// web.MaxSessionsPerCredential sessions; signing in again ends its oldest,
 // so one token cannot fill the node, and others still sign in.
 func TestSessionsPerCredential(t *testing.T) {
-	lowSessionCap(t, webMaxSessionsPerCredential+1)
+	lowSessionCap(t, web.MaxSessionsPerCredential+1)
 	f := newFixture(t, Config{})
 	var browsers []*browser
-	for range webMaxSessionsPerCredential + 5 {
+	for range web.MaxSessionsPerCredential + 5 {
 		b := newBrowser(f)
 		b.signIn(orgToken)
 		browsers = append(browsers, b)

@@ -15,6 +15,8 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/door"
+	"ipmatch/web"
 )
 
 // browser is a minimal cookie-keeping client of the web pages over the
@@ -100,7 +102,7 @@ func (b *browser) signIn(secret string) string {
 	if w.Code != http.StatusOK {
 		b.t.Fatalf("GET /: %d %s", w.Code, w.Body)
 	}
-	w = b.do("POST", "/signin", url.Values{"token": {secret}, webCSRFField: {csrf(b.t, w)}})
+	w = b.do("POST", "/signin", url.Values{"token": {secret}, web.CSRFField: {csrf(b.t, w)}})
 	if w.Code != http.StatusSeeOther {
 		b.t.Fatalf("POST /signin: %d %s", w.Code, w.Body)
 	}
@@ -289,7 +291,7 @@ func TestWebRoleBoundaries(t *testing.T) {
 	w, _ := b.get("/app/bank")
 	token := csrf(t, w)
 	before := f.snapshot()
-	w = b.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}})
+	w = b.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}})
 	htmlPage(t, w, http.StatusForbidden)
 	f.unchanged(before)
 
@@ -324,7 +326,7 @@ func TestWebOrganizerSchedule(t *testing.T) {
 	// Without or with a wrong CSRF token the form is refused and nothing
 	// is computed.
 	before := f.snapshot()
-	for _, form := range []url.Values{{}, {webCSRFField: {"wrong"}}, {webCSRFField: {token + "x"}}} {
+	for _, form := range []url.Values{{}, {web.CSRFField: {"wrong"}}, {web.CSRFField: {token + "x"}}} {
 		body := htmlPage(t, b.do("POST", eventURL+"/schedule", form), http.StatusForbidden)
 		wantText(t, body, "无权访问", "CSRF")
 	}
@@ -334,7 +336,7 @@ func TestWebOrganizerSchedule(t *testing.T) {
 	}
 
 	// The form computes the schedule and the page shows the grid.
-	w = b.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}})
+	w = b.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != eventURL {
 		t.Fatalf("POST schedule: %d %q %s", w.Code, w.Header().Get("Location"), w.Body)
 	}
@@ -357,7 +359,7 @@ func TestWebOrganizerSchedule(t *testing.T) {
 	// The cell of the first meeting: its slot's row holds the enterprise.
 	ev, _ := f.store.Events().Get(ctx, demo.EventID)
 	w2 := &app.EventWorld{Event: ev}
-	rowStart := strings.Index(body, "<tr><td>"+strconv.Itoa(m.Slot)+"</td><td class=\"mono\">"+slotLabel(w2, m.Slot)+"</td>")
+	rowStart := strings.Index(body, "<tr><td>"+strconv.Itoa(m.Slot)+"</td><td class=\"mono\">"+door.SlotLabel(w2, m.Slot)+"</td>")
 	if rowStart < 0 {
 		t.Fatalf("no grid row for slot %d", m.Slot)
 	}
@@ -378,7 +380,7 @@ func TestWebOrganizerSchedule(t *testing.T) {
 	wantText(t, htmlPage(t, w, http.StatusOK), ev.Name, "号桌", entName(m.EnterpriseID))
 
 	// Publishing.
-	w = b.do("POST", eventURL+"/publish", url.Values{webCSRFField: {token}})
+	w = b.do("POST", eventURL+"/publish", url.Values{web.CSRFField: {token}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("POST publish: %d %s", w.Code, w.Body)
 	}
@@ -392,7 +394,7 @@ func TestWebOrganizerSchedule(t *testing.T) {
 		t.Errorf("a published event still offers to compute or publish")
 	}
 	// Computing a published event is refused (409) as in the API.
-	htmlPage(t, b.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}}), http.StatusConflict)
+	htmlPage(t, b.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}}), http.StatusConflict)
 }
 
 func TestWebSessions(t *testing.T) {
@@ -420,26 +422,26 @@ func TestWebSessions(t *testing.T) {
 		// cookie its form's CSRF token is bound to.
 		w := b.do("GET", "/", nil)
 		cks := w.Result().Cookies()
-		if len(cks) != 1 || cks[0].Name != webSignInCookie {
+		if len(cks) != 1 || cks[0].Name != web.SignInCookie {
 			t.Fatalf("%s: cookies %v", tc.host, cks)
 		}
 		ck := cks[0]
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != tc.secure || ck.Path != "/" {
 			t.Errorf("%s %s: sign-in cookie %+v", tc.host, tc.proto, ck)
 		}
-		if !saneNonce(ck.Value) {
+		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(ck.Value) {
 			t.Errorf("sign-in nonce %q is not 256 bits of hex", ck.Value)
 		}
-		w = b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, webCSRFField: {csrf(t, w)}})
+		w = b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, web.CSRFField: {csrf(t, w)}})
 		if w.Code != http.StatusSeeOther {
 			t.Fatalf("%s: sign-in %d", tc.host, w.Code)
 		}
 		var session *http.Cookie
 		for _, ck := range w.Result().Cookies() {
 			switch ck.Name {
-			case webCookieName:
+			case door.SessionCookie:
 				session = ck
-			case webSignInCookie:
+			case web.SignInCookie:
 				if ck.MaxAge >= 0 {
 					t.Errorf("%s: the sign-in cookie is kept after sign-in", tc.host)
 				}
@@ -462,18 +464,18 @@ func TestWebSessions(t *testing.T) {
 	w := b.do("GET", "/", nil)
 	token := csrf(t, w)
 	const planted = "planted-session-id-from-another-site-00000"
-	b.cookies[webCookieName] = planted
+	b.cookies[door.SessionCookie] = planted
 	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}}), http.StatusForbidden)
-	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, webCSRFField: {"nope"}}), http.StatusForbidden)
+	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, web.CSRFField: {"nope"}}), http.StatusForbidden)
 	// A token of the form made for another browser's cookie is refused.
 	other := newBrowser(f)
 	otherToken := csrf(t, other.do("GET", "/", nil))
-	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, webCSRFField: {otherToken}}), http.StatusForbidden)
-	wantText(t, htmlPage(t, b.do("POST", "/signin", url.Values{"token": {"ipm_wrong"}, webCSRFField: {token}}), http.StatusUnauthorized), "令牌无效")
+	htmlPage(t, b.do("POST", "/signin", url.Values{"token": {matchOrgToken}, web.CSRFField: {otherToken}}), http.StatusForbidden)
+	wantText(t, htmlPage(t, b.do("POST", "/signin", url.Values{"token": {"ipm_wrong"}, web.CSRFField: {token}}), http.StatusUnauthorized), "令牌无效")
 	if loc := b.signIn(matchOrgToken); loc != "/app/organizer" {
 		t.Fatalf("signed in to %q", loc)
 	}
-	if id := b.cookies[webCookieName]; id == planted || id == "" {
+	if id := b.cookies[door.SessionCookie]; id == planted || id == "" {
 		t.Errorf("the session id was not replaced at sign-in")
 	}
 
@@ -482,20 +484,20 @@ func TestWebSessions(t *testing.T) {
 	w, _ = b.get("/app/organizer")
 	htmlPage(t, w, http.StatusOK)
 	token = csrf(t, w)
-	sid := b.cookies[webCookieName]
+	sid := b.cookies[door.SessionCookie]
 	htmlPage(t, b.do("POST", "/signout", url.Values{}), http.StatusForbidden)
 	if w, _ := b.get("/app/organizer"); w.Code != http.StatusOK {
 		t.Fatalf("a refused sign-out ended the session: %d", w.Code)
 	}
-	w = b.do("POST", "/signout", url.Values{webCSRFField: {token}})
+	w = b.do("POST", "/signout", url.Values{web.CSRFField: {token}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
 		t.Fatalf("sign-out: %d %q", w.Code, w.Header().Get("Location"))
 	}
-	if _, ok := b.cookies[webCookieName]; ok {
+	if _, ok := b.cookies[door.SessionCookie]; ok {
 		t.Errorf("sign-out did not clear the cookie")
 	}
 	replay := newBrowser(f)
-	replay.cookies[webCookieName] = sid
+	replay.cookies[door.SessionCookie] = sid
 	if w := replay.do("GET", "/app/organizer", nil); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
 		t.Errorf("the signed-out session still opens pages: %d", w.Code)
 	}

@@ -11,6 +11,7 @@ import (
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/matcher"
+	"ipmatch/web"
 )
 
 // wishesFixture registers an enterprise not yet at the demo event, with a
@@ -121,7 +122,7 @@ func TestWishesExplained(t *testing.T) {
 	eventURL := "/app/organizer/events/" + demo.EventID
 	w, _ := o.get(eventURL)
 	token := csrf(t, w)
-	if w := o.do("POST", eventURL+"/schedule", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := o.do("POST", eventURL+"/schedule", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("compute: %d %s", w.Code, w.Body)
 	}
 	var draft app.WishesBody
@@ -146,7 +147,7 @@ func TestWishesExplained(t *testing.T) {
 
 	// Published: each must-meet is met (slot, table) or not, with the
 	// organizer's shortfall reason.
-	if w := o.do("POST", eventURL+"/publish", url.Values{webCSRFField: {token}}); w.Code != http.StatusSeeOther {
+	if w := o.do("POST", eventURL+"/publish", url.Values{web.CSRFField: {token}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("publish: %d %s", w.Code, w.Body)
 	}
 	var sched app.ScheduleBody

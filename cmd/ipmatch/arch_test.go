@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestImportsPointOneWay enforces ARCHITECTURE.md: data → search → matcher
-// → app → api, each third-party library kept in its own package.
+// TestImportsPointOneWay enforces docs/ARCHITECTURE.md: data → search →
+// matcher → app → door → api and web (siblings) → cmd, each third-party library kept in its own package.
 func TestImportsPointOneWay(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
@@ -18,10 +18,13 @@ func TestImportsPointOneWay(t *testing.T) {
 		"ipmatch/matcher": {"ipmatch/search", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "github.com/blevesearch/bleve/v2"},
 		// The application layer knows no HTTP and no storage engine: the
 		// doors sit on it, the stores are handed to it.
-		"ipmatch/app": {"ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
+		"ipmatch/app": {"ipmatch/door", "ipmatch/api", "ipmatch/web", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
 		// gin itself pulls in the driver's bson package for its BSON
 		// renderer, so api is kept off the driver's client, not off bson.
-		"ipmatch/api": {"go.mongodb.org/mongo-driver/v2/mongo", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
+		// The two doors are siblings on door: neither imports the other.
+		"ipmatch/door": {"ipmatch/api", "ipmatch/web", "go.mongodb.org/mongo-driver/v2/mongo", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
+		"ipmatch/api":  {"ipmatch/web", "go.mongodb.org/mongo-driver/v2/mongo", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
+		"ipmatch/web":  {"ipmatch/api", "go.mongodb.org/mongo-driver/v2/mongo", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},
 		// The production binary must not carry the test-only FerretDB.
 		"ipmatch/cmd/ipmatch": {"github.com/FerretDB/FerretDB"},
 	}

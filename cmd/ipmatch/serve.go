@@ -15,8 +15,10 @@ import (
 	"ipmatch/api"
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/door"
 	"ipmatch/matcher"
 	"ipmatch/search"
+	"ipmatch/web"
 )
 
 // Main is a running ipmatch server. Tests start one on port 0 with Run and
@@ -40,7 +42,7 @@ type Main struct {
 	// other nodes' writes (default search.DefaultFollowInterval).
 	FollowInterval time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
-	// the client (see api.Config.TrustedProxies).
+	// the client (see door.Config.TrustedProxies).
 	TrustedProxies []string
 	// Node names this node in the audit log; "" is the index's own name
 	// (search.Index.Node), shared with imports through the same index.
@@ -85,7 +87,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	// Expensive requests may use only part of the read connections
-	// (api.Config.StoreReadConns); the wrappers below hide the pool size.
+	// (door.Config.StoreReadConns); the wrappers below hide the pool size.
 	readConns := 0
 	if rc, ok := store.(interface{ ReadConns() int }); ok {
 		readConns = rc.ReadConns()
@@ -114,7 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	limits := m.Limits.withDefaults()
 	m.server = &http.Server{
-		Handler: api.New(store, m.Logger, api.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
+		Handler: newHandler(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
 			Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns}),
 	}
 	m.listener = limits.apply(m.server, ln)
@@ -190,7 +192,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for i := range m.TrustedProxies {
 			m.TrustedProxies[i] = strings.TrimSpace(m.TrustedProxies[i])
 		}
-		if err := api.CheckTrustedProxies(m.TrustedProxies); err != nil {
+		if err := door.CheckTrustedProxies(m.TrustedProxies); err != nil {
 			return usageError("--trusted-proxies: %v", err)
 		}
 	}
@@ -217,4 +219,14 @@ func (m *Main) asOf() data.Date {
 		return demo.AsOf
 	}
 	return data.Date{}
+}
+
+// newHandler assembles the HTTP server: the shared door (middleware, the
+// one error writer, the application) with the JSON API and the pages
+// mounted on it.
+func newHandler(store data.Store, logger *slog.Logger, cfg door.Config) http.Handler {
+	s := door.New(store, logger, cfg)
+	api.Mount(s)
+	web.Mount(s)
+	return s.Handler()
 }

@@ -16,7 +16,7 @@ import (
 type ServeLimits struct {
 	// ReadTimeout bounds reading a whole request, headers and body. The
 	// import route extends it to ImportTimeout once the caller is
-	// authenticated (api.Config.ImportTimeout), so only imports may be slow.
+	// authenticated (door.Config.ImportTimeout), so only imports may be slow.
 	ReadTimeout time.Duration
 	// WriteTimeout bounds a request from its headers' end to the answer's
 	// last byte, computing included.
@@ -34,18 +34,18 @@ type ServeLimits struct {
 
 // Defaults of ServeLimits, with their reasons.
 const (
-	// Largest JSON body (api.DefaultMaxBodyBytes, 4 MiB) at 0.5 Mbit/s:
+	// Largest JSON body (door.DefaultMaxBodyBytes, 4 MiB) at 0.5 Mbit/s:
 	// about 67 s.
 	defaultReadTimeout = 2 * time.Minute
 	// The slowest answers are a pipeline, report or XLSX export over
 	// 10,000 enterprises (≈ 5 s) after waiting at most
-	// api.ExpensiveQueueWait for a slot; 2 min leaves room for a slow
+	// door.ExpensiveQueueWait for a slot; 2 min leaves room for a slow
 	// link downloading the export.
 	defaultWriteTimeout = 2 * time.Minute
 	// A browser reuses a connection within seconds; two minutes of
 	// silence is a gone client.
 	defaultIdleTimeout = 2 * time.Minute
-	// The largest import (api.DefaultMaxImportBytes, 64 MiB) at 1 Mbit/s
+	// The largest import (door.DefaultMaxImportBytes, 64 MiB) at 1 Mbit/s
 	// takes about 9 minutes; 15 leaves time to import it.
 	defaultImportTimeout = 15 * time.Minute
 	// A bearer token and a session cookie are under 100 bytes each; 64 KiB

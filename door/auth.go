@@ -1,0 +1,70 @@
+package door
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/app"
+	"ipmatch/data"
+)
+
+// WithOrigin puts p and the request in the request's context, so the
+// writes the request makes are audited under them.
+func WithOrigin(c *gin.Context, p *app.Caller, via string) {
+	ctx := c.Request.Context()
+	c.Request = c.Request.WithContext(data.WithOrigin(ctx, data.Origin{
+		Actor: p.Actor(), Via: via, Request: c.Request.Method + " " + c.Request.URL.Path, RequestID: RequestID(ctx),
+	}))
+}
+
+// caller returns the caller that authenticate stored for the request.
+func Caller(c *gin.Context) *app.Caller {
+	p, ok := c.Get(KeyCaller)
+	if !ok {
+		// Every route under /api/v1 runs authenticate first.
+		panic("api: no principal on an authenticated route")
+	}
+	return p.(*app.Caller)
+}
+
+// authenticate requires "Authorization: Bearer SECRET" where SECRET is a
+// stored token; otherwise the request ends with 401, or 429 when the
+// client's address has sent too many unknown tokens lately.
+func (s *Server) Authenticate(c *gin.Context) {
+	p, retry, err := s.CheckToken(c, c.GetHeader("Authorization"))
+	if err != nil {
+		if retry > 0 {
+			SetRetryAfter(c, retry)
+		}
+		s.WriteError(c, err)
+		c.Abort()
+		return
+	}
+	c.Set(KeyCaller, p)
+	WithOrigin(c, p, data.ViaAPI)
+	c.Next()
+}
+
+// CheckToken looks up the token of an Authorization header value. A valid
+// token is always accepted, whatever failed from the same address before:
+// failures limit further failures, not callers holding a credential. An
+// unknown token counts against the client's address (authFailures); once
+// the address is out of attempts, an unknown token gets 429 and retry
+// says when to try again. The lookup is still made (a valid token must
+// pass), but it is one indexed read of a hash, no dearer than any cheap
+// request, and 256-bit tokens cannot be guessed at any rate: the limit
+// tells a misconfigured or guessing client to back off.
+func (s *Server) CheckToken(c *gin.Context, header string) (p *app.Caller, retry time.Duration, err error) {
+	p, err = s.App.BearerCaller(c.Request.Context(), header)
+	// A missing header is no guess; a wrong token is.
+	if err == nil || header == "" || data.ErrorCode(err) != data.CodeUnauthorized {
+		return p, 0, err
+	}
+	key := ClientKey(c)
+	if wait := s.AuthFailures.Wait(key); wait > 0 {
+		return nil, wait, RateLimited(wait)
+	}
+	s.AuthFailures.Fail(key)
+	return nil, 0, err
+}
