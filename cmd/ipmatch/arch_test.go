@@ -7,7 +7,8 @@ import (
 )
 
 // TestImportsPointOneWay enforces docs/ARCHITECTURE.md: data → search →
-// matcher → app → door → api and web (siblings) → cmd, each third-party library kept in its own package.
+// matcher → app → door → api and web (siblings) → cmd, each third-party
+// library kept in its own package.
 func TestImportsPointOneWay(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
