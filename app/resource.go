@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -302,4 +303,23 @@ func (res *Resource[T]) ReadByKey(ctx context.Context, p *Caller, key string) (*
 	}
 	res.present(p, &rec)
 	return &rec, nil
+}
+
+// All returns every record selected by refs that p may see, as p may see
+// it: List without pages, for the views that show them all (a bank's
+// deals, the events).
+func (res *Resource[T]) All(ctx context.Context, p *Caller, refs data.Refs) ([]T, error) {
+	q := ListQuery{Page: 1, Size: math.MaxInt32, Refs: refs, Other: map[string]string{}}
+	plan := listPlan[T]{sources: []data.ListOptions{{Refs: q.Refs}}}
+	if err := res.rules.list(ctx, p, q, &plan); err != nil {
+		return nil, err
+	}
+	items, _, err := page(ctx, res.table(res.store), plan, 0, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		res.present(p, &items[i])
+	}
+	return items, nil
 }

@@ -177,13 +177,13 @@ func (h *webHandlers) pipelinePage(c *gin.Context) error {
 // at another bank's deal. With several deals for one enterprise, the
 // latest by ID wins (IDs grow with time).
 func (h *webHandlers) bankDealsOf(ctx context.Context, p *app.Caller, product string) (map[string]string, error) {
-	deals, err := app.All(ctx, h.s.Store().Deals(), data.ListOptions{Refs: data.Refs{Bank: p.Token.BankID}})
+	deals, err := h.s.App.Deals.All(ctx, p, data.Refs{Bank: p.Token.BankID, Product: product})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
 	for _, d := range deals {
-		if d.ProductID != product || !app.DealVisible(p, &d) {
+		if d.ProductID != product {
 			continue
 		}
 		if old, ok := out[d.EnterpriseID]; !ok || d.ID > old {

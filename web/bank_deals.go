@@ -98,11 +98,10 @@ func (h *webHandlers) renderBankDeals(c *gin.Context, status int, move *dealMove
 	if err != nil {
 		return err
 	}
-	deals, err := app.All(ctx, h.s.Store().Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
+	deals, err := h.s.App.Deals.All(ctx, p, data.Refs{Bank: b.ID})
 	if err != nil {
 		return err
 	}
-	deals = slices.DeleteFunc(deals, func(d data.Deal) bool { return !app.DealVisible(p, &d) })
 	slices.SortFunc(deals, func(a, b data.Deal) int { return cmp.Compare(a.ID, b.ID) })
 	names := map[string]string{}
 	name := func(id string, get func(context.Context, string) (string, error)) string {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
 	"ipmatch/matcher"
@@ -78,7 +77,7 @@ func (h *webHandlers) bankEnterprisePage(c *gin.Context) error {
 	}
 
 	// The bank's deals with the enterprise (those it may read).
-	deals, err := app.All(ctx, h.s.Store().Deals(), data.ListOptions{Refs: data.Refs{Bank: b.ID}})
+	deals, err := h.s.App.Deals.All(ctx, p, data.Refs{Bank: b.ID, Enterprise: e.ID})
 	if err != nil {
 		return err
 	}
@@ -87,7 +86,7 @@ func (h *webHandlers) bankEnterprisePage(c *gin.Context) error {
 		prodName[pr.ID] = pr.Name
 	}
 	for _, d := range deals {
-		if d.EnterpriseID != e.ID || !app.DealVisible(p, &d) {
+		if d.EnterpriseID != e.ID {
 			continue
 		}
 		n, ok := prodName[d.ProductID]

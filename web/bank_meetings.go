@@ -35,7 +35,7 @@ type eventMeetings struct {
 // registered, its own meetings once the schedule is published, as GET
 // /api/v1/events/{id}/schedule answers it. Events newest first.
 func (h *webHandlers) myMeetings(ctx context.Context, p *app.Caller) ([]eventMeetings, error) {
-	events, err := app.All(ctx, h.s.Store().Events(), data.ListOptions{})
+	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := app.All(ctx, h.s.Store().Events(), data.ListOptions{})
+	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), door.Caller(c)
-	ev, err := h.s.Store().Events().Get(ctx, c.Param("id"))
+	ev, err := h.s.App.Events.Read(ctx, p, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -68,12 +68,12 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer"); err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	events, err := app.All(ctx, h.s.Store().Events(), data.ListOptions{})
+	ctx, p := c.Request.Context(), door.Caller(c)
+	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
 	if err != nil {
 		return err
 	}
-	deals, err := app.All(ctx, h.s.Store().Deals(), data.ListOptions{})
+	deals, err := h.s.App.Deals.All(ctx, p, data.Refs{})
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 			}
 		}
 	}
-	pools, err := app.All(ctx, h.s.Store().Pools(), data.ListOptions{})
+	pools, err := h.s.App.Pools.All(ctx, p, data.Refs{})
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	deals, err := app.All(ctx, h.s.Store().Deals(), data.ListOptions{Refs: data.Refs{Event: w.Event.ID}})
+	deals, err := h.s.App.Deals.All(ctx, door.Caller(c), data.Refs{Event: w.Event.ID})
 	if err != nil {
 		return err
 	}

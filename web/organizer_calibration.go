@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
 	"ipmatch/matcher"
@@ -40,7 +39,7 @@ func (h *webHandlers) calibrationPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ents, err := app.All(ctx, h.s.Store().Enterprises(), data.ListOptions{})
+	ents, err := h.s.App.Enterprises.All(ctx, door.Caller(c), data.Refs{})
 	if err != nil {
 		return err
 	}

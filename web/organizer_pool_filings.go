@@ -49,7 +49,7 @@ func (h *webHandlers) poolFilingsOf(ctx context.Context, p *app.Caller, poolID s
 	if !app.PoolBookVisible(p) {
 		return nil, nil
 	}
-	deals, err := app.All(ctx, h.s.Store().Deals(), data.ListOptions{Refs: data.Refs{Pool: poolID}})
+	deals, err := h.s.App.Deals.All(ctx, p, data.Refs{Pool: poolID})
 	if err != nil {
 		return nil, err
 	}

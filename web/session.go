@@ -295,7 +295,7 @@ func (h *webHandlers) webAuth(c *gin.Context) {
 		h.signedOut(c)
 		return
 	}
-	p, err := h.sessionPrincipal(c.Request.Context(), &ws)
+	p, err := h.s.App.SessionCaller(c.Request.Context(), ws.userID, ws.tokenHash)
 	if data.ErrorCode(err) == data.CodeNotFound {
 		h.sessions.close(id)
 		setSessionCookie(c, "")

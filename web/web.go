@@ -312,7 +312,7 @@ func requireRole(c *gin.Context, r data.Role, page string) error {
 func (h *webHandlers) signInPage(c *gin.Context) {
 	if id := sessionID(c); id != "" {
 		if ws, ok := h.sessions.get(id); ok {
-			if _, err := h.sessionPrincipal(c.Request.Context(), &ws); err == nil {
+			if _, err := h.s.App.SessionCaller(c.Request.Context(), ws.userID, ws.tokenHash); err == nil {
 				c.Redirect(http.StatusSeeOther, "/app")
 				return
 			}
