@@ -1,7 +1,13 @@
 package app
 
-// This file holds every access rule of the API, so they can be audited in
-// one place. The rules, by role:
+// This file holds the access rules of every kind of record and the
+// predicates the operations share (who sees an enterprise, a deal, a
+// pool's book, a wish), so they can be audited in one place; an
+// operation's own check (organizer only, not an enterprise …) opens the
+// operation in this package and is listed in its file's comment
+// (matches.go, pool.go, schedule.go, report.go, wishes.go, audit.go,
+// calibration.go, tokens.go). Both doors, the API and the pages, apply
+// them by calling this package, never on their own. The rules, by role:
 //
 // organizer: everything, except deleting a bank or enterprise that other
 // records still name (409 naming them; data.DeleteBank).
