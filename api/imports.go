@@ -35,15 +35,11 @@ const importRetryAfter = 5 * time.Second
 func (s *server) importFile(c *gin.Context) error {
 	p := door.Caller(c)
 	kind := c.Param("kind")
-	params := c.Request.URL.Query()
-	for name := range params {
-		switch name {
-		case "format", "owner_id", "bank_id":
-		default:
-			return app.MalformedField(name, "is not a known parameter; known: format, owner_id, bank_id")
-		}
+	params, err := app.Params(c.Request.URL.Query(), "format", "owner_id", "bank_id")
+	if err != nil {
+		return err
 	}
-	owner, bank, err := app.ImportScope(p, kind, params.Get("owner_id"), params.Get("bank_id"))
+	owner, bank, err := app.ImportScope(p, kind, params["owner_id"], params["bank_id"])
 	if err != nil {
 		return err
 	}
@@ -59,7 +55,7 @@ func (s *server) importFile(c *gin.Context) error {
 	}
 	defer body.Close()
 	rep, err := data.Import(c.Request.Context(), s.Store(), bufio.NewReaderSize(body, 1<<20), data.ImportOptions{
-		Kind: kind, Format: params.Get("format"), OwnerEnterpriseID: owner, BankID: bank,
+		Kind: kind, Format: params["format"], OwnerEnterpriseID: owner, BankID: bank,
 		AssignOwners: p.Is(data.RoleOrganizer),
 	})
 	if err != nil {
