@@ -313,16 +313,6 @@ func article(noun string) string {
 // oneOf is an answer that is one of several types (by the caller's role).
 type oneOf []any
 
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // openAPIDoc is the document, built once: the parsed form the tests
 // validate with and the JSON that GET /api/v1/openapi.json serves.
 var openAPIDoc = sync.OnceValues(func() (*openapi3.T, []byte) {
