@@ -29,11 +29,42 @@ type FieldError struct {
 }
 
 // Error is the one error type of ipmatch. Message is meant for users; Fields
-// lists every field that failed validation.
+// lists every field that failed validation. An Error may keep a cause (see
+// Wrap): the failure underneath, for the log and the command line. The
+// cause is never part of Error() or the message, so it never reaches an
+// HTTP client.
 type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
+	cause   error
+}
+
+// Wrap returns an *Error with the given code and message that keeps cause
+// for the log and the command line (ErrorCause); errors.Is and errors.As
+// see through it.
+func Wrap(code Code, cause error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// Unwrap returns the cause of e, if any.
+func (e *Error) Unwrap() error { return e.cause }
+
+// ErrorCause returns what lies under err for an operator to read: the
+// cause of the first *Error in its chain, or err itself
+// when it is not an *Error (a driver's or the system's error, whose text
+// is the cause); nil when err says all there is (an *Error without a
+// cause) or is nil. Loggers and the command line show it; HTTP answers
+// never do.
+func ErrorCause(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	return e.cause
 }
 
 func (e *Error) Error() string {

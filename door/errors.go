@@ -73,7 +73,7 @@ func (s *Server) WriteError(c *gin.Context, err error) {
 			s.Logger.InfoContext(ctx, "request canceled", "request_id", RequestID(ctx), "err", err)
 		} else {
 			s.Logger.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx),
-				"method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+				"method", c.Request.Method, "path", c.Request.URL.Path, "err", err, "cause", data.ErrorCause(err))
 		}
 		err = data.Errorf(data.CodeInternal, "internal error")
 	}

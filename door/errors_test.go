@@ -42,6 +42,9 @@ func TestOneFailurePathTwoRenderers(t *testing.T) {
 	s, logs := newTestServer(t)
 	cause := errors.New("disk on fire at /var/lib/ipmatch")
 	fail := s.Handle(func(c *gin.Context) error { return fmt.Errorf("loading: %w", cause) })
+	wrapped := s.Handle(func(c *gin.Context) error { return data.Wrap(data.CodeInternal, cause, "loading the pools") })
+	s.Engine.GET("/api/v1/wrapped", wrapped)
+	s.Engine.GET("/app/wrapped", wrapped)
 	boom := func(c *gin.Context) { panic("boom") }
 	s.Engine.GET("/api/v1/fail", fail)
 	s.Engine.GET("/app/fail", fail)
@@ -53,6 +56,8 @@ func TestOneFailurePathTwoRenderers(t *testing.T) {
 		{"/app/fail", "PAGE 500 internal internal error"},
 		{"/api/v1/panic", `{"error":{"code":"internal","message":"internal error"}}`},
 		{"/app/panic", "PAGE 500 internal internal error"},
+		{"/api/v1/wrapped", `{"error":{"code":"internal","message":"internal error"}}`},
+		{"/app/wrapped", "PAGE 500 internal internal error"},
 	} {
 		logs.Reset()
 		w := httptest.NewRecorder()
@@ -66,7 +71,7 @@ func TestOneFailurePathTwoRenderers(t *testing.T) {
 		if n := strings.Count(logs.String(), "level=ERROR"); n != 1 {
 			t.Errorf("%s: %d ERROR lines, want 1:\n%s", tc.path, n, logs)
 		}
-		if strings.HasSuffix(tc.path, "fail") && !strings.Contains(logs.String(), "disk on fire") {
+		if !strings.HasSuffix(tc.path, "panic") && !strings.Contains(logs.String(), "disk on fire") {
 			t.Errorf("%s: the cause is not logged:\n%s", tc.path, logs)
 		}
 	}

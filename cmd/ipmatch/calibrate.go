@@ -45,7 +45,7 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	m, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: w, Calibration: cal})
 	if err != nil {
-		return fmt.Errorf("matcher: %w", fieldErrors(err))
+		return fmt.Errorf("matcher: %w", commandError(err))
 	}
 	store, err := openStore(ctx, sc, newLogger(stderr))
 	if err != nil {

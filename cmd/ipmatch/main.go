@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"ipmatch/data"
 )
 
 func main() {
@@ -103,4 +105,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipmatch %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+// commandError words err for the operator: the message a user reads with
+// every field at fault and, for a failure inside ipmatch (internal), its
+// cause (data.ErrorCause). The command line is the operator's, so the
+// cause belongs there; HTTP clients never see it (door.WriteError logs it).
+func commandError(err error) error {
+	msg := data.ErrorMessage(err)
+	for _, f := range data.ErrorFields(err) {
+		msg += "\n  " + f.Field + ": " + f.Reason
+	}
+	if data.ErrorCode(err) == data.CodeInternal {
+		if cause := data.ErrorCause(err); cause != nil {
+			msg += ": " + cause.Error()
+		}
+	}
+	return errors.New(msg)
 }

@@ -58,7 +58,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ctx, store = auditCLI(ctx, store, logger, idx.Node(), "import --kind "+*kind)
 	rep, err := data.Import(ctx, store, bufio.NewReaderSize(in, 1<<20), data.ImportOptions{Kind: *kind, Format: *format, BatchSize: *batch})
 	if err != nil {
-		return fmt.Errorf("%s", data.ErrorMessage(err))
+		return commandError(err)
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -101,7 +101,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	if err := data.Export(ctx, store, bw, *kind, *format); err != nil {
-		return fmt.Errorf("%s", data.ErrorMessage(err))
+		return commandError(err)
 	}
 	return bw.Flush()
 }

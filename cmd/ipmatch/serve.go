@@ -80,7 +80,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	model, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: weights, Calibration: cal})
 	if err != nil {
-		return fmt.Errorf("matcher: %w", fieldErrors(err))
+		return fmt.Errorf("matcher: %w", commandError(err))
 	}
 	store, err := openStore(ctx, m.Store, m.Logger)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"ipmatch/data"
 	"ipmatch/matcher"
 )
 
@@ -67,7 +66,7 @@ func runValueIncome(args []string, stdout io.Writer) error {
 	}
 	res, err := matcher.PresentValue(s)
 	if err != nil {
-		return fieldErrors(err)
+		return commandError(err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -135,16 +134,7 @@ func loadConfig[T any](file string, def func() *T, load func(io.Reader) (*T, err
 	defer f.Close()
 	v, err := load(f)
 	if err != nil {
-		return nil, fieldErrors(err)
+		return nil, commandError(err)
 	}
 	return v, nil
-}
-
-// fieldErrors turns a data error into a command error naming every field.
-func fieldErrors(err error) error {
-	msg := data.ErrorMessage(err)
-	for _, f := range data.ErrorFields(err) {
-		msg += "\n  " + f.Field + ": " + f.Reason
-	}
-	return fmt.Errorf("%s", msg)
 }
