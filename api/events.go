@@ -117,7 +117,7 @@ func (s *server) report(c *gin.Context) error {
 	}
 	format := params["format"]
 	if format != "" && format != "json" && format != "csv" {
-		return app.MalformedField("format", "must be json or csv, not %q", format)
+		return data.MalformedField("format", "must be json or csv, not %q", format)
 	}
 	rep, err := s.App.Report(c.Request.Context(), door.Caller(c), c.Param("id"))
 	if err != nil {

@@ -49,7 +49,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"ipmatch/app"
+	"ipmatch/data"
 	"ipmatch/door"
 	"ipmatch/search"
 )
@@ -114,7 +114,7 @@ func (s *server) similarPatents(c *gin.Context) error {
 func writeSearchResult(c *gin.Context, res *search.Result, req search.Request, page int) error {
 	if page > 1 && req.From >= res.Total {
 		last := max(1, (res.Total+req.Size-1)/req.Size)
-		return app.MalformedField("page", "page %d is past the end: %d hits make %d page(s) of %d; ask for page %d or less",
+		return data.MalformedField("page", "page %d is past the end: %d hits make %d page(s) of %d; ask for page %d or less",
 			page, res.Total, last, req.Size, last)
 	}
 	door.WriteJSON(c, http.StatusOK, searchResult{Result: res, Page: page, Size: req.Size})

@@ -106,6 +106,6 @@ func (a *App) Today() data.Date {
 	return data.DateOf(a.now().In(ChinaZone))
 }
 
-// ChinaZone is China Standard Time (Asia/Shanghai, no daylight saving
-// since 1991), the zone of "today" and of event times.
-var ChinaZone = time.FixedZone("CST", 8*60*60)
+// ChinaZone is China Standard Time (data.ChinaZone), the zone of "today"
+// and of event times.
+var ChinaZone = data.ChinaZone

@@ -76,19 +76,19 @@ func auditPlan(q ListQuery) (src data.ListOptions, pred func(*data.AuditEntry) b
 	}
 	if v := o["kind"]; v != "" {
 		if !slices.Contains(AuditKinds, v) {
-			return src, nil, false, MalformedField("kind", "must be one of %s, not %q", strings.Join(AuditKinds, ", "), v)
+			return src, nil, false, data.MalformedField("kind", "must be one of %s, not %q", strings.Join(AuditKinds, ", "), v)
 		}
 		conds = append(conds, func(e *data.AuditEntry) bool { return e.Kind == v })
 	}
 	if v := o["action"]; v != "" {
 		if !slices.Contains(data.AuditActions, v) {
-			return src, nil, false, MalformedField("action", "must be one of %s, not %q", strings.Join(data.AuditActions, ", "), v)
+			return src, nil, false, data.MalformedField("action", "must be one of %s, not %q", strings.Join(data.AuditActions, ", "), v)
 		}
 		conds = append(conds, func(e *data.AuditEntry) bool { return e.Action == v })
 	}
 	if v := o["via"]; v != "" {
 		if !slices.Contains(data.AuditVias, v) {
-			return src, nil, false, MalformedField("via", "must be one of %s, not %q", strings.Join(data.AuditVias, ", "), v)
+			return src, nil, false, data.MalformedField("via", "must be one of %s, not %q", strings.Join(data.AuditVias, ", "), v)
 		}
 		conds = append(conds, func(e *data.AuditEntry) bool { return e.Via == v })
 	}
@@ -106,7 +106,7 @@ func auditPlan(q ListQuery) (src data.ListOptions, pred func(*data.AuditEntry) b
 		desc = true
 	case "asc":
 	default:
-		return src, nil, false, MalformedField("order", "must be asc or desc, not %q", o["order"])
+		return src, nil, false, data.MalformedField("order", "must be asc or desc, not %q", o["order"])
 	}
 	if len(conds) > 0 {
 		pred = func(e *data.AuditEntry) bool {
@@ -130,7 +130,7 @@ func parseAuditTime(field, v string) (time.Time, error) {
 	if t, err := time.ParseInLocation(time.DateOnly, v, ChinaZone); err == nil {
 		return t, nil
 	}
-	return time.Time{}, MalformedField(field, "must be an RFC 3339 time (2021-04-23T09:00:00+08:00) or a date (2021-04-23), not %q", v)
+	return time.Time{}, data.MalformedField(field, "must be an RFC 3339 time (2021-04-23T09:00:00+08:00) or a date (2021-04-23), not %q", v)
 }
 
 // auditPage returns q's page of plan, newest first when desc. The log is

@@ -42,17 +42,17 @@ const MaxNoteRunes = 2000
 func (s *App) MoveDeal(ctx context.Context, p *Caller, id string, req StageRequest) (*data.Deal, error) {
 	now := s.now().UTC()
 	if req.Stage == "" {
-		return nil, InvalidField("stage", "is required")
+		return nil, data.InvalidField("stage", "is required")
 	}
 	if utf8.RuneCountInString(req.Note) > MaxNoteRunes {
-		return nil, InvalidField("note", "is longer than %d characters", MaxNoteRunes)
+		return nil, data.InvalidField("note", "is longer than %d characters", MaxNoteRunes)
 	}
 	if req.Amount != nil {
 		if req.Stage != data.StageDisbursed {
-			return nil, InvalidField("amount", "is set only by a move to %s", data.StageDisbursed)
+			return nil, data.InvalidField("amount", "is set only by a move to %s", data.StageDisbursed)
 		}
 		if *req.Amount <= 0 {
-			return nil, InvalidField("amount", "must be positive (yuan)")
+			return nil, data.InvalidField("amount", "must be positive (yuan)")
 		}
 	}
 	return s.changeDeal(ctx, p, id, func(d data.Deal) (data.Deal, error) {
@@ -81,7 +81,7 @@ func (s *App) checkDisbursedAmount(ctx context.Context, d *data.Deal, amount int
 		return err
 	}
 	if prod.MinAmount > 0 && amount < prod.MinAmount || prod.MaxAmount > 0 && amount > prod.MaxAmount {
-		return InvalidField("amount", "%d is outside the product's range %d–%d yuan", amount, prod.MinAmount, prod.MaxAmount)
+		return data.InvalidField("amount", "%d is outside the product's range %d–%d yuan", amount, prod.MinAmount, prod.MaxAmount)
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (s *App) ReplaceDeal(ctx context.Context, p *Caller, id string, rec *data.D
 		// Checked once the deal is known to be readable, so that a hidden
 		// deal answers exactly like a missing one.
 		if rec.ID != "" && rec.ID != old.ID {
-			return old, InvalidField("id", "%q differs from the id %q in the URL", rec.ID, old.ID)
+			return old, data.InvalidField("id", "%q differs from the id %q in the URL", rec.ID, old.ID)
 		}
 		next := *rec
 		next.ID = old.ID
@@ -185,7 +185,7 @@ func settledClaim(old, next *data.Deal) error {
 func (s *App) checkFiling(ctx context.Context, d *data.Deal) error {
 	pool, err := s.store.Pools().Get(ctx, d.PoolID)
 	if data.ErrorCode(err) == data.CodeNotFound {
-		return InvalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
+		return data.InvalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
 	}
 	if err != nil {
 		return err

@@ -93,7 +93,7 @@ func participantResource(store data.Store, pol *policy) *Resource[data.Participa
 			switch role {
 			case data.RoleEnterprise, data.RoleBankDesk, data.RoleValuer:
 			default:
-				return nil, MalformedField("role", "must be enterprise, bank or valuer, not %q", v)
+				return nil, data.MalformedField("role", "must be enterprise, bank or valuer, not %q", v)
 			}
 			return func(p *data.Participant) bool { return p.Role == role }, nil
 		},
@@ -117,7 +117,7 @@ func dealResource(store data.Store, pol *policy) *Resource[data.Deal] {
 			}
 			stage := data.Stage(v)
 			if !stage.Valid() {
-				return nil, MalformedField("stage", "%q is not a known stage", v)
+				return nil, data.MalformedField("stage", "%q is not a known stage", v)
 			}
 			return func(d *data.Deal) bool { return d.Stage == stage }, nil
 		},

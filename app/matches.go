@@ -232,7 +232,7 @@ func ValuationOptions(params map[string]string) (matcher.ValuationOptions, error
 	if v, ok := params["seed"]; ok {
 		seed, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return opts, MalformedField("seed", "must be a non-negative integer, not %q", v)
+			return opts, data.MalformedField("seed", "must be a non-negative integer, not %q", v)
 		}
 		opts.Seed = &seed
 	}

@@ -302,10 +302,10 @@ func (pol *policy) claimOwner(ctx context.Context, p *Caller, pat *data.Patent, 
 	switch p.Token.Role {
 	case data.RoleOrganizer:
 		if ownerID == "" {
-			return "", InvalidField("owner_id", "is required: the enterprise to own the patent")
+			return "", data.InvalidField("owner_id", "is required: the enterprise to own the patent")
 		}
 		if _, err := pol.store.Enterprises().Get(ctx, ownerID); data.ErrorCode(err) == data.CodeNotFound {
-			return "", InvalidField("owner_id", "no enterprise with id %q", ownerID)
+			return "", data.InvalidField("owner_id", "no enterprise with id %q", ownerID)
 		} else if err != nil {
 			return "", err
 		}
@@ -582,7 +582,7 @@ func (pol *policy) eventExists(ctx context.Context, id string) error {
 	}
 	_, err := pol.store.Events().Get(ctx, id)
 	if data.ErrorCode(err) == data.CodeNotFound {
-		return InvalidField("event_id", "no event with id %q", id)
+		return data.InvalidField("event_id", "no event with id %q", id)
 	}
 	return err
 }
@@ -609,7 +609,7 @@ func (pol *policy) dealRules() rules[data.Deal] {
 			// Every deal starts at registered; stages change only through
 			// POST /api/v1/deals/{id}/stage, which records who moved it.
 			if (d.Stage != "" && d.Stage != data.StageRegistered) || len(d.History) > 0 {
-				return InvalidField("stage", "a new deal starts at registered with no history; move it with POST /api/v1/deals/{id}/stage")
+				return data.InvalidField("stage", "a new deal starts at registered with no history; move it with POST /api/v1/deals/{id}/stage")
 			}
 			switch p.Token.Role {
 			case data.RoleOrganizer:
@@ -625,7 +625,7 @@ func (pol *policy) dealRules() rules[data.Deal] {
 		update: func(ctx context.Context, p *Caller, old, d *data.Deal) error {
 			// The stage and its history are kept: PUT cannot rewrite them.
 			if d.Stage != "" && d.Stage != old.Stage {
-				return InvalidField("stage", "is %s; change it with POST /api/v1/deals/{id}/stage", old.Stage)
+				return data.InvalidField("stage", "is %s; change it with POST /api/v1/deals/{id}/stage", old.Stage)
 			}
 			d.Stage, d.History = old.Stage, old.History
 			switch p.Token.Role {
@@ -701,7 +701,7 @@ func (pol *policy) appraiserRules() rules[data.Appraiser] {
 // values the patents on a day that has come.
 func (pol *policy) appraisalDated(a *data.Appraisal) error {
 	if pol.today != nil && a.BaseDate.After(pol.today()) {
-		return InvalidField("base_date", "%s is after today (%s): an appraisal values the patents on a day that has come", a.BaseDate, pol.today())
+		return data.InvalidField("base_date", "%s is after today (%s): an appraisal values the patents on a day that has come", a.BaseDate, pol.today())
 	}
 	return nil
 }
@@ -1011,7 +1011,7 @@ func wishesOf(p *Caller, enterpriseID string) (string, error) {
 	switch {
 	case p.Is(data.RoleOrganizer):
 		if enterpriseID == "" {
-			return "", InvalidField("enterprise_id", "is required: whose wishes to explain")
+			return "", data.InvalidField("enterprise_id", "is required: whose wishes to explain")
 		}
 		return enterpriseID, nil
 	case p.Is(data.RoleCompany):

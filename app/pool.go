@@ -51,16 +51,16 @@ func PoolRiskParams(params map[string]string) (*matcher.PoolRiskConfig, error) {
 	if v, ok := params["seed"]; ok {
 		var err error
 		if cfg.Seed, err = strconv.ParseUint(v, 10, 64); err != nil || cfg.Seed == 0 {
-			return nil, MalformedField("seed", "must be a positive integer, not %q", v)
+			return nil, data.MalformedField("seed", "must be a positive integer, not %q", v)
 		}
 	}
 	if v, ok := params["draws"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, MalformedField("draws", "must be an integer, not %q", v)
+			return nil, data.MalformedField("draws", "must be an integer, not %q", v)
 		}
 		if n < 100 || n > 200_000 {
-			return nil, InvalidField("draws", "must be between 100 and 200000")
+			return nil, data.InvalidField("draws", "must be between 100 and 200000")
 		}
 		cfg.Draws = n
 	}
@@ -68,10 +68,10 @@ func PoolRiskParams(params map[string]string) (*matcher.PoolRiskConfig, error) {
 		if v, ok := params[name]; ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return nil, MalformedField(name, "must be a number, not %q", v)
+				return nil, data.MalformedField(name, "must be a number, not %q", v)
 			}
 			if f == 0 {
-				return nil, InvalidField(name, "must not be 0")
+				return nil, data.InvalidField(name, "must not be 0")
 			}
 			*dst = f
 		}

@@ -46,13 +46,13 @@ func parseListQuery(values url.Values, refs map[string]func(*data.Refs) *string,
 		case name == "page":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 {
-				return q, MalformedField("page", "must be an integer of at least 1, not %q", val)
+				return q, data.MalformedField("page", "must be an integer of at least 1, not %q", val)
 			}
 			q.Page = n
 		case name == "size":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 || n > MaxPageSize {
-				return q, MalformedField("size", "must be an integer from 1 to %d, not %q", MaxPageSize, val)
+				return q, data.MalformedField("size", "must be an integer from 1 to %d, not %q", MaxPageSize, val)
 			}
 			q.Size = n
 		case refs[name] != nil:
@@ -66,7 +66,7 @@ func parseListQuery(values url.Values, refs map[string]func(*data.Refs) *string,
 			}
 			allowed = append(allowed, other...)
 			slices.Sort(allowed[2:])
-			return q, MalformedField(name, "is not a known parameter; known: %s", strings.Join(allowed, ", "))
+			return q, data.MalformedField(name, "is not a known parameter; known: %s", strings.Join(allowed, ", "))
 		}
 	}
 	return q, nil
@@ -85,7 +85,7 @@ func (q ListQuery) Offset() int {
 func BoolParam(name, val string) (bool, error) {
 	b, err := strconv.ParseBool(val)
 	if err != nil {
-		return false, MalformedField(name, "must be true or false, not %q", val)
+		return false, data.MalformedField(name, "must be true or false, not %q", val)
 	}
 	return b, nil
 }
@@ -97,10 +97,10 @@ func Params(values url.Values, allowed ...string) (map[string]string, error) {
 	out := map[string]string{}
 	for name, vs := range values {
 		if !slices.Contains(allowed, name) {
-			return nil, MalformedField(name, "is not a known parameter; known: %s", strings.Join(allowed, ", "))
+			return nil, data.MalformedField(name, "is not a known parameter; known: %s", strings.Join(allowed, ", "))
 		}
 		if len(vs) > 1 {
-			return nil, MalformedField(name, "is given %d times", len(vs))
+			return nil, data.MalformedField(name, "is given %d times", len(vs))
 		}
 		out[name] = strings.TrimSpace(vs[0])
 	}
@@ -115,7 +115,7 @@ func (a *App) AsOf(params map[string]string) (data.Date, error) {
 	}
 	d, err := data.ParseDate(v)
 	if err != nil || d.IsZero() {
-		return data.Date{}, MalformedField("as_of", "must be a date YYYY-MM-DD, not %q", v)
+		return data.Date{}, data.MalformedField("as_of", "must be a date YYYY-MM-DD, not %q", v)
 	}
 	return d, nil
 }
@@ -128,10 +128,10 @@ func IntParam(params map[string]string, name string, def, lo, hi int) (int, erro
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, MalformedField(name, "must be an integer, not %q", v)
+		return 0, data.MalformedField(name, "must be an integer, not %q", v)
 	}
 	if n < lo || n > hi {
-		return 0, InvalidField(name, "must be between %d and %d", lo, hi)
+		return 0, data.InvalidField(name, "must be between %d and %d", lo, hi)
 	}
 	return n, nil
 }

@@ -173,7 +173,7 @@ func (res *Resource[T]) get(ctx context.Context, p *Caller, rawID string) (*T, e
 // conflicts: a create never replaces a record.
 func (res *Resource[T]) Create(ctx context.Context, p *Caller, rec *T) error {
 	if res.generated && *res.kind.ID(rec) != "" {
-		return InvalidField(res.idField, "is assigned by the server; leave it out")
+		return data.InvalidField(res.idField, "is assigned by the server; leave it out")
 	}
 	res.kind.Normalize(rec)
 	if err := res.rules.create(ctx, p, rec); err != nil {
@@ -240,7 +240,7 @@ func (res *Resource[T]) replaceGeneric(ctx context.Context, p *Caller, rawID str
 	id := *res.kind.ID(old)
 	if got := *res.kind.ID(rec); got != "" {
 		if n, ok := res.normID(got); !ok || n != id {
-			return InvalidField(res.idField, "%q differs from the id %q in the URL", got, id)
+			return data.InvalidField(res.idField, "%q differs from the id %q in the URL", got, id)
 		}
 	}
 	*res.kind.ID(rec) = id

@@ -50,10 +50,10 @@ type ScheduleOverride struct {
 func CheckOverrideReason(field, reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return "", InvalidField(field, "is required: say why the rules are overridden（请填写破例安排的原因）")
+		return "", data.InvalidField(field, "is required: say why the rules are overridden（请填写破例安排的原因）")
 	}
 	if n := utf8.RuneCountInString(reason); n > data.MaxOverrideReason {
-		return "", InvalidField(field, "has %d characters, at most %d（原因最多 %d 个字，现有 %d 个字）", n, data.MaxOverrideReason, data.MaxOverrideReason, n)
+		return "", data.InvalidField(field, "has %d characters, at most %d（原因最多 %d 个字，现有 %d 个字）", n, data.MaxOverrideReason, data.MaxOverrideReason, n)
 	}
 	return reason, nil
 }
@@ -625,7 +625,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 		switch *req.Outcome {
 		case "", "held", "no_show", "cancelled":
 		default:
-			return InvalidField("outcome", "%q must be held, no_show, cancelled or empty", *req.Outcome)
+			return data.InvalidField("outcome", "%q must be held, no_show, cancelled or empty", *req.Outcome)
 		}
 	}
 	if req.Remove {
@@ -640,12 +640,12 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 	var reasonErr error
 	if idx >= 0 {
 		if req.OverrideReason != "" {
-			return InvalidField("override_reason", "is given only with a new meeting of a pair the rules refuse（只有新安排的破例会谈才填写原因）")
+			return data.InvalidField("override_reason", "is given only with a new meeting of a pair the rules refuse（只有新安排的破例会谈才填写原因）")
 		}
 		m = sch.Meetings[idx]
 	} else {
 		if (req.Table == nil) != (req.Slot == nil) {
-			return InvalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
+			return data.InvalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
 		}
 		pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
 		// A bad reason is answered after the clashes, which say more.
@@ -653,7 +653,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 		if !weight.Eligible {
 			reason, reasonErr = CheckOverrideReason("override_reason", req.OverrideReason)
 		} else if req.OverrideReason != "" {
-			reasonErr = InvalidField("override_reason", "%s and %s are eligible: their meeting is no override（该企业与银行符合条件，无需破例，请直接安排会谈）", req.EnterpriseID, req.BankID)
+			reasonErr = data.InvalidField("override_reason", "%s and %s are eligible: their meeting is no override（该企业与银行符合条件，无需破例，请直接安排会谈）", req.EnterpriseID, req.BankID)
 		}
 		for _, pref := range ep.Preferences {
 			if pref.Target == req.BankID && pref.Kind == data.NoThanks {

@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// ChinaZone is China Standard Time, the zone of every day and time ipmatch
+// shows (Asia/Shanghai). China has kept UTC+8 without daylight saving
+// since 1991, so a fixed zone says it exactly and needs no tzdata on the
+// host (time.LoadLocation would fail on a minimal container).
+var ChinaZone = time.FixedZone("CST", 8*60*60)
+
 // Date is a calendar date without a time zone, written as YYYY-MM-DD. The
 // zero Date means "unknown" and is encoded as JSON null (or omitted with
 // omitzero).

@@ -83,6 +83,20 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// InvalidField returns an invalid error (the input breaks a rule) about one
+// field: "invalid <field>: <reason>", with the field named in Fields.
+func InvalidField(field, format string, args ...any) *Error {
+	reason := fmt.Sprintf(format, args...)
+	return &Error{Code: CodeInvalid, Message: "invalid " + field + ": " + reason, Fields: []FieldError{{Field: field, Reason: reason}}}
+}
+
+// MalformedField returns a malformed error (the input cannot be read)
+// about one field or query parameter: "<field>: <reason>".
+func MalformedField(field, format string, args ...any) *Error {
+	reason := fmt.Sprintf(format, args...)
+	return &Error{Code: CodeMalformed, Message: field + ": " + reason, Fields: []FieldError{{Field: field, Reason: reason}}}
+}
+
 // ErrorCode returns the code of err: the Code of an *Error in its chain,
 // CodeInternal for any other non-nil error, and "" for nil.
 func ErrorCode(err error) Code {

@@ -100,7 +100,7 @@ func decodeError(body []byte, v any, err error) error {
 		if typ.Field == "" {
 			return data.Errorf(data.CodeMalformed, "the request body must be a JSON object, not %s", typ.Value)
 		}
-		return app.MalformedField(typ.Field, "must be %s, not %s", data.JSONTypeName(typ.Type), typ.Value)
+		return data.MalformedField(typ.Field, "must be %s, not %s", data.JSONTypeName(typ.Type), typ.Value)
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		if n, uerr := strconv.Unquote(name); uerr == nil {
@@ -109,7 +109,7 @@ func decodeError(body []byte, v any, err error) error {
 		if name == "" {
 			return data.Errorf(data.CodeMalformed, "the request body has a field with an empty name")
 		}
-		return app.MalformedField(name, "is not a known field")
+		return data.MalformedField(name, "is not a known field")
 	}
 	// A value that its own UnmarshalJSON refused (a date, a time): find the
 	// top-level field it sits in so the message can name it.
@@ -119,7 +119,7 @@ func decodeError(body []byte, v any, err error) error {
 		reason = "must be a time like 2006-01-02T15:04:05Z"
 	}
 	if field := failingField(body, v); field != "" {
-		return app.MalformedField(field, "%s", reason)
+		return data.MalformedField(field, "%s", reason)
 	}
 	return data.Errorf(data.CodeMalformed, "malformed request body: %s", reason)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
+	"ipmatch/data"
 	"ipmatch/search"
 )
 
@@ -29,19 +30,19 @@ func ParseSearchQuery(c *gin.Context, withQuery bool) (search.Request, int, erro
 		switch name {
 		case "q":
 			if !withQuery {
-				return req, 0, app.MalformedField("q", "similar patents take filters, not a query")
+				return req, 0, data.MalformedField("q", "similar patents take filters, not a query")
 			}
 			req.Query = val
 		case "page":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 {
-				return req, 0, app.MalformedField("page", "must be an integer of at least 1, not %q", val)
+				return req, 0, data.MalformedField("page", "must be an integer of at least 1, not %q", val)
 			}
 			page = n
 		case "size":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 || n > search.MaxSize {
-				return req, 0, app.MalformedField("size", "must be an integer from 1 to %d, not %q", search.MaxSize, val)
+				return req, 0, data.MalformedField("size", "must be an integer from 1 to %d, not %q", search.MaxSize, val)
 			}
 			req.Size = n
 		case "facets":
@@ -65,7 +66,7 @@ func ParseSearchQuery(c *gin.Context, withQuery bool) (search.Request, int, erro
 		}
 	}
 	if page > search.MaxWindow/req.Size {
-		return req, 0, app.MalformedField("page", "page %d of %d hits is beyond the first %d hits, the deepest a search pages; narrow the query with words or filters",
+		return req, 0, data.MalformedField("page", "page %d of %d hits is beyond the first %d hits, the deepest a search pages; narrow the query with words or filters",
 			page, req.Size, search.MaxWindow)
 	}
 	req.From = (page - 1) * req.Size

@@ -228,15 +228,11 @@ func disbursedOn(d *data.Deal) (data.Date, bool) {
 	}
 	for _, h := range d.History {
 		if h.Stage == data.StageDisbursed {
-			return data.DateOf(h.At.In(beijing)), true
+			return data.DateOf(h.At.In(data.ChinaZone)), true
 		}
 	}
-	return data.DateOf(d.CreatedAt.In(beijing)), !d.CreatedAt.IsZero()
+	return data.DateOf(d.CreatedAt.In(data.ChinaZone)), !d.CreatedAt.IsZero()
 }
-
-// beijing is the time zone of the records' days (UTC+8, no daylight
-// saving since 1991).
-var beijing = time.FixedZone("CST", 8*3600)
 
 // groupWorld prepares enterprise e and its patents on day for valuing a
 // group of them (no rule is checked: the group is what was appraised or

@@ -187,7 +187,7 @@ func (h *webHandlers) savePreferences(c *gin.Context) error {
 		case string(data.MustMeet), string(data.NoThanks):
 			rec.Preferences = append(rec.Preferences, data.Preference{Target: id, Kind: data.PreferenceKind(k)})
 		default:
-			return app.InvalidField("pref_"+id, "须为 must_meet、no_thanks 或 none，而不是 %q", k)
+			return data.InvalidField("pref_"+id, "须为 must_meet、no_thanks 或 none，而不是 %q", k)
 		}
 	}
 	if _, err := h.s.App.Participants.Replace(ctx, p, own.ID, &rec); err != nil {

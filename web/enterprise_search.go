@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
 	"ipmatch/search"
@@ -145,7 +144,7 @@ func (h *webHandlers) searchProducts(c *gin.Context, v *productSearchView) error
 			found = found || f == name
 		}
 		if !found {
-			return app.MalformedField(name, "is not a field of the search form; known: %s", strings.Join(productSearchForm, ", "))
+			return data.MalformedField(name, "is not a field of the search form; known: %s", strings.Join(productSearchForm, ", "))
 		}
 		if val := strings.TrimSpace(vals[len(vals)-1]); val != "" {
 			clean.Set(name, val)
@@ -178,7 +177,7 @@ func (h *webHandlers) searchProducts(c *gin.Context, v *productSearchView) error
 	}
 	if page > 1 && req.From >= res.Total {
 		last := max(1, (res.Total+req.Size-1)/req.Size)
-		return app.MalformedField("page", "第 %d 页超出范围：共 %d 条结果，%d 页", page, res.Total, last)
+		return data.MalformedField("page", "第 %d 页超出范围：共 %d 条结果，%d 页", page, res.Total, last)
 	}
 	v.Total, v.Relaxed, v.Page = res.Total, res.Relaxed, page
 	v.Pages = max(1, (res.Total+req.Size-1)/req.Size)

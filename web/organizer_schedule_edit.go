@@ -38,7 +38,7 @@ func slotOptions(w *app.EventWorld) []slotOption {
 func formSlot(val string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(val))
 	if err != nil {
-		return 0, app.InvalidField("slot", "%q is not a whole number（时段须为整数序号）", val)
+		return 0, data.InvalidField("slot", "%q is not a whole number（时段须为整数序号）", val)
 	}
 	return n, nil
 }

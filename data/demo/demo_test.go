@@ -178,7 +178,7 @@ func TestDataset(t *testing.T) {
 	}
 	var onSite []data.Deal
 	for _, dl := range ds.Deals {
-		last := dl.History[len(dl.History)-1].At.In(shanghai)
+		last := dl.History[len(dl.History)-1].At.In(data.ChinaZone)
 		if dl.Stage == data.StageDisbursed && dl.EventID == EventID && data.DateOf(last) == AsOf {
 			onSite = append(onSite, dl)
 		}

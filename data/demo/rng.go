@@ -106,12 +106,7 @@ func maxDate(a, b data.Date) data.Date {
 	return a
 }
 
-// shanghai is China Standard Time. China has kept UTC+8 without daylight
-// saving since 1991, so a fixed zone equals Asia/Shanghai for these dates
-// and needs no tzdata.
-var shanghai = time.FixedZone("CST", 8*3600)
-
 // at returns the UTC instant of a local (Asia/Shanghai) wall-clock time.
 func at(d data.Date, hour, min int) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, hour, min, 0, 0, shanghai).UTC()
+	return time.Date(d.Year, d.Month, d.Day, hour, min, 0, 0, data.ChinaZone).UTC()
 }
