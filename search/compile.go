@@ -1,0 +1,441 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// compiler turns parsed queries and filters of one kind into bleve
+// queries. an is the analyzer of the kind's text fields. With a reader,
+// words leave out bigrams no document has (see words) and relaxed records
+// that some were. phrases says which phrases check positions.
+type compiler struct {
+	spec    *kindSpec
+	an      analysis.Analyzer
+	ctx     context.Context
+	reader  index.IndexReader
+	bi      bleve.Index     // with scope: where exists searches
+	scope   []query.Query   // the caller's scope: exists looks only there
+	df      map[string]bool // term+field -> some document has it
+	relaxed bool
+	phrases phraseMode
+}
+
+// phraseMode says which phrases a compiler checks positions of.
+type phraseMode uint8
+
+const (
+	phraseHan  phraseMode = iota // all but phrases of Chinese characters only
+	phraseNone                   // none: every phrase is a conjunction
+	phraseAll                    // every phrase
+)
+
+// filters compiles URL filters: every filter must hold.
+func (c *compiler) filters(fs map[string]string) ([]query.Query, error) {
+	var out []query.Query
+	for _, name := range sortedKeys(fs) {
+		canon, ok := c.spec.fieldName(name)
+		if !ok {
+			return nil, badParam(name, "is not a filter of %s; known: %s", c.spec.name, c.spec.known)
+		}
+		p := c.spec.params[canon]
+		raw := strings.TrimSpace(fs[name])
+		if raw == "" {
+			return nil, badParam(name, "is empty; give %s", p.help)
+		}
+		var q query.Query
+		var err error
+		switch {
+		case p.text != nil:
+			q, err = c.textFilter(p.text, raw)
+		case p.rng != nil:
+			var r rangeValue
+			if r, err = parseRangeValue(raw, ""); err == nil {
+				q, err = p.rng(r)
+			}
+		default:
+			vals := []string{raw}
+			if !p.single {
+				vals = strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == '，' })
+			}
+			if len(vals) > maxFilterValues {
+				return nil, badParam(name, "has %d values; give at most %d", len(vals), maxFilterValues)
+			}
+			var qs []query.Query
+			for _, v := range vals {
+				vq, verr := p.value(strings.TrimSpace(v))
+				if verr != nil {
+					err = verr
+					break
+				}
+				qs = append(qs, vq)
+			}
+			if err == nil {
+				if len(qs) == 0 {
+					return nil, badParam(name, "is empty; give %s", p.help)
+				}
+				q = disj(qs)
+			}
+		}
+		if err != nil {
+			return nil, valueError(name, "", p, err)
+		}
+		if q != nil {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
+
+// valueError wraps a value parser's error about request parameter name
+// with what the param takes; field, when not "", is the field of the
+// query (q) the value was given to. A value out of the field's range is
+// invalid (422), any other bad value malformed (400).
+func valueError(name, field string, p param, err error) error {
+	var ev *errValue
+	if !errors.As(err, &ev) {
+		return err
+	}
+	reason := ev.reason
+	if field != "" {
+		reason = field + ": " + reason
+	}
+	if ev.outOfRange {
+		return invalidParam(name, "%s; give %s", reason, p.help)
+	}
+	return badParam(name, "%s; give %s", reason, p.help)
+}
+
+// textFilter matches every word of v in fields.
+func (c *compiler) textFilter(fields []weighted, v string) (query.Query, error) {
+	var qs []query.Query
+	for _, w := range strings.Fields(v) {
+		if q := c.words(fields, w); q != nil {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	return conj(qs), nil
+}
+
+// compile turns a parsed query into a bleve query; nil when it has no
+// terms that can match anything specific (e.g. only punctuation).
+func (c *compiler) compile(n *node) (query.Query, error) {
+	switch n.op {
+	case opAnd:
+		var must, mustNot []query.Query
+		for _, k := range n.kids {
+			if k.op == opNot {
+				q, err := c.compile(k.kids[0])
+				if err != nil {
+					return nil, err
+				}
+				if q != nil {
+					mustNot = append(mustNot, q)
+				}
+				continue
+			}
+			q, err := c.compile(k)
+			if err != nil {
+				return nil, err
+			}
+			if q != nil {
+				must = append(must, q)
+			}
+		}
+		switch {
+		case len(mustNot) == 0 && len(must) == 0:
+			return nil, nil
+		case len(mustNot) == 0:
+			return conj(must), nil
+		case len(must) == 0:
+			must = []query.Query{query.NewMatchAllQuery()}
+		}
+		return query.NewBooleanQuery(must, nil, mustNot), nil
+	case opOr:
+		var qs []query.Query
+		for _, k := range n.kids {
+			q, err := c.compile(k)
+			if err != nil {
+				return nil, err
+			}
+			if q == nil {
+				return nil, nil // one side matches everything
+			}
+			qs = append(qs, q)
+		}
+		return disj(qs), nil
+	case opNot:
+		q, err := c.compile(n.kids[0])
+		if err != nil || q == nil {
+			return nil, err
+		}
+		return query.NewBooleanQuery([]query.Query{query.NewMatchAllQuery()}, nil, []query.Query{q}), nil
+	}
+	return c.term(n)
+}
+
+// term compiles one term node.
+func (c *compiler) term(n *node) (query.Query, error) {
+	if n.field == "" {
+		if n.phrase {
+			return c.phrase(c.spec.phrases, n.value), nil
+		}
+		q := c.words(c.spec.text, n.value)
+		if c.spec.numbers && looksLikeNumber(n.value) {
+			nq := term("numbers", numberForms(n.value)[0])
+			nq.(*query.TermQuery).SetBoost(20)
+			if q == nil {
+				return nq, nil
+			}
+			return disj([]query.Query{q, nq}), nil
+		}
+		return q, nil
+	}
+	p := c.spec.params[n.field]
+	switch {
+	case p.text != nil:
+		if n.cmp != "" {
+			return nil, badParam("q", "the text field %s takes words, not %s", n.field, n.cmp)
+		}
+		if n.phrase {
+			return c.phrase(p.text, n.value), nil
+		}
+		return c.words(p.text, n.value), nil
+	case p.rng != nil:
+		r, err := parseRangeValue(n.value, n.cmp)
+		if err == nil {
+			var q query.Query
+			if q, err = p.rng(r); err == nil {
+				return q, nil
+			}
+		}
+		return nil, valueError("q", n.field, p, err)
+	}
+	if n.cmp != "" {
+		return nil, badParam("q", "the field %s takes a value, not a comparison with %s", n.field, n.cmp)
+	}
+	q, err := p.value(n.value)
+	if err != nil {
+		return nil, valueError("q", n.field, p, err)
+	}
+	return q, nil
+}
+
+// analyze returns the terms of text as the index has them, in order.
+func (c *compiler) analyze(text string) []string {
+	toks := c.an.Analyze([]byte(text))
+	out := make([]string, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// words matches one word (a run of text without spaces) in fields. The
+// cjk analyzer turns Chinese into overlapping bigrams, so "数控机床" is
+// 数控 控机 机床. A field matches when it has all of them: a conjunction,
+// cheap to evaluate and close to a phrase. Bigrams that no document has
+// in any of the fields are left out when others remain: they make the
+// word impossible, and they are what words typed without a space bring
+// ("机床主轴" has 床主, which patents lack, so it finds 机床 and 主轴). A
+// single Chinese character matches the bigrams that hold it.
+func (c *compiler) words(fields []weighted, w string) query.Query {
+	if group, ok := synonyms[w]; ok {
+		var qs []query.Query
+		for _, s := range group {
+			if q := c.word(fields, s); q != nil {
+				qs = append(qs, q)
+			}
+		}
+		if len(qs) == 0 {
+			return nil
+		}
+		return disj(qs)
+	}
+	return c.word(fields, w)
+}
+
+// word is words without synonyms.
+func (c *compiler) word(fields []weighted, w string) query.Query {
+	terms := dedup(c.analyze(w))
+	if len(terms) == 0 {
+		return nil
+	}
+	single := len(terms) == 1 && utf8.RuneCountInString(terms[0]) == 1 && isHan(terms[0])
+	if c.reader != nil && len(terms) > 1 {
+		kept := terms[:0:0]
+		for _, t := range terms {
+			if c.exists(t, fields) {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) > 0 && len(kept) < len(terms) {
+			terms, c.relaxed = kept, true
+		}
+	}
+	conjunction := func(field string, terms []string) query.Query {
+		ts := make([]query.Query, len(terms))
+		for i, tm := range terms {
+			t := query.NewTermQuery(tm)
+			t.SetField(field)
+			ts[i] = t
+		}
+		return query.NewConjunctionQuery(ts)
+	}
+	var qs []query.Query
+	for _, f := range fields {
+		switch {
+		case single:
+			pre := query.NewPrefixQuery(terms[0])
+			pre.SetField(f.field)
+			wild := query.NewWildcardQuery("?" + terms[0])
+			wild.SetField(f.field)
+			d := query.NewDisjunctionQuery([]query.Query{pre, wild})
+			d.SetBoost(f.boost)
+			qs = append(qs, d)
+		case len(terms) == 1:
+			t := query.NewTermQuery(terms[0])
+			t.SetField(f.field)
+			t.SetBoost(f.boost)
+			qs = append(qs, t)
+		default:
+			cq := conjunction(f.field, terms).(*query.ConjunctionQuery)
+			cq.SetBoost(f.boost)
+			qs = append(qs, cq)
+		}
+	}
+	return disj(qs)
+}
+
+// exists reports whether some document of the compiler's scope has term
+// t in one of fields. Without a scope (the caller sees everything) the
+// term dictionary answers; with one, a search within the scope does, so
+// that whether a term exists in records the caller may not see never
+// changes the query.
+func (c *compiler) exists(t string, fields []weighted) bool {
+	if !c.existsAnywhere(t, fields) {
+		return false // nor within any scope: no search needed
+	}
+	if len(c.scope) > 0 {
+		key := "\x01" + t
+		for _, f := range fields {
+			key += "\x00" + f.field
+		}
+		has, ok := c.df[key]
+		if !ok {
+			qs := make([]query.Query, len(fields))
+			for i, f := range fields {
+				qs[i] = term(f.field, t)
+			}
+			br := bleve.NewSearchRequestOptions(conj(append([]query.Query{disj(qs)}, c.scope...)), 0, 0, false)
+			res, err := c.bi.SearchInContext(c.ctx, br)
+			has = err != nil || res.Total > 0 // on an error, keep the term
+			c.df[key] = has
+		}
+		return has
+	}
+	return true
+}
+
+// existsAnywhere reports whether some document has term t in one of
+// fields, by the term dictionary.
+func (c *compiler) existsAnywhere(t string, fields []weighted) bool {
+	for _, f := range fields {
+		key := f.field + "\x00" + t
+		has, ok := c.df[key]
+		if !ok {
+			n, err := docFreq(c.ctx, c.reader, t, f.field)
+			has = err != nil || n > 0 // on an error, keep the term
+			c.df[key] = has
+		}
+		if has {
+			return true
+		}
+	}
+	return false
+}
+
+// phrase matches text as a phrase in fields (which keep positions). A
+// phrase of Chinese characters alone (no spaces, letters or digits) is the
+// conjunction of its overlapping bigrams in one field unless the
+// compiler's mode checks all phrases: bigrams that overlap by a character
+// and all occur are in sequence in practice, and checking positions costs
+// several times more (bleve reads the positions of every candidate).
+// Highlighting checks positions, so marks are always exact.
+func (c *compiler) phrase(fields []weighted, text string) query.Query {
+	terms := c.analyze(text)
+	if len(terms) == 0 {
+		return nil
+	}
+	if len(terms) == 1 {
+		return c.words(fields, text)
+	}
+	positions := c.phrases == phraseAll || c.phrases == phraseHan && !hanOnly(text)
+	var qs []query.Query
+	for _, f := range fields {
+		if !positions {
+			ts := make([]query.Query, len(terms))
+			for i, tm := range terms {
+				ts[i] = term(f.field, tm)
+			}
+			cq := query.NewConjunctionQuery(ts)
+			cq.SetBoost(f.boost)
+			qs = append(qs, cq)
+			continue
+		}
+		p := query.NewPhraseQuery(terms, f.field)
+		p.SetBoost(f.boost)
+		qs = append(qs, p)
+	}
+	return disj(qs)
+}
+
+// hanOnly reports whether s is made of Chinese characters alone.
+func hanOnly(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func disj(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+func isHan(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.Is(unicode.Han, r)
+}
+
+// looksLikeNumber reports whether w may be an application or publication
+// number: eight or more digits, maybe with CN, a dot and a letter.
+func looksLikeNumber(w string) bool {
+	w = strings.TrimPrefix(strings.ToUpper(w), "CN")
+	digits := 0
+	for _, r := range w {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.' || r >= 'A' && r <= 'Z':
+		default:
+			return false
+		}
+	}
+	return digits >= 8
+}

@@ -1,0 +1,479 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"ipmatch/data"
+)
+
+// Limits of a Request.
+const (
+	DefaultSize     = 20
+	MaxSize         = 100
+	MaxWindow       = 10000 // From + Size: deeper pages are refused
+	maxFilterValues = 50
+)
+
+// Request is one search. The zero Request finds everything, best first.
+type Request struct {
+	// Query is what the user typed; see the package doc for its syntax.
+	Query string
+	// Filters maps a field name to a value; see the package doc. A keyword
+	// filter takes several values separated by commas (any of them), a
+	// range filter "a..b". All filters must hold.
+	Filters map[string]string
+	// Facets names the facets to count. Over many hits they are counted on
+	// a sample (Facet.Sampled) unless ExactFacets is set.
+	Facets      []string
+	ExactFacets bool
+	// Sort lists sort keys: "score" or a sortable field, "-" first for
+	// descending. Without words in the query, the kind's default order
+	// applies.
+	Sort []string
+	// From is the offset of the first hit; Size how many (default
+	// DefaultSize, at most MaxSize).
+	From, Size int
+	// Scope restricts the hits to what the caller may see.
+	Scope Scope
+}
+
+// Scope restricts a search to what one caller may see. The restriction is
+// part of the query itself, so totals and facet counts only count what the
+// caller may see.
+type Scope struct {
+	// Restricted keeps only the hits of Owners: patents owned by these
+	// enterprises, these enterprises, products of these banks. With
+	// Restricted and no Owners, nothing is found.
+	Restricted bool
+	Owners     []string
+	// ActiveOnly keeps only active products.
+	ActiveOnly bool
+	// SharedFinancialsOnly keeps only enterprises that share their
+	// financial data (consents.share_data) when the request filters,
+	// ranges, sorts or counts facets on a financial field; see consent.go.
+	SharedFinancialsOnly bool
+}
+
+// Result is the answer to a Request.
+type Result struct {
+	Total int `json:"total"`
+	// Relaxed is set when no record had all of a long word's characters
+	// in sequence and the hits have most of them instead.
+	Relaxed bool              `json:"relaxed,omitempty"`
+	Hits    []Hit             `json:"hits"`
+	Facets  map[string]*Facet `json:"facets,omitempty"`
+}
+
+// Hit is one record found: its ID, its score, the fields a result shows,
+// and highlighted fragments of the text that matched (matches wrapped in
+// <mark>…</mark>, the rest HTML-escaped), by field.
+type Hit struct {
+	ID        string              `json:"id"`
+	Score     float64             `json:"score"`
+	Fields    map[string]any      `json:"-"`
+	Fragments map[string][]string `json:"fragments,omitempty"`
+}
+
+// MarshalJSON writes a hit flat: id, score, its fields, fragments.
+func (h Hit) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(h.Fields)+3)
+	for k, v := range h.Fields {
+		m[k] = v
+	}
+	m["id"], m["score"] = h.ID, h.Score
+	if len(h.Fragments) > 0 {
+		m["fragments"] = h.Fragments
+	}
+	return json.Marshal(m)
+}
+
+// Facet is the count of hits by the values of one field: the most
+// frequent values, how many hits have no value (Missing) and how many
+// values were left out of the list (Other). Sampled is set when the counts
+// come from a sample of the hits (see the package doc); Total is then the
+// size of the sample.
+type Facet struct {
+	Total   int          `json:"total"`
+	Missing int          `json:"missing"`
+	Other   int          `json:"other"`
+	Values  []FacetValue `json:"values"`
+	Sampled bool         `json:"sampled,omitempty"`
+}
+
+// FacetValue is one value of a facet with its label and count.
+type FacetValue struct {
+	Value string `json:"value"`
+	Label string `json:"label,omitempty"`
+	Count int    `json:"count"`
+}
+
+// badParam returns a malformed (400) error about one request parameter.
+func badParam(name, format string, args ...any) error {
+	return paramError(data.CodeMalformed, name, fmt.Sprintf(format, args...))
+}
+
+// invalidParam returns an invalid (422) error about one request parameter:
+// it reads well but breaks a rule (a value out of range, a query over the
+// budget).
+func invalidParam(name, format string, args ...any) error {
+	return paramError(data.CodeInvalid, name, fmt.Sprintf(format, args...))
+}
+
+func paramError(code data.Code, name, reason string) error {
+	return &data.Error{Code: code, Message: name + ": " + reason,
+		Fields: []data.FieldError{{Field: name, Reason: reason}}}
+}
+
+// Fields returns the names a query or filter of kind k may use, sorted.
+func Fields(k string) []string {
+	s, ok := specs[k]
+	if !ok {
+		return nil
+	}
+	return sortedKeys(s.params)
+}
+
+// FacetNames returns the facets of kind k, sorted.
+func FacetNames(k string) []string {
+	s, ok := specs[k]
+	if !ok {
+		return nil
+	}
+	return sortedKeys(s.facets)
+}
+
+// SortNames returns what results of kind k can be sorted by, sorted.
+func SortNames(k string) []string {
+	s, ok := specs[k]
+	if !ok {
+		return nil
+	}
+	return append([]string{"score"}, sortedKeys(s.sorts)...)
+}
+
+// Search runs req against the index of kind k (Patents, Enterprises or
+// Products). Mistakes in the request (query syntax, unknown fields or
+// facets, bad values, sizes) are malformed errors that say what to change;
+// values out of range and queries over the cost budget (budget.go) are
+// invalid errors naming the parameter and the limit. The search stops when
+// ctx is done, returning ctx's error.
+func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result, err error) {
+	s, ok := specs[k]
+	if !ok {
+		return nil, fmt.Errorf("search: unknown kind %q", k)
+	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	defer func() { err = overBudget(ctx, err) }()
+	x.rw.RLock()
+	defer x.rw.RUnlock()
+	ki, ok := x.kinds[k]
+	if !ok {
+		return nil, errClosed
+	}
+	p, err := compilePlan(ctx, s, ki, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err = x.run(ctx, ki, s, p, req)
+	if err == nil {
+		res.Relaxed = p.relaxed
+	}
+	return res, err
+}
+
+// plan is a compiled query: text finds and ranks the hits (nil:
+// everything); approx, which finds the same hits or nearly, is cheaper to
+// walk when facets are sampled; marks checks every phrase's positions, for
+// highlighting (see compiler.phrase). key identifies the query for the
+// facet cache; relaxed reports words whose impossible bigrams were left
+// out; financial that the query names a financial field.
+type plan struct {
+	text, approx, marks query.Query
+	relaxed, financial  bool
+	key                 string
+}
+
+// compilePlan parses and compiles the query of req after checking the
+// query and text filters against the budget. Which bigrams are impossible
+// (and so whether the query is relaxed) is decided over the documents of
+// req's scope only, so that relaxation says nothing of records the caller
+// may not see.
+func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request) (plan, error) {
+	q := req.Query
+	n, err := parseQuery(q, s.fieldName, s.known)
+	if err != nil {
+		return plan{key: "q=" + q}, err
+	}
+	c := &compiler{spec: s, an: ki.b.text, ctx: ctx, df: map[string]bool{}}
+	if err := checkBudget(s, c.analyze, n, req.Filters); err != nil {
+		return plan{}, err
+	}
+	if n == nil {
+		return plan{key: "q=" + q}, nil
+	}
+	scope, none := s.scope(req.Scope)
+	if !none { // with nothing in scope, nothing is relaxed: no reader
+		adv, err := ki.bi.Advanced()
+		if err != nil {
+			return plan{}, err
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			return plan{}, err
+		}
+		defer r.Close()
+		c.reader, c.bi, c.scope = r, ki.bi, scope
+	}
+	var qs [3]query.Query
+	for i, m := range []phraseMode{phraseHan, phraseNone, phraseAll} {
+		c.phrases = m
+		if qs[i], err = c.compile(n); err != nil {
+			return plan{}, err
+		}
+	}
+	return plan{text: qs[0], approx: qs[1], marks: qs[2], relaxed: c.relaxed, financial: s.namesFinancials(n), key: "q=" + q}, nil
+}
+
+// run searches ki for p under req's filters, scope, facets, sort and page.
+func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req Request) (*Result, error) {
+	text := p.text
+	if req.Size == 0 {
+		req.Size = DefaultSize
+	}
+	if req.Size < 1 || req.Size > MaxSize {
+		return nil, badParam("size", "must be from 1 to %d, not %d", MaxSize, req.Size)
+	}
+	if req.From < 0 {
+		return nil, badParam("from", "must not be negative")
+	}
+	if req.From+req.Size > MaxWindow {
+		return nil, badParam("page", "only the first %d hits can be paged through; narrow the query with words or filters", MaxWindow)
+	}
+	for _, f := range req.Facets {
+		if _, ok := s.facets[f]; !ok {
+			return nil, badParam("facets", "%q is not a facet of %s; known: %s", f, s.name, s.facetSet)
+		}
+	}
+	sortOrder, err := s.sortOrder(req.Sort, text != nil)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{spec: s, an: ki.b.text}
+	filters, err := c.filters(req.Filters)
+	if err != nil {
+		return nil, err
+	}
+	scope, none := s.scope(req.Scope)
+	if none {
+		return emptyResult(req.Facets), nil
+	}
+	filters = append(filters, scope...)
+	if req.Scope.SharedFinancialsOnly && (p.financial || s.requestsFinancials(req)) {
+		filters = append(filters, term(shareDataField, "true"))
+	}
+
+	q := combine(text, filters)
+
+	// Highlighting makes bleve read term positions for every hit, so it
+	// is left to a second search over the page's hits only.
+	br := bleve.NewSearchRequestOptions(q, req.Size, req.From, false)
+	br.SortByCustom(sortOrder)
+	br.Fields = s.show
+	res, err := ki.bi.SearchInContext(ctx, br)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("search %s: %w", s.name, err)
+	}
+	out := &Result{Total: int(res.Total), Hits: make([]Hit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		fields := make(map[string]any, len(h.Fields)+4)
+		for k, v := range h.Fields {
+			fields[k] = v
+		}
+		if s.enrich != nil {
+			s.enrich(fields)
+		}
+		out.Hits = append(out.Hits, Hit{ID: h.ID, Score: h.Score, Fields: fields})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if text != nil && len(out.Hits) > 0 {
+		if err := highlight(ctx, ki, s, p.marks, out.Hits); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("search %s: highlight: %w", s.name, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(req.Facets) > 0 {
+		gen := x.gen.Load()
+		key := facetKey(s.name, p.key, req)
+		if f, ok := x.cache.get(key, gen); ok {
+			out.Facets = f
+		} else {
+			fq, sample := q, out.Total > facetExactLimit && !req.ExactFacets
+			if sample {
+				fq = combine(p.approx, filters)
+			}
+			if out.Facets, err = x.countFacets(ctx, ki, s, fq, req.Facets, out.Total, sample); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, fmt.Errorf("search %s: facets: %w", s.name, err)
+			}
+			x.cache.put(key, gen, out.Facets)
+		}
+	}
+	return out, nil
+}
+
+// highlight sets the fragments of hits: where text matched in the
+// kind's highlighted fields. It searches text again within the hits only
+// (a conjunction with their IDs, which skips every other document).
+func highlight(ctx context.Context, ki *kindIndex, s *kindSpec, text query.Query, hits []Hit) error {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	hq := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), text})
+	br := bleve.NewSearchRequestOptions(hq, len(ids), 0, false)
+	br.Highlight = bleve.NewHighlightWithStyle(html.Name)
+	br.Highlight.Fields = s.frags
+	res, err := ki.bi.SearchInContext(ctx, br)
+	if err != nil {
+		return err
+	}
+	frags := make(map[string]map[string][]string, len(res.Hits))
+	for _, h := range res.Hits {
+		frags[h.ID] = cleanFragments(h.Fragments)
+	}
+	for i := range hits {
+		hits[i].Fragments = frags[hits[i].ID]
+	}
+	return nil
+}
+
+// cleanFragments keeps the fragments that show a match, with adjacent
+// marks merged (bigrams of one word are marked one by one).
+func cleanFragments(in map[string][]string) map[string][]string {
+	var out map[string][]string
+	for f, frs := range in {
+		for _, fr := range frs {
+			if !strings.Contains(fr, "<mark>") {
+				continue
+			}
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[f] = append(out[f], strings.ReplaceAll(fr, "</mark><mark>", ""))
+		}
+	}
+	return out
+}
+
+// combine puts text and filters together: the filters restrict without
+// scoring.
+func combine(text query.Query, filters []query.Query) query.Query {
+	switch {
+	case text == nil && len(filters) == 0:
+		return query.NewMatchAllQuery()
+	case text == nil:
+		return conj(filters)
+	case len(filters) == 0:
+		return text
+	}
+	b := query.NewBooleanQuery([]query.Query{text}, nil, nil)
+	b.AddFilter(conj(filters))
+	return b
+}
+
+// emptyResult is the result of a search that cannot find anything.
+func emptyResult(facets []string) *Result {
+	r := &Result{Hits: []Hit{}}
+	if len(facets) > 0 {
+		r.Facets = map[string]*Facet{}
+		for _, f := range facets {
+			r.Facets[f] = &Facet{Values: []FacetValue{}}
+		}
+	}
+	return r
+}
+
+// sortOrder reads sort keys; hasText says whether the query has words.
+func (s *kindSpec) sortOrder(keys []string, hasText bool) (search.SortOrder, error) {
+	if len(keys) == 0 {
+		if hasText {
+			keys = []string{"score"}
+		} else {
+			keys = s.noText
+		}
+	}
+	var order search.SortOrder
+	for _, k := range keys {
+		desc := strings.HasPrefix(k, "-")
+		name := strings.TrimPrefix(k, "-")
+		switch name {
+		case "score":
+			order = append(order, &search.SortScore{Desc: !desc})
+			continue
+		case "_id":
+			order = append(order, &search.SortDocID{Desc: desc})
+			continue
+		}
+		sp, ok := s.sorts[name]
+		if !ok {
+			return nil, badParam("sort", "%q is not a sort of %s; known: %s (prefix - for descending)", name, s.name, s.sortSet)
+		}
+		order = append(order, &search.SortField{Field: sp.field, Desc: desc, Type: sp.typ, Missing: search.SortFieldMissingLast})
+	}
+	// Ties keep the index's order, which is stable while the index does
+	// not change; an ID tiebreaker would load every hit's ID.
+	return order, nil
+}
+
+// scope returns the filters of a caller's scope; none reports a scope
+// that excludes everything.
+func (s *kindSpec) scope(sc Scope) (qs []query.Query, none bool) {
+	if sc.Restricted {
+		if len(sc.Owners) == 0 {
+			return nil, true
+		}
+		switch s.name {
+		case Patents:
+			qs = append(qs, anyOf("owner_id", sc.Owners...))
+		case Enterprises:
+			qs = append(qs, query.NewDocIDQuery(sc.Owners))
+		case Products:
+			qs = append(qs, anyOf("bank_id", sc.Owners...))
+		}
+	}
+	if sc.ActiveOnly && s.name == Products {
+		qs = append(qs, term("active", "true"))
+	}
+	return qs, false
+}
+
+func conj(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
+}
