@@ -8,7 +8,7 @@ import (
 // Stage is a step of a pledge-loan deal.
 type Stage string
 
-// The deal stages, in pipeline order (PRODUCT.md).
+// The deal stages, in pipeline order (docs/PRODUCT.md).
 const (
 	StageRegistered       Stage = "registered"        // 入库
 	StageMet              Stage = "met"               // 对接

@@ -72,7 +72,7 @@
 //	                     market 2–3.5–5 %, funding      技术、市场、资金、经营管理风险报酬率); the premiums
 //	                     1–2–3 %, management 1–2–3 %    are ipmatch's choice: 15.35 % at the modes with the
 //	                                                   LPR of 2021-04 (3.85 %), near the example's 15 %
-//	economic life        min(legal term left, 10 y)    never beyond the legal term (PRODUCT.md); 10 years
+//	economic life        min(legal term left, 10 y)    never beyond the legal term (docs/PRODUCT.md); 10 years
 //	                     × 0.6–1–1                     caps a machine technology's life; obsolescence may
 //	                                                   end it at 60 % of that
 //	strength             indicator value ÷ 100         GB/T 42748-2023's 专利价值度, read as the share of

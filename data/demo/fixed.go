@@ -28,7 +28,7 @@ func pools() []data.Pool {
 		Region:  "4412",
 		Manager: "广东股权交易中心",
 		Size:    5_000_000, // first tranche, per the 2021-04-23 report
-		// Assumption: PRODUCT.md gives no share for Zhaoqing; 50% is the
+		// Assumption: docs/PRODUCT.md gives no share for Zhaoqing; 50% is the
 		// common Guangdong figure (Shenzhen 1:1, Guangzhou 50%).
 		FundShare: 0.5,
 		// Caps are assumptions too, scaled to a 5,000,000-yuan pool.
@@ -106,7 +106,7 @@ const (
 
 // products returns the demo's loan products. The 四会农商行 专利贷, the
 // 智权贷-style and the 交通银行-style criteria follow published products
-// (PRODUCT.md); the other figures are synthetic but within the market ranges
+// (docs/PRODUCT.md); the other figures are synthetic but within the market ranges
 // (pledge rates 10%–60%, 1–3 year terms, rates of 3%–5% over an LPR of 3.85%).
 func products() []data.Product {
 	zq := []string{"4412"}
