@@ -1,10 +1,13 @@
-package data
+package data_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 func TestAppraisalValidate(t *testing.T) {
@@ -61,7 +64,7 @@ func TestAppraisalValidate(t *testing.T) {
 // written; the good rows are, and importing them again changes nothing.
 func TestImportAppraisals(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	ents := impEnterpriseJSON(t, "ent_a", "91441204MA4UQ8XY1", nil) + "\n" + impEnterpriseJSON(t, "ent_b", "91441204MA4UQ8XY2", nil) + "\n"
 	if rep, err := Import(ctx, s, strings.NewReader(ents), ImportOptions{Kind: "enterprises"}); err != nil || rep.Imported != 2 {
 		t.Fatalf("enterprises: %+v %v", rep, err)

@@ -1,10 +1,13 @@
-package data
+package data_test
 
 import (
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 func TestApplicantName(t *testing.T) {
@@ -66,7 +69,7 @@ func TestCanClaim(t *testing.T) {
 // of an ownerless patent it may not claim.
 func TestImportClaim(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	seedRefs(t, s, "ent_a", "ent_b", "ent_c")
 	a, _ := s.Enterprises().Get(ctx, "ent_a")
 	b, _ := s.Enterprises().Get(ctx, "ent_b")
@@ -154,7 +157,7 @@ func TestImportClaim(t *testing.T) {
 // neither is written.
 func TestImportProductIDNeutral(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	seedRefs(t, s, "bank_a", "bank_b")
 	other := Product{ID: "prod_boc_zhizhi", BankID: "bank_b", Name: "智质贷", MaxAmount: 1, MaxTerm: 1, PledgeRates: ByType{Invention: 0.1}}
 	if _, err := s.Products().Put(ctx, &other); err != nil {

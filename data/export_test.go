@@ -1,4 +1,4 @@
-package data
+package data_test
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 // impCreditCode completes 17 characters to a valid credit code.
@@ -19,7 +22,7 @@ func impCreditCode(t *testing.T, first17 string) string {
 }
 
 // impSeed fills s with a few valid records of every importable kind.
-func impSeed(t *testing.T, s *memStore) {
+func impSeed(t *testing.T, s *memstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	at := time.Date(2021, 4, 23, 14, 20, 5, 123456789, time.FixedZone("CST", 8*3600))
@@ -91,7 +94,7 @@ func impSeed(t *testing.T, s *memStore) {
 // impRoundTrip exports the kind's table of from in format, imports that into
 // a fresh store and back into from, and checks that nothing was lost and
 // nothing changed.
-func impRoundTrip[T any](t *testing.T, kind, format string, k Kind[T], table func(Store) Table[T], from *memStore) {
+func impRoundTrip[T any](t *testing.T, kind, format string, k Kind[T], table func(Store) Table[T], from *memstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	var out bytes.Buffer
@@ -104,7 +107,7 @@ func impRoundTrip[T any](t *testing.T, kind, format string, k Kind[T], table fun
 	}
 	// The fresh store holds what the records refer to (imports refuse
 	// references to missing records), but none of the kind itself.
-	to := newMemStore()
+	to := memstore.New()
 	copyTables(t, from, to, kind)
 	rep, err := Import(ctx, to, bytes.NewReader(out.Bytes()), ImportOptions{Kind: kind, Format: format})
 	if err != nil || rep.Imported != len(want) || rep.Rows != len(want) || len(rep.Rejected) != 0 {
@@ -115,7 +118,7 @@ func impRoundTrip[T any](t *testing.T, kind, format string, k Kind[T], table fun
 		t.Fatalf("%s: %d records after import, want %d (%v)", kind, len(got), len(want), err)
 	}
 	for i := range want {
-		if !sameRecord(k, &got[i], &want[i]) {
+		if !SameRecord(k, &got[i], &want[i]) {
 			t.Errorf("%s: round trip changed a record:\n got %+v\nwant %+v", kind, got[i], want[i])
 		}
 	}
@@ -133,7 +136,7 @@ func impRoundTrip[T any](t *testing.T, kind, format string, k Kind[T], table fun
 }
 
 func TestExportImportRoundTrip(t *testing.T) {
-	s := newMemStore()
+	s := memstore.New()
 	impSeed(t, s)
 	t.Run("jsonl", func(t *testing.T) {
 		impRoundTrip(t, "enterprises", FormatJSONL, EnterpriseKind, Store.Enterprises, s)
@@ -152,7 +155,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 }
 
 func TestExportJSONL(t *testing.T) {
-	s := newMemStore()
+	s := memstore.New()
 	impSeed(t, s)
 	var out bytes.Buffer
 	if err := Export(context.Background(), s, &out, "banks", ""); err != nil {
@@ -165,7 +168,7 @@ func TestExportJSONL(t *testing.T) {
 }
 
 func TestExportCSVLayout(t *testing.T) {
-	s := newMemStore()
+	s := memstore.New()
 	impSeed(t, s)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -181,7 +184,7 @@ func TestExportCSVLayout(t *testing.T) {
 		if err := Export(ctx, s, &out, tc.kind, FormatCSV); err != nil {
 			t.Fatal(err)
 		}
-		text, ok := strings.CutPrefix(out.String(), utf8BOM)
+		text, ok := strings.CutPrefix(out.String(), UTF8BOM)
 		if !ok {
 			t.Errorf("%s: no byte-order mark", tc.kind)
 		}
@@ -204,7 +207,7 @@ func TestExportCSVLayout(t *testing.T) {
 }
 
 func TestExportOptions(t *testing.T) {
-	s := newMemStore()
+	s := memstore.New()
 	for _, tc := range []struct{ kind, format, field string }{
 		{"tokens", FormatJSONL, "kind"},
 		{"widgets", FormatJSONL, "kind"},

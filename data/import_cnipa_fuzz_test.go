@@ -1,4 +1,4 @@
-package data
+package data_test
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 // cnipaFuzzHeader is the header of the CNIPA rows that FuzzImportCNIPA
@@ -26,7 +29,7 @@ func FuzzImportCNIPA(f *testing.F) {
 	f.Fuzz(func(t *testing.T, rows string) {
 		ctx := context.Background()
 		in := []byte(cnipaFuzzHeader + "\n" + rows)
-		s := newMemStore()
+		s := memstore.New()
 		opts := ImportOptions{Kind: "patents", Format: FormatCNIPACSV, BatchSize: 3}
 		first, err := Import(ctx, s, bytes.NewReader(in), opts)
 		if err != nil {
@@ -55,7 +58,7 @@ func FuzzImportCNIPA(f *testing.F) {
 			}
 			q := p
 			q.Normalize()
-			if !sameRecord(PatentKind, &p, &q) {
+			if !SameRecord(PatentKind, &p, &q) {
 				t.Fatalf("stored patent %s is not normalised: %+v, normalised %+v", id, p, q)
 			}
 		}
@@ -76,7 +79,7 @@ func FuzzImportCNIPA(f *testing.F) {
 		}
 		for id, p := range stored {
 			q := again[id]
-			if !sameRecord(PatentKind, &p, &q) {
+			if !SameRecord(PatentKind, &p, &q) {
 				t.Fatalf("second import changed %s:\n%+v\n%+v", id, p, q)
 			}
 		}

@@ -1,4 +1,4 @@
-package data
+package data_test
 
 import (
 	"bytes"
@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 const cnipaFixture = "testdata/cnipa_biblio_export_199.csv"
@@ -19,7 +22,7 @@ func impReadCNIPA(t *testing.T) [][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte(utf8BOM)))).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte(UTF8BOM)))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +60,7 @@ var cnipaForeignAddresses = []string{"澳大利亚", "德国"}
 
 func TestImportCNIPAFixture(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	f, err := os.Open(cnipaFixture)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +73,7 @@ func TestImportCNIPAFixture(t *testing.T) {
 	if rep.Rows != 199 || rep.Imported != 199 || rep.Updated != 0 || rep.Unchanged != 0 || len(rep.Rejected) != 0 {
 		t.Fatalf("report = %+v, want 199 rows imported", rep)
 	}
-	if got := s.patents.putCalls(); got != 4 {
+	if got := s.PutCalls("patents"); got != 4 {
 		t.Errorf("Put called %d times, want 4 batches of at most 50", got)
 	}
 	patents := impAllPatents(t, s)
@@ -125,7 +128,7 @@ func TestImportCNIPAFixture(t *testing.T) {
 		FilingDate: NewDate(2012, 5, 31), PublicationDate: NewDate(2013, 1, 2), GrantDate: NewDate(2013, 1, 2),
 		ExpiryDate: NewDate(2022, 5, 31), Abstract: p.Abstract, MainClaim: p.MainClaim,
 	}
-	if !sameRecord(PatentKind, &p, &want) {
+	if !SameRecord(PatentKind, &p, &want) {
 		t.Errorf("patent 201220249771.0 =\n%+v\nwant\n%+v", p, want)
 	}
 	if !RegionWithin(p.Region, "3206") || !strings.HasPrefix(p.Abstract, "本实用新型公开了改进的混凝土轨枕") || !strings.HasPrefix(p.MainClaim, "改进的混凝土轨枕，包括轨枕本体") {
@@ -171,7 +174,7 @@ func TestImportCNIPABrokenRows(t *testing.T) {
 	rows[7][col("主分类号")] = "E01B3/32(2006.01)I"
 	rows[7][col("分类号")] = "E01B9/68(2006.01)I;E01B3/32(2006.01)I;E01B3/40(2006.01)I" // main class not first
 
-	s := newMemStore()
+	s := memstore.New()
 	rep, err := Import(context.Background(), s, bytes.NewReader(impWriteCSV(t, rows)), ImportOptions{Kind: "patents", Format: FormatCNIPACSV})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +217,7 @@ func TestImportCNIPAHeaderVariants(t *testing.T) {
 	// A BOM, ASCII brackets, another column order, no trailing columns, CRLF.
 	in := "\uFEFF名称,申请日,申请号,公开(公告)号,公开(公告)日,主分类号,分类号,申请(专利权)人,地址\r\n" +
 		"一种钢筋混凝土轨枕,2012.05.31,CN201220249767.4,CN202644312U,2013.01.02,E01B3/32(2006.01)I,E01B3/32(2006.01)I,海安县建莲商品混凝土有限公司,226634 江苏省南通市海安县老坝港镇海港村16组\r\n"
-	s := newMemStore()
+	s := memstore.New()
 	rep, err := Import(context.Background(), s, strings.NewReader(in), ImportOptions{Kind: "patents", Format: FormatCNIPACSV})
 	if err != nil || rep.Imported != 1 {
 		t.Fatalf("Import = %+v, %v", rep, err)
@@ -230,7 +233,7 @@ func TestImportCNIPAHeaderVariants(t *testing.T) {
 		{"another layout", "id,name,credit_code\n"},
 		{"duplicate column", "申请号,申请号,名称,申请日,申请（专利权）人\n"},
 	} {
-		_, err := Import(context.Background(), newMemStore(), strings.NewReader(tc.in), ImportOptions{Kind: "patents", Format: FormatCNIPACSV})
+		_, err := Import(context.Background(), memstore.New(), strings.NewReader(tc.in), ImportOptions{Kind: "patents", Format: FormatCNIPACSV})
 		if ErrorCode(err) != CodeMalformed {
 			t.Errorf("%s: err = %v, want malformed", tc.name, err)
 		}
@@ -239,7 +242,7 @@ func TestImportCNIPAHeaderVariants(t *testing.T) {
 
 func TestImportCNIPAKeepsWhatTheFileLacks(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	data, err := os.ReadFile(cnipaFixture)
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +271,7 @@ func TestImportCNIPAKeepsWhatTheFileLacks(t *testing.T) {
 
 func TestImportPatentsOwnerScope(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	seedRefs(t, s, "ent_a", "ent_b")
 	data, err := os.ReadFile(cnipaFixture)
 	if err != nil {

@@ -1,10 +1,13 @@
-package data
+package data_test
 
 import (
 	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 func TestImportEnterprisesCSV(t *testing.T) {
@@ -22,7 +25,7 @@ func TestImportEnterprisesCSV(t *testing.T) {
 		/* 8 */ "ent_g,负收入公司," + cc("8") + ",,C34,2011-01-01,,,,,,,,,,,-5,\n" +
 		/* 9 */ "ent_h,示例\"引号公司," + cc("9") + ",,C34,2011-01-01,,,,,,,,,,,,\n" +
 		/* 10 */ ",没有编号的公司," + cc("A") + ",,C35,2012-05-06,,,,,,,,,,,1000,\n"
-	s := newMemStore()
+	s := memstore.New()
 	rep, err := Import(context.Background(), s, strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +68,7 @@ func TestImportEnterprisesCSV(t *testing.T) {
 		BusinessScope: "通用设备制造\n金属切削机床销售", Need: FinancingNeed{Amount: 3_000_000}, Consents: Consents{Pool: true},
 		Financials: []Financials{{2022, 50_000_000, 4_000_000, 60_000_000, 30_000_000}, {2023, 55_000_000, -1_000_000, 0, 0}}}
 	wantE.Normalize()
-	if !sameRecord(EnterpriseKind, &e, &wantE) {
+	if !SameRecord(EnterpriseKind, &e, &wantE) {
 		t.Errorf("ent_a =\n%+v\nwant\n%+v", e, wantE)
 	}
 	n, _ := s.Enterprises().Count(context.Background())
@@ -93,7 +96,7 @@ func TestImportCSVHeaders(t *testing.T) {
 		{"only blank lines", "products", "\n \n,,,\n", ""},
 		{"unreadable header", "products", "name,\"max_amount\n", ""},
 	} {
-		_, err := Import(context.Background(), newMemStore(), strings.NewReader(tc.in), ImportOptions{Kind: tc.kind, Format: FormatCSV})
+		_, err := Import(context.Background(), memstore.New(), strings.NewReader(tc.in), ImportOptions{Kind: tc.kind, Format: FormatCSV})
 		if ErrorCode(err) != CodeMalformed {
 			t.Errorf("%s: err = %v, want malformed", tc.name, err)
 			continue
@@ -104,7 +107,7 @@ func TestImportCSVHeaders(t *testing.T) {
 	}
 	// Columns with an empty header (trailing commas) are ignored.
 	in := "name,credit_code,region,industry,founded,,\n示例公司," + impCreditCode(t, "91441204MA4UQ8XY1") + ",,C34,2011-01-01,,\n"
-	rep, err := Import(context.Background(), newMemStore(), strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
+	rep, err := Import(context.Background(), memstore.New(), strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
 	if err != nil || rep.Imported != 1 {
 		t.Errorf("trailing empty columns: %+v, %v", rep, err)
 	}
@@ -112,7 +115,7 @@ func TestImportCSVHeaders(t *testing.T) {
 
 func TestImportProductsCSVBankScope(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	seedRefs(t, s, "bank_a", "bank_b")
 	if _, err := s.Products().Put(ctx, &Product{ID: "prod_other", BankID: "bank_b", Name: "别家产品", MaxAmount: 1, MaxTerm: 1, PledgeRates: ByType{Invention: 0.1}}); err != nil {
 		t.Fatal(err)
@@ -183,7 +186,7 @@ func TestImportCSVRowLimits(t *testing.T) {
 		"丙\xff\xfe," + impCreditCode(t, "91441204MA4UQ8XY4") + ",,C34,2011-01-01\n" +
 		row("丁", "91441204MA4UQ8XY5") +
 		"\"未闭合的引号," + impCreditCode(t, "91441204MA4UQ8XY6") + ",,C34,2011-01-01\n" + row("戊", "91441204MA4UQ8XY7")
-	rep, err := Import(context.Background(), newMemStore(), strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
+	rep, err := Import(context.Background(), memstore.New(), strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +209,7 @@ func TestImportCSVSyntaxErrorNamesColumn(t *testing.T) {
 	in := "credit_code,name,industry,founded\n" +
 		cc + ",\"两行\n名称\"x,C34,2011-01-01\n" + // 1-2: text after a closing quote, on the record's second line
 		cc + ",好公司,C34,2011-01-01\n" // 2
-	rep, err := Import(context.Background(), newMemStore(), strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
+	rep, err := Import(context.Background(), memstore.New(), strings.NewReader(in), ImportOptions{Kind: "enterprises", Format: FormatCSV})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package data
+package data_test
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 // impEnterpriseJSON returns a valid enterprise as a JSON object, edited by
@@ -56,7 +59,7 @@ func TestImportJSONLRejections(t *testing.T) {
 	for _, tc := range tests {
 		in.WriteString(tc.line + "\n\n") // blank lines are skipped but counted
 	}
-	s := newMemStore()
+	s := memstore.New()
 	rep, err := Import(context.Background(), s, strings.NewReader(in.String()), ImportOptions{Kind: "enterprises"})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +98,7 @@ func TestImportMalformedInput(t *testing.T) {
 		{"gbk", "\xc6\xf3\xd2\xb5\xc3\xfb\xb3\xc6,1\n"}, // 企业名称 in GBK
 	} {
 		for _, format := range []string{FormatJSONL, FormatCSV} {
-			rep, err := Import(context.Background(), newMemStore(), strings.NewReader(tc.in), ImportOptions{Kind: "enterprises", Format: format})
+			rep, err := Import(context.Background(), memstore.New(), strings.NewReader(tc.in), ImportOptions{Kind: "enterprises", Format: format})
 			if ErrorCode(err) != CodeMalformed || rep.Rows != 0 {
 				t.Errorf("%s as %s: %+v, %v; want malformed", tc.name, format, rep, err)
 			}
@@ -119,7 +122,7 @@ func TestImportOptions(t *testing.T) {
 		{ImportOptions{Kind: "deals", BankID: "bank_a"}, CodeForbidden, ""},
 		{ImportOptions{Kind: "patents", BankID: "bank_a"}, CodeForbidden, ""},
 	} {
-		rep, err := Import(context.Background(), newMemStore(), strings.NewReader("{}\n"), tc.opts)
+		rep, err := Import(context.Background(), memstore.New(), strings.NewReader("{}\n"), tc.opts)
 		if ErrorCode(err) != tc.code {
 			t.Errorf("%+v: err %v, want %s", tc.opts, err, tc.code)
 		}
@@ -133,7 +136,7 @@ func TestImportOptions(t *testing.T) {
 }
 
 func TestImportReportJSON(t *testing.T) {
-	rep, err := Import(context.Background(), newMemStore(), strings.NewReader(""), ImportOptions{Kind: "banks"})
+	rep, err := Import(context.Background(), memstore.New(), strings.NewReader(""), ImportOptions{Kind: "banks"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func TestImportLongLine(t *testing.T) {
 	})
 	in := impEnterpriseJSON(t, "ent_1", "91441204MA4UQ8XY1", nil) + "\n" + long + "\n" +
 		impEnterpriseJSON(t, "ent_3", "91441204MA4UQ8XY3", nil) // no final newline
-	rep, err := Import(context.Background(), newMemStore(), strings.NewReader(in), ImportOptions{Kind: "enterprises"})
+	rep, err := Import(context.Background(), memstore.New(), strings.NewReader(in), ImportOptions{Kind: "enterprises"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +163,7 @@ func TestImportLongLine(t *testing.T) {
 
 func TestImportConflictRetriesRowByRow(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	held := impCreditCode(t, "91441204MA4UQ8XY9")
 	if _, err := s.Enterprises().Put(ctx, &Enterprise{ID: "ent_y", Name: "已有企业", CreditCode: held, Industry: "C34", Founded: NewDate(2000, 1, 1)}); err != nil {
 		t.Fatal(err)
@@ -178,7 +181,7 @@ func TestImportConflictRetriesRowByRow(t *testing.T) {
 	if r := rep.Rejected[0]; r.Row != 2 || r.ID != "ent_2" || r.Field != "credit_code" || !strings.Contains(r.Reason, "already belongs to ent_y") {
 		t.Errorf("rejection %+v", r)
 	}
-	if got := s.enterprises.putCalls(); got != 1+1+3 {
+	if got := s.PutCalls("enterprises"); got != 1+1+3 {
 		t.Errorf("%d Put calls, want 5: the seed, the batch, then one per row", got)
 	}
 	if _, err := s.Enterprises().Get(ctx, "ent_2"); ErrorCode(err) != CodeNotFound {
@@ -188,7 +191,7 @@ func TestImportConflictRetriesRowByRow(t *testing.T) {
 
 func TestImportUpdatesOnlyWhatChanged(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	lines := []string{
 		impEnterpriseJSON(t, "ent_1", "91441204MA4UQ8XY1", nil),
 		impEnterpriseJSON(t, "ent_2", "91441204MA4UQ8XY2", nil),
@@ -231,7 +234,7 @@ func TestImportUpdatesOnlyWhatChanged(t *testing.T) {
 
 func TestImportEnterpriseOwnerScope(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	other := impCreditCode(t, "91441204MA4UQ8XY9")
 	if _, err := s.Enterprises().Put(ctx, &Enterprise{ID: "ent_other", Name: "别家", CreditCode: other, Industry: "C34", Founded: NewDate(2000, 1, 1)}); err != nil {
 		t.Fatal(err)
@@ -256,7 +259,7 @@ func TestImportEnterpriseOwnerScope(t *testing.T) {
 
 func TestImportBusinessKeys(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	banks := `{"name":"中国建设银行","branch":"肇庆市分行","region":"4412"}` + "\n" + `{"name":"肇庆农商银行","region":"441204"}` + "\n"
 	for i, want := range []ImportReport{{Rows: 2, Imported: 2}, {Rows: 2, Unchanged: 2}} {
 		rep, err := Import(ctx, s, strings.NewReader(banks), ImportOptions{Kind: "banks"})
@@ -289,7 +292,7 @@ func TestImportBusinessKeys(t *testing.T) {
 
 func TestImportRejectionCap(t *testing.T) {
 	in := strings.Repeat("{}\n", MaxListedRejections/4)
-	rep, err := Import(context.Background(), newMemStore(), strings.NewReader(in), ImportOptions{Kind: "enterprises"})
+	rep, err := Import(context.Background(), memstore.New(), strings.NewReader(in), ImportOptions{Kind: "enterprises"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,13 +308,13 @@ func TestImportCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	in := impEnterpriseJSON(t, "ent_1", "91441204MA4UQ8XY1", nil)
-	if _, err := Import(ctx, newMemStore(), strings.NewReader(in), ImportOptions{Kind: "enterprises"}); err != context.Canceled {
+	if _, err := Import(ctx, memstore.New(), strings.NewReader(in), ImportOptions{Kind: "enterprises"}); err != context.Canceled {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
 
 func ExampleImport() {
-	s := newMemStore()
+	s := memstore.New()
 	in := `{"name":"中国建设银行","branch":"肇庆市分行","region":"4412"}
 {"name":"","region":"441204"}
 `

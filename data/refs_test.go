@@ -1,4 +1,4 @@
-package data
+package data_test
 
 import (
 	"context"
@@ -6,11 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	. "ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
 func TestCheckRefs(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	bank := Bank{ID: "bank_a", Name: "肇庆农商银行", Region: "4412"}
 	if _, err := s.Banks().Put(ctx, &bank); err != nil {
 		t.Fatal(err)
@@ -22,12 +25,12 @@ func TestCheckRefs(t *testing.T) {
 		t.Fatalf("a product of an existing bank: %v", err)
 	}
 	err := CheckRefs(ctx, s, ProductKind, []*Product{&ok, &dangling})
-	if ErrorCode(err) != CodeInvalid || !slices.Equal(fieldsOf(err), []string{"[1].bank_id", "[1].pool_id"}) {
+	if ErrorCode(err) != CodeInvalid || !slices.Equal(FieldsOf(err), []string{"[1].bank_id", "[1].pool_id"}) {
 		t.Fatalf("CheckRefs = %v; want [1].bank_id and [1].pool_id", err)
 	}
-	p := validPatent()
+	p := ValidPatent()
 	p.OwnerID = "ent_gone"
-	if err := CheckRefs(ctx, s, PatentKind, []*Patent{&p}); !slices.Equal(fieldsOf(err), []string{"owner_id"}) {
+	if err := CheckRefs(ctx, s, PatentKind, []*Patent{&p}); !slices.Equal(FieldsOf(err), []string{"owner_id"}) {
 		t.Fatalf("a patent of a missing owner: %v", err)
 	}
 }
@@ -42,7 +45,7 @@ func seedRefs(t *testing.T, s Store, ids ...string) {
 		var err error
 		switch {
 		case strings.HasPrefix(id, "ent_"):
-			e := validEnterprise()
+			e := ValidEnterprise()
 			first := fmt.Sprintf("91441204MA4UQ%04d", i)
 			c, _ := CreditCodeCheck(first)
 			e.ID, e.CreditCode = id, first+string(c)
@@ -63,7 +66,7 @@ func seedRefs(t *testing.T, s Store, ids ...string) {
 
 func TestImportRefusesMissingReferences(t *testing.T) {
 	ctx := context.Background()
-	s := newMemStore()
+	s := memstore.New()
 	seedRefs(t, s, "bank_a")
 	in := `{"bank_id":"bank_a","name":"专利贷","max_amount":5000000,"max_term_months":36,"pledge_rates":{"invention":0.3}}
 {"bank_id":"bank_gone","name":"智权贷","max_amount":5000000,"max_term_months":36,"pledge_rates":{"invention":0.3}}
