@@ -8,6 +8,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // The event operations: the meeting schedule, publishing, wishes and the
@@ -66,10 +67,10 @@ type PairWeight struct {
 type StoredSchedule struct {
 	EventID    string
 	Meetings   []StoredMeeting
-	Shortfalls []matcher.ScheduleShortfall
-	Overrides  []matcher.SchedulePair
+	Shortfalls []schedule.Shortfall
+	Overrides  []schedule.Pair
 	// OverrideReasons are the organizer's reasons for Overrides, by pair.
-	OverrideReasons map[matcher.SchedulePair]string
+	OverrideReasons map[schedule.Pair]string
 	WeightBasis     string
 	Weight          float64
 	MustMeet        int // must-meet pairs of the event, and how many meet
@@ -125,11 +126,11 @@ func (sch *StoredSchedule) toRecord() *data.Schedule {
 func scheduleFromRecord(w *EventWorld, rec *data.Schedule) *StoredSchedule {
 	sch := &StoredSchedule{EventID: rec.EventID, WeightBasis: rec.Params[paramWeightBasis], Weight: rec.TotalScore,
 		ComputedBy: rec.Params[paramComputedBy], UpdatedAt: rec.UpdatedAt, Meetings: []StoredMeeting{},
-		Shortfalls: []matcher.ScheduleShortfall{}, Overrides: []matcher.SchedulePair{}}
+		Shortfalls: []schedule.Shortfall{}, Overrides: []schedule.Pair{}}
 	sch.ComputedAt, _ = time.Parse(time.RFC3339Nano, rec.Params[paramComputedAt])
 	for _, o := range strings.Split(rec.Params[paramOverrides], ",") {
 		if e, b, ok := strings.Cut(o, ":"); ok {
-			sch.Overrides = append(sch.Overrides, matcher.SchedulePair{EnterpriseID: e, BankID: b})
+			sch.Overrides = append(sch.Overrides, schedule.Pair{EnterpriseID: e, BankID: b})
 		}
 	}
 	var reasons map[string]string
@@ -137,9 +138,9 @@ func scheduleFromRecord(w *EventWorld, rec *data.Schedule) *StoredSchedule {
 		for k, r := range reasons {
 			if e, b, ok := strings.Cut(k, ":"); ok {
 				if sch.OverrideReasons == nil {
-					sch.OverrideReasons = map[matcher.SchedulePair]string{}
+					sch.OverrideReasons = map[schedule.Pair]string{}
 				}
-				sch.OverrideReasons[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = r
+				sch.OverrideReasons[schedule.Pair{EnterpriseID: e, BankID: b}] = r
 			}
 		}
 	}
@@ -147,11 +148,11 @@ func scheduleFromRecord(w *EventWorld, rec *data.Schedule) *StoredSchedule {
 	for _, m := range rec.Meetings {
 		sch.Meetings = append(sch.Meetings, StoredMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
 			Score: m.Score, Pinned: m.Pinned, Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome,
-			MustMeet: must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}]})
+			MustMeet: must[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}]})
 	}
 	for _, sf := range rec.Unscheduled {
-		sch.Shortfalls = append(sch.Shortfalls, matcher.ScheduleShortfall{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID,
-			Wanted: sf.Wanted, Got: sf.Got, Code: matcher.ShortfallCode(sf.Code), Reason: sf.Reason})
+		sch.Shortfalls = append(sch.Shortfalls, schedule.Shortfall{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID,
+			Wanted: sf.Wanted, Got: sf.Got, Code: schedule.ShortfallCode(sf.Code), Reason: sf.Reason})
 	}
 	sch.countMustMeet(must)
 	return sch
@@ -159,10 +160,10 @@ func scheduleFromRecord(w *EventWorld, rec *data.Schedule) *StoredSchedule {
 
 // countMustMeet sets MustMeet and MustMeetMet from the event's must-meet
 // pairs.
-func (sch *StoredSchedule) countMustMeet(must map[matcher.SchedulePair]bool) {
+func (sch *StoredSchedule) countMustMeet(must map[schedule.Pair]bool) {
 	sch.MustMeet, sch.MustMeetMet = len(must), 0
 	for _, m := range sch.Meetings {
-		if must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] {
+		if must[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] {
 			sch.MustMeetMet++
 		}
 	}
@@ -252,17 +253,17 @@ func (h *App) LoadEvent(ctx context.Context, id string) (*EventWorld, error) {
 
 // mustPairs returns the pairs of registered participants that either side
 // must meet.
-func (w *EventWorld) MustPairs() map[matcher.SchedulePair]bool {
-	out := map[matcher.SchedulePair]bool{}
+func (w *EventWorld) MustPairs() map[schedule.Pair]bool {
+	out := map[schedule.Pair]bool{}
 	for i := range w.Parts {
 		p := &w.Parts[i]
 		for _, pref := range p.Preferences {
 			if pref.Kind != data.MustMeet {
 				continue
 			}
-			pr := matcher.SchedulePair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}
+			pr := schedule.Pair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}
 			if p.Role == data.RoleBankDesk {
-				pr = matcher.SchedulePair{EnterpriseID: pref.Target, BankID: p.BankID}
+				pr = schedule.Pair{EnterpriseID: pref.Target, BankID: p.BankID}
 			} else if p.Role != data.RoleEnterprise {
 				continue
 			}

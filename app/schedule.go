@@ -14,6 +14,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // overrideScore is the weight of an ineligible pair the organizer allows:
@@ -144,8 +145,8 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 	if err != nil {
 		return ScheduleBody{}, err
 	}
-	var overrides []matcher.SchedulePair
-	reasons := map[matcher.SchedulePair]string{}
+	var overrides []schedule.Pair
+	reasons := map[schedule.Pair]string{}
 	switch {
 	case req.Overrides != nil:
 		var err error
@@ -169,7 +170,7 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 		return ScheduleBody{}, err
 	}
 	in, dropped := scheduleInput(w, weights, overrides, pins)
-	res, err := matcher.Schedule(ctx, in)
+	res, err := schedule.Compute(ctx, in)
 	if err != nil {
 		return ScheduleBody{}, err
 	}
@@ -178,19 +179,19 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 		Weight: round2(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Shortfalls: res.Shortfalls,
 		ComputedAt: now, ComputedBy: p.By(), UpdatedAt: now, Meetings: []StoredMeeting{}}
 	if sch.Overrides == nil {
-		sch.Overrides = []matcher.SchedulePair{}
+		sch.Overrides = []schedule.Pair{}
 	}
 	// A kept pin keeps its own reason; other overridden meetings take
 	// the reason of their override.
-	pinReasons := map[matcher.SchedulePair]string{}
+	pinReasons := map[schedule.Pair]string{}
 	for _, m := range pins {
-		pinReasons[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = m.OverrideReason
+		pinReasons[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = m.OverrideReason
 	}
 	for _, m := range res.Meetings {
 		sm := StoredMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
 			Slot: m.Slot + 1, Score: round2(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override}
 		if m.Override {
-			pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
+			pr := schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
 			sm.OverrideReason = cmp.Or(pinReasons[pr], reasons[pr])
 		}
 		sch.Meetings = append(sch.Meetings, sm)
@@ -208,9 +209,9 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 // checkOverrides refuses overrides of a request naming someone not
 // registered for the event or without a good reason (stored ones are
 // filtered instead), and returns the pairs and their trimmed reasons.
-func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]matcher.SchedulePair, map[matcher.SchedulePair]string, error) {
+func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]schedule.Pair, map[schedule.Pair]string, error) {
 	var fields []data.FieldError
-	pairs, reasons := []matcher.SchedulePair{}, map[matcher.SchedulePair]string{}
+	pairs, reasons := []schedule.Pair{}, map[schedule.Pair]string{}
 	for i, o := range overrides {
 		f := "overrides[" + strconv.Itoa(i) + "]"
 		reason, err := CheckOverrideReason(f+".reason", o.Reason)
@@ -218,7 +219,7 @@ func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]matcher.Sche
 		if errors.As(err, &de) {
 			fields = append(fields, de.Fields...)
 		}
-		pr := matcher.SchedulePair{EnterpriseID: o.EnterpriseID, BankID: o.BankID}
+		pr := schedule.Pair{EnterpriseID: o.EnterpriseID, BankID: o.BankID}
 		pairs = append(pairs, pr)
 		reasons[pr] = reason
 		if w.EntPart[o.EnterpriseID] == nil {
@@ -246,28 +247,28 @@ func WantedMeetings(ev *data.Event, p *data.Participant) int {
 // scheduleInput builds the scheduler's input. Pins that no longer fit (a
 // participant left, a table or slot went away, the pair is now declined)
 // are dropped and returned.
-func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, overrides []matcher.SchedulePair, pins []StoredMeeting) (matcher.ScheduleInput, []StoredMeeting) {
-	in := matcher.ScheduleInput{Slots: w.Event.Slots}
+func scheduleInput(w *EventWorld, weights map[schedule.Pair]PairWeight, overrides []schedule.Pair, pins []StoredMeeting) (schedule.Input, []StoredMeeting) {
+	in := schedule.Input{Slots: w.Event.Slots}
 	for i := range w.Parts {
 		p := &w.Parts[i]
 		switch p.Role {
 		case data.RoleEnterprise:
-			in.Enterprises = append(in.Enterprises, matcher.ScheduleEnterprise{ID: p.EnterpriseID, MaxMeetings: WantedMeetings(&w.Event, p)})
+			in.Enterprises = append(in.Enterprises, schedule.Enterprise{ID: p.EnterpriseID, MaxMeetings: WantedMeetings(&w.Event, p)})
 		case data.RoleBankDesk:
-			in.Banks = append(in.Banks, matcher.ScheduleBank{ID: p.BankID, Tables: p.Tables})
+			in.Banks = append(in.Banks, schedule.Bank{ID: p.BankID, Tables: p.Tables})
 		}
 	}
-	slices.SortFunc(in.Enterprises, func(a, b matcher.ScheduleEnterprise) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortFunc(in.Banks, func(a, b matcher.ScheduleBank) int { return cmp.Compare(a.ID, b.ID) })
-	declined := map[matcher.SchedulePair]bool{}
+	slices.SortFunc(in.Enterprises, func(a, b schedule.Enterprise) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(in.Banks, func(a, b schedule.Bank) int { return cmp.Compare(a.ID, b.ID) })
+	declined := map[schedule.Pair]bool{}
 	for _, e := range in.Enterprises {
 		for _, b := range in.Banks {
-			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: b.ID}
+			pr := schedule.Pair{EnterpriseID: e.ID, BankID: b.ID}
 			wt := weights[pr]
-			in.Candidates = append(in.Candidates, matcher.ScheduleCandidate{EnterpriseID: e.ID, BankID: b.ID, Weight: wt.Score, Eligible: wt.Eligible})
+			in.Candidates = append(in.Candidates, schedule.Candidate{EnterpriseID: e.ID, BankID: b.ID, Weight: wt.Score, Eligible: wt.Eligible})
 		}
 	}
-	addPref := func(pr matcher.SchedulePair, kind data.PreferenceKind) {
+	addPref := func(pr schedule.Pair, kind data.PreferenceKind) {
 		if w.EntPart[pr.EnterpriseID] == nil || w.BankPart[pr.BankID] == nil {
 			return // a preference about someone not at the event
 		}
@@ -283,9 +284,9 @@ func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, o
 		for _, pref := range p.Preferences {
 			switch p.Role {
 			case data.RoleEnterprise:
-				addPref(matcher.SchedulePair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}, pref.Kind)
+				addPref(schedule.Pair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}, pref.Kind)
 			case data.RoleBankDesk:
-				addPref(matcher.SchedulePair{EnterpriseID: pref.Target, BankID: p.BankID}, pref.Kind)
+				addPref(schedule.Pair{EnterpriseID: pref.Target, BankID: p.BankID}, pref.Kind)
 			}
 		}
 	}
@@ -296,13 +297,13 @@ func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, o
 	}
 	var dropped []StoredMeeting
 	for _, m := range pins {
-		pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
+		pr := schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
 		bp := w.BankPart[m.BankID]
 		if w.EntPart[m.EnterpriseID] == nil || bp == nil || m.Table > bp.Tables || m.Slot > w.Event.Slots || declined[pr] {
 			dropped = append(dropped, m)
 			continue
 		}
-		in.Pins = append(in.Pins, matcher.ScheduledMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table - 1, Slot: m.Slot - 1})
+		in.Pins = append(in.Pins, schedule.Meeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table - 1, Slot: m.Slot - 1})
 	}
 	return in, dropped
 }
@@ -310,7 +311,7 @@ func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, o
 // pairWeights scores every enterprise × bank pair of the event (of
 // enterprise only, when given): the mean of both sides' match scores of the
 // bank's best eligible product (see weightBasis).
-func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[matcher.SchedulePair]PairWeight, error) {
+func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[schedule.Pair]PairWeight, error) {
 	var entIDs, bankIDs []string
 	for id := range w.EntPart {
 		if only == "" || id == only {
@@ -322,10 +323,10 @@ func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[
 	}
 	slices.Sort(entIDs)
 	slices.Sort(bankIDs)
-	out := make(map[matcher.SchedulePair]PairWeight, len(entIDs)*len(bankIDs))
+	out := make(map[schedule.Pair]PairWeight, len(entIDs)*len(bankIDs))
 	for _, e := range entIDs {
 		for _, b := range bankIDs {
-			out[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = PairWeight{Score: overrideScore}
+			out[schedule.Pair{EnterpriseID: e, BankID: b}] = PairWeight{Score: overrideScore}
 		}
 	}
 	em, err := h.EventMatchSet(ctx, w, entIDs, bankIDs)
@@ -339,7 +340,7 @@ func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[
 	for _, e := range em.Ents {
 		list, _ := em.Set.ForEnterprise(e.ID)
 		for _, ps := range list {
-			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
+			pr := schedule.Pair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
 			score := PairScore(&ps)
 			if cur := out[pr]; !cur.Eligible || score > cur.Score {
 				out[pr] = PairWeight{Score: score, Eligible: true, ProductID: ps.ProductID}
@@ -426,7 +427,7 @@ func MeetingView(w *EventWorld, m StoredMeeting) MeetingBody {
 
 // view renders a schedule's meetings and shortfalls; full adds the
 // organizer's summary.
-func (h *App) ScheduleView(w *EventWorld, sch *StoredSchedule, ms []StoredMeeting, sfs []matcher.ScheduleShortfall, full bool) ScheduleBody {
+func (h *App) ScheduleView(w *EventWorld, sch *StoredSchedule, ms []StoredMeeting, sfs []schedule.Shortfall, full bool) ScheduleBody {
 	body := ScheduleBody{EventID: w.Event.ID, EventName: w.Event.Name, Status: w.Event.Status, Date: w.Event.Date, Slots: w.Event.Slots,
 		SlotMinutes: w.Event.SlotMinutes, ComputedAt: sch.ComputedAt, Meetings: []MeetingBody{}, Unscheduled: []UnscheduledBody{}}
 	for _, m := range ms {
@@ -461,7 +462,7 @@ func overridesView(sch *StoredSchedule) []ScheduleOverride {
 
 // shortfallParticipant names the participant a shortfall is about: the
 // enterprise's registration, or for a must-meet pair whoever asked for it.
-func shortfallParticipant(w *EventWorld, sf matcher.ScheduleShortfall) string {
+func shortfallParticipant(w *EventWorld, sf schedule.Shortfall) string {
 	ep, bp := w.EntPart[sf.EnterpriseID], w.BankPart[sf.BankID]
 	if sf.BankID == "" || bp == nil {
 		if ep != nil {
@@ -478,7 +479,7 @@ func shortfallParticipant(w *EventWorld, sf matcher.ScheduleShortfall) string {
 // visibleSchedule returns the event, its schedule and what p may see of it,
 // narrowed by the bank_id and enterprise_id filters. full says whether p
 // sees the organizer's summary.
-func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID string) (*EventWorld, *StoredSchedule, []StoredMeeting, []matcher.ScheduleShortfall, bool, error) {
+func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID string) (*EventWorld, *StoredSchedule, []StoredMeeting, []schedule.Shortfall, bool, error) {
 	w, err := h.LoadEvent(ctx, id)
 	if err != nil {
 		return nil, nil, nil, nil, false, err
@@ -526,7 +527,7 @@ func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID 
 	}
 	// Shortfalls by the same filters: an enterprise's own entry has no
 	// bank, so a bank filter keeps only must-meet pairs with that bank.
-	var sfs []matcher.ScheduleShortfall
+	var sfs []schedule.Shortfall
 	for _, sf := range sch.Shortfalls {
 		if (entID == "" || sf.EnterpriseID == entID) && (bankID == "" || sf.BankID == bankID) {
 			sfs = append(sfs, sf)
@@ -581,7 +582,7 @@ func (h *App) EditSchedule(ctx context.Context, p *Caller, id string, req Meetin
 	}
 	// The weight of a pair that gets a new meeting.
 	var weight PairWeight
-	pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+	pr := schedule.Pair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
 	if w.EntPart[pr.EnterpriseID] != nil && w.BankPart[pr.BankID] != nil && !req.Remove &&
 		!slices.ContainsFunc(sch.Meetings, func(m StoredMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
 		ws, err := h.pairWeights(ctx, w, pr.EnterpriseID)
@@ -647,7 +648,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 		if (req.Table == nil) != (req.Slot == nil) {
 			return InvalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
 		}
-		pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+		pr := schedule.Pair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
 		// A bad reason is answered after the clashes, which say more.
 		reason := ""
 		if !weight.Eligible {
@@ -807,17 +808,17 @@ func freeTable(sch *StoredSchedule, idx int, m StoredMeeting, tables int) int {
 // counts of meetings, and entries that an edit resolved are dropped.
 func refreshShortfalls(w *EventWorld, sch *StoredSchedule) {
 	got := map[string]int{} // by enterprise or bank ID
-	met := map[matcher.SchedulePair]bool{}
+	met := map[schedule.Pair]bool{}
 	for _, m := range sch.Meetings {
 		got[m.EnterpriseID]++
 		got[m.BankID]++
-		met[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = true
+		met[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = true
 	}
 	out := sch.Shortfalls[:0]
 	for _, sf := range sch.Shortfalls {
 		switch {
 		case sf.BankID != "" && sf.EnterpriseID != "": // a must-meet pair
-			if !met[matcher.SchedulePair{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID}] {
+			if !met[schedule.Pair{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID}] {
 				out = append(out, sf)
 			}
 			continue
