@@ -96,8 +96,8 @@ func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBo
 		return body, nil
 	}
 
-	reasons := map[string]schedule.Shortfall{} // by bank, must-meet pairs only
-	met := map[string]StoredMeeting{}
+	reasons := map[string]data.Shortfall{} // by bank, must-meet pairs only
+	met := map[string]data.Meeting{}
 	_, _, ms, sfs, _, err := h.VisibleSchedule(ctx, p, id, "", entID)
 	switch {
 	case err == nil:
@@ -141,8 +141,8 @@ func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBo
 			wb.Status = WishPending
 		}
 		if blocked {
-			wb.Code, wb.Reason = string(sf.Code), sf.Reason
-			if sf.Code == schedule.ShortIneligible {
+			wb.Code, wb.Reason = sf.Code, sf.Reason
+			if sf.Code == string(schedule.ShortIneligible) {
 				ineligible = append(ineligible, wb.BankID)
 			}
 		}
@@ -163,12 +163,12 @@ func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBo
 // schedule can meet (schedule.MustMeetBlocked over the event as the
 // scheduler would see it, overrides included), as far as p may learn them
 // before publication (wishBlockVisible).
-func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID string) (map[string]schedule.Shortfall, error) {
+func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID string) (map[string]data.Shortfall, error) {
 	weights, err := h.pairWeights(ctx, w, entID)
 	if err != nil {
 		return nil, err
 	}
-	var overrides []schedule.Pair
+	var overrides []data.ScheduleOverride
 	sch, ok, err := h.LoadSchedule(ctx, w)
 	if err != nil {
 		return nil, err
@@ -181,10 +181,10 @@ func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]schedule.Shortfall{}
+	out := map[string]data.Shortfall{}
 	for _, sf := range blocked {
 		if sf.EnterpriseID == entID && wishBlockVisible(p, sf.Code) {
-			out[sf.BankID] = sf
+			out[sf.BankID] = storedShortfall(sf)
 		}
 	}
 	return out, nil

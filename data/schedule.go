@@ -146,8 +146,10 @@ func (s *Schedule) upgradeParams() {
 	}
 	if v, ok := s.Params[legacyOverrides]; ok {
 		if len(s.Overrides) == 0 {
+			seen := map[string]bool{} // a pair listed twice is one override
 			for _, o := range strings.Split(v, ",") {
-				if e, b, ok := strings.Cut(o, ":"); ok {
+				if e, b, ok := strings.Cut(o, ":"); ok && !seen[o] {
+					seen[o] = true
 					s.Overrides = append(s.Overrides, ScheduleOverride{EnterpriseID: e, BankID: b, Reason: reasons[o]})
 				}
 			}

@@ -17,7 +17,7 @@ func TestScheduleLegacyParams(t *testing.T) {
 		want   Schedule
 	}{
 		{"well formed", map[string]string{"weight_basis": "b", "computed_by": "user:o", "computed_at": "2025-05-20T09:30:00Z",
-			"overrides": "e1:b1", "override_reasons": `{"e1:b1":"因"}`},
+			"overrides": "e1:b1,e1:b1", "override_reasons": `{"e1:b1":"因"}`},
 			Schedule{WeightBasis: "b", ComputedBy: "user:o", ComputedAt: time.Date(2025, 5, 20, 9, 30, 0, 0, time.UTC),
 				Overrides: []ScheduleOverride{{EnterpriseID: "e1", BankID: "b1", Reason: "因"}}}},
 		{"no overrides", map[string]string{"overrides": "", "computed_at": "0001-01-01T00:00:00Z"}, Schedule{}},
