@@ -16,6 +16,7 @@ import (
 	"ipmatch/data"
 	"ipmatch/door"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 	"ipmatch/search"
 )
 
@@ -111,8 +112,8 @@ func enumValues() map[reflect.Type][]string {
 		reflect.TypeFor[data.Certification](): strs(data.CertHighTech, data.CertSpecialized, data.CertLittleGiant, data.CertTechSME),
 		reflect.TypeFor[matcher.Side]():       strs(matcher.SideEnterprise, matcher.SideBank),
 		reflect.TypeFor[matcher.ReasonCode](): strs(reasons...),
-		reflect.TypeFor[matcher.ShortfallCode](): strs(matcher.ShortSlots, matcher.ShortBankCapacity, matcher.ShortNoCandidates,
-			matcher.ShortUnplaced, matcher.ShortNoThanks, matcher.ShortIneligible, matcher.ShortEnterpriseCapacity),
+		reflect.TypeFor[schedule.ShortfallCode](): strs(schedule.ShortSlots, schedule.ShortBankCapacity, schedule.ShortNoCandidates,
+			schedule.ShortUnplaced, schedule.ShortNoThanks, schedule.ShortIneligible, schedule.ShortEnterpriseCapacity),
 	}
 }
 
@@ -120,7 +121,7 @@ func enumValues() map[reflect.Type][]string {
 // string, by struct type and JSON name.
 func fieldEnums() map[reflect.Type]map[string][]string {
 	var shortfalls []string
-	for _, v := range enumValues()[reflect.TypeFor[matcher.ShortfallCode]()] {
+	for _, v := range enumValues()[reflect.TypeFor[schedule.ShortfallCode]()] {
 		shortfalls = append(shortfalls, v)
 	}
 	outcomes := []string{"held", "no_show", "cancelled"}

@@ -17,6 +17,7 @@ import (
 	"ipmatch/data/demo"
 	"ipmatch/door"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // Token secrets of the event fixture.
@@ -56,11 +57,11 @@ func computeDemoSchedule(t *testing.T, f *fixture) app.ScheduleBody {
 	return body
 }
 
-// asMatcherMeetings converts meetings for matcher.DoubleBookings.
-func asMatcherMeetings(ms []app.MeetingBody) []matcher.ScheduledMeeting {
-	out := make([]matcher.ScheduledMeeting, len(ms))
+// asMatcherMeetings converts meetings for schedule.DoubleBookings.
+func asMatcherMeetings(ms []app.MeetingBody) []schedule.Meeting {
+	out := make([]schedule.Meeting, len(ms))
 	for i, m := range ms {
-		out[i] = matcher.ScheduledMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot}
+		out[i] = schedule.Meeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot}
 	}
 	return out
 }
@@ -72,7 +73,7 @@ func TestDemoSchedule(t *testing.T) {
 	if len(body.Meetings) == 0 || body.Summary == nil {
 		t.Fatalf("schedule %+v", body)
 	}
-	if dup := matcher.DoubleBookings(asMatcherMeetings(body.Meetings)); len(dup) > 0 {
+	if dup := schedule.DoubleBookings(asMatcherMeetings(body.Meetings)); len(dup) > 0 {
 		t.Fatalf("double-booked: %+v and %+v", body.Meetings[dup[0][0]], body.Meetings[dup[0][1]])
 	}
 	parts, _, err := f.store.Participants().List(ctx, data.ListOptions{Refs: data.Refs{Event: demo.EventID}})
@@ -144,7 +145,7 @@ func TestDemoSchedule(t *testing.T) {
 		switch code := explained[pr]; {
 		case met[pr]:
 			honoured++
-		case code == string(matcher.ShortIneligible) || code == string(matcher.ShortNoThanks):
+		case code == string(schedule.ShortIneligible) || code == string(schedule.ShortNoThanks):
 		default:
 			t.Errorf("must-meet %v neither met nor infeasible (code %q)", pr, code)
 		}
@@ -348,7 +349,7 @@ func TestScheduleEditMeetings(t *testing.T) {
 	if i < 0 || !edited.Meetings[i].Pinned || edited.Meetings[i].Slot != m0.Slot {
 		t.Fatalf("put back: %+v", edited.Meetings)
 	}
-	if dup := matcher.DoubleBookings(asMatcherMeetings(edited.Meetings)); len(dup) > 0 {
+	if dup := schedule.DoubleBookings(asMatcherMeetings(edited.Meetings)); len(dup) > 0 {
 		t.Fatalf("double-booked after edits")
 	}
 	// A recompute keeps the pin where it is.

@@ -10,7 +10,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
-	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 	"ipmatch/web"
 )
 
@@ -86,18 +86,18 @@ func TestWishesExplained(t *testing.T) {
 	for _, wb := range org.Wishes {
 		orgBy[wb.BankID] = wb
 	}
-	if wb := orgBy[declinedBy]; wb.Status != app.WishBlocked || wb.Code != string(matcher.ShortNoThanks) {
+	if wb := orgBy[declinedBy]; wb.Status != app.WishBlocked || wb.Code != string(schedule.ShortNoThanks) {
 		t.Errorf("organizer, declined pair: %+v, want blocked no_thanks", wb)
 	}
 	ineligible := 0
 	for _, wb := range own.Wishes {
 		o := orgBy[wb.BankID]
 		switch {
-		case wb.BankID == declinedBy && o.Code == string(matcher.ShortNoThanks):
+		case wb.BankID == declinedBy && o.Code == string(schedule.ShortNoThanks):
 			if wb.Status != app.WishPending || wb.Code != "" || wb.Reason != "" {
 				t.Errorf("a bank's no-thanks leaks to the enterprise before publication: %+v", wb)
 			}
-		case o.Code == string(matcher.ShortIneligible):
+		case o.Code == string(schedule.ShortIneligible):
 			ineligible++
 			if wb.Status != app.WishBlocked || wb.Reason != o.Reason || !strings.Contains(wb.Reason, "不符合该银行任一产品的条件") {
 				t.Errorf("ineligible wish %+v, want blocked with %q", wb, o.Reason)

@@ -2,12 +2,11 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
 	"time"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // The event operations: the meeting schedule, publishing, wishes and the
@@ -36,23 +35,11 @@ import (
 
 // ---- Schedules ----
 
-// StoredMeeting is one meeting of a schedule. Table and Slot are 1-based,
-// as shown to people. MustMeet is not stored: it is read from the
-// participants' preferences when the schedule is loaded.
-type StoredMeeting struct {
-	EnterpriseID string
-	BankID       string
-	Table        int
-	Slot         int
-	Score        float64
-	Pinned       bool
-	MustMeet     bool
-	Override     bool
-	// OverrideReason says why the organizer let this pair meet against
-	// the rules (set only with Override).
-	OverrideReason string
-	Outcome        string // "", held, no_show or cancelled
-}
+// The operations work on the stored record itself, data.Schedule and its
+// data.Meeting list (tables and slots 1-based, as shown to people). Only
+// the must-meet marks are not taken as stored: they follow the
+// participants' preferences, which change after scheduling, so
+// LoadSchedule refreshes them (markMustMeet).
 
 // PairWeight is the weight of an enterprise × bank pair and its basis.
 type PairWeight struct {
@@ -61,116 +48,22 @@ type PairWeight struct {
 	ProductID string
 }
 
-// StoredSchedule is an event's schedule as the handlers work on it; it is
-// stored as a data.Schedule (see toRecord and scheduleFromRecord).
-type StoredSchedule struct {
-	EventID    string
-	Meetings   []StoredMeeting
-	Shortfalls []matcher.ScheduleShortfall
-	Overrides  []matcher.SchedulePair
-	// OverrideReasons are the organizer's reasons for Overrides, by pair.
-	OverrideReasons map[matcher.SchedulePair]string
-	WeightBasis     string
-	Weight          float64
-	MustMeet        int // must-meet pairs of the event, and how many meet
-	MustMeetMet     int
-	ComputedAt      time.Time
-	ComputedBy      string
-	UpdatedAt       time.Time
-}
-
-// Keys of data.Schedule.Params.
-const (
-	paramWeightBasis = "weight_basis"
-	paramOverrides   = "overrides" // "enterprise:bank,enterprise:bank"
-	// paramOverrideReasons is a JSON object {"enterprise:bank": reason}.
-	paramOverrideReasons = "override_reasons"
-	paramComputedBy      = "computed_by"
-	paramComputedAt      = "computed_at" // RFC 3339
-)
-
-// toRecord converts sch to the stored record.
-func (sch *StoredSchedule) toRecord() *data.Schedule {
-	rec := &data.Schedule{ID: sch.EventID, EventID: sch.EventID, Meetings: []data.Meeting{}, Unscheduled: []data.Shortfall{},
-		TotalScore: sch.Weight, ModelVersion: matcher.ModelVersion, Params: map[string]string{
-			paramWeightBasis: sch.WeightBasis, paramComputedBy: sch.ComputedBy,
-			paramComputedAt: sch.ComputedAt.UTC().Format(time.RFC3339Nano),
-		}}
-	var ov []string
-	for _, o := range sch.Overrides {
-		ov = append(ov, o.EnterpriseID+":"+o.BankID)
-	}
-	rec.Params[paramOverrides] = strings.Join(ov, ",")
-	if len(sch.OverrideReasons) > 0 {
-		reasons := map[string]string{}
-		for pr, r := range sch.OverrideReasons {
-			reasons[pr.EnterpriseID+":"+pr.BankID] = r
-		}
-		b, _ := json.Marshal(reasons) // a map of strings always marshals
-		rec.Params[paramOverrideReasons] = string(b)
-	}
-	for _, m := range sch.Meetings {
-		rec.Meetings = append(rec.Meetings, data.Meeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
-			Score: m.Score, Pinned: m.Pinned, Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome})
-	}
-	for _, sf := range sch.Shortfalls {
-		rec.Unscheduled = append(rec.Unscheduled, data.Shortfall{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID,
-			Wanted: sf.Wanted, Got: sf.Got, Code: string(sf.Code), Reason: sf.Reason})
-	}
-	return rec
-}
-
-// scheduleFromRecord converts a stored record for event w, marking the
-// must-meet pairs from the participants' preferences.
-func scheduleFromRecord(w *EventWorld, rec *data.Schedule) *StoredSchedule {
-	sch := &StoredSchedule{EventID: rec.EventID, WeightBasis: rec.Params[paramWeightBasis], Weight: rec.TotalScore,
-		ComputedBy: rec.Params[paramComputedBy], UpdatedAt: rec.UpdatedAt, Meetings: []StoredMeeting{},
-		Shortfalls: []matcher.ScheduleShortfall{}, Overrides: []matcher.SchedulePair{}}
-	sch.ComputedAt, _ = time.Parse(time.RFC3339Nano, rec.Params[paramComputedAt])
-	for _, o := range strings.Split(rec.Params[paramOverrides], ",") {
-		if e, b, ok := strings.Cut(o, ":"); ok {
-			sch.Overrides = append(sch.Overrides, matcher.SchedulePair{EnterpriseID: e, BankID: b})
-		}
-	}
-	var reasons map[string]string
-	if raw := rec.Params[paramOverrideReasons]; raw != "" && json.Unmarshal([]byte(raw), &reasons) == nil {
-		for k, r := range reasons {
-			if e, b, ok := strings.Cut(k, ":"); ok {
-				if sch.OverrideReasons == nil {
-					sch.OverrideReasons = map[matcher.SchedulePair]string{}
-				}
-				sch.OverrideReasons[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = r
-			}
-		}
-	}
-	must := w.MustPairs()
-	for _, m := range rec.Meetings {
-		sch.Meetings = append(sch.Meetings, StoredMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table, Slot: m.Slot,
-			Score: m.Score, Pinned: m.Pinned, Override: m.Override, OverrideReason: m.OverrideReason, Outcome: m.Outcome,
-			MustMeet: must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}]})
-	}
-	for _, sf := range rec.Unscheduled {
-		sch.Shortfalls = append(sch.Shortfalls, matcher.ScheduleShortfall{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID,
-			Wanted: sf.Wanted, Got: sf.Got, Code: matcher.ShortfallCode(sf.Code), Reason: sf.Reason})
-	}
-	sch.countMustMeet(must)
-	return sch
-}
-
-// countMustMeet sets MustMeet and MustMeetMet from the event's must-meet
-// pairs.
-func (sch *StoredSchedule) countMustMeet(must map[matcher.SchedulePair]bool) {
+// markMustMeet marks the meetings of sch whose pair is in must and counts
+// the event's must-meet pairs and those that meet.
+func markMustMeet(sch *data.Schedule, must map[schedule.Pair]bool) {
 	sch.MustMeet, sch.MustMeetMet = len(must), 0
-	for _, m := range sch.Meetings {
-		if must[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] {
+	for i := range sch.Meetings {
+		m := &sch.Meetings[i]
+		m.MustMeet = must[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}]
+		if m.MustMeet {
 			sch.MustMeetMet++
 		}
 	}
 }
 
-// loadSchedule returns the stored schedule of event w, or false when it
-// has none.
-func (h *App) LoadSchedule(ctx context.Context, w *EventWorld) (*StoredSchedule, bool, error) {
+// LoadSchedule returns the stored schedule of event w, its must-meet marks
+// and counts as the preferences stand now, or false when it has none.
+func (h *App) LoadSchedule(ctx context.Context, w *EventWorld) (*data.Schedule, bool, error) {
 	rec, err := h.store.Schedules().Get(ctx, w.Event.ID)
 	if data.ErrorCode(err) == data.CodeNotFound {
 		return nil, false, nil
@@ -178,12 +71,19 @@ func (h *App) LoadSchedule(ctx context.Context, w *EventWorld) (*StoredSchedule,
 	if err != nil {
 		return nil, false, err
 	}
-	return scheduleFromRecord(w, &rec), true, nil
+	rec.Normalize()
+	markMustMeet(&rec, w.MustPairs())
+	return &rec, true, nil
 }
 
-// saveSchedule stores sch.
-func (h *App) saveSchedule(ctx context.Context, sch *StoredSchedule) error {
-	_, err := h.store.Schedules().Put(ctx, sch.toRecord())
+// saveSchedule stores sch with the model version that scored it. The store
+// stamps a copy, so sch keeps the UpdatedAt the operation set (the answer
+// shows the operation's clock).
+func (h *App) saveSchedule(ctx context.Context, sch *data.Schedule) error {
+	sch.ID = sch.EventID
+	sch.ModelVersion = matcher.ModelVersion
+	rec := *sch
+	_, err := h.store.Schedules().Put(ctx, &rec)
 	return err
 }
 
@@ -252,17 +152,17 @@ func (h *App) LoadEvent(ctx context.Context, id string) (*EventWorld, error) {
 
 // mustPairs returns the pairs of registered participants that either side
 // must meet.
-func (w *EventWorld) MustPairs() map[matcher.SchedulePair]bool {
-	out := map[matcher.SchedulePair]bool{}
+func (w *EventWorld) MustPairs() map[schedule.Pair]bool {
+	out := map[schedule.Pair]bool{}
 	for i := range w.Parts {
 		p := &w.Parts[i]
 		for _, pref := range p.Preferences {
 			if pref.Kind != data.MustMeet {
 				continue
 			}
-			pr := matcher.SchedulePair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}
+			pr := schedule.Pair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}
 			if p.Role == data.RoleBankDesk {
-				pr = matcher.SchedulePair{EnterpriseID: pref.Target, BankID: p.BankID}
+				pr = schedule.Pair{EnterpriseID: pref.Target, BankID: p.BankID}
 			} else if p.Role != data.RoleEnterprise {
 				continue
 			}

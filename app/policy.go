@@ -89,7 +89,7 @@ import (
 	"slices"
 
 	"ipmatch/data"
-	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // policy evaluates the rules; it reads the store to learn who attends
@@ -1029,8 +1029,8 @@ func wishesOf(p *Caller, enterpriseID string) (string, error) {
 // (participantRules), so an enterprise is not told of it until the
 // schedule is published; ineligibility follows from the bank's active
 // products and the enterprise's own data, which it may read anyway.
-func wishBlockVisible(p *Caller, code matcher.ShortfallCode) bool {
-	return p.Is(data.RoleOrganizer) || code != matcher.ShortNoThanks
+func wishBlockVisible(p *Caller, code schedule.ShortfallCode) bool {
+	return p.Is(data.RoleOrganizer) || code != schedule.ShortNoThanks
 }
 
 // BankSees reports whether bank bankID may see enterprise e (the consent

@@ -76,7 +76,7 @@ func Reached(d *data.Deal, s data.Stage) bool {
 }
 
 // buildReport computes the report of event w from its deals and schedule.
-func BuildReport(w *EventWorld, deals []data.Deal, sch *StoredSchedule, hasSchedule bool) EventReport {
+func BuildReport(w *EventWorld, deals []data.Deal, sch *data.Schedule, hasSchedule bool) EventReport {
 	rep := EventReport{EventID: w.Event.ID, EventName: w.Event.Name, Status: w.Event.Status, Date: w.Event.Date, Deals: len(deals),
 		Funnel: []FunnelStage{}, Banks: []BankReport{}, Notes: []string{
 			"a meeting counts as held when its outcome is held, or when a deal of the event between the pair moved to met on the event day",
@@ -117,7 +117,7 @@ func BuildReport(w *EventWorld, deals []data.Deal, sch *StoredSchedule, hasSched
 		rep.Meetings.Computed = true
 		rep.Meetings.Scheduled = len(sch.Meetings)
 		rep.Meetings.MustMeet, rep.Meetings.MustMeetMet = sch.MustMeet, sch.MustMeetMet
-		rep.Meetings.Unscheduled = len(sch.Shortfalls)
+		rep.Meetings.Unscheduled = len(sch.Unscheduled)
 		for _, m := range sch.Meetings {
 			b := bank(m.BankID)
 			b.Meetings++

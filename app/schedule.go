@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // overrideScore is the weight of an ineligible pair the organizer allows:
@@ -144,19 +144,17 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 	if err != nil {
 		return ScheduleBody{}, err
 	}
-	var overrides []matcher.SchedulePair
-	reasons := map[matcher.SchedulePair]string{}
+	overrides := []data.ScheduleOverride{}
 	switch {
 	case req.Overrides != nil:
 		var err error
-		if overrides, reasons, err = checkOverrides(w, *req.Overrides); err != nil {
+		if overrides, err = checkOverrides(w, *req.Overrides); err != nil {
 			return ScheduleBody{}, err
 		}
 	case hasPrev:
-		overrides = prev.Overrides
-		maps.Copy(reasons, prev.OverrideReasons)
+		overrides = append(overrides, prev.Overrides...)
 	}
-	var pins []StoredMeeting
+	var pins []data.Meeting
 	if hasPrev && (req.KeepPins == nil || *req.KeepPins) {
 		for _, m := range prev.Meetings {
 			if m.Pinned {
@@ -169,28 +167,32 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 		return ScheduleBody{}, err
 	}
 	in, dropped := scheduleInput(w, weights, overrides, pins)
-	res, err := matcher.Schedule(ctx, in)
+	res, err := schedule.Compute(ctx, in)
 	if err != nil {
 		return ScheduleBody{}, err
 	}
 	now := h.now().UTC()
-	sch := &StoredSchedule{EventID: id, Overrides: slices.Clone(overrides), OverrideReasons: reasons, WeightBasis: weightBasis,
-		Weight: round2(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Shortfalls: res.Shortfalls,
-		ComputedAt: now, ComputedBy: p.By(), UpdatedAt: now, Meetings: []StoredMeeting{}}
-	if sch.Overrides == nil {
-		sch.Overrides = []matcher.SchedulePair{}
+	sch := &data.Schedule{ID: id, EventID: id, Overrides: overrides, WeightBasis: weightBasis,
+		TotalScore: round2(res.Weight), MustMeet: res.MustMeet, MustMeetMet: res.MustMeetMet, Unscheduled: []data.Shortfall{},
+		ComputedAt: now, ComputedBy: p.By(), UpdatedAt: now, Meetings: []data.Meeting{}}
+	for _, sf := range res.Shortfalls {
+		sch.Unscheduled = append(sch.Unscheduled, storedShortfall(sf))
 	}
 	// A kept pin keeps its own reason; other overridden meetings take
 	// the reason of their override.
-	pinReasons := map[matcher.SchedulePair]string{}
+	reasons := map[schedule.Pair]string{}
+	for _, o := range overrides {
+		reasons[schedule.Pair{EnterpriseID: o.EnterpriseID, BankID: o.BankID}] = o.Reason
+	}
+	pinReasons := map[schedule.Pair]string{}
 	for _, m := range pins {
-		pinReasons[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = m.OverrideReason
+		pinReasons[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = m.OverrideReason
 	}
 	for _, m := range res.Meetings {
-		sm := StoredMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
+		sm := data.Meeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table + 1,
 			Slot: m.Slot + 1, Score: round2(m.Weight), Pinned: m.Pinned, MustMeet: m.MustMeet, Override: m.Override}
 		if m.Override {
-			pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
+			pr := schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
 			sm.OverrideReason = cmp.Or(pinReasons[pr], reasons[pr])
 		}
 		sch.Meetings = append(sch.Meetings, sm)
@@ -198,19 +200,24 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 	if err := h.saveSchedule(ctx, sch); err != nil {
 		return ScheduleBody{}, err
 	}
-	body := h.ScheduleView(w, sch, sch.Meetings, sch.Shortfalls, true)
+	body := h.ScheduleView(w, sch, sch.Meetings, sch.Unscheduled, true)
 	for _, m := range dropped {
 		body.DroppedPins = append(body.DroppedPins, MeetingView(w, m))
 	}
 	return body, nil
 }
 
+// storedShortfall is a scheduler's shortfall as the record keeps it.
+func storedShortfall(sf schedule.Shortfall) data.Shortfall {
+	return data.Shortfall{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID, Wanted: sf.Wanted, Got: sf.Got, Code: string(sf.Code), Reason: sf.Reason}
+}
+
 // checkOverrides refuses overrides of a request naming someone not
 // registered for the event or without a good reason (stored ones are
-// filtered instead), and returns the pairs and their trimmed reasons.
-func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]matcher.SchedulePair, map[matcher.SchedulePair]string, error) {
+// filtered instead), and returns them with their trimmed reasons.
+func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]data.ScheduleOverride, error) {
 	var fields []data.FieldError
-	pairs, reasons := []matcher.SchedulePair{}, map[matcher.SchedulePair]string{}
+	out := []data.ScheduleOverride{}
 	for i, o := range overrides {
 		f := "overrides[" + strconv.Itoa(i) + "]"
 		reason, err := CheckOverrideReason(f+".reason", o.Reason)
@@ -218,9 +225,10 @@ func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]matcher.Sche
 		if errors.As(err, &de) {
 			fields = append(fields, de.Fields...)
 		}
-		pr := matcher.SchedulePair{EnterpriseID: o.EnterpriseID, BankID: o.BankID}
-		pairs = append(pairs, pr)
-		reasons[pr] = reason
+		if j := slices.IndexFunc(out, func(x data.ScheduleOverride) bool { return x.EnterpriseID == o.EnterpriseID && x.BankID == o.BankID }); j >= 0 {
+			fields = append(fields, data.FieldError{Field: f, Reason: fmt.Sprintf("%s × %s is already overrides[%d]（同一对企业与银行只需破例一次）", o.EnterpriseID, o.BankID, j)})
+		}
+		out = append(out, data.ScheduleOverride{EnterpriseID: o.EnterpriseID, BankID: o.BankID, Reason: reason})
 		if w.EntPart[o.EnterpriseID] == nil {
 			fields = append(fields, data.FieldError{Field: f + ".enterprise_id", Reason: fmt.Sprintf("%q is not registered for event %s", o.EnterpriseID, w.Event.ID)})
 		}
@@ -229,9 +237,9 @@ func checkOverrides(w *EventWorld, overrides []ScheduleOverride) ([]matcher.Sche
 		}
 	}
 	if len(fields) > 0 {
-		return nil, nil, &data.Error{Code: data.CodeInvalid, Message: "invalid overrides: " + fieldReasons(fields), Fields: fields}
+		return nil, &data.Error{Code: data.CodeInvalid, Message: "invalid overrides: " + fieldReasons(fields), Fields: fields}
 	}
-	return pairs, reasons, nil
+	return out, nil
 }
 
 // WantedMeetings is m_e: the enterprise's wish (0: the event's maximum),
@@ -246,28 +254,28 @@ func WantedMeetings(ev *data.Event, p *data.Participant) int {
 // scheduleInput builds the scheduler's input. Pins that no longer fit (a
 // participant left, a table or slot went away, the pair is now declined)
 // are dropped and returned.
-func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, overrides []matcher.SchedulePair, pins []StoredMeeting) (matcher.ScheduleInput, []StoredMeeting) {
-	in := matcher.ScheduleInput{Slots: w.Event.Slots}
+func scheduleInput(w *EventWorld, weights map[schedule.Pair]PairWeight, overrides []data.ScheduleOverride, pins []data.Meeting) (schedule.Input, []data.Meeting) {
+	in := schedule.Input{Slots: w.Event.Slots}
 	for i := range w.Parts {
 		p := &w.Parts[i]
 		switch p.Role {
 		case data.RoleEnterprise:
-			in.Enterprises = append(in.Enterprises, matcher.ScheduleEnterprise{ID: p.EnterpriseID, MaxMeetings: WantedMeetings(&w.Event, p)})
+			in.Enterprises = append(in.Enterprises, schedule.Enterprise{ID: p.EnterpriseID, MaxMeetings: WantedMeetings(&w.Event, p)})
 		case data.RoleBankDesk:
-			in.Banks = append(in.Banks, matcher.ScheduleBank{ID: p.BankID, Tables: p.Tables})
+			in.Banks = append(in.Banks, schedule.Bank{ID: p.BankID, Tables: p.Tables})
 		}
 	}
-	slices.SortFunc(in.Enterprises, func(a, b matcher.ScheduleEnterprise) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortFunc(in.Banks, func(a, b matcher.ScheduleBank) int { return cmp.Compare(a.ID, b.ID) })
-	declined := map[matcher.SchedulePair]bool{}
+	slices.SortFunc(in.Enterprises, func(a, b schedule.Enterprise) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(in.Banks, func(a, b schedule.Bank) int { return cmp.Compare(a.ID, b.ID) })
+	declined := map[schedule.Pair]bool{}
 	for _, e := range in.Enterprises {
 		for _, b := range in.Banks {
-			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: b.ID}
+			pr := schedule.Pair{EnterpriseID: e.ID, BankID: b.ID}
 			wt := weights[pr]
-			in.Candidates = append(in.Candidates, matcher.ScheduleCandidate{EnterpriseID: e.ID, BankID: b.ID, Weight: wt.Score, Eligible: wt.Eligible})
+			in.Candidates = append(in.Candidates, schedule.Candidate{EnterpriseID: e.ID, BankID: b.ID, Weight: wt.Score, Eligible: wt.Eligible})
 		}
 	}
-	addPref := func(pr matcher.SchedulePair, kind data.PreferenceKind) {
+	addPref := func(pr schedule.Pair, kind data.PreferenceKind) {
 		if w.EntPart[pr.EnterpriseID] == nil || w.BankPart[pr.BankID] == nil {
 			return // a preference about someone not at the event
 		}
@@ -283,26 +291,26 @@ func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, o
 		for _, pref := range p.Preferences {
 			switch p.Role {
 			case data.RoleEnterprise:
-				addPref(matcher.SchedulePair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}, pref.Kind)
+				addPref(schedule.Pair{EnterpriseID: p.EnterpriseID, BankID: pref.Target}, pref.Kind)
 			case data.RoleBankDesk:
-				addPref(matcher.SchedulePair{EnterpriseID: pref.Target, BankID: p.BankID}, pref.Kind)
+				addPref(schedule.Pair{EnterpriseID: pref.Target, BankID: p.BankID}, pref.Kind)
 			}
 		}
 	}
 	for _, o := range overrides {
 		if w.EntPart[o.EnterpriseID] != nil && w.BankPart[o.BankID] != nil {
-			in.Overrides = append(in.Overrides, o)
+			in.Overrides = append(in.Overrides, schedule.Pair{EnterpriseID: o.EnterpriseID, BankID: o.BankID})
 		}
 	}
-	var dropped []StoredMeeting
+	var dropped []data.Meeting
 	for _, m := range pins {
-		pr := matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
+		pr := schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}
 		bp := w.BankPart[m.BankID]
 		if w.EntPart[m.EnterpriseID] == nil || bp == nil || m.Table > bp.Tables || m.Slot > w.Event.Slots || declined[pr] {
 			dropped = append(dropped, m)
 			continue
 		}
-		in.Pins = append(in.Pins, matcher.ScheduledMeeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table - 1, Slot: m.Slot - 1})
+		in.Pins = append(in.Pins, schedule.Meeting{EnterpriseID: m.EnterpriseID, BankID: m.BankID, Table: m.Table - 1, Slot: m.Slot - 1})
 	}
 	return in, dropped
 }
@@ -310,7 +318,7 @@ func scheduleInput(w *EventWorld, weights map[matcher.SchedulePair]PairWeight, o
 // pairWeights scores every enterprise × bank pair of the event (of
 // enterprise only, when given): the mean of both sides' match scores of the
 // bank's best eligible product (see weightBasis).
-func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[matcher.SchedulePair]PairWeight, error) {
+func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[schedule.Pair]PairWeight, error) {
 	var entIDs, bankIDs []string
 	for id := range w.EntPart {
 		if only == "" || id == only {
@@ -322,10 +330,10 @@ func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[
 	}
 	slices.Sort(entIDs)
 	slices.Sort(bankIDs)
-	out := make(map[matcher.SchedulePair]PairWeight, len(entIDs)*len(bankIDs))
+	out := make(map[schedule.Pair]PairWeight, len(entIDs)*len(bankIDs))
 	for _, e := range entIDs {
 		for _, b := range bankIDs {
-			out[matcher.SchedulePair{EnterpriseID: e, BankID: b}] = PairWeight{Score: overrideScore}
+			out[schedule.Pair{EnterpriseID: e, BankID: b}] = PairWeight{Score: overrideScore}
 		}
 	}
 	em, err := h.EventMatchSet(ctx, w, entIDs, bankIDs)
@@ -339,7 +347,7 @@ func (h *App) pairWeights(ctx context.Context, w *EventWorld, only string) (map[
 	for _, e := range em.Ents {
 		list, _ := em.Set.ForEnterprise(e.ID)
 		for _, ps := range list {
-			pr := matcher.SchedulePair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
+			pr := schedule.Pair{EnterpriseID: e.ID, BankID: bankOf[ps.ProductID]}
 			score := PairScore(&ps)
 			if cur := out[pr]; !cur.Eligible || score > cur.Score {
 				out[pr] = PairWeight{Score: score, Eligible: true, ProductID: ps.ProductID}
@@ -417,7 +425,7 @@ func PairScore(ps *matcher.PairSummary) float64 { return round2((ps.Score + ps.B
 // ---- Reading ----
 
 // meetingView renders a stored meeting.
-func MeetingView(w *EventWorld, m StoredMeeting) MeetingBody {
+func MeetingView(w *EventWorld, m data.Meeting) MeetingBody {
 	start, end := w.SlotTimes(m.Slot)
 	return MeetingBody{EnterpriseID: m.EnterpriseID, EnterpriseName: w.Name(m.EnterpriseID), BankID: m.BankID, BankName: w.Name(m.BankID),
 		Table: m.Table, TableNumber: w.TableNumber(m.BankID, m.Table), Slot: m.Slot, Score: m.Score, Start: start, End: end, Pinned: m.Pinned, MustMeet: m.MustMeet,
@@ -426,14 +434,14 @@ func MeetingView(w *EventWorld, m StoredMeeting) MeetingBody {
 
 // view renders a schedule's meetings and shortfalls; full adds the
 // organizer's summary.
-func (h *App) ScheduleView(w *EventWorld, sch *StoredSchedule, ms []StoredMeeting, sfs []matcher.ScheduleShortfall, full bool) ScheduleBody {
+func (h *App) ScheduleView(w *EventWorld, sch *data.Schedule, ms []data.Meeting, sfs []data.Shortfall, full bool) ScheduleBody {
 	body := ScheduleBody{EventID: w.Event.ID, EventName: w.Event.Name, Status: w.Event.Status, Date: w.Event.Date, Slots: w.Event.Slots,
 		SlotMinutes: w.Event.SlotMinutes, ComputedAt: sch.ComputedAt, Meetings: []MeetingBody{}, Unscheduled: []UnscheduledBody{}}
 	for _, m := range ms {
 		body.Meetings = append(body.Meetings, MeetingView(w, m))
 	}
 	for _, sf := range sfs {
-		u := UnscheduledBody{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID, Wanted: sf.Wanted, Got: sf.Got, Code: string(sf.Code), Reason: sf.Reason}
+		u := UnscheduledBody{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID, Wanted: sf.Wanted, Got: sf.Got, Code: sf.Code, Reason: sf.Reason}
 		if sf.EnterpriseID != "" {
 			u.EnterpriseName = w.Name(sf.EnterpriseID)
 		}
@@ -444,24 +452,24 @@ func (h *App) ScheduleView(w *EventWorld, sch *StoredSchedule, ms []StoredMeetin
 		body.Unscheduled = append(body.Unscheduled, u)
 	}
 	if full {
-		body.Summary = &ScheduleSummary{Meetings: len(sch.Meetings), TotalScore: sch.Weight, MustMeet: sch.MustMeet, MustMeetMet: sch.MustMeetMet,
+		body.Summary = &ScheduleSummary{Meetings: len(sch.Meetings), TotalScore: sch.TotalScore, MustMeet: sch.MustMeet, MustMeetMet: sch.MustMeetMet,
 			Overrides: overridesView(sch), WeightBasis: sch.WeightBasis, ComputedBy: sch.ComputedBy, UpdatedAt: sch.UpdatedAt}
 	}
 	return body
 }
 
 // overridesView lists the overrides of sch with their reasons.
-func overridesView(sch *StoredSchedule) []ScheduleOverride {
+func overridesView(sch *data.Schedule) []ScheduleOverride {
 	out := []ScheduleOverride{}
 	for _, o := range sch.Overrides {
-		out = append(out, ScheduleOverride{EnterpriseID: o.EnterpriseID, BankID: o.BankID, Reason: sch.OverrideReasons[o]})
+		out = append(out, ScheduleOverride{EnterpriseID: o.EnterpriseID, BankID: o.BankID, Reason: o.Reason})
 	}
 	return out
 }
 
 // shortfallParticipant names the participant a shortfall is about: the
 // enterprise's registration, or for a must-meet pair whoever asked for it.
-func shortfallParticipant(w *EventWorld, sf matcher.ScheduleShortfall) string {
+func shortfallParticipant(w *EventWorld, sf data.Shortfall) string {
 	ep, bp := w.EntPart[sf.EnterpriseID], w.BankPart[sf.BankID]
 	if sf.BankID == "" || bp == nil {
 		if ep != nil {
@@ -478,7 +486,7 @@ func shortfallParticipant(w *EventWorld, sf matcher.ScheduleShortfall) string {
 // visibleSchedule returns the event, its schedule and what p may see of it,
 // narrowed by the bank_id and enterprise_id filters. full says whether p
 // sees the organizer's summary.
-func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID string) (*EventWorld, *StoredSchedule, []StoredMeeting, []matcher.ScheduleShortfall, bool, error) {
+func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID string) (*EventWorld, *data.Schedule, []data.Meeting, []data.Shortfall, bool, error) {
 	w, err := h.LoadEvent(ctx, id)
 	if err != nil {
 		return nil, nil, nil, nil, false, err
@@ -513,7 +521,7 @@ func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID 
 		return nil, nil, nil, nil, false, data.Errorf(data.CodeNotFound, "event %s has no published schedule", id)
 	}
 	keep := func(e, b string) bool { return (entID == "" || e == entID) && (bankID == "" || b == bankID) }
-	var ms []StoredMeeting
+	var ms []data.Meeting
 	for _, m := range sch.Meetings {
 		if keep(m.EnterpriseID, m.BankID) {
 			if !full {
@@ -526,8 +534,8 @@ func (h *App) VisibleSchedule(ctx context.Context, p *Caller, id, bankID, entID 
 	}
 	// Shortfalls by the same filters: an enterprise's own entry has no
 	// bank, so a bank filter keeps only must-meet pairs with that bank.
-	var sfs []matcher.ScheduleShortfall
-	for _, sf := range sch.Shortfalls {
+	var sfs []data.Shortfall
+	for _, sf := range sch.Unscheduled {
 		if (entID == "" || sf.EnterpriseID == entID) && (bankID == "" || sf.BankID == bankID) {
 			sfs = append(sfs, sf)
 		}
@@ -581,9 +589,9 @@ func (h *App) EditSchedule(ctx context.Context, p *Caller, id string, req Meetin
 	}
 	// The weight of a pair that gets a new meeting.
 	var weight PairWeight
-	pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+	pr := schedule.Pair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
 	if w.EntPart[pr.EnterpriseID] != nil && w.BankPart[pr.BankID] != nil && !req.Remove &&
-		!slices.ContainsFunc(sch.Meetings, func(m StoredMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
+		!slices.ContainsFunc(sch.Meetings, func(m data.Meeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
 		ws, err := h.pairWeights(ctx, w, pr.EnterpriseID)
 		if err != nil {
 			return ScheduleBody{}, err
@@ -597,11 +605,11 @@ func (h *App) EditSchedule(ctx context.Context, p *Caller, id string, req Meetin
 	if err := h.saveSchedule(ctx, sch); err != nil {
 		return ScheduleBody{}, err
 	}
-	return h.ScheduleView(w, sch, sch.Meetings, sch.Shortfalls, true), nil
+	return h.ScheduleView(w, sch, sch.Meetings, sch.Unscheduled, true), nil
 }
 
 // editMeeting applies req to sch; weight is the pair's, for a new meeting.
-func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight PairWeight) error {
+func editMeeting(w *EventWorld, sch *data.Schedule, req MeetingRequest, weight PairWeight) error {
 	var bad []data.FieldError
 	ep, bp := w.EntPart[req.EnterpriseID], w.BankPart[req.BankID]
 	if ep == nil {
@@ -613,7 +621,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 	if len(bad) > 0 {
 		return &data.Error{Code: data.CodeInvalid, Message: "invalid meeting", Fields: bad}
 	}
-	idx := slices.IndexFunc(sch.Meetings, func(m StoredMeeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
+	idx := slices.IndexFunc(sch.Meetings, func(m data.Meeting) bool { return m.EnterpriseID == req.EnterpriseID && m.BankID == req.BankID })
 	moving := req.Table != nil || req.Slot != nil || idx < 0
 	// Banks and enterprises plan their day on a published schedule (their
 	// pages, calendars and prints show it), so from then on it stands as
@@ -636,7 +644,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 		refreshShortfalls(w, sch)
 		return nil
 	}
-	var m StoredMeeting
+	var m data.Meeting
 	var reasonErr error
 	if idx >= 0 {
 		if req.OverrideReason != "" {
@@ -647,7 +655,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 		if (req.Table == nil) != (req.Slot == nil) {
 			return data.InvalidField("table", "a new meeting needs both a table and a slot, or neither（新会谈须同时指定桌号和时段，或都不指定）")
 		}
-		pr := matcher.SchedulePair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
+		pr := schedule.Pair{EnterpriseID: req.EnterpriseID, BankID: req.BankID}
 		// A bad reason is answered after the clashes, which say more.
 		reason := ""
 		if !weight.Eligible {
@@ -665,7 +673,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 				return data.Errorf(data.CodeConflict, "bank %s (%s) declined enterprise %s (no_thanks)", req.BankID, w.Name(req.BankID), req.EnterpriseID)
 			}
 		}
-		m = StoredMeeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
+		m = data.Meeting{EnterpriseID: req.EnterpriseID, BankID: req.BankID, Score: weight.Score, Override: !weight.Eligible,
 			OverrideReason: reason, MustMeet: w.MustPairs()[pr]}
 		if req.Table == nil {
 			if reasonErr != nil {
@@ -737,7 +745,7 @@ func editMeeting(w *EventWorld, sch *StoredSchedule, req MeetingRequest, weight 
 	} else {
 		sch.Meetings = append(sch.Meetings, m)
 	}
-	slices.SortFunc(sch.Meetings, func(a, b StoredMeeting) int {
+	slices.SortFunc(sch.Meetings, func(a, b data.Meeting) int {
 		return cmp.Or(cmp.Compare(a.Slot, b.Slot), cmp.Compare(a.BankID, b.BankID), cmp.Compare(a.Table, b.Table))
 	})
 	refreshShortfalls(w, sch)
@@ -756,7 +764,7 @@ func fieldReasons(fields []data.FieldError) string {
 
 // freePlace is the first slot, and table of bank desk bp, where the
 // enterprise and the table are both free in sch; false when there is none.
-func freePlace(w *EventWorld, sch *StoredSchedule, entID string, bp *data.Participant) (table, slot int, ok bool) {
+func freePlace(w *EventWorld, sch *data.Schedule, entID string, bp *data.Participant) (table, slot int, ok bool) {
 	for slot := 1; slot <= w.Event.Slots; slot++ {
 		busy := map[int]bool{}
 		entBusy := false
@@ -785,7 +793,7 @@ func freePlace(w *EventWorld, sch *StoredSchedule, entID string, bp *data.Partic
 // m.Slot when no table is named: its own table when free then, else the
 // desk's first table free then, else its own (editMeeting then refuses the
 // clash). One rule for the API and the page's move select.
-func freeTable(sch *StoredSchedule, idx int, m StoredMeeting, tables int) int {
+func freeTable(sch *data.Schedule, idx int, m data.Meeting, tables int) int {
 	busy := map[int]bool{}
 	for i, o := range sch.Meetings {
 		if i != idx && o.Slot == m.Slot && o.BankID == m.BankID {
@@ -805,19 +813,19 @@ func freeTable(sch *StoredSchedule, idx int, m StoredMeeting, tables int) int {
 
 // refreshShortfalls brings the shortfalls up to date after an edit: the
 // counts of meetings, and entries that an edit resolved are dropped.
-func refreshShortfalls(w *EventWorld, sch *StoredSchedule) {
+func refreshShortfalls(w *EventWorld, sch *data.Schedule) {
 	got := map[string]int{} // by enterprise or bank ID
-	met := map[matcher.SchedulePair]bool{}
+	met := map[schedule.Pair]bool{}
 	for _, m := range sch.Meetings {
 		got[m.EnterpriseID]++
 		got[m.BankID]++
-		met[matcher.SchedulePair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = true
+		met[schedule.Pair{EnterpriseID: m.EnterpriseID, BankID: m.BankID}] = true
 	}
-	out := sch.Shortfalls[:0]
-	for _, sf := range sch.Shortfalls {
+	out := sch.Unscheduled[:0]
+	for _, sf := range sch.Unscheduled {
 		switch {
 		case sf.BankID != "" && sf.EnterpriseID != "": // a must-meet pair
-			if !met[matcher.SchedulePair{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID}] {
+			if !met[schedule.Pair{EnterpriseID: sf.EnterpriseID, BankID: sf.BankID}] {
 				out = append(out, sf)
 			}
 			continue
@@ -830,13 +838,13 @@ func refreshShortfalls(w *EventWorld, sch *StoredSchedule) {
 			out = append(out, sf)
 		}
 	}
-	sch.Shortfalls = out
-	sch.countMustMeet(w.MustPairs())
+	sch.Unscheduled = out
+	markMustMeet(sch, w.MustPairs())
 	var total float64
 	for _, m := range sch.Meetings {
 		total += m.Score
 	}
-	sch.Weight = round2(total)
+	sch.TotalScore = round2(total)
 }
 
 // publishEvent publishes the event id for the organizer p (see publish).

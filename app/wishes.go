@@ -8,12 +8,13 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/matcher"
+	"ipmatch/matcher/schedule"
 )
 
 // An enterprise's wishes explained: for each of its must-meet and
 // no-thanks wishes at an event, whether it is met and why not. Before the
 // schedule is visible to the caller the reasons come from
-// matcher.MustMeetBlocked, after from the schedule's shortfalls: both are
+// schedule.MustMeetBlocked, after from the schedule's shortfalls: both are
 // the matcher's mustMeetBlocked rule, so the organizer's event page and
 // the enterprise read the same reason. Who sees what: wishesOf and
 // wishBlockVisible (policy.go).
@@ -95,8 +96,8 @@ func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBo
 		return body, nil
 	}
 
-	reasons := map[string]matcher.ScheduleShortfall{} // by bank, must-meet pairs only
-	met := map[string]StoredMeeting{}
+	reasons := map[string]data.Shortfall{} // by bank, must-meet pairs only
+	met := map[string]data.Meeting{}
 	_, _, ms, sfs, _, err := h.VisibleSchedule(ctx, p, id, "", entID)
 	switch {
 	case err == nil:
@@ -140,8 +141,8 @@ func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBo
 			wb.Status = WishPending
 		}
 		if blocked {
-			wb.Code, wb.Reason = string(sf.Code), sf.Reason
-			if sf.Code == matcher.ShortIneligible {
+			wb.Code, wb.Reason = sf.Code, sf.Reason
+			if sf.Code == string(schedule.ShortIneligible) {
 				ineligible = append(ineligible, wb.BankID)
 			}
 		}
@@ -159,15 +160,15 @@ func (h *App) Wishes(ctx context.Context, p *Caller, id, entID string) (WishesBo
 }
 
 // blockedWishes returns, by bank, the must-meet wishes of entID that no
-// schedule can meet (matcher.MustMeetBlocked over the event as the
+// schedule can meet (schedule.MustMeetBlocked over the event as the
 // scheduler would see it, overrides included), as far as p may learn them
 // before publication (wishBlockVisible).
-func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID string) (map[string]matcher.ScheduleShortfall, error) {
+func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID string) (map[string]data.Shortfall, error) {
 	weights, err := h.pairWeights(ctx, w, entID)
 	if err != nil {
 		return nil, err
 	}
-	var overrides []matcher.SchedulePair
+	var overrides []data.ScheduleOverride
 	sch, ok, err := h.LoadSchedule(ctx, w)
 	if err != nil {
 		return nil, err
@@ -176,14 +177,14 @@ func (h *App) blockedWishes(ctx context.Context, p *Caller, w *EventWorld, entID
 		overrides = sch.Overrides
 	}
 	in, _ := scheduleInput(w, weights, overrides, nil)
-	blocked, err := matcher.MustMeetBlocked(in)
+	blocked, err := schedule.MustMeetBlocked(in)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]matcher.ScheduleShortfall{}
+	out := map[string]data.Shortfall{}
 	for _, sf := range blocked {
 		if sf.EnterpriseID == entID && wishBlockVisible(p, sf.Code) {
-			out[sf.BankID] = sf
+			out[sf.BankID] = storedShortfall(sf)
 		}
 	}
 	return out, nil

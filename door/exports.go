@@ -485,7 +485,7 @@ func (s *Server) WriteCalendar(c *gin.Context, p *app.Caller, part *data.Partici
 	cw.line("END:STANDARD")
 	cw.line("END:VTIMEZONE")
 	stamp := sch.UpdatedAt.UTC().Format("20060102T150405Z")
-	slices.SortFunc(ms, func(a, b app.StoredMeeting) int { return cmp.Compare(a.Slot, b.Slot) })
+	slices.SortFunc(ms, func(a, b data.Meeting) int { return cmp.Compare(a.Slot, b.Slot) })
 	for _, m := range ms {
 		start, end := w.SlotTimes(m.Slot)
 		other, summary := w.Name(m.BankID), "银企对接："

@@ -246,9 +246,9 @@
 //
 // # Meeting schedules and pool risk
 //
-// Schedule (schedule.go) chooses the meetings of an event by a
-// maximum-weight b-matching solved exactly as a min-cost flow (successive
-// shortest paths), must-meet pairs first and no-thanks pairs never, then
+// The meeting scheduler lives in its own package, matcher/schedule: it
+// chooses the meetings of an event by a maximum-weight b-matching solved
+// exactly as a min-cost flow (successive shortest paths), must-meet pairs first and no-thanks pairs never, then
 // places them into slots by König's alternating-path edge colouring, so no
 // enterprise and no bank table is ever double-booked. PoolRisk
 // (poolrisk.go) simulates a risk-compensation pool's losses with a

@@ -71,7 +71,7 @@ func (h *webHandlers) meetingsAt(ctx context.Context, p *app.Caller, id string) 
 	if err != nil {
 		return nil, false, err
 	}
-	slices.SortFunc(ms, func(a, b app.StoredMeeting) int {
+	slices.SortFunc(ms, func(a, b data.Meeting) int {
 		return cmp.Or(cmp.Compare(a.Slot, b.Slot), cmp.Compare(a.Table, b.Table))
 	})
 	var out []myMeeting

@@ -225,14 +225,14 @@ func (h *webHandlers) eventPage(c *gin.Context) error {
 		v.Columns, v.Rows = scheduleGrid(w, sch)
 		v.CanPin = w.Event.Status == data.EventDraft // editMeeting refuses pins once published
 		v.SlotOptions = slotOptions(w)
-		v.Shortfalls = h.s.App.ScheduleView(w, sch, nil, sch.Shortfalls, false).Unscheduled
+		v.Shortfalls = h.s.App.ScheduleView(w, sch, nil, sch.Unscheduled, false).Unscheduled
 	}
 	return h.render(c, http.StatusOK, "event", webPage{Title: w.Event.Name, Data: v})
 }
 
 // scheduleGrid lays out a schedule: one column per bank table (banks by
 // ID), one row per slot with its times.
-func scheduleGrid(w *app.EventWorld, sch *app.StoredSchedule) ([]gridColumn, []gridSlot) {
+func scheduleGrid(w *app.EventWorld, sch *data.Schedule) ([]gridColumn, []gridSlot) {
 	var banks []string
 	for id := range w.BankPart {
 		banks = append(banks, id)

@@ -17,6 +17,8 @@ func TestImportsPointOneWay(t *testing.T) {
 		"ipmatch/data":    {"ipmatch/search", "ipmatch/matcher", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "github.com/blevesearch/bleve/v2", "gonum.org/v1/gonum", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite"},
 		"ipmatch/search":  {"ipmatch/matcher", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "gonum.org/v1/gonum"},
 		"ipmatch/matcher": {"ipmatch/search", "ipmatch/app", "ipmatch/api", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "github.com/blevesearch/bleve/v2"},
+		// The scheduler is domain code like matcher: data and gonum only.
+		"ipmatch/matcher/schedule": {"ipmatch/search", "ipmatch/app", "ipmatch/door", "ipmatch/api", "ipmatch/web", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "github.com/blevesearch/bleve/v2"},
 		// The application layer knows no HTTP and no storage engine: the
 		// doors sit on it, the stores are handed to it.
 		"ipmatch/app": {"ipmatch/door", "ipmatch/api", "ipmatch/web", "github.com/gin-gonic/gin", "go.mongodb.org/mongo-driver/v2", "modernc.org/sqlite", "ipmatch/data/sqlite", "ipmatch/data/mongo"},

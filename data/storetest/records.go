@@ -207,7 +207,8 @@ func Token(i int, bankID string) data.Token {
 }
 
 // Schedule returns a valid meeting schedule for event "evt_store_<i>" with
-// two meetings that share no slot, table or enterprise.
+// two meetings that share no slot, table or enterprise, one override with
+// its reason, one must-meet pair that meets, and who computed it when.
 func Schedule(i int) data.Schedule {
 	event := fmt.Sprintf("evt_store_%d", i)
 	return data.Schedule{
@@ -215,10 +216,16 @@ func Schedule(i int) data.Schedule {
 		EventID: event,
 		Meetings: []data.Meeting{
 			{EnterpriseID: "ent_a", BankID: "bank_a", Table: 1, Slot: 1, Score: 0.8, Override: true, OverrideReason: "必须会谈，组织方破例安排"},
-			{EnterpriseID: "ent_b", BankID: "bank_a", Table: 1, Slot: 2, Score: 0.6, Pinned: true},
+			{EnterpriseID: "ent_b", BankID: "bank_a", Table: 1, Slot: 2, Score: 0.6, Pinned: true, MustMeet: true},
 		},
 		Unscheduled:  []data.Shortfall{{EnterpriseID: "ent_c", Wanted: 2, Got: 0, Reason: "没有符合条件的银行"}},
 		TotalScore:   1.4,
+		Overrides:    []data.ScheduleOverride{{EnterpriseID: "ent_a", BankID: "bank_a", Reason: "必须会谈，组织方破例安排"}},
+		MustMeet:     1,
+		MustMeetMet:  1,
+		ComputedBy:   "user:organizer",
+		ComputedAt:   time.Date(2025, 5, 20, 9, 30, 15, 0, time.UTC),
+		WeightBasis:  "storetest weights",
 		ModelVersion: "storetest",
 	}
 }

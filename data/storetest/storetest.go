@@ -138,6 +138,8 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 	t.Run("participants composite key", func(t *testing.T) { testParticipantKey(t, open(t)) })
 	t.Run("deals reference filters", func(t *testing.T) { testDealFilters(t, open(t)) })
 	t.Run("tokens hash kept and unique", func(t *testing.T) { testTokenHash(t, open(t)) })
+	t.Run("schedules refuse bad fields", func(t *testing.T) { testScheduleFields(t, open(t)) })
+	t.Run("schedules of the older version convert on read", func(t *testing.T) { testScheduleLegacy(t, open(t)) })
 	t.Run("empty put", func(t *testing.T) { testEmptyPut(t, open(t)) })
 	t.Run("cancelled context", func(t *testing.T) { testCancelled(t, open(t)) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
@@ -819,6 +821,80 @@ func testTokenHash(t *testing.T, s data.Store) {
 	_, err = tab.Put(ctx, &b)
 	wantCode(t, err, data.CodeConflict)
 	wantCount(t, tab, 2)
+}
+
+// testScheduleFields checks the rules of the schedule's own fields: each
+// bad record is refused naming the field, and nothing is written.
+func testScheduleFields(t *testing.T, s data.Store) {
+	tab := s.Schedules()
+	for _, c := range []struct {
+		field string
+		spoil func(*data.Schedule)
+	}{
+		{"overrides[0].enterprise_id", func(sc *data.Schedule) { sc.Overrides[0].EnterpriseID = "" }},
+		{"overrides[0].bank_id", func(sc *data.Schedule) { sc.Overrides[0].BankID = "" }},
+		{"overrides[0].reason", func(sc *data.Schedule) { sc.Overrides[0].Reason = strings.Repeat("因", data.MaxOverrideReason+1) }},
+		{"overrides[1]", func(sc *data.Schedule) { sc.Overrides = append(sc.Overrides, sc.Overrides[0]) }},
+		{"must_meet", func(sc *data.Schedule) { sc.MustMeet, sc.MustMeetMet = -1, 0 }},
+		{"must_meet_met", func(sc *data.Schedule) { sc.MustMeetMet = -1 }},
+		{"must_meet_met", func(sc *data.Schedule) { sc.MustMeetMet = sc.MustMeet + 1 }},
+	} {
+		sc := Schedule(1)
+		c.spoil(&sc)
+		_, err := tab.Put(t.Context(), &sc)
+		wantCode(t, err, data.CodeInvalid)
+		if !hasField(err, c.field) {
+			t.Errorf("error %v does not name %s", err, c.field)
+		}
+	}
+	wantCount(t, tab, 0)
+	// At the bound, a reason is kept.
+	sc := Schedule(1)
+	sc.Overrides[0].Reason = strings.Repeat("因", data.MaxOverrideReason)
+	mustPut(t, tab, &sc)
+	got, err := tab.Get(t.Context(), sc.ID)
+	if err != nil || got.Overrides[0].Reason != sc.Overrides[0].Reason {
+		t.Errorf("Get = %+v, %v; want the reason of %d characters back", got.Overrides, err, data.MaxOverrideReason)
+	}
+}
+
+// testScheduleLegacy puts a schedule as the version before its own fields
+// wrote it, with who computed it, when, the weight basis and the overrides
+// as strings in Params, and reads it back with the same meaning in fields.
+func testScheduleLegacy(t *testing.T, s data.Store) {
+	tab := s.Schedules()
+	old := data.Schedule{ID: "evt_old", EventID: "evt_old",
+		Meetings: []data.Meeting{{EnterpriseID: "ent_a", BankID: "bank_a", Table: 1, Slot: 1, Score: 1, Override: true, OverrideReason: "旧原因"}},
+		Params: map[string]string{
+			"weight_basis":     "old basis",
+			"computed_by":      "user:organizer",
+			"computed_at":      "2025-05-20T09:30:15.123456789Z",
+			"overrides":        "ent_a:bank_a,ent_b:bank_b",
+			"override_reasons": `{"ent_a:bank_a":"旧原因"}`,
+			"seed":             "7", // not a legacy key: stays
+		}}
+	mustPut(t, tab, &old)
+	got, err := tab.Get(t.Context(), "evt_old")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	want := []data.ScheduleOverride{{EnterpriseID: "ent_a", BankID: "bank_a", Reason: "旧原因"}, {EnterpriseID: "ent_b", BankID: "bank_b"}}
+	if !reflect.DeepEqual(got.Overrides, want) {
+		t.Errorf("overrides = %+v, want %+v", got.Overrides, want)
+	}
+	at := time.Date(2025, 5, 20, 9, 30, 15, 123456789, time.UTC)
+	if got.WeightBasis != "old basis" || got.ComputedBy != "user:organizer" || !got.ComputedAt.Equal(at) {
+		t.Errorf("weight_basis %q, computed_by %q, computed_at %v; want old basis, user:organizer, %v", got.WeightBasis, got.ComputedBy, got.ComputedAt, at)
+	}
+	if !reflect.DeepEqual(got.Params, map[string]string{"seed": "7"}) {
+		t.Errorf("params = %v, want only the seed left", got.Params)
+	}
+	// Written back, it is a record of the new version.
+	mustPut(t, tab, &got)
+	again, err := tab.Get(t.Context(), "evt_old")
+	if err != nil || !reflect.DeepEqual(again.Overrides, want) || !again.ComputedAt.Equal(at) {
+		t.Errorf("after a re-put: %+v, %v", again, err)
+	}
 }
 
 func testEmptyPut(t *testing.T, s data.Store) {

@@ -1,4 +1,4 @@
-package matcher
+package schedule
 
 import (
 	"context"
@@ -18,26 +18,26 @@ import (
 // randomSchedule returns a random instance with nE enterprises, nB banks
 // and S slots. density is the share of pairs that are candidates; pins
 // adds a few non-clashing pins.
-func randomSchedule(r *rand.Rand, nE, nB, S int, density float64, pins bool) ScheduleInput {
-	in := ScheduleInput{Slots: S}
+func randomSchedule(r *rand.Rand, nE, nB, S int, density float64, pins bool) Input {
+	in := Input{Slots: S}
 	for e := range nE {
-		in.Enterprises = append(in.Enterprises, ScheduleEnterprise{ID: fmt.Sprintf("e%03d", e), MaxMeetings: 1 + r.IntN(S+1)})
+		in.Enterprises = append(in.Enterprises, Enterprise{ID: fmt.Sprintf("e%03d", e), MaxMeetings: 1 + r.IntN(S+1)})
 	}
 	for b := range nB {
-		in.Banks = append(in.Banks, ScheduleBank{ID: fmt.Sprintf("b%02d", b), Tables: 1 + r.IntN(2)})
+		in.Banks = append(in.Banks, Bank{ID: fmt.Sprintf("b%02d", b), Tables: 1 + r.IntN(2)})
 	}
 	for e := range nE {
 		for b := range nB {
 			if r.Float64() >= density {
 				continue
 			}
-			pr := SchedulePair{in.Enterprises[e].ID, in.Banks[b].ID}
+			pr := Pair{in.Enterprises[e].ID, in.Banks[b].ID}
 			w := math.Round(r.Float64()*10000) / 100
 			if r.IntN(10) == 0 {
 				w = -w // a few non-positive weights
 			}
 			elig := r.IntN(6) != 0
-			in.Candidates = append(in.Candidates, ScheduleCandidate{EnterpriseID: pr.EnterpriseID, BankID: pr.BankID, Weight: w, Eligible: elig})
+			in.Candidates = append(in.Candidates, Candidate{EnterpriseID: pr.EnterpriseID, BankID: pr.BankID, Weight: w, Eligible: elig})
 			switch r.IntN(12) {
 			case 0:
 				in.MustMeet = append(in.MustMeet, pr)
@@ -53,13 +53,13 @@ func randomSchedule(r *rand.Rand, nE, nB, S int, density float64, pins bool) Sch
 		for range 1 + r.IntN(3) {
 			e, b := r.IntN(nE), r.IntN(nB)
 			t, s := r.IntN(in.Banks[b].Tables), r.IntN(S)
-			pr := SchedulePair{in.Enterprises[e].ID, in.Banks[b].ID}
+			pr := Pair{in.Enterprises[e].ID, in.Banks[b].ID}
 			if usedE[[2]int{e, s}] || usedT[[3]int{b, t, s}] || slices.Contains(in.NoThanks, pr) ||
-				slices.ContainsFunc(in.Pins, func(m ScheduledMeeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
+				slices.ContainsFunc(in.Pins, func(m Meeting) bool { return m.EnterpriseID == pr.EnterpriseID && m.BankID == pr.BankID }) {
 				continue
 			}
 			usedE[[2]int{e, s}], usedT[[3]int{b, t, s}] = true, true
-			in.Pins = append(in.Pins, ScheduledMeeting{EnterpriseID: pr.EnterpriseID, BankID: pr.BankID, Table: t, Slot: s})
+			in.Pins = append(in.Pins, Meeting{EnterpriseID: pr.EnterpriseID, BankID: pr.BankID, Table: t, Slot: s})
 		}
 	}
 	return in
@@ -67,7 +67,7 @@ func randomSchedule(r *rand.Rand, nE, nB, S int, density float64, pins bool) Sch
 
 // bruteForce returns the best (must-meet count, weight) of any feasible
 // choice of the problem's arcs, by enumerating every subset.
-func bruteForce(p *schedProblem) (int, float64) {
+func bruteForce(p *problem) (int, float64) {
 	n := len(p.arcs)
 	bestMust, bestW := 0, 0.0
 	loadE, loadB := make([]int, len(p.ents)), make([]int, len(p.banks))
@@ -96,7 +96,7 @@ func bruteForce(p *schedProblem) (int, float64) {
 }
 
 // chosenValue sums the must-meet count and weight of chosen arcs.
-func chosenValue(p *schedProblem, chosen []int) (int, float64) {
+func chosenValue(p *problem, chosen []int) (int, float64) {
 	must, w := 0, 0.0
 	for _, i := range chosen {
 		w += p.arcs[i].w
@@ -114,7 +114,7 @@ func TestScheduleOptimalBruteForce(t *testing.T) {
 	checked := 0
 	for trial := 0; checked < 400; trial++ {
 		in := randomSchedule(r, 2+r.IntN(4), 1+r.IntN(3), 1+r.IntN(3), 0.7, r.IntN(3) == 0)
-		p, err := newSchedProblem(in)
+		p, err := newProblem(in)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
@@ -155,7 +155,7 @@ func TestScheduleOptimalBruteForce(t *testing.T) {
 // Σ_e x_eb ≤ cap_b, 0 ≤ x ≤ 1. The constraint matrix of a bipartite
 // b-matching is totally unimodular, so the optimum is integral and equals
 // the maximum-weight b-matching.
-func lpOptimum(t *testing.T, p *schedProblem, weight func(a schedArc) float64) float64 {
+func lpOptimum(t *testing.T, p *problem, weight func(a candidateArc) float64) float64 {
 	t.Helper()
 	n := len(p.arcs)
 	nE, nB := len(p.ents), len(p.banks)
@@ -202,10 +202,10 @@ func TestScheduleOptimalLP(t *testing.T) {
 		}
 		if trial%5 == 0 {
 			for i := range in.Candidates {
-				in.Candidates[i].Weight *= 1e4 // up to maxScheduleWeight: the quantum grows
+				in.Candidates[i].Weight *= 1e4 // up to maxWeight: the quantum grows
 			}
 		}
-		p, err := newSchedProblem(in)
+		p, err := newProblem(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +222,7 @@ func TestScheduleOptimalLP(t *testing.T) {
 		for _, i := range chosen {
 			got += float64(p.arcs[i].q)
 		}
-		want := lpOptimum(t, p, func(a schedArc) float64 { return float64(a.q) })
+		want := lpOptimum(t, p, func(a candidateArc) float64 { return float64(a.q) })
 		if math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
 			t.Fatalf("trial %d: flow weight %.0f, LP optimum %.0f (%d arcs)", trial, got, want, len(p.arcs))
 		}
@@ -230,7 +230,7 @@ func TestScheduleOptimalLP(t *testing.T) {
 }
 
 // checkSchedule fails the test unless res is a valid schedule of in.
-func checkSchedule(t *testing.T, in ScheduleInput, res *ScheduleResult) {
+func checkSchedule(t *testing.T, in Input, res *Result) {
 	t.Helper()
 	if dup := DoubleBookings(res.Meetings); len(dup) > 0 {
 		t.Fatalf("double-booked: %+v and %+v", res.Meetings[dup[0][0]], res.Meetings[dup[0][1]])
@@ -243,17 +243,17 @@ func checkSchedule(t *testing.T, in ScheduleInput, res *ScheduleResult) {
 	for _, e := range in.Enterprises {
 		wanted[e.ID] = e.MaxMeetings
 	}
-	cand := map[SchedulePair]ScheduleCandidate{}
+	cand := map[Pair]Candidate{}
 	for _, c := range in.Candidates {
-		cand[SchedulePair{c.EnterpriseID, c.BankID}] = c
+		cand[Pair{c.EnterpriseID, c.BankID}] = c
 	}
-	pinned := map[SchedulePair]ScheduledMeeting{}
+	pinned := map[Pair]Meeting{}
 	for _, m := range in.Pins {
-		pinned[SchedulePair{m.EnterpriseID, m.BankID}] = m
+		pinned[Pair{m.EnterpriseID, m.BankID}] = m
 	}
-	perE, pairs := map[string]int{}, map[SchedulePair]bool{}
+	perE, pairs := map[string]int{}, map[Pair]bool{}
 	for _, m := range res.Meetings {
-		pr := SchedulePair{m.EnterpriseID, m.BankID}
+		pr := Pair{m.EnterpriseID, m.BankID}
 		if pairs[pr] {
 			t.Fatalf("pair %v meets twice", pr)
 		}
@@ -274,7 +274,7 @@ func checkSchedule(t *testing.T, in ScheduleInput, res *ScheduleResult) {
 		perE[m.EnterpriseID]++
 	}
 	for _, pin := range in.Pins {
-		if !pairs[SchedulePair{pin.EnterpriseID, pin.BankID}] {
+		if !pairs[Pair{pin.EnterpriseID, pin.BankID}] {
 			t.Fatalf("pin %+v dropped", pin)
 		}
 	}
@@ -299,13 +299,13 @@ func TestScheduleNeverDoubleBooks(t *testing.T) {
 	for trial := range 500 {
 		pins := trial%3 == 0
 		in := randomSchedule(r, 3+r.IntN(25), 1+r.IntN(6), 1+r.IntN(8), 0.2+0.8*r.Float64(), pins)
-		res, err := Schedule(t.Context(), in)
+		res, err := Compute(t.Context(), in)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
 		checkSchedule(t, in, res)
 		if !pins {
-			p, _ := newSchedProblem(in)
+			p, _ := newProblem(in)
 			chosen, _ := p.choose(t.Context())
 			if len(res.Meetings) != len(chosen) {
 				t.Fatalf("trial %d: %d pairs chosen, %d placed: König says all fit", trial, len(chosen), len(res.Meetings))
@@ -325,18 +325,18 @@ func TestScheduleKonigTight(t *testing.T) {
 	for _, S := range []int{1, 2, 5, 8, 16} {
 		// S banks of one table, S enterprises wanting S meetings each:
 		// the complete bipartite graph K_{S,S}.
-		in := ScheduleInput{Slots: S}
+		in := Input{Slots: S}
 		for i := range S {
-			in.Enterprises = append(in.Enterprises, ScheduleEnterprise{ID: fmt.Sprintf("e%02d", i), MaxMeetings: S})
-			in.Banks = append(in.Banks, ScheduleBank{ID: fmt.Sprintf("b%02d", i), Tables: 1})
+			in.Enterprises = append(in.Enterprises, Enterprise{ID: fmt.Sprintf("e%02d", i), MaxMeetings: S})
+			in.Banks = append(in.Banks, Bank{ID: fmt.Sprintf("b%02d", i), Tables: 1})
 		}
 		for e := range S {
 			for b := range S {
-				in.Candidates = append(in.Candidates, ScheduleCandidate{EnterpriseID: in.Enterprises[e].ID,
+				in.Candidates = append(in.Candidates, Candidate{EnterpriseID: in.Enterprises[e].ID,
 					BankID: in.Banks[b].ID, Weight: float64(1 + (e*7+b*3)%5), Eligible: true})
 			}
 		}
-		res, err := Schedule(t.Context(), in)
+		res, err := Compute(t.Context(), in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,16 +350,16 @@ func TestScheduleKonigTight(t *testing.T) {
 // TestScheduleMustMeetDominates: a must-meet pair of weight 0.01 wins over
 // two pairs of weight 90 that it displaces.
 func TestScheduleMustMeetDominates(t *testing.T) {
-	in := ScheduleInput{
+	in := Input{
 		Slots:       1,
-		Enterprises: []ScheduleEnterprise{{"e1", 1}, {"e2", 1}},
-		Banks:       []ScheduleBank{{"b1", 1}, {"b2", 1}},
-		Candidates: []ScheduleCandidate{
+		Enterprises: []Enterprise{{"e1", 1}, {"e2", 1}},
+		Banks:       []Bank{{"b1", 1}, {"b2", 1}},
+		Candidates: []Candidate{
 			{"e1", "b1", 90, true}, {"e2", "b2", 90, true}, {"e1", "b2", 0.01, true}, {"e2", "b1", 0, true},
 		},
-		MustMeet: []SchedulePair{{"e1", "b2"}},
+		MustMeet: []Pair{{"e1", "b2"}},
 	}
-	res, err := Schedule(t.Context(), in)
+	res, err := Compute(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestScheduleMustMeetDominates(t *testing.T) {
 		t.Fatalf("meetings %+v, must %d/%d", res.Meetings, res.MustMeetMet, res.MustMeet)
 	}
 	// e2 wanted one: bank b2 is full, b1 scores 0.
-	var e2 *ScheduleShortfall
+	var e2 *Shortfall
 	for i := range res.Shortfalls {
 		if res.Shortfalls[i].EnterpriseID == "e2" && res.Shortfalls[i].BankID == "" {
 			e2 = &res.Shortfalls[i]
@@ -386,25 +386,25 @@ func TestScheduleMustMeetDominates(t *testing.T) {
 
 // TestScheduleShortfallReasons covers each reason.
 func TestScheduleShortfallReasons(t *testing.T) {
-	in := ScheduleInput{
+	in := Input{
 		Slots: 2,
-		Enterprises: []ScheduleEnterprise{
+		Enterprises: []Enterprise{
 			{"e_slots", 5},    // wants more than the 2 slots
 			{"e_few", 2},      // only one allowed bank
 			{"e_musts", 1},    // two must-meets, room for one
 			{"e_declined", 1}, // must-meet declined by the bank
 		},
-		Banks: []ScheduleBank{{"b1", 2}, {"b2", 2}, {"b3", 2}},
-		Candidates: []ScheduleCandidate{
+		Banks: []Bank{{"b1", 2}, {"b2", 2}, {"b3", 2}},
+		Candidates: []Candidate{
 			{"e_slots", "b1", 10, true}, {"e_slots", "b2", 9, true}, {"e_slots", "b3", 8, true},
 			{"e_few", "b1", 5, true}, {"e_few", "b2", 5, false}, {"e_few", "b3", 0, true},
 			{"e_musts", "b1", 2, true}, {"e_musts", "b2", 1, true},
 			{"e_declined", "b3", 1, true},
 		},
-		MustMeet: []SchedulePair{{"e_musts", "b1"}, {"e_musts", "b2"}, {"e_declined", "b3"}, {"e_few", "b2"}},
-		NoThanks: []SchedulePair{{"e_declined", "b3"}},
+		MustMeet: []Pair{{"e_musts", "b1"}, {"e_musts", "b2"}, {"e_declined", "b3"}, {"e_few", "b2"}},
+		NoThanks: []Pair{{"e_declined", "b3"}},
 	}
-	res, err := Schedule(t.Context(), in)
+	res, err := Compute(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,14 +440,14 @@ func TestScheduleShortfallReasons(t *testing.T) {
 // TestSchedulePins: pins are kept, may be ineligible, and clashing pins
 // are a conflict naming the pin.
 func TestSchedulePins(t *testing.T) {
-	in := ScheduleInput{
+	in := Input{
 		Slots:       3,
-		Enterprises: []ScheduleEnterprise{{"e1", 3}, {"e2", 3}},
-		Banks:       []ScheduleBank{{"b1", 1}, {"b2", 1}},
-		Candidates:  []ScheduleCandidate{{"e1", "b1", 5, true}, {"e2", "b1", 5, true}, {"e1", "b2", 1, false}},
-		Pins:        []ScheduledMeeting{{EnterpriseID: "e1", BankID: "b2", Table: 0, Slot: 2}},
+		Enterprises: []Enterprise{{"e1", 3}, {"e2", 3}},
+		Banks:       []Bank{{"b1", 1}, {"b2", 1}},
+		Candidates:  []Candidate{{"e1", "b1", 5, true}, {"e2", "b1", 5, true}, {"e1", "b2", 1, false}},
+		Pins:        []Meeting{{EnterpriseID: "e1", BankID: "b2", Table: 0, Slot: 2}},
 	}
-	res, err := Schedule(t.Context(), in)
+	res, err := Compute(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,14 +456,14 @@ func TestSchedulePins(t *testing.T) {
 		t.Fatalf("meetings %+v", res.Meetings)
 	}
 
-	in.Pins = append(in.Pins, ScheduledMeeting{EnterpriseID: "e1", BankID: "b1", Table: 0, Slot: 2})
-	_, err = Schedule(t.Context(), in)
+	in.Pins = append(in.Pins, Meeting{EnterpriseID: "e1", BankID: "b1", Table: 0, Slot: 2})
+	_, err = Compute(t.Context(), in)
 	if data.ErrorCode(err) != data.CodeConflict || !strings.Contains(err.Error(), "pins[1]") {
 		t.Fatalf("clashing pins: err = %v", err)
 	}
 
-	in.Pins = []ScheduledMeeting{{EnterpriseID: "e1", BankID: "b1", Table: 1, Slot: 0}}
-	_, err = Schedule(t.Context(), in)
+	in.Pins = []Meeting{{EnterpriseID: "e1", BankID: "b1", Table: 1, Slot: 0}}
+	_, err = Compute(t.Context(), in)
 	if data.ErrorCode(err) != data.CodeInvalid || !slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == "pins[0].table" }) {
 		t.Fatalf("pin at a missing table: err = %v", err)
 	}
@@ -471,12 +471,12 @@ func TestSchedulePins(t *testing.T) {
 
 // TestScheduleInvalid names the bad fields.
 func TestScheduleInvalid(t *testing.T) {
-	in := ScheduleInput{
+	in := Input{
 		Slots:       0,
-		Enterprises: []ScheduleEnterprise{{"e1", 1}, {"e1", 2}},
-		Banks:       []ScheduleBank{{"b1", 0}},
+		Enterprises: []Enterprise{{"e1", 1}, {"e1", 2}},
+		Banks:       []Bank{{"b1", 0}},
 	}
-	_, err := Schedule(t.Context(), in)
+	_, err := Compute(t.Context(), in)
 	fields := map[string]bool{}
 	for _, f := range data.ErrorFields(err) {
 		fields[f.Field] = true
@@ -486,9 +486,9 @@ func TestScheduleInvalid(t *testing.T) {
 			t.Errorf("error %v does not name %s", err, f)
 		}
 	}
-	in = ScheduleInput{Slots: 1, Enterprises: []ScheduleEnterprise{{"e1", 1}}, Banks: []ScheduleBank{{"b1", 1}},
-		Candidates: []ScheduleCandidate{{"e1", "bx", 1, true}, {"e1", "b1", math.NaN(), true}}}
-	_, err = Schedule(t.Context(), in)
+	in = Input{Slots: 1, Enterprises: []Enterprise{{"e1", 1}}, Banks: []Bank{{"b1", 1}},
+		Candidates: []Candidate{{"e1", "bx", 1, true}, {"e1", "b1", math.NaN(), true}}}
+	_, err = Compute(t.Context(), in)
 	fields = map[string]bool{}
 	for _, f := range data.ErrorFields(err) {
 		fields[f.Field] = true
@@ -502,14 +502,14 @@ func TestScheduleInvalid(t *testing.T) {
 func TestScheduleDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	in := randomSchedule(r, 40, 6, 6, 0.8, true)
-	a, err := Schedule(t.Context(), in)
+	a, err := Compute(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Shuffle(len(in.Enterprises), func(i, j int) { in.Enterprises[i], in.Enterprises[j] = in.Enterprises[j], in.Enterprises[i] })
 	r.Shuffle(len(in.Banks), func(i, j int) { in.Banks[i], in.Banks[j] = in.Banks[j], in.Banks[i] })
 	r.Shuffle(len(in.Candidates), func(i, j int) { in.Candidates[i], in.Candidates[j] = in.Candidates[j], in.Candidates[i] })
-	b, err := Schedule(t.Context(), in)
+	b, err := Compute(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +522,7 @@ func TestScheduleCanceled(t *testing.T) {
 	in := benchScheduleInput(300, 30, 2, 16, 4)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := Schedule(ctx, in); err == nil {
+	if _, err := Compute(ctx, in); err == nil {
 		t.Fatal("no error from a canceled context")
 	}
 }
@@ -532,17 +532,17 @@ func TestScheduleCanceled(t *testing.T) {
 // has no common free slot and both Kempe chains run through pins: it is
 // reported, not placed, and nothing is double-booked.
 func TestScheduleUnplacedAroundPins(t *testing.T) {
-	in := ScheduleInput{
+	in := Input{
 		Slots:       2,
-		Enterprises: []ScheduleEnterprise{{"e1", 2}, {"eY", 2}},
-		Banks:       []ScheduleBank{{"b1", 1}, {"bX", 1}},
-		Candidates:  []ScheduleCandidate{{"e1", "b1", 5, true}},
-		Pins: []ScheduledMeeting{
+		Enterprises: []Enterprise{{"e1", 2}, {"eY", 2}},
+		Banks:       []Bank{{"b1", 1}, {"bX", 1}},
+		Candidates:  []Candidate{{"e1", "b1", 5, true}},
+		Pins: []Meeting{
 			{EnterpriseID: "e1", BankID: "bX", Table: 0, Slot: 0},
 			{EnterpriseID: "eY", BankID: "b1", Table: 0, Slot: 1},
 		},
 	}
-	res, err := Schedule(t.Context(), in)
+	res, err := Compute(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

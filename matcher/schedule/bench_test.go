@@ -1,4 +1,4 @@
-package matcher
+package schedule
 
 import (
 	"cmp"
@@ -11,18 +11,18 @@ import (
 // benchScheduleInput is the benchmark event: nE enterprises wanting m
 // meetings each, nB banks with tables tables each, S slots, and every pair
 // a candidate with a random weight (seeded).
-func benchScheduleInput(nE, nB, tables, S, m int) ScheduleInput {
+func benchScheduleInput(nE, nB, tables, S, m int) Input {
 	r := rand.New(rand.NewPCG(20210423, 5))
-	in := ScheduleInput{Slots: S}
+	in := Input{Slots: S}
 	for e := range nE {
-		in.Enterprises = append(in.Enterprises, ScheduleEnterprise{ID: fmt.Sprintf("ent_%04d", e), MaxMeetings: m})
+		in.Enterprises = append(in.Enterprises, Enterprise{ID: fmt.Sprintf("ent_%04d", e), MaxMeetings: m})
 	}
 	for b := range nB {
-		in.Banks = append(in.Banks, ScheduleBank{ID: fmt.Sprintf("bank_%02d", b), Tables: tables})
+		in.Banks = append(in.Banks, Bank{ID: fmt.Sprintf("bank_%02d", b), Tables: tables})
 	}
 	for e := range nE {
 		for b := range nB {
-			in.Candidates = append(in.Candidates, ScheduleCandidate{EnterpriseID: in.Enterprises[e].ID,
+			in.Candidates = append(in.Candidates, Candidate{EnterpriseID: in.Enterprises[e].ID,
 				BankID: in.Banks[b].ID, Weight: float64(r.IntN(10000)) / 100, Eligible: true})
 		}
 	}
@@ -31,7 +31,7 @@ func benchScheduleInput(nE, nB, tables, S, m int) ScheduleInput {
 
 // greedyChoose is the baseline: take pairs by descending weight while both
 // sides have room.
-func greedyChoose(p *schedProblem) []int {
+func greedyChoose(p *problem) []int {
 	order := make([]int, len(p.arcs))
 	for i := range order {
 		order[i] = i
@@ -58,16 +58,16 @@ var benchScheduleCases = []struct {
 	m    int
 }{{"want4", 4}, {"want16", 16}}
 
-// BenchmarkSchedule is the optimal scheduler, both steps; "weight" is the
+// BenchmarkCompute is the optimal scheduler, both steps; "weight" is the
 // total weight of the schedule.
-func BenchmarkSchedule(b *testing.B) {
+func BenchmarkCompute(b *testing.B) {
 	for _, bc := range benchScheduleCases {
 		b.Run(bc.name, func(b *testing.B) {
 			in := benchScheduleInput(300, 30, 2, 16, bc.m)
-			var res *ScheduleResult
+			var res *Result
 			for b.Loop() {
 				var err error
-				if res, err = Schedule(b.Context(), in); err != nil {
+				if res, err = Compute(b.Context(), in); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -83,9 +83,9 @@ func BenchmarkScheduleGreedy(b *testing.B) {
 	for _, bc := range benchScheduleCases {
 		b.Run(bc.name, func(b *testing.B) {
 			in := benchScheduleInput(300, 30, 2, 16, bc.m)
-			var res *ScheduleResult
+			var res *Result
 			for b.Loop() {
-				p, err := newSchedProblem(in)
+				p, err := newProblem(in)
 				if err != nil {
 					b.Fatal(err)
 				}
