@@ -1,5 +1,5 @@
 // Package schedule plans the 1:1 meetings of a matchmaking event
-// (PRODUCT.md, "Meeting scheduling") in two exact steps.
+// (docs/PRODUCT.md, "Meeting scheduling") in two exact steps.
 //
 // Step 1 chooses which enterprise × bank pairs meet: a maximum-weight
 // b-matching in the bipartite graph of allowed pairs, where enterprise e
