@@ -76,6 +76,9 @@ func TestUnknownTokensDoNotRefuseValidTokens(t *testing.T) {
 // many usernames is stopped at ten times the burst (bcrypt costs CPU),
 // while another address is not.
 func TestPasswordAddressLimitBoundsBcrypt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test hashes passwords with bcrypt at full cost (≈5 s); CI runs it")
+	}
 	f := newFixture(t, Config{AuthFailureBurst: 2, AuthFailureEvery: time.Hour})
 	addUser(t, f, data.User{Username: "alice", Role: data.RoleOrganizer}, testPassword)
 	const addr = "198.51.100.50:1"

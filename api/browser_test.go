@@ -88,6 +88,9 @@ func newChromium(t *testing.T, exe string) context.Context {
 // schedule and sees the grid. A failing scenario saves a screenshot (see
 // browserSession); -browser.screenshots writes the README's.
 func TestBrowserPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test drives Chromium (≈12 s); CI runs it")
+	}
 	exe := chromiumPath(t)
 	f := newWebSearchFixture(t)
 	srv := httptest.NewServer(f.h)

@@ -41,6 +41,9 @@ const (
 // Every page of the walk must read in Chinese: englishOnPage finds no
 // English word outside names and codes.
 func TestBrowserDailyWalk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test drives Chromium (≈15 s); CI runs it")
+	}
 	exe := chromiumPath(t)
 	f := newWebSearchFixture(t)
 	ctx := t.Context()

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"ipmatch/data"
+	"ipmatch/data/memstore"
 	"ipmatch/data/sqlite"
 	"ipmatch/data/storetest"
 )
@@ -67,8 +68,20 @@ const (
 	entYToken  = "ipm_test_ent_y"
 )
 
-// openStore opens a fresh SQLite store in a temporary directory.
+// openStore returns a fresh store for one test: SQLite, the store users
+// run, in the full suite (CI); under -short, the everyday loop, the
+// in-memory store, which keeps the same Store contract (data/storetest
+// runs on both) at a fraction of the cost.
 func openStore(t *testing.T) data.Store {
+	t.Helper()
+	if testing.Short() {
+		return memstore.New()
+	}
+	return openSQLite(t)
+}
+
+// openSQLite opens a fresh SQLite store in a temporary directory.
+func openSQLite(t *testing.T) data.Store {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), t.TempDir(), nil)
 	if err != nil {

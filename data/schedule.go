@@ -161,8 +161,12 @@ func (s *Schedule) upgradeParams() {
 	}
 }
 
-// Normalize makes the schedule's ID its event's ID and keeps lists non-nil.
+// Normalize makes the schedule's ID its event's ID, keeps lists non-nil
+// and moves the Params keys of the older version into their fields (as
+// UnmarshalJSON does on every read), so a store that keeps records without
+// JSON converts them too.
 func (s *Schedule) Normalize() {
+	s.upgradeParams()
 	if s.ID == "" {
 		s.ID = s.EventID
 	}

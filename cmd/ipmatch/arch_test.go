@@ -10,6 +10,7 @@ import (
 // matcher → app → door → api and web (siblings) → cmd, each third-party
 // library kept in its own package.
 func TestImportsPointOneWay(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
 	}

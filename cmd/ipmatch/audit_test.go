@@ -13,6 +13,7 @@ import (
 // user create land in the audit log as the command's, and that a demo
 // start logs its loading as the system's.
 func TestCommandsAreAudited(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "cnipa-csv", cnipaFile); code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errOut)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestBenchData(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, errOut, code := runCLI(t, "bench-data", "--data", dir, "--enterprises", "300", "--patents", "2500", "--batch", "700")
 	if code != 0 {

@@ -14,6 +14,7 @@ import (
 // appraisals and loans against the model, a fitted file that serve loads,
 // and a bad file that serve refuses naming the field.
 func TestCalibrate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m := &Main{Store: StoreConfig{DataDir: dir}, Addr: "127.0.0.1:0", Demo: true, Index: filepath.Join(t.TempDir(), "index")}
 	if err := m.Run(t.Context()); err != nil {

@@ -118,6 +118,7 @@ func TestCLIUsageErrors(t *testing.T) {
 }
 
 func TestServeDemoEndToEnd(t *testing.T) {
+	t.Parallel()
 	m := &Main{Store: StoreConfig{DataDir: t.TempDir()}, Addr: "127.0.0.1:0", Demo: true}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

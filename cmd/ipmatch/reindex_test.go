@@ -18,6 +18,7 @@ import (
 // TestReindex imports patents (which creates the index next to the store)
 // and then rebuilds the index on demand.
 func TestReindex(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, errOut, code := runCLI(t, "import", "--data", dir, "--kind", "patents", "--format", "cnipa-csv", cnipaFile)
 	if code != 0 {
@@ -51,6 +52,7 @@ func TestReindex(t *testing.T) {
 // TestServeSearch starts the server with the demo: the index is built and
 // kept in step, and searching works end to end; a restart reuses it.
 func TestServeSearch(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var logs bytes.Buffer
 	for round := range 2 {

@@ -111,6 +111,9 @@ func none(ids []string) bool { return len(ids) == 0 }
 // and imports, both ways.
 func TestTwoNodesOnOneMongoDB(t *testing.T) {
 	if testing.Short() {
+		t.Skip("-short: this test runs two nodes on an embedded FerretDB; CI runs it")
+	}
+	if testing.Short() {
 		t.Skip("starts FerretDB and two servers")
 	}
 	uri := os.Getenv("IPMATCH_TEST_MONGO_URI")

@@ -111,6 +111,9 @@ func passwordSignIn(t *testing.T, base, username, password string) (int, string)
 // at the event, and prints users who can sign in; a restart gives new
 // passwords and the old ones stop working.
 func TestServeDemoPrintsAccounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test starts the demo server twice (≈7 s); CI runs it")
+	}
 	dir := t.TempDir()
 	base, out, stop := serveDemo(t, dir)
 	for _, want := range []string{"Ctrl-C", "广东股权交易中心", "中国工商银行肇庆分行", "肇庆市高要区端溪模具科技有限公司",

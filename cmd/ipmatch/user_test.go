@@ -33,6 +33,7 @@ func withStore(t *testing.T, dir string, f func(data.Store)) {
 }
 
 func TestUserCreate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var bankID string
 	withStore(t, dir, func(s data.Store) {
@@ -79,6 +80,7 @@ func TestUserCreate(t *testing.T) {
 }
 
 func TestUserCreateRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, stdin string

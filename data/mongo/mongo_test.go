@@ -109,6 +109,9 @@ func opener(uri string) func(t *testing.T) data.Store {
 }
 
 func TestStoreFerretDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test runs the store contract on an embedded FerretDB (≈13 s); CI runs it")
+	}
 	storetest.Run(t, opener(ferretURI(t)))
 }
 

@@ -38,6 +38,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 // any error or a request type without a 2xx answer.
 func TestLoadShort(t *testing.T) {
 	if testing.Short() {
+		t.Skip("-short: this test runs the load tool for seconds; CI runs it")
+	}
+	if testing.Short() {
 		t.Skip("builds and starts ipmatch; skipped with -short")
 	}
 	if _, err := exec.LookPath("go"); err != nil {
