@@ -79,7 +79,7 @@ func BenchmarkCompute(b *testing.B) {
 
 // BenchmarkScheduleGreedy is the baseline on the same input: greedy
 // choice by descending weight, then the same placement.
-func BenchmarkScheduleGreedy(b *testing.B) {
+func BenchmarkGreedy(b *testing.B) {
 	for _, bc := range benchScheduleCases {
 		b.Run(bc.name, func(b *testing.B) {
 			in := benchScheduleInput(300, 30, 2, 16, bc.m)
