@@ -77,7 +77,7 @@ func BenchmarkCompute(b *testing.B) {
 	}
 }
 
-// BenchmarkScheduleGreedy is the baseline on the same input: greedy
+// BenchmarkGreedy is the baseline on the same input: greedy
 // choice by descending weight, then the same placement.
 func BenchmarkGreedy(b *testing.B) {
 	for _, bc := range benchScheduleCases {
