@@ -52,9 +52,6 @@ const (
 	DefaultFollowLookback = 5 * time.Second
 )
 
-// followPage is how many audit entries one read takes.
-const followPage = 1000
-
 // FollowOptions configure Follow.
 type FollowOptions struct {
 	// Node is this process's name in the audit log (the api.Config.Node of
@@ -90,8 +87,7 @@ type Follower struct {
 	x      *Index
 	opts   FollowOptions
 	logger *slog.Logger
-	cursor string              // newest entry ID applied
-	seen   map[string]struct{} // entries applied within the lookback
+	tail   *data.AuditTail
 }
 
 // NewFollower returns a follower of x's store. It starts from the cursor
@@ -99,17 +95,18 @@ type Follower struct {
 // of the last rebuild. An index from before the cursor existed starts
 // Lookback ago.
 func (x *Index) NewFollower(opts FollowOptions) *Follower {
-	f := &Follower{x: x, opts: opts.withDefaults(), logger: x.logger, seen: map[string]struct{}{}}
+	f := &Follower{x: x, opts: opts.withDefaults(), logger: x.logger}
+	cursor := ""
 	b, err := os.ReadFile(filepath.Join(x.dir, cursorFile))
 	if c := strings.TrimSpace(string(b)); err == nil {
 		if _, ok := data.AuditIDTime(c); ok {
-			f.cursor = c
+			cursor = c
 		}
 	}
-	if f.cursor == "" {
-		f.cursor = data.AuditIDAt(time.Now().Add(-f.opts.Lookback))
+	if cursor == "" {
 		f.logger.Info("search index follows the audit log from now", "dir", x.dir)
 	}
+	f.tail = data.NewAuditTail(cursor, f.opts.Lookback)
 	return f
 }
 
@@ -134,34 +131,17 @@ func (f *Follower) Run(ctx context.Context) error {
 // indexes the records other nodes wrote, returning how many records it
 // re-indexed.
 func (f *Follower) Poll(ctx context.Context) (int, error) {
-	from := f.cursor
-	if t, ok := data.AuditIDTime(f.cursor); ok {
-		from = data.AuditIDAt(t.Add(-f.opts.Lookback))
+	entries, err := f.tail.Read(ctx, f.x.store.Audit())
+	if err != nil {
+		return 0, err
 	}
-	newest := f.cursor
-	var fresh []string               // entries not applied before
 	changed := map[string][]string{} // kind → IDs
-	for after := from; ; {
-		entries, _, err := f.x.store.Audit().List(ctx, data.ListOptions{After: after, Limit: followPage})
-		if err != nil {
-			return 0, err
+	for i := range entries {
+		e := &entries[i]
+		if e.Node == f.opts.Node || !indexed(e.Kind) {
+			continue
 		}
-		for i := range entries {
-			e := &entries[i]
-			if _, dup := f.seen[e.ID]; dup {
-				continue
-			}
-			fresh = append(fresh, e.ID)
-			newest = max(newest, e.ID)
-			if e.Node == f.opts.Node || !indexed(e.Kind) {
-				continue
-			}
-			changed[e.Kind] = append(changed[e.Kind], e.IDs...)
-		}
-		if len(entries) < followPage {
-			break
-		}
-		after = entries[len(entries)-1].ID
+		changed[e.Kind] = append(changed[e.Kind], e.IDs...)
 	}
 	n := 0
 	for kind, ids := range changed {
@@ -173,22 +153,10 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 		}
 		n += len(ids)
 	}
-	for _, id := range fresh {
-		f.seen[id] = struct{}{}
-	}
-	// Forget what the next read no longer sees, and remember the cursor.
-	for id := range f.seen {
-		if id <= from {
-			delete(f.seen, id)
-		}
-	}
-	// An entry stamped by a clock far ahead must not carry the cursor past
-	// the entries of the other nodes: the cursor never passes this node's
-	// now. Such an entry stays in seen until the cursor reaches it.
-	newest = min(newest, data.AuditIDAt(time.Now()))
-	if newest > f.cursor {
-		f.cursor = newest
-		if err := writeCursor(f.x.dir, newest); err != nil {
+	before := f.tail.Cursor()
+	f.tail.Done(entries)
+	if c := f.tail.Cursor(); c != before {
+		if err := writeCursor(f.x.dir, c); err != nil {
 			f.logger.Warn("search follow cursor not saved; a restart re-reads more of the log", "err", err)
 		}
 	}

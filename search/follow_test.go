@@ -206,9 +206,9 @@ func TestRebuildSetsTheCursor(t *testing.T) {
 	}
 	defer x.Close()
 	f := x.NewFollower(FollowOptions{Node: "n"})
-	at, ok := data.AuditIDTime(f.cursor)
+	at, ok := data.AuditIDTime(f.tail.Cursor())
 	if !ok || time.Since(at) > time.Minute || time.Since(at) < 0 {
-		t.Errorf("cursor after a rebuild = %q (%v), want the rebuild's start", f.cursor, at)
+		t.Errorf("cursor after a rebuild = %q (%v), want the rebuild's start", f.tail.Cursor(), at)
 	}
 	if _, err := os.Stat(filepath.Join(dir, cursorFile)); err != nil {
 		t.Errorf("no cursor file after a rebuild: %v", err)
