@@ -57,6 +57,9 @@ type App struct {
 	claims [64]sync.Mutex
 	// events serialises computing and editing the schedule of an event.
 	events [16]sync.Mutex
+	// records is the node-local copy of the enterprises and patents the
+	// pipeline ranks (records.go).
+	records records
 }
 
 // New returns the application over store. The store should already be

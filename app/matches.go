@@ -135,10 +135,11 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	ents, err := All(ctx, a.store.Enterprises(), data.ListOptions{})
+	view, err := a.records.current(ctx, a.store)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
+	ents := slices.Clone(view.ents) // the view is shared: the request works on its own list
 	if p.Is(data.RoleBank) {
 		sees, err := a.policy.bankSees(ctx, p.Token.BankID)
 		if err != nil {
@@ -146,9 +147,9 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 		}
 		ents = slices.DeleteFunc(ents, func(e data.Enterprise) bool { return !sees(&e) })
 	}
-	patents, err := a.patentsOfAll(ctx, ents)
-	if err != nil {
-		return nil, matcher.ProductPipeline{}, err
+	var patents []data.Patent
+	for i := range ents {
+		patents = append(patents, view.patents[ents[i].ID]...)
 	}
 	pools, err := All(ctx, a.store.Pools(), data.ListOptions{})
 	if err != nil {
@@ -167,34 +168,6 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	return prod, res, nil
 }
 
-// patentsOfAll returns the patents owned by the given enterprises: one
-// listing when that is most of them, else one per enterprise.
-func (a *App) patentsOfAll(ctx context.Context, ents []data.Enterprise) ([]data.Patent, error) {
-	total, err := a.store.Enterprises().Count(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(ents)*2 >= total {
-		want := make(map[string]bool, len(ents))
-		for i := range ents {
-			want[ents[i].ID] = true
-		}
-		pats, err := All(ctx, a.store.Patents(), data.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return slices.DeleteFunc(pats, func(p data.Patent) bool { return !want[p.OwnerID] }), nil
-	}
-	var out []data.Patent
-	for i := range ents {
-		pats, err := a.PatentsOf(ctx, ents[i].ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pats...)
-	}
-	return out, nil
-}
 
 // MaxValuationDraws bounds the Monte Carlo draws a caller may ask for:
 // 100,000 draws already give percentiles stable to a fraction of a

@@ -86,3 +86,13 @@ func (t *AuditTail) Done(entries []AuditEntry) {
 		}
 	}
 }
+
+// Clone returns an independent copy of t, so that several readers may each
+// go on from the same point.
+func (t *AuditTail) Clone() *AuditTail {
+	c := &AuditTail{lookback: t.lookback, cursor: t.cursor, seen: make(map[string]struct{}, len(t.seen))}
+	for id := range t.seen {
+		c.seen[id] = struct{}{}
+	}
+	return c
+}

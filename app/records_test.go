@@ -1,0 +1,128 @@
+package app
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"ipmatch/data"
+	"ipmatch/data/demo"
+	"ipmatch/data/memstore"
+	"ipmatch/matcher"
+)
+
+// freshPipeline ranks the product's pipeline for the organizer from
+// records read from the store right now: the answer the records copy
+// must give.
+func freshPipeline(t *testing.T, a *App, productID string, asOf data.Date) matcher.ProductPipeline {
+	t.Helper()
+	ctx := t.Context()
+	prod, err := a.store.Products().Get(ctx, productID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := All(ctx, a.store.Enterprises(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pats, err := All(ctx, a.store.Patents(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pats = slices.DeleteFunc(pats, func(p data.Patent) bool { return p.OwnerID == "" })
+	slices.SortStableFunc(pats, func(x, y data.Patent) int {
+		if x.OwnerID < y.OwnerID {
+			return -1
+		}
+		if x.OwnerID > y.OwnerID {
+			return 1
+		}
+		return 0
+	})
+	pools, _ := All(ctx, a.store.Pools(), data.ListOptions{})
+	apprs, _ := All(ctx, a.store.Appraisals(), data.ListOptions{})
+	res, err := a.model.Pipeline(ctx, matcher.PipelineRequest{Product: &prod, Pools: pools, Enterprises: ents, Patents: pats,
+		Appraisals: apprs, AsOf: asOf, Offset: 0, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// samePipeline fails unless the two answers are the same, byte for byte.
+func samePipeline(t *testing.T, what string, got, want matcher.ProductPipeline) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("%s: the pipeline from the records copy differs from a fresh one:\n got %.400s\nwant %.400s", what, g, w)
+	}
+}
+
+// TestRecordsFollowEveryWrite: the pipeline an App ranks from its copy of
+// the records is the one a fresh read of the store gives, after every kind
+// of write, on the node that made the write and on another node on the
+// same store (a second App), at its next request.
+func TestRecordsFollowEveryWrite(t *testing.T) {
+	ctx := t.Context()
+	raw := memstore.New()
+	if err := demo.Load(ctx, raw); err != nil {
+		t.Fatal(err)
+	}
+	asOf := data.NewDate(2021, time.April, 23)
+	nodeA := New(data.Audited(raw, "node-a", nil), Config{AsOf: asOf})
+	nodeB := New(data.Audited(raw, "node-b", nil), Config{AsOf: asOf})
+	org := &Caller{Token: data.Token{Role: data.RoleOrganizer}}
+	check := func(what string) {
+		t.Helper()
+		for name, a := range map[string]*App{"node A": nodeA, "node B": nodeB} {
+			_, got, err := a.Pipeline(ctx, org, demo.ProdCCBKechuang, PipelineQuery{AsOf: asOf, Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			samePipeline(t, what+" ("+name+")", got, freshPipeline(t, a, demo.ProdCCBKechuang, asOf))
+		}
+	}
+	check("as loaded")
+
+	st := nodeA.store // writes through node A, audited as node A's
+	ents, _ := All(ctx, st.Enterprises(), data.ListOptions{})
+	pats, _ := All(ctx, st.Patents(), data.ListOptions{})
+
+	// An enterprise's profit changes; another leaves the pool.
+	e := ents[3]
+	for i := range e.Financials {
+		e.Financials[i].Profit *= 3
+	}
+	f := ents[5]
+	f.Consents.Pool = !f.Consents.Pool
+	if _, err := st.Enterprises().Put(ctx, &e, &f); err != nil {
+		t.Fatal(err)
+	}
+	check("after an enterprise update")
+
+	// A patent moves to another owner, another lapses, a third is deleted.
+	p, q, r := pats[0], pats[1], pats[2]
+	p.OwnerID = ents[7].ID
+	q.LegalStatus = data.StatusLapsed
+	if _, err := st.Patents().Put(ctx, &p, &q); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Patents().Delete(ctx, r.ApplicationNumber); err != nil {
+		t.Fatal(err)
+	}
+	check("after patent moves, a lapse and a delete")
+
+	// A new enterprise with a patent of its own.
+	n := demo.GenerateEnterprises(99, 1)[0]
+	n.ID = ""
+	if _, err := st.Enterprises().Put(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	np := demo.GeneratePatents(99, 1, []string{n.ID})[0]
+	if _, err := st.Patents().Put(ctx, &np); err != nil {
+		t.Fatal(err)
+	}
+	check("after a new enterprise and patent")
+}
