@@ -168,7 +168,6 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	return prod, res, nil
 }
 
-
 // MaxValuationDraws bounds the Monte Carlo draws a caller may ask for:
 // 100,000 draws already give percentiles stable to a fraction of a
 // percent, and bound one request's work.
