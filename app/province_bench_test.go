@@ -2,6 +2,7 @@ package app
 
 import (
 	"flag"
+	"runtime"
 	"testing"
 	"time"
 
@@ -57,14 +58,25 @@ func BenchmarkProvincePipeline(b *testing.B) {
 		})
 		b.Run(tc.name+"/records", func(b *testing.B) {
 			a := New(store, cfg)
+			before := heapMiB()
 			if _, _, err := a.Pipeline(b.Context(), tc.p, "prod_abc_kejie", q); err != nil { // loads the copy
 				b.Fatal(err)
 			}
+			copyMiB := heapMiB() - before
 			for b.Loop() {
 				if _, _, err := a.Pipeline(b.Context(), tc.p, "prod_abc_kejie", q); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(copyMiB, "MiB-copy")
 		})
 	}
+}
+
+// heapMiB returns the live heap after a collection, in MiB.
+func heapMiB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapAlloc) / (1 << 20)
 }
