@@ -38,6 +38,9 @@ func matchRoutes(s *server, g *gin.RouterGroup) {
 // reasons, loan estimates and the Monte Carlo valuation behind them.
 // Parameters: as_of, eligible (true: only eligible products).
 func (s *server) enterpriseMatches(c *gin.Context) error {
+	if err := app.MayMatch(door.Caller(c)); err != nil { // refused before its input is read
+		return err
+	}
 	params, asOf, err := s.Params(c, "as_of", "eligible")
 	if err != nil {
 		return err
@@ -67,6 +70,9 @@ type pipelineBody struct {
 // Parameters: as_of, eligible (true: only eligible enterprises), page and
 // size (default 50, at most 500).
 func (s *server) productPipeline(c *gin.Context) error {
+	if err := app.MayPipeline(door.Caller(c)); err != nil { // refused before its input is read
+		return err
+	}
 	params, asOf, err := s.Params(c, "as_of", "eligible", "page", "size")
 	if err != nil {
 		return err

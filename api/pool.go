@@ -15,6 +15,9 @@ import (
 // as of this date, default today in China Standard Time), seed, draws
 // (100 to 200,000), rho, lgd, confidence, new_loan_size.
 func (s *server) poolRisk(c *gin.Context) error {
+	if err := app.MayPoolRisk(door.Caller(c)); err != nil { // refused before its input is read
+		return err
+	}
 	params, asOf, err := s.Params(c, "as_of", "seed", "draws", "rho", "lgd", "confidence", "new_loan_size")
 	if err != nil {
 		return err

@@ -46,8 +46,8 @@ type Matches struct {
 // The one call behind GET /enterprises/{id}/matches and the enterprise's
 // page.
 func (a *App) EnterpriseMatches(ctx context.Context, p *Caller, id string, asOf data.Date, onlyEligible bool) (Matches, error) {
-	if p.Is(data.RoleBank) {
-		return Matches{}, Forbidden("a bank sees enterprises through its products' pipelines (GET /api/v1/products/{id}/pipeline), not an enterprise's matches")
+	if err := MayMatch(p); err != nil {
+		return Matches{}, err
 	}
 	e, err := a.Enterprises.get(ctx, p, id)
 	if err != nil {
@@ -69,6 +69,25 @@ func (a *App) EnterpriseMatches(ctx context.Context, p *Caller, id string, asOf 
 		res.Matches = slices.DeleteFunc(res.Matches, func(m matcher.Match) bool { return !m.Eligible })
 	}
 	return Matches{EnterpriseMatches: res, Products: len(products), Enterprise: e, Patents: patents}, nil
+}
+
+// MayMatch is the role check EnterpriseMatches opens with: a bank is
+// refused, whatever it asks. Exported so that a door can refuse before it
+// reads the request's parameters, as the operation would.
+func MayMatch(p *Caller) error {
+	if p.Is(data.RoleBank) {
+		return Forbidden("a bank sees enterprises through its products' pipelines (GET /api/v1/products/{id}/pipeline), not an enterprise's matches")
+	}
+	return nil
+}
+
+// MayPipeline is the role check Pipeline opens with: an enterprise is
+// refused (see MayMatch for why it is exported).
+func MayPipeline(p *Caller) error {
+	if p.Is(data.RoleCompany) {
+		return Forbidden("only the bank owning a product and the organizer may see its pipeline")
+	}
+	return nil
 }
 
 // PatentsOf returns the patents enterprise id owns. The caller has read
@@ -128,8 +147,8 @@ type PipelineQuery struct {
 // for p (consent.go). The one call behind GET /products/{id}/pipeline, the
 // pipeline page and its downloads.
 func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuery) (*data.Product, matcher.ProductPipeline, error) {
-	if p.Is(data.RoleCompany) {
-		return nil, matcher.ProductPipeline{}, Forbidden("only the bank owning a product and the organizer may see its pipeline")
+	if err := MayPipeline(p); err != nil {
+		return nil, matcher.ProductPipeline{}, err
 	}
 	prod, err := a.Products.get(ctx, p, id)
 	if err != nil {

@@ -30,6 +30,15 @@ type PoolRiskAggregate struct {
 	Parameters       matcher.PoolRiskParameters `json:"parameters"`
 }
 
+// MayPoolRisk is the role check PoolRisk opens with: an enterprise is
+// refused (see MayMatch for why it is exported).
+func MayPoolRisk(p *Caller) error {
+	if p.Is(data.RoleCompany) {
+		return Forbidden("only the organizer and banks may read a pool's risk")
+	}
+	return nil
+}
+
 // PresentPoolRisk returns what p sees of res: the whole book for whom
 // poolBookVisible allows, else the aggregate figures.
 func PresentPoolRisk(p *Caller, res *matcher.PoolRiskResult) any {
@@ -85,8 +94,8 @@ func PoolRiskParams(params map[string]string) (*matcher.PoolRiskConfig, error) {
 // organizer and banks may ask (an enterprise is refused); what each sees
 // of the answer is PresentPoolRisk's.
 func (a *App) PoolRisk(ctx context.Context, p *Caller, id string, asOf data.Date, cfg *matcher.PoolRiskConfig) (*matcher.PoolRiskResult, error) {
-	if p.Is(data.RoleCompany) {
-		return nil, Forbidden("only the organizer and banks may read a pool's risk")
+	if err := MayPoolRisk(p); err != nil {
+		return nil, err
 	}
 	pool, err := a.Pools.get(ctx, p, id)
 	if err != nil {

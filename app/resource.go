@@ -309,17 +309,6 @@ func (res *Resource[T]) ReadByKey(ctx context.Context, p *Caller, key string) (*
 // it: List without pages, for the views that show them all (a bank's
 // deals, the events).
 func (res *Resource[T]) All(ctx context.Context, p *Caller, refs data.Refs) ([]T, error) {
-	q := ListQuery{Page: 1, Size: math.MaxInt32, Refs: refs, Other: map[string]string{}}
-	plan := listPlan[T]{sources: []data.ListOptions{{Refs: q.Refs}}}
-	if err := res.rules.list(ctx, p, q, &plan); err != nil {
-		return nil, err
-	}
-	items, _, err := page(ctx, res.table(res.store), plan, 0, math.MaxInt32)
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		res.present(p, &items[i])
-	}
-	return items, nil
+	out, err := res.List(ctx, p, ListQuery{Page: 1, Size: math.MaxInt32, Refs: refs, Other: map[string]string{}})
+	return out.Items, err
 }

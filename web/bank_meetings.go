@@ -35,13 +35,10 @@ type eventMeetings struct {
 // registered, its own meetings once the schedule is published, as GET
 // /api/v1/events/{id}/schedule answers it. Events newest first.
 func (h *webHandlers) myMeetings(ctx context.Context, p *app.Caller) ([]eventMeetings, error) {
-	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
+	events, err := h.eventsNewestFirst(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(events, func(a, b data.Event) int {
-		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
-	})
 	var out []eventMeetings
 	for _, ev := range events {
 		w, err := h.s.App.LoadEvent(ctx, ev.ID)
@@ -110,3 +107,13 @@ func (h *webHandlers) bankMeetingsPage(c *gin.Context) error {
 }
 
 // ---- Enterprise: events ----
+
+// eventsNewestFirst returns the events p may read, the latest date first
+// (then by ID): the order of every page that lists events.
+func (h *webHandlers) eventsNewestFirst(ctx context.Context, p *app.Caller) ([]data.Event, error) {
+	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
+	slices.SortFunc(events, func(a, b data.Event) int {
+		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
+	})
+	return events, err
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"net/http"
 	"slices"
 
@@ -62,13 +61,10 @@ func (h *webHandlers) enterpriseEventsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
+	events, err := h.eventsNewestFirst(ctx, p)
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(events, func(a, b data.Event) int {
-		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
-	})
 	v := enterpriseEventsView{Name: e.Name}
 	for _, ev := range events {
 		w, err := h.s.App.LoadEvent(ctx, ev.ID)

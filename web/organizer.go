@@ -69,7 +69,7 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 		return err
 	}
 	ctx, p := c.Request.Context(), door.Caller(c)
-	events, err := h.s.App.Events.All(ctx, p, data.Refs{})
+	events, err := h.eventsNewestFirst(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -77,9 +77,6 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(events, func(a, b data.Event) int {
-		return cmp.Or(-cmp.Compare(a.Date.String(), b.Date.String()), cmp.Compare(a.ID, b.ID))
-	})
 	perEvent := map[string]int{}
 	funnel := make([]app.FunnelStage, 0, len(data.Stages))
 	for _, s := range data.Stages {
