@@ -158,32 +158,35 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	ents := slices.Clone(view.ents) // the view is shared: the request works on its own list
+	var keep func(*data.Enterprise) bool
 	if p.Is(data.RoleBank) {
-		sees, err := a.policy.bankSees(ctx, p.Token.BankID)
-		if err != nil {
+		if keep, err = a.policy.bankSees(ctx, p.Token.BankID); err != nil {
 			return nil, matcher.ProductPipeline{}, err
 		}
-		ents = slices.DeleteFunc(ents, func(e data.Enterprise) bool { return !sees(&e) })
 	}
-	var patents []data.Patent
-	for i := range ents {
-		patents = append(patents, view.patents[ents[i].ID]...)
+	compiled, err := a.compiledFor(ctx, view, q.AsOf, prod.IPCAreas)
+	if err != nil {
+		return nil, matcher.ProductPipeline{}, err
 	}
 	pools, err := All(ctx, a.store.Pools(), data.ListOptions{})
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	apprs, err := appraisalsOf(ctx, a.store, nil)
+	ranking, err := compiled.Rank(ctx, prod, pools)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	res, err := a.model.Pipeline(ctx, matcher.PipelineRequest{Product: prod, Pools: pools, Enterprises: ents, Patents: patents,
-		Appraisals: apprs, AsOf: q.AsOf, EligibleOnly: q.EligibleOnly, Offset: q.Offset, Limit: q.Limit})
+	res, err := ranking.Page(ctx, keep, q.EligibleOnly, q.Offset, q.Limit)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	redactMatches(p, ents, res.Matches)
+	page := make([]data.Enterprise, 0, len(res.Matches))
+	for _, m := range res.Matches {
+		if e := view.enterprise(m.EnterpriseID); e != nil {
+			page = append(page, *e)
+		}
+	}
+	redactMatches(p, page, res.Matches)
 	return prod, res, nil
 }
 

@@ -125,4 +125,22 @@ func TestRecordsFollowEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after a new enterprise and patent")
+
+	// An appraisal is withdrawn, then recorded again, at twice the value,
+	// under a new ID.
+	apprs, _ := All(ctx, st.Appraisals(), data.ListOptions{})
+	if len(apprs) == 0 {
+		t.Fatal("the demo has no appraisal")
+	}
+	if err := st.Appraisals().Delete(ctx, apprs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	check("after an appraisal is withdrawn")
+	again := apprs[0]
+	again.ID, again.ReportNumber = "", again.ReportNumber+"-2"
+	again.Value *= 2
+	if _, err := st.Appraisals().Put(ctx, &again); err != nil {
+		t.Fatal(err)
+	}
+	check("after an appraisal is recorded")
 }

@@ -137,7 +137,8 @@ type world struct {
 	ef         []entFacts
 	pf         []patFacts
 	pp         []prodFacts
-	areas      []string
+	areaSet    *areaSet
+	areas      []string // areaSet.list
 	words      int
 	areaBits   []uint64
 	regions    []string
@@ -169,33 +170,85 @@ func (m *Matcher) newWorld(ctx context.Context, in MatchInput) (*world, error) {
 // newWorldAssigned is newWorld with patent j going to enterprise
 // assign(j) (-1: none) instead of its OwnerID's, when assign is not nil.
 func (m *Matcher) newWorldAssigned(ctx context.Context, in MatchInput, assign func(j int) int32) (*world, error) {
-	if in.AsOf.IsZero() {
-		return nil, invalidField("invalid match request", "as_of", "is required")
+	var areas []string
+	for i := range in.Products {
+		areas = append(areas, in.Products[i].IPCAreas...)
 	}
-	lpr, err := LPROn(in.AsOf)
+	w, err := m.compileWorld(ctx, in.AsOf, newAreaSet(areas), in.Enterprises, in.Patents, in.Appraisals, assign)
 	if err != nil {
 		return nil, err
 	}
-	w := &world{m: m, asOf: in.AsOf, lpr: lpr, ents: in.Enterprises, pats: in.Patents, prods: in.Products}
-	for i := range in.Appraisals {
-		a := &in.Appraisals[i]
+	w.prods = in.Products
+	pools := poolsByID(in.Pools)
+	w.pp = make([]prodFacts, len(in.Products))
+	for i := range in.Products {
+		w.pp[i] = w.productFacts(&in.Products[i], pools)
+	}
+	return w, nil
+}
+
+// poolsByID indexes pools by ID.
+func poolsByID(pools []data.Pool) map[string]*data.Pool {
+	out := make(map[string]*data.Pool, len(pools))
+	for i := range pools {
+		out[pools[i].ID] = &pools[i]
+	}
+	return out
+}
+
+// areaSet is the IPC areas a world tags patents with: a patent's bit k
+// says that one of its codes lies within areas.list[k]. Immutable.
+type areaSet struct {
+	list []string
+	id   map[string]int
+}
+
+// newAreaSet interns areas, in order of first appearance.
+func newAreaSet(areas []string) *areaSet {
+	s := &areaSet{id: map[string]int{}}
+	for _, a := range areas {
+		if _, ok := s.id[a]; !ok {
+			s.id[a] = len(s.list)
+			s.list = append(s.list, a)
+		}
+	}
+	return s
+}
+
+// covers reports whether every area of areas is in s.
+func (s *areaSet) covers(areas []string) bool {
+	for _, a := range areas {
+		if _, ok := s.id[a]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// compileWorld validates the records and precomputes the facts of every
+// enterprise and patent on asOf, with patents tagged by areas: a world
+// without products. Patent j goes to enterprise assign(j) (-1: none)
+// instead of its OwnerID's, when assign is not nil.
+func (m *Matcher) compileWorld(ctx context.Context, asOf data.Date, areas *areaSet, ents []data.Enterprise, pats []data.Patent,
+	apprs []data.Appraisal, assign func(j int) int32) (*world, error) {
+	if asOf.IsZero() {
+		return nil, invalidField("invalid match request", "as_of", "is required")
+	}
+	lpr, err := LPROn(asOf)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{m: m, asOf: asOf, lpr: lpr, ents: ents, pats: pats, areaSet: areas, areas: areas.list}
+	in := MatchInput{Enterprises: ents, Patents: pats}
+	for i := range apprs {
+		a := &apprs[i]
 		if w.apprByEnt == nil {
 			w.apprByEnt = map[string][]*data.Appraisal{}
 		}
 		w.apprByEnt[a.EnterpriseID] = append(w.apprByEnt[a.EnterpriseID], a)
 	}
 
-	// Intern the products' IPC areas, the enterprises' regions and
-	// industries.
-	areaID := map[string]int{}
-	for i := range in.Products {
-		for _, a := range in.Products[i].IPCAreas {
-			if _, ok := areaID[a]; !ok {
-				areaID[a] = len(w.areas)
-				w.areas = append(w.areas, a)
-			}
-		}
-	}
+	// Intern the enterprises' regions and industries.
 	w.words = (len(w.areas) + 63) / 64
 	regionID, industryID := map[string]int32{}, map[string]int32{}
 	w.ef = make([]entFacts, len(in.Enterprises))
@@ -287,15 +340,6 @@ func (m *Matcher) newWorldAssigned(ctx context.Context, in MatchInput, assign fu
 		}
 	}
 
-	// Products.
-	pools := map[string]*data.Pool{}
-	for i := range in.Pools {
-		pools[in.Pools[i].ID] = &in.Pools[i]
-	}
-	w.pp = make([]prodFacts, len(in.Products))
-	for i := range in.Products {
-		w.pp[i] = w.productFacts(&in.Products[i], pools, areaID)
-	}
 	return w, nil
 }
 
@@ -568,7 +612,7 @@ func (w *world) expiredFor(e *entFacts, p *prodFacts, cands []loanCand) bool {
 }
 
 // productFacts compiles product p.
-func (w *world) productFacts(p *data.Product, pools map[string]*data.Pool, areaID map[string]int) prodFacts {
+func (w *world) productFacts(p *data.Product, pools map[string]*data.Pool) prodFacts {
 	f := prodFacts{rec: p, active: p.Active, minAge: p.MinEnterpriseYears, minRevenue: p.MinRevenue,
 		maxDebt: p.MaxDebtRatio, requireProfit: p.RequireProfit, minTax: -1, minImpl: p.MinImplementedYears,
 		minAmount: p.MinAmount, maxAmount: p.MaxAmount, minTerm: p.MinTerm, maxTerm: p.MaxTerm,
@@ -598,8 +642,9 @@ func (w *world) productFacts(p *data.Product, pools map[string]*data.Pool, areaI
 	if len(p.IPCAreas) > 0 {
 		f.areas = make([]uint64, w.words)
 		for _, a := range p.IPCAreas {
-			k := areaID[a]
-			f.areas[k/64] |= 1 << (k % 64)
+			if k, ok := w.areaSet.id[a]; ok {
+				f.areas[k/64] |= 1 << (k % 64)
+			}
 		}
 	}
 	if p.PoolID != "" {

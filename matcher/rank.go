@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"strings"
 	"sync"
 
 	"ipmatch/data"
@@ -439,61 +438,15 @@ func (m *Matcher) Pipeline(ctx context.Context, req PipelineRequest) (ProductPip
 	if req.Offset < 0 || req.Limit < 0 {
 		panic("matcher: Pipeline: negative offset or limit")
 	}
-	w, err := m.newWorld(ctx, MatchInput{Enterprises: req.Enterprises, Patents: req.Patents,
-		Products: []data.Product{*req.Product}, Pools: req.Pools, Appraisals: req.Appraisals, AsOf: req.AsOf})
+	c, err := m.Compile(ctx, req.AsOf, req.Product.IPCAreas, []Block{{Enterprises: req.Enterprises, Patents: req.Patents, Appraisals: req.Appraisals}})
 	if err != nil {
 		return ProductPipeline{}, err
 	}
-	type ranked struct {
-		ei    int
-		ok    bool
-		score float64
-		fails int
+	r, err := c.Rank(ctx, req.Product, req.Pools)
+	if err != nil {
+		return ProductPipeline{}, err
 	}
-	rs := make([]ranked, 0, len(w.ef))
-	buf := make([]loanCand, 0, 64)
-	out := ProductPipeline{ProductID: req.Product.ID, ProductName: req.Product.Name, BankID: req.Product.BankID,
-		Parameters: m.parameters(req.AsOf, w.lpr, MethodCachedTable), Offset: req.Offset, Matches: []Match{}}
-	for ei := range w.ef {
-		ev := w.evalPair(ei, 0, buf, true)
-		buf = ev.cands[:0]
-		if ev.mask == 0 {
-			out.Eligible++
-		} else if req.EligibleOnly {
-			continue
-		}
-		rs = append(rs, ranked{ei: ei, ok: ev.mask == 0, score: ev.bank, fails: failCount(ev.mask)})
-	}
-	slices.SortFunc(rs, func(a, b ranked) int {
-		if a.ok != b.ok {
-			if a.ok {
-				return -1
-			}
-			return 1
-		}
-		if a.ok {
-			if c := cmp.Compare(b.score, a.score); c != 0 {
-				return c
-			}
-		} else if c := cmp.Compare(a.fails, b.fails); c != 0 {
-			return c
-		}
-		return strings.Compare(w.ef[a.ei].rec.ID, w.ef[b.ei].rec.ID)
-	})
-	out.Total = len(rs)
-	end := len(rs)
-	if req.Limit > 0 {
-		end = min(end, req.Offset+req.Limit)
-	}
-	for k := req.Offset; k < end; k++ {
-		if err := ctx.Err(); err != nil {
-			return ProductPipeline{}, err
-		}
-		mt := w.match(rs[k].ei, 0, SideBank)
-		mt.Rank = k + 1
-		out.Matches = append(out.Matches, mt)
-	}
-	return out, nil
+	return r.Page(ctx, nil, req.EligibleOnly, req.Offset, req.Limit)
 }
 
 // ---- Everything: the bulk match set ----
