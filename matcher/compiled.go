@@ -1,10 +1,8 @@
 package matcher
 
 import (
-	"cmp"
 	"context"
 	"slices"
-	"strings"
 
 	"ipmatch/data"
 )
@@ -122,36 +120,54 @@ func (c *Compiled) Enterprises() int {
 	return n
 }
 
-// Ranking is every compiled enterprise ranked for one product: the
-// pipeline before it is filtered for a caller and paged.
+// Ranking is every compiled enterprise evaluated for one product: the
+// pipeline before it is filtered for a caller, ordered and paged.
 type Ranking struct {
 	c      *Compiled
 	prod   *data.Product
 	pools  map[string]*data.Pool
+	memo   *productMemo
 	params ModelParameters
-	rows   []rankedRow // in pipeline order
+	rows   []rankedRow // by block
 }
 
 // rankedRow is one enterprise of a Ranking.
 type rankedRow struct {
+	id        string
 	block, ei int32
 	ok        bool
-	fails     int
+	fails     int32
 	score     float64
 }
 
-// Rank ranks every enterprise of c for product p with the pools given:
-// eligible ones by the bank-side score (expected loss net of the pool's
-// share, volume and fit; ties by enterprise ID), then the others by how
-// few enterprise and loan rules they fail. The order does not depend on
-// which enterprises are compiled, so a filtered ranking (Page) is the
-// ranking of the enterprises kept. It panics if p's IPC areas are not
-// covered (see Covers).
+// before is the pipeline's order: eligible enterprises by the bank-side
+// score (expected loss net of the pool's share, volume and fit), then the
+// others by how few enterprise and loan rules they fail; ties by
+// enterprise ID. It does not depend on which enterprises are ranked, so a
+// filtered pipeline (Page) is the pipeline of the enterprises kept.
+func before(a, b *rankedRow) bool {
+	if a.ok != b.ok {
+		return a.ok
+	}
+	if a.ok {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+	} else if a.fails != b.fails {
+		return a.fails < b.fails
+	}
+	return a.id < b.id
+}
+
+// Rank evaluates every enterprise of c for product p with the pools
+// given; Page orders, filters and explains. It panics if p's IPC areas
+// are not covered (see Covers).
 func (c *Compiled) Rank(ctx context.Context, p *data.Product, pools []data.Pool) (*Ranking, error) {
 	if !c.Covers(p.IPCAreas) {
 		panic("matcher: Rank: the product's IPC areas are not compiled")
 	}
-	r := &Ranking{c: c, prod: p, pools: poolsByID(pools), params: c.m.parameters(c.asOf, c.lpr, MethodCachedTable)}
+	r := &Ranking{c: c, prod: p, pools: poolsByID(pools), memo: newProductMemo(p, c.blocks),
+		params: c.m.parameters(c.asOf, c.lpr, MethodCachedTable)}
 	parts := make([][]rankedRow, len(c.blocks))
 	if err := parallel(ctx, len(c.blocks), func(_ *quantileScratch, b int) {
 		w := r.block(b)
@@ -160,29 +176,14 @@ func (c *Compiled) Rank(ctx context.Context, p *data.Product, pools []data.Pool)
 		for ei := range w.ef {
 			ev := w.evalPair(ei, 0, buf, true)
 			buf = ev.cands[:0]
-			rows = append(rows, rankedRow{block: int32(b), ei: int32(ei), ok: ev.mask == 0, score: ev.bank, fails: failCount(ev.mask)})
+			rows = append(rows, rankedRow{id: w.ef[ei].rec.ID, block: int32(b), ei: int32(ei), ok: ev.mask == 0, score: ev.bank,
+				fails: int32(failCount(ev.mask))})
 		}
 		parts[b] = rows
 	}); err != nil {
 		return nil, err
 	}
 	r.rows = slices.Concat(parts...)
-	slices.SortFunc(r.rows, func(a, b rankedRow) int {
-		if a.ok != b.ok {
-			if a.ok {
-				return -1
-			}
-			return 1
-		}
-		if a.ok {
-			if c := cmp.Compare(b.score, a.score); c != 0 {
-				return c
-			}
-		} else if c := cmp.Compare(a.fails, b.fails); c != 0 {
-			return c
-		}
-		return strings.Compare(r.enterprise(a).ID, r.enterprise(b).ID)
-	})
 	return r, nil
 }
 
@@ -191,26 +192,30 @@ func (c *Compiled) Rank(ctx context.Context, p *data.Product, pools []data.Pool)
 func (r *Ranking) block(b int) *world {
 	w := *r.c.blocks[b]
 	w.prods = []data.Product{*r.prod}
-	w.pp = []prodFacts{w.productFacts(&w.prods[0], r.pools)}
+	w.pp = []prodFacts{w.productFactsMemo(&w.prods[0], r.pools, r.memo)}
 	return &w
 }
 
-func (r *Ranking) enterprise(row rankedRow) *data.Enterprise {
-	return r.c.blocks[row.block].ef[row.ei].rec
-}
-
 // Page returns the pipeline of the enterprises keep accepts (all with a
-// nil keep): the totals, and the rows [offset, offset+limit) explained
-// for the bank (limit 0: all). eligibleOnly leaves out the ineligible.
+// nil keep): the totals, and the rows [offset, offset+limit) in pipeline
+// order (see before), explained for the bank (limit 0: all).
+// eligibleOnly leaves out the ineligible.
 func (r *Ranking) Page(ctx context.Context, keep func(*data.Enterprise) bool, eligibleOnly bool, offset, limit int) (ProductPipeline, error) {
 	if offset < 0 || limit < 0 {
 		panic("matcher: Page: negative offset or limit")
 	}
 	out := ProductPipeline{ProductID: r.prod.ID, ProductName: r.prod.Name, BankID: r.prod.BankID,
 		Parameters: r.params, Offset: offset, Matches: []Match{}}
-	var page []rankedRow
-	for _, row := range r.rows {
-		if keep != nil && !keep(r.enterprise(row)) {
+	// The first offset+limit rows: a bounded heap whose root is the last
+	// of them, so a page costs a pass over the rows, not a sort.
+	want := -1
+	if limit > 0 {
+		want = offset + limit
+	}
+	var top []*rankedRow
+	for k := range r.rows {
+		row := &r.rows[k]
+		if keep != nil && !keep(r.c.blocks[row.block].ef[row.ei].rec) {
 			continue
 		}
 		if row.ok {
@@ -218,13 +223,29 @@ func (r *Ranking) Page(ctx context.Context, keep func(*data.Enterprise) bool, el
 		} else if eligibleOnly {
 			continue
 		}
-		if out.Total >= offset && (limit == 0 || out.Total < offset+limit) {
-			page = append(page, row)
-		}
 		out.Total++
+		switch {
+		case want < 0 || len(top) < want:
+			top = append(top, row)
+			if len(top) == want {
+				heapify(top)
+			}
+		case before(row, top[0]):
+			top[0] = row
+			siftDown(top, 0)
+		}
+	}
+	slices.SortFunc(top, func(a, b *rankedRow) int {
+		if before(a, b) {
+			return -1
+		}
+		return 1
+	})
+	if offset >= len(top) {
+		return out, nil
 	}
 	blocks := map[int32]*world{}
-	for k, row := range page {
+	for k, row := range top[offset:] {
 		if err := ctx.Err(); err != nil {
 			return ProductPipeline{}, err
 		}
@@ -238,4 +259,30 @@ func (r *Ranking) Page(ctx context.Context, keep func(*data.Enterprise) bool, el
 		out.Matches = append(out.Matches, mt)
 	}
 	return out, nil
+}
+
+// heapify orders h as a heap whose root comes last in pipeline order.
+func heapify(h []*rankedRow) {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
+}
+
+// siftDown moves h[i] down to its place in the heap.
+func siftDown(h []*rankedRow, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && before(h[l], h[r]) {
+			m = r
+		}
+		if !before(h[i], h[m]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }

@@ -613,17 +613,50 @@ func (w *world) expiredFor(e *entFacts, p *prodFacts, cands []loanCand) bool {
 
 // productFacts compiles product p.
 func (w *world) productFacts(p *data.Product, pools map[string]*data.Pool) prodFacts {
+	return w.productFactsMemo(p, pools, nil)
+}
+
+// productMemo is what a product accepts of the regions and industries of
+// many worlds, found once (data.RegionWithin reads its table per call).
+type productMemo struct {
+	regions, industries map[string]bool
+}
+
+// newProductMemo answers for p every region and industry of worlds.
+func newProductMemo(p *data.Product, worlds []*world) *productMemo {
+	m := &productMemo{regions: map[string]bool{}, industries: map[string]bool{}}
+	for _, w := range worlds {
+		for _, r := range w.regions {
+			if _, ok := m.regions[r]; !ok {
+				m.regions[r] = len(p.Regions) == 0 || slices.ContainsFunc(p.Regions, func(a string) bool { return data.RegionWithin(r, a) })
+			}
+		}
+		for _, ind := range w.industries {
+			if _, ok := m.industries[ind]; !ok {
+				m.industries[ind] = len(p.Industries) == 0 || slices.ContainsFunc(p.Industries, func(a string) bool { return data.IndustryWithin(ind, a) })
+			}
+		}
+	}
+	return m
+}
+
+// productFactsMemo is productFacts with the regions and industries read
+// from memo when not nil.
+func (w *world) productFactsMemo(p *data.Product, pools map[string]*data.Pool, memo *productMemo) prodFacts {
 	f := prodFacts{rec: p, active: p.Active, minAge: p.MinEnterpriseYears, minRevenue: p.MinRevenue,
 		maxDebt: p.MaxDebtRatio, requireProfit: p.RequireProfit, minTax: -1, minImpl: p.MinImplementedYears,
 		minAmount: p.MinAmount, maxAmount: p.MaxAmount, minTerm: p.MinTerm, maxTerm: p.MaxTerm,
 		minTermMonths: float64(max(p.MinTerm, 1)), poolLoanCap: math.Inf(1), poolBCap: math.Inf(1)}
+	if memo == nil {
+		memo = newProductMemo(p, []*world{w})
+	}
 	f.regionOK = make([]bool, len(w.regions))
 	for i, r := range w.regions {
-		f.regionOK[i] = len(p.Regions) == 0 || slices.ContainsFunc(p.Regions, func(a string) bool { return data.RegionWithin(r, a) })
+		f.regionOK[i] = memo.regions[r]
 	}
 	f.industryOK = make([]bool, len(w.industries))
 	for i, ind := range w.industries {
-		f.industryOK[i] = len(p.Industries) == 0 || slices.ContainsFunc(p.Industries, func(a string) bool { return data.IndustryWithin(ind, a) })
+		f.industryOK[i] = memo.industries[ind]
 	}
 	if p.MinTaxGrade != "" {
 		f.minTax = int8(slices.Index(data.TaxGrades, p.MinTaxGrade))
