@@ -123,7 +123,7 @@ func (r *records) current(ctx context.Context, store data.Store) (*recordView, e
 		r.loading.Lock()
 		defer r.loading.Unlock()
 		if v = r.view.Load(); v == nil {
-			return r.load(ctx, store)
+			return r.load(ctx, store, nil)
 		}
 	}
 	tail := v.tail.Clone()
@@ -146,7 +146,7 @@ func (r *records) current(ctx context.Context, store data.Store) (*recordView, e
 		}
 	}
 	if len(ch.ents)+len(ch.pats)+len(ch.apprs) > recordsReloadAt {
-		return r.load(ctx, store)
+		return r.load(ctx, store, nil)
 	}
 	next := *v
 	if len(ch.ents)+len(ch.pats)+len(ch.apprs) > 0 {
@@ -168,20 +168,54 @@ func (r *records) current(ctx context.Context, store data.Store) (*recordView, e
 // changes lists the IDs of the records written since a view.
 type changes struct{ ents, pats, apprs []string }
 
+// Progress is told how many of the records to load are loaded, then how
+// many of the blocks to compile are compiled.
+type Progress func(stage string, done, total int)
+
+// loadPage is how many records a load reads per store call: reading a
+// million patents with their texts at once would hold them all (about
+// 3 GB) before they are stripped.
+const loadPage = 20_000
+
 // load reads every enterprise, patent and appraisal. The tail starts
 // before the reads, so a write made during them is applied again by the
 // next refresh (applying is idempotent).
-func (r *records) load(ctx context.Context, store data.Store) (*recordView, error) {
+func (r *records) load(ctx context.Context, store data.Store, progress Progress) (*recordView, error) {
 	tail := data.NewAuditTail("", recordsLookback)
-	ents, err := All(ctx, store.Enterprises(), data.ListOptions{})
+	var counts [3]int
+	for i, n := range []func() (int, error){
+		func() (int, error) {
+			_, n, err := store.Enterprises().List(ctx, data.ListOptions{Limit: 1})
+			return n, err
+		},
+		func() (int, error) { _, n, err := store.Patents().List(ctx, data.ListOptions{Limit: 1}); return n, err },
+		func() (int, error) {
+			_, n, err := store.Appraisals().List(ctx, data.ListOptions{Limit: 1})
+			return n, err
+		},
+	} {
+		var err error
+		if counts[i], err = n(); err != nil {
+			return nil, err
+		}
+	}
+	total, done := counts[0]+counts[1]+counts[2], 0
+	report := func(n int) {
+		done += n
+		if progress != nil {
+			progress("loading", min(done, total), max(total, done))
+		}
+	}
+	ents, err := loadAll(ctx, store.Enterprises(), func(e *data.Enterprise) string { return e.ID }, func(*data.Enterprise) {}, report)
 	if err != nil {
 		return nil, err
 	}
-	pats, err := All(ctx, store.Patents(), data.ListOptions{})
+	pats, err := loadAll(ctx, store.Patents(), func(p *data.Patent) string { return p.ApplicationNumber },
+		func(p *data.Patent) { *p = matchedPatent(*p) }, report)
 	if err != nil {
 		return nil, err
 	}
-	apprs, err := All(ctx, store.Appraisals(), data.ListOptions{})
+	apprs, err := loadAll(ctx, store.Appraisals(), func(a *data.Appraisal) string { return a.ID }, func(*data.Appraisal) {}, report)
 	if err != nil {
 		return nil, err
 	}
@@ -192,14 +226,13 @@ func (r *records) load(ctx context.Context, store data.Store) (*recordView, erro
 		b.ents = append(b.ents, e)
 	}
 	owners := map[string]string{}
-	for i := range pats {
-		if p := matchedPatent(pats[i]); p.OwnerID != "" {
+	for _, p := range pats {
+		if p.OwnerID != "" {
 			b := &v.blocks[blockOf(p.OwnerID, n)]
 			b.pats = append(b.pats, p)
 			owners[p.ApplicationNumber] = p.OwnerID
 		}
 	}
-	pats = nil // let the texts go
 	of := map[string]string{}
 	for _, a := range apprs {
 		b := &v.blocks[blockOf(a.EnterpriseID, n)]
@@ -213,6 +246,28 @@ func (r *records) load(ctx context.Context, store data.Store) (*recordView, erro
 	v.apprOf = (&idIndex{}).with(of)
 	r.view.Store(v)
 	return v, nil
+}
+
+// loadAll reads every record of tbl in pages of loadPage in ID order,
+// passing each through trim and each page's size to report.
+func loadAll[T any](ctx context.Context, tbl data.Table[T], id func(*T) string, trim func(*T), report func(int)) ([]T, error) {
+	var out []T
+	after := ""
+	for {
+		recs, _, err := tbl.List(ctx, data.ListOptions{After: after, Limit: loadPage})
+		if err != nil {
+			return nil, err
+		}
+		for i := range recs {
+			trim(&recs[i])
+		}
+		out = append(out, recs...)
+		report(len(recs))
+		if len(recs) < loadPage {
+			return out, nil
+		}
+		after = id(&recs[len(recs)-1])
+	}
 }
 
 // sort puts b's records in ID order.

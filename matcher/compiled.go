@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"ipmatch/data"
 )
@@ -42,8 +43,10 @@ type Compiled struct {
 }
 
 // Compile compiles blocks on asOf, with patents tagged by the IPC areas
-// given (those of every product to be ranked; see Covers).
-func (m *Matcher) Compile(ctx context.Context, asOf data.Date, areas []string, blocks []Block) (*Compiled, error) {
+// given (those of every product to be ranked; see Covers). progress, when
+// not nil, is told how many blocks are compiled (from any goroutine, one
+// call at a time).
+func (m *Matcher) Compile(ctx context.Context, asOf data.Date, areas []string, blocks []Block, progress func(done, total int)) (*Compiled, error) {
 	if asOf.IsZero() {
 		return nil, invalidField("invalid match request", "as_of", "is required")
 	}
@@ -56,7 +59,7 @@ func (m *Matcher) Compile(ctx context.Context, asOf data.Date, areas []string, b
 	for i, b := range blocks {
 		changed[i] = b
 	}
-	if err := c.compile(ctx, changed); err != nil {
+	if err := c.compile(ctx, changed, progress); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -77,22 +80,30 @@ func (c *Compiled) Recompile(ctx context.Context, changed map[int]Block) (*Compi
 			changed[i] = Block{}
 		}
 	}
-	if err := next.compile(ctx, changed); err != nil {
+	if err := next.compile(ctx, changed, nil); err != nil {
 		return nil, err
 	}
 	return next, nil
 }
 
 // compile compiles the blocks of changed into c.blocks, in parallel.
-func (c *Compiled) compile(ctx context.Context, changed map[int]Block) error {
+func (c *Compiled) compile(ctx context.Context, changed map[int]Block, progress func(done, total int)) error {
 	idx := make([]int, 0, len(changed))
 	for i := range changed {
 		idx = append(idx, i)
 	}
 	errs := make([]error, len(idx))
+	var mu sync.Mutex
+	done := 0
 	if err := parallel(ctx, len(idx), func(_ *quantileScratch, k int) {
 		b := changed[idx[k]]
 		c.blocks[idx[k]], errs[k] = c.m.compileWorld(ctx, c.asOf, c.areas, b.Enterprises, b.Patents, b.Appraisals, nil)
+		if progress != nil {
+			mu.Lock()
+			done++
+			progress(done, len(idx))
+			mu.Unlock()
+		}
 	}); err != nil {
 		return err
 	}

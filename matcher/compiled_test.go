@@ -62,7 +62,7 @@ func TestCompiledAgreesWithPipeline(t *testing.T) {
 	in.Pools = append(slices.Clone(in.Pools), ds.Pools...)
 	const nBlocks = 7
 	blocks := splitBlocks(in, nBlocks)
-	c, err := m.Compile(ctx, in.AsOf, allAreas(in.Products), blocks)
+	c, err := m.Compile(ctx, in.AsOf, allAreas(in.Products), blocks, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestCompiledAgreesWithPipeline(t *testing.T) {
 // IPC areas were not compiled is caught rather than answered wrongly.
 func TestCompiledRefusesUncoveredAreas(t *testing.T) {
 	ds := demoData()
-	c, err := DefaultMatcher().Compile(context.Background(), demo.AsOf, nil, []Block{{Enterprises: ds.Enterprises, Patents: ds.Patents}})
+	c, err := DefaultMatcher().Compile(context.Background(), demo.AsOf, nil, []Block{{Enterprises: ds.Enterprises, Patents: ds.Patents}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestCompiledRefusesUncoveredAreas(t *testing.T) {
 
 // TestCompileNeedsADate checks the as-of date is required.
 func TestCompileNeedsADate(t *testing.T) {
-	_, err := DefaultMatcher().Compile(context.Background(), data.Date{}, nil, nil)
+	_, err := DefaultMatcher().Compile(context.Background(), data.Date{}, nil, nil, nil)
 	if data.ErrorCode(err) != data.CodeInvalid || !slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == "as_of" }) {
 		t.Fatalf("err = %v, want as_of invalid", err)
 	}

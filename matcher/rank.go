@@ -438,7 +438,7 @@ func (m *Matcher) Pipeline(ctx context.Context, req PipelineRequest) (ProductPip
 	if req.Offset < 0 || req.Limit < 0 {
 		panic("matcher: Pipeline: negative offset or limit")
 	}
-	c, err := m.Compile(ctx, req.AsOf, req.Product.IPCAreas, []Block{{Enterprises: req.Enterprises, Patents: req.Patents, Appraisals: req.Appraisals}})
+	c, err := m.Compile(ctx, req.AsOf, req.Product.IPCAreas, []Block{{Enterprises: req.Enterprises, Patents: req.Patents, Appraisals: req.Appraisals}}, nil)
 	if err != nil {
 		return ProductPipeline{}, err
 	}

@@ -141,6 +141,12 @@ func (b bar) add(n int) {
 	}
 }
 
+func (b bar) set(n int) {
+	if b.pb != nil {
+		b.pb.Set(n)
+	}
+}
+
 func (b bar) finish() {
 	if b.pb != nil {
 		b.pb.Finish()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ipmatch/api"
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/door"
@@ -115,10 +116,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	limits := m.Limits.withDefaults()
-	m.server = &http.Server{
-		Handler: newHandler(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
-			Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns}),
+	doors := newServer(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
+		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns})
+	// The match state is loaded before the first request, not by it.
+	if err := m.warm(ctx, doors.App); err != nil {
+		ln.Close()
+		store.Close()
+		return err
 	}
+	m.server = &http.Server{Handler: doors.Handler()}
 	m.listener = limits.apply(m.server, ln)
 	// Other nodes on the same store write too: follow their writes into
 	// this node's index (on one node it finds nothing to do).
@@ -221,12 +227,33 @@ func (m *Main) asOf() data.Date {
 	return data.Date{}
 }
 
-// newHandler assembles the HTTP server: the shared door (middleware, the
+// newServer assembles the HTTP server: the shared door (middleware, the
 // one error writer, the application) with the JSON API and the pages
 // mounted on it.
-func newHandler(store data.Store, logger *slog.Logger, cfg door.Config) http.Handler {
+func newServer(store data.Store, logger *slog.Logger, cfg door.Config) *door.Server {
 	s := door.New(store, logger, cfg)
 	api.Mount(s)
 	web.Mount(s)
-	return s.Handler()
+	return s
+}
+
+// warm loads the application's match state (app.App.Warm), with a
+// progress bar on a terminal and the time it took in the log.
+func (m *Main) warm(ctx context.Context, a *app.App) error {
+	t0 := time.Now()
+	var b bar
+	stage := ""
+	err := a.Warm(ctx, func(what string, done, total int) {
+		if what != stage {
+			b.finish()
+			stage, b = what, newBar(m.Progress, int64(total), map[string]string{"loading": "loading the match records", "compiling": "compiling the match facts"}[what])
+		}
+		b.set(done)
+	})
+	b.finish()
+	if err != nil {
+		return fmt.Errorf("load the match state: %w", commandError(err))
+	}
+	m.Logger.Info("match state ready", "seconds", time.Since(t0).Round(time.Millisecond).Seconds())
+	return nil
 }
