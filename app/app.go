@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -72,7 +73,8 @@ func New(store data.Store, cfg Config) *App {
 	if a.model == nil {
 		a.model = matcher.DefaultMatcher()
 	}
-	a.policy = &policy{store: store, today: a.Today}
+	a.policy = &policy{store: store, today: a.Today,
+		records: func(ctx context.Context) (*recordView, error) { return a.records.current(ctx, store) }}
 	pol := a.policy
 	a.Enterprises = enterpriseResource(store, pol)
 	a.Patents = patentResource(store, pol)

@@ -99,6 +99,10 @@ type policy struct {
 	// today is the server's day (China Standard Time, or Config.AsOf); nil
 	// where no rule needs it.
 	today func() data.Date
+	// records returns the node's records as of now (records.go), which
+	// know every enterprise's consents without a scan of the store; nil
+	// where no rule needs them.
+	records func(context.Context) (*recordView, error)
 }
 
 // organizerOnly allows the organizer and forbids everyone else.
@@ -925,6 +929,17 @@ func declined(pt *data.Participant, bankID string) bool {
 // bank), or registered for an event where the bank has a desk without
 // saying no_thanks to that bank in that registration.
 func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Enterprise) bool, error) {
+	registered, err := pol.bankRegistered(ctx, bankID)
+	if err != nil {
+		return nil, err
+	}
+	return func(e *data.Enterprise) bool { return e.Consents.Pool || registered[e.ID] }, nil
+}
+
+// bankRegistered returns the enterprises registered for an event where
+// bank bankID has a desk, unless they declined it: those it sees without
+// their pool consent (bankSees).
+func (pol *policy) bankRegistered(ctx context.Context, bankID string) (map[string]bool, error) {
 	events, err := pol.bankEvents(ctx, bankID)
 	if err != nil {
 		return nil, err
@@ -941,7 +956,7 @@ func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Ente
 			}
 		}
 	}
-	return func(e *data.Enterprise) bool { return e.Consents.Pool || registered[e.ID] }, nil
+	return registered, nil
 }
 
 // bankSeesEnterprise reports whether bank bankID may see enterprise e.
@@ -978,29 +993,27 @@ func (pol *policy) bankSeesEnterpriseID(ctx context.Context, bankID, id string) 
 	return pol.bankSeesEnterprise(ctx, bankID, &e)
 }
 
-// bankEnterpriseIDs returns, in ID order, the enterprises bank bankID sees.
-// It scans every enterprise: data.ListOptions cannot filter on consent.
+// bankEnterpriseIDs returns the enterprises bank bankID sees, in no
+// particular order, from the node's records: data.ListOptions cannot
+// filter on consent, and a scan of the store was seconds at the size of a
+// province.
 func (pol *policy) bankEnterpriseIDs(ctx context.Context, bankID string) ([]string, error) {
 	sees, err := pol.bankSees(ctx, bankID)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	tbl := pol.store.Enterprises()
-	for off := 0; ; off += scanChunk {
-		recs, _, err := tbl.List(ctx, data.ListOptions{Offset: off, Limit: scanChunk})
-		if err != nil {
-			return nil, err
-		}
-		for i := range recs {
-			if sees(&recs[i]) {
-				ids = append(ids, recs[i].ID)
-			}
-		}
-		if len(recs) < scanChunk {
-			return ids, nil
-		}
+	view, err := pol.records(ctx)
+	if err != nil {
+		return nil, err
 	}
+	var ids []string
+	view.enterprises(func(e *data.Enterprise) bool {
+		if sees(e) {
+			ids = append(ids, e.ID)
+		}
+		return true
+	})
+	return ids, nil
 }
 
 // wishesOf returns whose wishes p may see at an event: the organizer any

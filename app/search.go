@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"ipmatch/data"
 	"ipmatch/search"
@@ -20,12 +22,16 @@ func (a *App) SearchScope(ctx context.Context, p *Caller, kind string) (search.S
 		if kind == search.Products {
 			return search.Scope{Restricted: true, Owners: []string{p.Token.BankID}}, nil
 		}
-		ids, err := a.policy.bankEnterpriseIDs(ctx, p.Token.BankID)
+		// The enterprises in the pool by a term of the index, those
+		// registered for the bank's events by ID: a few hundred, where the
+		// pool may hold a province.
+		registered, err := a.policy.bankRegistered(ctx, p.Token.BankID)
 		if err != nil {
 			return search.Scope{}, err
 		}
+		ids := slices.Sorted(maps.Keys(registered))
 		// A bank sees the financials of sharing enterprises only.
-		return search.Scope{Restricted: true, Owners: ids, SharedFinancialsOnly: true}, nil
+		return search.Scope{Restricted: true, Pool: true, Owners: ids, SharedFinancialsOnly: true}, nil
 	case data.RoleCompany:
 		if kind == search.Products {
 			return search.Scope{ActiveOnly: true}, nil

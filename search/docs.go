@@ -99,8 +99,9 @@ func (d doc) date(name string, day data.Date) {
 	d.d.AddField(f)
 }
 
-// patent returns the document of patent p.
-func (b *builder) patent(p *data.Patent) *document.Document {
+// patent returns the document of patent p, whose owner consented to the
+// pool (consents.pool) when ownerPool.
+func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	d := b.newDoc(p.ApplicationNumber)
 	d.add("title", p.Title)
 	d.add("abstract", p.Abstract)
@@ -124,6 +125,7 @@ func (b *builder) patent(p *data.Patent) *document.Document {
 	d.add("region_city", city)
 	d.add("region_county", county)
 	d.add("owner_id", p.OwnerID)
+	d.add("owner_pool", strconv.FormatBool(ownerPool && p.OwnerID != ""))
 	var open []string
 	for _, tx := range p.History {
 		if tx.Open {

@@ -266,6 +266,7 @@ func facetKey(kind, query string, req Request) uint64 {
 	w(strconv.FormatBool(req.Scope.Restricted))
 	w(strconv.FormatBool(req.Scope.ActiveOnly))
 	w(strconv.FormatBool(req.Scope.SharedFinancialsOnly))
+	w(strconv.FormatBool(req.Scope.Pool))
 	owners := slices.Clone(req.Scope.Owners)
 	slices.Sort(owners)
 	for _, o := range owners {

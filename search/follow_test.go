@@ -311,3 +311,72 @@ func TestFollowerSurvivesAClockAhead(t *testing.T) {
 		t.Errorf("third Poll = %d, %v; want 0", n, err)
 	}
 }
+
+// TestPoolScopeFollowsConsent checks a bank's scope term (Scope.Pool):
+// an enterprise's patents enter every bank's scope when it consents to
+// the pool and leave it when it withdraws or is deleted, on the node that
+// took the write and on a node that follows it; and a patent that moves
+// to another owner takes that owner's consent.
+func TestPoolScopeFollowsConsent(t *testing.T) {
+	ctx := context.Background()
+	s, xA, nodeA, dirB := followWorld(t)
+	xB := openIndex(t, s, dirB)
+	follow := xB.NewFollower(FollowOptions{Node: "node-b", Interval: time.Hour})
+	pool := Request{Scope: Scope{Restricted: true, Pool: true}, Size: 50}
+	inScope := func(what string, want ...string) {
+		t.Helper()
+		if _, err := follow.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitIdle(t, xA)
+		for name, x := range map[string]*Index{"A": xA, "B": xB} {
+			if got := sorted(ids(find(t, x, Patents, pool))...); !slices.Equal(got, want) {
+				t.Errorf("%s: node %s: patents in the pool's scope %v, want %v", what, name, got, want)
+			}
+		}
+	}
+	in, out := storetest.Enterprise(1), storetest.Enterprise(2)
+	in.Consents.Pool, out.Consents.Pool = true, false
+	if _, err := nodeA.Enterprises().Put(ctx, &in, &out); err != nil {
+		t.Fatal(err)
+	}
+	p, q := storetest.Patent(1), storetest.Patent(2)
+	p.OwnerID, q.OwnerID = in.ID, out.ID
+	if _, err := nodeA.Patents().Put(ctx, &p, &q); err != nil {
+		t.Fatal(err)
+	}
+	inScope("as written", p.ApplicationNumber)
+
+	out.Consents.Pool = true
+	if _, err := nodeA.Enterprises().Put(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	inScope("after a consent", sorted(p.ApplicationNumber, q.ApplicationNumber)...)
+
+	in.Consents.Pool = false
+	if _, err := nodeA.Enterprises().Put(ctx, &in); err != nil {
+		t.Fatal(err)
+	}
+	inScope("after a withdrawal", q.ApplicationNumber)
+
+	p.OwnerID = out.ID
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	inScope("after a patent moves to a consenting owner", sorted(p.ApplicationNumber, q.ApplicationNumber)...)
+
+	if err := nodeA.Enterprises().Delete(ctx, out.ID); err != nil {
+		t.Fatal(err)
+	}
+	inScope("after the owner is deleted")
+
+	// Without Pool or owners, a restricted scope finds nothing.
+	if got := find(t, xA, Patents, Request{Scope: Scope{Restricted: true}}); got.Total != 0 {
+		t.Errorf("an empty scope finds %d patents", got.Total)
+	}
+}
+
+func sorted(ids ...string) []string {
+	slices.Sort(ids)
+	return ids
+}

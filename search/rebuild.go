@@ -57,6 +57,10 @@ func (x *Index) Rebuild(ctx context.Context, reason string) error {
 	if err != nil {
 		return fmt.Errorf("search: rebuild: %w", err)
 	}
+	pool, err := poolOwners(ctx, x.store)
+	if err != nil {
+		return fmt.Errorf("search: rebuild: %w", err)
+	}
 	prog := newProgress(x.opts.Progress, x.logger, int64(total))
 	for _, k := range kinds {
 		ki, err := createKind(x.dir, k)
@@ -68,7 +72,7 @@ func (x *Index) Rebuild(ctx context.Context, reason string) error {
 		var perr error
 		go func() {
 			defer close(jobs)
-			perr = x.produce(ctx, ki, banks, jobs)
+			perr = x.produce(ctx, ki, banks, pool, jobs)
 		}()
 		err = bulk(ctx, ki.bi, x.opts.Writers, jobs, prog.add)
 		for range jobs { // let the producer finish after a failure
@@ -116,11 +120,13 @@ type job func() []*document.Document
 
 // produce reads the records of ki's kind from the store a batch at a time,
 // in ID order, and sends a job for each batch.
-func (x *Index) produce(ctx context.Context, ki *kindIndex, banks map[string]string, jobs chan<- job) error {
+func (x *Index) produce(ctx context.Context, ki *kindIndex, banks map[string]string, pool map[string]bool, jobs chan<- job) error {
 	size := x.opts.BatchSize
 	switch ki.name {
 	case Patents:
-		return produce(ctx, x.store.Patents(), size, jobs, ki.b.patent)
+		return produce(ctx, x.store.Patents(), size, jobs, func(p *data.Patent) *document.Document {
+			return ki.b.patent(p, pool[p.OwnerID])
+		})
 	case Enterprises:
 		return produce(ctx, x.store.Enterprises(), size, jobs, ki.b.enterprise)
 	case Products:
@@ -248,6 +254,28 @@ func bankNames(ctx context.Context, s data.Store) (map[string]string, error) {
 	return m, nil
 }
 
+// poolOwners returns the enterprises that consented to the pool
+// (consents.pool): their patents are in every bank's scope.
+func poolOwners(ctx context.Context, s data.Store) (map[string]bool, error) {
+	m := map[string]bool{}
+	after := ""
+	for {
+		ents, _, err := s.Enterprises().List(ctx, data.ListOptions{After: after, Limit: 10_000})
+		if err != nil {
+			return nil, err
+		}
+		for i := range ents {
+			if ents[i].Consents.Pool {
+				m[ents[i].ID] = true
+			}
+		}
+		if len(ents) < 10_000 {
+			return m, nil
+		}
+		after = ents[len(ents)-1].ID
+	}
+}
+
 // bankLabel is how a bank is named in product documents and facets.
 func bankLabel(b *data.Bank) string {
 	return b.Name
@@ -323,7 +351,7 @@ func (x *Index) indexPatents(ctx context.Context, ps []data.Patent) error {
 			jobs <- func() []*document.Document {
 				docs := make([]*document.Document, len(chunk))
 				for j := range chunk {
-					docs[j] = ki.b.patent(&chunk[j])
+					docs[j] = ki.b.patent(&chunk[j], false)
 				}
 				return docs
 			}

@@ -11,7 +11,7 @@ import (
 // options and how records become documents. Bump it whenever any of that
 // changes; an index written under another version is rebuilt on Open.
 // TestMappingGolden fails when the mapping changed and this did not.
-const MappingVersion = 3 // 3: doc values on region_province, for its facet
+const MappingVersion = 4 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope
 
 // The kinds of record that are indexed, by the name of their store table.
 const (
@@ -114,6 +114,7 @@ var (
 		code("region_city").docValues(),
 		code("region_county").docValues(),
 		code("owner_id").stored(),
+		code("owner_pool"), // the owner's consents.pool: a bank's scope (Scope.Pool)
 		code("open"), // kinds of open transactions: pledge, litigation …
 		code("filing_year").docValues(),
 		date("filing_date").stored(),

@@ -50,10 +50,14 @@ type Request struct {
 // caller may see.
 type Scope struct {
 	// Restricted keeps only the hits of Owners: patents owned by these
-	// enterprises, these enterprises, products of these banks. With
-	// Restricted and no Owners, nothing is found.
+	// enterprises, these enterprises, products of these banks; and with
+	// Pool, those of every enterprise that consented to the pool
+	// (consents.pool) too, found by a term of the index rather than a
+	// list of thousands of IDs. With Restricted, no Owners and no Pool,
+	// nothing is found.
 	Restricted bool
 	Owners     []string
+	Pool       bool
 	// ActiveOnly keeps only active products.
 	ActiveOnly bool
 	// SharedFinancialsOnly keeps only enterprises that share their
@@ -453,16 +457,34 @@ func (s *kindSpec) sortOrder(keys []string, hasText bool) (search.SortOrder, err
 // that excludes everything.
 func (s *kindSpec) scope(sc Scope) (qs []query.Query, none bool) {
 	if sc.Restricted {
-		if len(sc.Owners) == 0 {
-			return nil, true
-		}
+		var either []query.Query
 		switch s.name {
 		case Patents:
-			qs = append(qs, anyOf("owner_id", sc.Owners...))
+			if sc.Pool {
+				either = append(either, term("owner_pool", "true"))
+			}
+			if len(sc.Owners) > 0 {
+				either = append(either, anyOf("owner_id", sc.Owners...))
+			}
 		case Enterprises:
-			qs = append(qs, query.NewDocIDQuery(sc.Owners))
+			if sc.Pool {
+				either = append(either, term("pool", "true"))
+			}
+			if len(sc.Owners) > 0 {
+				either = append(either, query.NewDocIDQuery(sc.Owners))
+			}
 		case Products:
-			qs = append(qs, anyOf("bank_id", sc.Owners...))
+			if len(sc.Owners) > 0 {
+				either = append(either, anyOf("bank_id", sc.Owners...))
+			}
+		}
+		switch len(either) {
+		case 0:
+			return nil, true
+		case 1:
+			qs = append(qs, either[0])
+		default:
+			qs = append(qs, query.NewDisjunctionQuery(either))
 		}
 	}
 	if sc.ActiveOnly && s.name == Products {

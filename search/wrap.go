@@ -3,8 +3,11 @@ package search
 import (
 	"context"
 	"errors"
+	"slices"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"ipmatch/data"
 )
@@ -208,9 +211,26 @@ func (x *Index) syncPatents(ctx context.Context, ids []string, recs []*data.Pate
 	if err != nil {
 		return err
 	}
+	var owners []string
+	for _, r := range recs {
+		if r.OwnerID != "" {
+			owners = append(owners, r.OwnerID)
+		}
+	}
+	pool := map[string]bool{}
+	if len(owners) > 0 {
+		slices.Sort(owners)
+		ents, _, err := x.store.Enterprises().List(ctx, data.ListOptions{IDs: slices.Compact(owners)})
+		if err != nil {
+			return err
+		}
+		for i := range ents {
+			pool[ents[i].ID] = ents[i].Consents.Pool
+		}
+	}
 	docs := make([]*document.Document, len(recs))
 	for i, r := range recs {
-		docs[i] = b.patent(r)
+		docs[i] = b.patent(r, pool[r.OwnerID])
 	}
 	return x.update(Patents, docs, gone)
 }
@@ -231,7 +251,83 @@ func (x *Index) syncEnterprises(ctx context.Context, ids []string, recs []*data.
 	for i, r := range recs {
 		docs[i] = b.enterprise(r)
 	}
+	// The patents first: an error leaves the enterprises for the caller
+	// to count as not indexed.
+	if err := x.syncOwnerPool(ctx, recs, gone); err != nil {
+		return err
+	}
 	return x.update(Enterprises, docs, gone)
+}
+
+// syncOwnerPool re-indexes the patents whose owner_pool no longer says
+// what their owner's consents.pool says: those of the enterprises recs
+// (as now stored) and gone (no longer stored, so in no bank's pool).
+// The update is a write of its own (begin, end).
+func (x *Index) syncOwnerPool(ctx context.Context, recs []*data.Enterprise, gone []string) error {
+	var in, out []string // owners now in the pool, not in it
+	for _, r := range recs {
+		if r.Consents.Pool {
+			in = append(in, r.ID)
+		} else {
+			out = append(out, r.ID)
+		}
+	}
+	out = append(out, gone...)
+	stale, err := x.patentsWhere(ctx, in, "false")
+	if err != nil {
+		return err
+	}
+	more, err := x.patentsWhere(ctx, out, "true")
+	if err != nil {
+		return err
+	}
+	stale = append(stale, more...)
+	if len(stale) == 0 {
+		return nil
+	}
+	if err := x.begin(); err != nil {
+		return err
+	}
+	if err := x.syncPatents(ctx, stale, nil); err != nil {
+		x.end(true)
+		return err
+	}
+	return nil
+}
+
+// ownerChunk bounds the owners of one query of patentsWhere.
+const ownerChunk = 1024
+
+// patentsWhere returns the indexed patents of the owners given whose
+// owner_pool is pool.
+func (x *Index) patentsWhere(ctx context.Context, owners []string, pool string) ([]string, error) {
+	x.rw.RLock()
+	defer x.rw.RUnlock()
+	ki, ok := x.kinds[Patents]
+	if !ok {
+		return nil, errClosed
+	}
+	var ids []string
+	for len(owners) > 0 {
+		chunk := owners[:min(len(owners), ownerChunk)]
+		owners = owners[len(chunk):]
+		q := query.NewConjunctionQuery([]query.Query{anyOf("owner_id", chunk...), term("owner_pool", pool)})
+		for from := 0; ; {
+			req := bleve.NewSearchRequestOptions(q, 10_000, from, false)
+			res, err := ki.bi.SearchInContext(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			for _, h := range res.Hits {
+				ids = append(ids, h.ID)
+			}
+			from += len(res.Hits)
+			if len(res.Hits) == 0 || uint64(from) >= res.Total {
+				break
+			}
+		}
+	}
+	return ids, nil
 }
 
 func (x *Index) syncProducts(ctx context.Context, ids []string, recs []*data.Product) error {
