@@ -115,7 +115,7 @@ var (
 		code("region_county").docValues(),
 		code("owner_id").stored(),
 		code("owner_pool"), // the owner's consents.pool: a bank's scope (Scope.Pool)
-		code("open"), // kinds of open transactions: pledge, litigation …
+		code("open"),       // kinds of open transactions: pledge, litigation …
 		code("filing_year").docValues(),
 		date("filing_date").stored(),
 		date("grant_date"),
