@@ -13,6 +13,10 @@ import (
 type listPlan[T any] struct {
 	sources []data.ListOptions // Refs, IDs, After and Enterprises only; paging is added here
 	pred    func(*T) bool      // nil accepts everything
+	// window, when set, replaces sources and pred: it returns the IDs of
+	// the page asked for, in ID order, and how many records the plan
+	// selects (a bank's lists from the node's records, records.go).
+	window func(offset, limit int) (ids []string, total int)
 }
 
 // and adds a condition to p's predicate.
@@ -33,6 +37,14 @@ const scanChunk = 500
 // and counts what the predicate keeps, so totals always reflect the
 // filtered set.
 func page[T any](ctx context.Context, tbl data.Table[T], plan listPlan[T], offset, limit int) ([]T, int, error) {
+	if plan.window != nil {
+		ids, total := plan.window(offset, limit)
+		if len(ids) == 0 {
+			return []T{}, total, nil
+		}
+		recs, _, err := tbl.List(ctx, data.ListOptions{IDs: ids})
+		return recs, total, err
+	}
 	items := []T{}
 	total := 0
 	for _, src := range plan.sources {

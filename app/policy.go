@@ -154,6 +154,9 @@ func (pol *policy) enterpriseRules() rules[data.Enterprise] {
 			case data.RoleOrganizer:
 				return nil
 			case data.RoleBank:
+				if q.Refs == (data.Refs{}) && plan.pred == nil && pol.records != nil {
+					return bankWindow(ctx, pol, p.Token.BankID, plan, func(v *recordView) *poolOrder { return v.entOrder })
+				}
 				sees, err := pol.bankSees(ctx, p.Token.BankID)
 				if err != nil {
 					return err
@@ -219,6 +222,9 @@ func (pol *policy) patentRules() rules[data.Patent] {
 						return Forbidden("owner_id: you may only list patents of enterprises that consented to be seen by your bank")
 					}
 					return nil
+				}
+				if q.Refs == (data.Refs{}) && plan.pred == nil && pol.records != nil {
+					return bankWindow(ctx, pol, p.Token.BankID, plan, func(v *recordView) *poolOrder { return v.patOrder })
 				}
 				// The patents of every visible enterprise, in one query,
 				// in application-number order.
@@ -991,6 +997,23 @@ func (pol *policy) bankSeesEnterpriseID(ctx context.Context, bankID, id string) 
 		return false, err
 	}
 	return pol.bankSeesEnterprise(ctx, bankID, &e)
+}
+
+// bankWindow makes plan a window of order (the node's enterprises or
+// patents in ID order): those bank bankID sees (bankSees) without a scan
+// of the store, whatever the page.
+func bankWindow[T any](ctx context.Context, pol *policy, bankID string, plan *listPlan[T], order func(*recordView) *poolOrder) error {
+	registered, err := pol.bankRegistered(ctx, bankID)
+	if err != nil {
+		return err
+	}
+	view, err := pol.records(ctx)
+	if err != nil {
+		return err
+	}
+	o := order(view)
+	plan.window = func(offset, limit int) ([]string, int) { return o.window(registered, offset, limit) }
+	return nil
 }
 
 // bankEnterpriseIDs returns the enterprises bank bankID sees, in no

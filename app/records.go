@@ -66,6 +66,9 @@ type recordView struct {
 	blocks  []recordBlock
 	ownerOf *idIndex // patent → owner, for patents that have one
 	apprOf  *idIndex // appraisal → enterprise
+	// entOrder and patOrder are the enterprises and the owned patents in
+	// ID order with their pool consent, for a bank's lists (list.go).
+	entOrder, patOrder *poolOrder
 	// compiled caches the blocks' facts by as-of date (compiled.go).
 	compiled *compiledCache
 }
@@ -244,8 +247,28 @@ func (r *records) load(ctx context.Context, store data.Store, progress Progress)
 	}
 	v.ownerOf = (&idIndex{}).with(owners)
 	v.apprOf = (&idIndex{}).with(of)
+	// loadAll reads in ID order.
+	entIDs := make([]string, len(ents))
+	for i := range ents {
+		entIDs[i] = ents[i].ID
+	}
+	v.entOrder = newPoolOrder(entIDs, entIDs, v.inPool)
+	var patIDs, patOwners []string
+	for i := range pats {
+		if pats[i].OwnerID != "" {
+			patIDs = append(patIDs, pats[i].ApplicationNumber)
+			patOwners = append(patOwners, pats[i].OwnerID)
+		}
+	}
+	v.patOrder = newPoolOrder(patIDs, patOwners, v.inPool)
 	r.view.Store(v)
 	return v, nil
+}
+
+// inPool reports whether enterprise id exists and consented to the pool.
+func (v *recordView) inPool(id string) bool {
+	e := v.enterprise(id)
+	return e != nil && e.Consents.Pool
 }
 
 // loadAll reads every record of tbl in pages of loadPage in ID order,
@@ -332,7 +355,8 @@ func (v *recordView) apply(ctx context.Context, store data.Store, ch changes) (*
 		}
 	}
 
-	next := &recordView{blocks: slices.Clone(v.blocks), ownerOf: v.ownerOf.with(owners), apprOf: v.apprOf.with(of)}
+	next := &recordView{blocks: slices.Clone(v.blocks), ownerOf: v.ownerOf.with(owners), apprOf: v.apprOf.with(of),
+		entOrder: v.entOrder, patOrder: v.patOrder}
 	for b := range touched {
 		old := &v.blocks[b]
 		nb := recordBlock{
@@ -366,6 +390,27 @@ func (v *recordView) apply(ctx context.Context, store data.Store, ch changes) (*
 		}
 		nb.sort()
 		next.blocks[b] = nb
+	}
+	if len(ch.ents) > 0 {
+		ids := make([]string, len(ents))
+		for i := range ents {
+			ids[i] = ents[i].ID
+		}
+		next.entOrder = v.entOrder.with(ch.ents, ids, ids, nil, next.inPool)
+	}
+	if len(ch.ents)+len(ch.pats) > 0 {
+		var ids, owners []string
+		for i := range pats {
+			if pats[i].OwnerID != "" {
+				ids = append(ids, pats[i].ApplicationNumber)
+				owners = append(owners, pats[i].OwnerID)
+			}
+		}
+		changed := make(map[string]bool, len(ch.ents))
+		for _, id := range ch.ents {
+			changed[id] = true
+		}
+		next.patOrder = v.patOrder.with(ch.pats, ids, owners, changed, next.inPool)
 	}
 	var err2 error
 	next.compiled, err2 = v.compiled.recompile(ctx, next, touched)
