@@ -82,6 +82,7 @@ func TestRecordsFollowEveryWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			samePipeline(t, what+" ("+name+")", got, freshPipeline(t, a, demo.ProdCCBKechuang, asOf))
+			sameBankLists(t, what+" ("+name+")", a, demo.BankABC)
 		}
 	}
 	check("as loaded")
@@ -143,4 +144,83 @@ func TestRecordsFollowEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after an appraisal is recorded")
+}
+
+// sameBankLists fails unless bank bankID's lists of enterprises and
+// patents, read page by page from the node's records, are those a scan of
+// the store with the bank's visibility rule (BankSees) gives.
+func sameBankLists(t *testing.T, what string, a *App, bankID string) {
+	t.Helper()
+	ctx := t.Context()
+	bank := &Caller{Token: data.Token{Role: data.RoleBank, BankID: bankID}}
+	ents, err := All(ctx, a.store.Enterprises(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantEnts []string
+	sees := map[string]bool{}
+	for i := range ents {
+		ok, err := a.BankSees(ctx, bankID, &ents[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			wantEnts = append(wantEnts, ents[i].ID)
+			sees[ents[i].ID] = true
+		}
+	}
+	pats, err := All(ctx, a.store.Patents(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantPats []string
+	for _, p := range pats {
+		if sees[p.OwnerID] {
+			wantPats = append(wantPats, p.ApplicationNumber)
+		}
+	}
+	slices.Sort(wantPats)
+	if len(wantEnts) == 0 || len(wantPats) == 0 {
+		t.Fatalf("%s: bank %s sees no enterprise or no patent: the check would prove nothing", what, bankID)
+	}
+	// Pages of 7 cross the ends of pages and of nothing else: the demo
+	// is smaller than a chunk of poolOrder.
+	const size = 7
+	var gotEnts, gotPats []string
+	for pg := 1; ; pg++ {
+		res, err := a.Enterprises.List(ctx, bank, ListQuery{Page: pg, Size: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != len(wantEnts) {
+			t.Errorf("%s: enterprise list total %d, want %d", what, res.Total, len(wantEnts))
+		}
+		for _, e := range res.Items {
+			gotEnts = append(gotEnts, e.ID)
+		}
+		if len(res.Items) < size {
+			break
+		}
+	}
+	for pg := 1; ; pg++ {
+		res, err := a.Patents.List(ctx, bank, ListQuery{Page: pg, Size: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != len(wantPats) {
+			t.Errorf("%s: patent list total %d, want %d", what, res.Total, len(wantPats))
+		}
+		for _, p := range res.Items {
+			gotPats = append(gotPats, p.ApplicationNumber)
+		}
+		if len(res.Items) < size {
+			break
+		}
+	}
+	if !slices.Equal(gotEnts, wantEnts) {
+		t.Errorf("%s: the bank's enterprise list\n got %v\nwant %v", what, gotEnts, wantEnts)
+	}
+	if !slices.Equal(gotPats, wantPats) {
+		t.Errorf("%s: the bank's patent list\n got %v\nwant %v", what, gotPats, wantPats)
+	}
 }
