@@ -58,6 +58,8 @@ type App struct {
 	claims [64]sync.Mutex
 	// events serialises computing and editing the schedule of an event.
 	events [16]sync.Mutex
+	// valuations caches Monte Carlo valuations (valuation_cache.go).
+	valuations valuations
 	// records is the node-local copy of the enterprises and patents the
 	// pipeline ranks (records.go).
 	records records

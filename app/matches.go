@@ -208,7 +208,7 @@ func (a *App) Valuation(ctx context.Context, p *Caller, id string, asOf data.Dat
 	if err != nil {
 		return matcher.EnterpriseValuation{}, err
 	}
-	v, err := a.model.ValueEnterprise(ctx, e, patents, asOf, opts)
+	v, err := a.valuations.value(ctx, a.model, e, patents, asOf, opts)
 	if err != nil {
 		return matcher.EnterpriseValuation{}, err
 	}

@@ -108,7 +108,7 @@ func (h *webHandlers) valuationPage(c *gin.Context) error {
 		return err
 	}
 	v := valuationView{Enterprise: e, AsOf: asOf}
-	ev, err := h.s.App.Matcher().ValueEnterprise(ctx, e, patents, asOf, matcher.ValuationOptions{})
+	ev, err := h.s.App.Valuation(ctx, p, e.ID, asOf, matcher.ValuationOptions{})
 	if data.ErrorCode(err) == data.CodeInvalid {
 		v.Note = valuationErrorNote(err)
 		return h.render(c, http.StatusOK, "valuation", webPage{Title: "专利组合估值", Data: v})
