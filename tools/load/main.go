@@ -24,6 +24,8 @@
 //	go run ./tools/load                      # 64 connections, 30 s, default mix
 //	go run ./tools/load --markdown           # a table ready for the README
 //	go run ./tools/load --conns 16 --duration 10s --mix pipeline=0,matches=30
+//	go run ./tools/load --data DIR           # a province: a store filled by
+//	                                         # ipmatch bench-data (kept)
 //
 // # The mix
 //
@@ -86,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var mix string
 	var markdown, quiet bool
 	fs.StringVar(&cfg.Bin, "bin", "", "ipmatch binary to start; default: go build ./cmd/ipmatch into a temporary directory")
+	fs.StringVar(&cfg.DataDir, "data", "", "serve this data directory (e.g. one filled by ipmatch bench-data) instead of a fresh demo; kept after the run")
 	fs.IntVar(&cfg.Conns, "conns", 64, "concurrent connections (each sends one request at a time)")
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "measured duration of each run")
 	fs.DurationVar(&cfg.Warmup, "warmup", 5*time.Second, "unmeasured warm-up before each run")

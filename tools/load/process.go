@@ -17,8 +17,14 @@ import (
 	"time"
 )
 
-// startTimeout bounds a server's start: the demo import and index build.
-const startTimeout = 2 * time.Minute
+// startTimeout bounds a server's start on a fresh directory: the demo
+// import and index build. provinceStartTimeout bounds it on a given one
+// (Config.DataDir), which may hold a province whose first index build
+// takes about 10 minutes on 2 cores.
+const (
+	startTimeout         = 2 * time.Minute
+	provinceStartTimeout = 20 * time.Minute
+)
 
 // buildIPMatch builds ./cmd/ipmatch of the module holding the working
 // directory into dir and returns the binary's path.
@@ -51,10 +57,10 @@ type process struct {
 	err    error         // its Wait error, set before done closes
 }
 
-// startIPMatch starts "bin serve --demo" on a free loopback port with a
-// fresh data directory, and returns once it answers /healthz and has
+// startIPMatch starts "bin serve --demo" on a free loopback port on
+// dataDir, and returns once it answers /healthz and has
 // printed its tokens.
-func startIPMatch(ctx context.Context, bin, dataDir, logPath, level string) (*process, error) {
+func startIPMatch(ctx context.Context, bin, dataDir, logPath, level string, timeout time.Duration) (*process, error) {
 	var env []string
 	for _, kv := range os.Environ() {
 		// IPMATCH_* would change the store (IPMATCH_MONGO_URI), the
@@ -68,7 +74,7 @@ func startIPMatch(ctx context.Context, bin, dataDir, logPath, level string) (*pr
 	}
 	cmd := exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0", "--data", dataDir)
 	cmd.Env = env
-	return start(ctx, cmd, logPath, "/healthz", true)
+	return start(ctx, cmd, logPath, "/healthz", true, timeout)
 }
 
 // startCeiling starts the bare gin server: exe re-executed with
@@ -76,14 +82,14 @@ func startIPMatch(ctx context.Context, bin, dataDir, logPath, level string) (*pr
 func startCeiling(ctx context.Context, exe, logPath string) (*process, error) {
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), ceilingEnv+"=1")
-	return start(ctx, cmd, logPath, ceilingPath, false)
+	return start(ctx, cmd, logPath, ceilingPath, false, startTimeout)
 }
 
 // start starts cmd, its stderr going to logPath, and reads from its stdout
 // the line "… listening on URL" and, when wantTokens is set, the demo
 // token lines ("  ROLE ipm_…") up to the "try:" line. It returns once the
 // server answers health with 200.
-func start(ctx context.Context, cmd *exec.Cmd, logPath, health string, wantTokens bool) (*process, error) {
+func start(ctx context.Context, cmd *exec.Cmd, logPath, health string, wantTokens bool, timeout time.Duration) (*process, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -146,7 +152,7 @@ func start(ctx context.Context, cmd *exec.Cmd, logPath, health string, wantToken
 		p.stop()
 		return nil, fmt.Errorf("%s: %w%s", filepath.Base(cmd.Path), err, logTail(logPath))
 	}
-	timer := time.NewTimer(startTimeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var r ready
 	select {
@@ -154,7 +160,7 @@ func start(ctx context.Context, cmd *exec.Cmd, logPath, health string, wantToken
 	case <-p.done:
 		return fail(fmt.Errorf("exited while starting: %v", p.err))
 	case <-timer.C:
-		return fail(fmt.Errorf("not ready after %v", startTimeout))
+		return fail(fmt.Errorf("not ready after %v", timeout))
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
@@ -182,7 +188,7 @@ func start(ctx context.Context, cmd *exec.Cmd, logPath, health string, wantToken
 		case <-p.done:
 			return fail(fmt.Errorf("exited while starting: %v", p.err))
 		case <-timer.C:
-			return fail(fmt.Errorf("%s not answering 200 after %v (last: %v)", health, startTimeout, err))
+			return fail(fmt.Errorf("%s not answering 200 after %v (last: %v)", health, timeout, err))
 		case <-ctx.Done():
 			return fail(ctx.Err())
 		case <-time.After(50 * time.Millisecond):

@@ -15,6 +15,12 @@ type Config struct {
 	// Bin is the ipmatch binary; "" builds one from the module that holds
 	// the working directory.
 	Bin string
+	// DataDir, when set, is the data directory ipmatch serves (with
+	// --demo, which adds the demo's records it lacks and prints fresh
+	// tokens): a store filled by "ipmatch bench-data", to load a province
+	// rather than an event. It is kept; "" is a fresh directory, removed
+	// after the run.
+	DataDir string
 	// Conns is the number of concurrent connections (default 64).
 	Conns int
 	// Duration is the measured time of each run (default 30 s); Warmup is
@@ -115,7 +121,11 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 	}
 	logPath := filepath.Join(tmp, "ipmatch.log")
-	srv, err := startIPMatch(ctx, bin, filepath.Join(tmp, "data"), logPath, cfg.ServerLogLevel)
+	dataDir, timeout := filepath.Join(tmp, "data"), startTimeout
+	if cfg.DataDir != "" {
+		dataDir, timeout = cfg.DataDir, provinceStartTimeout
+	}
+	srv, err := startIPMatch(ctx, bin, dataDir, logPath, cfg.ServerLogLevel, timeout)
 	if err != nil {
 		return nil, err
 	}
