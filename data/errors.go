@@ -20,6 +20,7 @@ const (
 	CodeUnauthorized Code = "unauthorized" // no or bad credentials (401)
 	CodeTooLarge     Code = "too_large"    // body or batch over the limit (413)
 	CodeInternal     Code = "internal"     // a bug or an outage; never shown in detail (500)
+	CodeRateLimited  Code = "rate_limited" // too much at once; try again later (429)
 )
 
 // FieldError names one field of a record and why its value was refused.

@@ -4,16 +4,20 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/data"
 )
 
-// CodeMethodNotAllowed is the envelope code of a 405. It and CodeRateLimited
-// (ratelimit.go) are the only codes the API adds to data's set, because no
-// operation ever returns them.
+// CodeMethodNotAllowed is the envelope code of a 405, the only code the API
+// adds to data's set, because no operation ever returns it.
 const CodeMethodNotAllowed data.Code = "method_not_allowed"
+
+// busyRetryAfter is the Retry-After of a rate_limited error that set none:
+// a busy search, whose message names the same 5 seconds (search/gate.go).
+const busyRetryAfter = 5 * time.Second
 
 // StatusOf maps every error code to its HTTP status. It is the only place
 // where codes become statuses.
@@ -61,6 +65,9 @@ func (s *Server) WriteError(c *gin.Context, err error) {
 		err = data.Errorf(data.CodeTooLarge, "the request body is larger than %d bytes", tooBig.Limit)
 	}
 	code := data.ErrorCode(err)
+	if code == CodeRateLimited && c.Writer.Header().Get("Retry-After") == "" {
+		SetRetryAfter(c, busyRetryAfter)
+	}
 	status, ok := StatusOf[code]
 	if !ok {
 		code, status = data.CodeInternal, http.StatusInternalServerError

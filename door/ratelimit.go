@@ -13,9 +13,10 @@ import (
 )
 
 // CodeRateLimited is the envelope code of a 429: too many unknown tokens
-// from one client, failed passwords (passwordLimits), or expensive
-// requests at once (expensive.go).
-const CodeRateLimited data.Code = "rate_limited"
+// from one client, failed passwords (passwordLimits), expensive requests
+// at once (expensive.go), or searches beyond the search gate's line
+// (search/gate.go, which is why the code lives in data).
+const CodeRateLimited = data.CodeRateLimited
 
 // Defaults of Config.AuthFailureBurst and AuthFailureEvery: ten failures
 // at once, then one more every six seconds (ten a minute). A person who

@@ -173,3 +173,45 @@ func BenchmarkQueryBudget(b *testing.B) {
 		run(b, singleChars(64), false)
 	})
 }
+
+// TestSearchGate checks the search gate: with every slot taken, a search
+// waits in line (its deadline counting from its start, not from its
+// arrival), and one still waiting after the queue wait is refused as
+// rate_limited, not as the caller's mistake; Similar goes through the
+// same gate.
+func TestSearchGate(t *testing.T) {
+	_, x := shared(t)
+	saved, savedDeadline := x.gate, queryDeadline
+	t.Cleanup(func() { x.gate, queryDeadline = saved, savedDeadline })
+	x.gate = &gate{slots: make(chan struct{}, 1), wait: 50 * time.Millisecond}
+	x.gate.slots <- struct{}{} // another search holds the only slot
+
+	for name, search := range map[string]func() error{
+		"search":  func() error { _, err := x.Search(t.Context(), Patents, Request{Query: "数控机床"}); return err },
+		"similar": func() error { _, err := x.Similar(t.Context(), "201820807038.3", Request{}); return err },
+	} {
+		start := time.Now()
+		err := search()
+		if data.ErrorCode(err) != data.CodeRateLimited || !strings.Contains(data.ErrorMessage(err), "busy") {
+			t.Errorf("%s with every slot taken: %v, want rate_limited saying the service is busy", name, err)
+		}
+		if waited := time.Since(start); waited < 50*time.Millisecond {
+			t.Errorf("%s was refused after %v, before the queue wait of 50ms", name, waited)
+		}
+	}
+
+	// A search that waits longer than queryDeadline for its slot, then
+	// runs, is answered.
+	x.gate.wait = 5 * time.Second
+	queryDeadline = 2 * time.Second
+	go func() {
+		time.Sleep(2500 * time.Millisecond)
+		x.gate.leave()
+	}()
+	if res, err := x.Search(t.Context(), Patents, Request{Query: "数控机床"}); err != nil || res.Total == 0 {
+		t.Errorf("a search that waited past the deadline for its slot: %v (total %v), want its hits", err, res)
+	}
+	if n := len(x.gate.slots); n != 0 {
+		t.Errorf("%d slots still taken after the searches ended", n)
+	}
+}

@@ -174,6 +174,11 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	if !ok {
 		return nil, fmt.Errorf("search: unknown kind %q", k)
 	}
+	leave, err := x.gate.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
 	defer func() { err = overBudget(ctx, err) }()

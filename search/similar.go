@@ -27,6 +27,11 @@ func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Resul
 	if strings.TrimSpace(req.Query) != "" {
 		return nil, badParam("q", "similar patents take filters, not a query")
 	}
+	leave, err := x.gate.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
 	defer func() { err = overBudget(ctx, err) }()
