@@ -135,3 +135,12 @@ func (o *poolOrder) window(extra map[string]bool, offset, limit int) ([]string, 
 	}
 	return out, total
 }
+
+// owner returns the owner of entry id, if o holds it.
+func (o *poolOrder) owner(id string) (string, bool) {
+	i, found := slices.BinarySearch(o.ids, id)
+	if !found {
+		return "", false
+	}
+	return o.owners[i], true
+}

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -182,10 +184,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (IPMATCH_TRUSTED_PROXIES); none by default")
 	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE), one per index directory; default: the index's own (INDEX/node), which ipmatch import through the same index shares")
 	parseLimits := addServeLimitFlags(fs, &m.Limits)
+	applyMemoryLimit := addMemoryLimitFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := parseLimits(); err != nil {
+		return err
+	}
+	if err := applyMemoryLimit(); err != nil {
 		return err
 	}
 	d, err := time.ParseDuration(*follow)
@@ -254,6 +260,10 @@ func (m *Main) warm(ctx context.Context, a *app.App) error {
 	if err != nil {
 		return fmt.Errorf("load the match state: %w", commandError(err))
 	}
-	m.Logger.Info("match state ready", "seconds", time.Since(t0).Round(time.Millisecond).Seconds())
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.Logger.Info("match state ready", "seconds", time.Since(t0).Round(time.Millisecond).Seconds(),
+		"heap_mib", ms.HeapAlloc>>20, "memory_limit_mib", debug.SetMemoryLimit(-1)>>20)
 	return nil
 }
