@@ -181,10 +181,11 @@ func BenchmarkQueryBudget(b *testing.B) {
 // same gate.
 func TestSearchGate(t *testing.T) {
 	_, x := shared(t)
-	saved, savedDeadline := x.gate, queryDeadline
-	t.Cleanup(func() { x.gate, queryDeadline = saved, savedDeadline })
-	x.gate = &gate{slots: make(chan struct{}, 1), wait: 50 * time.Millisecond}
-	x.gate.slots <- struct{}{} // another search holds the only slot
+	saved, savedDeadline := x.gates[Patents], queryDeadline
+	t.Cleanup(func() { x.gates[Patents], queryDeadline = saved, savedDeadline })
+	g := &gate{slots: make(chan struct{}, 1), wait: 50 * time.Millisecond}
+	x.gates[Patents] = g
+	g.slots <- struct{}{} // another search of patents holds the only slot
 
 	for name, search := range map[string]func() error{
 		"search":  func() error { _, err := x.Search(t.Context(), Patents, Request{Query: "数控机床"}); return err },
@@ -202,16 +203,21 @@ func TestSearchGate(t *testing.T) {
 
 	// A search that waits longer than queryDeadline for its slot, then
 	// runs, is answered.
-	x.gate.wait = 5 * time.Second
+	// Another kind has its own line.
+	if _, err := x.Search(t.Context(), Products, Request{}); err != nil {
+		t.Errorf("a product search while patents' slots are taken: %v", err)
+	}
+
+	g.wait = 5 * time.Second
 	queryDeadline = 2 * time.Second
 	go func() {
 		time.Sleep(2500 * time.Millisecond)
-		x.gate.leave()
+		g.leave()
 	}()
 	if res, err := x.Search(t.Context(), Patents, Request{Query: "数控机床"}); err != nil || res.Total == 0 {
 		t.Errorf("a search that waited past the deadline for its slot: %v (total %v), want its hits", err, res)
 	}
-	if n := len(x.gate.slots); n != 0 {
+	if n := len(g.slots); n != 0 {
 		t.Errorf("%d slots still taken after the searches ended", n)
 	}
 }

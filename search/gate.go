@@ -12,8 +12,10 @@ import (
 // so searches beyond the cores only share them: at 1,000,000 patents under
 // 64 connections on 2 cores, every search ran 15–30 times slower than
 // alone and ordinary ones passed queryDeadline, answered as if the query
-// were too costly. So at most Options.Searches searches run at once
-// (default GOMAXPROCS); the others wait in line, up to searchQueueWait,
+// were too costly. So at most Options.Searches searches of each kind run
+// at once (default GOMAXPROCS; by kind, so that a search of the dozens of
+// products never waits behind searches of a million patents); the others
+// wait in line, up to searchQueueWait,
 // and queryDeadline counts from a search's start, so it judges the query,
 // not the crowd. A search still waiting then is refused as busy
 // (rate_limited, 429), never as the caller's mistake.

@@ -58,8 +58,8 @@ type Options struct {
 	BatchSize int
 	// Rebuild forces a rebuild on Open even when the index looks sound.
 	Rebuild bool
-	// Searches is how many searches run at once (default GOMAXPROCS);
-	// the others wait in line (gate.go).
+	// Searches is how many searches of each kind run at once (default
+	// GOMAXPROCS); the others wait in line (gate.go).
 	Searches int
 }
 
@@ -107,7 +107,7 @@ type Index struct {
 	gen    atomic.Uint64 // bumped by every index update; keys the cache
 	closed atomic.Bool
 	cache  *resultCache
-	gate   *gate // searches at once (gate.go)
+	gates  map[string]*gate // searches at once, by kind (gate.go)
 
 	// skipIndex, set by tests, makes Wrap write the store and mark the
 	// index dirty but skip the index update, as if the process died.
@@ -143,7 +143,8 @@ func Open(ctx context.Context, dir string, store data.Store, opts Options) (*Ind
 	}
 	x := &Index{
 		dir: dir, store: store, opts: opts, logger: opts.Logger, lock: lock,
-		kinds: map[string]*kindIndex{}, cache: newResultCache(256), gate: newGate(opts.Searches),
+		kinds: map[string]*kindIndex{}, cache: newResultCache(256),
+		gates: map[string]*gate{Patents: newGate(opts.Searches), Enterprises: newGate(opts.Searches), Products: newGate(opts.Searches)},
 	}
 	x.idle = sync.NewCond(&x.mu)
 	reason := x.check(ctx)

@@ -9,7 +9,8 @@
 //
 // It reports requests per second, latency percentiles overall and per
 // request type, errors (any transport error or non-2xx answer; the first
-// few are printed), the server's memory (VmRSS and VmHWM from
+// few are printed), the server's memory (VmRSS, split into RssAnon and
+// RssFile, and VmHWM from
 // /proc/PID/status after start, after the warm-up, at mid-run and at the
 // end, and the growth of the mean RSS from the first half of the run to
 // the second, to judge whether memory stays flat), the CPU the server and

@@ -236,11 +236,14 @@ func logTail(path string) string {
 }
 
 // memSample is a process's memory in KiB; zero means unknown (not Linux).
+// Anon and File split RSS: the heap and other private memory, and the
+// pages of mapped files (the search index's segments), which the kernel
+// may drop and read again.
 type memSample struct {
-	RSS, HWM int64
+	RSS, Anon, File, HWM int64
 }
 
-// readMem reads VmRSS and VmHWM from /proc/PID/status.
+// readMem reads VmRSS, RssAnon, RssFile and VmHWM from /proc/PID/status.
 func readMem(pid int) memSample {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
@@ -262,6 +265,10 @@ func readMem(pid int) memSample {
 			m.RSS = n
 		case "VmHWM":
 			m.HWM = n
+		case "RssAnon":
+			m.Anon = n
+		case "RssFile":
+			m.File = n
 		}
 	}
 	return m

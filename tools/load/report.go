@@ -93,13 +93,13 @@ var statHeader = []string{"type", "weight", "requests", "req/s", "errors", "p50 
 func (r *Report) memRows() (header []string, rows [][]string) {
 	header = []string{"memory (MiB)"}
 	for _, rr := range r.runs() {
-		header = append(header, rr.Name+" RSS", rr.Name+" HWM")
+		header = append(header, rr.Name+" RSS", "anon", "file", rr.Name+" HWM")
 	}
 	moment := func(name string, f func(m memReport) memSample) {
 		row := []string{name}
 		for _, rr := range r.runs() {
 			s := f(rr.Mem)
-			row = append(row, mib(s.RSS), mib(s.HWM))
+			row = append(row, mib(s.RSS), mib(s.Anon), mib(s.File), mib(s.HWM))
 		}
 		rows = append(rows, row)
 	}
@@ -110,7 +110,7 @@ func (r *Report) memRows() (header []string, rows [][]string) {
 	half := func(name string, f func(m memReport) string) {
 		row := []string{name}
 		for _, rr := range r.runs() {
-			row = append(row, f(rr.Mem), "")
+			row = append(row, f(rr.Mem), "", "", "")
 		}
 		rows = append(rows, row)
 	}
