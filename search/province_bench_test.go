@@ -1,0 +1,60 @@
+package search
+
+import (
+	"flag"
+	"testing"
+
+	"ipmatch/data/sqlite"
+)
+
+var provinceStore = flag.String("province.store", "", "the --data directory of an `ipmatch bench-data` store whose index (DIR/index) is built, for BenchmarkProvinceSearch")
+
+// BenchmarkProvinceSearch times searches of the kinds the load tool sends
+// on a province's index (100,000 enterprises, 1,000,000 patents from
+// ipmatch bench-data; a server started on the store builds the index).
+// "or_by_date/scored", the baseline in the same run, is the same query
+// with relevance computed although the sort ignores it, as before.
+func BenchmarkProvinceSearch(b *testing.B) {
+	if *provinceStore == "" {
+		b.Skip("no -province.store: make one with ipmatch bench-data and start a server on it once")
+	}
+	st, err := sqlite.Open(b.Context(), *provinceStore, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	x, err := Open(b.Context(), *provinceStore+"/index", st, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	byDate := Request{Query: "电机 OR 阀", Facets: []string{"ipc_class"}, Sort: []string{"-grant_date"}}
+	for _, c := range []struct {
+		name string
+		req  Request
+	}{
+		{"word", Request{Query: "机床"}},
+		{"word_two_facets", Request{Query: "机床", Facets: []string{"region", "ipc_class"}}},
+		{"two_words_three_facets", Request{Query: "液压 轴承", Facets: []string{"status", "city", "ipc_subclass"}}},
+		{"all_with_facet", Request{Facets: []string{"type"}, From: 40}},
+		{"bank_scope_facets", Request{Query: "机床", Facets: []string{"region", "ipc_class"}, Scope: Scope{Restricted: true, Pool: true}}},
+		{"or_by_date", byDate},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := x.Search(b.Context(), Patents, c.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("or_by_date/scored", func(b *testing.B) {
+		scoreAlways = true
+		defer func() { scoreAlways = false }()
+		for b.Loop() {
+			if _, err := x.Search(b.Context(), Patents, byDate); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
