@@ -185,6 +185,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE), one per index directory; default: the index's own (INDEX/node), which ipmatch import through the same index shares")
 	parseLimits := addServeLimitFlags(fs, &m.Limits)
 	applyMemoryLimit := addMemoryLimitFlag(fs)
+	var debugAddr string
+	addDebugAddrFlag(fs, &debugAddr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -207,6 +209,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := door.CheckTrustedProxies(m.TrustedProxies); err != nil {
 			return usageError("--trusted-proxies: %v", err)
 		}
+	}
+	if debugAddr != "" {
+		_, stop, err := serveDebug(debugAddr, m.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	m.Progress = progressOut(stderr)
 	if err := m.Run(ctx); err != nil {

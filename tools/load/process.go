@@ -64,8 +64,9 @@ func startIPMatch(ctx context.Context, bin, dataDir, logPath, level string, time
 	var env []string
 	for _, kv := range os.Environ() {
 		// IPMATCH_* would change the store (IPMATCH_MONGO_URI), the
-		// index or the address of the server under test.
-		if !strings.HasPrefix(kv, "IPMATCH_") {
+		// index or the address of the server under test; the
+		// profiler's address (IPMATCH_DEBUG_ADDR) only lets one watch it.
+		if !strings.HasPrefix(kv, "IPMATCH_") || strings.HasPrefix(kv, "IPMATCH_DEBUG_ADDR=") {
 			env = append(env, kv)
 		}
 	}
