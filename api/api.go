@@ -11,13 +11,14 @@ type server struct {
 	imports *importSlots
 }
 
-// Mount registers the JSON API on ds: GET /healthz, GET
+// Mount registers the JSON API on ds: GET and HEAD /healthz, GET
 // /api/v1/openapi.json and every route under /api/v1, each behind bearer
 // authentication.
 func Mount(ds *door.Server) {
 	s := &server{Server: ds, imports: newImportSlots(ds.Cfg.MaxConcurrentImports)}
 	r := ds.Engine
 	r.GET("/healthz", s.Handle(s.healthz))
+	r.HEAD("/healthz", s.Handle(s.healthz)) // load balancers' checks often use HEAD
 	r.GET("/api/v1/openapi.json", s.Handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
 	v1 := r.Group("/api/v1", s.Authenticate, s.LimitExpensive)

@@ -24,6 +24,9 @@ func TestHealthz(t *testing.T) {
 	if got != (health{Status: "ok", Version: "1.2.3"}) {
 		t.Errorf("healthz = %+v", got)
 	}
+	if w := f.do("", "HEAD", "/healthz", nil); w.Code != http.StatusOK {
+		t.Errorf("HEAD /healthz: %d, want 200", w.Code)
+	}
 }
 
 func TestEnterprisesCRUD(t *testing.T) {

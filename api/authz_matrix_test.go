@@ -445,6 +445,7 @@ func matrixRows() []mRow {
 	return []mRow{
 		// ---- Outside /api/v1 ----
 		{route: "GET /healthz", path: "/healthz", want: mWant(200, 200, 200, 200, 200, 200, 200)},
+		{route: "HEAD /healthz", path: "/healthz", want: mWant(200, 200, 200, 200, 200, 200, 200)},
 		{route: "GET /api/v1/openapi.json", path: "/api/v1/openapi.json", want: mWant(200, 200, 200, 200, 200, 200, 200)},
 
 		// ---- Enterprises ----

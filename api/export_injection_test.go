@@ -255,3 +255,20 @@ func TestDisplayNameCannotImpersonate(t *testing.T) {
 		}
 	}
 }
+
+// Authenticated answers, downloads included, are never cached: they hold
+// what this caller alone may read.
+func TestAuthenticatedAnswersAreNotStored(t *testing.T) {
+	f := newEventFixture(t)
+	computeDemoSchedule(t, f)
+	base := "/api/v1/events/" + demo.EventID
+	for _, path := range []string{base, base + "/schedule.csv", base + "/schedule.xlsx", "/api/v1/enterprises?size=1"} {
+		w := f.do(evtOrgToken, "GET", path, nil)
+		if w.Code != 200 {
+			t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
+		}
+		if got := w.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q, want no-store", path, got)
+		}
+	}
+}

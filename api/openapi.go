@@ -110,6 +110,8 @@ func apiOperations() []apiOp {
 	ops := []apiOp{
 		{Method: "GET", Path: "/healthz", Summary: "Health: the store answers", Tag: "health", Public: true,
 			OK: health{}, Errors: []int{500}},
+		{Method: "HEAD", Path: "/healthz", Summary: "Health without a body, for load balancers", Tag: "health", Public: true,
+			OK: health{}, Errors: []int{500}},
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "health", Public: true,
 			Content: []string{"application/json"}, Errors: []int{500}},
 	}

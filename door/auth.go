@@ -43,6 +43,10 @@ func (s *Server) Authenticate(c *gin.Context) {
 	}
 	c.Set(KeyCaller, p)
 	WithOrigin(c, p, data.ViaAPI)
+	// Every authenticated answer (records, schedules, calendars, exports)
+	// is for this caller alone: no cache, shared or private, keeps it,
+	// as the pages' headers say too.
+	c.Header("Cache-Control", "no-store")
 	c.Next()
 }
 
