@@ -18,7 +18,7 @@ func Mount(ds *door.Server) {
 	s := &server{Server: ds, imports: newImportSlots(ds.Cfg.MaxConcurrentImports)}
 	r := ds.Engine
 	r.GET("/healthz", s.Handle(s.healthz))
-	r.HEAD("/healthz", s.Handle(s.healthz)) // load balancers' checks often use HEAD
+	r.HEAD("/healthz", s.Handle(s.healthz))                 // load balancers' checks often use HEAD
 	r.GET("/api/v1/openapi.json", s.Handle(s.serveOpenAPI)) // openapi.go; no token: it holds no data
 
 	v1 := r.Group("/api/v1", s.Authenticate, s.LimitExpensive)
