@@ -2,8 +2,10 @@ package search
 
 import (
 	"flag"
+	"math"
 	"testing"
 
+	"ipmatch/data"
 	"ipmatch/data/sqlite"
 )
 
@@ -13,7 +15,8 @@ var provinceStore = flag.String("province.store", "", "the --data directory of a
 // on a province's index (100,000 enterprises, 1,000,000 patents from
 // ipmatch bench-data; a server started on the store builds the index).
 // "or_by_date/scored", the baseline in the same run, is the same query
-// with relevance computed although the sort ignores it, as before.
+// with relevance computed although the sort ignores it, as before;
+// "similar/unbounded" is similar patents without the postings bound.
 func BenchmarkProvinceSearch(b *testing.B) {
 	if *provinceStore == "" {
 		b.Skip("no -province.store: make one with ipmatch bench-data and start a server on it once")
@@ -48,6 +51,23 @@ func BenchmarkProvinceSearch(b *testing.B) {
 			}
 		})
 	}
+	some, _, err := st.Patents().List(b.Context(), data.ListOptions{Limit: 20})
+	if err != nil || len(some) == 0 {
+		b.Fatalf("patents: %v (%d)", err, len(some))
+	}
+	similar := func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := x.Similar(b.Context(), some[i%len(some)].ApplicationNumber, Request{Size: 10}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("similar", similar)
+	b.Run("similar/unbounded", func(b *testing.B) {
+		defer func(n int) { similarPostings = n }(similarPostings)
+		similarPostings = math.MaxInt
+		similar(b)
+	})
 	b.Run("or_by_date/scored", func(b *testing.B) {
 		scoreAlways = true
 		defer func() { scoreAlways = false }()
