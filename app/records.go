@@ -227,6 +227,20 @@ func (r *records) load(ctx context.Context, store data.Store, progress Progress)
 	}
 	n := max(1, (len(ents)+blockSize-1)/blockSize)
 	v := &recordView{tail: tail, blocks: make([]recordBlock, n), compiled: &compiledCache{}}
+	// The blocks' slices are sized exactly: grown by append, the patents'
+	// (half of the match state) would carry 10–25% of unused capacity.
+	entsIn, patsIn := make([]int, n), make([]int, n)
+	for i := range ents {
+		entsIn[blockOf(ents[i].ID, n)]++
+	}
+	for i := range pats {
+		if pats[i].OwnerID != "" {
+			patsIn[blockOf(pats[i].OwnerID, n)]++
+		}
+	}
+	for i := range v.blocks {
+		v.blocks[i].ents, v.blocks[i].pats = make([]data.Enterprise, 0, entsIn[i]), make([]data.Patent, 0, patsIn[i])
+	}
 	for _, e := range ents {
 		b := &v.blocks[blockOf(e.ID, n)]
 		b.ents = append(b.ents, e)
@@ -253,7 +267,7 @@ func (r *records) load(ctx context.Context, store data.Store, progress Progress)
 		entIDs[i] = ents[i].ID
 	}
 	v.entOrder = newPoolOrder(entIDs, entIDs, v.inPool)
-	var patIDs, patOwners []string
+	patIDs, patOwners := make([]string, 0, len(pats)), make([]string, 0, len(pats))
 	for i := range pats {
 		if pats[i].OwnerID != "" {
 			patIDs = append(patIDs, pats[i].ApplicationNumber)
@@ -417,6 +431,16 @@ func (v *recordView) apply(ctx context.Context, store data.Store, ch changes) (*
 	return next, nil
 }
 
+// exactly is s in a slice of its own length.
+func exactly[T any](s []T) []T {
+	if len(s) == 0 || len(s) == cap(s) {
+		return s
+	}
+	out := make([]T, len(s))
+	copy(out, s)
+	return out
+}
+
 // matchedPatent is p without the texts the matcher never reads (abstract,
 // main claim, inventors, addresses, agents), which are most of a patent's
 // memory.
@@ -425,6 +449,9 @@ func matchedPatent(p data.Patent) data.Patent {
 	// The strings that repeat across patents (an owner's ID and name, IPC
 	// codes, regions) are kept once: about 100 MB at 1,000,000 patents.
 	p.OwnerID, p.Region = intern(p.OwnerID), intern(p.Region)
+	// The decoder leaves room in its slices (4 IPC codes for 1); copies
+	// hold what is there.
+	p.IPC, p.Applicants, p.History = exactly(p.IPC), exactly(p.Applicants), exactly(p.History)
 	for i := range p.IPC {
 		p.IPC[i] = intern(p.IPC[i])
 	}
