@@ -206,6 +206,13 @@ func TestWebStaticCSS(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/css") || !strings.Contains(w.Body.String(), "svg.bar") {
 		t.Fatalf("GET /static/app.css: %d %q", w.Code, w.Header().Get("Content-Type"))
 	}
+	for _, path := range []string{"/static/", "/static/nope.css", "/static/../templates/home.html", "/static//"} {
+		w := httptest.NewRecorder()
+		f.h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "app.css") {
+			t.Errorf("GET %s: %d %.100q, want 404 and no listing", path, w.Code, w.Body.String())
+		}
+	}
 }
 
 func TestWebBankPipeline(t *testing.T) {

@@ -35,6 +35,13 @@ type webHandlers struct {
 	pages     map[string]*template.Template
 }
 
+// isDir reports whether f is a folder, and closes it.
+func isDir(f fs.File) bool {
+	defer f.Close()
+	st, err := f.Stat()
+	return err != nil || st.IsDir()
+}
+
 // Mount registers the pages, their sessions and the embedded static
 // files on s; errors on the pages' paths are rendered as pages from then
 // on (door.Server.SetPages).
@@ -48,6 +55,11 @@ func Mount(s *door.Server) {
 	}
 	staticFS := http.FS(static)
 	r.GET("/static/*file", func(c *gin.Context) {
+		// Files only: a folder's listing tells nothing a page needs.
+		if f, err := static.Open(strings.TrimPrefix(c.Param("file"), "/")); err != nil || isDir(f) {
+			c.String(http.StatusNotFound, "404 page not found")
+			return
+		}
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Header("X-Content-Type-Options", "nosniff")
 		c.FileFromFS(c.Param("file"), staticFS)
