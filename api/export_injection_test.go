@@ -271,4 +271,16 @@ func TestAuthenticatedAnswersAreNotStored(t *testing.T) {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", path, got)
 		}
 	}
+	// The pages' downloads, by the same rule (door.Admit).
+	b := newBrowser(f)
+	b.signIn(evtCCBToken)
+	for _, path := range []string{"/app/bank/products/" + demo.ProdCCBKechuang + "/pipeline.csv", "/app/bank/meetings"} {
+		w, _ := b.get(path)
+		if w.Code != 200 {
+			t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
+		}
+		if got := w.Header().Get("Cache-Control"); got != "no-store" {
+			t.Errorf("GET %s: Cache-Control %q, want no-store", path, got)
+		}
+	}
 }

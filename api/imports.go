@@ -45,8 +45,7 @@ func (s *server) importFile(c *gin.Context) error {
 	}
 	release, err := s.imports.acquire(importerKey(p))
 	if err != nil {
-		door.SetRetryAfter(c, importRetryAfter)
-		return err
+		return err // with its Retry-After
 	}
 	defer release()
 	body, err := s.spoolImport(c)
@@ -135,10 +134,10 @@ func (l *importSlots) acquire(key string) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.running[key] {
-		return nil, data.Errorf(door.CodeRateLimited, "an import of yours is running; try again when it ends (in %d seconds or so)", int(importRetryAfter.Seconds()))
+		return nil, data.Busy(importRetryAfter, "an import of yours is running; try again when it ends (in %d seconds or so)", data.RetrySeconds(importRetryAfter))
 	}
 	if len(l.running) >= l.max {
-		return nil, data.Errorf(door.CodeRateLimited, "%d imports are running, the most the server runs at once; try again in %d seconds", l.max, int(importRetryAfter.Seconds()))
+		return nil, data.Busy(importRetryAfter, "%d imports are running, the most the server runs at once; try again in %d seconds", l.max, data.RetrySeconds(importRetryAfter))
 	}
 	l.running[key] = true
 	return func() {

@@ -3,7 +3,9 @@ package data
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 )
 
 // Code classifies an Error. The API maps each code to one HTTP status.
@@ -38,7 +40,10 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
-	cause   error
+	// RetryAfter, on a rate_limited error, is when to try again; the doors
+	// send it as Retry-After (see Busy).
+	RetryAfter time.Duration
+	cause      error
 }
 
 // Wrap returns an *Error with the given code and message that keeps cause
@@ -82,6 +87,27 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Busy returns a rate_limited error: the request was refused for the load
+// of the moment, not for what it asked. The doors send retry as
+// Retry-After (whole seconds, at least one: RetrySeconds), which the
+// message should name too.
+func Busy(retry time.Duration, format string, args ...any) *Error {
+	return &Error{Code: CodeRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retry}
+}
+
+// RetrySeconds is retry in whole seconds, rounded up, at least one: what
+// Retry-After and the messages say.
+func RetrySeconds(retry time.Duration) int { return max(1, int(math.Ceil(retry.Seconds()))) }
+
+// ErrorRetryAfter returns the RetryAfter of err (0 when it has none).
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // InvalidField returns an invalid error (the input breaks a rule) about one

@@ -9,9 +9,14 @@ import (
 	"ipmatch/data"
 )
 
-// WithOrigin puts p and the request in the request's context, so the
-// writes the request makes are audited under them.
-func WithOrigin(c *gin.Context, p *app.Caller, via string) {
+// Admit makes p the caller of the request, by either door (via): the
+// handlers find p (Caller), the writes the request makes are audited under
+// p and the request, and the answer, for p alone, is kept by no cache,
+// shared or private, whatever it is (a record, a page, an export, a
+// calendar).
+func Admit(c *gin.Context, p *app.Caller, via string) {
+	c.Set(KeyCaller, p)
+	c.Header("Cache-Control", "no-store")
 	ctx := c.Request.Context()
 	c.Request = c.Request.WithContext(data.WithOrigin(ctx, data.Origin{
 		Actor: p.Actor(), Via: via, Request: c.Request.Method + " " + c.Request.URL.Path, RequestID: RequestID(ctx),
@@ -32,21 +37,13 @@ func Caller(c *gin.Context) *app.Caller {
 // stored token; otherwise the request ends with 401, or 429 when the
 // client's address has sent too many unknown tokens lately.
 func (s *Server) Authenticate(c *gin.Context) {
-	p, retry, err := s.CheckToken(c, c.GetHeader("Authorization"))
+	p, _, err := s.CheckToken(c, c.GetHeader("Authorization"))
 	if err != nil {
-		if retry > 0 {
-			SetRetryAfter(c, retry)
-		}
-		s.WriteError(c, err)
+		s.WriteError(c, err) // a refusal for too many failures carries its Retry-After
 		c.Abort()
 		return
 	}
-	c.Set(KeyCaller, p)
-	WithOrigin(c, p, data.ViaAPI)
-	// Every authenticated answer (records, schedules, calendars, exports)
-	// is for this caller alone: no cache, shared or private, keeps it,
-	// as the pages' headers say too.
-	c.Header("Cache-Control", "no-store")
+	Admit(c, p, data.ViaAPI)
 	c.Next()
 }
 

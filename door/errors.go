@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,10 +13,6 @@ import (
 // CodeMethodNotAllowed is the envelope code of a 405, the only code the API
 // adds to data's set, because no operation ever returns it.
 const CodeMethodNotAllowed data.Code = "method_not_allowed"
-
-// busyRetryAfter is the Retry-After of a rate_limited error that set none:
-// a busy search, whose message names the same 5 seconds (search/gate.go).
-const busyRetryAfter = 5 * time.Second
 
 // StatusOf maps every error code to its HTTP status. It is the only place
 // where codes become statuses.
@@ -65,8 +60,8 @@ func (s *Server) WriteError(c *gin.Context, err error) {
 		err = data.Errorf(data.CodeTooLarge, "the request body is larger than %d bytes", tooBig.Limit)
 	}
 	code := data.ErrorCode(err)
-	if code == CodeRateLimited && c.Writer.Header().Get("Retry-After") == "" {
-		SetRetryAfter(c, busyRetryAfter)
+	if retry := data.ErrorRetryAfter(err); retry > 0 {
+		SetRetryAfter(c, retry)
 	}
 	status, ok := StatusOf[code]
 	if !ok {

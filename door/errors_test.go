@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -92,6 +93,25 @@ func TestClientGoneIsNoError(t *testing.T) {
 		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", path, nil).WithContext(ctx))
 		if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "request canceled") {
 			t.Errorf("%s: a client that went away is logged as an error:\n%s", path, logs)
+		}
+	}
+}
+
+// TestBusyCarriesRetryAfter: a busy refusal from any layer (data.Busy, as
+// the search gate answers) reaches both doors as 429 with its Retry-After,
+// in whole seconds rounded up.
+func TestBusyCarriesRetryAfter(t *testing.T) {
+	s, _ := newTestServer(t)
+	busy := s.Handle(func(c *gin.Context) error {
+		return fmt.Errorf("searching: %w", data.Busy(2500*time.Millisecond, "the search service is busy"))
+	})
+	s.Engine.GET("/api/v1/busy", busy)
+	s.Engine.GET("/app/busy", busy)
+	for _, path := range []string{"/api/v1/busy", "/app/busy"} {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "3" {
+			t.Errorf("%s: %d, Retry-After %q; want 429 and 3", path, w.Code, w.Header().Get("Retry-After"))
 		}
 	}
 }

@@ -2,7 +2,6 @@ package door
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"ipmatch/app"
 	"ipmatch/data"
+	"ipmatch/slots"
 )
 
 // Expensive requests. A pipeline over 10,000 enterprises reads every
@@ -82,16 +82,14 @@ var ExpensiveRoutes = map[string]bool{
 
 // expensiveLimiter holds the slots of expensive requests.
 type expensiveLimiter struct {
-	slots chan struct{}
-	// queueWait is how long a request waits for a free slot.
-	queueWait time.Duration
+	line *slots.Line // all callers' requests at once, and how long one waits
 
 	mu      sync.Mutex
 	running map[string]bool // callers with an expensive request under way
 }
 
-func NewExpensiveLimiter(slots int, queueWait time.Duration) *expensiveLimiter {
-	return &expensiveLimiter{slots: make(chan struct{}, slots), queueWait: queueWait, running: map[string]bool{}}
+func NewExpensiveLimiter(n int, queueWait time.Duration) *expensiveLimiter {
+	return &expensiveLimiter{line: slots.New(n, queueWait), running: map[string]bool{}}
 }
 
 // expensiveRefusal is why acquire refused, if it did.
@@ -118,22 +116,12 @@ func (l *expensiveLimiter) acquire(ctx context.Context, caller string) (release 
 		delete(l.running, caller)
 		l.mu.Unlock()
 	}
-	select {
-	case l.slots <- struct{}{}:
-	default:
-		timer := time.NewTimer(l.queueWait)
-		defer timer.Stop()
-		select {
-		case l.slots <- struct{}{}:
-		case <-timer.C:
-			done()
-			return nil, expensiveAllBusy
-		case <-ctx.Done():
-			done()
-			return nil, expensiveAllBusy
-		}
+	leave, err := l.line.Enter(ctx)
+	if err != nil {
+		done()
+		return nil, expensiveAllBusy
 	}
-	return func() { <-l.slots; done() }, expensiveOK
+	return func() { leave(); done() }, expensiveOK
 }
 
 // callerKey names the caller whose expensive requests are counted
@@ -164,19 +152,18 @@ func (s *Server) holdExpensive(c *gin.Context) {
 		c.Next()
 		return
 	}
-	SetRetryAfter(c, expensiveRetryAfter)
-	secs := int(math.Ceil(expensiveRetryAfter.Seconds()))
+	secs := data.RetrySeconds(expensiveRetryAfter)
 	var err error
 	if refusal == expensiveCallerBusy {
-		err = data.Errorf(CodeRateLimited, "another long-running request of yours (matching, pipeline, schedule, report, export or valuation) is still under way; wait for it, then try again in %d seconds", secs)
+		err = data.Busy(expensiveRetryAfter, "another long-running request of yours (matching, pipeline, schedule, report, export or valuation) is still under way; wait for it, then try again in %d seconds", secs)
 	} else {
-		err = data.Errorf(CodeRateLimited, "the server is busy with long-running requests; try again in %d seconds", secs)
+		err = data.Busy(expensiveRetryAfter, "the server is busy with long-running requests; try again in %d seconds", secs)
 	}
 	if s.isPage(c.Request.URL.Path) {
 		if refusal == expensiveCallerBusy {
-			err = data.Errorf(CodeRateLimited, "您的另一个耗时操作（匹配、清单、排期、报告、导出或估值）仍在进行，请等其完成后 %d 秒再试", secs)
+			err = data.Busy(expensiveRetryAfter, "您的另一个耗时操作（匹配、清单、排期、报告、导出或估值）仍在进行，请等其完成后 %d 秒再试", secs)
 		} else {
-			err = data.Errorf(CodeRateLimited, "服务器正忙于其他耗时操作，请 %d 秒后再试", secs)
+			err = data.Busy(expensiveRetryAfter, "服务器正忙于其他耗时操作，请 %d 秒后再试", secs)
 		}
 	}
 	s.WriteError(c, err)

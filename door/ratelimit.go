@@ -1,7 +1,6 @@
 package door
 
 import (
-	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -106,15 +105,15 @@ func (l *FailureLimiter) sweep(now time.Time) {
 }
 
 // RateLimited is the error of a refused attempt; retry says when to try
-// again, and the caller sets Retry-After from it.
+// again (WriteError sends it as Retry-After).
 func RateLimited(retry time.Duration) error {
-	secs := max(1, int(math.Ceil(retry.Seconds())))
-	return data.Errorf(CodeRateLimited, "too many failed sign-in attempts; try again in %d seconds", secs)
+	return data.Busy(retry, "too many failed sign-in attempts; try again in %d seconds", data.RetrySeconds(retry))
 }
 
-// SetRetryAfter sets the Retry-After header of a 429.
+// SetRetryAfter sets the Retry-After header of a 429, for the answers
+// that do not go through WriteError (the sign-in form).
 func SetRetryAfter(c *gin.Context, retry time.Duration) {
-	c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Seconds())))))
+	c.Header("Retry-After", strconv.Itoa(data.RetrySeconds(retry)))
 }
 
 // ClientKey is the failure key of the request's client address. The address

@@ -11,6 +11,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"ipmatch/data"
+	"ipmatch/slots"
 )
 
 // singleChars returns n distinct single Chinese characters joined by OR:
@@ -183,9 +184,9 @@ func TestSearchGate(t *testing.T) {
 	_, x := shared(t)
 	saved, savedDeadline := x.gates[Patents], queryDeadline
 	t.Cleanup(func() { x.gates[Patents], queryDeadline = saved, savedDeadline })
-	g := &gate{slots: make(chan struct{}, 1), wait: 50 * time.Millisecond}
+	g := slots.New(1, 50*time.Millisecond)
 	x.gates[Patents] = g
-	g.slots <- struct{}{} // another search of patents holds the only slot
+	leave, _ := g.Enter(t.Context()) // another search of patents holds the only slot
 
 	for name, search := range map[string]func() error{
 		"search":  func() error { _, err := x.Search(t.Context(), Patents, Request{Query: "数控机床"}); return err },
@@ -208,16 +209,19 @@ func TestSearchGate(t *testing.T) {
 		t.Errorf("a product search while patents' slots are taken: %v", err)
 	}
 
-	g.wait = 5 * time.Second
+	leave()
+	g = slots.New(1, 5*time.Second) // a longer wait, its only slot held again
+	x.gates[Patents] = g
+	leave, _ = g.Enter(t.Context())
 	queryDeadline = 2 * time.Second
 	go func() {
 		time.Sleep(2500 * time.Millisecond)
-		g.leave()
+		leave()
 	}()
 	if res, err := x.Search(t.Context(), Patents, Request{Query: "数控机床"}); err != nil || res.Total == 0 {
 		t.Errorf("a search that waited past the deadline for its slot: %v (total %v), want its hits", err, res)
 	}
-	if n := len(g.slots); n != 0 {
+	if n := g.Taken(); n != 0 {
 		t.Errorf("%d slots still taken after the searches ended", n)
 	}
 }

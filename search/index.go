@@ -19,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"ipmatch/data"
+	"ipmatch/slots"
 )
 
 // Files in the index directory besides one bleve index per kind.
@@ -107,7 +108,7 @@ type Index struct {
 	gen    atomic.Uint64 // bumped by every index update; keys the cache
 	closed atomic.Bool
 	cache  *resultCache
-	gates  map[string]*gate // searches at once, by kind (gate.go)
+	gates  map[string]*slots.Line // searches at once, by kind (gate.go)
 
 	// skipIndex, set by tests, makes Wrap write the store and mark the
 	// index dirty but skip the index update, as if the process died.
@@ -144,7 +145,7 @@ func Open(ctx context.Context, dir string, store data.Store, opts Options) (*Ind
 	x := &Index{
 		dir: dir, store: store, opts: opts, logger: opts.Logger, lock: lock,
 		kinds: map[string]*kindIndex{}, cache: newResultCache(256),
-		gates: map[string]*gate{Patents: newGate(opts.Searches), Enterprises: newGate(opts.Searches), Products: newGate(opts.Searches)},
+		gates: map[string]*slots.Line{Patents: newGate(opts.Searches), Enterprises: newGate(opts.Searches), Products: newGate(opts.Searches)},
 	}
 	x.idle = sync.NewCond(&x.mu)
 	reason := x.check(ctx)

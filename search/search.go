@@ -174,7 +174,7 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	if !ok {
 		return nil, fmt.Errorf("search: unknown kind %q", k)
 	}
-	leave, err := x.gates[k].enter(ctx)
+	leave, err := x.enterGate(ctx, k)
 	if err != nil {
 		return nil, err
 	}

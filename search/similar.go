@@ -38,7 +38,7 @@ func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Resul
 	if strings.TrimSpace(req.Query) != "" {
 		return nil, badParam("q", "similar patents take filters, not a query")
 	}
-	leave, err := x.gates[Patents].enter(ctx)
+	leave, err := x.enterGate(ctx, Patents)
 	if err != nil {
 		return nil, err
 	}

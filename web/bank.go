@@ -218,7 +218,6 @@ func (h *webHandlers) pipelineCSV(c *gin.Context) error {
 		return err
 	}
 	door.Attachment(c, "pipeline-"+prod.ID+"-"+asOf.String()+".csv")
-	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	return nil
 }

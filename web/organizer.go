@@ -298,6 +298,5 @@ func (h *webHandlers) printableSchedule(c *gin.Context) error {
 	}
 	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
 	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Cache-Control", "no-store")
 	return h.s.ScheduleHTML(c)
 }

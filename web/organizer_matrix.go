@@ -206,7 +206,6 @@ func (h *webHandlers) pipelineXLSX(c *gin.Context) error {
 		return err
 	}
 	door.Attachment(c, "pipeline-"+prod.ID+"-"+asOf.String()+".xlsx")
-	c.Header("Cache-Control", "no-store")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 	return nil

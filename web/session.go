@@ -312,8 +312,7 @@ func (h *webHandlers) webAuth(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	c.Set(door.KeyCaller, p)
-	door.WithOrigin(c, p, data.ViaWeb)
+	door.Admit(c, p, data.ViaWeb)
 	c.Set(keyWebSession, &webRequest{id: id, csrf: ws.csrf})
 	c.Next()
 }
