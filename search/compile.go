@@ -191,7 +191,7 @@ func (c *compiler) term(n *node) (query.Query, error) {
 		if n.phrase {
 			return c.phrase(c.spec.phrases, n.value), nil
 		}
-		q := c.words(c.spec.text, n.value)
+		q := c.plainWords(n.value)
 		if c.spec.numbers && looksLikeNumber(n.value) {
 			nq := term("numbers", numberForms(n.value)[0])
 			nq.(*query.TermQuery).SetBoost(20)
@@ -251,28 +251,74 @@ func (c *compiler) analyze(text string) []string {
 // ("机床主轴" has 床主, which patents lack, so it finds 机床 and 主轴). A
 // single Chinese character matches the bigrams that hold it.
 func (c *compiler) words(fields []weighted, w string) query.Query {
-	if group, ok := synonyms[w]; ok {
-		var qs []query.Query
-		for _, s := range group {
-			if q := c.word(fields, s); q != nil {
-				qs = append(qs, q)
-			}
-		}
-		if len(qs) == 0 {
-			return nil
-		}
-		return disj(qs)
+	return c.synonymsOf(w, func(s string) query.Query { return c.word(fields, s) })
+}
+
+// plainWords matches a word given without a field: in the kind's recall
+// field when it has one (see kindSpec.recall), else in its text fields.
+// Highlighting (phraseAll) looks field by field, where the marks are.
+func (c *compiler) plainWords(w string) query.Query {
+	if c.spec.recall == nil || c.phrases == phraseAll {
+		return c.words(c.spec.text, w)
 	}
-	return c.word(fields, w)
+	return c.synonymsOf(w, c.recallWord)
+}
+
+// synonymsOf matches w, or any word of its synonym group, with one.
+func (c *compiler) synonymsOf(w string, one func(string) query.Query) query.Query {
+	group, ok := synonyms[w]
+	if !ok {
+		return one(w)
+	}
+	var qs []query.Query
+	for _, s := range group {
+		if q := one(s); q != nil {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	return disj(qs)
 }
 
 // word is words without synonyms.
 func (c *compiler) word(fields []weighted, w string) query.Query {
-	terms := dedup(c.analyze(w))
+	terms, single := c.wordTerms(fields, w)
 	if len(terms) == 0 {
 		return nil
 	}
-	single := len(terms) == 1 && utf8.RuneCountInString(terms[0]) == 1 && isHan(terms[0])
+	qs := make([]query.Query, len(fields))
+	for i, f := range fields {
+		qs[i] = fieldWord(f, terms, single)
+	}
+	return disj(qs)
+}
+
+// recallWord is plainWords without synonyms: the word must be in the
+// recall field, and scores there and in the fields of kindSpec.recall.
+func (c *compiler) recallWord(w string) query.Query {
+	recall := weighted{recallField, 1}
+	terms, single := c.wordTerms([]weighted{recall}, w)
+	if len(terms) == 0 {
+		return nil
+	}
+	rank := make([]query.Query, len(c.spec.recall))
+	for i, f := range c.spec.recall {
+		rank[i] = fieldWord(f, terms, single)
+	}
+	return query.NewBooleanQuery([]query.Query{fieldWord(recall, terms, single)}, rank, nil)
+}
+
+// wordTerms returns the terms of word w as looked for in fields (see
+// words: impossible bigrams left out) and whether w is a single Chinese
+// character.
+func (c *compiler) wordTerms(fields []weighted, w string) (terms []string, single bool) {
+	terms = dedup(c.analyze(w))
+	if len(terms) == 0 {
+		return nil, false
+	}
+	single = len(terms) == 1 && utf8.RuneCountInString(terms[0]) == 1 && isHan(terms[0])
 	if c.reader != nil && len(terms) > 1 {
 		kept := terms[:0:0]
 		for _, t := range terms {
@@ -284,38 +330,34 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 			terms, c.relaxed = kept, true
 		}
 	}
-	conjunction := func(field string, terms []string) query.Query {
-		ts := make([]query.Query, len(terms))
-		for i, tm := range terms {
-			t := query.NewTermQuery(tm)
-			t.SetField(field)
-			ts[i] = t
-		}
-		return query.NewConjunctionQuery(ts)
+	return terms, single
+}
+
+// fieldWord matches terms in field f with its boost: all of them, or,
+// for a single Chinese character, the bigrams that hold it.
+func fieldWord(f weighted, terms []string, single bool) query.Query {
+	switch {
+	case single:
+		pre := query.NewPrefixQuery(terms[0])
+		pre.SetField(f.field)
+		wild := query.NewWildcardQuery("?" + terms[0])
+		wild.SetField(f.field)
+		d := query.NewDisjunctionQuery([]query.Query{pre, wild})
+		d.SetBoost(f.boost)
+		return d
+	case len(terms) == 1:
+		t := query.NewTermQuery(terms[0])
+		t.SetField(f.field)
+		t.SetBoost(f.boost)
+		return t
 	}
-	var qs []query.Query
-	for _, f := range fields {
-		switch {
-		case single:
-			pre := query.NewPrefixQuery(terms[0])
-			pre.SetField(f.field)
-			wild := query.NewWildcardQuery("?" + terms[0])
-			wild.SetField(f.field)
-			d := query.NewDisjunctionQuery([]query.Query{pre, wild})
-			d.SetBoost(f.boost)
-			qs = append(qs, d)
-		case len(terms) == 1:
-			t := query.NewTermQuery(terms[0])
-			t.SetField(f.field)
-			t.SetBoost(f.boost)
-			qs = append(qs, t)
-		default:
-			cq := conjunction(f.field, terms).(*query.ConjunctionQuery)
-			cq.SetBoost(f.boost)
-			qs = append(qs, cq)
-		}
+	ts := make([]query.Query, len(terms))
+	for i, tm := range terms {
+		ts[i] = term(f.field, tm)
 	}
-	return disj(qs)
+	cq := query.NewConjunctionQuery(ts)
+	cq.SetBoost(f.boost)
+	return cq
 }
 
 // exists reports whether some document of the compiler's scope has term

@@ -109,6 +109,7 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	d.add("applicants", p.Applicants...)
 	d.add("inventors", strings.Join(p.Inventors, " "))
 	d.add("address", p.Address)
+	d.add(recallField, append([]string{p.Title, p.Abstract, p.MainClaim, strings.Join(p.Inventors, " "), p.Address}, p.Applicants...)...)
 	d.add("numbers", numberForms(p.ApplicationNumber, p.PublicationNumber)...)
 	d.add("type", string(p.Type))
 	d.add("status", string(p.LegalStatus))
@@ -151,7 +152,8 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 	d.add("name", e.Name)
 	d.add("business_scope", e.BusinessScope)
 	d.add("address", e.Address)
-	d.add("place", data.RegionFullName(e.Region))
+	place := data.RegionFullName(e.Region)
+	d.add("place", place)
 	d.add("purpose", e.Need.Purpose)
 	d.add("credit_code", e.CreditCode)
 	d.add("region", e.Region)
@@ -171,7 +173,8 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 			trade = append(trade, i.Name)
 		}
 	}
-	d.add("trade", strings.Join(dedup(trade), " "))
+	trades := strings.Join(dedup(trade), " ")
+	d.add("trade", trades)
 	var certs, labels []string
 	for _, c := range []data.Certification{data.CertHighTech, data.CertSpecialized, data.CertLittleGiant, data.CertTechSME} {
 		if e.HasCert(c) {
@@ -180,7 +183,9 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 		}
 	}
 	d.add("certs", certs...)
-	d.add("labels", strings.Join(labels, " "))
+	labelNames := strings.Join(labels, " ")
+	d.add("labels", labelNames)
+	d.add(recallField, e.Name, e.BusinessScope, e.Address, place, e.Need.Purpose, trades, labelNames)
 	d.add("tax_grade", e.TaxGrade)
 	d.add("pool", strconv.FormatBool(e.Consents.Pool))
 	d.add(shareDataField, strconv.FormatBool(e.Consents.ShareData))

@@ -14,8 +14,10 @@ var provinceStore = flag.String("province.store", "", "the --data directory of a
 // BenchmarkProvinceSearch times searches of the kinds the load tool sends
 // on a province's index (100,000 enterprises, 1,000,000 patents from
 // ipmatch bench-data; a server started on the store builds the index).
-// "or_by_date/scored", the baseline in the same run, is the same query
-// with relevance computed although the sort ignores it, as before;
+// The baselines in the same run: "…/fields" is the same query with plain
+// words looked for field by field rather than in the recall field, as
+// before; "or_by_date/scored" is the same query with relevance computed
+// although the sort ignores it, as before;
 // "similar/unbounded" is similar patents without the postings bound.
 func BenchmarkProvinceSearch(b *testing.B) {
 	if *provinceStore == "" {
@@ -43,13 +45,23 @@ func BenchmarkProvinceSearch(b *testing.B) {
 		{"bank_scope_facets", Request{Query: "机床", Facets: []string{"region", "ipc_class"}, Scope: Scope{Restricted: true, Pool: true}}},
 		{"or_by_date", byDate},
 	} {
-		b.Run(c.name, func(b *testing.B) {
+		run := func(b *testing.B) {
 			for b.Loop() {
 				if _, err := x.Search(b.Context(), Patents, c.req); err != nil {
 					b.Fatal(err)
 				}
 			}
-		})
+		}
+		b.Run(c.name, run)
+		if c.req.Query != "" {
+			// The baseline: plain words looked for field by field.
+			b.Run(c.name+"/fields", func(b *testing.B) {
+				s := specs[Patents]
+				defer func(r []weighted) { s.recall = r }(s.recall)
+				s.recall = nil
+				run(b)
+			})
+		}
 	}
 	some, _, err := st.Patents().List(b.Context(), data.ListOptions{Limit: 20})
 	if err != nil || len(some) == 0 {

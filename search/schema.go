@@ -11,7 +11,7 @@ import (
 // options and how records become documents. Bump it whenever any of that
 // changes; an index written under another version is rebuilt on Open.
 // TestMappingGolden fails when the mapping changed and this did not.
-const MappingVersion = 4 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope
+const MappingVersion = 5 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope; 5: the recall field "text" of patents and enterprises
 
 // The kinds of record that are indexed, by the name of their store table.
 const (
@@ -100,7 +100,8 @@ var (
 		text("applicants").stored(),
 		text("inventors"),
 		text("address"),
-		code("numbers"), // application and publication numbers
+		text(recallField), // all of the above, for plain words (see kindSpec.recall)
+		code("numbers"),   // application and publication numbers
 		code("type").stored().docValues(),
 		code("status").stored().docValues(),
 		code("ipc").storeOnly(), // every code, for display
@@ -128,10 +129,11 @@ var (
 		text("name").highlighted(),
 		text("business_scope").highlighted(),
 		text("address"),
-		text("place"),   // full region name, e.g. 广东省肇庆市高要区
-		text("trade"),   // GB/T 4754 names of every level
-		text("labels"),  // certification names, e.g. 专精特新
-		text("purpose"), // what the financing need is for
+		text("place"),     // full region name, e.g. 广东省肇庆市高要区
+		text("trade"),     // GB/T 4754 names of every level
+		text("labels"),    // certification names, e.g. 专精特新
+		text("purpose"),   // what the financing need is for
+		text(recallField), // all of the above, for plain words (see kindSpec.recall)
 		code("credit_code").stored(),
 		code("region").storeOnly(),
 		code("region_province").docValues(),
@@ -176,6 +178,12 @@ var (
 		sortKey("spread_bp"),
 	}
 )
+
+// recallField is the text field that holds all of a kind's text fields,
+// each value analysed on its own (no bigram spans two fields). Plain words
+// are found in it with one term query per bigram rather than one per
+// bigram and field; see kindSpec.recall for why and how they are ranked.
+const recallField = "text"
 
 // anyValue stands for "no restriction" in a product's list of regions,
 // industries or IPC areas, so one term query finds products open to all.
