@@ -343,7 +343,7 @@ func BenchmarkFacets(b *testing.B) {
 	ctx := context.Background()
 	names := []string{"type", "status", "ipc_class", "region"}
 	for _, qs := range []string{"液压", ""} {
-		p, err := compilePlan(ctx, s, ki, Request{Query: qs})
+		p, err := compilePlan(ctx, s, ki, Request{Query: qs}, nil, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -419,7 +419,7 @@ func TestSampledFacetAccuracy(t *testing.T) {
 	ctx := context.Background()
 	names := []string{"type", "status", "ipc_class", "region", "filing_year"}
 	for _, qs := range []string{"液压", "伺服电机", "传感器", ""} {
-		p, err := compilePlan(ctx, s, ki, Request{Query: qs})
+		p, err := compilePlan(ctx, s, ki, Request{Query: qs}, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"context"
+	"hash"
 	"hash/fnv"
 	"math"
 	"slices"
@@ -196,37 +197,40 @@ func (x *Index) facetFrom(ctx context.Context, fs facetSpec, c *counter, scale f
 	return f
 }
 
-// resultCache keeps recent facet counts by request and index generation.
-type resultCache struct {
+// genCache keeps recent values by key and index generation: an entry of
+// an older generation (the index changed since) is not returned.
+type genCache[V any] struct {
 	mu    sync.Mutex
 	max   int
-	m     map[uint64]cacheEntry
+	m     map[uint64]cacheEntry[V]
 	order []uint64 // insertion order, for eviction
 }
 
-type cacheEntry struct {
-	gen    uint64
-	facets map[string]*Facet
+type cacheEntry[V any] struct {
+	gen uint64
+	val V
 }
 
-func newResultCache(n int) *resultCache {
-	return &resultCache{max: n, m: map[uint64]cacheEntry{}}
+// newGenCache returns a cache of at most n entries; 0 keeps nothing.
+func newGenCache[V any](n int) *genCache[V] {
+	return &genCache[V]{max: n, m: map[uint64]cacheEntry[V]{}}
 }
 
-// get returns the facets cached under key for generation gen.
-func (c *resultCache) get(key, gen uint64) (map[string]*Facet, bool) {
+// get returns the value cached under key for generation gen.
+func (c *genCache[V]) get(key, gen uint64) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok || e.gen != gen {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	return e.facets, true
+	return e.val, true
 }
 
-// put caches facets under key for generation gen, evicting the oldest
-// entry when full.
-func (c *resultCache) put(key, gen uint64, facets map[string]*Facet) {
+// put caches val under key for generation gen, evicting the oldest entry
+// when full.
+func (c *genCache[V]) put(key, gen uint64, val V) {
 	if c.max <= 0 {
 		return
 	}
@@ -239,15 +243,20 @@ func (c *resultCache) put(key, gen uint64, facets map[string]*Facet) {
 		}
 		c.order = append(c.order, key)
 	}
-	c.m[key] = cacheEntry{gen: gen, facets: facets}
+	c.m[key] = cacheEntry[V]{gen: gen, val: val}
 }
 
 // clear forgets everything.
-func (c *resultCache) clear() {
+func (c *genCache[V]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.m)
 	c.order = nil
+}
+
+// newResultCache returns the cache of facet counts.
+func newResultCache(n int) *genCache[map[string]*Facet] {
+	return newGenCache[map[string]*Facet](n)
 }
 
 // facetKey identifies the facet counts of a request: everything but its
@@ -263,14 +272,20 @@ func facetKey(kind, query string, req Request) uint64 {
 	}
 	w(strings.Join(req.Facets, ","))
 	w(strconv.FormatBool(req.ExactFacets))
-	w(strconv.FormatBool(req.Scope.Restricted))
-	w(strconv.FormatBool(req.Scope.ActiveOnly))
-	w(strconv.FormatBool(req.Scope.SharedFinancialsOnly))
-	w(strconv.FormatBool(req.Scope.Pool))
-	owners := slices.Clone(req.Scope.Owners)
+	writeScope(h, req.Scope)
+	return h.Sum64()
+}
+
+// writeScope writes what identifies scope to h, for cache keys.
+func writeScope(h hash.Hash64, scope Scope) {
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	w(strconv.FormatBool(scope.Restricted))
+	w(strconv.FormatBool(scope.ActiveOnly))
+	w(strconv.FormatBool(scope.SharedFinancialsOnly))
+	w(strconv.FormatBool(scope.Pool))
+	owners := slices.Clone(scope.Owners)
 	slices.Sort(owners)
 	for _, o := range owners {
 		w(o)
 	}
-	return h.Sum64()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -188,7 +189,7 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	if !ok {
 		return nil, errClosed
 	}
-	p, err := compilePlan(ctx, s, ki, req)
+	p, err := compilePlan(ctx, s, ki, req, x.scoped, x.gen.Load())
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +220,11 @@ type plan struct {
 // (and so whether the query is relaxed) is decided over the documents of
 // req's scope only, so that relaxation says nothing of records the caller
 // may not see.
-func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request) (plan, error) {
+//
+// known, when not nil, remembers across requests which terms are in which
+// scope, for the index generation gen (read before the search, so an
+// answer is never kept under a generation newer than what it read).
+func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, known *genCache[bool], gen uint64) (plan, error) {
 	q := req.Query
 	n, err := parseQuery(q, s.fieldName, s.known)
 	if err != nil {
@@ -244,6 +249,11 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request) (
 		}
 		defer r.Close()
 		c.reader, c.bi, c.scope = r, ki.bi, scope
+		if known != nil {
+			h := fnv.New64a()
+			writeScope(h, req.Scope)
+			c.known, c.scopeKey, c.gen = known, h.Sum64(), gen
+		}
 	}
 	var qs [3]query.Query
 	for i, m := range []phraseMode{phraseHan, phraseNone, phraseAll} {

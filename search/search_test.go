@@ -453,7 +453,7 @@ func TestWordsPhrasesSynonyms(t *testing.T) {
 	// this finds what checking positions finds, and that marks are exact.
 	ki := x.kinds[Patents]
 	for _, ph := range []string{`"数控机床"`, `"焊缝跟踪"`, `"液压缸"`, `"伺服电机"`, `"主轴冷却"`} {
-		p, err := compilePlan(t.Context(), specs[Patents], ki, Request{Query: ph})
+		p, err := compilePlan(t.Context(), specs[Patents], ki, Request{Query: ph}, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,5 +561,55 @@ func TestFacetCache(t *testing.T) {
 	}
 	if sum != third.Total {
 		t.Errorf("stale facet counts after an update: %d of %d", sum, third.Total)
+	}
+}
+
+// TestScopedTermsFollowWrites checks the memory of which terms a scope
+// holds (compiler.existsInScope): a word relaxed because the caller's
+// records lacked one of its bigrams is not relaxed once a record of the
+// scope has it, and nothing of an older index generation is reused.
+func TestScopedTermsFollowWrites(t *testing.T) {
+	s := openStore(t)
+	if err := loadDemo(t.Context(), s, false); err != nil {
+		t.Fatal(err)
+	}
+	x := openIndex(t, s, "")
+	w := Wrap(s, x)
+	scope := Scope{Restricted: true, Owners: []string{"ent_0003"}}
+	own := find(t, x, Patents, Request{Scope: scope, Size: 2})
+	if len(own.Hits) < 2 {
+		t.Fatalf("ent_0003 has %d patents, want 2", len(own.Hits))
+	}
+	retitle := func(id, title string) {
+		t.Helper()
+		rec, err := s.Patents().Get(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Title, rec.Abstract, rec.MainClaim = title, title+"。", ""
+		if _, err := w.Patents().Put(t.Context(), &rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := find(t, x, Patents, Request{Scope: Scope{Restricted: true, Owners: []string{"ent_0007"}}, Size: 1})
+	if len(other.Hits) == 0 {
+		t.Fatal("ent_0007 has no patent")
+	}
+	retitle(own.Hits[0].ID, "一种气动夹具")
+	retitle(other.Hits[0].ID, "夹具钳工台") // out of the scope: its bigrams are in the index, not the scope
+	req := Request{Query: "夹具钳工", Scope: scope}
+	for range 2 { // the second answer is remembered
+		res := find(t, x, Patents, req)
+		if !res.Relaxed || !slices.ContainsFunc(res.Hits, func(h Hit) bool { return h.ID == own.Hits[0].ID }) {
+			t.Fatalf("夹具钳工 before any record of the scope has 钳工: relaxed %v, %d hits; want relaxed, with %s", res.Relaxed, res.Total, own.Hits[0].ID)
+		}
+	}
+	if len(x.scoped.m) == 0 {
+		t.Error("no term of the scope was remembered")
+	}
+	retitle(own.Hits[1].ID, "夹具钳工台")
+	res := find(t, x, Patents, req)
+	if res.Relaxed || res.Total != 1 || res.Hits[0].ID != own.Hits[1].ID {
+		t.Errorf("夹具钳工 after a record of the scope has it: relaxed %v, %d hits; want the one record, not relaxed", res.Relaxed, res.Total)
 	}
 }
