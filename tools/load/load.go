@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -27,9 +28,18 @@ type request struct {
 	typ    int // index into the workload's types
 	method string
 	path   string // with the query
-	role   string // for error reports
+	role   string // for reports; "" for none
 	token  string // bearer token; "" sends none
 	body   []byte // JSON, for POST
+}
+
+// what names r in reports: its method, base and path, and its role.
+func (r request) what(base string) string {
+	s := r.method + " " + base + r.path
+	if r.role != "" {
+		s += " (" + r.role + ")"
+	}
+	return s
 }
 
 // workload chooses the requests of a run. next is called by many
@@ -71,6 +81,7 @@ type loadResult struct {
 	errors    int
 	samples   []string // the first failures
 	slowest   []slowRequest
+	byRole    map[string][]time.Duration // by "type (role)"
 }
 
 // slowRequest is one of the slowest requests of a run.
@@ -89,12 +100,34 @@ func keepSlowest(list []slowRequest, s slowRequest, n int) []slowRequest {
 	return list[:min(len(list), n)]
 }
 
-// runLoad sends wl's requests to base from conns goroutines, each waiting
-// for its answer before sending the next, until d has passed (requests in
-// flight then are finished and counted) or ctx is done.
-func runLoad(ctx context.Context, client *http.Client, base string, wl workload, conns int, d time.Duration, seed uint64, maxSamples int) *loadResult {
+// pace is how requests are sent: by conns connections, each sending its
+// next request once the last is answered (closed loop, rate 0), or at rate
+// requests a second in all, arriving at random (a Poisson process) whether
+// or not earlier ones were answered, up to conns at once (open loop).
+type pace struct {
+	conns int
+	rate  float64
+}
+
+// maxClientWait is how long an arrival of an open-loop run waits for a
+// free connection before it is counted as failed: the rate is then beyond
+// what the server sustains, and waiting longer only defers the answer.
+const maxClientWait = 30 * time.Second
+
+// arrival is a request of an open-loop run and when it arrived.
+type arrival struct {
+	req request
+	at  time.Time
+}
+
+// runLoad sends wl's requests to base at pace p until d has passed
+// (requests in flight then, or arrived and waiting for a connection, are
+// finished and counted) or ctx is done. A request's latency counts from
+// its arrival: in an open-loop run, the time it waited for a free
+// connection is part of it, as it is for a user.
+func runLoad(ctx context.Context, client *http.Client, base string, wl workload, p pace, d time.Duration, seed uint64, maxSamples int) *loadResult {
 	ntypes := len(wl.types())
-	res := &loadResult{lat: make([][]time.Duration, ntypes), errs: make([]int, ntypes), throttled: make([]int, ntypes)}
+	res := &loadResult{lat: make([][]time.Duration, ntypes), errs: make([]int, ntypes), throttled: make([]int, ntypes), byRole: map[string][]time.Duration{}}
 	var mu sync.Mutex // guards res while the workers merge and sample
 	sample := func(s string) {
 		mu.Lock()
@@ -106,20 +139,42 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 	}
 	start := time.Now()
 	deadline := start.Add(d)
+	var arrivals chan arrival
+	if p.rate > 0 {
+		arrivals = make(chan arrival, 1<<16)
+		go arrive(ctx, wl, p.rate, start, deadline, rand.New(rand.NewPCG(seed, math.MaxUint32)), arrivals)
+	}
 	var wg sync.WaitGroup
-	for w := range conns {
+	for w := range p.conns {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(seed, uint64(w)))
+			// next returns the worker's next request and its arrival.
+			next := func() (arrival, bool) {
+				if arrivals != nil {
+					a, ok := <-arrivals
+					return a, ok && ctx.Err() == nil
+				}
+				return arrival{wl.next(r), time.Now()}, ctx.Err() == nil && time.Now().Before(deadline)
+			}
 			lat := make([][]time.Duration, ntypes)
 			errs := make([]int, ntypes)
 			throttled := make([]int, ntypes)
+			byRole := map[string][]time.Duration{}
 			var slowest []slowRequest
 			buf := make([]byte, 32<<10)
-			for ctx.Err() == nil && time.Now().Before(deadline) {
-				req := wl.next(r)
-				t0 := time.Now()
-				failure := do(ctx, client, base, req, buf)
-				el := time.Since(t0)
+			for {
+				a, ok := next()
+				if !ok {
+					break
+				}
+				req := a.req
+				failure := ""
+				if waited := time.Since(a.at); waited > maxClientWait {
+					failure = fmt.Sprintf("not sent: waited %v for a free connection; the rate is beyond what the server sustains", waited.Round(time.Second))
+				} else {
+					failure = do(ctx, client, base, req, buf)
+				}
+				el := time.Since(a.at)
 				if ctx.Err() != nil {
 					break // interrupted: neither a latency nor an error
 				}
@@ -128,12 +183,16 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 					continue
 				}
 				lat[req.typ] = append(lat[req.typ], el)
+				if req.role != "" {
+					key := wl.types()[req.typ].Name + " (" + req.role + ")"
+					byRole[key] = append(byRole[key], el)
+				}
 				if len(slowest) < slowestKept || el > slowest[len(slowest)-1].Took {
-					slowest = keepSlowest(slowest, slowRequest{el, req.method + " " + req.path + " (" + req.role + ")"}, slowestKept)
+					slowest = keepSlowest(slowest, slowRequest{el, req.what("")}, slowestKept)
 				}
 				if failure != "" {
 					errs[req.typ]++
-					sample(fmt.Sprintf("%s %s%s (%s): %s", req.method, base, req.path, req.role, failure))
+					sample(req.what(base) + ": " + failure)
 				}
 			}
 			mu.Lock()
@@ -141,6 +200,9 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 				res.lat[i] = append(res.lat[i], lat[i]...)
 				res.errs[i] += errs[i]
 				res.throttled[i] += throttled[i]
+			}
+			for k, l := range byRole {
+				res.byRole[k] = append(res.byRole[k], l...)
 			}
 			for _, sr := range slowest {
 				res.slowest = keepSlowest(res.slowest, sr, slowestKept)
@@ -151,6 +213,34 @@ func runLoad(ctx context.Context, client *http.Client, base string, wl workload,
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res
+}
+
+// arrive sends wl's requests to out at rate a second on average, at
+// exponentially distributed intervals from start, until deadline or ctx
+// ends; then it closes out. An arrival is stamped with the time it was due,
+// not the time it was sent, so that a late wake-up counts against the run.
+func arrive(ctx context.Context, wl workload, rate float64, start, deadline time.Time, r *rand.Rand, out chan<- arrival) {
+	defer close(out)
+	at := start
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		at = at.Add(time.Duration(r.ExpFloat64() / rate * float64(time.Second)))
+		if !at.Before(deadline) {
+			return
+		}
+		timer.Reset(time.Until(at))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		select {
+		case out <- arrival{wl.next(r), at}:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // do sends req and reads the whole answer. It returns "" for a 2xx answer
@@ -205,6 +295,16 @@ type Stats struct {
 	Throttled          int
 	RPS                float64
 	P50, P90, P99, Max time.Duration
+}
+
+// byRoleStats returns the figures of each request type by role, by name.
+func (lr *loadResult) byRoleStats() []Stats {
+	secs := lr.elapsed.Seconds()
+	out := make([]Stats, 0, len(lr.byRole))
+	for _, name := range slices.Sorted(maps.Keys(lr.byRole)) {
+		out = append(out, stats(name, lr.byRole[name], 0, secs))
+	}
+	return out
 }
 
 // summarize returns the figures of all requests and of each type.

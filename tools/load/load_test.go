@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
@@ -157,5 +160,48 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(lat[:1], 0.99); got != time.Millisecond {
 		t.Errorf("percentile of one = %v", got)
+	}
+}
+
+// stubWorkload sends GET /slow as role "tester".
+type stubWorkload struct{}
+
+func (stubWorkload) types() []typeInfo { return []typeInfo{{"slow", 1}} }
+func (stubWorkload) next(*rand.Rand) request {
+	return request{method: "GET", path: "/slow", role: "tester"}
+}
+
+// TestOpenLoop drives a server answering in 20 ms at 100 requests a second
+// over one connection: the arrivals are the rate's (not the server's pace)
+// and their latency counts the wait for the busy connection, as a user's
+// would; a closed loop over the same connection measures 20 ms.
+func TestOpenLoop(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	d := 500 * time.Millisecond
+	open := runLoad(t.Context(), client, srv.URL, stubWorkload{}, pace{conns: 1, rate: 100}, d, 7, 5)
+	n := len(open.lat[0])
+	// 50 arrivals are due on average; the seed fixes how many.
+	if n < 25 || n > 75 || open.errors > 0 {
+		t.Fatalf("open loop: %d requests, %d errors (%v); want about 50 and none", n, open.errors, open.samples)
+	}
+	// One connection serves at most 50 a second, so about half of them
+	// queue: the slowest waited for several others.
+	_, by := open.summarize(stubWorkload{}.types())
+	if by[0].Max < 60*time.Millisecond {
+		t.Errorf("open loop: slowest %v; want the wait for the connection counted (≥ 60 ms)", by[0].Max)
+	}
+	if roles := open.byRoleStats(); len(roles) != 1 || roles[0].Name != "slow (tester)" || roles[0].Count != n {
+		t.Errorf("by role: %+v; want one row, slow (tester), of %d", roles, n)
+	}
+	closed := runLoad(t.Context(), client, srv.URL, stubWorkload{}, pace{conns: 1}, d, 7, 5)
+	_, by = closed.summarize(stubWorkload{}.types())
+	if by[0].Count > 26 || by[0].P50 < 20*time.Millisecond {
+		t.Errorf("closed loop: %d requests, p50 %v; want at most 25 of at least 20 ms", by[0].Count, by[0].P50)
 	}
 }

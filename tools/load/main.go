@@ -27,6 +27,21 @@
 //	go run ./tools/load --conns 16 --duration 10s --mix pipeline=0,matches=30
 //	go run ./tools/load --data DIR           # a province: a store filled by
 //	                                         # ipmatch bench-data (kept)
+//	go run ./tools/load --rate 20            # open loop: 20 requests a second
+//
+// # Closed and open loop
+//
+// By default each connection sends its next request as soon as the last
+// is answered (a closed loop): the server is always saturated, so the run
+// finds its throughput, and its latencies are mostly the time requests
+// queue behind each other (with 64 connections, about 64 ÷ throughput).
+// With --rate, requests arrive at that rate at random intervals (a Poisson
+// process, as independent users' requests do) whether or not earlier ones
+// were answered, over at most --conns connections (an open loop): the
+// latencies are then those of a server carrying that load, and a request
+// that waited for a free connection counts the wait, as its user would;
+// one that waited 30 s is counted as failed (the rate is beyond what the
+// server sustains). The report also splits each type by role.
 //
 // # The mix
 //
@@ -60,6 +75,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -91,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Bin, "bin", "", "ipmatch binary to start; default: go build ./cmd/ipmatch into a temporary directory")
 	fs.StringVar(&cfg.DataDir, "data", "", "serve this data directory (e.g. one filled by ipmatch bench-data) instead of a fresh demo; kept after the run")
 	fs.IntVar(&cfg.Conns, "conns", 64, "concurrent connections (each sends one request at a time)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "requests a second arriving at random (open loop, at most --conns at once); 0: each connection sends its next request when the last is answered (closed loop)")
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "measured duration of each run")
 	fs.DurationVar(&cfg.Warmup, "warmup", 5*time.Second, "unmeasured warm-up before each run")
 	fs.StringVar(&mix, "mix", "", "weights of request types, name=weight,… (see the package doc); unnamed types keep their default")
@@ -108,6 +125,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "load: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) {
+		fmt.Fprintf(stderr, "load: --rate: want requests a second, 0 or more, not %v\n", cfg.Rate)
 		return 2
 	}
 	weights, err := parseMix(mix)

@@ -18,6 +18,9 @@ type RunResult struct {
 	// of weight above 0.
 	Total  Stats
 	ByType []Stats
+	// ByRole holds the figures of each type by the role that sent it
+	// ("pipeline (bank)"), when the workload has roles.
+	ByRole []Stats
 	// WarmupErrors counts the failed requests of the warm-up.
 	WarmupErrors int
 	// ErrorSamples are the first failures, warm-up included.
@@ -65,6 +68,9 @@ func mib(kib int64) string {
 
 func (r *Report) header() string {
 	s := fmt.Sprintf("%d connections, %v measured", r.Conns, r.Duration)
+	if r.Rate > 0 {
+		s = fmt.Sprintf("open loop: %g requests a second arriving at random over at most %d connections, %v measured", r.Rate, r.Conns, r.Duration)
+	}
 	if r.Warmup > 0 {
 		s += fmt.Sprintf(" after a %v warm-up", r.Warmup)
 	}
@@ -88,6 +94,13 @@ func statRow(s Stats) []string {
 }
 
 var statHeader = []string{"type", "weight", "requests", "req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms"}
+
+// roleRow returns the cells of a row of the table by role.
+func roleRow(s Stats) []string {
+	return []string{s.Name, fmt.Sprint(s.Count), ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max)}
+}
+
+var roleHeader = []string{"type (role)", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms"}
 
 // memRows returns the memory table: a row per moment, a column pair per run.
 func (r *Report) memRows() (header []string, rows [][]string) {
@@ -190,6 +203,14 @@ func (r *Report) WriteText(w io.Writer) {
 			rows = append(rows, statRow(rr.Total))
 		}
 		table(statHeader, rows)
+		if len(rr.ByRole) > 0 {
+			rows = rows[:0]
+			for _, s := range rr.ByRole {
+				rows = append(rows, roleRow(s))
+			}
+			fmt.Fprintln(w)
+			table(roleHeader, rows)
+		}
 	}
 	if l := r.ratioLine(); l != "" {
 		fmt.Fprintf(w, "\n%s\n", l)
@@ -240,6 +261,15 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 			rows = append(rows, row)
 		}
 		table(statHeader, rows)
+		if len(rr.ByRole) > 0 {
+			fmt.Fprintf(w, "\n<details><summary>%s by role</summary>\n\n", rr.Name)
+			rows = rows[:0]
+			for _, s := range rr.ByRole {
+				rows = append(rows, roleRow(s))
+			}
+			table(roleHeader, rows)
+			fmt.Fprintln(w, "\n</details>")
+		}
 	}
 	if l := r.ratioLine(); l != "" {
 		fmt.Fprintf(w, "\n%s.\n", l)

@@ -23,6 +23,13 @@ type Config struct {
 	DataDir string
 	// Conns is the number of concurrent connections (default 64).
 	Conns int
+	// Rate, when above 0, makes the run open-loop: requests arrive at
+	// Rate a second in all, at random, whether or not earlier ones were
+	// answered, and are sent over at most Conns connections. 0 is a
+	// closed loop: each connection sends its next request when the last is
+	// answered, so the server is always saturated and latency measures its
+	// queue as much as its work.
+	Rate float64
 	// Duration is the measured time of each run (default 30 s); Warmup is
 	// the unmeasured load before it (0: none).
 	Duration, Warmup time.Duration
@@ -65,6 +72,7 @@ func (c Config) withDefaults() Config {
 // ceiling run (nil when skipped or not reached).
 type Report struct {
 	Conns            int
+	Rate             float64
 	Duration, Warmup time.Duration
 	IPMatch, Ceiling *RunResult
 }
@@ -111,7 +119,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 		os.RemoveAll(tmp)
 	}()
-	rep = &Report{Conns: cfg.Conns, Duration: cfg.Duration, Warmup: cfg.Warmup}
+	rep = &Report{Conns: cfg.Conns, Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup}
 
 	bin := cfg.Bin
 	if bin == "" {
@@ -176,9 +184,10 @@ func drive(ctx context.Context, cfg Config, name string, srv *process, wl worklo
 	res.Mem.Start = readMem(srv.pid)
 	client := newClient(cfg.Conns)
 	defer client.CloseIdleConnections()
+	p := pace{conns: cfg.Conns, rate: cfg.Rate}
 	if cfg.Warmup > 0 {
 		fmt.Fprintf(cfg.Log, "%s: warming up for %v with %d connections …\n", name, cfg.Warmup, cfg.Conns)
-		warm := runLoad(ctx, client, srv.url, wl, cfg.Conns, cfg.Warmup, cfg.Seed+1_000_003, cfg.ErrorSamples)
+		warm := runLoad(ctx, client, srv.url, wl, p, cfg.Warmup, cfg.Seed+1_000_003, cfg.ErrorSamples)
 		res.WarmupErrors = warm.errors
 		res.ErrorSamples = warm.samples
 	}
@@ -190,7 +199,7 @@ func drive(ctx context.Context, cfg Config, name string, srv *process, wl worklo
 	sampler := startSampler(srv.pid, 200*time.Millisecond)
 	serverCPU, cpuOK := readCPU(srv.pid)
 	selfCPU, _ := readCPU(0)
-	run := runLoad(ctx, client, srv.url, wl, cfg.Conns, cfg.Duration, cfg.Seed, cfg.ErrorSamples-len(res.ErrorSamples))
+	run := runLoad(ctx, client, srv.url, wl, p, cfg.Duration, cfg.Seed, cfg.ErrorSamples-len(res.ErrorSamples))
 	res.Mem.End = readMem(srv.pid)
 	if cpuOK {
 		server, _ := readCPU(srv.pid)
@@ -201,6 +210,7 @@ func drive(ctx context.Context, cfg Config, name string, srv *process, wl worklo
 	sampler.stop(&res.Mem, cfg.Duration)
 	res.Elapsed = run.elapsed
 	res.Total, res.ByType = run.summarize(wl.types())
+	res.ByRole = run.byRoleStats()
 	res.ErrorSamples = append(res.ErrorSamples, run.samples...)
 	res.Slowest = run.slowest
 	if err := srv.alive(); err != nil {

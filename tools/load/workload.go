@@ -462,5 +462,5 @@ type ceilingWorkload struct{}
 func (ceilingWorkload) types() []typeInfo { return []typeInfo{{"ping", 1}} }
 
 func (ceilingWorkload) next(*rand.Rand) request {
-	return request{method: "GET", path: ceilingPath, role: "none"}
+	return request{method: "GET", path: ceilingPath}
 }
