@@ -301,7 +301,7 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 	return disj(qs)
 }
 
-// recallWord is plainWords without synonyms: the word must be in the
+// recallWord is plainWords without synonyms: the word is found in the
 // recall field, and scores there and in the fields of kindSpec.recall.
 func (c *compiler) recallWord(w string) query.Query {
 	recall := weighted{recallField, 1}
@@ -309,11 +309,15 @@ func (c *compiler) recallWord(w string) query.Query {
 	if len(terms) == 0 {
 		return nil
 	}
-	rank := make([]query.Query, len(c.spec.recall))
-	for i, f := range c.spec.recall {
-		rank[i] = fieldWord(f, terms, single)
+	// A disjunction rather than a must with shoulds: every document of
+	// the ranking fields is in the recall field, so it finds the same, and
+	// bleve's boolean searcher, advancing its shoulds at every hit, made a
+	// one-bigram word 1.5 times slower than the six fields were.
+	qs := []query.Query{fieldWord(recall, terms, single)}
+	for _, f := range c.spec.recall {
+		qs = append(qs, fieldWord(f, terms, single))
 	}
-	return query.NewBooleanQuery([]query.Query{fieldWord(recall, terms, single)}, rank, nil)
+	return disj(qs)
 }
 
 // wordTerms returns the terms of word w as looked for in fields (see
