@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -222,5 +223,33 @@ func sameBankLists(t *testing.T, what string, a *App, bankID string) {
 	}
 	if !slices.Equal(gotPats, wantPats) {
 		t.Errorf("%s: the bank's patent list\n got %v\nwant %v", what, gotPats, wantPats)
+	}
+}
+
+// TestPackPatents checks that packing a page changes no patent: the same
+// numbers, titles and lists, nil lists nil, and a list cut to its length
+// so that appending to one never writes into the next patent's.
+func TestPackPatents(t *testing.T) {
+	page := []data.Patent{
+		{ApplicationNumber: "201220249767.4", Title: "一种焊接夹具", IPC: []string{"B23K37/04", "B25B11/00"}, Applicants: []string{"肇庆市甲机械有限公司"},
+			History: []data.Transaction{{Kind: data.TxPledge, Party: "中国农业银行肇庆分行", Open: true, Amount: 1_000_000}}},
+		{ApplicationNumber: "201320000001.X", Title: "", IPC: []string{}, Applicants: nil},
+		{ApplicationNumber: "202110000002.3", Title: "数控机床主轴", IPC: []string{"B23Q1/70"}, Applicants: []string{"乙", "丙"}},
+	}
+	want := make([]data.Patent, len(page))
+	for i := range page {
+		want[i] = page[i]
+		want[i].IPC, want[i].Applicants, want[i].History = slices.Clone(page[i].IPC), slices.Clone(page[i].Applicants), slices.Clone(page[i].History)
+	}
+	packPatents(page)
+	if !reflect.DeepEqual(page, want) {
+		t.Fatalf("packed:\n%+v\nwant:\n%+v", page, want)
+	}
+	if page[1].IPC == nil || page[1].Applicants != nil {
+		t.Errorf("nil-ness changed: IPC %#v, applicants %#v", page[1].IPC, page[1].Applicants)
+	}
+	_ = append(page[0].IPC, "X")
+	if page[2].IPC[0] != "B23Q1/70" {
+		t.Errorf("appending to one patent's IPC codes wrote into the next: %v", page[2].IPC)
 	}
 }
