@@ -63,6 +63,8 @@ type App struct {
 	// records is the node-local copy of the enterprises and patents the
 	// pipeline ranks (records.go).
 	records records
+	// rankings keeps recent pipelines' rankings (rankings.go).
+	rankings rankings
 }
 
 // New returns the application over store. The store should already be

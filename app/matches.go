@@ -172,7 +172,7 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	ranking, err := compiled.Rank(ctx, prod, pools)
+	ranking, err := a.rankings.rank(ctx, compiled, prod, pools)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}

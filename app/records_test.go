@@ -145,6 +145,26 @@ func TestRecordsFollowEveryWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after an appraisal is recorded")
+	check("asked again (the ranking kept)")
+
+	// The product and its pool change: the kept ranking is not theirs.
+	prod, err := st.Products().Get(ctx, demo.ProdCCBKechuang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod.MaxAmount, prod.SpreadBP = prod.MaxAmount/4, prod.SpreadBP+80
+	if _, err := st.Products().Put(ctx, &prod); err != nil {
+		t.Fatal(err)
+	}
+	check("after the product changed")
+	pools, _ := All(ctx, st.Pools(), data.ListOptions{})
+	for i := range pools {
+		pools[i].FundShare /= 2
+		if _, err := st.Pools().Put(ctx, &pools[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after the pools changed")
 }
 
 // sameBankLists fails unless bank bankID's lists of enterprises and
