@@ -30,9 +30,10 @@ import (
 const maxQueryTerms = 128
 
 // maxSingleChars is how many single Chinese characters a query and the
-// text filters may search for. A single character matches every bigram
-// that holds it (a prefix expansion and a wildcard over each text field's
-// whole dictionary, six fields for patents) and so a large share of the
+// text filters may search for. A plain one is a term of the characters
+// field (charsField), but one given a field (title:阀) or a text filter
+// matches every bigram that holds it (a prefix expansion and a wildcard
+// over the field's whole dictionary) and so a large share of the
 // documents: about 100 ms each at 100,000 patents, where 64 of them joined
 // by OR took 7–12 s. Four keep such a query near 0.5 s. A variable so that
 // the benchmark can lift it.

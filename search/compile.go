@@ -302,12 +302,17 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 }
 
 // recallWord is plainWords without synonyms: the word is found in the
-// recall field, and scores there and in the fields of kindSpec.recall.
+// recall field, and scores there and in the fields of kindSpec.recall; a
+// single Chinese character is found in the characters field.
 func (c *compiler) recallWord(w string) query.Query {
 	recall := weighted{recallField, 1}
 	terms, single := c.wordTerms([]weighted{recall}, w)
 	if len(terms) == 0 {
 		return nil
+	}
+	if single {
+		// One character: one term of the characters field, ranked there.
+		return term(charsField, terms[0])
 	}
 	// A disjunction rather than a must with shoulds: every document of
 	// the ranking fields is in the recall field, so it finds the same, and

@@ -22,6 +22,7 @@ import (
 type builder struct {
 	fields   map[string]field
 	text     analysis.Analyzer
+	chars    analysis.Analyzer
 	keywords analysis.Analyzer
 }
 
@@ -30,10 +31,11 @@ func newBuilder(k string, m mapping.IndexMapping) *builder {
 	b := &builder{
 		fields:   map[string]field{},
 		text:     m.AnalyzerNamed(cjk.AnalyzerName),
+		chars:    m.AnalyzerNamed(unigramAnalyzer),
 		keywords: m.AnalyzerNamed(keyword.Name),
 	}
-	if b.text == nil || b.keywords == nil {
-		panic("search: cjk or keyword analyzer not registered")
+	if b.text == nil || b.chars == nil || b.keywords == nil {
+		panic("search: cjk, unigram or keyword analyzer not registered")
 	}
 	for _, f := range fieldsOf(k) {
 		b.fields[f.name] = f
@@ -65,8 +67,11 @@ func (d doc) spec(name string) field {
 func (d doc) add(name string, values ...string) {
 	f := d.spec(name)
 	an := d.b.text
-	if f.typ == keywordField {
+	switch f.typ {
+	case keywordField:
 		an = d.b.keywords
+	case charField:
+		an = d.b.chars
 	}
 	n := 0
 	for _, v := range values {
@@ -109,7 +114,9 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	d.add("applicants", p.Applicants...)
 	d.add("inventors", strings.Join(p.Inventors, " "))
 	d.add("address", p.Address)
-	d.add(recallField, append([]string{p.Title, p.Abstract, p.MainClaim, strings.Join(p.Inventors, " "), p.Address}, p.Applicants...)...)
+	all := append([]string{p.Title, p.Abstract, p.MainClaim, strings.Join(p.Inventors, " "), p.Address}, p.Applicants...)
+	d.add(recallField, all...)
+	d.add(charsField, all...)
 	d.add("numbers", numberForms(p.ApplicationNumber, p.PublicationNumber)...)
 	d.add("type", string(p.Type))
 	d.add("status", string(p.LegalStatus))
@@ -185,7 +192,9 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 	d.add("certs", certs...)
 	labelNames := strings.Join(labels, " ")
 	d.add("labels", labelNames)
-	d.add(recallField, e.Name, e.BusinessScope, e.Address, place, e.Need.Purpose, trades, labelNames)
+	all := []string{e.Name, e.BusinessScope, e.Address, place, e.Need.Purpose, trades, labelNames}
+	d.add(recallField, all...)
+	d.add(charsField, all...)
 	d.add("tax_grade", e.TaxGrade)
 	d.add("pool", strconv.FormatBool(e.Consents.Pool))
 	d.add(shareDataField, strconv.FormatBool(e.Consents.ShareData))
