@@ -39,6 +39,7 @@ func BenchmarkProvinceSearch(b *testing.B) {
 		req  Request
 	}{
 		{"word", Request{Query: "机床"}},
+		{"one_character", Request{Query: "阀"}},
 		{"word_two_facets", Request{Query: "机床", Facets: []string{"region", "ipc_class"}}},
 		{"two_words_three_facets", Request{Query: "液压 轴承", Facets: []string{"status", "city", "ipc_subclass"}}},
 		{"all_with_facet", Request{Facets: []string{"type"}, From: 40}},
