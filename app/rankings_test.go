@@ -16,13 +16,7 @@ import (
 // than keeping them (and the facts they hold) beside the new one.
 func TestRankingsKeptAndDropped(t *testing.T) {
 	ctx := t.Context()
-	raw := memstore.New()
-	if err := demo.Load(ctx, raw); err != nil {
-		t.Fatal(err)
-	}
-	asOf := data.NewDate(2021, time.April, 23)
-	a := New(data.Audited(raw, "node-a", nil), Config{AsOf: asOf})
-	org := &Caller{Token: data.Token{Role: data.RoleOrganizer}}
+	a, org, asOf := rankingsApp(t)
 	pipeline := func() {
 		t.Helper()
 		if _, _, err := a.Pipeline(ctx, org, demo.ProdCCBKechuang, PipelineQuery{AsOf: asOf, Limit: 10}); err != nil {
@@ -54,13 +48,7 @@ func TestRankingsKeptAndDropped(t *testing.T) {
 // alone.
 func TestRankingSharedByConcurrentPages(t *testing.T) {
 	ctx := t.Context()
-	raw := memstore.New()
-	if err := demo.Load(ctx, raw); err != nil {
-		t.Fatal(err)
-	}
-	asOf := data.NewDate(2021, time.April, 23)
-	a := New(data.Audited(raw, "node-a", nil), Config{AsOf: asOf})
-	org := &Caller{Token: data.Token{Role: data.RoleOrganizer}}
+	a, org, asOf := rankingsApp(t)
 	q := PipelineQuery{AsOf: asOf, Limit: 20}
 	_, want, err := a.Pipeline(ctx, org, demo.ProdCCBKechuang, q)
 	if err != nil {
@@ -81,6 +69,17 @@ func TestRankingSharedByConcurrentPages(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// rankingsApp returns an App on the demo, the organizer, and the day.
+func rankingsApp(t *testing.T) (*App, *Caller, data.Date) {
+	t.Helper()
+	raw := memstore.New()
+	if err := demo.Load(t.Context(), raw); err != nil {
+		t.Fatal(err)
+	}
+	asOf := data.NewDate(2021, time.April, 23)
+	return New(data.Audited(raw, "node-a", nil), Config{AsOf: asOf}), &Caller{Token: data.Token{Role: data.RoleOrganizer}}, asOf
 }
 
 var errBadPage = errors.New("a concurrent page differs from the page alone")

@@ -301,6 +301,10 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 	return disj(qs)
 }
 
+// expandCharacters, set by a benchmark, makes a plain single character
+// the bigrams of the recall field that hold it, as before charsField.
+var expandCharacters = false
+
 // recallWord is plainWords without synonyms: the word is found in the
 // recall field, and scores there and in the fields of kindSpec.recall; a
 // single Chinese character is found in the characters field.
@@ -310,7 +314,7 @@ func (c *compiler) recallWord(w string) query.Query {
 	if len(terms) == 0 {
 		return nil
 	}
-	if single {
+	if single && !expandCharacters {
 		// One character: one term of the characters field, ranked there.
 		return term(charsField, terms[0])
 	}

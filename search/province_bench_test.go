@@ -16,7 +16,9 @@ var provinceStore = flag.String("province.store", "", "the --data directory of a
 // ipmatch bench-data; a server started on the store builds the index).
 // The baselines in the same run: "…/fields" is the same query with plain
 // words looked for field by field rather than in the recall field, as
-// before; "or_by_date/scored" is the same query with relevance computed
+// before ("one_character/recall_bigrams": a single character as the
+// bigrams of the recall field that hold it, without the characters
+// field); "or_by_date/scored" is the same query with relevance computed
 // although the sort ignores it, as before;
 // "similar/unbounded" is similar patents without the postings bound.
 func BenchmarkProvinceSearch(b *testing.B) {
@@ -55,6 +57,13 @@ func BenchmarkProvinceSearch(b *testing.B) {
 			}
 		}
 		b.Run(c.name, run)
+		if c.name == "one_character" {
+			b.Run(c.name+"/recall_bigrams", func(b *testing.B) {
+				expandCharacters = true
+				defer func() { expandCharacters = false }()
+				run(b)
+			})
+		}
 		if c.req.Query != "" {
 			// The baseline: plain words looked for field by field.
 			b.Run(c.name+"/fields", func(b *testing.B) {
