@@ -12,7 +12,7 @@ import (
 
 // defaultMemoryLimit is the Go runtime's soft memory limit of "ipmatch
 // serve" (runtime/debug.SetMemoryLimit). A province node (100,000
-// enterprises, 1,000,000 patents) keeps about 1 GB of live match state;
+// enterprises, 1,000,000 patents) keeps about 0.9 GB of live match state;
 // with the runtime's default (collect when the heap doubles) it held
 // 3–4.5 GB under load. With 1.5 GiB the collector runs before the heap
 // passes it, and the node stays under 2 GB of RSS with room for what the
