@@ -483,16 +483,6 @@ func packed[T any](slab, s []T) ([]T, []T) {
 	return slab[start:len(slab):len(slab)], slab
 }
 
-// exactly is s in a slice of its own length.
-func exactly[T any](s []T) []T {
-	if len(s) == 0 || len(s) == cap(s) {
-		return s
-	}
-	out := make([]T, len(s))
-	copy(out, s)
-	return out
-}
-
 // matchedPatent is p without the texts the matcher never reads (abstract,
 // main claim, inventors, addresses, agents, the publication number), which
 // are most of a patent's memory.

@@ -26,8 +26,10 @@ type compiler struct {
 	bi     bleve.Index   // with scope: where exists searches
 	scope  []query.Query // the caller's scope: exists looks only there
 	// known, when set, remembers exists' answers within scope across
-	// requests, under scopeKey and the index generation gen.
+	// requests, under the scope (of, hashed on first use into key) and
+	// the index generation gen.
 	known    *genCache[bool]
+	scopeOf  Scope
 	scopeKey uint64
 	gen      uint64
 	df       map[string]bool // term+field -> some document has it
@@ -365,8 +367,7 @@ func fieldWord(f weighted, terms []string, single bool) query.Query {
 		d.SetBoost(f.boost)
 		return d
 	case len(terms) == 1:
-		t := query.NewTermQuery(terms[0])
-		t.SetField(f.field)
+		t := term(f.field, terms[0]).(*query.TermQuery)
 		t.SetBoost(f.boost)
 		return t
 	}
@@ -414,6 +415,11 @@ const scopedTerms = 16_384
 func (c *compiler) existsInScope(t string, fields []weighted, key string) bool {
 	var cacheKey uint64
 	if c.known != nil {
+		if c.scopeKey == 0 {
+			h := fnv.New64a()
+			writeScope(h, c.scopeOf)
+			c.scopeKey = h.Sum64() | 1
+		}
 		h := fnv.New64a()
 		h.Write([]byte(c.spec.name + "\x00" + key + "\x00"))
 		cacheKey = h.Sum64() ^ c.scopeKey

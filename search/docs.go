@@ -21,6 +21,7 @@ import (
 // safe for concurrent use.
 type builder struct {
 	fields   map[string]field
+	recalled map[string]bool // the fields of kindSpec.text, when the kind has a recall field
 	text     analysis.Analyzer
 	chars    analysis.Analyzer
 	keywords analysis.Analyzer
@@ -40,17 +41,36 @@ func newBuilder(k string, m mapping.IndexMapping) *builder {
 	for _, f := range fieldsOf(k) {
 		b.fields[f.name] = f
 	}
+	if s := specs[k]; s.recall != nil {
+		b.recalled = map[string]bool{}
+		for _, f := range s.text {
+			b.recalled[f.field] = true
+		}
+	}
 	return b
 }
 
-// doc accumulates the fields of one document.
+// doc accumulates the fields of one document, and the values of its
+// fields that plain words look in (kindSpec.text), for the recall and
+// characters fields.
 type doc struct {
-	b *builder
-	d *document.Document
+	b      *builder
+	d      *document.Document
+	recall *[]string
 }
 
 func (b *builder) newDoc(id string) doc {
-	return doc{b: b, d: document.NewDocument(id)}
+	return doc{b: b, d: document.NewDocument(id), recall: new([]string)}
+}
+
+// done adds the recall and characters fields, when the kind has them, and
+// returns the document.
+func (d doc) done() *document.Document {
+	if len(*d.recall) > 0 {
+		d.add(recallField, *d.recall...)
+		d.add(charsField, *d.recall...)
+	}
+	return d.d
 }
 
 func (d doc) spec(name string) field {
@@ -84,6 +104,9 @@ func (d doc) add(name string, values ...string) {
 		}
 		d.d.AddField(document.NewTextFieldCustom(name, pos, []byte(v), f.options(), an))
 		n++
+		if d.b.recalled[name] {
+			*d.recall = append(*d.recall, v)
+		}
 	}
 }
 
@@ -114,9 +137,6 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	d.add("applicants", p.Applicants...)
 	d.add("inventors", strings.Join(p.Inventors, " "))
 	d.add("address", p.Address)
-	all := append([]string{p.Title, p.Abstract, p.MainClaim, strings.Join(p.Inventors, " "), p.Address}, p.Applicants...)
-	d.add(recallField, all...)
-	d.add(charsField, all...)
 	d.add("numbers", numberForms(p.ApplicationNumber, p.PublicationNumber)...)
 	d.add("type", string(p.Type))
 	d.add("status", string(p.LegalStatus))
@@ -150,7 +170,7 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	d.add("sort_filing_date", dayKey(p.FilingDate))
 	d.add("sort_grant_date", dayKey(p.GrantDate))
 	d.add("sort_expiry_date", dayKey(p.ExpiryDate))
-	return d.d
+	return d.done()
 }
 
 // enterprise returns the document of enterprise e.
@@ -159,8 +179,7 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 	d.add("name", e.Name)
 	d.add("business_scope", e.BusinessScope)
 	d.add("address", e.Address)
-	place := data.RegionFullName(e.Region)
-	d.add("place", place)
+	d.add("place", data.RegionFullName(e.Region))
 	d.add("purpose", e.Need.Purpose)
 	d.add("credit_code", e.CreditCode)
 	d.add("region", e.Region)
@@ -180,8 +199,7 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 			trade = append(trade, i.Name)
 		}
 	}
-	trades := strings.Join(dedup(trade), " ")
-	d.add("trade", trades)
+	d.add("trade", strings.Join(dedup(trade), " "))
 	var certs, labels []string
 	for _, c := range []data.Certification{data.CertHighTech, data.CertSpecialized, data.CertLittleGiant, data.CertTechSME} {
 		if e.HasCert(c) {
@@ -190,11 +208,7 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 		}
 	}
 	d.add("certs", certs...)
-	labelNames := strings.Join(labels, " ")
-	d.add("labels", labelNames)
-	all := []string{e.Name, e.BusinessScope, e.Address, place, e.Need.Purpose, trades, labelNames}
-	d.add(recallField, all...)
-	d.add(charsField, all...)
+	d.add("labels", strings.Join(labels, " "))
 	d.add("tax_grade", e.TaxGrade)
 	d.add("pool", strconv.FormatBool(e.Consents.Pool))
 	d.add(shareDataField, strconv.FormatBool(e.Consents.ShareData))
@@ -208,7 +222,7 @@ func (b *builder) enterprise(e *data.Enterprise) *document.Document {
 	}
 	d.number("need_amount", float64(e.Need.Amount))
 	d.add("sort_need_amount", numberKey(e.Need.Amount))
-	return d.d
+	return d.done()
 }
 
 // product returns the document of product p of the bank named bankName.
@@ -238,7 +252,7 @@ func (b *builder) product(p *data.Product, bankName string) *document.Document {
 	d.add("sort_max_amount", numberKey(p.MaxAmount))
 	d.add("sort_max_term", numberKey(int64(p.MaxTerm)))
 	d.add("sort_spread_bp", numberKey(int64(p.SpreadBP)))
-	return d.d
+	return d.done()
 }
 
 // dayKey is the sort key of a day: YYYYMMDD, "" when zero.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -250,9 +249,7 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, k
 		defer r.Close()
 		c.reader, c.bi, c.scope = r, ki.bi, scope
 		if known != nil {
-			h := fnv.New64a()
-			writeScope(h, req.Scope)
-			c.known, c.scopeKey, c.gen = known, h.Sum64(), gen
+			c.known, c.scopeOf, c.gen = known, req.Scope, gen
 		}
 	}
 	var qs [3]query.Query

@@ -526,11 +526,7 @@ func abs(n int) int {
 // TestFacetCache checks that paging reuses facet counts and that an
 // index update invalidates them.
 func TestFacetCache(t *testing.T) {
-	s := openStore(t)
-	if err := loadDemo(t.Context(), s, false); err != nil {
-		t.Fatal(err)
-	}
-	x := openIndex(t, s, "")
+	s, x := demoIndex(t, false)
 	w := Wrap(s, x)
 	req := Request{Query: "液压", Facets: []string{"type"}}
 	first := find(t, x, Patents, req)
@@ -569,11 +565,7 @@ func TestFacetCache(t *testing.T) {
 // records lacked one of its bigrams is not relaxed once a record of the
 // scope has it, and nothing of an older index generation is reused.
 func TestScopedTermsFollowWrites(t *testing.T) {
-	s := openStore(t)
-	if err := loadDemo(t.Context(), s, false); err != nil {
-		t.Fatal(err)
-	}
-	x := openIndex(t, s, "")
+	s, x := demoIndex(t, false)
 	w := Wrap(s, x)
 	scope := Scope{Restricted: true, Owners: []string{"ent_0003"}}
 	own := find(t, x, Patents, Request{Scope: scope, Size: 2})
