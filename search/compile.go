@@ -8,8 +8,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -23,8 +24,8 @@ type compiler struct {
 	an     analysis.Analyzer
 	ctx    context.Context
 	reader index.IndexReader
-	bi     bleve.Index   // with scope: where exists searches
-	scope  []query.Query // the caller's scope: exists looks only there
+	m      mapping.IndexMapping // with scope: the mapping exists searches under
+	scope  []query.Query        // the caller's scope: exists looks only there
 	// known, when set, remembers exists' answers within scope across
 	// requests, under the scope (of, hashed on first use into key) and
 	// the index generation gen.
@@ -411,7 +412,10 @@ func (c *compiler) exists(t string, fields []weighted) bool {
 const scopedTerms = 16_384
 
 // existsInScope reports whether some document of the compiler's scope has
-// term t in one of fields, by a search; key names t and fields.
+// term t in one of fields, by a search that stops at its first hit (a
+// search counting every hit of a common bigram within a bank's 850,000
+// patents took 100–350 ms the first time a bank typed a word); key names
+// t and fields.
 func (c *compiler) existsInScope(t string, fields []weighted, key string) bool {
 	var cacheKey uint64
 	if c.known != nil {
@@ -431,15 +435,26 @@ func (c *compiler) existsInScope(t string, fields []weighted, key string) bool {
 	for i, f := range fields {
 		qs[i] = term(f.field, t)
 	}
-	br := bleve.NewSearchRequestOptions(conj(append([]query.Query{disj(qs)}, c.scope...)), 0, 0, false)
-	res, err := c.bi.SearchInContext(c.ctx, br)
+	has, err := anyHit(c.ctx, c.reader, c.m, conj(append([]query.Query{disj(qs)}, c.scope...)))
 	if err != nil {
 		return true // keep the term; an error is not remembered
 	}
 	if c.known != nil {
-		c.known.put(cacheKey, c.gen, res.Total > 0)
+		c.known.put(cacheKey, c.gen, has)
 	}
-	return res.Total > 0
+	return has
+}
+
+// anyHit reports whether q matches some document of r, reading no
+// further than the first.
+func anyHit(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query) (bool, error) {
+	sr, err := q.Searcher(ctx, r, m, search.SearcherOptions{Score: "none"})
+	if err != nil {
+		return false, err
+	}
+	defer sr.Close()
+	d, err := sr.Next(&search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(sr.DocumentMatchPoolSize(), 0)})
+	return d != nil, err
 }
 
 // existsAnywhere reports whether some document has term t in one of

@@ -247,7 +247,7 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, k
 			return plan{}, err
 		}
 		defer r.Close()
-		c.reader, c.bi, c.scope = r, ki.bi, scope
+		c.reader, c.m, c.scope = r, ki.m, scope
 		if known != nil {
 			c.known, c.scopeOf, c.gen = known, req.Scope, gen
 		}
