@@ -63,8 +63,10 @@ type App struct {
 	// records is the node-local copy of the enterprises and patents the
 	// pipeline ranks (records.go).
 	records records
-	// rankings keeps recent pipelines' rankings (rankings.go).
+	// rankings keeps recent pipelines' rankings, and seen what banks
+	// see of recent states (rankings.go).
 	rankings rankings
+	seen     seenSets
 }
 
 // New returns the application over store. The store should already be

@@ -158,15 +158,15 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	var keep func(*data.Enterprise) bool
-	if p.Is(data.RoleBank) {
-		if keep, err = a.policy.bankSees(ctx, p.Token.BankID); err != nil {
-			return nil, matcher.ProductPipeline{}, err
-		}
-	}
 	compiled, err := a.compiledFor(ctx, view, q.AsOf, prod.IPCAreas)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
+	}
+	var seen *matcher.Seen // nil: the organizer sees every enterprise
+	if p.Is(data.RoleBank) {
+		if seen, err = a.seen.of(ctx, a.policy, compiled, p.Token.BankID); err != nil {
+			return nil, matcher.ProductPipeline{}, err
+		}
 	}
 	pools, err := All(ctx, a.store.Pools(), data.ListOptions{})
 	if err != nil {
@@ -176,7 +176,7 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	res, err := ranking.Page(ctx, keep, q.EligibleOnly, q.Offset, q.Limit)
+	res, err := ranking.Page(ctx, seen, q.EligibleOnly, q.Offset, q.Limit)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}

@@ -939,7 +939,12 @@ func (pol *policy) bankSees(ctx context.Context, bankID string) (func(*data.Ente
 	if err != nil {
 		return nil, err
 	}
-	return func(e *data.Enterprise) bool { return e.Consents.Pool || registered[e.ID] }, nil
+	return bankSeesWith(registered), nil
+}
+
+// bankSeesWith is bankSees for the enterprises registered (bankRegistered).
+func bankSeesWith(registered map[string]bool) func(*data.Enterprise) bool {
+	return func(e *data.Enterprise) bool { return e.Consents.Pool || registered[e.ID] }
 }
 
 // bankRegistered returns the enterprises registered for an event where

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"sync"
 
 	"ipmatch/data"
@@ -80,4 +82,62 @@ func rankingKey(prod *data.Product, pools []data.Pool) (uint64, bool) {
 		return 0, false
 	}
 	return h.Sum64(), true
+}
+
+// seenSets keeps, for recent compiled states, which enterprises each bank
+// sees (matcher.Seen), so that a bank's pipeline page tests a bit per
+// enterprise rather than its record and its registrations. An entry is
+// found under the same compiled facts (every consent is in the records),
+// the same bank and the same registrations (read anew on every request, so
+// a registration or a no_thanks is in the next page); entries of an older
+// state of the same day are dropped as for rankings.
+type seenSets struct {
+	mu      sync.Mutex
+	entries []seenEntry // most recent first
+}
+
+type seenEntry struct {
+	compiled *matcher.Compiled
+	bankID   string
+	regs     uint64 // the registrations the bank sees through
+	seen     *matcher.Seen
+}
+
+// maxSeenSets bounds the sets kept: 12.5 KB each at 100,000 enterprises,
+// for the banks of a province looking at pipelines in the same minutes.
+const maxSeenSets = 64
+
+// of returns what bank bankID sees of c, by bankSees.
+func (ss *seenSets) of(ctx context.Context, pol *policy, c *matcher.Compiled, bankID string) (*matcher.Seen, error) {
+	registered, err := pol.bankRegistered(ctx, bankID)
+	if err != nil {
+		return nil, err
+	}
+	h := fnv.New64a()
+	for _, id := range slices.Sorted(maps.Keys(registered)) {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	regs := h.Sum64()
+	ss.mu.Lock()
+	for _, e := range ss.entries {
+		if e.compiled == c && e.bankID == bankID && e.regs == regs {
+			ss.mu.Unlock()
+			return e.seen, nil
+		}
+	}
+	ss.mu.Unlock()
+	seen := c.Seen(bankSeesWith(registered))
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	kept := []seenEntry{{compiled: c, bankID: bankID, regs: regs, seen: seen}}
+	for _, e := range ss.entries {
+		stale := e.compiled != c && e.compiled.AsOf() == c.AsOf()
+		same := e.compiled == c && e.bankID == bankID
+		if !stale && !same && len(kept) < maxSeenSets {
+			kept = append(kept, e)
+		}
+	}
+	ss.entries = kept
+	return seen, nil
 }

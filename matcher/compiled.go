@@ -207,13 +207,46 @@ func (r *Ranking) block(b int) *world {
 	return &w
 }
 
-// Page returns the pipeline of the enterprises keep accepts (all with a
-// nil keep): the totals, and the rows [offset, offset+limit) in pipeline
-// order (see before), explained for the bank (limit 0: all).
-// eligibleOnly leaves out the ineligible.
-func (r *Ranking) Page(ctx context.Context, keep func(*data.Enterprise) bool, eligibleOnly bool, offset, limit int) (ProductPipeline, error) {
+// Seen is the enterprises of a Compiled that one caller may see, a bit
+// each. It is made once per caller and state (Compiled.Seen) and read by
+// every page of every ranking of that state: asking a predicate of each
+// enterprise on every page read 100,000 records scattered over the heap
+// and was 70% of a bank's kept pipeline at a province.
+type Seen struct {
+	c    *Compiled
+	bits [][]uint64 // by block, bit i of the block's enterprise i
+}
+
+// Seen returns the enterprises of c that keep accepts.
+func (c *Compiled) Seen(keep func(*data.Enterprise) bool) *Seen {
+	s := &Seen{c: c, bits: make([][]uint64, len(c.blocks))}
+	for b, w := range c.blocks {
+		bits := make([]uint64, (len(w.ef)+63)/64)
+		for i := range w.ef {
+			if keep(w.ef[i].rec) {
+				bits[i/64] |= 1 << (i % 64)
+			}
+		}
+		s.bits[b] = bits
+	}
+	return s
+}
+
+// has reports whether enterprise i of block b is seen.
+func (s *Seen) has(b, i int32) bool {
+	return s.bits[b][i/64]&(1<<(i%64)) != 0
+}
+
+// Page returns the pipeline of the enterprises seen (all with a nil
+// seen, which must be of r's Compiled): the totals, and the rows
+// [offset, offset+limit) in pipeline order (see before), explained for the
+// bank (limit 0: all). eligibleOnly leaves out the ineligible.
+func (r *Ranking) Page(ctx context.Context, seen *Seen, eligibleOnly bool, offset, limit int) (ProductPipeline, error) {
 	if offset < 0 || limit < 0 {
 		panic("matcher: Page: negative offset or limit")
+	}
+	if seen != nil && seen.c != r.c {
+		panic("matcher: Page: seen is of another compiled state")
 	}
 	out := ProductPipeline{ProductID: r.prod.ID, ProductName: r.prod.Name, BankID: r.prod.BankID,
 		Parameters: r.params, Offset: offset, Matches: []Match{}}
@@ -226,7 +259,7 @@ func (r *Ranking) Page(ctx context.Context, keep func(*data.Enterprise) bool, el
 	var top []*rankedRow
 	for k := range r.rows {
 		row := &r.rows[k]
-		if keep != nil && !keep(r.c.blocks[row.block].ef[row.ei].rec) {
+		if seen != nil && !seen.has(row.block, row.ei) {
 			continue
 		}
 		if row.ok {

@@ -96,7 +96,11 @@ func TestCompiledAgreesWithPipeline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := r.Page(ctx, q.keep, q.eligibleOnly, q.offset, q.lim)
+				var seen *Seen
+				if q.keep != nil {
+					seen = c.Seen(q.keep)
+				}
+				got, err := r.Page(ctx, seen, q.eligibleOnly, q.offset, q.lim)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -156,9 +156,9 @@ func TestSearchStopsWhenCancelled(t *testing.T) {
 // 64 characters with the budget lifted, as before it existed.
 func BenchmarkQueryBudget(b *testing.B) {
 	x := benchIndex(b)
-	saved := x.cache
-	defer func() { x.cache = saved }()
-	x.cache = newResultCache(0) // facets counted every time
+	saved := x.facetCache
+	defer func() { x.facetCache = saved }()
+	x.facetCache = newFacetCache(0) // facets counted every time
 	ctx := context.Background()
 	run := func(b *testing.B, q string, refused bool) {
 		for b.Loop() {

@@ -254,8 +254,8 @@ func (c *genCache[V]) clear() {
 	c.order = nil
 }
 
-// newResultCache returns the cache of facet counts.
-func newResultCache(n int) *genCache[map[string]*Facet] {
+// newFacetCache returns the cache of facet counts.
+func newFacetCache(n int) *genCache[map[string]*Facet] {
 	return newGenCache[map[string]*Facet](n)
 }
 
@@ -263,6 +263,24 @@ func newResultCache(n int) *genCache[map[string]*Facet] {
 // page and sort.
 func facetKey(kind, query string, req Request) uint64 {
 	h := fnv.New64a()
+	writeRequest(h, kind, query, req)
+	return h.Sum64()
+}
+
+// resultKey identifies the whole answer to a request of kind: its facets'
+// key with the sort and the page.
+func resultKey(kind string, req Request) uint64 {
+	h := fnv.New64a()
+	writeRequest(h, kind, "q="+req.Query, req)
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	w(strings.Join(req.Sort, ","))
+	w(strconv.Itoa(req.From))
+	w(strconv.Itoa(req.Size))
+	return h.Sum64()
+}
+
+// writeRequest writes what a request's facet counts depend on to h.
+func writeRequest(h hash.Hash64, kind, query string, req Request) {
 	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
 	w(kind)
 	w(query)
@@ -273,7 +291,6 @@ func facetKey(kind, query string, req Request) uint64 {
 	w(strings.Join(req.Facets, ","))
 	w(strconv.FormatBool(req.ExactFacets))
 	writeScope(h, req.Scope)
-	return h.Sum64()
 }
 
 // writeScope writes what identifies scope to h, for cache keys.

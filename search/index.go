@@ -105,11 +105,12 @@ type Index struct {
 	failed  bool // an index update failed: keep the marker until a rebuild
 	idle    *sync.Cond
 
-	gen    atomic.Uint64 // bumped by every index update; keys the caches
-	closed atomic.Bool
-	cache  *genCache[map[string]*Facet] // facet counts, by facetKey
-	scoped *genCache[bool]              // whether a term is in a scope, by compiler.exists
-	gates  map[string]*slots.Line       // searches at once, by kind (gate.go)
+	gen        atomic.Uint64 // bumped by every index update; keys the caches
+	closed     atomic.Bool
+	facetCache *genCache[map[string]*Facet] // facet counts, by facetKey
+	results    *genCache[*Result]           // whole answers, by resultKey (Search)
+	scoped     *genCache[bool]              // whether a term is in a scope, by compiler.exists
+	gates      map[string]*slots.Line       // searches at once, by kind (gate.go)
 
 	// skipIndex, set by tests, makes Wrap write the store and mark the
 	// index dirty but skip the index update, as if the process died.
@@ -145,7 +146,7 @@ func Open(ctx context.Context, dir string, store data.Store, opts Options) (*Ind
 	}
 	x := &Index{
 		dir: dir, store: store, opts: opts, logger: opts.Logger, lock: lock,
-		kinds: map[string]*kindIndex{}, cache: newResultCache(256), scoped: newGenCache[bool](scopedTerms),
+		kinds: map[string]*kindIndex{}, facetCache: newFacetCache(256), results: newGenCache[*Result](resultsKept), scoped: newGenCache[bool](scopedTerms),
 		gates: map[string]*slots.Line{Patents: newGate(opts.Searches), Enterprises: newGate(opts.Searches), Products: newGate(opts.Searches)},
 	}
 	x.idle = sync.NewCond(&x.mu)

@@ -107,7 +107,8 @@ func (x *Index) Rebuild(ctx context.Context, reason string) error {
 	}
 	x.mu.Unlock()
 	x.gen.Add(1)
-	x.cache.clear()
+	x.facetCache.clear()
+	x.results.clear()
 	x.scoped.clear()
 	d := time.Since(start)
 	x.logger.Info("search index rebuilt", "patents", counts[Patents], "enterprises", counts[Enterprises],

@@ -123,8 +123,8 @@ func TestRegionFacetsSampled(t *testing.T) {
 	limit, sample, window := facetExactLimit, facetSample, facetWindow
 	t.Cleanup(func() { facetExactLimit, facetSample, facetWindow = limit, sample, window })
 	facetExactLimit, facetSample, facetWindow = 100, 400, 1
-	x.cache.clear()
-	t.Cleanup(x.cache.clear)
+	x.facetCache.clear()
+	t.Cleanup(x.facetCache.clear)
 	names := []string{"region_province", "region_city"}
 	exact := find(t, x, Patents, Request{Facets: names, ExactFacets: true})
 	sampled := find(t, x, Patents, Request{Facets: names})

@@ -495,10 +495,10 @@ func TestFacetSampling(t *testing.T) {
 	// so the test failed now and then. This keeps the sampled path and
 	// bounds the error well inside the tolerance.
 	facetExactLimit, facetSample, facetWindow = 100, 400, 1
-	x.cache.clear()
+	x.facetCache.clear()
 	exact := find(t, x, Patents, Request{Facets: []string{"type", "status", "filing_year"}, ExactFacets: true})
 	sampled := find(t, x, Patents, Request{Facets: []string{"type", "status", "filing_year"}})
-	x.cache.clear()
+	x.facetCache.clear()
 	if sampled.Total != exact.Total {
 		t.Fatalf("totals differ: %d %d", sampled.Total, exact.Total)
 	}
@@ -603,5 +603,46 @@ func TestScopedTermsFollowWrites(t *testing.T) {
 	res := find(t, x, Patents, req)
 	if res.Relaxed || res.Total != 1 || res.Hits[0].ID != own.Hits[1].ID {
 		t.Errorf("夹具钳工 after a record of the scope has it: relaxed %v, %d hits; want the one record, not relaxed", res.Relaxed, res.Total)
+	}
+}
+
+// TestKeptAnswersFollowWrites checks Search's kept answers: a repeated
+// request is answered from them, a different page is not, and a write
+// to the index is in the very next answer.
+func TestKeptAnswersFollowWrites(t *testing.T) {
+	s, x := demoIndex(t, false)
+	w := Wrap(s, x)
+	req := Request{Query: "夹具", Size: 5}
+	first := find(t, x, Patents, req)
+	if len(first.Hits) == 0 || first.Total <= 5 {
+		t.Fatalf("夹具: %d hits; the test wants more than a page", first.Total)
+	}
+	again := find(t, x, Patents, req)
+	if again.Total != first.Total || len(again.Hits) != len(first.Hits) {
+		t.Fatalf("repeated search: %d hits of %d, want %d of %d", len(again.Hits), again.Total, len(first.Hits), first.Total)
+	}
+	if &first.Hits[0] != &again.Hits[0] {
+		t.Error("the repeated search was searched again, not answered from the kept answer")
+	}
+	if n := len(x.results.m); n != 1 {
+		t.Errorf("%d answers kept, want 1", n)
+	}
+	find(t, x, Patents, Request{Query: req.Query, Size: 5, From: 5})
+	if n := len(x.results.m); n != 2 {
+		t.Errorf("after another page: %d answers kept, want 2", n)
+	}
+
+	others := find(t, x, Patents, Request{Query: "-夹具", Size: 1})
+	rec, err := s.Patents().Get(t.Context(), others.Hits[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Title = "一种夹具"
+	if _, err := w.Patents().Put(t.Context(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	after := find(t, x, Patents, req)
+	if after.Total != first.Total+1 {
+		t.Errorf("after a patent was retitled 夹具: %d hits, want %d", after.Total, first.Total+1)
 	}
 }
