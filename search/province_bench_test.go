@@ -21,7 +21,10 @@ var provinceStore = flag.String("province.store", "", "the --data directory of a
 // field); "or_by_date/scored" is the same query with relevance computed
 // although the sort ignores it, as before;
 // "similar/unbounded" is similar patents without the postings bound;
-// "word/kept" is "word" answered from the kept answers (Index.Search).
+// "word/kept" is "word" answered from the kept answers (Index.Search);
+// "bank_scope_facets/new_words" is a bank's search of two long words with
+// nothing remembered of its scope's terms, "…/counted" the same with every hit of each term in
+// the scope counted rather than the first found, as before.
 func BenchmarkProvinceSearch(b *testing.B) {
 	if *provinceStore == "" {
 		b.Skip("no -province.store: make one with ipmatch bench-data and start a server on it once")
@@ -42,6 +45,9 @@ func BenchmarkProvinceSearch(b *testing.B) {
 	b.Run("word/kept", func(b *testing.B) {
 		defer func(c *genCache[*Result]) { x.results = c }(x.results)
 		x.results = newGenCache[*Result](resultsKept)
+		if _, err := x.Search(b.Context(), Patents, Request{Query: "机床"}); err != nil { // the answer to keep
+			b.Fatal(err)
+		}
 		for b.Loop() {
 			if _, err := x.Search(b.Context(), Patents, Request{Query: "机床"}); err != nil {
 				b.Fatal(err)
@@ -75,6 +81,26 @@ func BenchmarkProvinceSearch(b *testing.B) {
 				expandCharacters = true
 				defer func() { expandCharacters = false }()
 				run(b)
+			})
+		}
+		if c.req.Scope.Restricted {
+			// A bank's first search of its words: nothing known of its
+			// scope; the baseline counts every hit of each bigram there.
+			req := c.req
+			req.Query = "控制方法密封 数控机床" // long words typed without spaces: each bigram checked
+			newWords := func(b *testing.B) {
+				for b.Loop() {
+					x.scoped.clear()
+					if _, err := x.Search(b.Context(), Patents, req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.Run(c.name+"/new_words", newWords)
+			b.Run(c.name+"/new_words/counted", func(b *testing.B) {
+				countScopeHits = true
+				defer func() { countScopeHits = false }()
+				newWords(b)
 			})
 		}
 		if c.req.Query != "" {
