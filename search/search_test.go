@@ -404,6 +404,10 @@ func TestSimilar(t *testing.T) {
 	if same < len(res.Hits)/2 {
 		t.Errorf("only %d of %d similar patents are welding (B23K) like %s %q", same, len(res.Hits), src.ApplicationNumber, src.Title)
 	}
+	again, err := x.Similar(ctx, "200810004741.1", Request{Size: 10, Facets: []string{"ipc_subclass"}})
+	if err != nil || len(again.Hits) != len(res.Hits) || &again.Hits[0] != &res.Hits[0] {
+		t.Errorf("the same similar patents asked again were not the kept answer (%v)", err)
+	}
 	// Scope and filters apply.
 	res, err = x.Similar(ctx, "200810004741.1", Request{Filters: map[string]string{"type": "invention"}, Scope: Scope{Restricted: true, Owners: []string{"ent_0003"}}})
 	if err != nil {

@@ -32,11 +32,17 @@ var similarPostings = 300_000
 // telling terms of its title and abstract (weighted by tf·idf, at least
 // two must match), boosted for sharing its IPC subclass and main group.
 // The patent itself is left out; req's filters, scope, facets, sort and
-// page apply as in Search (req.Query must be empty). A patent the store
-// does not hold is a not_found error.
+// page apply as in Search (req.Query must be empty), and answers are kept
+// as Search keeps them. A patent the store does not hold is a not_found
+// error.
 func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Result, err error) {
 	if strings.TrimSpace(req.Query) != "" {
 		return nil, badParam("q", "similar patents take filters, not a query")
+	}
+	gen, key := x.gen.Load(), resultKey(Patents+"\x00similar\x00"+id, req) // kept as Search keeps answers
+	if kept, ok := x.results.get(key, gen); ok {
+		shared := *kept
+		return &shared, nil
 	}
 	leave, err := x.enterGate(ctx, Patents)
 	if err != nil {
@@ -61,7 +67,13 @@ func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Resul
 	if err != nil {
 		return nil, err
 	}
-	return x.run(ctx, ki, specs[Patents], plan{text: q, approx: q, marks: q, key: "similar=" + p.ApplicationNumber}, req)
+	res, err = x.run(ctx, ki, specs[Patents], plan{text: q, approx: q, marks: q, key: "similar=" + p.ApplicationNumber}, req)
+	if err != nil {
+		return nil, err
+	}
+	kept := *res
+	x.results.put(key, gen, &kept)
+	return res, nil
 }
 
 // similarQuery builds the query of Similar for patent p.
