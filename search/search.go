@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -180,6 +181,9 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	if !ok {
 		return nil, fmt.Errorf("search: unknown kind %q", k)
 	}
+	if err := checkText(req); err != nil {
+		return nil, err
+	}
 	// The generation is read before the index is: an answer is never kept
 	// under a generation newer than what it read.
 	gen, key := x.gen.Load(), resultKey(k, req)
@@ -216,6 +220,21 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	kept := *res
 	x.results.put(key, gen, &kept)
 	return res, nil
+}
+
+// checkText refuses a query or filter that is not UTF-8: the analyzers
+// drop the bytes they cannot read, so "\xff" searched for nothing and
+// found everything.
+func checkText(req Request) error {
+	if !utf8.ValidString(req.Query) {
+		return badParam("q", "is not valid UTF-8 text")
+	}
+	for _, name := range sortedKeys(req.Filters) {
+		if !utf8.ValidString(req.Filters[name]) {
+			return badParam(name, "is not valid UTF-8 text")
+		}
+	}
+	return nil
 }
 
 // resultsKept is how many answers Search keeps: a page of at most MaxSize

@@ -650,3 +650,30 @@ func TestKeptAnswersFollowWrites(t *testing.T) {
 		t.Errorf("after a patent was retitled 夹具: %d hits, want %d", after.Total, first.Total+1)
 	}
 }
+
+// TestInvalidUTF8 checks that text that is not UTF-8, in the query or a
+// filter, is refused naming the parameter rather than searched as
+// whatever of it survives analysis (it once found every record).
+func TestInvalidUTF8(t *testing.T) {
+	_, x := demoIndex(t, false)
+	for _, c := range []struct {
+		field string
+		req   Request
+	}{
+		{"q", Request{Query: "\xff"}},
+		{"q", Request{Query: "液压 \xc3"}},
+		{"region", Request{Filters: map[string]string{"region": "44\xff"}}},
+	} {
+		res, err := x.Search(t.Context(), Patents, c.req)
+		if data.ErrorCode(err) != data.CodeMalformed || !slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == c.field }) {
+			total := -1
+			if res != nil {
+				total = res.Total
+			}
+			t.Errorf("%+q %+q: %v (%d hits), want a malformed error naming %s", c.req.Query, c.req.Filters, err, total, c.field)
+		}
+	}
+	if _, err := x.Similar(t.Context(), "200810004741.1", Request{Filters: map[string]string{"type": "\xffinvention"}}); data.ErrorCode(err) != data.CodeMalformed {
+		t.Errorf("similar with a filter not UTF-8: %v, want malformed", err)
+	}
+}

@@ -39,6 +39,9 @@ func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Resul
 	if strings.TrimSpace(req.Query) != "" {
 		return nil, badParam("q", "similar patents take filters, not a query")
 	}
+	if err := checkText(req); err != nil {
+		return nil, err
+	}
 	gen, key := x.gen.Load(), resultKey(Patents+"\x00similar\x00"+id, req) // kept as Search keeps answers
 	if kept, ok := x.results.get(key, gen); ok {
 		shared := *kept
