@@ -187,6 +187,11 @@ type parser struct {
 // parseQuery parses q into a tree, or returns nil for a query with no
 // terms. fieldName recognises field names; known lists them for messages.
 func parseQuery(q string, fieldName func(string) (string, bool), known string) (*node, error) {
+	if !utf8.ValidString(q) {
+		// The analyzers drop what they cannot read: "\xff" searched for
+		// nothing and found everything.
+		return nil, parseError("the query is not valid UTF-8 text")
+	}
 	if n := utf8.RuneCountInString(q); n > maxQueryRunes {
 		return nil, parseError("the query is %d characters long; shorten it to at most %d", n, maxQueryRunes)
 	}

@@ -181,9 +181,6 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	if !ok {
 		return nil, fmt.Errorf("search: unknown kind %q", k)
 	}
-	if err := checkText(req); err != nil {
-		return nil, err
-	}
 	// The generation is read before the index is: an answer is never kept
 	// under a generation newer than what it read.
 	gen, key := x.gen.Load(), resultKey(k, req)
@@ -222,13 +219,9 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	return res, nil
 }
 
-// checkText refuses a query or filter that is not UTF-8: the analyzers
-// drop the bytes they cannot read, so "\xff" searched for nothing and
-// found everything.
+// checkText refuses a filter that is not UTF-8 (parseQuery refuses such
+// a query): the analyzers drop the bytes they cannot read.
 func checkText(req Request) error {
-	if !utf8.ValidString(req.Query) {
-		return badParam("q", "is not valid UTF-8 text")
-	}
 	for _, name := range sortedKeys(req.Filters) {
 		if !utf8.ValidString(req.Filters[name]) {
 			return badParam(name, "is not valid UTF-8 text")
@@ -267,6 +260,9 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, k
 	n, err := parseQuery(q, s.fieldName, s.known)
 	if err != nil {
 		return plan{key: "q=" + q}, err
+	}
+	if err := checkText(req); err != nil {
+		return plan{}, err
 	}
 	c := &compiler{spec: s, an: ki.b.text, ctx: ctx, df: map[string]bool{}}
 	if err := checkBudget(s, c.analyze, n, req.Filters); err != nil {
