@@ -93,11 +93,25 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// parseFlags parses args into fs, reporting flag errors as usage errors.
+// parseFlags parses args into fs, reporting flag errors as usage errors
+// and -h or --help as a helpRequest with fs's flags.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return usageError("%v", err)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		var b strings.Builder
+		fmt.Fprintf(&b, "usage: ipmatch %s [flags]\n\nflags (an IPMATCH_* variable named in parentheses sets the default):\n", fs.Name())
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return &helpRequest{text: b.String()}
+	case err != nil:
+		return usageError("%v (ipmatch %s -h lists the flags)", err, fs.Name())
 	}
 	return nil
 }
+
+// helpRequest is the answer to -h: the command's flags, for stdout.
+type helpRequest struct{ text string }
+
+func (h *helpRequest) Error() string { return h.text }

@@ -97,6 +97,33 @@ func TestImportReportsRejectedRows(t *testing.T) {
 	}
 }
 
+// TestCommandHelp checks that -h of every command with flags lists them
+// on stdout and exits 0, and that an unknown flag points to -h.
+func TestCommandHelp(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		flag string // one flag the help must list
+	}{
+		{[]string{"serve", "-h"}, "-addr"},
+		{[]string{"serve", "--help"}, "-memory-limit"},
+		{[]string{"import", "-h"}, "-format"},
+		{[]string{"export", "-h"}, "-data"},
+		{[]string{"token", "create", "-h"}, "-role"},
+		{[]string{"reindex", "-h"}, "-index"},
+		{[]string{"bench-data", "-h"}, "-enterprises"},
+		{[]string{"calibrate", "-h"}, "-out"},
+	} {
+		out, errOut, code := runCLI(t, c.args...)
+		if code != 0 || !strings.Contains(out, "usage: ipmatch") || !strings.Contains(out, c.flag) || errOut != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 0 and the flags, %s among them, on stdout", c.args, code, out, errOut, c.flag)
+		}
+	}
+	_, errOut, code := runCLI(t, "serve", "--bogus")
+	if code != 2 || !strings.Contains(errOut, "-bogus") || !strings.Contains(errOut, "ipmatch serve -h") {
+		t.Errorf("serve --bogus: exit %d, %q; want 2, naming the flag and pointing to -h", code, errOut)
+	}
+}
+
 func TestCLIUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"import", "--data", t.TempDir(), "x.csv"},
