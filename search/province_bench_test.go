@@ -21,7 +21,8 @@ var provinceStore = flag.String("province.store", "", "the --data directory of a
 // field); "or_by_date/scored" is the same query with relevance computed
 // although the sort ignores it, as before;
 // "similar/unbounded" is similar patents without the postings bound;
-// "word/kept" is "word" answered from the kept answers (Index.Search);
+// "…/plain" is a search without words sorted over every hit rather than
+// the most recent years (newest.go); "word/kept" is "word" answered from the kept answers (Index.Search);
 // "bank_scope_facets/new_words" is a bank's search of two long words with
 // nothing remembered of its scope's terms, "…/counted" the same with every hit of each term in
 // the scope counted rather than the first found, as before.
@@ -65,6 +66,7 @@ func BenchmarkProvinceSearch(b *testing.B) {
 		{"two_words_three_facets", Request{Query: "液压 轴承", Facets: []string{"status", "city", "ipc_subclass"}}},
 		{"all_with_facet", Request{Facets: []string{"type"}, From: 40}},
 		{"bank_scope_facets", Request{Query: "机床", Facets: []string{"region", "ipc_class"}, Scope: Scope{Restricted: true, Pool: true}}},
+		{"bank_no_words_page_3", Request{From: 20, Scope: Scope{Restricted: true, Pool: true}}},
 		{"or_by_date", byDate},
 	} {
 		run := func(b *testing.B) {
@@ -83,7 +85,14 @@ func BenchmarkProvinceSearch(b *testing.B) {
 				run(b)
 			})
 		}
-		if c.req.Scope.Restricted {
+		if c.req.Query == "" {
+			b.Run(c.name+"/plain", func(b *testing.B) {
+				plainNewest = true
+				defer func() { plainNewest = false }()
+				run(b)
+			})
+		}
+		if c.req.Scope.Restricted && c.req.Query != "" {
 			// A bank's first search of its words: nothing known of its
 			// scope; the baseline counts every hit of each bigram there.
 			req := c.req

@@ -677,3 +677,53 @@ func TestInvalidUTF8(t *testing.T) {
 		t.Errorf("similar with a filter not UTF-8: %v, want malformed", err)
 	}
 }
+
+// TestNewestWindow checks that a search without words, newest first,
+// found among the most recent years (newest.go) gives the same pages and
+// totals as the full search, with a scope and filters, to the last page.
+func TestNewestWindow(t *testing.T) {
+	_, x := demoIndex(t, false)
+	x.results = newGenCache[*Result](0)
+	defer func(n, s int) { newestMinHits, newestSlack = n, s }(newestMinHits, newestSlack)
+	newestMinHits, newestSlack = 0, 0
+	windowed := 0
+	for _, req := range []Request{
+		{Size: 10},
+		{Size: 10, From: 40},
+		{Size: 50, From: 100, Sort: []string{"-filing_date"}},
+		{Size: 20, Filters: map[string]string{"type": "invention"}},
+		{Size: 10, From: 20, Scope: Scope{Restricted: true, Pool: true, Owners: []string{"ent_0003", "ent_0007"}}},
+		{Size: 10, Filters: map[string]string{"filing_date": "..2012"}},
+		{Size: 50, From: 650}, // past the recent years: the full search
+	} {
+		plainNewest = true
+		want, err := x.Search(t.Context(), Patents, req)
+		plainNewest = false
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := find(t, x, Patents, req)
+		if got.Total != want.Total || !slices.Equal(ids(got), ids(want)) {
+			t.Errorf("%+v: %d hits %v, want %d %v", req, got.Total, ids(got), want.Total, ids(want))
+		}
+		s := specs[Patents]
+		c := &compiler{spec: s}
+		filters, err := c.filters(req.Filters)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scope, _ := s.scope(req.Scope)
+		x.rw.RLock()
+		_, _, ok, err := x.newestWindow(t.Context(), x.kinds[Patents], s, combine(nil, append(filters, scope...)), req.From+req.Size)
+		x.rw.RUnlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			windowed++
+		}
+	}
+	if windowed < 4 {
+		t.Errorf("the window was used for %d of the requests, want most", windowed)
+	}
+}
