@@ -244,6 +244,35 @@ func sameBankLists(t *testing.T, what string, a *App, bankID string) {
 	if !slices.Equal(gotPats, wantPats) {
 		t.Errorf("%s: the bank's patent list\n got %v\nwant %v", what, gotPats, wantPats)
 	}
+	// The bank's pipeline of its own product (matcher.Seen, kept by state,
+	// bank and registrations): every enterprise it sees, no other.
+	for _, eligibleOnly := range []bool{false, true} {
+		_, pipe, err := a.Pipeline(ctx, bank, "prod_abc_kejie", PipelineQuery{AsOf: data.NewDate(2021, time.June, 18), EligibleOnly: eligibleOnly, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotPipe []string
+		for _, m := range pipe.Matches {
+			gotPipe = append(gotPipe, m.EnterpriseID)
+		}
+		slices.Sort(gotPipe)
+		if !eligibleOnly && !slices.Equal(gotPipe, wantEnts) {
+			t.Errorf("%s: the bank's pipeline\n got %v\nwant %v", what, gotPipe, wantEnts)
+		}
+		if eligibleOnly && (len(gotPipe) != pipe.Eligible || !isSubset(gotPipe, sees)) {
+			t.Errorf("%s: the bank's eligible pipeline: %d of %d eligible, some unseen: %v", what, len(gotPipe), pipe.Eligible, gotPipe)
+		}
+	}
+}
+
+// isSubset reports whether every id is in set.
+func isSubset(ids []string, set map[string]bool) bool {
+	for _, id := range ids {
+		if !set[id] {
+			return false
+		}
+	}
+	return true
 }
 
 // TestPackPatents checks that packing a page changes no patent: the same
