@@ -164,7 +164,7 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	}
 	var seen *matcher.Seen // nil: the organizer sees every enterprise
 	if p.Is(data.RoleBank) {
-		if seen, err = a.seen.of(ctx, a.policy, compiled, p.Token.BankID); err != nil {
+		if seen, err = seenBy(ctx, &a.seen, a.policy, compiled, p.Token.BankID); err != nil {
 			return nil, matcher.ProductPipeline{}, err
 		}
 	}
@@ -172,7 +172,7 @@ func (a *App) Pipeline(ctx context.Context, p *Caller, id string, q PipelineQuer
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}
-	ranking, err := a.rankings.rank(ctx, compiled, prod, pools)
+	ranking, err := rank(ctx, &a.rankings, compiled, prod, pools)
 	if err != nil {
 		return nil, matcher.ProductPipeline{}, err
 	}

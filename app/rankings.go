@@ -26,50 +26,27 @@ import (
 // product and pools, byte for byte. Entries of an older state of the same
 // day are dropped when a newer one is cached, so a write never leaves a
 // stale ranking, or the old facts it holds, behind.
-type rankings struct {
-	mu      sync.Mutex
-	entries []rankingEntry // most recent first
-}
-
-type rankingEntry struct {
-	compiled *matcher.Compiled
-	key      uint64 // the product and the pools
-	ranking  *matcher.Ranking
-}
+type rankings = keptByState[uint64, *matcher.Ranking] // by rankingKey
 
 // maxRankings bounds the rankings kept: 16 × 4.8 MB of rows at 100,000
 // enterprises, the pipelines of the products a province's banks are
 // looking at in the same few minutes.
 const maxRankings = 16
 
-// rank returns the ranking of prod under c with pools, from the cache
-// when it holds one.
-func (rs *rankings) rank(ctx context.Context, c *matcher.Compiled, prod *data.Product, pools []data.Pool) (*matcher.Ranking, error) {
+// rank returns the ranking of prod under c with pools, from rs when it
+// holds one.
+func rank(ctx context.Context, rs *rankings, c *matcher.Compiled, prod *data.Product, pools []data.Pool) (*matcher.Ranking, error) {
 	key, ok := rankingKey(prod, pools)
 	if ok {
-		rs.mu.Lock()
-		for _, e := range rs.entries {
-			if e.compiled == c && e.key == key {
-				rs.mu.Unlock()
-				return e.ranking, nil
-			}
+		if r, found := rs.get(c, key); found {
+			return r, nil
 		}
-		rs.mu.Unlock()
 	}
 	r, err := c.Rank(ctx, prod, pools)
 	if err != nil || !ok {
 		return r, err
 	}
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	kept := []rankingEntry{{compiled: c, key: key, ranking: r}}
-	for _, e := range rs.entries {
-		stale := e.compiled != c && e.compiled.AsOf() == c.AsOf()
-		if !stale && !(e.compiled == c && e.key == key) && len(kept) < maxRankings {
-			kept = append(kept, e)
-		}
-	}
-	rs.entries = kept
+	rs.put(c, key, r, maxRankings)
 	return r, nil
 }
 
@@ -89,26 +66,21 @@ func rankingKey(prod *data.Product, pools []data.Pool) (uint64, bool) {
 // enterprise rather than its record and its registrations. An entry is
 // found under the same compiled facts (every consent is in the records),
 // the same bank and the same registrations (read anew on every request, so
-// a registration or a no_thanks is in the next page); entries of an older
-// state of the same day are dropped as for rankings.
-type seenSets struct {
-	mu      sync.Mutex
-	entries []seenEntry // most recent first
-}
+// a registration or a no_thanks is in the next page).
+type seenSets = keptByState[seenKey, *matcher.Seen]
 
-type seenEntry struct {
-	compiled *matcher.Compiled
-	bankID   string
-	regs     uint64 // the registrations the bank sees through
-	seen     *matcher.Seen
+type seenKey struct {
+	bankID string
+	regs   uint64 // the registrations the bank sees through
 }
 
 // maxSeenSets bounds the sets kept: 12.5 KB each at 100,000 enterprises,
 // for the banks of a province looking at pipelines in the same minutes.
 const maxSeenSets = 64
 
-// of returns what bank bankID sees of c, by bankSees.
-func (ss *seenSets) of(ctx context.Context, pol *policy, c *matcher.Compiled, bankID string) (*matcher.Seen, error) {
+// seenBy returns what bank bankID sees of c, by bankSees, from ss when it
+// holds it.
+func seenBy(ctx context.Context, ss *seenSets, pol *policy, c *matcher.Compiled, bankID string) (*matcher.Seen, error) {
 	registered, err := pol.bankRegistered(ctx, bankID)
 	if err != nil {
 		return nil, err
@@ -118,26 +90,54 @@ func (ss *seenSets) of(ctx context.Context, pol *policy, c *matcher.Compiled, ba
 		h.Write([]byte(id))
 		h.Write([]byte{0})
 	}
-	regs := h.Sum64()
-	ss.mu.Lock()
-	for _, e := range ss.entries {
-		if e.compiled == c && e.bankID == bankID && e.regs == regs {
-			ss.mu.Unlock()
-			return e.seen, nil
+	key := seenKey{bankID, h.Sum64()}
+	if seen, ok := ss.get(c, key); ok {
+		return seen, nil
+	}
+	seen := c.Seen(bankSeesWith(registered))
+	ss.put(c, key, seen, maxSeenSets)
+	return seen, nil
+}
+
+// keptByState keeps values derived from a compiled state, by key, most
+// recent first. An entry is found only under the same state; entries of
+// an older state of the same day are dropped when a newer one is put, so
+// a write never leaves a stale value, or the old facts it holds, behind.
+type keptByState[K comparable, V any] struct {
+	mu      sync.Mutex
+	entries []keptEntry[K, V] // most recent first
+}
+
+type keptEntry[K comparable, V any] struct {
+	compiled *matcher.Compiled
+	key      K
+	val      V
+}
+
+// get returns the value kept under c and key.
+func (k *keptByState[K, V]) get(c *matcher.Compiled, key K) (V, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, e := range k.entries {
+		if e.compiled == c && e.key == key {
+			return e.val, true
 		}
 	}
-	ss.mu.Unlock()
-	seen := c.Seen(bankSeesWith(registered))
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	kept := []seenEntry{{compiled: c, bankID: bankID, regs: regs, seen: seen}}
-	for _, e := range ss.entries {
+	var zero V
+	return zero, false
+}
+
+// put keeps val under c and key, keeping at most max entries.
+func (k *keptByState[K, V]) put(c *matcher.Compiled, key K, val V, max int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kept := []keptEntry[K, V]{{compiled: c, key: key, val: val}}
+	for _, e := range k.entries {
 		stale := e.compiled != c && e.compiled.AsOf() == c.AsOf()
-		same := e.compiled == c && e.bankID == bankID
-		if !stale && !same && len(kept) < maxSeenSets {
+		same := e.compiled == c && e.key == key
+		if !stale && !same && len(kept) < max {
 			kept = append(kept, e)
 		}
 	}
-	ss.entries = kept
-	return seen, nil
+	k.entries = kept
 }

@@ -234,9 +234,9 @@ func BenchmarkQueries(b *testing.B) {
 			var lat []time.Duration
 			var hits int
 			for i := 0; i < b.N; i++ {
-				x.facetCache = newFacetCache(0)
+				x.facetCache = newGenCache[map[string]*Facet](0)
 				if mode == "cached" {
-					x.facetCache = newFacetCache(256)
+					x.facetCache = newGenCache[map[string]*Facet](256)
 				}
 				for _, req := range reqs {
 					start := time.Now()
@@ -286,7 +286,7 @@ func cpuTime() time.Duration {
 // reopenForBench opens the kind indexes in dir as they are, without
 // checking them against a store.
 func reopenForBench(dir string) (*Index, error) {
-	x := &Index{dir: dir, store: nil, logger: slog.New(slog.DiscardHandler), kinds: map[string]*kindIndex{}, facetCache: newFacetCache(256), results: newGenCache[*Result](0)}
+	x := &Index{dir: dir, store: nil, logger: slog.New(slog.DiscardHandler), kinds: map[string]*kindIndex{}, facetCache: newGenCache[map[string]*Facet](256), results: newGenCache[*Result](0)}
 	x.idle = sync.NewCond(&x.mu)
 	for _, k := range kinds {
 		ki, err := openKind(dir, k)
@@ -305,7 +305,7 @@ func TestSlowQueries(t *testing.T) {
 		t.Skip("run with -slow (and -bench.dir to keep the index)")
 	}
 	x := benchIndex(t)
-	x.facetCache = newFacetCache(0)
+	x.facetCache = newGenCache[map[string]*Facet](0)
 	type timed struct {
 		d   time.Duration
 		i   int

@@ -158,7 +158,7 @@ func BenchmarkQueryBudget(b *testing.B) {
 	x := benchIndex(b)
 	saved := x.facetCache
 	defer func() { x.facetCache = saved }()
-	x.facetCache = newFacetCache(0) // facets counted every time
+	x.facetCache = newGenCache[map[string]*Facet](0) // facets counted every time
 	ctx := context.Background()
 	run := func(b *testing.B, q string, refused bool) {
 		for b.Loop() {

@@ -254,11 +254,6 @@ func (c *genCache[V]) clear() {
 	c.order = nil
 }
 
-// newFacetCache returns the cache of facet counts.
-func newFacetCache(n int) *genCache[map[string]*Facet] {
-	return newGenCache[map[string]*Facet](n)
-}
-
 // facetKey identifies the facet counts of a request: everything but its
 // page and sort.
 func facetKey(kind, query string, req Request) uint64 {

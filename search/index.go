@@ -146,7 +146,7 @@ func Open(ctx context.Context, dir string, store data.Store, opts Options) (*Ind
 	}
 	x := &Index{
 		dir: dir, store: store, opts: opts, logger: opts.Logger, lock: lock,
-		kinds: map[string]*kindIndex{}, facetCache: newFacetCache(256), results: newGenCache[*Result](resultsKept), scoped: newGenCache[bool](scopedTerms),
+		kinds: map[string]*kindIndex{}, facetCache: newGenCache[map[string]*Facet](256), results: newGenCache[*Result](resultsKept), scoped: newGenCache[bool](scopedTerms),
 		gates: map[string]*slots.Line{Patents: newGate(opts.Searches), Enterprises: newGate(opts.Searches), Products: newGate(opts.Searches)},
 	}
 	x.idle = sync.NewCond(&x.mu)

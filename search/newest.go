@@ -37,13 +37,22 @@ var newestSlack = 1000
 // plainNewest, set by a benchmark, turns the window off: the baseline.
 var plainNewest bool
 
-// sortsNewestFirst reports whether req is a search without words of
-// patents by filing date, newest first (the default order of one).
+// newestSpec names, for a kind, the sort key of its date (newest first),
+// the date's range filter and the facet of its years.
+type newestSpec struct{ sort, filter, years string }
+
+// sortsNewestFirst reports whether req is a search without words of kind
+// s by its newestSpec's date, newest first (asked for, or the order of a
+// search without words).
 func sortsNewestFirst(s *kindSpec, req Request, hasText bool) bool {
-	if plainNewest || hasText || s.name != Patents {
+	if plainNewest || hasText || s.newest == nil {
 		return false
 	}
-	return len(req.Sort) == 0 || slices.Equal(req.Sort, []string{"-filing_date"})
+	order := req.Sort
+	if len(order) == 0 {
+		order = s.noText
+	}
+	return slices.Equal(order, []string{s.newest.sort})
 }
 
 // newestWindow returns q restricted to the most recent filing years that
@@ -66,7 +75,7 @@ func (x *Index) newestWindow(ctx context.Context, ki *kindIndex, s *kindSpec, q 
 		}
 		total = int(n)
 	} else {
-		n, err := countHits(ctx, r, ki.m, q)
+		n, err := countHits(ctx, r, ki.m, q, 0)
 		if err != nil {
 			return nil, 0, false, err
 		}
@@ -75,13 +84,13 @@ func (x *Index) newestWindow(ctx context.Context, ki *kindIndex, s *kindSpec, q 
 	if total < newestMinHits {
 		return nil, total, false, nil
 	}
-	years, err := x.countFacets(ctx, ki, s, q, []string{"filing_year"}, total, true)
+	years, err := x.countFacets(ctx, ki, s, q, []string{s.newest.years}, total, true)
 	if err != nil {
 		return nil, 0, false, err
 	}
 	type yearCount struct{ year, n int }
 	var counts []yearCount
-	for _, v := range years["filing_year"].Values {
+	for _, v := range years[s.newest.years].Values {
 		if y, err := strconv.Atoi(v.Value); err == nil {
 			counts = append(counts, yearCount{y, v.Count})
 		}
@@ -92,7 +101,7 @@ func (x *Index) newestWindow(ctx context.Context, ki *kindIndex, s *kindSpec, q 
 		if sum += yc.n; sum < newestMargin(need) {
 			continue
 		}
-		since, err := (&compiler{spec: s}).filters(map[string]string{"filing_date": strconv.Itoa(yc.year) + ".."})
+		since, err := (&compiler{spec: s}).filters(map[string]string{s.newest.filter: strconv.Itoa(yc.year) + ".."})
 		if err != nil {
 			return nil, 0, false, err
 		}

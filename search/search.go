@@ -184,9 +184,8 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	// The generation is read before the index is: an answer is never kept
 	// under a generation newer than what it read.
 	gen, key := x.gen.Load(), resultKey(k, req)
-	if kept, ok := x.results.get(key, gen); ok {
-		shared := *kept
-		return &shared, nil
+	if kept, ok := x.keptAnswer(key, gen); ok {
+		return kept, nil
 	}
 	leave, err := x.enterGate(ctx, k)
 	if err != nil {
@@ -214,9 +213,26 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 		return nil, err
 	}
 	res.Relaxed = p.relaxed
+	x.keepAnswer(key, gen, res)
+	return res, nil
+}
+
+// keptAnswer returns the answer kept under key for index generation gen:
+// a copy of the Result sharing its hits and facets.
+func (x *Index) keptAnswer(key, gen uint64) (*Result, bool) {
+	kept, ok := x.results.get(key, gen)
+	if !ok {
+		return nil, false
+	}
+	shared := *kept
+	return &shared, true
+}
+
+// keepAnswer keeps res under key for generation gen (read before the
+// search, so that an answer is never kept under a newer one).
+func (x *Index) keepAnswer(key, gen uint64, res *Result) {
 	kept := *res
 	x.results.put(key, gen, &kept)
-	return res, nil
 }
 
 // checkText refuses a filter that is not UTF-8 (parseQuery refuses such

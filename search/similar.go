@@ -43,9 +43,8 @@ func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Resul
 		return nil, err
 	}
 	gen, key := x.gen.Load(), resultKey(Patents+"\x00similar\x00"+id, req) // kept as Search keeps answers
-	if kept, ok := x.results.get(key, gen); ok {
-		shared := *kept
-		return &shared, nil
+	if kept, ok := x.keptAnswer(key, gen); ok {
+		return kept, nil
 	}
 	leave, err := x.enterGate(ctx, Patents)
 	if err != nil {
@@ -74,8 +73,7 @@ func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Resul
 	if err != nil {
 		return nil, err
 	}
-	kept := *res
-	x.results.put(key, gen, &kept)
+	x.keepAnswer(key, gen, res)
 	return res, nil
 }
 

@@ -31,15 +31,18 @@ type kindSpec struct {
 	// that a word of a title or a name still ranks first; a single
 	// character is one term of charsField. Highlighting still looks field
 	// by field.
-	recall   []weighted
-	params   map[string]param // filters and query fields, by name
-	aliases  map[string]string
-	facets   map[string]facetSpec
-	sorts    map[string]sortSpec
-	show     []string // stored fields a hit shows
-	frags    []string // fields with highlighted fragments
-	idField  string   // name of the record's ID in hits
-	noText   []string // sort when the query has no words
+	recall  []weighted
+	params  map[string]param // filters and query fields, by name
+	aliases map[string]string
+	facets  map[string]facetSpec
+	sorts   map[string]sortSpec
+	show    []string // stored fields a hit shows
+	frags   []string // fields with highlighted fragments
+	idField string   // name of the record's ID in hits
+	noText  []string // sort when the query has no words
+	// newest, when set, lets a search without words sorted by a date,
+	// newest first, look at the most recent years only (newest.go).
+	newest   *newestSpec
 	enrich   func(map[string]any)
 	numbers  bool // plain words that look like patent numbers also match them
 	known    string
@@ -172,6 +175,7 @@ func patentSpec() *kindSpec {
 		frags:   []string{"title", "abstract"},
 		idField: "application_number",
 		noText:  []string{"-filing_date"},
+		newest:  &newestSpec{sort: "-filing_date", filter: "filing_date", years: "filing_year"},
 		numbers: true,
 		enrich: func(f map[string]any) {
 			if v, ok := f["type"].(string); ok {
