@@ -68,6 +68,8 @@ func BenchmarkProvinceSearch(b *testing.B) {
 		{"bank_scope_facets", Request{Query: "机床", Facets: []string{"region", "ipc_class"}, Scope: Scope{Restricted: true, Pool: true}}},
 		{"bank_no_words_page_3", Request{From: 20, Scope: Scope{Restricted: true, Pool: true}}},
 		{"or_by_date", byDate},
+		{"words_ipc_date_filters", Request{Query: "(折弯 OR 阀) 电机", Filters: map[string]string{"filing_date": "..2012", "ipc": "B22C"}, Size: 50}},
+		{"words_region_filter", Request{Query: "(电机 OR 机器人) 密封", Filters: map[string]string{"region": "4412"}, Facets: []string{"region"}}},
 	} {
 		run := func(b *testing.B) {
 			x.facetCache.clear() // each variant counts its own facets once
@@ -110,6 +112,14 @@ func BenchmarkProvinceSearch(b *testing.B) {
 				countScopeHits = true
 				defer func() { countScopeHits = false }()
 				newWords(b)
+			})
+		}
+		if c.req.Query != "" && (len(c.req.Filters) > 0 || c.req.Scope.Restricted) {
+			// The baseline: filters applied after the words.
+			b.Run(c.name+"/filtered_after", func(b *testing.B) {
+				filterAfterText = true
+				defer func() { filterAfterText = false }()
+				run(b)
 			})
 		}
 		if c.req.Query != "" {

@@ -493,7 +493,7 @@ func cleanFragments(in map[string][]string) map[string][]string {
 }
 
 // combine puts text and filters together: the filters restrict without
-// scoring.
+// scoring (restrict.go).
 func combine(text query.Query, filters []query.Query) query.Query {
 	switch {
 	case text == nil && len(filters) == 0:
@@ -503,9 +503,7 @@ func combine(text query.Query, filters []query.Query) query.Query {
 	case len(filters) == 0:
 		return text
 	}
-	b := query.NewBooleanQuery([]query.Query{text}, nil, nil)
-	b.AddFilter(conj(filters))
-	return b
+	return &restricted{text: text, filters: filters}
 }
 
 // emptyResult is the result of a search that cannot find anything.
