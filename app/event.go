@@ -191,7 +191,7 @@ func (w *EventWorld) SlotTimes(slot int) (time.Time, time.Time) {
 		hm = time.Date(0, 1, 1, 9, 0, 0, 0, time.UTC) // Validate refuses this; keep going
 	}
 	day := w.Event.Date
-	first := time.Date(day.Year, day.Month, day.Day, hm.Hour(), hm.Minute(), 0, 0, ChinaZone)
+	first := day.At(hm.Hour(), hm.Minute(), ChinaZone)
 	d := time.Duration(w.Event.SlotMinutes) * time.Minute
 	start := first.Add(time.Duration(slot-1) * d)
 	return start, start.Add(d)

@@ -16,10 +16,16 @@ var ChinaZone = time.FixedZone("CST", 8*60*60)
 // Date is a calendar date without a time zone, written as YYYY-MM-DD. The
 // zero Date means "unknown" and is encoded as JSON null (or omitted with
 // omitzero).
+//
+// It takes 4 bytes rather than the 24 of three ints: a patent holds six
+// dates and each of its transactions two, and a province node keeps
+// 1,000,000 patents in its match state, where three ints took 150 MB.
+// Every year a date can hold (ParseDate reads four digits) fits in an
+// int16.
 type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
+	Year  int16
+	Month uint8
+	Day   uint8
 }
 
 // NewDate returns the date y-m-d, normalised the way time.Date normalises.
@@ -30,7 +36,7 @@ func NewDate(y int, m time.Month, d int) Date {
 // DateOf returns the calendar date of t in t's location.
 func DateOf(t time.Time) Date {
 	y, m, d := t.Date()
-	return Date{y, m, d}
+	return Date{int16(y), uint8(m), uint8(d)}
 }
 
 // ParseDate reads "2006-01-02", "2006.01.02", "2006/01/02" or "20060102".
@@ -52,7 +58,12 @@ func ParseDate(s string) (Date, error) {
 func (d Date) IsZero() bool { return d == Date{} }
 
 // Time returns midnight UTC of d.
-func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+func (d Date) Time() time.Time { return d.At(0, 0, time.UTC) }
+
+// At returns the instant of the wall-clock time hour:min on d in loc.
+func (d Date) At(hour, min int, loc *time.Location) time.Time {
+	return time.Date(int(d.Year), time.Month(d.Month), int(d.Day), hour, min, 0, 0, loc)
+}
 
 // AddYears returns d plus n years (29 February rolls to 1 March).
 func (d Date) AddYears(n int) Date { return DateOf(d.Time().AddDate(n, 0, 0)) }

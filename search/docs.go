@@ -162,7 +162,7 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	}
 	d.add("open", dedup(open)...)
 	if !p.FilingDate.IsZero() {
-		d.add("filing_year", strconv.Itoa(p.FilingDate.Year))
+		d.add("filing_year", strconv.Itoa(int(p.FilingDate.Year)))
 	}
 	d.date("filing_date", p.FilingDate)
 	d.date("grant_date", p.GrantDate)

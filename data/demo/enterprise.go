@@ -184,7 +184,7 @@ func (m *entMaker) make(id, region string, d *district, founded data.Date) data.
 	if random := randDate(r, data.NewDate(year, time.January, 1), data.NewDate(year, time.December, 31)); founded.IsZero() {
 		founded = random
 	}
-	year = founded.Year
+	year = int(founded.Year)
 
 	size := sizeClass(weighted(r, []int{20, 45, 28, 7}))
 	if year >= 2018 && size > small {
@@ -294,7 +294,7 @@ func financials(r *rand.Rand, size sizeClass, founded data.Date) []data.Financia
 		debt = int64(between(r, 800, 920))
 	}
 	var out []data.Financials
-	for year := 2020; year >= 2018 && year >= founded.Year; year-- {
+	for year := 2020; year >= 2018 && year >= int(founded.Year); year-- {
 		m := margin + int64(between(r, -20, 20))
 		if year == 2020 && founded.Year == 2020 {
 			rev = rev * int64(between(r, 200, 600)) / 1000 // part of a year

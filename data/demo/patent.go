@@ -68,8 +68,8 @@ func (m *patMaker) make(o *owner) data.Patent {
 	var filing data.Date
 	for {
 		year := 2008 + weighted(r, filingYearWeights)
-		if year < earliest.Year {
-			year = earliest.Year + r.IntN(2021-earliest.Year)
+		if first := int(earliest.Year); year < first {
+			year = first + r.IntN(2021-first)
 		}
 		filing = randDate(r, data.NewDate(year, time.January, 2), data.NewDate(year, time.December, 30))
 		if !filing.Before(earliest) {
@@ -285,7 +285,7 @@ func (m *patMaker) status(p *data.Patent) {
 
 // nextAnniversary returns the first anniversary of filing on or after day.
 func nextAnniversary(filing, day data.Date) data.Date {
-	n := day.Year - filing.Year - 1
+	n := int(day.Year) - int(filing.Year) - 1
 	if n < 1 {
 		n = 1
 	}

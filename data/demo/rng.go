@@ -108,5 +108,5 @@ func maxDate(a, b data.Date) data.Date {
 
 // at returns the UTC instant of a local (Asia/Shanghai) wall-clock time.
 func at(d data.Date, hour, min int) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, hour, min, 0, 0, data.ChinaZone).UTC()
+	return d.At(hour, min, data.ChinaZone).UTC()
 }

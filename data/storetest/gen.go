@@ -142,7 +142,7 @@ func genPatent(rng *rand.Rand, i, owners int) data.Patent {
 	case r < 80:
 		p.LegalStatus = data.StatusValid
 		p.GrantDate = granted
-		p.FeesPaidThrough = data.DateOf(time.Date(2025+rng.IntN(2), filing.Month, filing.Day, 0, 0, 0, 0, time.UTC))
+		p.FeesPaidThrough = data.DateOf(time.Date(2025+rng.IntN(2), time.Month(filing.Month), int(filing.Day), 0, 0, 0, 0, time.UTC))
 	case r < 95:
 		p.LegalStatus = data.StatusLapsed
 		p.GrantDate = granted
