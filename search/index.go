@@ -111,6 +111,7 @@ type Index struct {
 	results    *genCache[*Result]           // whole answers, by resultKey (Search)
 	scoped     *genCache[bool]              // whether a term is in a scope, by compiler.exists
 	gates      map[string]*slots.Line       // searches at once, by kind (gate.go)
+	stopAdvice chan struct{}                // ends adviseLoop (advise_linux.go)
 
 	// skipIndex, set by tests, makes Wrap write the store and mark the
 	// index dirty but skip the index update, as if the process died.
@@ -161,6 +162,8 @@ func Open(ctx context.Context, dir string, store data.Store, opts Options) (*Ind
 			return nil, err
 		}
 	}
+	x.stopAdvice = make(chan struct{})
+	go adviseLoop(dir, x.stopAdvice)
 	return x, nil
 }
 
@@ -290,6 +293,7 @@ func (x *Index) Close() error {
 	case <-time.After(10 * time.Second):
 		x.logger.Warn("search index updates still pending at close; the index will be rebuilt on the next start")
 	}
+	close(x.stopAdvice)
 	x.rw.Lock()
 	err := x.closeKinds()
 	x.rw.Unlock()
