@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,10 @@ type compiler struct {
 	df       map[string]bool // term+field -> some document has it
 	relaxed  bool
 	phrases  phraseMode
+	// page, when set, marks single characters by the page's text rather
+	// than the dictionaries (marks.go); used reports that some word did.
+	page *pageText
+	used bool
 }
 
 // phraseMode says which phrases a compiler checks positions of.
@@ -297,9 +302,32 @@ func (c *compiler) word(fields []weighted, w string) query.Query {
 	if len(terms) == 0 {
 		return nil
 	}
+	if single && c.phrases == phraseAll && c.page != nil && c.spec.recall != nil && !expandMarks {
+		return c.charMarks(fields, terms[0])
+	}
 	qs := make([]query.Query, len(fields))
 	for i, f := range fields {
 		qs[i] = fieldWord(f, terms, single)
+	}
+	return disj(qs)
+}
+
+// charMarks marks a single Chinese character in fields (marks.go): in the
+// highlighted ones by its bigrams in the page's text, and in the others,
+// which only decide whether a hit is marked at all, by the characters
+// field (which holds every text field's characters).
+func (c *compiler) charMarks(fields []weighted, char string) query.Query {
+	var qs []query.Query
+	others := false
+	for _, f := range fields {
+		if !slices.Contains(c.spec.frags, f.field) {
+			others = true
+			continue
+		}
+		qs, c.used = append(qs, &charMarks{field: f.field, char: char, boost: f.boost, page: c.page}), true
+	}
+	if others {
+		qs = append(qs, term(charsField, char))
 	}
 	return disj(qs)
 }

@@ -14,18 +14,25 @@ var provinceStore = flag.String("province.store", "", "the --data directory of a
 // BenchmarkProvinceSearch times searches of the kinds the load tool sends
 // on a province's index (100,000 enterprises, 1,000,000 patents from
 // ipmatch bench-data; a server started on the store builds the index).
-// The baselines in the same run: "…/fields" is the same query with plain
-// words looked for field by field rather than in the recall field, as
-// before ("one_character/recall_bigrams": a single character as the
-// bigrams of the recall field that hold it, without the characters
-// field); "or_by_date/scored" is the same query with relevance computed
-// although the sort ignores it, as before;
-// "similar/unbounded" is similar patents without the postings bound;
-// "…/plain" is a search without words sorted over every hit rather than
-// the most recent years (newest.go); "word/kept" is "word" answered from the kept answers (Index.Search);
-// "bank_scope_facets/new_words" is a bank's search of two long words with
-// nothing remembered of its scope's terms, "…/counted" the same with every hit of each term in
-// the scope counted rather than the first found, as before.
+// The baselines in the same run, each the same request done as before:
+//   - "…/fields": plain words looked for field by field rather than in
+//     the recall field ("one_character/recall_bigrams": a single
+//     character as the bigrams of the recall field that hold it, without
+//     the characters field);
+//   - "one_character/dictionary_marks": the character marked by its
+//     bigrams in each field's dictionary rather than in the page's text
+//     (marks.go);
+//   - "…/filtered_after": the filters asked after the words (a boolean
+//     query's filter) rather than joined to them (restrict.go);
+//   - "or_by_date/scored": relevance computed although the sort ignores it;
+//   - "similar/unbounded": similar patents without the postings bound;
+//   - "…/plain": a search without words sorted over every hit rather than
+//     the most recent years (newest.go);
+//   - "word/kept" is "word" answered from the kept answers (Index.Search);
+//   - "bank_scope_facets/new_words" is a bank's search of two long words
+//     with nothing remembered of its scope's terms, "…/counted" the same
+//     with every hit of each term in the scope counted rather than the
+//     first found.
 func BenchmarkProvinceSearch(b *testing.B) {
 	if *provinceStore == "" {
 		b.Skip("no -province.store: make one with ipmatch bench-data and start a server on it once")
@@ -84,6 +91,11 @@ func BenchmarkProvinceSearch(b *testing.B) {
 			b.Run(c.name+"/recall_bigrams", func(b *testing.B) {
 				expandCharacters = true
 				defer func() { expandCharacters = false }()
+				run(b)
+			})
+			b.Run(c.name+"/dictionary_marks", func(b *testing.B) {
+				expandMarks = true
+				defer func() { expandMarks = false }()
 				run(b)
 			})
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -260,6 +261,9 @@ type plan struct {
 	text, approx, marks query.Query
 	relaxed, financial  bool
 	key                 string
+	// page, when marks holds single characters, is the page's text they
+	// are marked by (marks.go).
+	page *pageText
 }
 
 // compilePlan parses and compiles the query of req after checking the
@@ -280,7 +284,7 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, k
 	if err := checkText(req); err != nil {
 		return plan{}, err
 	}
-	c := &compiler{spec: s, an: ki.b.text, ctx: ctx, df: map[string]bool{}}
+	c := &compiler{spec: s, an: ki.b.text, ctx: ctx, df: map[string]bool{}, page: &pageText{an: ki.b.text}}
 	if err := checkBudget(s, c.analyze, n, req.Filters); err != nil {
 		return plan{}, err
 	}
@@ -310,7 +314,11 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, k
 			return plan{}, err
 		}
 	}
-	return plan{text: qs[0], approx: qs[1], marks: qs[2], relaxed: c.relaxed, financial: s.namesFinancials(n), key: "q=" + q}, nil
+	p := plan{text: qs[0], approx: qs[1], marks: qs[2], relaxed: c.relaxed, financial: s.namesFinancials(n), key: "q=" + q}
+	if c.used {
+		p.page = c.page
+	}
+	return p, nil
 }
 
 // run searches ki for p under req's filters, scope, facets, sort and page.
@@ -365,6 +373,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 			br.Score = "none"
 		}
 		br.Fields = s.show
+		if p.page != nil { // the highlighted fields too: the same stored document
+			br.Fields = append(slices.Clone(s.show), s.frags...)
+		}
 		res, err := ki.bi.SearchInContext(ctx, br)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -403,9 +414,18 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 	}
 	out := &Result{Total: total, Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
+		if p.page != nil {
+			for _, f := range s.frags {
+				for _, text := range storedTexts(h.Fields[f]) {
+					p.page.add(f, text)
+				}
+			}
+		}
 		fields := make(map[string]any, len(h.Fields)+4)
 		for k, v := range h.Fields {
-			fields[k] = v
+			if p.page == nil || slices.Contains(s.show, k) {
+				fields[k] = v
+			}
 		}
 		if s.enrich != nil {
 			s.enrich(fields)
