@@ -37,7 +37,10 @@ type restricted struct {
 // filter is asked after the words rather than joined to them. A filter's
 // count is exact for one term and an overestimate (a sum) for several,
 // so a filter of several rare terms may be taken for a dense one; it is
-// then only as fast as before.
+// then only as fast as before. bleve counts 0 for a filter of several
+// terms it merged into one bitmap (a date range, unscored), which so
+// leads; leaping to its documents is a bitmap's step, and a date range
+// leading the words took 23 ms where asked after it took 56 ms.
 const denseFilterShare = 0.5
 
 // filterAfterText, set by a benchmark, asks every filter after the words,
