@@ -20,7 +20,7 @@ import (
 //     the others to it, so the words are matched only where the filter
 //     holds. As a boolean query's filter, which bleve asks after the
 //     query, two words and an IPC subclass over 1,000,000 patents (254
-//     hits) took 133 ms against 39 (BenchmarkProvinceSearch,
+//     hits) took 119 ms against 23 (BenchmarkProvinceSearch,
 //     words_ipc_date_filters).
 //   - A filter of most documents (a bank's scope: every enterprise that
 //     consented to the pool) is asked after the words, as bleve's filter
