@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -30,19 +29,16 @@ import (
 var expandMarks = false
 
 // pageText is the text of the highlighted fields of one page's hits, by
-// field, for the charMarks of one plan. The page search fills it before
-// highlight searches; charMarks reads it when highlight builds its
-// searcher.
+// field, for the charMarks of one plan. The page search fills it, then
+// highlight searches, and charMarks reads it as highlight builds its
+// searcher: one request's goroutine, one after the other.
 type pageText struct {
 	an    analysis.Analyzer
-	mu    sync.Mutex
 	texts map[string][]string
 }
 
 // add records text of field.
 func (p *pageText) add(field, text string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.texts == nil {
 		p.texts = map[string][]string{}
 	}
@@ -53,11 +49,8 @@ func (p *pageText) add(field, text string) {
 // for char, or a wildcard "?"+char, finds: those that start with it, and
 // the two-character ones that end with it. Sorted, each once.
 func (p *pageText) terms(field, char string) []string {
-	p.mu.Lock()
-	texts := p.texts[field]
-	p.mu.Unlock()
 	var out []string
-	for _, text := range texts {
+	for _, text := range p.texts[field] {
 		for _, tok := range p.an.Analyze([]byte(text)) {
 			t := string(tok.Term)
 			if strings.HasPrefix(t, char) || (utf8.RuneCountInString(t) == 2 && strings.HasSuffix(t, char)) {
@@ -67,24 +60,6 @@ func (p *pageText) terms(field, char string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// storedTexts returns the texts of a stored field's value as a hit holds
-// it: one string, or a list of them.
-func storedTexts(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, e := range v {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // charMarks marks a single Chinese character in field: the bigrams of the

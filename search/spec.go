@@ -333,9 +333,18 @@ const (
 // listField turns a stored field that may hold one value or several into
 // a list of strings.
 func listField(f map[string]any, k string) {
-	switch v := f[k].(type) {
+	switch f[k].(type) {
+	case string, []any:
+		f[k] = storedTexts(f[k])
+	}
+}
+
+// storedTexts returns the texts of a stored field's value as a hit holds
+// it: one string, or a list of them (nil for anything else).
+func storedTexts(v any) []string {
+	switch v := v.(type) {
 	case string:
-		f[k] = []string{v}
+		return []string{v}
 	case []any:
 		out := make([]string, 0, len(v))
 		for _, x := range v {
@@ -343,8 +352,9 @@ func listField(f map[string]any, k string) {
 				out = append(out, s)
 			}
 		}
-		f[k] = out
+		return out
 	}
+	return nil
 }
 
 // ---- Params ----
