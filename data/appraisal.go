@@ -20,6 +20,8 @@ type Appraiser struct {
 	Region     string    `json:"region,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize trims a's fields and upper-cases its credit code.
@@ -106,6 +108,8 @@ type Appraisal struct {
 	Note         string          `json:"note,omitempty"`
 	CreatedAt    time.Time       `json:"created_at,omitzero"`
 	UpdatedAt    time.Time       `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // AppraisalKey is the natural key of an appraisal: a firm numbers its

@@ -134,6 +134,24 @@ func (t *auditedTable[T]) Put(ctx context.Context, recs ...*T) ([]PutOutcome, er
 	return out, nil
 }
 
+// Create inserts rec, then logs it.
+func (t *auditedTable[T]) Create(ctx context.Context, rec *T) error {
+	if err := t.Table.Create(ctx, rec); err != nil {
+		return err
+	}
+	t.a.record(ctx, t.kind.Name, AuditCreate, []string{*t.kind.ID(rec)})
+	return nil
+}
+
+// Update replaces rec if unchanged since read, then logs it.
+func (t *auditedTable[T]) Update(ctx context.Context, rec *T) error {
+	if err := t.Table.Update(ctx, rec); err != nil {
+		return err
+	}
+	t.a.record(ctx, t.kind.Name, AuditUpdate, []string{*t.kind.ID(rec)})
+	return nil
+}
+
 // Delete removes the record, then logs it.
 func (t *auditedTable[T]) Delete(ctx context.Context, id string) error {
 	if err := t.Table.Delete(ctx, id); err != nil {

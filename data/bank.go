@@ -16,6 +16,8 @@ type Bank struct {
 	NFRACode  string    `json:"nfra_code,omitempty"` // 金融许可证机构编码 of the legal entity
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize trims b's fields.
@@ -96,6 +98,8 @@ type Product struct {
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize trims p's fields and canonicalises its code lists.

@@ -79,6 +79,8 @@ type Deal struct {
 	History      []StageChange `json:"history"`
 	CreatedAt    time.Time     `json:"created_at,omitzero"`
 	UpdatedAt    time.Time     `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize starts a new deal at registered and keeps its history non-nil,

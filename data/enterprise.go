@@ -100,6 +100,8 @@ type Enterprise struct {
 	Consents      Consents        `json:"consents"`
 	CreatedAt     time.Time       `json:"created_at,omitzero"`
 	UpdatedAt     time.Time       `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize trims e's fields, upper-cases codes, canonicalises the industry

@@ -23,6 +23,11 @@ const (
 	CodeTooLarge     Code = "too_large"    // body or batch over the limit (413)
 	CodeInternal     Code = "internal"     // a bug or an outage; never shown in detail (500)
 	CodeRateLimited  Code = "rate_limited" // too much at once; try again later (429)
+	// CodeStale: a conditional write named a revision the record no longer
+	// has: someone else wrote it since it was read (412 over the API when
+	// the client named the revision; the application turns it into a
+	// conflict when it read the record itself).
+	CodeStale Code = "precondition_failed"
 )
 
 // FieldError names one field of a record and why its value was refused.

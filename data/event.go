@@ -33,6 +33,8 @@ type Event struct {
 	Status      EventStatus `json:"status"`
 	CreatedAt   time.Time   `json:"created_at,omitzero"`
 	UpdatedAt   time.Time   `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize trims e's fields and defaults its status to draft.
@@ -120,6 +122,8 @@ type Participant struct {
 	Preferences    []Preference `json:"preferences,omitempty"`
 	CreatedAt      time.Time    `json:"created_at,omitzero"`
 	UpdatedAt      time.Time    `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize gives a bank at least one table.

@@ -410,13 +410,17 @@ func (im *importer[T]) rejectErr(r importRow[T], err error) {
 	im.reject(r, fields...)
 }
 
-// sameRecord reports whether a and b are equal apart from their timestamps.
+// sameRecord reports whether a and b are equal apart from their timestamps
+// and revisions.
 // Nil and empty slices are equal, and times are compared with Equal.
 func sameRecord[T any](k Kind[T], a, b *T) bool {
 	ac, bc := *a, *b
 	for _, r := range []*T{&ac, &bc} {
 		c, u := k.Stamps(r)
 		*c, *u = time.Time{}, time.Time{}
+		if k.Rev != nil {
+			*k.Rev(r) = 0
+		}
 	}
 	return sameValue(reflect.ValueOf(ac), reflect.ValueOf(bc))
 }

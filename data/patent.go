@@ -167,6 +167,8 @@ type Patent struct {
 	History          []Transaction `json:"history,omitempty"`
 	CreatedAt        time.Time     `json:"created_at,omitzero"`
 	UpdatedAt        time.Time     `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize puts p into canonical form: the application number without

@@ -23,6 +23,8 @@ type Pool struct {
 	Since     Date      `json:"since,omitzero"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // Normalize trims p's fields.

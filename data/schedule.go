@@ -86,6 +86,8 @@ type Schedule struct {
 	Params       map[string]string `json:"params,omitempty"`
 	CreatedAt    time.Time         `json:"created_at,omitzero"`
 	UpdatedAt    time.Time         `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // The Params keys under which versions before the schedule had fields of

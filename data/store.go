@@ -39,8 +39,10 @@ type Store interface {
 // is invalid (an invalid error whose fields are prefixed "[i]." when more
 // than one record is given). It then inserts or replaces each record: a
 // record without an ID takes the ID of the stored record with the same
-// natural key (credit code, token hash …) or a new one. Put sets IDs and
-// timestamps on the records it is given. A natural key held by another ID
+// natural key (credit code, token hash …) or a new one. Put sets IDs,
+// timestamps and revisions on the records it is given, whatever revision
+// they carried: Put is last-writer-wins (see Create and Update for the
+// conditional writes). A natural key held by another ID
 // is a conflict. On the embedded store a Put is one transaction; on MongoDB
 // each record is written atomically on its own (FerretDB has no
 // transactions), so a failing batch may leave earlier records written, but
@@ -55,6 +57,20 @@ type Table[T any] interface {
 	List(ctx context.Context, opts ListOptions) ([]T, int, error)
 	// Put inserts or replaces records; see the Table doc.
 	Put(ctx context.Context, recs ...*T) ([]PutOutcome, error)
+	// Create inserts rec, which must be new: an ID or natural key already
+	// stored is a conflict, and then nothing is written. Of several
+	// concurrent Creates of one ID or key, on any number of nodes, exactly
+	// one succeeds. Create sets the ID (when empty and generated), the time
+	// stamps and revision 1 on rec.
+	Create(ctx context.Context, rec *T) error
+	// Update replaces the stored record with rec's ID if its revision is
+	// still rec's Revision (the one the caller read), and then sets rec's
+	// time stamps and new revision. A record that is gone is not_found; a
+	// record written since (another revision) is CodeStale, and then
+	// nothing is written: of several concurrent Updates from one revision,
+	// on any number of nodes, exactly one succeeds. Kinds without revisions
+	// (Kind.Rev nil) have no Update.
+	Update(ctx context.Context, rec *T) error
 	// Delete removes the record with the given ID or returns not_found.
 	Delete(ctx context.Context, id string) error
 	// Count returns how many records there are.
@@ -120,12 +136,16 @@ type PutOutcome struct {
 // its ID, its natural key, the references lists filter on, and its rules.
 // Storage adapters are written once against Kind and serve every record type.
 type Kind[T any] struct {
-	Name      string // table or collection name
-	IDPrefix  string // prefix of generated IDs; "" when the ID is always given
-	ID        func(*T) *string
-	Key       func(*T) string // natural key, "" when none
-	Refs      func(*T) Refs
-	Stamps    func(*T) (created, updated *time.Time)
+	Name     string // table or collection name
+	IDPrefix string // prefix of generated IDs; "" when the ID is always given
+	ID       func(*T) *string
+	Key      func(*T) string // natural key, "" when none
+	Refs     func(*T) Refs
+	Stamps   func(*T) (created, updated *time.Time)
+	// Rev is the record's revision, which the stores count: 1 when the
+	// record is created, one more at every write. nil for kinds without
+	// revisions (the audit log, whose entries are never replaced).
+	Rev       func(*T) *int64
 	Normalize func(*T)
 	Validate  func(*T) error
 }
@@ -138,6 +158,7 @@ var (
 		Key:       func(r *Enterprise) string { return r.CreditCode },
 		Refs:      func(r *Enterprise) Refs { return Refs{} },
 		Stamps:    func(r *Enterprise) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Enterprise) *int64 { return &r.Revision },
 		Normalize: (*Enterprise).Normalize, Validate: (*Enterprise).Validate,
 	}
 	PatentKind = Kind[Patent]{
@@ -146,6 +167,7 @@ var (
 		Key:       func(r *Patent) string { return "" },
 		Refs:      func(r *Patent) Refs { return Refs{Enterprise: r.OwnerID} },
 		Stamps:    func(r *Patent) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Patent) *int64 { return &r.Revision },
 		Normalize: (*Patent).Normalize, Validate: (*Patent).Validate,
 	}
 	BankKind = Kind[Bank]{
@@ -154,6 +176,7 @@ var (
 		Key:       func(r *Bank) string { return "" },
 		Refs:      func(r *Bank) Refs { return Refs{} },
 		Stamps:    func(r *Bank) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Bank) *int64 { return &r.Revision },
 		Normalize: (*Bank).Normalize, Validate: (*Bank).Validate,
 	}
 	ProductKind = Kind[Product]{
@@ -162,6 +185,7 @@ var (
 		Key:       func(r *Product) string { return "" },
 		Refs:      func(r *Product) Refs { return Refs{Bank: r.BankID, Pool: r.PoolID} },
 		Stamps:    func(r *Product) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Product) *int64 { return &r.Revision },
 		Normalize: (*Product).Normalize, Validate: (*Product).Validate,
 	}
 	EventKind = Kind[Event]{
@@ -170,6 +194,7 @@ var (
 		Key:       func(r *Event) string { return "" },
 		Refs:      func(r *Event) Refs { return Refs{Pool: r.PoolID} },
 		Stamps:    func(r *Event) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Event) *int64 { return &r.Revision },
 		Normalize: (*Event).Normalize, Validate: (*Event).Validate,
 	}
 	ParticipantKind = Kind[Participant]{
@@ -178,6 +203,7 @@ var (
 		Key:       ParticipantKey,
 		Refs:      func(r *Participant) Refs { return Refs{Event: r.EventID, Bank: r.BankID, Enterprise: r.EnterpriseID} },
 		Stamps:    func(r *Participant) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Participant) *int64 { return &r.Revision },
 		Normalize: (*Participant).Normalize, Validate: (*Participant).Validate,
 	}
 	DealKind = Kind[Deal]{
@@ -188,6 +214,7 @@ var (
 			return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID, Event: r.EventID, Pool: r.PoolID, Product: r.ProductID}
 		},
 		Stamps:    func(r *Deal) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Deal) *int64 { return &r.Revision },
 		Normalize: (*Deal).Normalize, Validate: (*Deal).Validate,
 	}
 	PoolKind = Kind[Pool]{
@@ -196,6 +223,7 @@ var (
 		Key:       func(r *Pool) string { return "" },
 		Refs:      func(r *Pool) Refs { return Refs{} },
 		Stamps:    func(r *Pool) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Pool) *int64 { return &r.Revision },
 		Normalize: (*Pool).Normalize, Validate: (*Pool).Validate,
 	}
 	AppraiserKind = Kind[Appraiser]{
@@ -204,6 +232,7 @@ var (
 		Key:       func(r *Appraiser) string { return r.Licence },
 		Refs:      func(r *Appraiser) Refs { return Refs{} },
 		Stamps:    func(r *Appraiser) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Appraiser) *int64 { return &r.Revision },
 		Normalize: (*Appraiser).Normalize, Validate: (*Appraiser).Validate,
 	}
 	AppraisalKind = Kind[Appraisal]{
@@ -212,6 +241,7 @@ var (
 		Key:       AppraisalKey,
 		Refs:      func(r *Appraisal) Refs { return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID} },
 		Stamps:    func(r *Appraisal) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Appraisal) *int64 { return &r.Revision },
 		Normalize: (*Appraisal).Normalize, Validate: (*Appraisal).Validate,
 	}
 	ScheduleKind = Kind[Schedule]{
@@ -220,6 +250,7 @@ var (
 		Key:       func(r *Schedule) string { return "" },
 		Refs:      func(r *Schedule) Refs { return Refs{Event: r.EventID} },
 		Stamps:    func(r *Schedule) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Schedule) *int64 { return &r.Revision },
 		Normalize: (*Schedule).Normalize, Validate: (*Schedule).Validate,
 	}
 	TokenKind = Kind[Token]{
@@ -228,6 +259,7 @@ var (
 		Key:       func(r *Token) string { return r.Hash },
 		Refs:      func(r *Token) Refs { return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID} },
 		Stamps:    func(r *Token) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Token) *int64 { return &r.Revision },
 		Normalize: (*Token).Normalize, Validate: (*Token).Validate,
 	}
 	UserKind = Kind[User]{
@@ -236,6 +268,7 @@ var (
 		Key:       func(r *User) string { return r.Username },
 		Refs:      func(r *User) Refs { return Refs{Bank: r.BankID, Enterprise: r.EnterpriseID} },
 		Stamps:    func(r *User) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *User) *int64 { return &r.Revision },
 		Normalize: (*User).Normalize, Validate: (*User).Validate,
 	}
 )
@@ -293,6 +326,18 @@ func (k Kind[T]) NewID() string {
 // NotFound returns the not_found error of kind k for id.
 func (k Kind[T]) NotFound(id string) error {
 	return Errorf(CodeNotFound, "no %s with id %q", strings.TrimSuffix(k.Name, "s"), id)
+}
+
+// Stale returns the error of an Update of the record id from revision
+// read, which it no longer has.
+func (k Kind[T]) Stale(id string, read, stored int64) error {
+	return Errorf(CodeStale, "%s %q has changed since it was read (revision %d, now %d); read it again and retry",
+		strings.TrimSuffix(k.Name, "s"), id, read, stored)
+}
+
+// Exists returns the conflict error of a Create whose ID is taken.
+func (k Kind[T]) Exists(id string) error {
+	return Errorf(CodeConflict, "%s %q already exists", strings.TrimSuffix(k.Name, "s"), id)
 }
 
 // KeyConflict returns the conflict error for a natural key already held by

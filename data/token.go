@@ -30,6 +30,8 @@ type Token struct {
 	Label        string    `json:"label,omitempty"`
 	CreatedAt    time.Time `json:"created_at,omitzero"`
 	UpdatedAt    time.Time `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // NewTokenSecret returns a fresh random token secret with its prefix.

@@ -21,6 +21,8 @@ type User struct {
 	Label        string    `json:"label,omitempty"`
 	CreatedAt    time.Time `json:"created_at,omitzero"`
 	UpdatedAt    time.Time `json:"updated_at,omitzero"`
+	// Revision is set by the store (see Kind.Rev).
+	Revision int64 `json:"revision,omitzero"`
 }
 
 // PasswordCost is the bcrypt cost of stored password hashes. It is 12, not

@@ -21,6 +21,7 @@ var StatusOf = map[data.Code]int{
 	data.CodeMalformed:    http.StatusBadRequest,
 	data.CodeNotFound:     http.StatusNotFound,
 	data.CodeConflict:     http.StatusConflict,
+	data.CodeStale:        http.StatusPreconditionFailed,
 	data.CodeForbidden:    http.StatusForbidden,
 	data.CodeUnauthorized: http.StatusUnauthorized,
 	data.CodeTooLarge:     http.StatusRequestEntityTooLarge,

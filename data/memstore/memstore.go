@@ -258,14 +258,93 @@ func (m *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 		*m.kind.ID(r) = ids[i]
 		created, updated := m.kind.Stamps(r)
 		*created, *updated = now, now
+		rev := int64(1)
 		if exists {
 			oc, _ := m.kind.Stamps(&old)
 			*created = *oc
+			rev = m.revOf(&old) + 1
 		}
+		m.setRev(r, rev)
 		m.recs[ids[i]] = deepCopy(*r)
 		out[i] = data.PutOutcome{ID: ids[i], Created: !exists}
 	}
 	return out, nil
+}
+
+// revOf returns the revision of r, 0 for kinds without.
+func (m *table[T]) revOf(r *T) int64 {
+	if m.kind.Rev == nil {
+		return 0
+	}
+	return *m.kind.Rev(r)
+}
+
+// setRev sets the revision of r, for kinds with revisions.
+func (m *table[T]) setRev(r *T, rev int64) {
+	if m.kind.Rev != nil {
+		*m.kind.Rev(r) = rev
+	}
+}
+
+// Create inserts rec if neither its ID nor its natural key is stored.
+func (m *table[T]) Create(ctx context.Context, rec *T) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := m.kind.Check([]*T{rec}); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, key := *m.kind.ID(rec), m.kind.Key(rec)
+	if h := m.holder(key); h != "" {
+		return m.kind.KeyConflict(key, h)
+	}
+	if _, ok := m.recs[id]; ok {
+		return m.kind.Exists(id)
+	}
+	if id == "" {
+		id = m.kind.NewID()
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	*m.kind.ID(rec) = id
+	created, updated := m.kind.Stamps(rec)
+	*created, *updated = now, now
+	m.setRev(rec, 1)
+	m.recs[id] = deepCopy(*rec)
+	return nil
+}
+
+// Update replaces the record with rec's ID if it still has rec's revision.
+func (m *table[T]) Update(ctx context.Context, rec *T) error {
+	if m.kind.Rev == nil {
+		panic("memstore: Update of " + m.kind.Name + ", which has no revisions")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := m.kind.Check([]*T{rec}); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, key := *m.kind.ID(rec), m.kind.Key(rec)
+	old, ok := m.recs[id]
+	if !ok {
+		return m.kind.NotFound(id)
+	}
+	if read, stored := m.revOf(rec), m.revOf(&old); read != stored {
+		return m.kind.Stale(id, read, stored)
+	}
+	if h := m.holder(key); h != "" && h != id {
+		return m.kind.KeyConflict(key, h)
+	}
+	created, updated := m.kind.Stamps(rec)
+	oc, _ := m.kind.Stamps(&old)
+	*created, *updated = *oc, time.Now().UTC().Truncate(time.Microsecond)
+	m.setRev(rec, m.revOf(&old)+1)
+	m.recs[id] = deepCopy(*rec)
+	return nil
 }
 
 func (m *table[T]) Delete(ctx context.Context, id string) error {

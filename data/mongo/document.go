@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"ipmatch/data"
 )
 
@@ -30,6 +32,9 @@ type document struct {
 	ProductID    string    `bson:"product_id,omitempty"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
+	// Rev is the record's revision (data.Kind.Rev), which the conditional
+	// writes filter on; missing (0) in documents written before it.
+	Rev int64 `bson:"rev"`
 	// Body is the record as JSON.
 	Body string `bson:"body"`
 	// Hidden is a JSON object of the record's fields that its JSON leaves
@@ -42,10 +47,20 @@ type stored struct {
 	ID        string    `bson:"_id"`
 	Key       string    `bson:"key"`
 	CreatedAt time.Time `bson:"created_at"`
+	Rev       int64     `bson:"rev"`
 }
 
 // storedProjection selects the fields of stored.
-var storedProjection = map[string]int{"_id": 1, "key": 1, "created_at": 1}
+var storedProjection = map[string]int{"_id": 1, "key": 1, "created_at": 1, "rev": 1}
+
+// revIs is the filter on a document's revision rev: revision 0 is a
+// document written before revisions, without the field.
+func revIs(rev int64) any {
+	if rev == 0 {
+		return bson.D{{Key: "$in", Value: bson.A{nil, int64(0)}}}
+	}
+	return rev
+}
 
 // naturalKey and idKey give the value of a document's key field.
 func naturalKey(key string) string { return "k:" + key }

@@ -388,6 +388,52 @@ func TestLostRace(t *testing.T) {
 		if pws[0].isNew || !p.CreatedAt.Equal(early.CreatedAt) {
 			t.Errorf("patent stored meanwhile: new %v, created %v; want not new, created %v", pws[0].isNew, p.CreatedAt, early.CreatedAt)
 		}
+		if p.Revision != 2 {
+			t.Errorf("patent stored meanwhile: written as revision %d, want 2 (after the other writer's 1)", p.Revision)
+		}
+
+		// A stored record written by another writer after it was read: the
+		// replace follows that writer's revision instead of reusing it.
+		again := get(t, tab, winner.ID)
+		ws = mustPlan(t, tab, &again)
+		meanwhile := get(t, tab, winner.ID)
+		mustPut(t, tab, &meanwhile)
+		if err := writePlan(ctx, tab, ws, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := get(t, tab, winner.ID); got.Revision != meanwhile.Revision+1 || again.Revision != got.Revision {
+			t.Errorf("replace after another write: stored revision %d, record %d; want %d", got.Revision, again.Revision, meanwhile.Revision+1)
+		}
+	})
+}
+
+// TestRevisionlessDocument checks that a document written before
+// revisions (no rev field) reads as revision 0 and takes both writes.
+func TestRevisionlessDocument(t *testing.T) {
+	servers(t, func(t *testing.T, uri string) {
+		ctx := t.Context()
+		s := openStore(t, uri)
+		for i, write := range []func(*data.Enterprise) error{
+			func(e *data.Enterprise) error { _, err := s.Enterprises().Put(ctx, e); return err },
+			func(e *data.Enterprise) error { return s.Enterprises().Update(ctx, e) },
+		} {
+			e := storetest.Enterprise(i + 1)
+			mustPut(t, s.enterprises, &e)
+			if _, err := s.enterprises.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "rev", Value: ""}}}}); err != nil {
+				t.Fatal(err)
+			}
+			old := get(t, s.enterprises, e.ID)
+			if old.Revision != 0 {
+				t.Fatalf("a document without rev reads as revision %d", old.Revision)
+			}
+			old.Name += "（新）"
+			if err := write(&old); err != nil {
+				t.Fatalf("write %d of a document without rev: %v", i, err)
+			}
+			if got := get(t, s.enterprises, e.ID); got.Revision != 1 || got.Name != old.Name {
+				t.Errorf("write %d of a document without rev stored revision %d name %q", i, got.Revision, got.Name)
+			}
+		}
 	})
 }
 

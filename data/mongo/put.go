@@ -53,6 +53,7 @@ type write[T any] struct {
 	first   int  // index of the first record of the batch with this ID
 	isNew   bool // the write creates the record
 	created time.Time
+	rev     int64 // the stored revision this write replaces, 0 for a new record
 	doc     document
 }
 
@@ -105,7 +106,7 @@ func (t *table[T]) plan(ctx context.Context, recs []*T, now time.Time) ([]write[
 	holder := map[string]string{}   // key field → ID, as the batch goes
 	keyOf := map[string]string{}    // ID → key field, as the batch goes
 	dbHolder := map[string]string{} // key field → ID, as stored
-	known := map[string]time.Time{} // ID → created_at of stored records
+	known := map[string]stored{}    // ID → the stored record
 	if len(keys) > 0 {
 		docs, err := t.readStored(ctx, keys, ids)
 		if err != nil {
@@ -113,7 +114,7 @@ func (t *table[T]) plan(ctx context.Context, recs []*T, now time.Time) ([]write[
 		}
 		for _, d := range docs {
 			holder[d.Key], dbHolder[d.Key], keyOf[d.ID] = d.ID, d.ID, d.Key
-			known[d.ID] = d.CreatedAt.UTC()
+			known[d.ID] = d
 		}
 	}
 
@@ -143,8 +144,8 @@ func (t *table[T]) plan(ctx context.Context, recs []*T, now time.Time) ([]write[
 			continue
 		}
 		first[w.id], w.first = i, i
-		if c, ok := known[w.id]; ok {
-			w.created, w.mode = c, replaceMode
+		if d, ok := known[w.id]; ok {
+			w.created, w.rev, w.mode = d.CreatedAt.UTC(), d.Rev, replaceMode
 			continue
 		}
 		w.isNew, w.created = true, now
@@ -187,11 +188,14 @@ func (t *table[T]) prepare(w *write[T], now time.Time) error {
 	*t.kind.ID(w.rec) = w.id
 	created, updated := t.kind.Stamps(w.rec)
 	*created, *updated = w.created, now
+	if t.kind.Rev != nil {
+		*t.kind.Rev(w.rec) = w.rev + 1
+	}
 	body, hidden, err := t.codec.encode(w.rec)
 	if err != nil {
 		return t.fail("encoding a record for", err)
 	}
-	w.doc = document{ID: w.id, Key: w.key, CreatedAt: w.created, UpdatedAt: now, Body: body, Hidden: hidden}
+	w.doc = document{ID: w.id, Key: w.key, CreatedAt: w.created, UpdatedAt: now, Rev: w.rev + 1, Body: body, Hidden: hidden}
 	refs := t.kind.Refs(w.rec)
 	for _, f := range refFields {
 		f.set(&w.doc, f.get(refs))
@@ -253,38 +257,47 @@ func (t *table[T]) insertNew(ctx context.Context, ws []write[T], now time.Time) 
 	}
 	for _, d := range docs {
 		if w := byID[d.ID]; w != nil && w.isNew {
-			w.isNew, w.created = false, d.CreatedAt.UTC()
+			w.isNew, w.created, w.rev = false, d.CreatedAt.UTC(), d.Rev
 		}
 	}
 	return nil
 }
 
 // replaceRest is step 3: it writes the remaining records in batch order.
+// A stored record is replaced only at the revision read (step 1 or 2), so
+// that no concurrent write is overwritten unseen under the same revision:
+// a record written since is read again and written one at a time.
 func (t *table[T]) replaceRest(ctx context.Context, ws []write[T], now time.Time) error {
 	var rest []int
 	var models []mongo.WriteModel
+	last := map[string]*write[T]{} // ID → the latest write of it so far
 	for i := range ws {
 		w := &ws[i]
 		if w.mode != replaceMode {
 			continue
 		}
-		if w.first != i {
-			w.isNew, w.created = false, ws[w.first].created
+		if p := last[w.id]; p != nil {
+			w.isNew, w.created, w.rev = false, p.created, p.rev+1
 		}
+		last[w.id] = w
 		if err := t.prepare(w, now); err != nil {
 			return err
 		}
 		rest = append(rest, i)
-		models = append(models, mongo.NewReplaceOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: w.id}}).
-			SetReplacement(&w.doc).
-			SetUpsert(true))
+		models = append(models, t.replaceModel(w))
 	}
+	done := 0 // records of rest written for sure
 	var err error
 	for chunk := range slices.Chunk(models, t.replaceChunk) {
-		if _, err = t.coll.BulkWrite(ctx, chunk, options.BulkWrite().SetOrdered(true)); err != nil {
+		var res *mongo.BulkWriteResult
+		res, err = t.coll.BulkWrite(ctx, chunk, options.BulkWrite().SetOrdered(true))
+		if err == nil && res.MatchedCount+res.UpsertedCount < int64(len(chunk)) {
+			err = errors.New("a record was written since it was read")
+		}
+		if err != nil {
 			break
 		}
+		done += len(chunk)
 	}
 	if err == nil {
 		return nil
@@ -292,14 +305,14 @@ func (t *table[T]) replaceRest(ctx context.Context, ws []write[T], now time.Time
 	if ctx.Err() != nil {
 		return t.fail("writing to", err)
 	}
-	t.log.InfoContext(ctx, "batch replace failed; writing records one at a time", "records", len(rest), "err", err)
-	for _, i := range rest {
+	t.log.InfoContext(ctx, "batch replace failed; writing records one at a time", "records", len(rest)-done, "err", err)
+	for _, i := range rest[done:] {
 		w := &ws[i]
 		if w.first != i && ws[w.first].id != w.id { // the first version took over another record
 			w.id, w.created = ws[w.first].id, ws[w.first].created
-			if err := t.prepare(w, now); err != nil {
-				return err
-			}
+		}
+		if err := t.prepare(w, now); err != nil {
+			return err
 		}
 		if err := t.replaceOne(ctx, w, now); err != nil {
 			return err
@@ -308,42 +321,82 @@ func (t *table[T]) replaceRest(ctx context.Context, ws []write[T], now time.Time
 	return nil
 }
 
-// replaceOne writes one record of step 3 on its own and tells a natural-key
-// conflict from other failures by looking the key up.
+// replaceModel is the write of w in step 3: an upsert of a new record, or
+// a replace of a stored one at the revision read.
+func (t *table[T]) replaceModel(w *write[T]) mongo.WriteModel {
+	return mongo.NewReplaceOneModel().SetFilter(replaceFilter(w)).SetReplacement(&w.doc).SetUpsert(w.isNew)
+}
+
+// replaceFilter selects the document w replaces: its ID at the revision
+// read (none for a new record, which an upsert then inserts; if another
+// writer inserted it first, the upsert fails on the duplicate _id).
+func replaceFilter[T any](w *write[T]) bson.D {
+	return bson.D{{Key: "_id", Value: w.id}, {Key: "rev", Value: revIs(w.rev)}}
+}
+
+// replaceOne writes one record of step 3 on its own. A record written or
+// inserted by someone else since it was read is read again and written at
+// its new revision (Put is last-writer-wins); a duplicate key is told from
+// other failures by looking the natural key up.
 func (t *table[T]) replaceOne(ctx context.Context, w *write[T], now time.Time) error {
+	const attempts = 8
 	for attempt := 1; ; attempt++ {
-		_, err := t.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: w.id}}, &w.doc, options.Replace().SetUpsert(true))
-		if err == nil {
+		res, err := t.coll.ReplaceOne(ctx, replaceFilter(w), &w.doc, options.Replace().SetUpsert(w.isNew))
+		if err == nil && res.MatchedCount+res.UpsertedCount > 0 {
 			return nil
 		}
-		if ctx.Err() != nil || attempt == 3 {
-			return t.fail("writing to", err)
-		}
-		if w.natural == "" {
-			if mongo.IsDuplicateKeyError(err) {
-				continue // two upserts of one new ID raced; now it is stored
+		if ctx.Err() != nil || attempt == attempts {
+			if err == nil {
+				err = errors.New("the record kept changing while it was being written")
 			}
 			return t.fail("writing to", err)
 		}
-		var h stored
-		herr := t.coll.FindOne(ctx, bson.D{{Key: "key", Value: w.key}},
-			options.FindOne().SetProjection(storedProjection)).Decode(&h)
-		switch {
-		case errors.Is(herr, mongo.ErrNoDocuments) || herr == nil && h.ID == w.id:
-			if mongo.IsDuplicateKeyError(err) {
-				continue // the holder moved on; try again
-			}
+		if err != nil && !mongo.IsDuplicateKeyError(err) && w.natural == "" {
 			return t.fail("writing to", err)
-		case herr != nil:
-			return t.fail("writing to", err)
-		case w.given:
-			return t.kind.KeyConflict(w.natural, h.ID)
 		}
-		// The caller gave no ID and another Put stored the natural key
-		// since plan: this record is that one, as if this Put came later.
-		w.id, w.isNew, w.created = h.ID, false, h.CreatedAt.UTC()
+		if err != nil && w.natural != "" {
+			var h stored
+			herr := t.coll.FindOne(ctx, bson.D{{Key: "key", Value: w.key}},
+				options.FindOne().SetProjection(storedProjection)).Decode(&h)
+			switch {
+			case errors.Is(herr, mongo.ErrNoDocuments) || herr == nil && h.ID == w.id:
+				if !mongo.IsDuplicateKeyError(err) {
+					return t.fail("writing to", err)
+				}
+				// The holder moved on, or the _id clashed: try again below.
+			case herr != nil:
+				return t.fail("writing to", err)
+			case w.given:
+				return t.kind.KeyConflict(w.natural, h.ID)
+			default:
+				// The caller gave no ID and another Put stored the natural
+				// key since plan: this record is that one, as if this Put
+				// came later.
+				w.id = h.ID
+			}
+		}
+		if err := t.reread(ctx, w); err != nil {
+			return err
+		}
 		if err := t.prepare(w, now); err != nil {
 			return err
 		}
 	}
+}
+
+// reread reads the stored revision and created_at of w's record again, so
+// that w replaces the record as it now stands (or inserts it, if it is
+// gone).
+func (t *table[T]) reread(ctx context.Context, w *write[T]) error {
+	var d stored
+	err := t.coll.FindOne(ctx, bson.D{{Key: "_id", Value: w.id}}, options.FindOne().SetProjection(storedProjection)).Decode(&d)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		w.isNew, w.rev = true, 0
+	case err != nil:
+		return t.fail("reading", err)
+	default:
+		w.isNew, w.rev, w.created = false, d.Rev, d.CreatedAt.UTC()
+	}
+	return nil
 }

@@ -91,6 +91,9 @@ func (t *table[T]) decode(d *document) (T, error) {
 	*t.kind.ID(&rec) = d.ID
 	created, updated := t.kind.Stamps(&rec)
 	*created, *updated = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	if t.kind.Rev != nil {
+		*t.kind.Rev(&rec) = d.Rev
+	}
 	return rec, nil
 }
 

@@ -32,7 +32,21 @@ func migrations() [][]string {
 		kindTable(data.UserKind.Name),
 		kindTable(data.AuditKind.Name),
 		append(kindTable(data.AppraiserKind.Name), kindTable(data.AppraisalKind.Name)...),
+		revColumns(),
 	}
+}
+
+// revColumns adds every table the revision the conditional writes check
+// (data.Kind.Rev). Records stored before it have revision 0, and their
+// next write makes it 1.
+func revColumns() []string {
+	names := append(tableNames(), data.ScheduleKind.Name, data.UserKind.Name, data.AuditKind.Name,
+		data.AppraiserKind.Name, data.AppraisalKind.Name)
+	var stmts []string
+	for _, name := range names {
+		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
+	}
+	return stmts
 }
 
 // schemaV1 makes one table per kind. Empty keys and references are stored

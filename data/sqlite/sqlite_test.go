@@ -259,8 +259,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 5 {
-		t.Fatalf("schema version = %d, %v; want 5", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 6 {
+		t.Fatalf("schema version = %d, %v; want 6", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -357,8 +357,8 @@ func benchmarkRawImport(b *testing.B) {
 }
 
 // TestMigrateFromVersion1 opens a database as version 1 left it (no
-// schedules, users, audit, appraisers or appraisals table) and checks that
-// Open adds the tables.
+// schedules, users, audit, appraisers or appraisals table, no revisions)
+// and checks that Open adds the tables and the revisions.
 func TestMigrateFromVersion1(t *testing.T) {
 	dir := t.TempDir()
 	s, err := sqlite.Open(t.Context(), dir, nil)
@@ -370,8 +370,12 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `DROP TABLE appraisers`, `DROP TABLE appraisals`,
-		`UPDATE schema_version SET version = 1`} {
+	drop := []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `DROP TABLE appraisers`, `DROP TABLE appraisals`,
+		`UPDATE schema_version SET version = 1`}
+	for _, name := range []string{"enterprises", "patents", "banks", "products", "events", "participants", "deals", "pools", "tokens"} {
+		drop = append(drop, `ALTER TABLE `+name+` DROP COLUMN rev`)
+	}
+	for _, q := range drop {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -393,5 +397,12 @@ func TestMigrateFromVersion1(t *testing.T) {
 	e := data.AuditEntry{ID: data.NewAuditID(time.Now()), Via: data.ViaCLI, Action: data.AuditCreate, Kind: "schedules", IDs: []string{sched.ID}}
 	if _, err := s.Audit().Put(t.Context(), &e); err != nil {
 		t.Fatalf("put an audit entry after migrating: %v", err)
+	}
+	ent := storetest.Enterprise(1)
+	if _, err := s.Enterprises().Put(t.Context(), &ent); err != nil || ent.Revision != 1 {
+		t.Fatalf("put an enterprise after migrating: revision %d, %v", ent.Revision, err)
+	}
+	if err := s.Enterprises().Update(t.Context(), &ent); err != nil || ent.Revision != 2 {
+		t.Fatalf("update an enterprise after migrating: revision %d, %v", ent.Revision, err)
 	}
 }

@@ -38,21 +38,21 @@ var _ data.Table[data.Patent] = (*table[data.Patent])(nil)
 
 func newTable[T any](ctx context.Context, s *Store, k data.Kind[T], setKey func(*T, string)) (*table[T], error) {
 	t := &table[T]{kind: k, name: quote(k.Name), s: s, setKey: setKey}
-	cols := "id, key, " + strings.Join(refColumns[:], ", ") + ", created_at, updated_at, body"
+	cols := "id, key, " + strings.Join(refColumns[:], ", ") + ", created_at, updated_at, body, rev"
 	sets := "key = ?2"
 	for i, c := range refColumns {
 		sets += fmt.Sprintf(", %s = ?%d", c, i+3)
 	}
-	sets += ", created_at = ?8, updated_at = ?9, body = ?10"
+	sets += ", created_at = ?8, updated_at = ?9, body = ?10, rev = ?11"
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		db    *sql.DB
 		query string
 	}{
-		{&t.get, s.r, `SELECT key, body FROM ` + t.name + ` WHERE id = ?`},
-		{&t.getByKey, s.r, `SELECT key, body FROM ` + t.name + ` WHERE key = ? AND key <> ''`},
+		{&t.get, s.r, `SELECT key, rev, body FROM ` + t.name + ` WHERE id = ?`},
+		{&t.getByKey, s.r, `SELECT key, rev, body FROM ` + t.name + ` WHERE key = ? AND key <> ''`},
 		{&t.count, s.r, `SELECT count(*) FROM ` + t.name},
-		{&t.insert, s.w, `INSERT INTO ` + t.name + ` (` + cols + `) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`},
+		{&t.insert, s.w, `INSERT INTO ` + t.name + ` (` + cols + `) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`},
 		{&t.update, s.w, `UPDATE ` + t.name + ` SET ` + sets + ` WHERE id = ?1`},
 		{&t.del, s.w, `DELETE FROM ` + t.name + ` WHERE id = ?`},
 	} {
@@ -78,24 +78,30 @@ func (t *table[T]) GetByKey(ctx context.Context, key string) (T, error) {
 func (t *table[T]) one(ctx context.Context, st *sql.Stmt, arg, op string) (T, error) {
 	var zero T
 	var key string
+	var rev int64
 	var body []byte
-	err := st.QueryRowContext(ctx, arg).Scan(&key, &body)
+	err := st.QueryRowContext(ctx, arg).Scan(&key, &rev, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return zero, t.kind.NotFound(arg)
 	}
 	if err != nil {
 		return zero, internal(op+" "+t.kind.Name, err)
 	}
-	return t.decode(key, body)
+	return t.decode(key, rev, body)
 }
 
-func (t *table[T]) decode(key string, body []byte) (T, error) {
+// decode reads a record from its row. The revision column is the truth:
+// the body is encoded before a write knows it for sure.
+func (t *table[T]) decode(key string, rev int64, body []byte) (T, error) {
 	var rec T
 	if err := json.Unmarshal(body, &rec); err != nil {
 		return rec, fmt.Errorf("sqlite: decode %s: %w", t.kind.Name, err)
 	}
 	if t.setKey != nil {
 		t.setKey(&rec, key)
+	}
+	if t.kind.Rev != nil {
+		*t.kind.Rev(&rec) = rev
 	}
 	return rec, nil
 }
@@ -130,6 +136,22 @@ func (t *table[T]) Delete(ctx context.Context, id string) error {
 type saved struct {
 	id               string
 	created, updated time.Time
+	rev              int64
+}
+
+// rev returns the revision of r, 0 for kinds without.
+func (t *table[T]) rev(r *T) int64 {
+	if t.kind.Rev == nil {
+		return 0
+	}
+	return *t.kind.Rev(r)
+}
+
+// setRev sets the revision of r, for kinds with revisions.
+func (t *table[T]) setRev(r *T, rev int64) {
+	if t.kind.Rev != nil {
+		*t.kind.Rev(r) = rev
+	}
 }
 
 // Put inserts or replaces records in one transaction; see data.Table.
@@ -153,13 +175,14 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 	before := make([]saved, len(recs))
 	for i, r := range recs {
 		c, u := t.kind.Stamps(r)
-		before[i] = saved{*t.kind.ID(r), *c, *u}
+		before[i] = saved{*t.kind.ID(r), *c, *u, t.rev(r)}
 	}
 	out, err := t.put(ctx, recs)
 	if err != nil {
 		for i, r := range recs {
 			c, u := t.kind.Stamps(r)
 			*t.kind.ID(r), *c, *u = before[i].id, before[i].created, before[i].updated
+			t.setRev(r, before[i].rev)
 		}
 		return nil, err
 	}
@@ -235,10 +258,11 @@ func (t *table[T]) put(ctx context.Context, recs []*T) ([]data.PutOutcome, error
 			*c, created[i] = now, nowText
 		}
 		*u = now
+		t.setRev(r, old.rev+1)
 		if key != "" {
 			holder[key] = *id
 		}
-		byID[*id] = stored{key: key, created: created[i]}
+		byID[*id] = stored{key: key, created: created[i], rev: old.rev + 1}
 		out[i] = data.PutOutcome{ID: *id, Created: !exists}
 	}
 
@@ -247,7 +271,7 @@ func (t *table[T]) put(ctx context.Context, recs []*T) ([]data.PutOutcome, error
 	defer enc.stop()
 	insert := tx.StmtContext(ctx, t.insert)
 	update := tx.StmtContext(ctx, t.update)
-	args := make([]any, 10)
+	args := make([]any, 11)
 	for i, r := range recs {
 		body, err := enc.get(i)
 		if err != nil {
@@ -256,7 +280,7 @@ func (t *table[T]) put(ctx context.Context, recs []*T) ([]data.PutOutcome, error
 		refs := t.kind.Refs(r)
 		args[0], args[1] = out[i].ID, t.kind.Key(r)
 		args[2], args[3], args[4], args[5], args[6] = refs.Bank, refs.Enterprise, refs.Event, refs.Pool, refs.Product
-		args[7], args[8], args[9] = created[i], nowText, body
+		args[7], args[8], args[9], args[10] = created[i], nowText, body, t.rev(r)
 		st := insert
 		if !out[i].Created {
 			st = update
@@ -275,20 +299,21 @@ func (t *table[T]) put(ctx context.Context, recs []*T) ([]data.PutOutcome, error
 type stored struct {
 	key     string
 	created string // created_at as stored
+	rev     int64
 }
 
 // lookup reads the ID, key and created_at of the records whose column col
 // ("id" or "key") is one of vals into byID and holder.
 func (t *table[T]) lookup(ctx context.Context, tx *sql.Tx, col string, vals []string, byID map[string]stored, holder map[string]string) error {
 	for chunk := range slices.Chunk(vals, maxIDsPerQuery) {
-		rows, err := tx.QueryContext(ctx, `SELECT id, key, created_at FROM `+t.name+` WHERE `+col+` IN (`+placeholders(len(chunk))+`) AND `+col+` <> ''`, anys(chunk)...)
+		rows, err := tx.QueryContext(ctx, `SELECT id, key, created_at, rev FROM `+t.name+` WHERE `+col+` IN (`+placeholders(len(chunk))+`) AND `+col+` <> ''`, anys(chunk)...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var id string
 			var s stored
-			if err := rows.Scan(&id, &s.key, &s.created); err != nil {
+			if err := rows.Scan(&id, &s.key, &s.created, &s.rev); err != nil {
 				rows.Close()
 				return err
 			}
@@ -354,7 +379,7 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	if opts.Limit > 0 {
 		limit = opts.Limit
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT key, body FROM `+t.name+where+` ORDER BY id LIMIT ? OFFSET ?`,
+	rows, err := tx.QueryContext(ctx, `SELECT key, rev, body FROM `+t.name+where+` ORDER BY id LIMIT ? OFFSET ?`,
 		append(slices.Clip(args), limit, opts.Offset)...)
 	if err != nil {
 		return nil, 0, internal(op, err)
@@ -396,7 +421,7 @@ func (t *table[T]) listChunked(ctx context.Context, tx *sql.Tx, op string, conds
 	}
 	recs := make([]T, 0, len(page))
 	for chunk := range slices.Chunk(page, maxIDsPerQuery) {
-		rows, err := tx.QueryContext(ctx, `SELECT key, body FROM `+t.name+` WHERE id IN (`+placeholders(len(chunk))+`) ORDER BY id`, anys(chunk)...)
+		rows, err := tx.QueryContext(ctx, `SELECT key, rev, body FROM `+t.name+` WHERE id IN (`+placeholders(len(chunk))+`) ORDER BY id`, anys(chunk)...)
 		if err != nil {
 			return nil, 0, internal(op, err)
 		}
@@ -432,17 +457,18 @@ func (t *table[T]) ids(ctx context.Context, tx *sql.Tx, op string, conds []strin
 	return found, nil
 }
 
-// scan decodes rows of (key, body) and closes them.
+// scan decodes rows of (key, rev, body) and closes them.
 func (t *table[T]) scan(rows *sql.Rows, op string) ([]T, error) {
 	defer rows.Close()
 	recs := []T{}
 	for rows.Next() {
 		var key string
+		var rev int64
 		var body sql.RawBytes
-		if err := rows.Scan(&key, &body); err != nil {
+		if err := rows.Scan(&key, &rev, &body); err != nil {
 			return nil, internal(op, err)
 		}
-		rec, err := t.decode(key, body)
+		rec, err := t.decode(key, rev, body)
 		if err != nil {
 			return nil, err
 		}

@@ -144,6 +144,8 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 	t.Run("cancelled context", func(t *testing.T) { testCancelled(t, open(t)) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("concurrent same key", func(t *testing.T) { testConcurrentSameKey(t, open(t)) })
+	t.Run("concurrent creates of one key", func(t *testing.T) { testConcurrentCreates(t, open(t)) })
+	t.Run("concurrent updates from one revision", func(t *testing.T) { testConcurrentUpdates(t, open(t)) })
 	t.Run("list after an id", func(t *testing.T) { testListAfter(t, open(t)) })
 	t.Run("list of several enterprises", func(t *testing.T) { testListEnterprises(t, open(t)) })
 	t.Run("audited writes", func(t *testing.T) { testAudited(t, open(t)) })
@@ -162,6 +164,7 @@ type kindCase[T any] struct {
 
 func runKind[T any](t *testing.T, open func(t *testing.T) data.Store, c kindCase[T]) {
 	k := c.kind
+	runConditional(t, open, c)
 	t.Run("put and get", func(t *testing.T) {
 		ctx := t.Context()
 		tab := c.table(open(t))
