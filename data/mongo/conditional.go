@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -11,11 +12,36 @@ import (
 )
 
 // The conditional writes (data.Table Create and Update), without
-// transactions: a Create is one insert, which the unique indexes on _id
-// and key let only one writer win; an Update is one replace filtered on
-// the _id and the revision read, which only one writer from that revision
-// can match. Both hold across any number of nodes on one replica set, and
-// on FerretDB.
+// transactions. A Create is one insert, which the unique indexes on _id
+// and key let only one writer win. An Update from revision r first claims
+// revision r+1 by inserting the claim document {_id: kind/id/created/r+1}
+// into the claims collection, whose unique _id lets one writer win, then
+// replaces the record filtered on its _id and revision r. MongoDB alone
+// would not need the claim (a filtered replace is atomic on one document),
+// but FerretDB 1.x matches the filter and then writes by _id, so two
+// replaces from one revision can both land; an insert into a unique index
+// is atomic on both, so the claim makes Update hold on both, across any
+// number of nodes.
+//
+// A writer that dies between its claim and its replace leaves a claim on
+// a record still at r; after claimTimeout, far beyond the time one replace
+// may take (OpTimeout), the next writer removes it and claims again. The
+// claim of the previous revision is removed after each Update, so a record
+// keeps at most one; created in the _id tells a record deleted and made
+// again from the old one.
+
+// claimsCollection holds the revision claims of Update.
+const claimsCollection = "revision_claims"
+
+// claimTimeout is when a claim whose record never reached its revision is
+// taken to be left by a writer that died.
+const claimTimeout = 4 * OpTimeout
+
+// claim is a claim document.
+type claim struct {
+	ID string    `bson:"_id"`
+	At time.Time `bson:"at"`
+}
 
 // Create inserts rec if neither its ID nor its natural key is stored.
 func (t *table[T]) Create(ctx context.Context, rec *T) error {
@@ -82,6 +108,9 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 		return t.kind.Stale(w.id, read, d.Rev)
 	}
 	w.rev, w.created = read, d.CreatedAt.UTC()
+	if err := t.claim(ctx, w); err != nil {
+		return err
+	}
 	restore := t.keep(rec)
 	if err := t.prepare(w, stamp(time.Now())); err != nil {
 		restore()
@@ -89,6 +118,9 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 	}
 	res, err := t.coll.ReplaceOne(ctx, replaceFilter(w), &w.doc)
 	if err == nil && res.MatchedCount == 1 {
+		// The claim of revision read is spent; a failure here only leaves
+		// a small document behind.
+		_, _ = t.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(t.kind.Name, w.id, w.created, read)}})
 		return nil
 	}
 	restore()
@@ -112,6 +144,47 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 		return t.fail("reading", err)
 	}
 	return t.kind.Stale(w.id, read, d.Rev)
+}
+
+// claimID names the claim of revision rev of the record id created at
+// created.
+func claimID(kind, id string, created time.Time, rev int64) string {
+	return fmt.Sprintf("%s/%s/%d/%d", kind, id, created.UnixMilli(), rev)
+}
+
+// claim claims revision w.rev+1 of w's record for this Update, or returns
+// the stale error when another writer holds the claim.
+func (t *table[T]) claim(ctx context.Context, w *write[T]) error {
+	id := claimID(t.kind.Name, w.id, w.created, w.rev+1)
+	for attempt := 1; ; attempt++ {
+		_, err := t.claims.InsertOne(ctx, claim{ID: id, At: stamp(time.Now())})
+		if err == nil {
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return t.fail("claiming a revision in", err)
+		}
+		var c claim
+		err = t.claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments) && attempt < 3:
+			continue // removed meanwhile: claim again
+		case err != nil && !errors.Is(err, mongo.ErrNoDocuments):
+			return t.fail("reading a revision claim in", err)
+		case attempt < 3 && err == nil && time.Since(c.At) > claimTimeout:
+			// Left by a writer that died, if the record is still at the
+			// revision it claimed from.
+			var d stored
+			err := t.coll.FindOne(ctx, bson.D{{Key: "_id", Value: w.id}}, options.FindOne().SetProjection(storedProjection)).Decode(&d)
+			if err == nil && d.Rev == w.rev {
+				if _, err := t.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: c.At}}); err != nil {
+					return t.fail("removing a revision claim in", err)
+				}
+				continue
+			}
+		}
+		return t.kind.Stale(w.id, w.rev, w.rev+1)
+	}
 }
 
 // keep returns a function that puts back the ID, stamps and revision of

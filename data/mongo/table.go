@@ -16,11 +16,13 @@ import (
 // table is the one collection adapter: built from a data.Kind, it serves
 // every kind of record.
 type table[T any] struct {
-	kind  data.Kind[T]
-	coll  *mongo.Collection
-	log   *slog.Logger
-	refs  []refField // the reference fields kind fills in
-	codec codec[T]
+	kind data.Kind[T]
+	coll *mongo.Collection
+	// claims holds the revision claims of Update (conditional.go).
+	claims *mongo.Collection
+	log    *slog.Logger
+	refs   []refField // the reference fields kind fills in
+	codec  codec[T]
 	// replaceChunk is how many replaces go in one BulkWrite at most.
 	replaceChunk int
 }
@@ -31,6 +33,7 @@ func newTable[T any](db *mongo.Database, kind data.Kind[T], log *slog.Logger, re
 	return &table[T]{
 		kind:         kind,
 		coll:         db.Collection(kind.Name),
+		claims:       db.Collection(claimsCollection),
 		log:          log.With("collection", kind.Name),
 		refs:         usedRefs(kind),
 		codec:        newCodec[T](),
