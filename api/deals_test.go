@@ -215,6 +215,8 @@ func (t pausingDeals) Get(ctx context.Context, id string) (data.Deal, error) {
 // TestDealPutDoesNotUndoAMove: a PUT that read a deal before a stage move
 // must not write the old stage and history back (the attack lost 2 moves
 // in 25). The store pauses the PUT after its read; the move is sent then.
+// The move lands; the PUT's write, at the revision it read, loses: 409,
+// nothing written.
 func TestDealPutDoesNotUndoAMove(t *testing.T) {
 	ps := &pausingStore{Store: openStore(t)}
 	f := newFixtureOn(t, ps, Config{})
@@ -236,14 +238,11 @@ func TestDealPutDoesNotUndoAMove(t *testing.T) {
 		defer close(moved)
 		moveCode = f.do(bankAToken, "POST", "/api/v1/deals/"+f.dealA+"/stage", map[string]string{"stage": string(next)}).Code
 	})
-	select {
-	case <-moved: // without the deal's lock the move completes here
-	case <-time.After(100 * time.Millisecond):
-	}
+	<-moved // nothing holds the move back: the PUT's write is conditional
 	close(ps.release)
 	wg.Wait()
-	if putCode != http.StatusOK || moveCode != http.StatusOK {
-		t.Fatalf("PUT %d, move %d; want both 200", putCode, moveCode)
+	if putCode != http.StatusConflict || moveCode != http.StatusOK {
+		t.Fatalf("PUT %d, move %d; want 409 and 200", putCode, moveCode)
 	}
 	got, err := f.store.Deals().Get(t.Context(), f.dealA)
 	if err != nil {
@@ -252,7 +251,7 @@ func TestDealPutDoesNotUndoAMove(t *testing.T) {
 	if got.Stage != next || len(got.History) == 0 || got.History[len(got.History)-1].Stage != next {
 		t.Errorf("after a PUT racing a move: stage %s, history %+v; want the move to %s kept", got.Stage, got.History, next)
 	}
-	if got.Amount != edit.Amount {
-		t.Errorf("amount %d, want the PUT's %d", got.Amount, edit.Amount)
+	if got.Amount != d.Amount {
+		t.Errorf("amount %d, want %d: the PUT that lost wrote nothing", got.Amount, d.Amount)
 	}
 }

@@ -72,6 +72,9 @@ type apiOp struct {
 	OK       any
 	Content  []string
 	Location bool // the answer has a Location header
+	// ETag: the answer carries the record's revision as its ETag. IfMatch:
+	// the request may send If-Match, answered 412 when stale.
+	ETag, IfMatch bool
 	// Errors are the error statuses besides authStatuses.
 	Errors []int
 }
@@ -210,8 +213,9 @@ func apiOperations() []apiOp {
 				{Name: "rho", Type: "number"}, {Name: "lgd", Type: "number"}, {Name: "confidence", Type: "number"}, {Name: "new_loan_size", Type: "number"}},
 			OK: oneOf{matcher.PoolRiskResult{}, app.PoolRiskAggregate{}}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/deals/{id}/stage", Summary: "Move a deal to another stage", Tag: "deals",
-			Description: "A move to filed under a pool that breaks one of its caps is refused with 409 naming the cap.",
-			Body:        app.StageRequest{}, OK: data.Deal{}, Errors: []int{400, 403, 404, 409, 413, 422}},
+			Description: "A move to filed under a pool that breaks one of its caps is refused with 409 naming the cap. " +
+				"With If-Match naming the deal's ETag as read, a deal changed since is not moved (412).",
+			Body: app.StageRequest{}, OK: data.Deal{}, ETag: true, IfMatch: true, Errors: []int{400, 403, 404, 409, 413, 422}},
 	)
 	// search.go (served when Config.Search is set)
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
@@ -286,18 +290,21 @@ func resourceOps[T any](res *app.Resource[T]) []apiOp {
 		{Method: "GET", Path: base, Summary: "List " + name, Tag: name, Query: query,
 			OK: app.ListResult[T]{}, Errors: []int{400, 403}},
 		{Method: "GET", Path: base + "/{id}", Summary: "Get one " + one, Tag: name,
-			OK: zero, Errors: []int{404}},
+			OK: zero, ETag: true, Errors: []int{404}},
 	}
 	create := apiOp{Method: "POST", Path: base, Summary: "Create " + article(one) + " " + one, Tag: name, Body: zero,
-		Status: http.StatusCreated, OK: zero, Location: true, Errors: []int{400, 403, 404, 409, 413, 422}}
+		Status: http.StatusCreated, OK: zero, Location: true, ETag: true, Errors: []int{400, 403, 404, 409, 413, 422}}
 	if name == "tokens" {
+		create.ETag = false
 		create.Body, create.OK = app.TokenRequest{}, app.NewToken{}
 		create.Description = "The answer holds the token's secret, shown this once."
 	}
 	ops = append(ops, create)
 	if res.Replaceable() {
 		ops = append(ops, apiOp{Method: "PUT", Path: base + "/{id}", Summary: "Replace " + article(one) + " " + one, Tag: name, Body: zero,
-			OK: zero, Errors: []int{400, 403, 404, 409, 413, 422}})
+			Description: "The revision in the body is ignored. With If-Match naming the ETag as read, a record changed since is not replaced (412); " +
+				"without it, a record changed by someone else while the request was handled is not replaced either (409).",
+			OK: zero, ETag: true, IfMatch: true, Errors: []int{400, 403, 404, 409, 413, 422}})
 	}
 	ops = append(ops, apiOp{Method: "DELETE", Path: base + "/{id}", Summary: "Delete " + article(one) + " " + one, Tag: name,
 		Status: http.StatusNoContent, Errors: []int{403, 404, 409}})
@@ -462,6 +469,20 @@ func buildOperation(op apiOp, out, in *schemaGen) *openapi3.Operation {
 	if op.Location {
 		resp.Headers = openapi3.Headers{"Location": &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
 			Description: "the URL of the new record", Required: true, Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}}}}
+	}
+	if op.ETag {
+		if resp.Headers == nil {
+			resp.Headers = openapi3.Headers{}
+		}
+		resp.Headers["ETag"] = &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+			Description: `the record's revision as a strong entity tag, e.g. "3"; send it back as If-Match to write only if unchanged`,
+			Schema:      openapi3.NewSchemaRef("", openapi3.NewStringSchema())}}}
+	}
+	if op.IfMatch {
+		p := openapi3.NewHeaderParameter("If-Match").WithSchema(openapi3.NewStringSchema()).
+			WithDescription(`the ETag of the record as read ("3"): the write happens only if the record still has it, else 412 precondition_failed; "*" or none: no precondition`)
+		o.Parameters = append(o.Parameters, &openapi3.ParameterRef{Value: p})
+		op.Errors = append(slices.Clone(op.Errors), http.StatusPreconditionFailed)
 	}
 	o.Responses = openapi3.NewResponses()
 	o.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Value: resp})

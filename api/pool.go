@@ -39,14 +39,20 @@ func (s *server) poolRisk(c *gin.Context) error {
 // checks a move to filed under a pool against the pool's caps and the
 // product it covers (409 naming the cap or product_id).
 func (s *server) moveDeal(c *gin.Context) error {
+	ifMatch, err := door.IfMatch(c)
+	if err != nil {
+		return err
+	}
 	var req app.StageRequest
 	if err := s.Decode(c, &req); err != nil {
 		return err
 	}
+	req.IfMatch = ifMatch
 	d, err := s.App.MoveDeal(c.Request.Context(), door.Caller(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
+	door.SetETag(c, d.Revision)
 	door.WriteJSON(c, http.StatusOK, d)
 	return nil
 }

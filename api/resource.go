@@ -32,6 +32,7 @@ func routes[T any](s *server, g *gin.RouterGroup, res *app.Resource[T], post fun
 		if err != nil {
 			return err
 		}
+		door.SetETag(c, res.Revision(rec))
 		door.WriteJSON(c, http.StatusOK, rec)
 		return nil
 	}))
@@ -47,20 +48,26 @@ func routes[T any](s *server, g *gin.RouterGroup, res *app.Resource[T], post fun
 				return err
 			}
 			c.Header("Location", location(res.Name(), res.ID(rec)))
+			door.SetETag(c, res.Revision(rec))
 			door.WriteJSON(c, http.StatusCreated, rec)
 			return nil
 		}))
 	}
 	if res.Replaceable() {
 		g.PUT(base+"/:id", s.Handle(func(c *gin.Context) error {
+			ifMatch, err := door.IfMatch(c)
+			if err != nil {
+				return err
+			}
 			rec := new(T)
 			if err := s.Decode(c, rec); err != nil {
 				return err
 			}
-			out, err := res.Replace(c.Request.Context(), door.Caller(c), c.Param("id"), rec)
+			out, err := res.Replace(c.Request.Context(), door.Caller(c), c.Param("id"), rec, ifMatch)
 			if err != nil {
 				return err
 			}
+			door.SetETag(c, res.Revision(out))
 			door.WriteJSON(c, http.StatusOK, out)
 			return nil
 		}))

@@ -34,8 +34,7 @@ type App struct {
 	asOf   data.Date
 	now    func() time.Time
 
-	// The resources, built once so that their create locks serialise
-	// creates from either door.
+	// The resources, built once.
 	Enterprises  *Resource[data.Enterprise]
 	Patents      *Resource[data.Patent]
 	Banks        *Resource[data.Bank]
@@ -48,15 +47,12 @@ type App struct {
 	Appraisers   *Resource[data.Appraiser]
 	Appraisals   *Resource[data.Appraisal]
 
-	// moves serialises the writes of the same deal within this process
-	// (Get, Move and Put are not one transaction in data.Store); filings
-	// serialises the pool checks and writes of filed deals, so two cannot
-	// both pass a pool's caps (deals.go).
-	moves   [64]sync.Mutex
+	// filings serialises the pool checks and writes of filed deals, so two
+	// cannot both pass a pool's caps (deals.go).
 	filings sync.Mutex
-	// claims serialises claims of the same patent within this process.
-	claims [64]sync.Mutex
-	// events serialises computing and editing the schedule of an event.
+	// events serialises computing and editing the schedule of an event
+	// within this process, an optimisation: the schedule's conditional
+	// writes are what keep two nodes from overwriting each other.
 	events [16]sync.Mutex
 	// valuations caches Monte Carlo valuations (valuation_cache.go).
 	valuations valuations

@@ -18,11 +18,6 @@ func (a *App) ClaimPatent(ctx context.Context, p *Caller, rawID, ownerID string)
 	if !ok {
 		return nil, data.PatentKind.NotFound(rawID)
 	}
-	// One claim of a patent at a time in this process: Get and Put are
-	// not one transaction, and of two claimants only one may win.
-	mu := &a.claims[stripe(id, len(a.claims))]
-	mu.Lock()
-	defer mu.Unlock()
 	pat, err := a.store.Patents().Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -32,9 +27,11 @@ func (a *App) ClaimPatent(ctx context.Context, p *Caller, rawID, ownerID string)
 		return nil, err
 	}
 	if pat.OwnerID != owner {
+		// Written only at the revision read, so of two claimants racing on
+		// any nodes one wins and the other is told (lostRace).
 		pat.OwnerID = owner
-		if _, err := a.store.Patents().Put(ctx, &pat); err != nil {
-			return nil, err
+		if err := a.store.Patents().Update(ctx, &pat); err != nil {
+			return nil, lostRace(err, "patent "+id)
 		}
 	}
 	return &pat, nil

@@ -29,6 +29,9 @@ type StageRequest struct {
 	// disbursed, positive and within the product's range; it replaces
 	// the deal's amount (the amount asked for until then).
 	Amount *int64 `json:"amount,omitempty"`
+	// IfMatch, when not 0, is the deal's revision the mover saw (the API's
+	// If-Match): a deal changed since is precondition_failed, unmoved.
+	IfMatch int64 `json:"-"`
 }
 
 // MaxNoteRunes bounds the note of a stage change: a paragraph or two, so
@@ -55,7 +58,7 @@ func (s *App) MoveDeal(ctx context.Context, p *Caller, id string, req StageReque
 			return nil, data.InvalidField("amount", "must be positive (yuan)")
 		}
 	}
-	return s.changeDeal(ctx, p, id, func(d data.Deal) (data.Deal, error) {
+	return s.changeDeal(ctx, p, id, req.IfMatch, func(d data.Deal) (data.Deal, error) {
 		if err := CanMoveDeal(p, &d); err != nil {
 			return d, err
 		}
@@ -89,9 +92,9 @@ func (s *App) checkDisbursedAmount(ctx context.Context, d *data.Deal, amount int
 // ReplaceDeal stores rec in place of the deal id (PUT): the access rules
 // of policy.go (which keep the stage and history), the record's validation
 // and references, then the pool's checks.
-func (s *App) ReplaceDeal(ctx context.Context, p *Caller, id string, rec *data.Deal) (*data.Deal, error) {
+func (s *App) ReplaceDeal(ctx context.Context, p *Caller, id string, rec *data.Deal, ifMatch int64) (*data.Deal, error) {
 	rules := s.policy.dealRules()
-	return s.changeDeal(ctx, p, id, func(old data.Deal) (data.Deal, error) {
+	return s.changeDeal(ctx, p, id, ifMatch, func(old data.Deal) (data.Deal, error) {
 		// Checked once the deal is known to be readable, so that a hidden
 		// deal answers exactly like a missing one.
 		if rec.ID != "" && rec.ID != old.ID {
@@ -112,18 +115,15 @@ func (s *App) ReplaceDeal(ctx context.Context, p *Caller, id string, rec *data.D
 	})
 }
 
-// changeDeal reads the deal id, applies change to it and writes the result,
-// holding the deal's lock throughout (Get and Put are not one transaction
-// in data.Store; across nodes this needs the store's conditional writes).
-// A deal p may not read is not found. When the result needs the pool's
-// approval (needsFiling), the pool's lock is held too, from the check to
-// the write, so two filings cannot both pass the caps. Lock order: the
-// deal's, then the pool's.
-func (s *App) changeDeal(ctx context.Context, p *Caller, id string, change func(data.Deal) (data.Deal, error)) (*data.Deal, error) {
-	mu := &s.moves[stripe(id, len(s.moves))]
-	mu.Lock()
-	defer mu.Unlock()
-
+// changeDeal reads the deal id, applies change to it and writes the result
+// at the revision read (Table.Update), so that of two changes racing on
+// any nodes one is written and the other is a conflict, never a write-back
+// of what it read before the first. want, when not 0, is the revision the
+// caller saw (If-Match): a deal at another revision
+// is precondition_failed. A deal p may not read is not found. When the
+// result needs the pool's approval (needsFiling), the filing is entered
+// in the pool's book first (fileDeal).
+func (s *App) changeDeal(ctx context.Context, p *Caller, id string, want int64, change func(data.Deal) (data.Deal, error)) (*data.Deal, error) {
 	deals := s.store.Deals()
 	old, err := deals.Get(ctx, id)
 	if err != nil {
@@ -131,6 +131,9 @@ func (s *App) changeDeal(ctx context.Context, p *Caller, id string, change func(
 	}
 	if !DealVisible(p, &old) {
 		return nil, data.DealKind.NotFound(id)
+	}
+	if want != 0 && want != old.Revision {
+		return nil, data.DealKind.Stale(id, want, old.Revision)
 	}
 	next, err := change(old)
 	if err != nil {
@@ -146,7 +149,11 @@ func (s *App) changeDeal(ctx context.Context, p *Caller, id string, change func(
 			return nil, err
 		}
 	}
-	if _, err := deals.Put(ctx, &next); err != nil {
+	next.Revision = old.Revision
+	if err := deals.Update(ctx, &next); err != nil {
+		if want == 0 {
+			return nil, lostRace(err, "deal "+id)
+		}
 		return nil, err
 	}
 	return &next, nil

@@ -76,15 +76,24 @@ func (h *App) LoadSchedule(ctx context.Context, w *EventWorld) (*data.Schedule, 
 	return &rec, true, nil
 }
 
-// saveSchedule stores sch with the model version that scored it. The store
-// stamps a copy, so sch keeps the UpdatedAt the operation set (the answer
-// shows the operation's clock).
-func (h *App) saveSchedule(ctx context.Context, sch *data.Schedule) error {
+// saveSchedule stores sch with the model version that scored it, in place
+// of the schedule at revision read (0: there was none), so that of two
+// nodes changing one schedule at once one wins and the other is told
+// (lostRace). The store stamps a copy, so sch keeps the UpdatedAt the
+// operation set (the answer shows the operation's clock).
+func (h *App) saveSchedule(ctx context.Context, sch *data.Schedule, read int64) error {
 	sch.ID = sch.EventID
 	sch.ModelVersion = matcher.ModelVersion
 	rec := *sch
-	_, err := h.store.Schedules().Put(ctx, &rec)
-	return err
+	rec.Revision = read
+	if read == 0 {
+		err := h.store.Schedules().Create(ctx, &rec)
+		if data.ErrorCode(err) == data.CodeConflict {
+			return data.Errorf(data.CodeConflict, "the schedule of event %s was computed by someone else while this request was being handled; nothing was written: read it again and retry", sch.EventID)
+		}
+		return err
+	}
+	return lostRace(h.store.Schedules().Update(ctx, &rec), "the schedule of event "+sch.EventID)
 }
 
 // ---- The event and its participants ----

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 
 	"ipmatch/data"
 )
@@ -54,15 +53,11 @@ type Resource[T any] struct {
 	noPut bool
 	// replace, when set, replaces the generic Replace (deals: under the
 	// deal's lock, with the pool's checks).
-	replace func(ctx context.Context, p *Caller, rawID string, rec *T) (*T, error)
+	replace func(ctx context.Context, p *Caller, rawID string, rec *T, ifMatch int64) (*T, error)
 	// del, when set, deletes the visible record r in place of the table's
 	// Delete (banks and enterprises: refused while referred to, and their
 	// credentials revoked with them; data.DeleteBank).
 	del func(ctx context.Context, store data.Store, r *T) error
-	// creating serialises, within this process, the look for a clash and
-	// the write of creates with the same ID or natural key, so that of two
-	// simultaneous creates one gets 409 instead of replacing the other.
-	creating [64]sync.Mutex
 }
 
 // ListResult is one page of a list.
@@ -90,6 +85,9 @@ func (res *Resource[T]) IDField() string { return res.idField }
 
 // ID returns the ID of rec.
 func (res *Resource[T]) ID(rec *T) string { return *res.kind.ID(rec) }
+
+// Revision returns the revision of rec (its ETag over HTTP).
+func (res *Resource[T]) Revision(rec *T) int64 { return *res.kind.Rev(rec) }
 
 // Replaceable reports whether records of the kind may be replaced (PUT).
 func (res *Resource[T]) Replaceable() bool { return !res.noPut }
@@ -187,52 +185,33 @@ func (res *Resource[T]) Create(ctx context.Context, p *Caller, rec *T) error {
 	if err := data.CheckRefs(ctx, res.store, res.kind, []*T{rec}); err != nil {
 		return err
 	}
-	tbl := res.table(res.store)
-	lockKey := *res.kind.ID(rec)
-	if key := res.kind.Key(rec); key != "" {
-		lockKey = key
-	}
-	if lockKey != "" {
-		mu := &res.creating[stripe(lockKey, len(res.creating))]
-		mu.Lock()
-		defer mu.Unlock()
-	}
-	if id := *res.kind.ID(rec); id != "" {
-		if _, err := tbl.Get(ctx, id); err == nil {
-			return data.Errorf(data.CodeConflict, "%s %q already exists", singular(res.kind.Name), id)
-		} else if data.ErrorCode(err) != data.CodeNotFound {
-			return err
-		}
-	}
-	if key := res.kind.Key(rec); key != "" {
-		if held, err := tbl.GetByKey(ctx, key); err == nil {
-			return res.kind.KeyConflict(key, *res.kind.ID(&held))
-		} else if data.ErrorCode(err) != data.CodeNotFound {
-			return err
-		}
-	}
-	_, err := tbl.Put(ctx, rec)
-	return err
+	// The store refuses an ID or natural key already taken, on every node
+	// at once (Table.Create): of two simultaneous creates one gets 409.
+	return res.table(res.store).Create(ctx, rec)
 }
 
 // Replace stores rec in place of the record with the URL id rawID and
 // returns what was stored. The URL id wins: an ID in the body must be
-// empty or the same.
-func (res *Resource[T]) Replace(ctx context.Context, p *Caller, rawID string, rec *T) (*T, error) {
+// empty or the same; its revision is ignored, like its time stamps.
+// ifMatch, when not 0, is the revision the caller saw (If-Match): a record
+// at another revision is precondition_failed and nothing is written.
+// Without it, the record is replaced as read, and a write by someone else
+// in between is a conflict (lostRace).
+func (res *Resource[T]) Replace(ctx context.Context, p *Caller, rawID string, rec *T, ifMatch int64) (*T, error) {
 	if res.noPut {
 		return nil, data.Errorf(data.CodeForbidden, "%s are never replaced", res.kind.Name)
 	}
 	if res.replace != nil {
-		return res.replace(ctx, p, rawID, rec)
+		return res.replace(ctx, p, rawID, rec, ifMatch)
 	}
-	if err := res.replaceGeneric(ctx, p, rawID, rec); err != nil {
+	if err := res.replaceGeneric(ctx, p, rawID, rec, ifMatch); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
 // replaceGeneric is Replace for kinds without their own.
-func (res *Resource[T]) replaceGeneric(ctx context.Context, p *Caller, rawID string, rec *T) error {
+func (res *Resource[T]) replaceGeneric(ctx context.Context, p *Caller, rawID string, rec *T, want int64) error {
 	old, err := res.get(ctx, p, rawID)
 	if err != nil {
 		return err
@@ -244,7 +223,11 @@ func (res *Resource[T]) replaceGeneric(ctx context.Context, p *Caller, rawID str
 		}
 	}
 	*res.kind.ID(rec) = id
-	// The rules see the body as sent; Put normalises and validates it.
+	read := *res.kind.Rev(old)
+	if want != 0 && want != read {
+		return res.kind.Stale(id, want, read)
+	}
+	// The rules see the body as sent; Update normalises and validates it.
 	if err := res.rules.update(ctx, p, old, rec); err != nil {
 		return err
 	}
@@ -254,8 +237,22 @@ func (res *Resource[T]) replaceGeneric(ctx context.Context, p *Caller, rawID str
 	if err := data.CheckRefs(ctx, res.store, res.kind, []*T{rec}); err != nil {
 		return err
 	}
-	_, err = res.table(res.store).Put(ctx, rec)
+	*res.kind.Rev(rec) = read
+	err = res.table(res.store).Update(ctx, rec)
+	if want == 0 {
+		return lostRace(err, singular(res.kind.Name)+" "+id)
+	}
 	return err
+}
+
+// lostRace turns the store's precondition_failed, for a write whose
+// revision the application read itself (not the client), into a conflict:
+// someone else wrote the record in between, and nothing was written.
+func lostRace(err error, what string) error {
+	if data.ErrorCode(err) != data.CodeStale {
+		return err
+	}
+	return data.Errorf(data.CodeConflict, "%s was changed by someone else while this request was being handled; nothing was written: read it again and retry", what)
 }
 
 // Remove deletes the record with the URL id rawID.

@@ -197,7 +197,11 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 		}
 		sch.Meetings = append(sch.Meetings, sm)
 	}
-	if err := h.saveSchedule(ctx, sch); err != nil {
+	var read int64
+	if hasPrev {
+		read = prev.Revision
+	}
+	if err := h.saveSchedule(ctx, sch, read); err != nil {
 		return ScheduleBody{}, err
 	}
 	body := h.ScheduleView(w, sch, sch.Meetings, sch.Unscheduled, true)
@@ -602,7 +606,7 @@ func (h *App) EditSchedule(ctx context.Context, p *Caller, id string, req Meetin
 		return ScheduleBody{}, err
 	}
 	sch.UpdatedAt = h.now().UTC()
-	if err := h.saveSchedule(ctx, sch); err != nil {
+	if err := h.saveSchedule(ctx, sch, sch.Revision); err != nil {
 		return ScheduleBody{}, err
 	}
 	return h.ScheduleView(w, sch, sch.Meetings, sch.Unscheduled, true), nil
@@ -859,7 +863,8 @@ func (h *App) PublishEvent(ctx context.Context, p *Caller, id string) (data.Even
 	if err != nil {
 		return data.Event{}, err
 	}
-	if _, err := h.store.Schedules().Get(ctx, id); data.ErrorCode(err) == data.CodeNotFound {
+	sch, err := h.store.Schedules().Get(ctx, id)
+	if data.ErrorCode(err) == data.CodeNotFound {
 		return data.Event{}, data.Errorf(data.CodeConflict, "event %s has no schedule to publish: compute it with POST /api/v1/events/%s/schedule", id, id)
 	} else if err != nil {
 		return data.Event{}, err
@@ -868,9 +873,16 @@ func (h *App) PublishEvent(ctx context.Context, p *Caller, id string) (data.Even
 	case data.EventClosed:
 		return data.Event{}, data.Errorf(data.CodeConflict, "event %s is closed", id)
 	case data.EventDraft:
+		// The schedule is written again, unchanged, before the event: a
+		// draft schedule computed or edited on another node from what was
+		// read before now fails (its revision is gone) instead of
+		// changing the schedule after it was published.
+		if err := h.store.Schedules().Update(ctx, &sch); err != nil {
+			return data.Event{}, lostRace(err, "the schedule of event "+id)
+		}
 		ev.Status = data.EventPublished
-		if _, err := h.store.Events().Put(ctx, &ev); err != nil {
-			return data.Event{}, err
+		if err := h.store.Events().Update(ctx, &ev); err != nil {
+			return data.Event{}, lostRace(err, "event "+id)
 		}
 	}
 	return ev, nil

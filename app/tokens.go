@@ -41,7 +41,7 @@ func (a *App) IssueToken(ctx context.Context, req TokenRequest) (*NewToken, erro
 	if err := data.CheckRefs(ctx, a.store, data.TokenKind, []*data.Token{&tok}); err != nil {
 		return nil, err
 	}
-	if _, err := a.store.Tokens().Put(ctx, &tok); err != nil {
+	if err := a.store.Tokens().Create(ctx, &tok); err != nil {
 		return nil, err
 	}
 	return &NewToken{Token: tok, Secret: secret}, nil

@@ -97,6 +97,36 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 	return out, err
 }
 
+// Create inserts rec into the store, then indexes it.
+func (t *table[T]) Create(ctx context.Context, rec *T) error {
+	return t.conditional(ctx, rec, t.Table.Create)
+}
+
+// Update replaces rec in the store if unchanged since read, then indexes
+// it.
+func (t *table[T]) Update(ctx context.Context, rec *T) error {
+	return t.conditional(ctx, rec, t.Table.Update)
+}
+
+// conditional makes the conditional write of rec, then indexes it; a
+// refused write changes neither.
+func (t *table[T]) conditional(ctx context.Context, rec *T, write func(context.Context, *T) error) error {
+	if err := t.x.begin(); err != nil {
+		return err
+	}
+	err := write(ctx, rec)
+	switch data.ErrorCode(err) {
+	case "":
+		t.sync(ctx, []string{*t.kind.ID(rec)}, []*T{rec})
+	case data.CodeInternal:
+		// An outage may have left it written: index what the store holds.
+		t.sync(ctx, t.ids([]*T{rec}), nil)
+	default:
+		t.x.end(false) // refused: nothing was written
+	}
+	return err
+}
+
 // Delete removes the record from the store, then from the index.
 func (t *table[T]) Delete(ctx context.Context, id string) error {
 	if err := t.x.begin(); err != nil {

@@ -200,7 +200,7 @@ func (h *webHandlers) sameAppraisal(ctx context.Context, a *data.Appraisal) (boo
 		return false, err
 	}
 	b := *a
-	b.ID, b.CreatedAt, b.UpdatedAt = old.ID, old.CreatedAt, old.UpdatedAt
+	b.ID, b.CreatedAt, b.UpdatedAt, b.Revision = old.ID, old.CreatedAt, old.UpdatedAt, old.Revision
 	b.Normalize()
 	return reflect.DeepEqual(b, old), nil
 }

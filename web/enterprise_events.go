@@ -186,7 +186,7 @@ func (h *webHandlers) savePreferences(c *gin.Context) error {
 			return data.InvalidField("pref_"+id, "须为 must_meet、no_thanks 或 none，而不是 %q", k)
 		}
 	}
-	if _, err := h.s.App.Participants.Replace(ctx, p, own.ID, &rec); err != nil {
+	if _, err := h.s.App.Participants.Replace(ctx, p, own.ID, &rec, 0); err != nil {
 		return err
 	}
 	h.sessions.setFlash(session(c).id, "会谈意愿已保存。")
