@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -22,6 +23,9 @@ type Config struct {
 	// Now is the clock (deal histories, schedule stamps); nil means
 	// time.Now.
 	Now func() time.Time
+	// Logger takes what goes wrong after a write has succeeded; nil
+	// discards it.
+	Logger *slog.Logger
 }
 
 // App is the application: the store, the rules and the operations, with
@@ -33,6 +37,7 @@ type App struct {
 	model  *matcher.Matcher
 	asOf   data.Date
 	now    func() time.Time
+	log    *slog.Logger
 
 	// The resources, built once.
 	Enterprises  *Resource[data.Enterprise]
@@ -47,9 +52,6 @@ type App struct {
 	Appraisers   *Resource[data.Appraiser]
 	Appraisals   *Resource[data.Appraisal]
 
-	// filings serialises the pool checks and writes of filed deals, so two
-	// cannot both pass a pool's caps (deals.go).
-	filings sync.Mutex
 	// events serialises computing and editing the schedule of an event
 	// within this process, an optimisation: the schedule's conditional
 	// writes are what keep two nodes from overwriting each other.
@@ -68,7 +70,10 @@ type App struct {
 // New returns the application over store. The store should already be
 // audited (data.Audited) if writes are to be recorded.
 func New(store data.Store, cfg Config) *App {
-	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher}
+	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher, log: cfg.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -121,8 +121,9 @@ func (s *App) ReplaceDeal(ctx context.Context, p *Caller, id string, rec *data.D
 // of what it read before the first. want, when not 0, is the revision the
 // caller saw (If-Match): a deal at another revision
 // is precondition_failed. A deal p may not read is not found. When the
-// result needs the pool's approval (needsFiling), the filing is entered
-// in the pool's book first (fileDeal).
+// result changes a loan on a pool's book, the book is written too
+// (pool_book.go): a filing is accepted there, against the caps, before
+// the deal is written.
 func (s *App) changeDeal(ctx context.Context, p *Caller, id string, want int64, change func(data.Deal) (data.Deal, error)) (*data.Deal, error) {
 	deals := s.store.Deals()
 	old, err := deals.Get(ctx, id)
@@ -142,15 +143,18 @@ func (s *App) changeDeal(ctx context.Context, p *Caller, id string, want int64, 
 	if err := settledClaim(&old, &next); err != nil {
 		return nil, err
 	}
-	if needsFiling(&old, &next) {
-		s.filings.Lock()
-		defer s.filings.Unlock()
-		if err := s.checkFiling(ctx, &next); err != nil {
+	// A loan going on a pool's book (or changing there) is entered in the
+	// book before the deal is written: a filing is accepted there, against
+	// the caps (pool_book.go).
+	undo := func() {}
+	if entry, ok := bookEntry(&old, &next, s.now().UTC()); ok {
+		if undo, err = s.writeBook(ctx, &next, entry, needsFiling(&old, &next)); err != nil {
 			return nil, err
 		}
 	}
 	next.Revision = old.Revision
 	if err := deals.Update(ctx, &next); err != nil {
+		undo()
 		if want == 0 {
 			return nil, lostRace(err, "deal "+id)
 		}
@@ -184,19 +188,12 @@ func settledClaim(old, next *data.Deal) error {
 	return nil
 }
 
-// checkFiling checks that deal d may stand as a filing under its pool: the
-// pool exists, it covers d's product (the product names the pool), and
-// the pool's caps hold with d and the pool's other filings
+// checkFiling checks that deal d may stand as a filing under pool, whose
+// book (loans as deals, without d) is book: the pool covers d's product (the product names
+// the pool), and the pool's caps hold with d and the book
 // (matcher.CheckFiling). Refusals are conflicts naming the field; they name
-// no other bank's loans. The caller holds s.filings.
-func (s *App) checkFiling(ctx context.Context, d *data.Deal) error {
-	pool, err := s.store.Pools().Get(ctx, d.PoolID)
-	if data.ErrorCode(err) == data.CodeNotFound {
-		return data.InvalidField("pool_id", "deal %s names pool %q, which does not exist", d.ID, d.PoolID)
-	}
-	if err != nil {
-		return err
-	}
+// no other bank's loans.
+func (s *App) checkFiling(ctx context.Context, pool *data.Pool, book []data.Deal, d *data.Deal) error {
 	pr, err := s.store.Products().Get(ctx, d.ProductID)
 	if err != nil && data.ErrorCode(err) != data.CodeNotFound {
 		return err
@@ -207,11 +204,7 @@ func (s *App) checkFiling(ctx context.Context, d *data.Deal) error {
 			Fields: []data.FieldError{{Field: "product_id", Reason: "product " + d.ProductID + " is not covered by pool " + pool.ID +
 				" (the product's pool_id must name it); file the deal without the pool or under the product's own pool"}}}
 	}
-	others, err := All(ctx, s.store.Deals(), data.ListOptions{Refs: data.Refs{Pool: pool.ID}})
-	if err != nil {
-		return err
-	}
-	return matcher.CheckFiling(pool, others, *d)
+	return matcher.CheckFiling(*pool, book, *d)
 }
 
 // stripe picks one of n locks for key.

@@ -436,7 +436,25 @@ func (pol *policy) eventRules() rules[data.Event] {
 }
 
 func (pol *policy) poolRules() rules[data.Pool] {
-	return readAllOrganizerWrites[data.Pool]("pools")
+	r := readAllOrganizerWrites[data.Pool]("pools")
+	// The book is the application's (pool_book.go): a new pool starts
+	// empty, a replacement keeps the stored one, and only the organizer
+	// reads it (PoolBookVisible).
+	create, update := r.create, r.update
+	r.create = func(ctx context.Context, p *Caller, rec *data.Pool) error {
+		rec.Book = nil
+		return create(ctx, p, rec)
+	}
+	r.update = func(ctx context.Context, p *Caller, old, rec *data.Pool) error {
+		rec.Book = old.Book
+		return update(ctx, p, old, rec)
+	}
+	r.present = func(p *Caller, rec *data.Pool) {
+		if !PoolBookVisible(p) {
+			rec.Book = nil
+		}
+	}
+	return r
 }
 
 // PoolBookVisible reports whether p sees a pool's book: each filing and

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -19,12 +20,32 @@ type Pool struct {
 	PerLoanCap     int64 `json:"per_loan_cap,omitempty"`
 	PerBorrowerCap int64 `json:"per_borrower_cap,omitempty"`
 	// Leverage is how many yuan of loans each yuan of the pool may back.
-	Leverage  float64   `json:"leverage"`
-	Since     Date      `json:"since,omitzero"`
-	CreatedAt time.Time `json:"created_at,omitzero"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Leverage float64 `json:"leverage"`
+	Since    Date    `json:"since,omitzero"`
+	// Book is the pool's loans: the deals filed (备案) under it and those
+	// it compensated. The application enters a filing in the same
+	// conditional write of the pool that checks the caps against the book,
+	// so no interleaving of filings on any nodes passes a cap; a caller's
+	// own copy of it is ignored (app/pool_book.go).
+	Book      []PoolFiling `json:"book,omitempty"`
+	CreatedAt time.Time    `json:"created_at,omitzero"`
+	UpdatedAt time.Time    `json:"updated_at,omitzero"`
 	// Revision is set by the store (see Kind.Rev).
 	Revision int64 `json:"revision,omitzero"`
+}
+
+// PoolFiling is one loan on a pool's book, as its deal stood when entered.
+type PoolFiling struct {
+	DealID       string `json:"deal_id"`
+	EnterpriseID string `json:"enterprise_id"`
+	BankID       string `json:"bank_id"`
+	ProductID    string `json:"product_id"`
+	Amount       int64  `json:"amount"` // yuan
+	// Stage is a filed stage (备案 to 质押登记) or compensated.
+	Stage Stage `json:"stage"`
+	// At is when it was entered: an entry whose deal never reached it (a
+	// node died between the two writes) is dropped only after a while.
+	At time.Time `json:"at"`
 }
 
 // Normalize trims p's fields.
@@ -53,6 +74,16 @@ func (p *Pool) Validate() error {
 	}
 	if p.Leverage < 1 || p.Leverage > 50 {
 		v.add("leverage", "%.1f must be between 1 and 50", p.Leverage)
+	}
+	seen := map[string]bool{}
+	for i, f := range p.Book {
+		switch {
+		case f.DealID == "" || seen[f.DealID]:
+			v.add(fmt.Sprintf("book[%d].deal_id", i), "must name a deal once")
+		case f.Amount <= 0:
+			v.add(fmt.Sprintf("book[%d].amount", i), "must be positive")
+		}
+		seen[f.DealID] = true
 	}
 	return v.err("pool")
 }

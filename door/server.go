@@ -147,7 +147,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
-	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher}),
+	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger}),
 		AuthFailures: NewFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		expensive:    NewExpensiveLimiter(ExpensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
 		isPage:       func(string) bool { return false }}
