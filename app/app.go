@@ -52,6 +52,9 @@ type App struct {
 	Appraisers   *Resource[data.Appraiser]
 	Appraisals   *Resource[data.Appraisal]
 
+	// books queues the writes of a pool's book within this process, an
+	// optimisation (pool_book.go).
+	books [16]sync.Mutex
 	// events serialises computing and editing the schedule of an event
 	// within this process, an optimisation: the schedule's conditional
 	// writes are what keep two nodes from overwriting each other.

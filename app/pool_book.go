@@ -41,7 +41,7 @@ const bookGrace = 2 * time.Minute
 
 // bookAttempts bounds how often one change reads and writes the pool again
 // after losing the pool's revision to other writers.
-const bookAttempts = 50
+const bookAttempts = 200
 
 // onBook reports whether deal d is a loan on its pool's book, and its
 // entry.
@@ -75,6 +75,13 @@ func bookEntry(old, next *data.Deal, now time.Time) (data.PoolFiling, bool) {
 // pool, checking the caps first when check is set, and returns how to take
 // it out again; see the top of the file.
 func (s *App) writeBook(ctx context.Context, d *data.Deal, entry data.PoolFiling, check bool) (undo func(), err error) {
+	// Filings on one pool from this node queue here, so that only one
+	// per node contends for the pool's revision: without it, each write
+	// that lands sends every other filing in flight round again (200
+	// racing filings on two nodes took 103 s on FerretDB instead of 7.6).
+	mu := &s.books[stripe(d.PoolID, len(s.books))]
+	mu.Lock()
+	defer mu.Unlock()
 	for attempt := 1; ; attempt++ {
 		pool, err := s.store.Pools().Get(ctx, d.PoolID)
 		if data.ErrorCode(err) == data.CodeNotFound {
@@ -107,7 +114,7 @@ func (s *App) writeBook(ctx context.Context, d *data.Deal, entry data.PoolFiling
 		}
 		// Another filing won the pool's revision: read its book and check
 		// again, after a short, random wait so the losers spread out.
-		time.Sleep(time.Duration(rand.IntN(attempt*2+1)) * time.Millisecond)
+		time.Sleep(time.Duration(rand.IntN(min(attempt, 10)*2+1)) * time.Millisecond)
 	}
 }
 
