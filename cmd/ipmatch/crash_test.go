@@ -564,6 +564,7 @@ func checkStoreAndIndex(t *testing.T, st crashStore, src *crashSource, want int)
 	if bad > 0 {
 		t.Errorf("%d stored patents differ from their rows", bad)
 	}
+	checkAuditCovers(t, s, ps)
 
 	var logs bytes.Buffer
 	x, err := search.Open(ctx, st.index, s, search.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -606,6 +607,42 @@ func checkStoreAndIndex(t *testing.T, st crashStore, src *crashSource, want int)
 	}
 	if missing > 0 {
 		t.Errorf("%d stored patents are not in the index", missing)
+	}
+}
+
+// checkAuditCovers checks that the kill left each patent write with its
+// audit entry or neither (issue 16): every stored patent is in an entry of
+// the log, and every patent an entry names is stored.
+func checkAuditCovers(t *testing.T, s data.Store, ps []data.Patent) {
+	t.Helper()
+	entries, _, err := s.Audit().List(t.Context(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := map[string]bool{}
+	for _, e := range entries {
+		if e.Kind == data.PatentKind.Name {
+			for _, id := range e.IDs {
+				logged[id] = true
+			}
+		}
+	}
+	stored := map[string]bool{}
+	unlogged := 0
+	for _, p := range ps {
+		stored[p.ApplicationNumber] = true
+		if !logged[p.ApplicationNumber] {
+			unlogged++
+		}
+	}
+	phantom := 0
+	for id := range logged {
+		if !stored[id] {
+			phantom++
+		}
+	}
+	if unlogged > 0 || phantom > 0 {
+		t.Errorf("after the kill %d stored patents have no audit entry and %d logged patents are not stored", unlogged, phantom)
 	}
 }
 

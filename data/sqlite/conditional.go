@@ -136,6 +136,13 @@ func (t *table[T]) conditional(ctx context.Context, rec *T, what string, check f
 		createdText, nowText, body, rev+1); err != nil {
 		return internal(op, err)
 	}
+	action := data.AuditCreate
+	if what == "update" {
+		action = data.AuditUpdate
+	}
+	if err := t.logWrite(ctx, tx, action, []string{newID}, now); err != nil {
+		return internal(op, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return internal(op, err)
 	}

@@ -115,18 +115,31 @@ func (t *table[T]) Count(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Delete removes the record with the given ID or returns not_found.
+// Delete removes the record with the given ID or returns not_found; its
+// audit entry, when asked for, goes in the same transaction.
 func (t *table[T]) Delete(ctx context.Context, id string) error {
-	res, err := t.del.ExecContext(ctx, id)
+	op := "delete " + t.kind.Name
+	tx, err := t.s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return internal("delete "+t.kind.Name, err)
+		return internal(op, err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	res, err := tx.StmtContext(ctx, t.del).ExecContext(ctx, id)
+	if err != nil {
+		return internal(op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return internal("delete "+t.kind.Name, err)
+		return internal(op, err)
 	}
 	if n == 0 {
 		return t.kind.NotFound(id)
+	}
+	if err := t.logWrite(ctx, tx, data.AuditDelete, []string{id}, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+		return internal(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return internal(op, err)
 	}
 	return nil
 }
@@ -289,10 +302,47 @@ func (t *table[T]) put(ctx context.Context, recs []*T) ([]data.PutOutcome, error
 			return nil, internal(op, err)
 		}
 	}
+	written := make([]string, len(out))
+	for i, o := range out {
+		written[i] = o.ID
+	}
+	if err := t.logWrite(ctx, tx, data.PutAction(out), written, now); err != nil {
+		return nil, internal(op, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, internal(op, err)
 	}
 	return out, nil
+}
+
+// logWrite writes the audit entries of a write of ids in its transaction
+// tx, when the write asks for them (data.Audited): the record and its entry
+// commit together or not at all.
+func (t *table[T]) logWrite(ctx context.Context, tx *sql.Tx, action string, ids []string, now time.Time) error {
+	req := data.AuditRequestOf(ctx)
+	if req == nil || t.kind.Name == data.AuditKind.Name {
+		return nil
+	}
+	entries := req.Take(ctx, t.kind.Name, action, ids)
+	a := t.s.audit
+	if err := a.kind.Check(entries); err != nil {
+		return err
+	}
+	st := tx.StmtContext(ctx, a.insert)
+	nowText := now.Format(timeLayout)
+	for _, e := range entries {
+		e.At = now
+		body, err := encode(e)
+		if err != nil {
+			return err
+		}
+		refs := a.kind.Refs(e)
+		if _, err := st.ExecContext(ctx, e.ID, "", refs.Bank, refs.Enterprise, refs.Event, refs.Pool, refs.Product,
+			nowText, nowText, body, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stored is what Put needs to know of a stored record.
