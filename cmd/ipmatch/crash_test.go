@@ -213,6 +213,9 @@ func crashRounds(t *testing.T, bin string, src *crashSource, kills []crashKill, 
 			_, reason, _ := strings.Cut(line, "reason=")
 			restart = "rebuilt: " + reason
 		}
+		if line := srv.logLine("left unlogged"); line != "" {
+			restart += "; " + line[strings.Index(line, "msg="):]
+		}
 		stored = countPatents(t, srv.url, token)
 		if stored <= 0 || stored >= src.n {
 			t.Fatalf("round %d: %d patents stored after the kill, want some but not all of %d", round, stored, src.n)

@@ -101,10 +101,24 @@ func (m *Main) Run(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	raw := store
 	store = search.Wrap(store, idx)
 	m.store = store
 	if m.Node == "" {
 		m.Node = idx.Node()
+	}
+	// A MongoDB store logs a write in steps; writes this node left unlogged
+	// when it died are logged now, other nodes' by the loop below.
+	recoverer, _ := raw.(interface {
+		Recover(ctx context.Context, self string) (int, error)
+	})
+	if recoverer != nil {
+		if n, err := recoverer.Recover(ctx, m.Node); err != nil {
+			store.Close()
+			return fmt.Errorf("logging the writes left unlogged: %w", err)
+		} else if n > 0 {
+			m.Logger.Warn("logged writes the last run left unlogged", "writes", n)
+		}
 	}
 	if m.Demo {
 		if err := m.loadDemo(ctx, data.Audited(store, m.Node, m.Logger)); err != nil {
@@ -135,12 +149,39 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopFollow, m.followed = stop, make(chan struct{})
 	go func() {
 		defer close(m.followed)
+		if recoverer != nil {
+			go m.recoverLoop(fctx, recoverer)
+		}
 		follower.Run(fctx)
 	}()
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(m.listener) }()
 	m.Logger.Info("serving", "url", m.URL(), "demo", m.Demo)
 	return nil
+}
+
+// recoverInterval is how often a node logs the writes other nodes left
+// unlogged when they died (data/mongo Store.Recover).
+const recoverInterval = time.Minute
+
+// recoverLoop runs r's Recover every recoverInterval until ctx ends.
+func (m *Main) recoverLoop(ctx context.Context, r interface {
+	Recover(ctx context.Context, self string) (int, error)
+}) {
+	tick := time.NewTicker(recoverInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if n, err := r.Recover(ctx, m.Node); err != nil && ctx.Err() == nil {
+				m.Logger.Error("logging writes other nodes left unlogged failed", "error", err)
+			} else if n > 0 {
+				m.Logger.Warn("logged writes another node left unlogged", "writes", n)
+			}
+		}
+	}
 }
 
 // URL returns the base URL the server listens on.

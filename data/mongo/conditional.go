@@ -9,6 +9,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"ipmatch/data"
 )
 
 // The conditional writes (data.Table Create and Update), without
@@ -57,6 +59,11 @@ func (t *table[T]) Create(ctx context.Context, rec *T) error {
 	if w.natural != "" {
 		w.key = naturalKey(w.natural)
 	}
+	p, err := t.beginAudit(ctx, data.AuditCreate, []string{w.id})
+	if err != nil {
+		return err
+	}
+	w.mark = p.mark(0)
 	restore := t.keep(rec)
 	now := stamp(time.Now())
 	w.created = now
@@ -64,8 +71,11 @@ func (t *table[T]) Create(ctx context.Context, rec *T) error {
 		restore()
 		return err
 	}
-	_, err := t.coll.InsertOne(ctx, &w.doc)
+	_, err = t.coll.InsertOne(ctx, &w.doc)
 	if err == nil {
+		if err := t.finishAudit(ctx, p, data.AuditCreate, []string{w.id}); err != nil {
+			t.logFailed(ctx, err)
+		}
 		return nil
 	}
 	restore()
@@ -111,6 +121,11 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 	if err := t.claim(ctx, w); err != nil {
 		return err
 	}
+	p, err := t.beginAudit(ctx, data.AuditUpdate, []string{w.id})
+	if err != nil {
+		return err
+	}
+	w.mark = p.mark(0)
 	restore := t.keep(rec)
 	if err := t.prepare(w, stamp(time.Now())); err != nil {
 		restore()
@@ -121,6 +136,9 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 		// The claim of revision read is spent; a failure here only leaves
 		// a small document behind.
 		_, _ = t.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(t.kind.Name, w.id, w.created, read)}})
+		if err := t.finishAudit(ctx, p, data.AuditUpdate, []string{w.id}); err != nil {
+			t.logFailed(ctx, err)
+		}
 		return nil
 	}
 	restore()

@@ -171,6 +171,10 @@ func (s *Store) open(ctx context.Context) error {
 	s.audit = newTable(s.db, data.AuditKind, s.log, chunk)
 	s.appraisers = newTable(s.db, data.AppraiserKind, s.log, chunk)
 	s.appraisals = newTable(s.db, data.AppraisalKind, s.log, chunk)
+	s.enterprises.auditLog, s.patents.auditLog, s.banks.auditLog, s.products.auditLog = s.audit, s.audit, s.audit, s.audit
+	s.events.auditLog, s.participants.auditLog, s.deals.auditLog, s.pools.auditLog = s.audit, s.audit, s.audit, s.audit
+	s.tokens.auditLog, s.schedules.auditLog, s.users.auditLog = s.audit, s.audit, s.audit
+	s.appraisers.auditLog, s.appraisals.auditLog = s.audit, s.audit
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
 		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
 		s.appraisers, s.appraisals,

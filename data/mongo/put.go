@@ -54,6 +54,7 @@ type write[T any] struct {
 	isNew   bool // the write creates the record
 	created time.Time
 	rev     int64 // the stored revision this write replaces, 0 for a new record
+	mark    string // the write's audit mark (audit.go), "" when not logged
 	doc     document
 }
 
@@ -73,6 +74,17 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(ws))
+	for i := range ws {
+		ids[i] = ws[i].id
+	}
+	p, err := t.beginAudit(ctx, data.AuditPut, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ws {
+		ws[i].mark = p.mark(i)
+	}
 	if err := t.insertNew(ctx, ws, now); err != nil {
 		return nil, err
 	}
@@ -82,6 +94,10 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 	out := make([]data.PutOutcome, len(ws))
 	for i := range ws {
 		out[i] = data.PutOutcome{ID: ws[i].id, Created: ws[i].isNew}
+		ids[i] = ws[i].id
+	}
+	if err := t.finishAudit(ctx, p, data.PutAction(out), ids); err != nil {
+		t.logFailed(ctx, err)
 	}
 	return out, nil
 }
@@ -195,7 +211,8 @@ func (t *table[T]) prepare(w *write[T], now time.Time) error {
 	if err != nil {
 		return t.fail("encoding a record for", err)
 	}
-	w.doc = document{ID: w.id, Key: w.key, CreatedAt: w.created, UpdatedAt: now, Rev: w.rev + 1, Body: body, Hidden: hidden}
+	w.doc = document{ID: w.id, Key: w.key, CreatedAt: w.created, UpdatedAt: now, Rev: w.rev + 1, Body: body, Hidden: hidden,
+		AuditPending: w.mark}
 	refs := t.kind.Refs(w.rec)
 	for _, f := range refFields {
 		f.set(&w.doc, f.get(refs))

@@ -18,8 +18,12 @@ import (
 type table[T any] struct {
 	kind data.Kind[T]
 	coll *mongo.Collection
-	// claims holds the revision claims of Update (conditional.go).
+	// claims holds the revision claims of Update (conditional.go) and the
+	// claims of Recover (audit.go).
 	claims *mongo.Collection
+	// auditLog is where the table's writes are logged when asked
+	// (audit.go); nil for the audit log itself.
+	auditLog *table[data.AuditEntry]
 	log    *slog.Logger
 	refs   []refField // the reference fields kind fills in
 	codec  codec[T]
@@ -188,13 +192,37 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	return recs, int(total), nil
 }
 
-// Delete removes the record with the given ID or returns not_found.
+// Delete removes the record with the given ID or returns not_found. A
+// delete to be logged marks the record first and deletes it once its
+// entry is in the log (audit.go).
 func (t *table[T]) Delete(ctx context.Context, id string) error {
-	res, err := t.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	p, err := t.beginAudit(ctx, data.AuditDelete, []string{id})
+	if err != nil {
+		return err
+	}
+	filter := bson.D{{Key: "_id", Value: id}}
+	if p != nil {
+		res, err := t.coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "audit_pending", Value: p.mark(0)}}}})
+		if err != nil {
+			return t.fail("deleting from", err)
+		}
+		if res.MatchedCount == 0 {
+			return t.kind.NotFound(id)
+		}
+		if err := t.finishAudit(ctx, p, data.AuditDelete, []string{id}); err != nil {
+			// Not logged, so not deleted: take the mark back, or Recover
+			// carries the delete out later.
+			_, _ = t.coll.UpdateOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: id}, {Key: "audit_pending", Value: p.mark(0)}},
+				bson.D{{Key: "$unset", Value: bson.D{{Key: "audit_pending", Value: ""}}}})
+			return t.fail("logging a delete from", err)
+		}
+		filter = append(filter, bson.E{Key: "audit_pending", Value: p.mark(0)})
+	}
+	res, err := t.coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return t.fail("deleting from", err)
 	}
-	if res.DeletedCount == 0 {
+	if res.DeletedCount == 0 && p == nil {
 		return t.kind.NotFound(id)
 	}
 	return nil
