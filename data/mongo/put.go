@@ -53,7 +53,7 @@ type write[T any] struct {
 	first   int  // index of the first record of the batch with this ID
 	isNew   bool // the write creates the record
 	created time.Time
-	rev     int64 // the stored revision this write replaces, 0 for a new record
+	rev     int64  // the stored revision this write replaces, 0 for a new record
 	mark    string // the write's audit mark (audit.go), "" when not logged
 	doc     document
 }

@@ -24,9 +24,9 @@ type table[T any] struct {
 	// auditLog is where the table's writes are logged when asked
 	// (audit.go); nil for the audit log itself.
 	auditLog *table[data.AuditEntry]
-	log    *slog.Logger
-	refs   []refField // the reference fields kind fills in
-	codec  codec[T]
+	log      *slog.Logger
+	refs     []refField // the reference fields kind fills in
+	codec    codec[T]
 	// replaceChunk is how many replaces go in one BulkWrite at most.
 	replaceChunk int
 }
