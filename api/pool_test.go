@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,6 +98,32 @@ func TestFilingCaps(t *testing.T) {
 	// Other moves are unchanged: declining works.
 	if d := stage(evtCCBToken, created.ID, data.StageDeclined); d.Stage != data.StageDeclined {
 		t.Errorf("decline: %s", d.Stage)
+	}
+
+	// The pool's book holds the accepted filing, for the organizer only;
+	// a replacement of the pool cannot forge it.
+	var pool data.Pool
+	decodeBody(t, f.do(evtOrgToken, "GET", "/api/v1/pools/"+demo.PoolID, nil), http.StatusOK, &pool)
+	if i := slices.IndexFunc(pool.Book, func(e data.PoolFiling) bool { return e.DealID == "deal_0005" }); i < 0 || pool.Book[i].Stage != data.StageFiled {
+		t.Errorf("the organizer reads the book %+v, want deal_0005 filed in it", pool.Book)
+	}
+	if slices.ContainsFunc(pool.Book, func(e data.PoolFiling) bool { return e.DealID == created.ID }) {
+		t.Errorf("the refused filing %s is in the book %+v", created.ID, pool.Book)
+	}
+	var raw map[string]json.RawMessage
+	decodeBody(t, f.do(evtCCBToken, "GET", "/api/v1/pools/"+demo.PoolID, nil), http.StatusOK, &raw)
+	if _, ok := raw["book"]; ok {
+		t.Errorf("a bank reads the pool's book: %s", raw["book"])
+	}
+	forged := pool
+	forged.Book = []data.PoolFiling{{DealID: "deal_forged", EnterpriseID: "ent_0001", BankID: demo.BankCCB, ProductID: demo.ProdCCBKechuang,
+		Amount: 1, Stage: data.StageFiled}}
+	var replaced data.Pool
+	decodeBody(t, f.do(evtOrgToken, "PUT", "/api/v1/pools/"+demo.PoolID, forged), http.StatusOK, &replaced)
+	if stored, _ := f.store.Pools().Get(t.Context(), demo.PoolID); !slices.EqualFunc(stored.Book, pool.Book, func(a, b data.PoolFiling) bool {
+		return a.DealID == b.DealID && a.Amount == b.Amount
+	}) {
+		t.Errorf("a PUT of the pool changed its book to %+v", stored.Book)
 	}
 }
 
