@@ -210,6 +210,7 @@ var webErrorTitles = map[int]string{
 	http.StatusForbidden:             "无权访问",
 	http.StatusNotFound:              "页面或记录不存在",
 	http.StatusConflict:              "操作与当前状态冲突",
+	http.StatusPreconditionFailed:    "记录已被修改",
 	http.StatusUnprocessableEntity:   "输入有误",
 	http.StatusRequestEntityTooLarge: "请求过大",
 	http.StatusMethodNotAllowed:      "不支持该操作",
@@ -225,6 +226,7 @@ var ErrorHints = map[int]string{
 	http.StatusNotFound:            "该页面或记录不存在，或您无权查看。",
 	http.StatusConflict:            "该操作与记录的当前状态冲突（例如对接会已发布、记录已存在或已变更），请刷新页面查看最新状态。",
 	http.StatusUnprocessableEntity: "提交的内容不符合要求，请检查后重试。",
+	http.StatusPreconditionFailed:  "您查看之后，这条记录已被他人修改，本次操作未保存。请刷新页面查看最新内容后重试。",
 }
 
 // EnglishProse finds English prose (two words in a row) in a message; IDs
