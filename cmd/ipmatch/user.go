@@ -105,6 +105,11 @@ func createUser(ctx context.Context, store data.Store, u *data.User, password st
 		return err
 	}
 	u.PasswordHash = string(h)
-	_, err = store.Users().Put(ctx, u)
+	// Create, not Put: a user of the same name made meanwhile (another
+	// command, another host) is a conflict, not a password overwritten.
+	err = store.Users().Create(ctx, u)
+	if data.ErrorCode(err) == data.CodeConflict {
+		return data.Errorf(data.CodeConflict, "username %q is already taken", u.Username)
+	}
 	return err
 }
