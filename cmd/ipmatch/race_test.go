@@ -18,9 +18,9 @@ import (
 	"ipmatch/internal/ferrettest"
 )
 
-// raceDB returns the URI of a MongoDB to race two nodes on (an embedded
+// sharedDB returns the URI of a MongoDB for several nodes (an embedded
 // FerretDB, or IPMATCH_TEST_MONGO_URI) and a fresh database name.
-func raceDB(t *testing.T) (uri, db string) {
+func sharedDB(t *testing.T, prefix string) (uri, db string) {
 	t.Helper()
 	uri = os.Getenv("IPMATCH_TEST_MONGO_URI")
 	if uri == "" {
@@ -31,7 +31,7 @@ func raceDB(t *testing.T) (uri, db string) {
 		t.Cleanup(func() { srv.Close() })
 		uri = srv.URI()
 	}
-	return uri, fmt.Sprintf("ipmatch_race_%d", time.Now().UnixNano())
+	return uri, fmt.Sprintf("ipmatch_%s_%d", prefix, time.Now().UnixNano())
 }
 
 // startNode runs one ipmatch node on the database and returns it with the
@@ -184,7 +184,7 @@ func TestTwoNodesRace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test races two nodes on an embedded FerretDB; CI runs it")
 	}
-	uri, db := raceDB(t)
+	uri, db := sharedDB(t, "race")
 	// Capacity (size × leverage) takes 100 loans of 1,000,000; the fund
 	// bears half of each, and at most 2,000,000 per borrower: 4 loans.
 	pool := storetest.Pool(1)

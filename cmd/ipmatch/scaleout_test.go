@@ -8,15 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"ipmatch/data"
 	"ipmatch/data/mongo"
 	"ipmatch/data/storetest"
-	"ipmatch/internal/ferrettest"
 )
 
 // followInterval is the nodes' audit-log poll in the scale-out test, and
@@ -113,19 +110,7 @@ func TestTwoNodesOnOneMongoDB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test runs two nodes on an embedded FerretDB; CI runs it")
 	}
-	if testing.Short() {
-		t.Skip("starts FerretDB and two servers")
-	}
-	uri := os.Getenv("IPMATCH_TEST_MONGO_URI")
-	if uri == "" {
-		srv, err := ferrettest.Start(t.TempDir(), nil)
-		if err != nil {
-			t.Fatalf("starting FerretDB: %v", err)
-		}
-		t.Cleanup(func() { srv.Close() })
-		uri = srv.URI()
-	}
-	db := fmt.Sprintf("ipmatch_scaleout_%d", time.Now().UnixNano())
+	uri, db := sharedDB(t, "scaleout")
 	ctx := context.Background()
 
 	// The shared records: an organizer token and an owner for the patents.
@@ -143,22 +128,7 @@ func TestTwoNodesOnOneMongoDB(t *testing.T) {
 	}
 	s.Close()
 
-	start := func(name string) *node {
-		m := &Main{
-			Store: StoreConfig{MongoURI: uri, MongoDB: db}, Addr: "127.0.0.1:0",
-			Index: filepath.Join(t.TempDir(), "index"), Node: name, FollowInterval: followInterval,
-		}
-		if err := m.Run(ctx); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		t.Cleanup(func() {
-			if err := m.Close(); err != nil {
-				t.Errorf("close %s: %v", name, err)
-			}
-		})
-		return &node{t: t, m: m, token: secret}
-	}
-	a, b := start("node-a"), start("node-b")
+	a, b := startNode(t, uri, db, "node-a", secret), startNode(t, uri, db, "node-b", secret)
 
 	// A creates a patent: B finds it.
 	p := storetest.Patent(1)

@@ -126,6 +126,13 @@ func BenchmarkImport(b *testing.B) {
 	storetest.BenchmarkImport(b, func(b *testing.B) data.Store { return openStore(b, uri) })
 }
 
+// BenchmarkImportAudited is BenchmarkImport through data.Audited, as
+// imports run: each batch marked, logged, then unmarked (audit.go).
+func BenchmarkImportAudited(b *testing.B) {
+	uri := ferretURI(b)
+	storetest.BenchmarkImport(b, func(b *testing.B) data.Store { return data.Audited(openStore(b, uri), "bench", nil) })
+}
+
 // BenchmarkImportMongoDB is BenchmarkImport against IPMATCH_TEST_MONGO_URI.
 func BenchmarkImportMongoDB(b *testing.B) {
 	uri := mongoURI(b)

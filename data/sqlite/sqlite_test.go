@@ -303,6 +303,11 @@ func BenchmarkImport(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		storetest.BenchmarkImport(b, func(b *testing.B) data.Store { return open(b, "") })
 	})
+	// Through data.Audited, as imports run: each batch's audit entry in the
+	// batch's transaction.
+	b.Run("audited", func(b *testing.B) {
+		storetest.BenchmarkImport(b, func(b *testing.B) data.Store { return data.Audited(open(b, ""), "bench", nil) })
+	})
 	b.Run("baseline", benchmarkRawImport)
 }
 
