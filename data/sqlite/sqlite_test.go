@@ -259,8 +259,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 5 {
-		t.Fatalf("schema version = %d, %v; want 5", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 6 {
+		t.Fatalf("schema version = %d, %v; want 6", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -357,7 +357,7 @@ func benchmarkRawImport(b *testing.B) {
 }
 
 // TestMigrateFromVersion1 opens a database as version 1 left it (no
-// schedules, users, audit, appraisers or appraisals table) and checks that
+// schedules, users, audit, appraisers, appraisals or sign-in tables) and checks that
 // Open adds the tables.
 func TestMigrateFromVersion1(t *testing.T) {
 	dir := t.TempDir()
@@ -371,6 +371,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `DROP TABLE appraisers`, `DROP TABLE appraisals`,
+		`DROP TABLE sessions`, `DROP TABLE signin_failures`, `DROP TABLE secrets`,
 		`UPDATE schema_version SET version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
@@ -393,5 +394,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	e := data.AuditEntry{ID: data.NewAuditID(time.Now()), Via: data.ViaCLI, Action: data.AuditCreate, Kind: "schedules", IDs: []string{sched.ID}}
 	if _, err := s.Audit().Put(t.Context(), &e); err != nil {
 		t.Fatalf("put an audit entry after migrating: %v", err)
+	}
+	ses := storetest.Session(1)
+	if _, err := s.Sessions().Put(t.Context(), &ses); err != nil {
+		t.Fatalf("put a session after migrating: %v", err)
 	}
 }
