@@ -120,7 +120,12 @@ type webSessions struct {
 	max int
 }
 
+// newWebSessions returns the sessions kept in table; a nil logger
+// discards what they log.
 func newWebSessions(table data.Table[data.Session], logger *slog.Logger) *webSessions {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &webSessions{table: table, logger: logger, now: time.Now, max: SessionCap}
 }
 
@@ -266,7 +271,11 @@ func (ss *webSessions) close(ctx context.Context, id string) error {
 
 // sweep removes the expired sessions of the store and returns how many;
 // every node runs it every door.SweepInterval (Mount), and open runs it
-// when the store is full.
+// when the store is full. It reads the whole table, a page at a time (the
+// generic Table has no query by time), so its cost grows with the
+// sessions held: at the full SessionCap every node reads 100,000 records
+// every interval. A store-side "delete where expired" would be the next
+// step if tables ever hold that many.
 func (ss *webSessions) sweep(ctx context.Context) (int, error) {
 	now := ss.now()
 	removed := 0
