@@ -4,7 +4,9 @@
 // (regions, GB/T 4754 industries, IPC, strategic emerging industries), the
 // importers and exporters, the Store interface that every storage backend
 // implements, and the audit log of every write (Audited), which also serves
-// other nodes as a change feed.
+// other nodes as a change feed. Beside the exchange's records the store
+// keeps what the nodes share of the pages' sign-in (session.go: sessions,
+// failed sign-ins, secrets), which Audited leaves out of the log.
 //
 // Business rules live here so that every entry point (API, import, demo)
 // enforces them the same way. Package data imports no other ipmatch package.

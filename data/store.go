@@ -29,6 +29,11 @@ type Store interface {
 	Appraisals() Table[Appraisal]
 	// Audit is the log of writes (see Audited); entries are only added.
 	Audit() Table[AuditEntry]
+	// Sessions, SignInFailures and Secrets are the pages' sign-in that
+	// all nodes share (session.go); Audited does not log their writes.
+	Sessions() Table[Session]
+	SignInFailures() Table[SignInFailure]
+	Secrets() Table[Secret]
 	// Close releases the store's resources; the store is unusable after.
 	Close() error
 }

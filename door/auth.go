@@ -50,22 +50,31 @@ func (s *Server) Authenticate(c *gin.Context) {
 // CheckToken looks up the token of an Authorization header value. A valid
 // token is always accepted, whatever failed from the same address before:
 // failures limit further failures, not callers holding a credential. An
-// unknown token counts against the client's address (authFailures); once
-// the address is out of attempts, an unknown token gets 429 and retry
+// unknown token counts against the client's address (AuthFailures, kept
+// in the store for all nodes; a valid token never reads it); once the
+// address is out of attempts, an unknown token gets 429 and retry
 // says when to try again. The lookup is still made (a valid token must
 // pass), but it is one indexed read of a hash, no dearer than any cheap
 // request, and 256-bit tokens cannot be guessed at any rate: the limit
 // tells a misconfigured or guessing client to back off.
 func (s *Server) CheckToken(c *gin.Context, header string) (p *app.Caller, retry time.Duration, err error) {
-	p, err = s.App.BearerCaller(c.Request.Context(), header)
+	ctx := c.Request.Context()
+	p, err = s.App.BearerCaller(ctx, header)
 	// A missing header is no guess; a wrong token is.
 	if err == nil || header == "" || data.ErrorCode(err) != data.CodeUnauthorized {
 		return p, 0, err
 	}
 	key := ClientKey(c)
-	if wait := s.AuthFailures.Wait(key); wait > 0 {
+	wait, werr := s.AuthFailures.Wait(ctx, key)
+	if werr != nil {
+		return nil, 0, werr
+	}
+	if wait > 0 {
 		return nil, wait, RateLimited(wait)
 	}
-	s.AuthFailures.Fail(key)
+	if ferr := s.AuthFailures.Fail(ctx, key); ferr != nil {
+		// The caller is refused all the same; only the count is missed.
+		s.Logger.ErrorContext(ctx, "counting a failed token failed", "error", ferr, "request_id", RequestID(ctx))
+	}
 	return nil, 0, err
 }

@@ -11,7 +11,10 @@
 //     the request id and its cause, and renders it: the JSON envelope, or
 //     a page on the pages' paths (SetPages). Causes never reach clients.
 //   - auth.go, ratelimit.go: bearer tokens become app.Callers; failed
-//     credentials are limited per client and username (429).
+//     credentials are limited per client and username (429), counted in
+//     the store so that all nodes on it share the limits.
+//   - background.go: work beside the requests (Go, Every), stopped by
+//     Close: the sweeps of what has expired in the store.
 //   - expensive.go: slots for long-running requests at both doors.
 //   - decode.go: strict JSON bodies and the allowed-parameters check.
 //   - exports.go, timefmt.go, search.go: the schedule's CSV, XLSX, HTML and

@@ -1,12 +1,11 @@
 package door
 
 import (
+	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"ipmatch/data"
 )
@@ -27,82 +26,152 @@ const (
 	DefaultAuthFailureEvery = 6 * time.Second
 )
 
-// maxLimiterKeys bounds the failure table; when full, keys whose bucket has
-// refilled are dropped first, and if none has, the table is cleared (an
-// attacker with that many addresses is not slowed by a per-address limit
-// anyway, and the table must not grow without bound).
-const maxLimiterKeys = 100_000
-
 // FailureLimiter counts failed authentications per key (a client address,
-// a username, or both) in token buckets: every failure takes a token, and
+// a username, or both) in the store, so that every node on one store
+// shares the counts: N nodes together allow the guesses one node allows.
+// Each key has a token bucket of burst failures refilled one per every:
 // further failures of a key with no token left are refused (auth.go,
 // web/password.go). Successes take nothing.
+//
+// The bucket is kept as data.SignInFailure records, one per failure, on
+// a grid of every-long slots (see there): a failure takes the first free
+// slot from now on, and a key whose next burst slots are all taken waits
+// for the next slot to begin. The refill thus comes on the grid's beat,
+// which may let one failure in up to one every sooner than a bucket
+// counting from the failure itself would; burst and rate are the same.
+// Taking a slot is the creation of a record, which only one node can win,
+// so no count is lost to a race between nodes.
+//
+// Wait reads the store (one List of at most burst IDs per key) and Fail
+// writes it; both run only on sign-in attempts and unknown tokens, never
+// for a request with a valid token. Wait and Fail are separate steps, as
+// they were in memory: requests that pass Wait at the same moment may
+// all fail, each then counted; the count refuses what comes next.
 type FailureLimiter struct {
+	table data.Table[data.SignInFailure]
+	name  string
 	every time.Duration
 	burst int
 	now   func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*rate.Limiter
 }
 
-// NewFailureLimiter returns a limiter allowing burst failures per key at
-// once, then one per every.
-func NewFailureLimiter(burst int, every time.Duration) *FailureLimiter {
-	return &FailureLimiter{every: every, burst: burst, now: time.Now, buckets: map[string]*rate.Limiter{}}
+// NewFailureLimiter returns a limiter counting in table, allowing burst
+// failures per key at once, then one per every. name tells limiters on
+// one table apart (their keys are counted separately).
+func NewFailureLimiter(table data.Table[data.SignInFailure], name string, burst int, every time.Duration) *FailureLimiter {
+	if burst < 1 || every <= 0 {
+		panic("door: a failure limiter needs a burst ≥ 1 and a positive interval")
+	}
+	return &FailureLimiter{table: table, name: name, every: every, burst: burst, now: time.Now}
 }
 
-// wait reports how long the first of keys that is out of tokens must wait
+// slotAt is the grid slot of time t.
+func (l *FailureLimiter) slotAt(t time.Time) int64 { return t.UnixNano() / int64(l.every) }
+
+// slotStart is when slot begins.
+func (l *FailureLimiter) slotStart(slot int64) time.Time { return time.Unix(0, slot*int64(l.every)) }
+
+// firstFree returns the bucket of key and its first free slot from slot
+// on, or slot+burst when the next burst slots are all taken.
+func (l *FailureLimiter) firstFree(ctx context.Context, key string, slot int64) (string, int64, error) {
+	bucket := data.FailureBucket(l.name, l.burst, l.every, key)
+	ids := make([]string, l.burst)
+	for i := range ids {
+		ids[i] = data.FailureSlotID(bucket, slot+int64(i))
+	}
+	taken, _, err := l.table.List(ctx, data.ListOptions{IDs: ids})
+	if err != nil {
+		return "", 0, err
+	}
+	used := make(map[int64]bool, len(taken))
+	for _, f := range taken {
+		used[f.Slot] = true
+	}
+	free := slot
+	for used[free] && free < slot+int64(l.burst) {
+		free++
+	}
+	return bucket, free, nil
+}
+
+// Wait reports how long the first of keys that is out of tokens must wait
 // for one, or 0 when none is.
-func (l *FailureLimiter) Wait(keys ...string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *FailureLimiter) Wait(ctx context.Context, keys ...string) (time.Duration, error) {
 	now := l.now()
+	slot := l.slotAt(now)
 	var longest time.Duration
 	for _, k := range keys {
-		b, ok := l.buckets[k]
-		if !ok {
-			continue
+		_, free, err := l.firstFree(ctx, k, slot)
+		if err != nil {
+			return 0, err
 		}
-		if tokens := b.TokensAt(now); tokens < 1 {
-			// Rounded to the millisecond: float error must not turn 2s
-			// into a Retry-After of 3.
-			d := max(time.Duration((1-tokens)*float64(l.every)).Round(time.Millisecond), time.Millisecond)
-			longest = max(longest, d)
+		if free-slot >= int64(l.burst) {
+			// free becomes usable once it is within burst slots of now:
+			// when slot free-burst+1 begins. Whole milliseconds, at least
+			// one: the Retry-After is rounded up from it.
+			d := l.slotStart(free - int64(l.burst) + 1).Sub(now)
+			longest = max(longest, max(d.Round(time.Millisecond), time.Millisecond))
 		}
 	}
-	return longest
+	return longest, nil
 }
 
-// fail takes a token from each of keys.
-func (l *FailureLimiter) Fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// Fail takes a token from each of keys: it creates the record of the
+// first free slot, moving on to the next when another node created it
+// first. A key with no token left takes none (as a bucket cannot go
+// below empty).
+func (l *FailureLimiter) Fail(ctx context.Context, keys ...string) error {
 	now := l.now()
+	slot := l.slotAt(now)
 	for _, k := range keys {
-		b, ok := l.buckets[k]
-		if !ok {
-			if len(l.buckets) >= maxLimiterKeys {
-				l.sweep(now)
-			}
-			b = rate.NewLimiter(rate.Every(l.every), l.burst)
-			l.buckets[k] = b
+		bucket, free, err := l.firstFree(ctx, k, slot)
+		if err != nil {
+			return err
 		}
-		b.AllowN(now, 1)
+		for ; free < slot+int64(l.burst); free++ {
+			f := data.SignInFailure{ID: data.FailureSlotID(bucket, free), Bucket: bucket, Slot: free, Expires: l.slotStart(free + 1)}
+			out, err := l.table.Put(ctx, &f)
+			if err != nil {
+				return err
+			}
+			if out[0].Created {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// SweepFailures removes the failure records of table whose slot has
+// passed at now (they count for nothing any more) and returns how many
+// it removed. The limiters of a server share one table; every node
+// sweeps it (Server.sweep), and a record two nodes both remove is
+// simply gone.
+func SweepFailures(ctx context.Context, table data.Table[data.SignInFailure], now time.Time) (int, error) {
+	removed := 0
+	after := ""
+	for {
+		page, _, err := table.List(ctx, data.ListOptions{After: after, Limit: sweepPage})
+		if err != nil {
+			return removed, err
+		}
+		for _, f := range page {
+			if !f.Expires.After(now) {
+				if err := table.Delete(ctx, f.ID); err != nil && data.ErrorCode(err) != data.CodeNotFound {
+					return removed, err
+				}
+				removed++
+			}
+		}
+		if len(page) < sweepPage {
+			return removed, nil
+		}
+		after = page[len(page)-1].ID
 	}
 }
 
-// sweep drops the keys whose bucket is full again; l.mu is held.
-func (l *FailureLimiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.TokensAt(now) >= float64(l.burst) {
-			delete(l.buckets, k)
-		}
-	}
-	if len(l.buckets) >= maxLimiterKeys {
-		clear(l.buckets)
-	}
-}
+// sweepPage is how many records a sweep reads at once.
+const sweepPage = 500
 
 // RateLimited is the error of a refused attempt; retry says when to try
 // again (WriteError sends it as Retry-After).

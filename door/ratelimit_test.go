@@ -1,38 +1,94 @@
 package door
 
 import (
+	"sync"
 	"testing"
 	"time"
 
 	"ipmatch/data"
+	"ipmatch/data/memstore"
 )
 
+// testLimiter is a limiter on store at the fixed time *now.
+func testLimiter(store data.Store, now *time.Time, burst int, every time.Duration) *FailureLimiter {
+	l := NewFailureLimiter(store.SignInFailures(), "test", burst, every)
+	l.now = func() time.Time { return *now }
+	return l
+}
+
+// wantWait checks the wait of keys.
+func wantWait(t *testing.T, l *FailureLimiter, want time.Duration, what string, keys ...string) {
+	t.Helper()
+	d, err := l.Wait(t.Context(), keys...)
+	if err != nil || d != want {
+		t.Fatalf("%s: wait = %v, %v; want %v", what, d, err, want)
+	}
+}
+
 func TestFailureLimiterRefills(t *testing.T) {
+	ctx := t.Context()
+	store := memstore.New()
 	now := time.Date(2021, 4, 23, 9, 0, 0, 0, time.UTC)
-	l := NewFailureLimiter(2, 6*time.Second)
-	l.now = func() time.Time { return now }
-	l.Fail("ip:a")
-	l.Fail("ip:a")
-	if d := l.Wait("ip:a"); d != 6*time.Second {
-		t.Fatalf("wait after 2 failures = %v, want 6s", d)
+	l := testLimiter(store, &now, 2, 6*time.Second)
+	for range 3 { // the third takes nothing: the bucket is empty
+		if err := l.Fail(ctx, "ip:a"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if d := l.Wait("ip:b"); d != 0 {
-		t.Fatalf("wait of an unknown key = %v, want 0", d)
-	}
+	wantWait(t, l, 6*time.Second, "after 3 failures", "ip:a")
+	wantWait(t, l, 0, "an unknown key", "ip:b")
 	now = now.Add(4 * time.Second)
-	if d := l.Wait("ip:a", "ip:b"); d != 2*time.Second {
-		t.Fatalf("wait 4s later = %v, want 2s", d)
-	}
+	wantWait(t, l, 2*time.Second, "4s later", "ip:a", "ip:b")
 	now = now.Add(2 * time.Second)
-	if d := l.Wait("ip:a"); d != 0 {
-		t.Fatalf("wait once refilled = %v, want 0", d)
+	wantWait(t, l, 0, "once refilled", "ip:a")
+	if err := l.Fail(ctx, "ip:a"); err != nil {
+		t.Fatal(err)
 	}
-	// The table stays bounded: a full sweep drops refilled keys.
+	wantWait(t, l, 6*time.Second, "after one more", "ip:a")
+
+	// The records of passed slots are swept (the first); the live ones
+	// stay and still count.
+	if n, err := store.SignInFailures().Count(ctx); err != nil || n != 3 {
+		t.Fatalf("%d failure records, %v; want 3", n, err)
+	}
+	if n, err := SweepFailures(ctx, store.SignInFailures(), now); err != nil || n != 1 {
+		t.Fatalf("sweep removed %d, %v; want 1", n, err)
+	}
+	wantWait(t, l, 6*time.Second, "after the sweep", "ip:a")
 	now = now.Add(time.Hour)
-	l.sweep(now)
-	if len(l.buckets) != 0 {
-		t.Errorf("%d buckets left after a sweep of refilled keys", len(l.buckets))
+	if n, err := SweepFailures(ctx, store.SignInFailures(), now); err != nil || n != 2 {
+		t.Fatalf("a later sweep removed %d, %v; want 2", n, err)
 	}
+}
+
+// TestFailureLimiterSharedByNodes: two limiters on one store (two nodes)
+// allow together what one allows, also when they fail at once; limiters
+// of another name or other limits count apart.
+func TestFailureLimiterSharedByNodes(t *testing.T) {
+	ctx := t.Context()
+	store := memstore.New()
+	now := time.Date(2021, 4, 23, 9, 0, 0, 0, time.UTC)
+	a, b := testLimiter(store, &now, 4, time.Minute), testLimiter(store, &now, 4, time.Minute)
+	other := NewFailureLimiter(store.SignInFailures(), "other", 4, time.Minute)
+	other.now = a.now
+	if err := a.Fail(ctx, "user:alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Fail(ctx, "user:alice"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, l := range []*FailureLimiter{a, b} {
+		wg.Go(func() {
+			if err := l.Fail(ctx, "user:alice"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	wantWait(t, a, time.Minute, "node a after four failures on two nodes", "user:alice")
+	wantWait(t, b, time.Minute, "node b after four failures on two nodes", "user:alice")
+	wantWait(t, other, 0, "another limiter", "user:alice")
 }
 
 func TestCheckTrustedProxies(t *testing.T) {

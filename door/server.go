@@ -2,6 +2,7 @@ package door
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -123,7 +124,8 @@ type Server struct {
 	// Engine is the router; doors add their routes to it.
 	Engine *gin.Engine
 	// AuthFailures limits unknown tokens per client address, at both
-	// doors (the API's bearer tokens, the pages' token sign-in).
+	// doors (the API's bearer tokens, the pages' token sign-in), counted
+	// in the store for all nodes (FailureLimiter).
 	AuthFailures *FailureLimiter
 	// expensive holds the slots of expensive requests (expensive.go).
 	expensive *expensiveLimiter
@@ -131,6 +133,8 @@ type Server struct {
 	// and renders their errors (SetPages).
 	isPage     func(path string) bool
 	renderPage func(c *gin.Context, err error)
+	// background is the work started with Go, stopped by Close.
+	background background
 }
 
 var setMode sync.Once
@@ -148,7 +152,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
 	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger}),
-		AuthFailures: NewFailureLimiter(cfg.AuthFailureBurst, cfg.AuthFailureEvery),
+		AuthFailures: NewFailureLimiter(store.SignInFailures(), "token", cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		expensive:    NewExpensiveLimiter(ExpensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
 		isPage:       func(string) bool { return false }}
 
@@ -173,6 +177,10 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 			c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow"))
 	}))
 	s.Engine = r
+	// Failures whose slot has passed count for nothing: clear them out.
+	s.Every(SweepInterval, "sign-in failures", func(ctx context.Context) (int, error) {
+		return SweepFailures(ctx, store.SignInFailures(), time.Now())
+	})
 	return s
 }
 

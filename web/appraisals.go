@@ -142,7 +142,7 @@ func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 		err := h.s.App.Appraisals.Create(ctx, p, &a)
 		switch data.ErrorCode(err) {
 		case "":
-			h.sessions.setFlash(session(c).id, "已登记评估报告 "+a.ReportNumber+"。")
+			h.setFlash(c, "已登记评估报告 "+a.ReportNumber+"。")
 			c.Redirect(http.StatusSeeOther, "/app/appraisals")
 			return nil
 		case data.CodeInvalid:
@@ -153,7 +153,7 @@ func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 			if same, serr := h.sameAppraisal(ctx, &a); serr != nil {
 				return serr
 			} else if same {
-				h.sessions.setFlash(session(c).id, "评估报告 "+a.ReportNumber+" 已登记，无需重复提交。")
+				h.setFlash(c, "评估报告 "+a.ReportNumber+" 已登记，无需重复提交。")
 				c.Redirect(http.StatusSeeOther, "/app/appraisals")
 				return nil
 			}

@@ -210,7 +210,7 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 		// finds the deal already there: the user's wish holds, so it is
 		// the same answer as the first, not an error page.
 		if now, gerr := h.s.Store().Deals().Get(ctx, c.Param("id")); gerr == nil && app.DealVisible(p, &now) && req.Stage != "" && now.Stage == req.Stage {
-			h.sessions.setFlash(session(c).id, "项目 "+now.ID+" 已处于“"+now.Stage.Label()+"”阶段。")
+			h.setFlash(c, "项目 "+now.ID+" 已处于“"+now.Stage.Label()+"”阶段。")
 			c.Redirect(http.StatusSeeOther, "/app/bank/deals")
 			return nil
 		}
@@ -218,7 +218,7 @@ func (h *webHandlers) moveDealStage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	h.sessions.setFlash(session(c).id, "项目 "+d.ID+" 已进入“"+d.Stage.Label()+"”阶段。")
+	h.setFlash(c, "项目 "+d.ID+" 已进入“"+d.Stage.Label()+"”阶段。")
 	c.Redirect(http.StatusSeeOther, "/app/bank/deals")
 	return nil
 }

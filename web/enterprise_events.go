@@ -134,7 +134,7 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 		// registered: the same answer as the first, not an error page
 		// with the registration's internal key.
 		if held, gerr := h.s.Store().Participants().GetByKey(ctx, data.ParticipantKey(&pt)); gerr == nil && held.EnterpriseID == p.Token.EnterpriseID {
-			h.sessions.setFlash(session(c).id, "您已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
+			h.setFlash(c, "您已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
 			c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
 			return nil
 		}
@@ -142,7 +142,7 @@ func (h *webHandlers) registerForEvent(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	h.sessions.setFlash(session(c).id, "已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
+	h.setFlash(c, "已报名“"+ev.Name+"”，可以在下方填写会谈意愿。")
 	c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
 	return nil
 }
@@ -189,7 +189,7 @@ func (h *webHandlers) savePreferences(c *gin.Context) error {
 	if _, err := h.s.App.Participants.Replace(ctx, p, own.ID, &rec, 0); err != nil {
 		return err
 	}
-	h.sessions.setFlash(session(c).id, "会谈意愿已保存。")
+	h.setFlash(c, "会谈意愿已保存。")
 	c.Redirect(http.StatusSeeOther, "/app/enterprise/events")
 	return nil
 }

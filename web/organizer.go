@@ -269,7 +269,7 @@ func (h *webHandlers) computeSchedule(c *gin.Context) error {
 	if _, err := h.s.App.ComputeSchedule(c.Request.Context(), door.Caller(c), c.Param("id"), app.ScheduleRequest{}); err != nil {
 		return err
 	}
-	h.sessions.setFlash(session(c).id, "会谈安排已生成。")
+	h.setFlash(c, "会谈安排已生成。")
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
 	return nil
 }
@@ -284,7 +284,7 @@ func (h *webHandlers) publish(c *gin.Context) error {
 	if _, err := h.s.App.PublishEvent(c.Request.Context(), door.Caller(c), c.Param("id")); err != nil {
 		return err
 	}
-	h.sessions.setFlash(session(c).id, "会谈安排已发布，银行和企业现在可以看到各自的会谈。")
+	h.setFlash(c, "会谈安排已发布，银行和企业现在可以看到各自的会谈。")
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
 	return nil
 }

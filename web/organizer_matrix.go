@@ -153,7 +153,7 @@ func (h *webHandlers) pinMeeting(c *gin.Context) error {
 	if pinned {
 		msg = "已固定该会谈，重新生成会谈安排时将保留。"
 	}
-	h.sessions.setFlash(session(c).id, msg)
+	h.setFlash(c, msg)
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
 	return nil
 }

@@ -38,7 +38,7 @@ func (h *webHandlers) overrideMeeting(c *gin.Context) error {
 	if m, ok := placedMeeting(body, req.EnterpriseID, req.BankID); ok {
 		msg = "已破例安排" + m.EnterpriseName + "与" + m.BankName + "在" + meetingPlace(m) + "会谈，并已固定，重新生成会谈安排时将保留。原因：" + m.OverrideReason
 	}
-	h.sessions.setFlash(session(c).id, msg)
+	h.setFlash(c, msg)
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
 	return nil
 }

@@ -65,7 +65,7 @@ func (h *webHandlers) moveMeeting(c *gin.Context) error {
 	if m, ok := placedMeeting(body, req.EnterpriseID, req.BankID); ok {
 		msg = "已将" + m.EnterpriseName + "与" + m.BankName + "的会谈移到" + meetingPlace(m) + "，并已固定，重新生成会谈安排时将保留。"
 	}
-	h.sessions.setFlash(session(c).id, msg)
+	h.setFlash(c, msg)
 	c.Redirect(http.StatusSeeOther, "/app/organizer/events/"+c.Param("id"))
 	return nil
 }

@@ -1,12 +1,13 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
 )
@@ -26,19 +27,26 @@ const BadPassword = "用户名或密码错误"
 // either way; 429 when that username, from that address or from
 // everywhere, or that address, has failed too often (passwordLimits).
 func (h *webHandlers) signInPassword(c *gin.Context) {
-	if !h.validSignInForm(c) {
-		h.s.WriteError(c, app.Forbidden(webSignInCSRFMessage))
+	if !h.checkSignInForm(c) {
 		return
 	}
 	ctx := c.Request.Context()
 	addr, name := door.ClientKey(c), data.NormalizeUsername(c.PostForm("username"))
-	if wait := h.passwordFailures.wait(addr, name); wait > 0 {
+	wait, err := h.passwordFailures.wait(ctx, addr, name)
+	if err != nil {
+		h.s.WriteError(c, err)
+		return
+	}
+	if wait > 0 {
 		h.tooManyFailures(c, wait)
 		return
 	}
 	p, userID, err := h.s.App.PasswordCaller(ctx, c.PostForm("username"), c.PostForm("password"))
 	if data.ErrorCode(err) == data.CodeUnauthorized {
-		h.passwordFailures.fail(addr, name)
+		if err := h.passwordFailures.fail(ctx, addr, name); err != nil {
+			// The sign-in is refused all the same; only the count is missed.
+			h.s.Logger.ErrorContext(ctx, "counting a failed password failed", "error", err, "request_id", door.RequestID(ctx))
+		}
 		h.renderSignIn(c, http.StatusUnauthorized, BadPassword+"，请检查后重试。")
 		return
 	}
@@ -64,26 +72,52 @@ func (h *webHandlers) signInPassword(c *gin.Context) {
 //     address can cause (at cost 12, about 0.25 s of CPU each), high
 //     enough that other users' typos behind a shared proxy never refuse
 //     a correct password.
+//
+// The counts are kept in the store (door.FailureLimiter), so they are
+// every node's: guesses spread over the nodes behind a load balancer
+// are limited as if they came to one.
 type passwordLimits struct {
 	pair, user, address *door.FailureLimiter
 }
 
-func newPasswordLimits(burst int, every time.Duration) *passwordLimits {
+func newPasswordLimits(failures data.Table[data.SignInFailure], burst int, every time.Duration) *passwordLimits {
 	return &passwordLimits{
-		pair:    door.NewFailureLimiter(burst, every),
-		user:    door.NewFailureLimiter(10*burst, every),
-		address: door.NewFailureLimiter(10*burst, max(every/10, time.Millisecond)),
+		pair:    door.NewFailureLimiter(failures, "password-pair", burst, every),
+		user:    door.NewFailureLimiter(failures, "password-user", 10*burst, every),
+		address: door.NewFailureLimiter(failures, "password-address", 10*burst, max(every/10, time.Millisecond)),
 	}
 }
 
+// limits pairs each limiter with its key for a sign-in as username from
+// addr.
+func (l *passwordLimits) limits(addr, username string) []struct {
+	l   *door.FailureLimiter
+	key string
+} {
+	return []struct {
+		l   *door.FailureLimiter
+		key string
+	}{{l.pair, addr + " " + door.UserKey(username)}, {l.user, door.UserKey(username)}, {l.address, addr}}
+}
+
 // wait is how long a sign-in as username from addr must wait, 0 if none.
-func (l *passwordLimits) wait(addr, username string) time.Duration {
-	return max(l.pair.Wait(addr+" "+door.UserKey(username)), l.user.Wait(door.UserKey(username)), l.address.Wait(addr))
+func (l *passwordLimits) wait(ctx context.Context, addr, username string) (time.Duration, error) {
+	var longest time.Duration
+	for _, k := range l.limits(addr, username) {
+		d, err := k.l.Wait(ctx, k.key)
+		if err != nil {
+			return 0, err
+		}
+		longest = max(longest, d)
+	}
+	return longest, nil
 }
 
 // fail counts a failed sign-in as username from addr.
-func (l *passwordLimits) fail(addr, username string) {
-	l.pair.Fail(addr + " " + door.UserKey(username))
-	l.user.Fail(door.UserKey(username))
-	l.address.Fail(addr)
+func (l *passwordLimits) fail(ctx context.Context, addr, username string) error {
+	var errs []error
+	for _, k := range l.limits(addr, username) {
+		errs = append(errs, k.l.Fail(ctx, k.key))
+	}
+	return errors.Join(errs...)
 }

@@ -5,11 +5,12 @@ import (
 	"time"
 
 	"ipmatch/data"
+	"ipmatch/data/memstore"
 	"ipmatch/door"
 )
 
 func TestPasswordLimitNumbers(t *testing.T) {
-	l := newPasswordLimits(door.DefaultAuthFailureBurst, door.DefaultAuthFailureEvery)
+	l := newPasswordLimits(memstore.New().SignInFailures(), door.DefaultAuthFailureBurst, door.DefaultAuthFailureEvery)
 	pb, pe := l.pair.Limits()
 	ub, ue := l.user.Limits()
 	ab, ae := l.address.Limits()

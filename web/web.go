@@ -26,12 +26,14 @@ var webFiles embed.FS
 
 // webHandlers serve the pages.
 type webHandlers struct {
-	s        *door.Server
+	// s is the shared door: the application, the logger, the settings.
+	s *door.Server
+	// sessions are the pages' sessions, in the store (session.go).
 	sessions *webSessions
 	// passwordFailures limit failed password sign-ins (password.go).
 	passwordFailures *passwordLimits
 	// signInKey signs the sign-in forms' CSRF tokens (signin.go).
-	signInKey []byte
+	signInKey *signInKey
 	pages     map[string]*template.Template
 }
 
@@ -44,10 +46,12 @@ func isDir(f fs.File) bool {
 
 // Mount registers the pages, their sessions and the embedded static
 // files on s; errors on the pages' paths are rendered as pages from then
-// on (door.Server.SetPages).
+// on (door.Server.SetPages). Expired sessions are swept from the store
+// every door.SweepInterval until s.Close.
 func Mount(s *door.Server) {
 	r := s.Engine
 	h := newWebHandlers(s)
+	s.Every(door.SweepInterval, "web sessions", h.sessions.sweep)
 	s.SetPages(isPagePath, h.renderError)
 	static, err := fs.Sub(webFiles, "static")
 	if err != nil {
@@ -108,8 +112,9 @@ func Mount(s *door.Server) {
 // eventHandlers, so computing a schedule or filing under a pool is
 // serialised with the JSON API's within this process (not across nodes).
 func newWebHandlers(s *door.Server) *webHandlers {
-	h := &webHandlers{s: s, sessions: newWebSessions(), signInKey: newSignInKey(),
-		passwordFailures: newPasswordLimits(s.Cfg.AuthFailureBurst, s.Cfg.AuthFailureEvery),
+	store := s.Store()
+	h := &webHandlers{s: s, sessions: newWebSessions(store.Sessions(), s.Logger), signInKey: &signInKey{secrets: store.Secrets()},
+		passwordFailures: newPasswordLimits(store.SignInFailures(), s.Cfg.AuthFailureBurst, s.Cfg.AuthFailureEvery),
 		pages:            map[string]*template.Template{}}
 	names, err := fs.Glob(webFiles, "templates/*.html")
 	if err != nil {
@@ -175,7 +180,7 @@ func (h *webHandlers) render(c *gin.Context, status int, name string, pg webPage
 		ws := v.(*webRequest)
 		pg.CSRF = ws.csrf
 		if status == http.StatusOK {
-			pg.Flash = h.sessions.takeFlash(ws.id)
+			pg.Flash = h.takeFlash(c, ws)
 		}
 	}
 	var buf bytes.Buffer
@@ -324,13 +329,20 @@ func requireRole(c *gin.Context, r data.Role, page string) error {
 // its role's page. No session is opened for the form: its CSRF token is
 // bound to the sign-in cookie (signin.go).
 func (h *webHandlers) signInPage(c *gin.Context) {
-	if id := sessionID(c); id != "" {
-		if ws, ok := h.sessions.get(id); ok {
-			if _, err := h.s.App.SessionCaller(c.Request.Context(), ws.userID, ws.tokenHash); err == nil {
-				c.Redirect(http.StatusSeeOther, "/app")
-				return
-			}
-			h.sessions.close(id)
+	ctx := c.Request.Context()
+	ws, ok, err := h.sessions.get(ctx, sessionID(c))
+	if err != nil {
+		h.s.WriteError(c, err)
+		return
+	}
+	if ok {
+		if _, err := h.s.App.SessionCaller(ctx, ws.UserID, ws.TokenHash); err == nil {
+			c.Redirect(http.StatusSeeOther, "/app")
+			return
+		}
+		if err := h.sessions.remove(ctx, ws.ID); err != nil {
+			h.s.WriteError(c, err)
+			return
 		}
 	}
 	h.renderSignIn(c, http.StatusOK, "")
@@ -338,22 +350,44 @@ func (h *webHandlers) signInPage(c *gin.Context) {
 
 // renderSignIn writes the sign-in page with status and a message.
 func (h *webHandlers) renderSignIn(c *gin.Context, status int, flash string) {
-	pg := webPage{Title: "登录", CSRF: h.signInCSRF(c), Flash: flash}
+	token, err := h.signInCSRF(c)
+	if err != nil {
+		h.s.WriteError(c, err)
+		return
+	}
+	pg := webPage{Title: "登录", CSRF: token, Flash: flash}
 	if err := h.render(c, status, "signin", pg); err != nil {
 		h.s.WriteError(c, err)
 	}
+}
+
+// checkSignInForm answers a posted sign-in form that is not this site's
+// (validSignInForm) with 403, or 500 when that could not be checked, and
+// reports whether the form may go on.
+func (h *webHandlers) checkSignInForm(c *gin.Context) bool {
+	ok, err := h.validSignInForm(c)
+	if err != nil {
+		h.s.WriteError(c, err)
+		return false
+	}
+	if !ok {
+		h.s.WriteError(c, app.Forbidden(webSignInCSRFMessage))
+	}
+	return ok
 }
 
 // startSession opens a session for a signed-in credential under a new id
 // (the browser's previous session, if any, ends) and sends the browser to
 // its role's page.
 func (h *webHandlers) startSession(c *gin.Context, p *app.Caller, tokenHash, userID string) {
-	if old := sessionID(c); old != "" {
-		h.sessions.close(old)
+	ctx := c.Request.Context()
+	if err := h.sessions.close(ctx, sessionID(c)); err != nil {
+		h.s.WriteError(c, err)
+		return
 	}
-	id, _, ok := h.sessions.open(tokenHash, userID)
-	if !ok {
-		h.s.WriteError(c, data.Errorf(data.CodeInternal, "web sessions full"))
+	id, err := h.sessions.open(ctx, tokenHash, userID)
+	if err != nil {
+		h.s.WriteError(c, err)
 		return
 	}
 	setSessionCookie(c, id)
@@ -367,8 +401,7 @@ func (h *webHandlers) startSession(c *gin.Context, p *app.Caller, tokenHash, use
 // browser goes to its role's page. A wrong token shows the form again
 // (401), or 429 when the address has sent too many.
 func (h *webHandlers) signIn(c *gin.Context) {
-	if !h.validSignInForm(c) {
-		h.s.WriteError(c, app.Forbidden(webSignInCSRFMessage))
+	if !h.checkSignInForm(c) {
 		return
 	}
 	secret := strings.TrimSpace(c.PostForm("token"))
@@ -399,8 +432,12 @@ func (h *webHandlers) tooManyFailures(c *gin.Context, wait time.Duration) {
 // signOut handles POST /signout: the session ends (its CSRF token is
 // required, so another site cannot sign the user out).
 func (h *webHandlers) signOut(c *gin.Context) {
-	id := sessionID(c)
-	ws, ok := h.sessions.get(id)
+	ctx := c.Request.Context()
+	ws, ok, err := h.sessions.get(ctx, sessionID(c))
+	if err != nil {
+		h.s.WriteError(c, err)
+		return
+	}
 	if !ok {
 		setSessionCookie(c, "")
 		c.Redirect(http.StatusSeeOther, "/")
@@ -410,7 +447,10 @@ func (h *webHandlers) signOut(c *gin.Context) {
 		h.s.WriteError(c, app.Forbidden(webCSRFMessage))
 		return
 	}
-	h.sessions.close(id)
+	if err := h.sessions.remove(ctx, ws.ID); err != nil {
+		h.s.WriteError(c, err)
+		return
+	}
 	setSessionCookie(c, "")
 	c.Redirect(http.StatusSeeOther, "/")
 }

@@ -54,6 +54,7 @@ type Main struct {
 	Limits ServeLimits
 
 	store      data.Store
+	doors      *door.Server // its background sweeps stop on Close
 	stopFollow context.CancelFunc
 	followed   chan struct{}
 	listener   net.Listener
@@ -134,9 +135,11 @@ func (m *Main) Run(ctx context.Context) error {
 	limits := m.Limits.withDefaults()
 	doors := newServer(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
 		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns})
+	m.doors = doors
 	// The match state is loaded before the first request, not by it.
 	if err := m.warm(ctx, doors.App); err != nil {
 		ln.Close()
+		doors.Close()
 		store.Close()
 		return err
 	}
@@ -203,6 +206,9 @@ func (m *Main) Close() error {
 	if m.stopFollow != nil {
 		m.stopFollow()
 		<-m.followed
+	}
+	if m.doors != nil {
+		m.doors.Close() // the sweeps use the store
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())

@@ -38,6 +38,10 @@ type Store struct {
 	appraisers   *table[data.Appraiser]
 	appraisals   *table[data.Appraisal]
 	audit        *table[data.AuditEntry]
+
+	sessions       *table[data.Session]
+	signInFailures *table[data.SignInFailure]
+	secrets        *table[data.Secret]
 }
 
 // New returns an empty store.
@@ -57,6 +61,10 @@ func New() *Store {
 		appraisers:   newTable(data.AppraiserKind),
 		appraisals:   newTable(data.AppraisalKind),
 		audit:        newTable(data.AuditKind),
+
+		sessions:       newTable(data.SessionKind),
+		signInFailures: newTable(data.SignInFailureKind),
+		secrets:        newTable(data.SecretKind),
 	}
 }
 
@@ -75,6 +83,10 @@ func (s *Store) Appraisers() data.Table[data.Appraiser]     { return s.appraiser
 func (s *Store) Appraisals() data.Table[data.Appraisal]     { return s.appraisals }
 func (s *Store) Audit() data.Table[data.AuditEntry]         { return s.audit }
 func (s *Store) Close() error                               { return nil }
+
+func (s *Store) Sessions() data.Table[data.Session]             { return s.sessions }
+func (s *Store) SignInFailures() data.Table[data.SignInFailure] { return s.signInFailures }
+func (s *Store) Secrets() data.Table[data.Secret]               { return s.secrets }
 
 // table is one table of a Store.
 type table[T any] struct {

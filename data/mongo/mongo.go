@@ -97,6 +97,11 @@ type Store struct {
 	audit        *table[data.AuditEntry]
 	appraisers   *table[data.Appraiser]
 	appraisals   *table[data.Appraisal]
+
+	// The pages' sign-in, shared by the nodes (data.Session).
+	sessions       *table[data.Session]
+	signInFailures *table[data.SignInFailure]
+	secrets        *table[data.Secret]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -171,6 +176,11 @@ func (s *Store) open(ctx context.Context) error {
 	s.audit = newTable(s.db, data.AuditKind, s.log, chunk)
 	s.appraisers = newTable(s.db, data.AppraiserKind, s.log, chunk)
 	s.appraisals = newTable(s.db, data.AppraisalKind, s.log, chunk)
+	s.sessions = newTable(s.db, data.SessionKind, s.log, chunk)
+	s.signInFailures = newTable(s.db, data.SignInFailureKind, s.log, chunk)
+	s.secrets = newTable(s.db, data.SecretKind, s.log, chunk)
+	// The records' writes are logged (audit.go); the audit log's own, and
+	// the sign-in records', are not.
 	s.enterprises.auditLog, s.patents.auditLog, s.banks.auditLog, s.products.auditLog = s.audit, s.audit, s.audit, s.audit
 	s.events.auditLog, s.participants.auditLog, s.deals.auditLog, s.pools.auditLog = s.audit, s.audit, s.audit, s.audit
 	s.tokens.auditLog, s.schedules.auditLog, s.users.auditLog = s.audit, s.audit, s.audit
@@ -178,6 +188,7 @@ func (s *Store) open(ctx context.Context) error {
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
 		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
 		s.appraisers, s.appraisals,
+		s.sessions, s.signInFailures, s.secrets,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
 			return err
@@ -254,6 +265,15 @@ func (s *Store) Appraisers() data.Table[data.Appraiser] { return s.appraisers }
 
 // Appraisals returns the recorded appraisals collection.
 func (s *Store) Appraisals() data.Table[data.Appraisal] { return s.appraisals }
+
+// Sessions returns the pages' sessions collection.
+func (s *Store) Sessions() data.Table[data.Session] { return s.sessions }
+
+// SignInFailures returns the failed sign-ins collection.
+func (s *Store) SignInFailures() data.Table[data.SignInFailure] { return s.signInFailures }
+
+// Secrets returns the shared secrets collection.
+func (s *Store) Secrets() data.Table[data.Secret] { return s.secrets }
 
 // Close disconnects from the server, waiting up to ten seconds for
 // operations in progress. The store is unusable after.

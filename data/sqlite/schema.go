@@ -33,6 +33,7 @@ func migrations() [][]string {
 		kindTable(data.AuditKind.Name),
 		append(kindTable(data.AppraiserKind.Name), kindTable(data.AppraisalKind.Name)...),
 		revColumns(),
+		signInTables(),
 	}
 }
 
@@ -44,6 +45,19 @@ func revColumns() []string {
 		data.AppraiserKind.Name, data.AppraisalKind.Name)
 	var stmts []string
 	for _, name := range names {
+		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
+	}
+	return stmts
+}
+
+// signInTables makes the tables the nodes share the pages' sign-in
+// through (data.Session and the records beside it): plain kind tables,
+// whose unused reference columns stay empty and out of the indexes, with
+// the revision column every table has since revColumns.
+func signInTables() []string {
+	var stmts []string
+	for _, name := range []string{data.SessionKind.Name, data.SignInFailureKind.Name, data.SecretKind.Name} {
+		stmts = append(stmts, kindTable(name)...)
 		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
 	}
 	return stmts

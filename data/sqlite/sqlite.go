@@ -81,6 +81,11 @@ type Store struct {
 	audit        *table[data.AuditEntry]
 	appraisers   *table[data.Appraiser]
 	appraisals   *table[data.Appraisal]
+
+	// The pages' sign-in, shared by the nodes (data.Session).
+	sessions       *table[data.Session]
+	signInFailures *table[data.SignInFailure]
+	secrets        *table[data.Secret]
 }
 
 var _ data.Store = (*Store)(nil)
@@ -182,6 +187,15 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.appraisals, err = newTable(ctx, s, data.AppraisalKind, nil); err != nil {
 		return nil, err
 	}
+	if s.sessions, err = newTable(ctx, s, data.SessionKind, nil); err != nil {
+		return nil, err
+	}
+	if s.signInFailures, err = newTable(ctx, s, data.SignInFailureKind, nil); err != nil {
+		return nil, err
+	}
+	if s.secrets, err = newTable(ctx, s, data.SecretKind, nil); err != nil {
+		return nil, err
+	}
 	ok = true
 	logger.Debug("sqlite store open", "path", path, "readers", n)
 	return s, nil
@@ -235,6 +249,15 @@ func (s *Store) Appraisals() data.Table[data.Appraisal] { return s.appraisals }
 
 // Audit returns the audit log.
 func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }
+
+// Sessions returns the pages' sessions table.
+func (s *Store) Sessions() data.Table[data.Session] { return s.sessions }
+
+// SignInFailures returns the failed sign-ins table.
+func (s *Store) SignInFailures() data.Table[data.SignInFailure] { return s.signInFailures }
+
+// Secrets returns the shared secrets table.
+func (s *Store) Secrets() data.Table[data.Secret] { return s.secrets }
 
 // Close closes the database; SQLite checkpoints the WAL into the database
 // file when the last connection closes. Calls after the first do nothing;

@@ -128,6 +128,8 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 			spoil:  func(a *data.Appraisal) string { a.Method = "guess"; return "method" },
 		})
 	})
+	runSignIn(t, open) // signin.go: sessions, sign-in failures, secrets
+
 	t.Run("appraisals enterprise and bank filters", func(t *testing.T) { testAppraisalFilters(t, open(t)) })
 
 	t.Run("enterprises credit code conflict", func(t *testing.T) { testEnterpriseConflict(t, open(t)) })
