@@ -178,7 +178,7 @@ func (m *Main) recoverLoop(ctx context.Context, r interface {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if n, err := r.Recover(ctx, m.Node); err != nil && ctx.Err() == nil {
+			if n, err := r.Recover(ctx, ""); err != nil && ctx.Err() == nil {
 				m.Logger.Error("logging writes other nodes left unlogged failed", "error", err)
 			} else if n > 0 {
 				m.Logger.Warn("logged writes another node left unlogged", "writes", n)

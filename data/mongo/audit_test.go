@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,22 +12,37 @@ import (
 	"ipmatch/data/storetest"
 )
 
-// TestRecover leaves records as a node that died after writing them and
-// before logging them would (marked, no entry), and checks that Recover
-// logs each write once: a node's own marks at once, another node's only
-// after pendingGrace, a delete carried out, and an entry already in the
-// log not written twice.
+// TestRecover leaves writes as a node that died between writing records
+// and logging them would (an intent, records naming its entry, no entry),
+// and checks that Recover logs each write once and only what was written:
+// a node's own intents at once, another node's only after pendingGrace, a
+// delete done, a write that never reached its records not at all, and an
+// entry already in the log not twice.
 func TestRecover(t *testing.T) {
 	servers(t, func(t *testing.T, uri string) {
 		ctx := t.Context()
 		s := openStore(t, uri)
-		as := data.Audited(s, "node-dead", nil)
-		mark := func(id, action string, at time.Time) data.AuditEntry {
-			e := data.AuditEntry{ID: data.NewAuditID(at), At: stamp(at), Node: "node-dead", Via: data.ViaAPI, Action: action, Kind: "enterprises"}
+		// leave records an intent of action on ids at time at; written
+		// says whether step 2 happened (the records name the entry).
+		leave := func(action string, at time.Time, written bool, ids ...string) data.AuditEntry {
+			e := data.AuditEntry{ID: data.NewAuditID(at), At: stamp(at), Node: "node-dead", Via: data.ViaAPI,
+				Action: action, Kind: "enterprises", IDs: ids}
 			b, _ := json.Marshal(e)
-			if _, err := s.enterprises.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-				bson.D{{Key: "$set", Value: bson.D{{Key: "audit_pending", Value: string(b)}}}}); err != nil {
+			if _, err := s.intents.InsertOne(ctx, intent{ID: e.ID, At: e.At, Node: e.Node, Kind: e.Kind, Entry: string(b)}); err != nil {
 				t.Fatal(err)
+			}
+			for _, id := range ids {
+				if written && action != data.AuditDelete {
+					if _, err := s.enterprises.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+						bson.D{{Key: "$set", Value: bson.D{{Key: "audit_id", Value: e.ID}}}}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if written && action == data.AuditDelete {
+					if _, err := s.enterprises.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			return e
 		}
@@ -36,72 +52,67 @@ func TestRecover(t *testing.T) {
 			return e
 		}
 		logged := func(id string) []data.AuditEntry {
-			all, _, err := as.Audit().List(ctx, data.ListOptions{})
+			all, _, err := s.Audit().List(ctx, data.ListOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var out []data.AuditEntry
 			for _, e := range all {
-				for _, x := range e.IDs {
-					if x == id {
-						out = append(out, e)
-					}
+				if slices.Contains(e.IDs, id) {
+					out = append(out, e)
 				}
 			}
 			return out
 		}
 
-		fresh, old, gone, done := put(1), put(2), put(3), put(4)
-		mark(fresh.ID, data.AuditPut, time.Now())
-		mark(old.ID, data.AuditUpdate, time.Now().Add(-pendingGrace-time.Minute))
-		mark(gone.ID, data.AuditDelete, time.Now().Add(-pendingGrace-time.Minute))
-		e := mark(done.ID, data.AuditCreate, time.Now().Add(-pendingGrace-time.Minute))
-		e.IDs = []string{done.ID}
-		if _, err := s.Audit().Put(ctx, &e); err != nil { // step 2 happened
+		old := time.Now().Add(-pendingGrace - time.Minute)
+		fresh, upd, gone, never, done := put(1), put(2), put(3), put(4), put(5)
+		leave(data.AuditPut, time.Now(), true, fresh.ID)
+		leave(data.AuditUpdate, old, true, upd.ID)
+		leave(data.AuditDelete, old, true, gone.ID)
+		leave(data.AuditUpdate, old, false, never.ID)
+		e := leave(data.AuditCreate, old, true, done.ID)
+		if _, err := s.Audit().Put(ctx, &e); err != nil { // step 3 logged it
 			t.Fatal(err)
 		}
 
-		// Another node: the old marks only.
-		n, err := s.Recover(ctx, "node-live")
-		if err != nil || n != 3 {
-			t.Fatalf("Recover by another node: %d, %v; want the 3 old marks", n, err)
+		// A running node: the old intents only.
+		n, err := s.Recover(ctx, "")
+		if err != nil || n != 4 {
+			t.Fatalf("Recover while running: %d, %v; want the 4 old intents", n, err)
 		}
 		if got := logged(fresh.ID); len(got) != 0 {
-			t.Errorf("a fresh mark of another node was logged: %+v", got)
+			t.Errorf("a fresh intent of another node was logged: %+v", got)
 		}
-		if got := logged(old.ID); len(got) != 1 || got[0].Action != data.AuditUpdate || got[0].Node != "node-dead" {
+		if got := logged(upd.ID); len(got) != 1 || got[0].Action != data.AuditUpdate || got[0].Node != "node-dead" {
 			t.Errorf("the old update is logged as %+v", got)
 		}
 		if got := logged(gone.ID); len(got) != 1 || got[0].Action != data.AuditDelete {
 			t.Errorf("the old delete is logged as %+v", got)
 		}
-		if _, err := s.Enterprises().Get(ctx, gone.ID); data.ErrorCode(err) != data.CodeNotFound {
-			t.Errorf("the old delete was not carried out: %v", err)
+		if got := logged(never.ID); len(got) != 0 {
+			t.Errorf("a write that never reached its record is logged: %+v", got)
 		}
 		if got := logged(done.ID); len(got) != 1 || got[0].ID != e.ID {
 			t.Errorf("a write already logged is logged as %+v", got)
 		}
 
-		// The dead node, started again: its own fresh mark too.
+		// The dead node, started again: its own fresh intent too.
 		if n, err := s.Recover(ctx, "node-dead"); err != nil || n != 1 {
 			t.Fatalf("Recover by the node itself: %d, %v; want 1", n, err)
 		}
 		if got := logged(fresh.ID); len(got) != 1 {
-			t.Errorf("the fresh mark is logged as %+v", got)
+			t.Errorf("the fresh intent is logged as %+v", got)
 		}
-		if n, err := s.Recover(ctx, "node-dead"); err != nil || n != 0 {
-			t.Errorf("a second Recover: %d, %v; want nothing left", n, err)
-		}
-		var marked int64
-		if marked, err = s.enterprises.coll.CountDocuments(ctx, bson.D{{Key: "audit_pending", Value: bson.D{{Key: "$exists", Value: true}}}}); err != nil || marked != 0 {
-			t.Errorf("%d documents still marked (%v)", marked, err)
+		if left, err := s.intents.CountDocuments(ctx, bson.D{}); err != nil || left != 0 {
+			t.Errorf("%d intents left (%v)", left, err)
 		}
 	})
 }
 
-// TestAuditedWritesLeaveNoMarks checks that the writes of an audited store
-// are logged and unmarked in the normal course.
-func TestAuditedWritesLeaveNoMarks(t *testing.T) {
+// TestAuditedWritesLeaveNoIntents checks that the writes of an audited
+// store are logged and leave no intent in the normal course.
+func TestAuditedWritesLeaveNoIntents(t *testing.T) {
 	servers(t, func(t *testing.T, uri string) {
 		ctx := t.Context()
 		s := openStore(t, uri)
@@ -132,8 +143,8 @@ func TestAuditedWritesLeaveNoMarks(t *testing.T) {
 		if len(entries) != 4 {
 			t.Errorf("4 writes gave the entries %v", actions)
 		}
-		if marked, err := s.enterprises.coll.CountDocuments(ctx, bson.D{{Key: "audit_pending", Value: bson.D{{Key: "$exists", Value: true}}}}); err != nil || marked != 0 {
-			t.Errorf("%d documents still marked (%v)", marked, err)
+		if left, err := s.intents.CountDocuments(ctx, bson.D{}); err != nil || left != 0 {
+			t.Errorf("%d intents left (%v)", left, err)
 		}
 	})
 }

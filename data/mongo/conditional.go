@@ -63,22 +63,22 @@ func (t *table[T]) Create(ctx context.Context, rec *T) error {
 	if err != nil {
 		return err
 	}
-	w.mark = p.mark(0)
+	w.auditID = p.entryID(0)
 	restore := t.keep(rec)
 	now := stamp(time.Now())
 	w.created = now
 	if err := t.prepare(w, now); err != nil {
 		restore()
+		t.abandonAudit(ctx, p)
 		return err
 	}
 	_, err = t.coll.InsertOne(ctx, &w.doc)
 	if err == nil {
-		if err := t.finishAudit(ctx, p, data.AuditCreate, []string{w.id}); err != nil {
-			t.logFailed(ctx, err)
-		}
+		t.finishAudit(ctx, p, data.AuditCreate, []string{w.id})
 		return nil
 	}
 	restore()
+	t.abandonAudit(ctx, p)
 	if !mongo.IsDuplicateKeyError(err) {
 		return t.fail("inserting into", err)
 	}
@@ -125,10 +125,11 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 	if err != nil {
 		return err
 	}
-	w.mark = p.mark(0)
+	w.auditID = p.entryID(0)
 	restore := t.keep(rec)
 	if err := t.prepare(w, stamp(time.Now())); err != nil {
 		restore()
+		t.abandonAudit(ctx, p)
 		return err
 	}
 	res, err := t.coll.ReplaceOne(ctx, replaceFilter(w), &w.doc)
@@ -136,12 +137,15 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 		// The claim of revision read is spent; a failure here only leaves
 		// a small document behind.
 		_, _ = t.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(t.kind.Name, w.id, w.created, read)}})
-		if err := t.finishAudit(ctx, p, data.AuditUpdate, []string{w.id}); err != nil {
-			t.logFailed(ctx, err)
-		}
+		t.finishAudit(ctx, p, data.AuditUpdate, []string{w.id})
 		return nil
 	}
 	restore()
+	if err == nil {
+		t.abandonAudit(ctx, p) // matched nothing: nothing written
+	}
+	// After an error the intent stays: an outage may have come after the
+	// write, and Recover tells by the document's audit_id.
 	if err != nil {
 		if w.natural != "" {
 			// MongoDB answers a duplicate key, FerretDB an internal error.

@@ -40,9 +40,9 @@ type document struct {
 	// Hidden is a JSON object of the record's fields that its JSON leaves
 	// out (tagged json:"-"), by Go field name; absent when there are none.
 	Hidden string `bson:"hidden,omitempty"`
-	// AuditPending is the audit entry (less its IDs) of the write that
-	// stored the document, until the entry is in the log (audit.go).
-	AuditPending string `bson:"audit_pending,omitempty"`
+	// AuditID is the audit entry of the write that stored the document,
+	// when the write was logged (audit.go).
+	AuditID string `bson:"audit_id,omitempty"`
 }
 
 // stored is the part of a document that Put reads before writing.

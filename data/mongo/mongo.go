@@ -7,7 +7,7 @@
 // as one document per record:
 //
 //	{_id, key, bank_id, enterprise_id, event_id, pool_id, product_id,
-//	 created_at, updated_at, body, hidden}
+//	 created_at, updated_at, rev, body, hidden, audit_id}
 //
 // _id is the record's ID (the application number for patents). key is
 // "k:" + the natural key (credit code, token hash, participant key …), or
@@ -16,7 +16,10 @@
 // fields are present only when set and are indexed for List filters.
 // created_at and updated_at are BSON dates. body is the record's JSON (its
 // json tags) kept as a string, and hidden holds the fields the JSON leaves
-// out (json:"-", such as Token.Hash); see document.
+// out (json:"-", such as Token.Hash); see document. rev is the record's
+// revision (conditional.go) and audit_id the audit entry of the write that
+// stored it (audit.go). Two more collections serve them: revision_claims
+// and audit_intents.
 //
 // Time stamps are UTC truncated to the millisecond, the precision of BSON
 // dates, so that a record read back equals the record Put stamped.
@@ -35,7 +38,9 @@
 // ID, just as if it had come later) or fails with a conflict. Two racing
 // Puts of one new record never both report it Created: a new record is
 // inserted, not upserted, and the loser replaces it. A record deleted while
-// a Put is replacing it may be written back. List counts and reads in two
+// a Put is replacing it may be written back. Create and Update are the
+// conditional writes: exactly one of several racing writers wins
+// (conditional.go). List counts and reads in two
 // queries, so under concurrent writes its total may be off by the records
 // written in between.
 //
@@ -80,8 +85,10 @@ const connectTimeout = 10 * time.Second
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
-	log    *slog.Logger
-	conns  int // the connection pool's size (ReadConns)
+	// intents holds the audit intents of logged writes (audit.go).
+	intents *mongo.Collection
+	log     *slog.Logger
+	conns   int // the connection pool's size (ReadConns)
 
 	enterprises  *table[data.Enterprise]
 	patents      *table[data.Patent]
@@ -176,6 +183,7 @@ func (s *Store) open(ctx context.Context) error {
 	s.audit = newTable(s.db, data.AuditKind, s.log, chunk)
 	s.appraisers = newTable(s.db, data.AppraiserKind, s.log, chunk)
 	s.appraisals = newTable(s.db, data.AppraisalKind, s.log, chunk)
+	s.intents = s.db.Collection(intentsCollection)
 	s.sessions = newTable(s.db, data.SessionKind, s.log, chunk)
 	s.signInFailures = newTable(s.db, data.SignInFailureKind, s.log, chunk)
 	s.secrets = newTable(s.db, data.SecretKind, s.log, chunk)

@@ -54,7 +54,7 @@ type write[T any] struct {
 	isNew   bool // the write creates the record
 	created time.Time
 	rev     int64  // the stored revision this write replaces, 0 for a new record
-	mark    string // the write's audit mark (audit.go), "" when not logged
+	auditID string // the write's audit entry (audit.go), "" when not logged
 	doc     document
 }
 
@@ -83,8 +83,9 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 		return nil, err
 	}
 	for i := range ws {
-		ws[i].mark = p.mark(i)
+		ws[i].auditID = p.entryID(i)
 	}
+	// A failed write keeps its intent: it may have written records.
 	if err := t.insertNew(ctx, ws, now); err != nil {
 		return nil, err
 	}
@@ -96,9 +97,7 @@ func (t *table[T]) Put(ctx context.Context, recs ...*T) ([]data.PutOutcome, erro
 		out[i] = data.PutOutcome{ID: ws[i].id, Created: ws[i].isNew}
 		ids[i] = ws[i].id
 	}
-	if err := t.finishAudit(ctx, p, data.PutAction(out), ids); err != nil {
-		t.logFailed(ctx, err)
-	}
+	t.finishAudit(ctx, p, data.PutAction(out), ids)
 	return out, nil
 }
 
@@ -212,7 +211,7 @@ func (t *table[T]) prepare(w *write[T], now time.Time) error {
 		return t.fail("encoding a record for", err)
 	}
 	w.doc = document{ID: w.id, Key: w.key, CreatedAt: w.created, UpdatedAt: now, Rev: w.rev + 1, Body: body, Hidden: hidden,
-		AuditPending: w.mark}
+		AuditID: w.auditID}
 	refs := t.kind.Refs(w.rec)
 	for _, f := range refFields {
 		f.set(&w.doc, f.get(refs))

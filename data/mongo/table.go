@@ -21,9 +21,11 @@ type table[T any] struct {
 	// claims holds the revision claims of Update (conditional.go) and the
 	// claims of Recover (audit.go).
 	claims *mongo.Collection
-	// auditLog is where the table's writes are logged when asked
-	// (audit.go); nil for the audit log itself.
+	// auditLog is where the table's writes are logged when asked, and
+	// intents holds their audit intents (audit.go); auditLog is nil for
+	// the audit log itself and the sign-in records.
 	auditLog *table[data.AuditEntry]
+	intents  *mongo.Collection
 	log      *slog.Logger
 	refs     []refField // the reference fields kind fills in
 	codec    codec[T]
@@ -38,6 +40,7 @@ func newTable[T any](db *mongo.Database, kind data.Kind[T], log *slog.Logger, re
 		kind:         kind,
 		coll:         db.Collection(kind.Name),
 		claims:       db.Collection(claimsCollection),
+		intents:      db.Collection(intentsCollection),
 		log:          log.With("collection", kind.Name),
 		refs:         usedRefs(kind),
 		codec:        newCodec[T](),
@@ -192,39 +195,22 @@ func (t *table[T]) List(ctx context.Context, opts data.ListOptions) ([]T, int, e
 	return recs, int(total), nil
 }
 
-// Delete removes the record with the given ID or returns not_found. A
-// delete to be logged marks the record first and deletes it once its
-// entry is in the log (audit.go).
+// Delete removes the record with the given ID or returns not_found; a
+// logged delete records its intent first (audit.go).
 func (t *table[T]) Delete(ctx context.Context, id string) error {
 	p, err := t.beginAudit(ctx, data.AuditDelete, []string{id})
 	if err != nil {
 		return err
 	}
-	filter := bson.D{{Key: "_id", Value: id}}
-	if p != nil {
-		res, err := t.coll.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "audit_pending", Value: p.mark(0)}}}})
-		if err != nil {
-			return t.fail("deleting from", err)
-		}
-		if res.MatchedCount == 0 {
-			return t.kind.NotFound(id)
-		}
-		if err := t.finishAudit(ctx, p, data.AuditDelete, []string{id}); err != nil {
-			// Not logged, so not deleted: take the mark back, or Recover
-			// carries the delete out later.
-			_, _ = t.coll.UpdateOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: id}, {Key: "audit_pending", Value: p.mark(0)}},
-				bson.D{{Key: "$unset", Value: bson.D{{Key: "audit_pending", Value: ""}}}})
-			return t.fail("logging a delete from", err)
-		}
-		filter = append(filter, bson.E{Key: "audit_pending", Value: p.mark(0)})
-	}
-	res, err := t.coll.DeleteOne(ctx, filter)
+	res, err := t.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
-		return t.fail("deleting from", err)
+		return t.fail("deleting from", err) // the intent stays: Recover tells
 	}
-	if res.DeletedCount == 0 && p == nil {
+	if res.DeletedCount == 0 {
+		t.abandonAudit(ctx, p)
 		return t.kind.NotFound(id)
 	}
+	t.finishAudit(ctx, p, data.AuditDelete, []string{id})
 	return nil
 }
 
