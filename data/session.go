@@ -235,7 +235,7 @@ func SharedSecret(ctx context.Context, secrets Table[Secret], name string, size 
 	}
 	mine := Secret{ID: SecretKind.NewID(), Name: name, Value: make([]byte, size)}
 	rand.Read(mine.Value)
-	if _, err := secrets.Put(ctx, &mine); err == nil {
+	if err := secrets.Create(ctx, &mine); err == nil {
 		return mine.Value, nil
 	} else if ErrorCode(err) != CodeConflict {
 		return nil, err

@@ -130,12 +130,12 @@ func (l *FailureLimiter) Fail(ctx context.Context, keys ...string) error {
 		}
 		for ; free < slot+int64(l.burst); free++ {
 			f := data.SignInFailure{ID: data.FailureSlotID(bucket, free), Bucket: bucket, Slot: free, Expires: l.slotStart(free + 1)}
-			out, err := l.table.Put(ctx, &f)
-			if err != nil {
-				return err
-			}
-			if out[0].Created {
+			err := l.table.Create(ctx, &f)
+			if err == nil {
 				break
+			}
+			if data.ErrorCode(err) != data.CodeConflict {
+				return err
 			}
 		}
 	}
