@@ -93,7 +93,7 @@ func New(store data.Store, cfg Config) *App {
 	a.Events = eventResource(store, pol)
 	a.Participants = participantResource(store, pol)
 	a.Deals = dealResource(store, pol)
-	a.Deals.replace = a.ReplaceDeal // under the deal's lock, with the pool's checks
+	a.Deals.replace = a.ReplaceDeal // at the revision read, with the pool's checks
 	a.Pools = poolResource(store, pol)
 	a.Tokens = tokenResource(store, pol)
 	a.Appraisers = appraiserResource(store, pol)

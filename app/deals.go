@@ -12,12 +12,13 @@ import (
 // Deal writes. A deal changes in two ways: a stage move (POST
 // /api/v1/deals/{id}/stage, and the pages' move buttons) and a replacement
 // of its other fields (PUT /api/v1/deals/{id}). Both go through changeDeal,
-// which holds the deal's lock from the read to the write, so a PUT racing
-// a move can no longer write back the stage and history it read before the
-// move; and both pass the pool's filing checks (checkFiling) whenever the
-// result is a loan on the pool's book that the pool has not accepted as it
-// now stands: a move to filed, or a change of amount, pool, product,
-// enterprise or bank of a deal already filed. A compensated deal's claim is
+// which writes the deal only at the revision it read, so a PUT racing a
+// move (on any node) is refused instead of writing back the stage and
+// history it read before the move; and both pass the pool's filing checks
+// (checkFiling, in the pool's book: pool_book.go) whenever the result is a
+// loan on the pool's book that the pool has not accepted as it now stands:
+// a move to filed, or a change of amount, pool, product, enterprise or bank
+// of a deal already filed. A compensated deal's claim is
 // settled: those fields no longer change.
 
 // StageRequest is a stage move: the body of POST
