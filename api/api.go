@@ -30,7 +30,7 @@ func Mount(ds *door.Server) {
 	routes(s, v1, a.Products, nil)
 	routes(s, v1, a.Events, nil)
 	routes(s, v1, a.Participants, nil)
-	routes(s, v1, a.Deals, nil) // app.ReplaceDeal: under the deal's lock, with the pool's checks
+	routes(s, v1, a.Deals, nil) // app.ReplaceDeal: at the revision read, with the pool's checks
 	routes(s, v1, a.Pools, nil)
 	routes(s, v1, a.Appraisers, nil)
 	routes(s, v1, a.Appraisals, nil)

@@ -51,8 +51,8 @@ type Resource[T any] struct {
 	rules  rules[T]
 	// noPut says records of the kind are never replaced (tokens).
 	noPut bool
-	// replace, when set, replaces the generic Replace (deals: under the
-	// deal's lock, with the pool's checks).
+	// replace, when set, replaces the generic Replace (deals: at the
+	// revision read, with the pool's checks).
 	replace func(ctx context.Context, p *Caller, rawID string, rec *T, ifMatch int64) (*T, error)
 	// del, when set, deletes the visible record r in place of the table's
 	// Delete (banks and enterprises: refused while referred to, and their
