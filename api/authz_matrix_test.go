@@ -822,6 +822,8 @@ func matrixRows() []mRow {
 			check: mSearchTotals(3, 2, 2)},
 		{route: "GET /api/v1/patents/:id/similar", path: "/api/v1/patents/{pat}/similar", hidden: "pat",
 			want: mWant(200, 200, 404, 200, 404, 401, 401)},
+		// The landscape counts public patents, the same for every caller.
+		{route: "GET /api/v1/landscape", path: "/api/v1/landscape?ipc=B23K", want: mAPIAll},
 
 		// ---- The audit log: organizer only.
 		{route: "GET /api/v1/audit", path: "/api/v1/audit", want: mAPIOrgOnly},

@@ -6,6 +6,7 @@ package api
 //	GET /api/v1/search/enterprises
 //	GET /api/v1/search/products
 //	GET /api/v1/patents/{id}/similar
+//	GET /api/v1/landscape
 //
 // Parameters: q (the query; see package search for its syntax), page and
 // size (at most search.MaxSize, and page × size within search.MaxWindow),
@@ -46,9 +47,11 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
 	"ipmatch/search"
@@ -67,6 +70,7 @@ func (s *server) searchRoutes(g *gin.RouterGroup) {
 		g.GET("/search/"+kind, s.Handle(func(c *gin.Context) error { return s.search(c, kind) }))
 	}
 	g.GET("/patents/:id/similar", s.Handle(s.similarPatents))
+	g.GET("/landscape", s.Handle(s.landscape))
 }
 
 // search handles GET /api/v1/search/{kind}.
@@ -108,6 +112,23 @@ func (s *server) similarPatents(c *gin.Context) error {
 		return err
 	}
 	return writeSearchResult(c, res, req, page)
+}
+
+// landscape handles GET /api/v1/landscape (app.Landscape): the patent
+// landscape of a region and IPC code as of a date, counted in the index.
+// Parameters: region, ipc, as_of (each optional).
+func (s *server) landscape(c *gin.Context) error {
+	params, asOf, err := s.Params(c, "region", "ipc", "as_of")
+	if err != nil {
+		return err
+	}
+	req := app.LandscapeRequest{Region: strings.TrimSpace(params["region"]), IPC: params["ipc"], AsOf: asOf}
+	res, err := s.App.Landscape(c.Request.Context(), door.Caller(c), s.Cfg.Search, req)
+	if err != nil {
+		return err
+	}
+	door.WriteJSON(c, http.StatusOK, res)
+	return nil
 }
 
 // writeSearchResult answers res, refusing a page past the last one.

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"ipmatch/app"
+	"ipmatch/data"
+)
+
+// TestLandscapeCountsTheRecords imports the real CNIPA sample and checks
+// GET /api/v1/landscape against a direct count of the stored patents:
+// the total, every year's filings by type, every IPC subclass listed and
+// the statuses, for all patents, a province and an IPC subclass, as of a
+// date that leaves some out.
+func TestLandscapeCountsTheRecords(t *testing.T) {
+	f := newSearchFixture(t)
+	file, err := os.Open("../data/testdata/cnipa_biblio_export_199.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if _, err := data.Import(t.Context(), f.store, file, data.ImportOptions{Kind: "patents", Format: data.FormatCNIPACSV}); err != nil {
+		t.Fatal(err)
+	}
+	stored, _, err := f.store.Patents().List(t.Context(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		query       string
+		region, ipc string
+		asOf        data.Date
+	}{
+		{query: "as_of=2026-01-01", asOf: data.NewDate(2026, 1, 1)},
+		{query: "region=11&as_of=2026-01-01", region: "11", asOf: data.NewDate(2026, 1, 1)},
+		{query: "ipc=E01B&as_of=2026-01-01", ipc: "E01B", asOf: data.NewDate(2026, 1, 1)},
+		{query: "as_of=2012-05-31", asOf: data.NewDate(2012, 5, 31)},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var got app.Landscape
+			decodeBody(t, f.do(orgToken, "GET", "/api/v1/landscape?"+tc.query, nil), http.StatusOK, &got)
+
+			// The direct count.
+			total, unknown := 0, 0
+			byYear := map[int][3]int{}
+			bySubclass := map[string]int{}
+			byStatus := map[string]int{}
+			for _, p := range stored {
+				if p.FilingDate.After(tc.asOf) || !strings.HasPrefix(p.Region, tc.region) {
+					continue
+				}
+				subclasses := map[string]bool{}
+				for _, c := range p.IPC {
+					if len(c) >= 4 {
+						subclasses[c[:4]] = true
+					}
+				}
+				if tc.ipc != "" && !subclasses[tc.ipc] {
+					continue
+				}
+				total++
+				y := byYear[int(p.FilingDate.Year)]
+				switch p.Type {
+				case data.Invention:
+					y[0]++
+				case data.UtilityModel:
+					y[1]++
+				case data.Design:
+					y[2]++
+				}
+				byYear[int(p.FilingDate.Year)] = y
+				for sc := range subclasses {
+					bySubclass[sc]++
+				}
+				if p.LegalStatus == "" {
+					unknown++
+				} else {
+					byStatus[string(p.LegalStatus)]++
+				}
+			}
+			if got.Total != total || total == 0 {
+				t.Fatalf("total %d, the records say %d", got.Total, total)
+			}
+			if len(got.ByYear) != len(byYear) {
+				t.Errorf("%d years, the records have %d", len(got.ByYear), len(byYear))
+			}
+			for _, y := range got.ByYear {
+				want := byYear[y.Year]
+				if y.Invention != want[0] || y.UtilityModel != want[1] || y.Design != want[2] || y.Total != want[0]+want[1]+want[2] {
+					t.Errorf("year %d: %+v, the records say %v", y.Year, y, want)
+				}
+			}
+			if len(got.ByIPC) != min(len(bySubclass), 20) {
+				t.Errorf("%d subclasses listed, the records have %d", len(got.ByIPC), len(bySubclass))
+			}
+			for _, c := range got.ByIPC {
+				if c.Count != bySubclass[c.Subclass] || c.Title == "" {
+					t.Errorf("subclass %s (%s): %d, the records say %d", c.Subclass, c.Title, c.Count, bySubclass[c.Subclass])
+				}
+			}
+			sum := 0
+			for _, s := range got.ByStatus {
+				if s.Count != byStatus[s.Value] {
+					t.Errorf("status %s: %d, the records say %d", s.Value, s.Count, byStatus[s.Value])
+				}
+				sum += s.Count
+			}
+			if sum+unknown != total {
+				t.Errorf("statuses sum to %d with %d unknown; %d patents", sum, unknown, total)
+			}
+			if tc.region != "" && got.RegionName == "" {
+				t.Errorf("region %s has no name", tc.region)
+			}
+		})
+	}
+
+	env := wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?region=99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+	if !env.hasField("region") {
+		t.Errorf("a bad region: fields %+v, want region", env.Error.Fields)
+	}
+	wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?nope=1", nil), http.StatusBadRequest, data.CodeMalformed)
+}

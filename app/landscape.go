@@ -1,0 +1,200 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"ipmatch/data"
+	"ipmatch/search"
+)
+
+// Patent navigation (专利导航, GB/T 39551-2020): the landscape of a
+// region's patents, counted from the search index's facets rather than by
+// reading the patents. This is the technology part of the report (issue
+// 17): what is filed, when, of which type, in which IPC subclasses, and in
+// what legal state. It counts every patent in the index whatever the
+// caller: patents are public (CNIPA publishes them), and only counts
+// leave. The financing part, which names enterprises, is still to come.
+
+// LandscapeRequest selects the patents of a landscape: in a region (any
+// level of the region codes, "" for all), in an IPC class, subclass or
+// group ("" for all), filed on or before AsOf.
+type LandscapeRequest struct {
+	Region string
+	IPC    string
+	AsOf   data.Date
+}
+
+// Landscape is the technology landscape of the patents a LandscapeRequest
+// selects.
+type Landscape struct {
+	Region     string    `json:"region,omitempty"`
+	RegionName string    `json:"region_name,omitempty"`
+	IPC        string    `json:"ipc,omitempty"`
+	AsOf       data.Date `json:"as_of"`
+	// Total is how many patents are in scope.
+	Total int `json:"total"`
+	// ByYear counts filings per filing year and type, oldest year first.
+	ByYear []LandscapeYear `json:"by_year"`
+	// ByIPC lists the most frequent IPC subclasses (up to 20), most
+	// frequent first; a patent counts under each of its subclasses.
+	ByIPC []LandscapeIPC `json:"by_ipc"`
+	// ByStatus counts the patents per legal status.
+	ByStatus []LandscapeCount `json:"by_status"`
+	// Province names the province the shares are compared with (the
+	// region's own), when the region lies below one.
+	Province string `json:"province,omitempty"`
+}
+
+// LandscapeYear is one filing year's patents by type.
+type LandscapeYear struct {
+	Year         int `json:"year"`
+	Invention    int `json:"invention"`
+	UtilityModel int `json:"utility_model"`
+	Design       int `json:"design"`
+	Total        int `json:"total"`
+}
+
+// LandscapeIPC is one IPC subclass of a landscape.
+type LandscapeIPC struct {
+	Subclass string `json:"subclass"`
+	Title    string `json:"title,omitempty"`
+	Count    int    `json:"count"`
+	// Share is Count over the landscape's Total.
+	Share float64 `json:"share"`
+	// Specialisation is the region's share of the subclass over the
+	// province's (the revealed technological advantage, RTA: above 1, the
+	// region files in it more than its province does); 0 when there is
+	// no province to compare with.
+	Specialisation float64 `json:"specialisation,omitempty"`
+}
+
+// LandscapeCount is one value of a landscape's facet with its count.
+type LandscapeCount struct {
+	Value string `json:"value"`
+	Label string `json:"label,omitempty"`
+	Count int    `json:"count"`
+}
+
+// landscapeFacetLimit bounds the subclasses a landscape lists (the
+// index's facet size).
+const landscapeFacetLimit = 20
+
+// Landscape counts the landscape of req in idx for p (any signed-in
+// caller: the counts are of public patents). A region code that is not
+// one, or an IPC code the index refuses, is invalid naming the field.
+func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req LandscapeRequest) (*Landscape, error) {
+	out := &Landscape{Region: req.Region, IPC: strings.TrimSpace(req.IPC), AsOf: req.AsOf,
+		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByStatus: []LandscapeCount{}}
+	if out.AsOf.IsZero() {
+		out.AsOf = a.Today()
+	}
+	if req.Region != "" {
+		if _, ok := data.LookupRegion(req.Region); !ok {
+			return nil, data.InvalidField("region", "%q is not a known region code", req.Region)
+		}
+		out.RegionName = data.RegionLabel(req.Region)
+		if len(req.Region) > 2 {
+			out.Province = req.Region[:2]
+		}
+	}
+	filters := func(region string) map[string]string {
+		f := map[string]string{"filing_date": ".." + out.AsOf.String()}
+		if region != "" {
+			f["region"] = region
+		}
+		if out.IPC != "" {
+			f["ipc"] = out.IPC
+		}
+		return f
+	}
+	count := func(region string, extra map[string]string, facets ...string) (*search.Result, error) {
+		f := filters(region)
+		for k, v := range extra {
+			f[k] = v
+		}
+		// The search names the filter it refuses (ipc), as the request does.
+		return idx.Search(ctx, search.Patents, search.Request{Filters: f, Facets: facets, ExactFacets: true, Size: 1})
+	}
+
+	all, err := count(req.Region, nil, "type", "status", "ipc_subclass")
+	if err != nil {
+		return nil, err
+	}
+	out.Total = all.Total
+	for _, v := range facetValues(all, "status") {
+		out.ByStatus = append(out.ByStatus, LandscapeCount{Value: v.Value, Label: v.Label, Count: v.Count})
+	}
+
+	years := map[int]*LandscapeYear{}
+	for _, t := range []data.PatentType{data.Invention, data.UtilityModel, data.Design} {
+		res, err := count(req.Region, map[string]string{"type": string(t)}, "filing_year")
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range facetValues(res, "filing_year") {
+			y, err := strconv.Atoi(v.Value)
+			if err != nil {
+				continue
+			}
+			ly := years[y]
+			if ly == nil {
+				ly = &LandscapeYear{Year: y}
+				years[y] = ly
+			}
+			switch t {
+			case data.Invention:
+				ly.Invention = v.Count
+			case data.UtilityModel:
+				ly.UtilityModel = v.Count
+			case data.Design:
+				ly.Design = v.Count
+			}
+			ly.Total += v.Count
+		}
+	}
+	for _, y := range years {
+		out.ByYear = append(out.ByYear, *y)
+	}
+	slices.SortFunc(out.ByYear, func(x, y LandscapeYear) int { return cmp.Compare(x.Year, y.Year) })
+
+	provinceShare := map[string]float64{}
+	if out.Province != "" {
+		prov, err := count(out.Province, nil, "ipc_subclass")
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range facetValues(prov, "ipc_subclass") {
+			if prov.Total > 0 {
+				provinceShare[v.Value] = float64(v.Count) / float64(prov.Total)
+			}
+		}
+	}
+	for _, v := range facetValues(all, "ipc_subclass") {
+		c := LandscapeIPC{Subclass: v.Value, Title: v.Label, Count: v.Count}
+		if out.Total > 0 {
+			c.Share = round4(float64(v.Count) / float64(out.Total))
+		}
+		if ps := provinceShare[v.Value]; ps > 0 && out.Total > 0 {
+			c.Specialisation = round4(float64(v.Count) / float64(out.Total) / ps)
+		}
+		out.ByIPC = append(out.ByIPC, c)
+	}
+	return out, nil
+}
+
+// facetValues returns the values of facet name in res, none when absent.
+func facetValues(res *search.Result, name string) []search.FacetValue {
+	if f := res.Facets[name]; f != nil {
+		return f.Values
+	}
+	return nil
+}
+
+// round4 rounds x to four decimals, for shares.
+func round4(x float64) float64 {
+	return float64(int64(x*10_000+0.5)) / 10_000
+}
