@@ -146,5 +146,9 @@ func TestAuditedWritesLeaveNoIntents(t *testing.T) {
 		if left, err := s.intents.CountDocuments(ctx, bson.D{}); err != nil || left != 0 {
 			t.Errorf("%d intents left (%v)", left, err)
 		}
+		// Nor revision claims: they serve only while an Update writes.
+		if left, err := s.enterprises.claims.CountDocuments(ctx, bson.D{}); err != nil || left != 0 {
+			t.Errorf("%d revision claims left (%v)", left, err)
+		}
 	})
 }

@@ -25,12 +25,14 @@ import (
 // is atomic on both, so the claim makes Update hold on both, across any
 // number of nodes.
 //
-// A writer that dies between its claim and its replace leaves a claim on
-// a record still at r; after claimTimeout, far beyond the time one replace
-// may take (OpTimeout), the next writer removes it and claims again. The
-// claim of the previous revision is removed after each Update, so a record
-// keeps at most one; created in the _id tells a record deleted and made
-// again from the old one.
+// The claim is needed only until the replace is done: the writer then
+// deletes it, whether the replace landed or not, so claims do not pile up.
+// A late writer from r that claims r+1 after that finds the record past r
+// and fails on the filter. A writer that dies between its claim and its
+// replace leaves a claim on a record still at r; after claimTimeout, far
+// beyond the time one replace may take (OpTimeout), the next writer
+// removes it and claims again. created in the _id tells a record deleted
+// and made again from the old one.
 
 // claimsCollection holds the revision claims of Update.
 const claimsCollection = "revision_claims"
@@ -121,6 +123,8 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 	if err := t.claim(ctx, w); err != nil {
 		return err
 	}
+	// The claim has served once the replace is done (or refused).
+	defer t.claims.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: claimID(t.kind.Name, w.id, w.created, read+1)}})
 	p, err := t.beginAudit(ctx, data.AuditUpdate, []string{w.id})
 	if err != nil {
 		return err
@@ -134,9 +138,6 @@ func (t *table[T]) Update(ctx context.Context, rec *T) error {
 	}
 	res, err := t.coll.ReplaceOne(ctx, replaceFilter(w), &w.doc)
 	if err == nil && res.MatchedCount == 1 {
-		// The claim of revision read is spent; a failure here only leaves
-		// a small document behind.
-		_, _ = t.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(t.kind.Name, w.id, w.created, read)}})
 		t.finishAudit(ctx, p, data.AuditUpdate, []string{w.id})
 		return nil
 	}
