@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,6 +117,26 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 				t.Errorf("region %s has no name", tc.region)
 			}
 		})
+	}
+
+	// The organizer's page shows the same counts, with its charts, in
+	// Chinese; a bad region is said in Chinese beside the form.
+	var beijing app.Landscape
+	decodeBody(t, f.do(orgToken, "GET", "/api/v1/landscape?region=11&as_of=2026-01-01", nil), http.StatusOK, &beijing)
+	b := newBrowser(f)
+	b.signIn(orgToken)
+	w, _ := b.get("/app/organizer/landscape?region=11&as_of=2026-01-01")
+	page := w.Body.String()
+	if w.Code != http.StatusOK {
+		t.Fatalf("the page: %d %s", w.Code, page)
+	}
+	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Subclass, beijing.ByIPC[0].Title} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if w, _ := b.get("/app/organizer/landscape?region=99"); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "地区：须为行政区划代码") {
+		t.Errorf("a bad region on the page: %d", w.Code)
 	}
 
 	env := wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?region=99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)

@@ -103,14 +103,15 @@ func Mount(s *door.Server) {
 	app.GET("/organizer/pools/:id", h.page(h.poolPage))
 	app.GET("/organizer/audit", h.page(h.auditPage))
 	app.GET("/organizer/calibration", h.page(h.calibrationPage))
+	app.GET("/organizer/landscape", h.page(h.landscapePage))
 	app.GET("/appraisals", h.page(h.appraisalsPage))
 	app.POST("/appraisals", h.page(h.recordAppraisal))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
-// embedded, so that is a programming error). The pages share the API's
-// eventHandlers, so computing a schedule or filing under a pool is
-// serialised with the JSON API's within this process (not across nodes).
+// embedded, so that is a programming error). The pages call the same
+// operations of package app as the JSON API, with the same conditional
+// writes.
 func newWebHandlers(s *door.Server) *webHandlers {
 	store := s.Store()
 	h := &webHandlers{s: s, sessions: newWebSessions(store.Sessions(), s.Logger), signInKey: &signInKey{secrets: store.Secrets()},
