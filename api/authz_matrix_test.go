@@ -923,6 +923,7 @@ func matrixRows() []mRow {
 		{route: "GET /app/organizer/pools/:id", path: "/app/organizer/pools/{pool}", want: mPageGetOrg},
 		{route: "GET /app/organizer/calibration", path: "/app/organizer/calibration", want: mPageGetOrg},
 		{route: "GET /app/organizer/landscape", path: "/app/organizer/landscape?region=441204&as_of=2021-04-23", want: mPageGetOrg},
+		{route: "GET /app/organizer/landscape.xlsx", path: "/app/organizer/landscape.xlsx?region=441204", want: mPageGetOrg},
 		{route: "GET /app/appraisals", path: "/app/appraisals", want: mWant(200, 200, 200, 200, 200, 303, 303)},
 		{route: "POST /app/appraisals", path: "/app/appraisals",
 			form: func(w *mWorld, s mSubject) url.Values {

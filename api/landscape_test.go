@@ -1,11 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"ipmatch/app"
 	"ipmatch/data"
@@ -130,14 +133,45 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("the page: %d %s", w.Code, page)
 	}
-	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Subclass, beijing.ByIPC[0].Title} {
+	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Subclass, beijing.ByIPC[0].Title,
+		`href="/app/organizer/landscape.xlsx?region=11&amp;ipc=&amp;as_of=2026-01-01"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
+	if w, _ := b.get("/app/organizer/landscape.xlsx?region=11&as_of=2026-01-01"); w.Code != http.StatusOK || !bytes.HasPrefix(w.Body.Bytes(), []byte("PK")) {
+		t.Errorf("the page's workbook: %d", w.Code)
+	}
 	if w, _ := b.get("/app/organizer/landscape?region=99"); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "地区：须为行政区划代码") {
 		t.Errorf("a bad region on the page: %d", w.Code)
 	}
+
+	// The workbook holds the same counts.
+	w = f.do(orgToken, "GET", "/api/v1/landscape?region=11&as_of=2026-01-01&format=xlsx", nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("the workbook: %d %s", w.Code, w.Body)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(w.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	years, err := book.GetRows("历年申请")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(years) != len(beijing.ByYear)+2 || !strings.Contains(years[0][0], "北京市") || !strings.Contains(years[0][0], strconv.Itoa(beijing.Total)+" 件") {
+		t.Errorf("the workbook's years: %q", years)
+	}
+	for i, y := range beijing.ByYear {
+		if row := years[i+2]; row[0] != strconv.Itoa(y.Year) || row[4] != strconv.Itoa(y.Total) {
+			t.Errorf("the workbook's year row %q, the answer %+v", row, y)
+		}
+	}
+	subclasses, err := book.GetRows("技术构成")
+	if err != nil || len(subclasses) != len(beijing.ByIPC)+2 || subclasses[2][0] != beijing.ByIPC[0].Subclass {
+		t.Errorf("the workbook's subclasses: %q, %v", subclasses, err)
+	}
+	wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?format=pdf", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
 
 	env := wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?region=99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
 	if !env.hasField("region") {

@@ -57,6 +57,17 @@ const (
 // 专利导航, the patents of a region and IPC code filed by a date, counted
 // by app.Landscape, with charts and a print view (the browser's print).
 func (h *webHandlers) landscapePage(c *gin.Context) error {
+	return h.landscape(c, false)
+}
+
+// landscapeXLSX handles GET /app/organizer/landscape.xlsx: the page's
+// counts as the API's workbook (door.LandscapeXLSX).
+func (h *webHandlers) landscapeXLSX(c *gin.Context) error {
+	return h.landscape(c, true)
+}
+
+// landscape answers the page, or its workbook when xlsx.
+func (h *webHandlers) landscape(c *gin.Context, xlsx bool) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer/landscape"); err != nil {
 		return err
 	}
@@ -81,6 +92,9 @@ func (h *webHandlers) landscapePage(c *gin.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if xlsx {
+		return door.LandscapeXLSX(c, l)
 	}
 	v.L = l
 	v.AsOf = l.AsOf.String()

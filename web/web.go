@@ -104,6 +104,7 @@ func Mount(s *door.Server) {
 	app.GET("/organizer/audit", h.page(h.auditPage))
 	app.GET("/organizer/calibration", h.page(h.calibrationPage))
 	app.GET("/organizer/landscape", h.page(h.landscapePage))
+	app.GET("/organizer/landscape.xlsx", h.page(h.landscapeXLSX))
 	app.GET("/appraisals", h.page(h.appraisalsPage))
 	app.POST("/appraisals", h.page(h.recordAppraisal))
 }
