@@ -275,6 +275,26 @@ func TestBrowserPages(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("table.audit")),
 		)
 		wantText(t, s.text("main"), "审计日志", "对接日程", "网页", "生成会谈安排")
+
+		// 专利导航 for 高要区 × 智能制造装备产业 on the event's day, from the
+		// organizer's page.
+		s.run("open the patent landscape",
+			chromedp.Navigate(srv.URL+"/app/organizer"),
+			chromedp.Click(chromedp.CSS(`a[href="/app/organizer/landscape"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`input[name="region"]`)),
+			chromedp.SetValue(chromedp.CSS(`input[name="region"]`), "441204"),
+			chromedp.SetValue(chromedp.CSS(`input[name="industry"]`), "2.1"),
+			chromedp.SetValue(chromedp.CSS(`input[name="as_of"]`), "2021-04-23"),
+			chromedp.Click(chromedp.CSS(`form.inline-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("svg.chart")),
+		)
+		var land app.Landscape
+		decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&industry=2.1&as_of=2021-04-23", nil), http.StatusOK, &land)
+		wantText(t, s.text("main"), "肇庆市高要区", "智能制造装备产业", strconv.Itoa(land.Total)+" 件", "历年申请量", "技术构成")
+		if n := eval[int](s, `document.querySelectorAll("svg.chart rect").length`); n == 0 {
+			t.Errorf("the landscape page draws no bars")
+		}
+		s.readmeShot("landscape.png")
 		t.Logf("scenario took %s; screenshot %s (%d bytes)", time.Since(start).Round(time.Millisecond), shot, len(png))
 	})
 }

@@ -34,11 +34,59 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The strategic emerging industry most of the sample's patents fall
+	// under, code by code (data.StrategicIndustries).
+	perCode := map[string]int{}
+	for _, p := range stored {
+		seen := map[string]bool{}
+		for _, c := range p.IPC {
+			for _, ind := range data.StrategicIndustries(c) {
+				if !seen[ind.Code] {
+					seen[ind.Code] = true
+					perCode[ind.Code]++
+				}
+			}
+		}
+	}
+	industry := ""
+	for code, n := range perCode {
+		if industry == "" || n > perCode[industry] || n == perCode[industry] && code < industry {
+			industry = code
+		}
+	}
+	if industry == "" {
+		t.Fatal("no patent of the sample falls under a strategic emerging industry")
+	}
+	_, rules, _ := data.StrategicIndustryRules(industry)
+	// inIndustry is the filter's rule on a patent's codes together: a rule
+	// holds when one code matches an included term and none an excluded.
+	inIndustry := func(p data.Patent) bool {
+		has := func(ts []data.IPCTerm) bool {
+			for _, c := range p.IPC {
+				levels := data.IPCLevels(c)
+				for _, t := range ts {
+					if t.Level < len(levels) && levels[t.Level] == t.Code {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		for _, r := range rules {
+			if has(r.Include) && !has(r.Exclude) {
+				return true
+			}
+		}
+		return false
+	}
+
 	for _, tc := range []struct {
 		query       string
 		region, ipc string
+		industry    string
 		asOf        data.Date
 	}{
+		{query: "industry=" + industry + "&as_of=2026-01-01", industry: industry, asOf: data.NewDate(2026, 1, 1)},
 		{query: "as_of=2026-01-01", asOf: data.NewDate(2026, 1, 1)},
 		{query: "region=11&as_of=2026-01-01", region: "11", asOf: data.NewDate(2026, 1, 1)},
 		{query: "ipc=E01B&as_of=2026-01-01", ipc: "E01B", asOf: data.NewDate(2026, 1, 1)},
@@ -63,7 +111,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 						subclasses[c[:4]] = true
 					}
 				}
-				if tc.ipc != "" && !subclasses[tc.ipc] {
+				if tc.ipc != "" && !subclasses[tc.ipc] || tc.industry != "" && !inIndustry(p) {
 					continue
 				}
 				total++
@@ -116,6 +164,12 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 			if sum+unknown != total {
 				t.Errorf("statuses sum to %d with %d unknown; %d patents", sum, unknown, total)
 			}
+			if tc.industry != "" {
+				t.Logf("industry %s (%s): %d patents; %d by the codes one by one", tc.industry, got.IndustryName, got.Total, perCode[tc.industry])
+				if got.IndustryName == "" {
+					t.Errorf("industry %s has no name", tc.industry)
+				}
+			}
 			if tc.region != "" && got.RegionName == "" {
 				t.Errorf("region %s has no name", tc.region)
 			}
@@ -134,7 +188,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Fatalf("the page: %d %s", w.Code, page)
 	}
 	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Subclass, beijing.ByIPC[0].Title,
-		`href="/app/organizer/landscape.xlsx?region=11&amp;ipc=&amp;as_of=2026-01-01"`} {
+		`href="/app/organizer/landscape.xlsx?region=11&amp;ipc=&amp;industry=&amp;as_of=2026-01-01"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -172,8 +226,12 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Errorf("the workbook's subclasses: %q, %v", subclasses, err)
 	}
 	wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?format=pdf", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+	env := wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?industry=9.9", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+	if !env.hasField("industry") {
+		t.Errorf("a bad industry: fields %+v, want industry", env.Error.Fields)
+	}
 
-	env := wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?region=99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+	env = wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?region=99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
 	if !env.hasField("region") {
 		t.Errorf("a bad region: fields %+v, want region", env.Error.Fields)
 	}

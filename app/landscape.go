@@ -21,20 +21,26 @@ import (
 
 // LandscapeRequest selects the patents of a landscape: in a region (any
 // level of the region codes, "" for all), in an IPC class, subclass or
-// group ("" for all), filed on or before AsOf.
+// group and in a strategic emerging industry by its IPC reference (2021
+// table, e.g. "2.1" 智能制造装备产业; "" for all), filed on or before AsOf.
 type LandscapeRequest struct {
-	Region string
-	IPC    string
-	AsOf   data.Date
+	Region   string
+	IPC      string
+	Industry string
+	AsOf     data.Date
 }
 
 // Landscape is the technology landscape of the patents a LandscapeRequest
 // selects.
 type Landscape struct {
-	Region     string    `json:"region,omitempty"`
-	RegionName string    `json:"region_name,omitempty"`
-	IPC        string    `json:"ipc,omitempty"`
-	AsOf       data.Date `json:"as_of"`
+	Region     string `json:"region,omitempty"`
+	RegionName string `json:"region_name,omitempty"`
+	IPC        string `json:"ipc,omitempty"`
+	// Industry is the strategic emerging industry (2021 IPC reference
+	// table) and IndustryName its name.
+	Industry     string    `json:"industry,omitempty"`
+	IndustryName string    `json:"industry_name,omitempty"`
+	AsOf         data.Date `json:"as_of"`
 	// Total is how many patents are in scope.
 	Total int `json:"total"`
 	// ByYear counts filings per filing year and type, oldest year first.
@@ -87,7 +93,7 @@ const landscapeFacetLimit = 20
 // caller: the counts are of public patents). A region code that is not
 // one, or an IPC code the index refuses, is invalid naming the field.
 func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req LandscapeRequest) (*Landscape, error) {
-	out := &Landscape{Region: req.Region, IPC: strings.TrimSpace(req.IPC), AsOf: req.AsOf,
+	out := &Landscape{Region: req.Region, IPC: strings.TrimSpace(req.IPC), Industry: strings.TrimSpace(req.Industry), AsOf: req.AsOf,
 		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByStatus: []LandscapeCount{}}
 	if out.AsOf.IsZero() {
 		out.AsOf = a.Today()
@@ -101,6 +107,13 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			out.Province = req.Region[:2]
 		}
 	}
+	if out.Industry != "" {
+		ind, _, ok := data.StrategicIndustryRules(out.Industry)
+		if !ok {
+			return nil, data.InvalidField("industry", "%q is not an industry of the 2021 IPC reference table of strategic emerging industries, such as 2.1", out.Industry)
+		}
+		out.IndustryName = ind.Name
+	}
 	filters := func(region string) map[string]string {
 		f := map[string]string{"filing_date": ".." + out.AsOf.String()}
 		if region != "" {
@@ -108,6 +121,9 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		}
 		if out.IPC != "" {
 			f["ipc"] = out.IPC
+		}
+		if out.Industry != "" {
+			f["industry"] = out.Industry
 		}
 		return f
 	}

@@ -193,3 +193,60 @@ func StrategicIndustries(ipc string) []StrategicIndustry {
 	})
 	return out
 }
+
+// IPCTerm is an IPC pattern of the reference table as a term of the
+// levels IPCLevels gives: Level 1 a class (B23), 2 a subclass (B23K), 3 a
+// main group (B23K9/00, with all its subgroups), 4 a subgroup (B23K9/013).
+type IPCTerm struct {
+	Level int
+	Code  string
+}
+
+// IPCRule is one rule of an industry's IPC reference: a patent code falls
+// under it when one of Include matches and none of Exclude does.
+type IPCRule struct {
+	Include, Exclude []IPCTerm
+}
+
+// StrategicIndustryRules returns the strategic emerging industry of code
+// ("2.1") and its rules as terms, or false when the table has no such
+// industry. A pattern naming one main group exactly (G06F15/00 without
+// its subgroups) becomes that main group with its subgroups: the levels
+// have no term for a main group alone, so such a rule takes in, or for an
+// exclusion leaves out, a little more than the table says.
+func StrategicIndustryRules(code string) (StrategicIndustry, []IPCRule, bool) {
+	code = strings.TrimSpace(code)
+	var ind StrategicIndustry
+	var rules []IPCRule
+	for _, r := range seiTable().rules {
+		if r.industry.Code != code {
+			continue
+		}
+		ind = r.industry
+		var rule IPCRule
+		for _, p := range r.patterns {
+			rule.Include = append(rule.Include, p.term())
+		}
+		for _, p := range r.exclusions {
+			rule.Exclude = append(rule.Exclude, p.term())
+		}
+		rules = append(rules, rule)
+	}
+	return ind, rules, len(rules) > 0
+}
+
+// term is p as an IPCTerm.
+func (p seiPattern) term() IPCTerm {
+	switch {
+	case p.prefix != "":
+		if len(p.prefix) == 3 {
+			return IPCTerm{Level: 1, Code: p.prefix}
+		}
+		return IPCTerm{Level: 2, Code: p.prefix}
+	case p.mainGroup != "":
+		return IPCTerm{Level: 3, Code: p.subclass + p.mainGroup + "/00"}
+	case strings.HasSuffix(p.exact, "/00"):
+		return IPCTerm{Level: 3, Code: p.exact}
+	}
+	return IPCTerm{Level: 4, Code: p.exact}
+}

@@ -27,6 +27,9 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 	if l.IPC != "" {
 		scope += " · " + l.IPC
 	}
+	if l.IndustryName != "" {
+		scope += " · " + l.IndustryName
+	}
 	title := "专利导航：" + scope + "（截至 " + l.AsOf.String() + "，共 " + strconv.Itoa(l.Total) + " 件）"
 	sheets := []struct {
 		name   string

@@ -138,6 +138,7 @@ func patentSpec() *kindSpec {
 			"type":        keywordParam("invention, utility_model or design (or 发明, 实用新型, 外观设计)", "type", parsePatentType),
 			"status":      keywordParam("a legal status: valid, pending, lapsed, invalidated, rejected, withdrawn (or 有效, 审中, 失效 …)", "status", parseStatus),
 			"ipc":         levelParam("an IPC code at any level, e.g. B, B23, B23K, B23K9/00 or B23K9/013", parseIPC),
+			"industry":    {help: "a strategic emerging industry code of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业)", value: strategicIndustry},
 			"region":      levelParam("a region code or name, e.g. 44, 4412, 441204 or 高要区", parseRegion),
 			"owner_id":    keywordParam("an enterprise id", "owner_id", nonEmptyValue),
 			"open":        keywordParam("an open transaction: pledge, licence, transfer, invalidation, litigation, preservation or suspension (or 质押, 许可 …)", "open", parseTxKind),
@@ -497,6 +498,35 @@ func parseIPC(v string) (string, string, error) {
 }
 
 var ipcFields = [5]string{"ipc_section", "ipc_class", "ipc_subclass", "ipc_group", "ipc_subgroup"}
+
+// strategicIndustry is the filter of the patents whose IPC codes fall
+// under a strategic emerging industry (战略性新兴产业分类与国际专利分类
+// 参照关系表 2021, data.StrategicIndustryRules): any of its rules, each
+// one of its patterns and none of its exclusions. A patent with several
+// codes matches when the patterns match one and the exclusions none: the
+// index keeps a patent's codes together, not code by code.
+func strategicIndustry(v string) (query.Query, error) {
+	_, rules, ok := data.StrategicIndustryRules(v)
+	if !ok {
+		return nil, invalid("%q is not an industry of the 2021 table, such as 2.1", v)
+	}
+	terms := func(ts []data.IPCTerm) []query.Query {
+		out := make([]query.Query, len(ts))
+		for i, t := range ts {
+			out[i] = term(ipcFields[t.Level], t.Code)
+		}
+		return out
+	}
+	var any []query.Query
+	for _, r := range rules {
+		b := query.NewBooleanQuery([]query.Query{query.NewDisjunctionQuery(terms(r.Include))}, nil, nil)
+		if len(r.Exclude) > 0 {
+			b.AddMustNot(terms(r.Exclude)...)
+		}
+		any = append(any, b)
+	}
+	return query.NewDisjunctionQuery(any), nil
+}
 
 // lookupRegion reads a region code or a place name.
 func lookupRegion(v string) (data.Region, error) {
