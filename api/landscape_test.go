@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -91,6 +92,9 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		{query: "region=11&as_of=2026-01-01", region: "11", asOf: data.NewDate(2026, 1, 1)},
 		{query: "ipc=E01B&as_of=2026-01-01", ipc: "E01B", asOf: data.NewDate(2026, 1, 1)},
 		{query: "as_of=2012-05-31", asOf: data.NewDate(2012, 5, 31)},
+		{query: "as_of=2014-03-01", asOf: data.NewDate(2014, 3, 1)},
+		{query: "region=110108&as_of=2016-01-01", region: "110108", asOf: data.NewDate(2016, 1, 1)},
+		{query: "region=110108&as_of=2026-01-01", region: "110108", asOf: data.NewDate(2026, 1, 1)},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			var got app.Landscape
@@ -163,6 +167,29 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 			}
 			if sum+unknown != total {
 				t.Errorf("statuses sum to %d with %d unknown; %d patents", sum, unknown, total)
+			}
+			// Growth: the last three whole years before as_of against the
+			// three before them.
+			to := int(tc.asOf.Year) - 1
+			sumYears := func(a, b int) int {
+				n := 0
+				for y := a; y <= b; y++ {
+					w := byYear[y]
+					n += w[0] + w[1] + w[2]
+				}
+				return n
+			}
+			recent, earlier := sumYears(to-2, to), sumYears(to-5, to-3)
+			switch g := got.Growth; {
+			case earlier == 0 && g != nil:
+				t.Errorf("growth %+v without earlier filings", g)
+			case earlier > 0 && (g == nil || g.Recent != recent || g.Earlier != earlier || g.To != to ||
+				g.Rate != math.Round((float64(recent)/float64(earlier)-1)*10_000)/10_000):
+				t.Errorf("growth %+v, the records say %d against %d up to %d", g, recent, earlier, to)
+			case g != nil && tc.region == "110108" && g.ProvinceRate == nil:
+				t.Errorf("growth %+v of a district has no province rate", g)
+			case g != nil:
+				t.Logf("growth %+v (province %v)", *g, g.ProvinceRate)
 			}
 			if tc.industry != "" {
 				t.Logf("industry %s (%s): %d patents; %d by the codes one by one", tc.industry, got.IndustryName, got.Total, perCode[tc.industry])

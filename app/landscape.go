@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,25 @@ type Landscape struct {
 	// Province names the province the shares are compared with (the
 	// region's own), when the region lies below one.
 	Province string `json:"province,omitempty"`
+	// Growth compares the filings of the last GrowthYears whole years
+	// before AsOf with the GrowthYears before them, here and in the
+	// province (when there is one); nil when the earlier span has none.
+	Growth *LandscapeGrowth `json:"growth,omitempty"`
+}
+
+// LandscapeGrowth is the growth of filings between two spans of years.
+type LandscapeGrowth struct {
+	// From..To is the recent span, From-Years..From-1 the earlier one.
+	From  int `json:"from"`
+	To    int `json:"to"`
+	Years int `json:"years"`
+	// Recent and Earlier count the region's filings in the two spans;
+	// Rate is Recent/Earlier − 1 (0.25: a quarter more).
+	Recent  int     `json:"recent"`
+	Earlier int     `json:"earlier"`
+	Rate    float64 `json:"rate"`
+	// ProvinceRate is the same rate of the province, when compared.
+	ProvinceRate *float64 `json:"province_rate,omitempty"`
 }
 
 // LandscapeYear is one filing year's patents by type.
@@ -178,8 +198,10 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 	slices.SortFunc(out.ByYear, func(x, y LandscapeYear) int { return cmp.Compare(x.Year, y.Year) })
 
 	provinceShare := map[string]float64{}
+	provinceYears := map[int]int{}
 	if out.Province != "" {
-		prov, err := count(out.Province, nil, "ipc_subclass")
+		// One walk of the province's patents counts both facets.
+		prov, err := count(out.Province, nil, "ipc_subclass", "filing_year")
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +210,17 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 				provinceShare[v.Value] = float64(v.Count) / float64(prov.Total)
 			}
 		}
+		for _, v := range facetValues(prov, "filing_year") {
+			if y, err := strconv.Atoi(v.Value); err == nil {
+				provinceYears[y] = v.Count
+			}
+		}
 	}
+	regionYears := map[int]int{}
+	for _, y := range out.ByYear {
+		regionYears[y.Year] = y.Total
+	}
+	out.Growth = growth(out.AsOf, regionYears, provinceYears, out.Province != "")
 	for _, v := range facetValues(all, "ipc_subclass") {
 		c := LandscapeIPC{Subclass: v.Value, Title: v.Label, Count: v.Count}
 		if out.Total > 0 {
@@ -202,6 +234,39 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 	return out, nil
 }
 
+// growthYears is the span of whole years the growth compares: the last
+// three, against the three before (the span CNIPA's and the provinces'
+// patent statistics bulletins compare most often is a year; three smooth
+// a district's small counts).
+const growthYears = 3
+
+// growth compares the filings of the last growthYears whole years before
+// asOf with those of the years before them; nil without earlier filings.
+func growth(asOf data.Date, region, province map[int]int, compare bool) *LandscapeGrowth {
+	to := int(asOf.Year) - 1 // the last whole year
+	from := to - growthYears + 1
+	sum := func(m map[int]int, a, b int) int {
+		n := 0
+		for y := a; y <= b; y++ {
+			n += m[y]
+		}
+		return n
+	}
+	g := &LandscapeGrowth{From: from, To: to, Years: growthYears,
+		Recent: sum(region, from, to), Earlier: sum(region, from-growthYears, from-1)}
+	if g.Earlier == 0 {
+		return nil
+	}
+	g.Rate = round4(float64(g.Recent)/float64(g.Earlier) - 1)
+	if compare {
+		if pe := sum(province, from-growthYears, from-1); pe > 0 {
+			r := round4(float64(sum(province, from, to))/float64(pe) - 1)
+			g.ProvinceRate = &r
+		}
+	}
+	return g
+}
+
 // facetValues returns the values of facet name in res, none when absent.
 func facetValues(res *search.Result, name string) []search.FacetValue {
 	if f := res.Facets[name]; f != nil {
@@ -212,5 +277,5 @@ func facetValues(res *search.Result, name string) []search.FacetValue {
 
 // round4 rounds x to four decimals, for shares.
 func round4(x float64) float64 {
-	return float64(int64(x*10_000+0.5)) / 10_000
+	return math.Round(x*10_000) / 10_000
 }
