@@ -96,7 +96,8 @@ func heapMiB() float64 {
 // province store's index, each iteration as of another day so that no
 // count is answered from the index's kept counts; "one_search" is the
 // baseline in the same run: one exactly counted facet over the same
-// patents, of which a landscape runs five (six below a province).
+// patents, of which a landscape runs five (six below a province);
+// "districts_one_day" browses a city's eight districts as of one day.
 func BenchmarkProvinceLandscape(b *testing.B) {
 	store := openProvince(b)
 	idx, err := search.Open(b.Context(), *provinceStore+"/index", store, search.Options{})
@@ -111,6 +112,19 @@ func BenchmarkProvinceLandscape(b *testing.B) {
 		day++
 		return data.DateOf(time.Date(2021, time.April, 23, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -day))
 	}
+	// Browsing the districts of one city on one day: the province's counts
+	// (the comparison) are kept by the index after the first district.
+	b.Run("districts_one_day/landscape", func(b *testing.B) {
+		districts := []string{"441202", "441203", "441204", "441223", "441224", "441225", "441226", "441284"}
+		d := asOf()
+		i := 0
+		for b.Loop() {
+			if _, err := a.Landscape(b.Context(), p, idx, LandscapeRequest{Region: districts[i%len(districts)], AsOf: d}); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 	for _, region := range []string{"44", "441204"} {
 		b.Run(region+"/landscape", func(b *testing.B) {
 			var total int
