@@ -7,14 +7,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"ipmatch/data"
 	"ipmatch/data/mongo"
-	"ipmatch/internal/ferrettest"
 )
 
 // TestWebSessionsOnTwoMongoNodes runs two ipmatch nodes on one MongoDB
@@ -27,16 +24,7 @@ func TestWebSessionsOnTwoMongoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test runs FerretDB and three servers; CI runs it")
 	}
-	uri := os.Getenv("IPMATCH_TEST_MONGO_URI")
-	if uri == "" {
-		srv, err := ferrettest.Start(t.TempDir(), nil)
-		if err != nil {
-			t.Fatalf("starting FerretDB: %v", err)
-		}
-		t.Cleanup(func() { srv.Close() })
-		uri = srv.URI()
-	}
-	db := fmt.Sprintf("ipmatch_websessions_%d", time.Now().UnixNano())
+	uri, db := sharedDB(t, "websessions")
 	ctx := context.Background()
 	s, err := mongo.Open(ctx, uri, db, nil)
 	if err != nil {

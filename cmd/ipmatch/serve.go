@@ -143,6 +143,13 @@ func (m *Main) Run(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	if recoverer != nil {
+		// Stopped with the doors' other background work, before the store
+		// closes.
+		doors.Every(recoverInterval, "writes other nodes left unlogged", func(ctx context.Context) (int, error) {
+			return recoverer.Recover(ctx, "")
+		})
+	}
 	m.server = &http.Server{Handler: doors.Handler()}
 	m.listener = limits.apply(m.server, ln)
 	// Other nodes on the same store write too: follow their writes into
@@ -152,9 +159,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopFollow, m.followed = stop, make(chan struct{})
 	go func() {
 		defer close(m.followed)
-		if recoverer != nil {
-			go m.recoverLoop(fctx, recoverer)
-		}
 		follower.Run(fctx)
 	}()
 	m.done = make(chan error, 1)
@@ -166,26 +170,6 @@ func (m *Main) Run(ctx context.Context) error {
 // recoverInterval is how often a node logs the writes other nodes left
 // unlogged when they died (data/mongo Store.Recover).
 const recoverInterval = time.Minute
-
-// recoverLoop runs r's Recover every recoverInterval until ctx ends.
-func (m *Main) recoverLoop(ctx context.Context, r interface {
-	Recover(ctx context.Context, self string) (int, error)
-}) {
-	tick := time.NewTicker(recoverInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if n, err := r.Recover(ctx, ""); err != nil && ctx.Err() == nil {
-				m.Logger.Error("logging writes other nodes left unlogged failed", "error", err)
-			} else if n > 0 {
-				m.Logger.Warn("logged writes another node left unlogged", "writes", n)
-			}
-		}
-	}
-}
 
 // URL returns the base URL the server listens on.
 func (m *Main) URL() string {
