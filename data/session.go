@@ -140,10 +140,9 @@ func (s *Session) Validate() error {
 // burst and refill, with the refill on the grid's beat.
 //
 // The record's ID is Bucket + "_" + the slot in 20 digits, so the slots a
-// check needs are read by ID in one List, and taking a slot is a Put of a
-// new record: of two nodes taking the same slot at once, exactly one sees
-// PutOutcome.Created (the Table contract), and the other moves on to the
-// next. No count is ever read, changed and written back, so no failure
+// check needs are read by ID in one List, and taking a slot is a Create
+// of its record: of two nodes taking the same slot at once, exactly one
+// succeeds (the Table contract), and the other moves on to the next. No count is ever read, changed and written back, so no failure
 // counted by one node is lost to another's write.
 type SignInFailure struct {
 	ID string `json:"id"`

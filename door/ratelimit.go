@@ -148,30 +148,8 @@ func (l *FailureLimiter) Fail(ctx context.Context, keys ...string) error {
 // sweeps it (Server.sweep), and a record two nodes both remove is
 // simply gone.
 func SweepFailures(ctx context.Context, table data.Table[data.SignInFailure], now time.Time) (int, error) {
-	removed := 0
-	after := ""
-	for {
-		page, _, err := table.List(ctx, data.ListOptions{After: after, Limit: sweepPage})
-		if err != nil {
-			return removed, err
-		}
-		for _, f := range page {
-			if !f.Expires.After(now) {
-				if err := table.Delete(ctx, f.ID); err != nil && data.ErrorCode(err) != data.CodeNotFound {
-					return removed, err
-				}
-				removed++
-			}
-		}
-		if len(page) < sweepPage {
-			return removed, nil
-		}
-		after = page[len(page)-1].ID
-	}
+	return data.Sweep(ctx, table, data.SignInFailureKind, func(f *data.SignInFailure) bool { return !f.Expires.After(now) })
 }
-
-// sweepPage is how many records a sweep reads at once.
-const sweepPage = 500
 
 // RateLimited is the error of a refused attempt; retry says when to try
 // again (WriteError sends it as Retry-After).

@@ -298,30 +298,8 @@ func (ss *webSessions) close(ctx context.Context, id string) error {
 // step if tables ever hold that many.
 func (ss *webSessions) sweep(ctx context.Context) (int, error) {
 	now := ss.now()
-	removed := 0
-	after := ""
-	for {
-		page, _, err := ss.table.List(ctx, data.ListOptions{After: after, Limit: sweepPage})
-		if err != nil {
-			return removed, err
-		}
-		for i := range page {
-			if expired(&page[i], now) {
-				if err := ss.remove(ctx, page[i].ID); err != nil {
-					return removed, err
-				}
-				removed++
-			}
-		}
-		if len(page) < sweepPage {
-			return removed, nil
-		}
-		after = page[len(page)-1].ID
-	}
+	return data.Sweep(ctx, ss.table, data.SessionKind, func(s *data.Session) bool { return expired(s, now) })
 }
-
-// sweepPage is how many sessions a sweep reads at once.
-const sweepPage = 500
 
 // setFlash leaves a one-shot message for the next page of the request's
 // session. A failure is logged: the message is lost, the change it
