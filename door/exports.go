@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"ipmatch/app"
 	"ipmatch/data"
@@ -193,68 +192,34 @@ func (s *Server) ScheduleXLSX(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	wb, err := NewWorkbook()
 	if err != nil {
 		return err
 	}
-	namer := &sheetNamer{used: map[string]bool{}}
-	sheet := func(name string, widths []float64, title string, header []string) (string, error) {
-		n := namer.name(name)
-		if len(namer.used) == 1 {
-			if err := f.SetSheetName("Sheet1", n); err != nil {
-				return "", err
-			}
-		} else if _, err := f.NewSheet(n); err != nil {
-			return "", err
-		}
-		for i, wd := range widths {
-			col, _ := excelize.ColumnNumberToName(i + 1)
-			if err := f.SetColWidth(n, col, col, wd); err != nil {
-				return "", err
-			}
-		}
-		if err := f.SetCellValue(n, "A1", title); err != nil {
-			return "", err
-		}
-		if err := f.SetSheetRow(n, "A2", &header); err != nil {
-			return "", err
-		}
-		last, _ := excelize.CoordinatesToCellName(len(header), 2)
-		if err := f.SetCellStyle(n, "A1", last, bold); err != nil {
-			return "", err
-		}
-		return n, nil
-	}
-	row := func(n string, r int, vals ...any) error {
-		cell, _ := excelize.CoordinatesToCellName(1, r)
-		return f.SetSheetRow(n, cell, &vals)
-	}
-
+	defer wb.Close()
 	ev := x.w.Event
-	n, err := sheet("总表", []float64{6, 18, 26, 6, 34, 8, 6}, ev.Name+" "+ev.Date.String()+" 会谈安排",
+	sh, err := wb.Sheet("总表", []float64{6, 18, 26, 6, 34, 8, 6}, ev.Name+" "+ev.Date.String()+" 会谈安排",
 		[]string{"时段", TimeHeader, "银行", "桌号", "企业", "评分", "固定"})
 	if err != nil {
 		return err
 	}
-	for i, m := range x.meetings {
+	for _, m := range x.meetings {
 		pinned := ""
 		if m.Pinned {
 			pinned = "是"
 		}
-		if err := row(n, i+3, m.Slot, SlotLabel(x.w, m.Slot), m.BankName, m.TableNumber, m.EnterpriseName, m.Score, pinned); err != nil {
+		if err := sh.Row(m.Slot, SlotLabel(x.w, m.Slot), m.BankName, m.TableNumber, m.EnterpriseName, m.Score, pinned); err != nil {
 			return err
 		}
 	}
 	for _, g := range x.grids {
-		n, err := sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Number), []float64{6, 18, 34},
+		sh, err := wb.Sheet(fmt.Sprintf("%s-%d号桌", g.BankName, g.Number), []float64{6, 18, 34},
 			fmt.Sprintf("%s 第%d号桌", g.BankName, g.Number), []string{"时段", TimeHeader, "企业"})
 		if err != nil {
 			return err
 		}
-		for i, r := range g.Rows {
-			if err := row(n, i+3, r.Slot, r.Time, r.Enterprise); err != nil {
+		for _, r := range g.Rows {
+			if err := sh.Row(r.Slot, r.Time, r.Enterprise); err != nil {
 				return err
 			}
 		}
@@ -269,24 +234,17 @@ func (s *Server) ScheduleXLSX(c *gin.Context) error {
 	}
 	slices.Sort(ents)
 	for _, e := range ents {
-		ms := byEnt[e]
-		n, err := sheet(x.w.Name(e), []float64{6, 18, 26, 6}, x.w.Name(e)+" 会谈安排", []string{"时段", TimeHeader, "银行", "桌号"})
+		sh, err := wb.Sheet(x.w.Name(e), []float64{6, 18, 26, 6}, x.w.Name(e)+" 会谈安排", []string{"时段", TimeHeader, "银行", "桌号"})
 		if err != nil {
 			return err
 		}
-		for i, m := range ms {
-			if err := row(n, i+3, m.Slot, SlotLabel(x.w, m.Slot), m.BankName, m.TableNumber); err != nil {
+		for _, m := range byEnt[e] {
+			if err := sh.Row(m.Slot, SlotLabel(x.w, m.Slot), m.BankName, m.TableNumber); err != nil {
 				return err
 			}
 		}
 	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return err
-	}
-	Attachment(c, "schedule-"+ev.ID+".xlsx")
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
-	return nil
+	return wb.Send(c, "schedule-"+ev.ID+".xlsx")
 }
 
 // scheduleHTMLTemplate is the printable page: one block per bank table,

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"ipmatch/app"
 	"ipmatch/data"
@@ -171,42 +170,20 @@ func (h *webHandlers) pipelineXLSX(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "客户名单"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+	wb, err := door.NewWorkbook()
+	if err != nil {
 		return err
 	}
+	defer wb.Close()
 	header, rows := pipelineTable(res)
-	if err := f.SetSheetRow(sheet, "A1", &header); err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	sh, err := wb.Sheet("客户名单", []float64{6, 14, 30, 8, 10, 14, 10, 8, 10, 14, 8, 14, 14, 26, 10, 10, 12, 14, 14, 60}, "", header)
 	if err != nil {
 		return err
 	}
-	last, _ := excelize.CoordinatesToCellName(len(header), 1)
-	if err := f.SetCellStyle(sheet, "A1", last, bold); err != nil {
-		return err
-	}
-	for i, wd := range []float64{6, 14, 30, 8, 10, 14, 10, 8, 10, 14, 8, 14, 14, 26, 10, 10, 12, 14, 14, 60} {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(sheet, col, col, wd); err != nil {
+	for _, row := range rows {
+		if err := sh.Row(row...); err != nil {
 			return err
 		}
 	}
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-			return err
-		}
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return err
-	}
-	door.Attachment(c, "pipeline-"+prod.ID+"-"+asOf.String()+".xlsx")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
-	return nil
+	return wb.Send(c, "pipeline-"+prod.ID+"-"+asOf.String()+".xlsx")
 }
