@@ -92,9 +92,10 @@ type LandscapeIPC struct {
 	// Share is Count over the landscape's Total.
 	Share float64 `json:"share"`
 	// Specialisation is the region's share of the subclass over the
-	// province's (the revealed technological advantage, RTA: above 1, the
-	// region files in it more than its province does); 0 when there is
-	// no province to compare with.
+	// province's: the revealed technological advantage (RTA) of the OECD
+	// Patent Statistics Manual (2009), with the province for the world;
+	// above 1, the region files in it more than its province does. 0 when
+	// there is no province to compare with.
 	Specialisation float64 `json:"specialisation,omitempty"`
 }
 
@@ -104,10 +105,6 @@ type LandscapeCount struct {
 	Label string `json:"label,omitempty"`
 	Count int    `json:"count"`
 }
-
-// landscapeFacetLimit bounds the subclasses a landscape lists (the
-// index's facet size).
-const landscapeFacetLimit = 20
 
 // Landscape counts the landscape of req in idx for p (any signed-in
 // caller: the counts are of public patents). A region code that is not
