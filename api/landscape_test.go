@@ -59,27 +59,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Fatal("no patent of the sample falls under a strategic emerging industry")
 	}
 	_, rules, _ := data.StrategicIndustryRules(industry)
-	// inIndustry is the filter's rule on a patent's codes together: a rule
-	// holds when one code matches an included term and none an excluded.
-	inIndustry := func(p data.Patent) bool {
-		has := func(ts []data.IPCTerm) bool {
-			for _, c := range p.IPC {
-				levels := data.IPCLevels(c)
-				for _, t := range ts {
-					if t.Level < len(levels) && levels[t.Level] == t.Code {
-						return true
-					}
-				}
-			}
-			return false
-		}
-		for _, r := range rules {
-			if has(r.Include) && !has(r.Exclude) {
-				return true
-			}
-		}
-		return false
-	}
+	inIndustry := func(p data.Patent) bool { return data.InStrategicIndustry(rules, p.IPC) }
 
 	for _, tc := range []struct {
 		query       string

@@ -18,7 +18,8 @@ import (
 // 17): what is filed, when, of which type, in which IPC subclasses, and in
 // what legal state. It counts every patent in the index whatever the
 // caller: patents are public (CNIPA publishes them), and only counts
-// leave. The financing part, which names enterprises, is still to come.
+// leave. The financing part (landscape_financing.go) is about enterprises,
+// and sums only those the caller may see.
 
 // LandscapeRequest selects the patents of a landscape: in a region (any
 // level of the region codes, "" for all), in an IPC class, subclass or
@@ -58,6 +59,10 @@ type Landscape struct {
 	// before AsOf with the GrowthYears before them, here and in the
 	// province (when there is one); nil when the earlier span has none.
 	Growth *LandscapeGrowth `json:"growth,omitempty"`
+	// Financing is where the enterprises of the landscape could raise
+	// money on their patents, summed over those the caller may see
+	// (landscape_financing.go).
+	Financing *LandscapeFinancing `json:"financing"`
 }
 
 // LandscapeGrowth is the growth of filings between two spans of years.
@@ -227,6 +232,9 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			c.Specialisation = round4(float64(v.Count) / float64(out.Total) / ps)
 		}
 		out.ByIPC = append(out.ByIPC, c)
+	}
+	if out.Financing, err = a.landscapeFinancing(ctx, p, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

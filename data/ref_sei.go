@@ -235,6 +235,35 @@ func StrategicIndustryRules(code string) (StrategicIndustry, []IPCRule, bool) {
 	return ind, rules, len(rules) > 0
 }
 
+// InStrategicIndustry reports whether a patent with the IPC codes given
+// falls under an industry's rules (StrategicIndustryRules): one rule
+// includes one of the codes' levels and excludes none of them, the codes
+// taken together, as the search index's industry filter reads them.
+func InStrategicIndustry(rules []IPCRule, codes []string) bool {
+	var levels [][]string
+	for _, c := range codes {
+		if l := IPCLevels(c); l != nil {
+			levels = append(levels, l)
+		}
+	}
+	has := func(ts []IPCTerm) bool {
+		for _, t := range ts {
+			for _, l := range levels {
+				if t.Level < len(l) && l[t.Level] == t.Code {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, r := range rules {
+		if has(r.Include) && !has(r.Exclude) {
+			return true
+		}
+	}
+	return false
+}
+
 // term is p as an IPCTerm.
 func (p seiPattern) term() IPCTerm {
 	switch {

@@ -364,7 +364,7 @@ func (x *explainer) enterpriseReasons(mask uint32, p *data.Product, ef *entFacts
 			fmt.Sprintf("纳税信用等级提升至 %s 级及以上后申请", p.MinTaxGrade))
 	}
 	if mask&bitCert != 0 {
-		var held []string
+		held := []string{} // none held is an empty list, not null
 		for _, c := range e.Certs {
 			held = append(held, c.Label())
 		}

@@ -496,20 +496,35 @@ func (w *world) value(f *entFacts, pats []patFacts) {
 	for _, i := range order {
 		pats[i].full = t.at(pats[i].lifeCap).times(coef)
 	}
-	// The portfolio: every valued patent credited in credit order.
+	f.portfolio = portfolioValue(pats, nil)
+	f.valuationOK = true
+}
+
+// portfolioValue is the calibrated value of the valued patents of pats
+// that keep accepts (all when nil) held together: each credited in credit
+// order with the share of the technology the ones before it leave
+// (Σ a_i × U_i, see ValuePortfolio).
+func portfolioValue(pats []patFacts, keep func(*patFacts) bool) Percentiles {
+	order := make([]int, 0, len(pats))
+	for i := range pats {
+		if pats[i].s > 0 && (keep == nil || keep(&pats[i])) {
+			order = append(order, i)
+		}
+	}
 	slices.SortFunc(order, func(a, b int) int {
 		if c := creditOrder(pats[a].lifeCap, pats[a].s, pats[b].lifeCap, pats[b].s); c != 0 {
 			return c
 		}
 		return cmp.Compare(pats[a].rec.ApplicationNumber, pats[b].rec.ApplicationNumber)
 	})
-	left = 1.0
+	var v Percentiles
+	left := 1.0
 	for _, i := range order {
 		a := pats[i].s * left
 		left *= 1 - pats[i].s
-		f.portfolio = f.portfolio.plus(pats[i].full.times(a * pats[i].calib))
+		v = v.plus(pats[i].full.times(a * pats[i].calib))
 	}
-	f.valuationOK = true
+	return v
 }
 
 // appraisalFacts prepares the recorded appraisals of enterprise i, whose

@@ -84,6 +84,10 @@ func LPRFixings() []LPRFixing {
 	return append([]LPRFixing(nil), lprTable()...)
 }
 
+// FirstLPRFixing is the day of the first fixing in the table: no loan is
+// priced before it (LPROn refuses).
+func FirstLPRFixing() data.Date { return lprTable()[0].Date }
+
 // LPROn returns the Loan Prime Rate in force on day: the latest fixing on or
 // before it. After the table's last fixing it returns that fixing, marked
 // Stale once day is more than a month past it. Before the first fixing

@@ -1,0 +1,172 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"ipmatch/app"
+	"ipmatch/data"
+	"ipmatch/data/demo"
+	"ipmatch/matcher"
+)
+
+// newLandscapeDemoFixture loads the demo into a SQLite store wrapped by a
+// search index, with the demo fixture's tokens (newMatchFixture).
+func newLandscapeDemoFixture(t *testing.T) *fixture {
+	t.Helper()
+	store, idx := openSearchStore(t)
+	if err := demo.Load(t.Context(), store); err != nil {
+		t.Fatal(err)
+	}
+	put(t, store.Tokens(),
+		&data.Token{Hash: data.HashToken(matchOrgToken), Role: data.RoleOrganizer, Label: "交易中心"},
+		&data.Token{Hash: data.HashToken(matchCCBToken), Role: data.RoleBank, BankID: demo.BankCCB},
+		&data.Token{Hash: data.HashToken(matchZQRCBToken), Role: data.RoleBank, BankID: demo.BankZQRCB},
+		&data.Token{Hash: data.HashToken(matchEnt7Token), Role: data.RoleCompany, EnterpriseID: "ent_0007"},
+	)
+	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: validating(t, New(store, nil, Config{Search: idx}))}
+}
+
+// TestLandscapeFinancing checks the financing part of the Gaoyao
+// landscape (高要区 × 智能制造装备 as of the event day) against each
+// enterprise's own matches through the API: the enterprises in scope, the
+// pledgeable patents by the CNIPA rules, the largest eligible loan of an
+// active product, the needs and the gap. A bank's sums hold only the
+// enterprises it may read, an enterprise's only itself, and the district
+// rows of a city add up to its total.
+func TestLandscapeFinancing(t *testing.T) {
+	f := newLandscapeDemoFixture(t)
+	ctx := t.Context()
+	const query = "/api/v1/landscape?region=441204&industry=2.1&" + matchAsOfParam
+	asOf := data.NewDate(2021, 4, 23)
+	_, rules, _ := data.StrategicIndustryRules("2.1")
+
+	ents, err := app.All(ctx, f.store.Enterprises(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	products, err := app.All(ctx, f.store.Products(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := map[string]bool{}
+	for _, p := range products {
+		active[p.ID] = p.Active
+	}
+	// want sums, from the records and each enterprise's matches, the
+	// enterprises of 441204 with an industry 2.1 patent filed by the day
+	// that mayRead accepts.
+	want := func(mayRead func(e *data.Enterprise) bool) app.LandscapePotential {
+		var s app.LandscapePotential
+		for i := range ents {
+			e := &ents[i]
+			if !data.RegionWithin(e.Region, "441204") || !mayRead(e) {
+				continue
+			}
+			pats, err := app.All(ctx, f.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inScope, pledgeable := false, 0
+			for j := range pats {
+				p := &pats[j]
+				if !p.FilingDate.After(asOf) && data.InStrategicIndustry(rules, p.IPC) {
+					inScope = true
+				}
+				if len(matcher.PledgeRules(e, p, asOf, 0)) == 0 {
+					pledgeable++
+				}
+			}
+			if !inScope {
+				continue
+			}
+			var res app.Matches
+			decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/enterprises/"+e.ID+"/matches?"+matchAsOfParam, nil), http.StatusOK, &res)
+			var loan int64
+			for _, m := range res.Matches {
+				if m.Eligible && active[m.ProductID] && m.Loan != nil {
+					loan = max(loan, m.Loan.Amount)
+				}
+			}
+			s.Enterprises++
+			if pledgeable > 0 {
+				s.Pledgeable++
+				s.PledgeablePatents += pledgeable
+			}
+			if loan > 0 {
+				s.Borrowers++
+				s.SupportableLoans += loan
+			}
+			if e.Need.Amount > 0 {
+				s.WithNeed++
+				s.Needs += e.Need.Amount
+				s.Gap += max(0, e.Need.Amount-loan)
+			}
+		}
+		return s
+	}
+	check := func(t *testing.T, tok, scope string, mayRead func(e *data.Enterprise) bool) app.Landscape {
+		t.Helper()
+		var got app.Landscape
+		decodeBody(t, f.do(tok, "GET", query, nil), http.StatusOK, &got)
+		fin := got.Financing
+		if fin == nil || fin.Scope != scope {
+			t.Fatalf("financing %+v, want scope %s", fin, scope)
+		}
+		w := want(mayRead)
+		g := fin.Total
+		if g.AppraisedValue < 0 || g.Pledgeable > 0 && g.AppraisedValue == 0 && g.Borrowers > 0 {
+			t.Errorf("appraised value %d with %d enterprises pledgeable, %d borrowing", g.AppraisedValue, g.Pledgeable, g.Borrowers)
+		}
+		g.AppraisedValue = 0
+		if g != w {
+			t.Errorf("financing total\n got %+v\nwant %+v (from the records and each enterprise's matches)", g, w)
+		}
+		if len(fin.ByDistrict) != min(1, w.Enterprises) || w.Enterprises > 0 && fin.ByDistrict[0].Region != "441204" {
+			t.Errorf("districts %+v of a district: want itself", fin.ByDistrict)
+		}
+		return got
+	}
+
+	all := check(t, matchOrgToken, "all", func(*data.Enterprise) bool { return true })
+	if all.Financing.Total.Enterprises < 5 || all.Financing.Total.Borrowers == 0 || all.Financing.Total.Gap == 0 {
+		t.Errorf("the Gaoyao landscape's financing %+v: the demo's district should have enterprises, borrowers and a gap", all.Financing.Total)
+	}
+	t.Logf("高要区 × 2.1 as of 2021-04-23: %+v", all.Financing.Total)
+
+	// A bank: the enterprises it may read (GET /enterprises/{id} answers).
+	readBy := func(tok string) func(e *data.Enterprise) bool {
+		return func(e *data.Enterprise) bool {
+			return f.do(tok, "GET", "/api/v1/enterprises/"+e.ID, nil).Code == http.StatusOK
+		}
+	}
+	ccb := check(t, matchCCBToken, "visible", readBy(matchCCBToken))
+	zq := check(t, matchZQRCBToken, "visible", readBy(matchZQRCBToken))
+	if ccb.Financing.Total.Enterprises >= all.Financing.Total.Enterprises && zq.Financing.Total.Enterprises >= all.Financing.Total.Enterprises {
+		t.Errorf("both banks see all %d enterprises: the test shows nothing of the rule", all.Financing.Total.Enterprises)
+	}
+	// The technology part is the same for every caller: patents are public.
+	if ccb.Total != all.Total || !slices.Equal(ccb.ByYear, all.ByYear) {
+		t.Errorf("a bank's patent counts differ from the organizer's")
+	}
+	// An enterprise: itself only.
+	check(t, matchEnt7Token, "own", func(e *data.Enterprise) bool { return e.ID == "ent_0007" })
+
+	// A city: its districts' rows add up to its total.
+	var city app.Landscape
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=4412&"+matchAsOfParam, nil), http.StatusOK, &city)
+	var sum app.LandscapePotential
+	for _, d := range city.Financing.ByDistrict {
+		if len(d.Region) != 6 || d.Region[:4] != "4412" || d.RegionName == "" {
+			t.Errorf("district row %+v of 肇庆市", d)
+		}
+		sum.Enterprises += d.Enterprises
+		sum.SupportableLoans += d.SupportableLoans
+		sum.Gap += d.Gap
+	}
+	if tot := city.Financing.Total; len(city.Financing.ByDistrict) < 2 || sum.Enterprises != tot.Enterprises ||
+		sum.SupportableLoans != tot.SupportableLoans || sum.Gap != tot.Gap {
+		t.Errorf("肇庆市's %d district rows sum to %+v, its total is %+v", len(city.Financing.ByDistrict), sum, tot)
+	}
+}

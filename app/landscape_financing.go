@@ -1,0 +1,237 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+
+	"ipmatch/data"
+	"ipmatch/matcher"
+)
+
+// The financing part of a landscape (issue 17): where the region's
+// patents could raise money. It reads the node's match state (records.go,
+// compiled.go), so each enterprise's figures are those its matches and the
+// pipelines show: the patents that pass every CNIPA pledge rule, the
+// model's value of them, and the largest loan an active product would
+// make. Unlike the technology part, it is about enterprises, so it holds
+// only those the caller may see: every enterprise for the organizer, for a
+// bank those in its pool or events (the pipeline's rule, seenBy), for an
+// enterprise itself. Only sums leave, never a name.
+
+// LandscapeFinancing is the financing potential of the enterprises of a
+// landscape: those registered in its region with a patent in its scope
+// (IPC, industry, filed by the as-of date).
+type LandscapeFinancing struct {
+	// Scope says whose enterprises are summed: "all" (the organizer),
+	// "visible" (a bank: those in its pool or its events) or "own" (an
+	// enterprise: itself).
+	Scope string `json:"scope"`
+	// Products counts the active products whose loans were tried.
+	Products int `json:"products"`
+	// Unavailable says why there are no figures (a day before the first
+	// LPR fixing, 2019-08-20: no loan can be priced); empty when there are.
+	Unavailable string `json:"unavailable,omitempty"`
+	// Total sums every enterprise in scope; ByDistrict the enterprises of
+	// each region one level below the landscape's (cities of a province,
+	// districts of a city; the district itself for a district), largest
+	// supportable loans first.
+	Total      LandscapePotential   `json:"total"`
+	ByDistrict []LandscapePotential `json:"by_district"`
+}
+
+// LandscapePotential sums the financing potential of some enterprises.
+type LandscapePotential struct {
+	Region     string `json:"region,omitempty"`
+	RegionName string `json:"region_name,omitempty"`
+	// Enterprises counts the enterprises; Pledgeable those with at least
+	// one patent that passes every CNIPA pledge rule, and
+	// PledgeablePatents those patents.
+	Enterprises       int `json:"enterprises"`
+	Pledgeable        int `json:"pledgeable"`
+	PledgeablePatents int `json:"pledgeable_patents"`
+	// AppraisedValue sums the model's value (P50) of each enterprise's
+	// pledgeable patents, in yuan.
+	AppraisedValue int64 `json:"appraised_value"`
+	// Borrowers counts the enterprises an active product would lend to,
+	// and SupportableLoans sums the largest loan each would get (capped by
+	// its stated need, as every loan estimate is), in yuan.
+	Borrowers        int   `json:"borrowers"`
+	SupportableLoans int64 `json:"supportable_loans"`
+	// WithNeed counts the enterprises that stated a financing need, Needs
+	// sums those needs, and Gap what the supportable loans leave of them
+	// (Σ max(0, need − loan)).
+	WithNeed int   `json:"with_need"`
+	Needs    int64 `json:"needs"`
+	Gap      int64 `json:"gap"`
+}
+
+// add counts one enterprise's potential into s.
+func (s *LandscapePotential) add(pot *matcher.EnterprisePotential) {
+	s.Enterprises++
+	if pot.Pledgeable > 0 {
+		s.Pledgeable++
+		s.PledgeablePatents += pot.Pledgeable
+	}
+	s.AppraisedValue += int64(pot.Value + 0.5)
+	if pot.Loan > 0 {
+		s.Borrowers++
+		s.SupportableLoans += pot.Loan
+	}
+	if pot.Need > 0 {
+		s.WithNeed++
+		s.Needs += pot.Need
+		s.Gap += max(0, pot.Need-pot.Loan)
+	}
+}
+
+// landscapeFinancing sums the financing potential of out's enterprises
+// that p may see.
+func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape) (*LandscapeFinancing, error) {
+	fin := &LandscapeFinancing{Scope: "all", ByDistrict: []LandscapePotential{}}
+	switch {
+	case p.Is(data.RoleBank):
+		fin.Scope = "visible"
+	case p.Is(data.RoleCompany):
+		fin.Scope = "own"
+	}
+	if first := matcher.FirstLPRFixing(); out.AsOf.Before(first) {
+		fin.Unavailable = fmt.Sprintf("%s 早于首次 LPR 报价日 %s，无法估算贷款", out.AsOf, first)
+		return fin, nil
+	}
+	view, err := a.records.current(ctx, a.store)
+	if err != nil {
+		return nil, err
+	}
+	products, err := All(ctx, a.store.Products(), data.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	products = slices.DeleteFunc(products, func(pr data.Product) bool { return !pr.Active })
+	var areas []string
+	for i := range products {
+		areas = append(areas, products[i].IPCAreas...)
+	}
+	compiled, err := a.compiledFor(ctx, view, out.AsOf, areas)
+	if err != nil {
+		return nil, err
+	}
+	pools, err := All(ctx, a.store.Pools(), data.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	fin.Products = len(products)
+	var seen *matcher.Seen
+	own := ""
+	switch {
+	case p.Is(data.RoleBank):
+		if seen, err = seenBy(ctx, &a.seen, a.policy, compiled, p.Token.BankID); err != nil {
+			return nil, err
+		}
+	case p.Is(data.RoleCompany):
+		own = p.Token.EnterpriseID
+	}
+	inScope, err := patentScope(out)
+	if err != nil {
+		return nil, err
+	}
+	keep := func(e *data.Enterprise, patents iter.Seq[*data.Patent]) bool {
+		if own != "" && e.ID != own || out.Region != "" && !data.RegionWithin(e.Region, out.Region) {
+			return false
+		}
+		for pt := range patents {
+			if inScope(pt) {
+				return true
+			}
+		}
+		return false
+	}
+	pots, err := compiled.Potential(ctx, products, pools, seen, keep)
+	if err != nil {
+		return nil, err
+	}
+	level := districtLevel(out.Region)
+	districts := map[string]*LandscapePotential{}
+	for i := range pots {
+		pot := &pots[i]
+		fin.Total.add(pot)
+		code := districtOf(pot.Enterprise.Region, level)
+		d := districts[code]
+		if d == nil {
+			d = &LandscapePotential{Region: code, RegionName: districtName(code)}
+			districts[code] = d
+		}
+		d.add(pot)
+	}
+	for _, d := range districts {
+		fin.ByDistrict = append(fin.ByDistrict, *d)
+	}
+	slices.SortFunc(fin.ByDistrict, func(x, y LandscapePotential) int {
+		if c := cmp.Compare(y.SupportableLoans, x.SupportableLoans); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Region, y.Region)
+	})
+	return fin, nil
+}
+
+// districtLevel is the length of the region codes one level below region
+// ("" → provinces, 2; a province → cities, 4; a city or district →
+// districts, 6).
+func districtLevel(region string) int {
+	r, ok := data.LookupRegion(region)
+	if !ok {
+		return 2
+	}
+	return min(len(r.Code)+2, 6)
+}
+
+// districtOf is the code of the region of length level that code lies
+// in; "" when code is shorter (an enterprise registered at a city only
+// is not in any of its districts).
+func districtOf(code string, level int) string {
+	r, ok := data.LookupRegion(code)
+	if !ok || len(r.Code) < level {
+		return ""
+	}
+	return r.Code[:level]
+}
+
+// patentScope returns whether a patent is in out's technology scope:
+// filed by the as-of date, under its IPC code and in its industry, the
+// same rules the index's filters apply (search's ipc and industry).
+func patentScope(out *Landscape) (func(*data.Patent) bool, error) {
+	ipc := ""
+	if out.IPC != "" {
+		levels := data.IPCLevels(out.IPC)
+		if len(levels) == 0 {
+			return nil, data.InvalidField("ipc", "%q is not an IPC code", out.IPC)
+		}
+		ipc = levels[len(levels)-1]
+	}
+	var rules []data.IPCRule
+	if out.Industry != "" {
+		_, rules, _ = data.StrategicIndustryRules(out.Industry)
+	}
+	return func(pt *data.Patent) bool {
+		if pt.FilingDate.IsZero() || out.AsOf.Before(pt.FilingDate) {
+			return false
+		}
+		if ipc != "" && !slices.ContainsFunc(pt.IPC, func(c string) bool { return slices.Contains(data.IPCLevels(c), ipc) }) {
+			return false
+		}
+		return rules == nil || data.InStrategicIndustry(rules, pt.IPC)
+	}, nil
+}
+
+// districtName is the label of a district row: the region's name, or
+// 未细分到区县 for the enterprises registered above the level.
+func districtName(code string) string {
+	if strings.TrimSpace(code) == "" {
+		return "未细分到下级地区"
+	}
+	return data.RegionLabel(code)
+}
