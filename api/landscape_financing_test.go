@@ -1,9 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"ipmatch/app"
 	"ipmatch/data"
@@ -168,5 +173,32 @@ func TestLandscapeFinancing(t *testing.T) {
 	if tot := city.Financing.Total; len(city.Financing.ByDistrict) < 2 || sum.Enterprises != tot.Enterprises ||
 		sum.SupportableLoans != tot.SupportableLoans || sum.Gap != tot.Gap {
 		t.Errorf("肇庆市's %d district rows sum to %+v, its total is %+v", len(city.Financing.ByDistrict), sum, tot)
+	}
+
+	// The organizer's page and workbook show the same sums.
+	b := newBrowser(f)
+	b.signIn(matchOrgToken)
+	w, _ := b.get("/app/organizer/landscape?region=441204&industry=2.1&" + matchAsOfParam)
+	page := w.Body.String()
+	tot := all.Financing.Total
+	for _, want := range []string{"融资潜力", app.Wan(tot.SupportableLoans), app.Wan(tot.Gap), app.Wan(tot.Needs), "高要区：需求"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	w = f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&industry=2.1&format=xlsx&"+matchAsOfParam, nil)
+	book, err := excelize.OpenReader(bytes.NewReader(w.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := book.GetRows("融资潜力")
+	if err != nil || len(rows) != 4 || rows[3][0] != "合计" || rows[3][6] != strconv.FormatInt(tot.SupportableLoans, 10) || rows[3][8] != strconv.FormatInt(tot.Gap, 10) {
+		t.Errorf("the workbook's financing sheet %q (%v), want the total %+v", rows, err, tot)
+	}
+	// Before the first LPR fixing no loan is priced: said, not guessed.
+	var early app.Landscape
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&as_of=2018-01-01", nil), http.StatusOK, &early)
+	if early.Financing == nil || early.Financing.Unavailable == "" || early.Financing.Total.Enterprises != 0 || early.Total == 0 {
+		t.Errorf("as of 2018: %d patents, financing %+v; want the patents counted and the financing unavailable", early.Total, early.Financing)
 	}
 }

@@ -60,5 +60,22 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 			return err
 		}
 	}
+	if f := l.Financing; f != nil && f.Unavailable == "" {
+		fin, err := wb.Sheet("融资潜力", []float64{16, 8, 12, 12, 14, 12, 14, 14, 14}, title,
+			[]string{"地区", "企业", "有可质押专利", "可质押专利", "评估价值（元）", "可获贷企业", "可贷合计（元）", "融资需求（元）", "缺口（元）"})
+		if err != nil {
+			return err
+		}
+		for _, d := range append(f.ByDistrict, f.Total) {
+			name := d.RegionName
+			if d.Region == "" && name == "" {
+				name = "合计"
+			}
+			if err := fin.Row(name, d.Enterprises, d.Pledgeable, d.PledgeablePatents, d.AppraisedValue, d.Borrowers,
+				d.SupportableLoans, d.Needs, d.Gap); err != nil {
+				return err
+			}
+		}
+	}
 	return wb.Send(c, "landscape.xlsx")
 }

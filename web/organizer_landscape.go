@@ -26,7 +26,20 @@ type landscapeView struct {
 	IPCs    []landscapeIPCBar
 	// IPCHeight is the height of the subclasses' chart.
 	IPCHeight int
+	// Districts are the financing chart's rows, DistrictHeight its height.
+	Districts      []landscapeDistrictBar
+	DistrictHeight int
 }
+
+// landscapeDistrictBar is one district's pair of bars: its stated needs
+// and the loans its enterprises could get, on one scale.
+type landscapeDistrictBar struct {
+	app.LandscapePotential
+	Y, NeedW, LoanW, TextY, TextX int
+}
+
+// landscapeDistrictRow is the height of one district's pair of bars.
+const landscapeDistrictRow = 34
 
 // landscapeYearBar is one year's stacked bar: x and width, and the top
 // and height of each type's part (y grows downwards from 0 to
@@ -101,6 +114,8 @@ func (h *webHandlers) landscape(c *gin.Context, xlsx bool) error {
 	v.AsOf = l.AsOf.String()
 	v.Years, v.IPCs = landscapeBars(l)
 	v.IPCHeight = len(v.IPCs) * landscapeIPCRow
+	v.Districts = landscapeDistricts(l.Financing)
+	v.DistrictHeight = len(v.Districts) * landscapeDistrictRow
 	return h.render(c, http.StatusOK, "landscape", webPage{Title: "专利导航", Data: v})
 }
 
@@ -151,4 +166,24 @@ func landscapeBars(l *app.Landscape) ([]landscapeYearBar, []landscapeIPCBar) {
 		ipcs = append(ipcs, b)
 	}
 	return years, ipcs
+}
+
+// landscapeDistricts lays out the financing chart: each district's needs
+// and supportable loans, scaled to the largest of either.
+func landscapeDistricts(f *app.LandscapeFinancing) []landscapeDistrictBar {
+	if f == nil {
+		return nil
+	}
+	top := int64(1)
+	for _, d := range f.ByDistrict {
+		top = max(top, d.Needs, d.SupportableLoans)
+	}
+	var out []landscapeDistrictBar
+	for i, d := range f.ByDistrict {
+		b := landscapeDistrictBar{LandscapePotential: d, Y: i * landscapeDistrictRow,
+			NeedW: int(d.Needs * landscapeBarMax / top), LoanW: int(d.SupportableLoans * landscapeBarMax / top)}
+		b.TextY, b.TextX = b.Y+12, 110+max(b.NeedW, b.LoanW)+6
+		out = append(out, b)
+	}
+	return out
 }
