@@ -135,6 +135,44 @@ func TestLandscapeFinancing(t *testing.T) {
 	}
 
 	all := check(t, matchOrgToken, "all", func(*data.Enterprise) bool { return true })
+
+	// The patents pledgeable on the day and the top applicants, counted
+	// from the records; the enterprises among the applicants are named to
+	// the organizer, and to a bank only those it may read.
+	patents, err := app.All(ctx, f.store.Patents(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pledgeable, total := 0, 0
+	byApplicant := map[string]int{}
+	for i := range patents {
+		p := &patents[i]
+		if p.FilingDate.After(asOf) || !data.RegionWithin(p.Region, "441204") || !data.InStrategicIndustry(rules, p.IPC) {
+			continue
+		}
+		total++
+		if len(p.PledgeBars()) == 0 && p.FeesPaidOn(asOf) {
+			pledgeable++
+		}
+		for _, a := range p.Applicants {
+			byApplicant[a]++
+		}
+	}
+	if all.Total != total || all.Pledgeable != pledgeable || pledgeable == 0 || pledgeable == total {
+		t.Errorf("%d patents, %d pledgeable; the records say %d, %d", all.Total, all.Pledgeable, total, pledgeable)
+	}
+	names := map[string]string{}
+	for i := range ents {
+		names[ents[i].Name] = ents[i].ID
+	}
+	if len(all.TopApplicants) == 0 {
+		t.Fatal("no top applicants")
+	}
+	for _, a := range all.TopApplicants {
+		if a.Count != byApplicant[a.Name] || a.EnterpriseID != names[a.Name] {
+			t.Errorf("applicant %+v: the records say %d patents, enterprise %q", a, byApplicant[a.Name], names[a.Name])
+		}
+	}
 	if all.Financing.Total.Enterprises < 5 || all.Financing.Total.Borrowers == 0 || all.Financing.Total.Gap == 0 {
 		t.Errorf("the Gaoyao landscape's financing %+v: the demo's district should have enterprises, borrowers and a gap", all.Financing.Total)
 	}
@@ -152,11 +190,30 @@ func TestLandscapeFinancing(t *testing.T) {
 		t.Errorf("both banks see all %d enterprises: the test shows nothing of the rule", all.Financing.Total.Enterprises)
 	}
 	// The technology part is the same for every caller: patents are public.
-	if ccb.Total != all.Total || !slices.Equal(ccb.ByYear, all.ByYear) {
+	if ccb.Total != all.Total || !slices.Equal(ccb.ByYear, all.ByYear) || ccb.Pledgeable != all.Pledgeable {
 		t.Errorf("a bank's patent counts differ from the organizer's")
 	}
 	// An enterprise: itself only.
-	check(t, matchEnt7Token, "own", func(e *data.Enterprise) bool { return e.ID == "ent_0007" })
+	own := check(t, matchEnt7Token, "own", func(e *data.Enterprise) bool { return e.ID == "ent_0007" })
+	hidden := 0
+	for _, bank := range []struct {
+		tok string
+		l   app.Landscape
+	}{{matchCCBToken, ccb}, {matchZQRCBToken, zq}, {matchEnt7Token, own}} {
+		for i, a := range bank.l.TopApplicants {
+			id := all.TopApplicants[i].EnterpriseID
+			readable := id != "" && f.do(bank.tok, "GET", "/api/v1/enterprises/"+id, nil).Code == http.StatusOK
+			if a.Name != all.TopApplicants[i].Name || readable != (a.EnterpriseID == id && id != "") || !readable && a.EnterpriseID != "" {
+				t.Errorf("the caller's applicant %+v; the organizer's %+v (readable by the caller: %v)", a, all.TopApplicants[i], readable)
+			}
+			if id != "" && !readable {
+				hidden++
+			}
+		}
+	}
+	if hidden == 0 {
+		t.Error("the banks and the enterprise may read every top applicant's enterprise: the test shows nothing of the rule")
+	}
 
 	// A city: its districts' rows add up to its total.
 	var city app.Landscape

@@ -85,6 +85,8 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 			byYear := map[int][3]int{}
 			bySubclass := map[string]int{}
 			byStatus := map[string]int{}
+			byApplicant := map[string]int{}
+			pledgeable := 0
 			for _, p := range stored {
 				if p.FilingDate.After(tc.asOf) || !strings.HasPrefix(p.Region, tc.region) {
 					continue
@@ -99,6 +101,12 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 					continue
 				}
 				total++
+				if len(p.PledgeBars()) == 0 && p.FeesPaidOn(tc.asOf) {
+					pledgeable++
+				}
+				for _, a := range p.Applicants {
+					byApplicant[a]++
+				}
 				y := byYear[int(p.FilingDate.Year)]
 				switch p.Type {
 				case data.Invention:
@@ -137,6 +145,29 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 				if c.Count != bySubclass[c.Subclass] || c.Title == "" {
 					t.Errorf("subclass %s (%s): %d, the records say %d", c.Subclass, c.Title, c.Count, bySubclass[c.Subclass])
 				}
+			}
+			if len(got.TopApplicants) != min(len(byApplicant), 20) {
+				t.Errorf("%d top applicants, the records have %d applicants", len(got.TopApplicants), len(byApplicant))
+			}
+			for i, a := range got.TopApplicants {
+				if a.Count != byApplicant[a.Name] || i > 0 && a.Count > got.TopApplicants[i-1].Count {
+					t.Errorf("applicant %d %s: %d, the records say %d", i, a.Name, a.Count, byApplicant[a.Name])
+				}
+				if a.EnterpriseID != "" {
+					t.Errorf("applicant %s is said to be enterprise %s: the sample's applicants are in no enterprise record", a.Name, a.EnterpriseID)
+				}
+			}
+			listed := map[string]bool{}
+			for _, a := range got.TopApplicants {
+				listed[a.Name] = true
+			}
+			for name, n := range byApplicant { // none left out has more than the last listed
+				if k := len(got.TopApplicants); k == 20 && !listed[name] && n > got.TopApplicants[k-1].Count {
+					t.Errorf("applicant %s has %d patents, more than the last listed %+v", name, n, got.TopApplicants[k-1])
+				}
+			}
+			if got.Pledgeable != pledgeable {
+				t.Errorf("%d pledgeable, the records say %d", got.Pledgeable, pledgeable)
 			}
 			sum := 0
 			for _, s := range got.ByStatus {

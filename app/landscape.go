@@ -52,6 +52,15 @@ type Landscape struct {
 	ByIPC []LandscapeIPC `json:"by_ipc"`
 	// ByStatus counts the patents per legal status.
 	ByStatus []LandscapeCount `json:"by_status"`
+	// Pledgeable counts the patents CNIPA would register a pledge of on
+	// the as-of day by their owner (data.Patent.PledgeBars, fees paid
+	// through the day; the status and transactions as recorded now), and
+	// PledgeableShare is Pledgeable over Total.
+	Pledgeable      int     `json:"pledgeable"`
+	PledgeableShare float64 `json:"pledgeable_share"`
+	// TopApplicants are the applicants with the most patents in scope (up
+	// to 20), most first; a patent counts under each of its applicants.
+	TopApplicants []LandscapeApplicant `json:"top_applicants"`
 	// Province names the province the shares are compared with (the
 	// region's own), when the region lies below one.
 	Province string `json:"province,omitempty"`
@@ -104,6 +113,17 @@ type LandscapeIPC struct {
 	Specialisation float64 `json:"specialisation,omitempty"`
 }
 
+// LandscapeApplicant is one of a landscape's top applicants.
+type LandscapeApplicant struct {
+	Name  string  `json:"name"`
+	Count int     `json:"count"`
+	Share float64 `json:"share"`
+	// EnterpriseID is the enterprise in ipmatch of that name, when the
+	// caller may read it ("" otherwise: whether an enterprise is in
+	// ipmatch is not public).
+	EnterpriseID string `json:"enterprise_id,omitempty"`
+}
+
 // LandscapeCount is one value of a landscape's facet with its count.
 type LandscapeCount struct {
 	Value string `json:"value"`
@@ -116,7 +136,7 @@ type LandscapeCount struct {
 // one, or an IPC code the index refuses, is invalid naming the field.
 func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req LandscapeRequest) (*Landscape, error) {
 	out := &Landscape{Region: req.Region, IPC: strings.TrimSpace(req.IPC), Industry: strings.TrimSpace(req.Industry), AsOf: req.AsOf,
-		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByStatus: []LandscapeCount{}}
+		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByStatus: []LandscapeCount{}, TopApplicants: []LandscapeApplicant{}}
 	if out.AsOf.IsZero() {
 		out.AsOf = a.Today()
 	}
@@ -158,11 +178,22 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		return idx.Search(ctx, search.Patents, search.Request{Filters: f, Facets: facets, ExactFacets: true, Size: 1})
 	}
 
-	all, err := count(req.Region, nil, "type", "status", "ipc_subclass")
+	all, err := count(req.Region, nil, "type", "status", "ipc_subclass", "applicant")
 	if err != nil {
 		return nil, err
 	}
 	out.Total = all.Total
+	pledgeable, err := count(req.Region, map[string]string{"pledgeable_on": out.AsOf.String()})
+	if err != nil {
+		return nil, err
+	}
+	out.Pledgeable = pledgeable.Total
+	if out.Total > 0 {
+		out.PledgeableShare = round4(float64(out.Pledgeable) / float64(out.Total))
+	}
+	if out.TopApplicants, err = a.topApplicants(ctx, p, facetValues(all, "applicant"), out.Total); err != nil {
+		return nil, err
+	}
 	for _, v := range facetValues(all, "status") {
 		out.ByStatus = append(out.ByStatus, LandscapeCount{Value: v.Value, Label: v.Label, Count: v.Count})
 	}
@@ -235,6 +266,46 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 	}
 	if out.Financing, err = a.landscapeFinancing(ctx, p, out); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// topApplicants lists the applicants of facet with their share of total
+// patents, each with the enterprise in ipmatch of the same name when p may
+// read it (the enterprise rules of policy.go, as GET /enterprises/{id}).
+func (a *App) topApplicants(ctx context.Context, p *Caller, facet []search.FacetValue, total int) ([]LandscapeApplicant, error) {
+	out := make([]LandscapeApplicant, 0, len(facet))
+	byName := map[string]int{}
+	for _, v := range facet {
+		byName[data.CanonicalName(v.Value)] = len(out)
+		out = append(out, LandscapeApplicant{Name: v.Value, Count: v.Count, Share: round4(float64(v.Count) / float64(max(total, 1)))})
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	view, err := a.records.current(ctx, a.store)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]string, len(out)) // the enterprise ID of each applicant, "" none
+	view.enterprises(func(e *data.Enterprise) bool {
+		if k, ok := byName[data.CanonicalName(e.Name)]; ok && found[k] == "" {
+			found[k] = e.ID
+		}
+		return true
+	})
+	for k, id := range found {
+		if id == "" {
+			continue
+		}
+		_, err := a.Enterprises.get(ctx, p, id)
+		switch data.ErrorCode(err) {
+		case "":
+			out[k].EnterpriseID = id
+		case data.CodeNotFound, data.CodeForbidden:
+		default:
+			return nil, err
+		}
 	}
 	return out, nil
 }

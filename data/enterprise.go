@@ -201,3 +201,10 @@ func (e *Enterprise) HasCert(c Certification) bool {
 	}
 	return c == CertSpecialized && slices.Contains(e.Certs, CertLittleGiant)
 }
+
+// CanonicalName is a party's name as compared with another's: without
+// spaces, and with full-width brackets as ASCII ones (CNIPA's records and
+// business registers write 有限公司（分公司） both ways).
+func CanonicalName(s string) string { return nameReplacer.Replace(strings.TrimSpace(s)) }
+
+var nameReplacer = strings.NewReplacer("（", "(", "）", ")", " ", "", "\u3000", "")

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -334,4 +335,77 @@ func trimAll(ss []string) []string {
 
 func indexed(field string, i int) string {
 	return field + "[" + strconv.Itoa(i) + "]"
+}
+
+// PledgeBar is a reason CNIPA refuses to register a pledge of a patent,
+// whoever the pledgor and whatever the day (专利权质押登记办法, CNIPA 2021, art. 12).
+// The two rules that depend on more are checked apart: whether the
+// pledgor owns the patent (matcher), and whether the fees are paid on the
+// day (FeesPaidOn).
+type PledgeBar string
+
+// The pledge bars.
+const (
+	BarStatusUnknown    PledgeBar = "status_unknown"    // no legal status recorded
+	BarNotGranted       PledgeBar = "not_granted"       // pending, rejected or withdrawn
+	BarLapsed           PledgeBar = "lapsed"            // fees unpaid or term expired
+	BarInvalidated      PledgeBar = "invalidated"       // declared invalid
+	BarCoOwned          PledgeBar = "co_owned"          // several owners, not all consenting
+	BarPledged          PledgeBar = "pledged"           // an open pledge
+	BarInvalidationOpen PledgeBar = "invalidation_open" // an invalidation request pending
+	BarPreservation     PledgeBar = "preservation"      // under a court's preservation order
+	BarSuspended        PledgeBar = "suspended"         // procedures suspended (ownership dispute)
+)
+
+// AllPledgeBars lists every pledge bar.
+var AllPledgeBars = []PledgeBar{BarStatusUnknown, BarNotGranted, BarLapsed, BarInvalidated, BarCoOwned, BarPledged,
+	BarInvalidationOpen, BarPreservation, BarSuspended}
+
+// PledgeBars lists the pledge bars of p, none (nil) when CNIPA would
+// register a pledge of it by its owner on a day its fees are paid for.
+func (p *Patent) PledgeBars() []PledgeBar {
+	var out []PledgeBar
+	switch p.LegalStatus {
+	case StatusValid:
+	case StatusPending, StatusRejected, StatusWithdrawn:
+		out = append(out, BarNotGranted)
+	case StatusLapsed:
+		out = append(out, BarLapsed)
+	case StatusInvalidated:
+		out = append(out, BarInvalidated)
+	default:
+		out = append(out, BarStatusUnknown)
+	}
+	if len(p.Applicants) > 1 && !p.CoOwnersConsent {
+		out = append(out, BarCoOwned)
+	}
+	for _, tx := range p.History {
+		if !tx.Open {
+			continue
+		}
+		var b PledgeBar
+		switch tx.Kind {
+		case TxPledge:
+			b = BarPledged
+		case TxInvalidation:
+			b = BarInvalidationOpen
+		case TxPreservation:
+			b = BarPreservation
+		case TxSuspension:
+			b = BarSuspended
+		default:
+			continue
+		}
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// FeesPaidOn reports whether p's annual fees are paid through day: a
+// patent in force whose fees are overdue cannot be pledged (it lapses
+// once the grace period ends).
+func (p *Patent) FeesPaidOn(day Date) bool {
+	return !p.FeesPaidThrough.IsZero() && !p.FeesPaidThrough.Before(day)
 }

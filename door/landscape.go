@@ -60,6 +60,15 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 			return err
 		}
 	}
+	applicants, err := wb.Sheet("主要申请人", []float64{44, 10, 10, 16}, title, []string{"申请人", "专利数", "占比", "平台企业 ID"})
+	if err != nil {
+		return err
+	}
+	for _, a := range l.TopApplicants {
+		if err := applicants.Row(a.Name, a.Count, a.Share, a.EnterpriseID); err != nil {
+			return err
+		}
+	}
 	if f := l.Financing; f != nil && f.Unavailable == "" {
 		fin, err := wb.Sheet("融资潜力", []float64{16, 8, 12, 12, 14, 12, 14, 14, 14}, title,
 			[]string{"地区", "企业", "有可质押专利", "可质押专利", "评估价值（元）", "可获贷企业", "可贷合计（元）", "融资需求（元）", "缺口（元）"})

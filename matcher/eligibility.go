@@ -220,39 +220,21 @@ func pledgeMask(e *data.Enterprise, p *data.Patent, asOf data.Date) uint32 {
 	if !ownedBy(p, e) {
 		m |= bitNotOwner
 	}
-	switch p.LegalStatus {
-	case data.StatusValid:
-		if p.FeesPaidThrough.IsZero() || p.FeesPaidThrough.Before(asOf) {
-			m |= bitFeesUnpaid
-		}
-	case data.StatusPending, data.StatusRejected, data.StatusWithdrawn:
-		m |= bitNotGranted
-	case data.StatusLapsed:
-		m |= bitLapsed
-	case data.StatusInvalidated:
-		m |= bitInvalidated
-	default:
-		m |= bitStatusUnknown
+	if p.LegalStatus == data.StatusValid && !p.FeesPaidOn(asOf) {
+		m |= bitFeesUnpaid
 	}
-	if len(p.Applicants) > 1 && !p.CoOwnersConsent {
-		m |= bitCoOwned
-	}
-	for _, tx := range p.History {
-		if !tx.Open {
-			continue
-		}
-		switch tx.Kind {
-		case data.TxPledge:
-			m |= bitPledged
-		case data.TxInvalidation:
-			m |= bitInvalidationOpen
-		case data.TxPreservation:
-			m |= bitPreservation
-		case data.TxSuspension:
-			m |= bitSuspended
-		}
+	for _, b := range p.PledgeBars() {
+		m |= barBits[b]
 	}
 	return m
+}
+
+// barBits are the rule bits of data's pledge bars (one rule, one place:
+// the search index counts pledgeable patents by the same bars).
+var barBits = map[data.PledgeBar]uint32{
+	data.BarStatusUnknown: bitStatusUnknown, data.BarNotGranted: bitNotGranted, data.BarLapsed: bitLapsed,
+	data.BarInvalidated: bitInvalidated, data.BarCoOwned: bitCoOwned, data.BarPledged: bitPledged,
+	data.BarInvalidationOpen: bitInvalidationOpen, data.BarPreservation: bitPreservation, data.BarSuspended: bitSuspended,
 }
 
 // ownedBy reports whether e is a registered owner of p: one of the
@@ -277,9 +259,7 @@ func ownedBy(p *data.Patent, e *data.Enterprise) bool {
 	return false
 }
 
-var nameReplacer = strings.NewReplacer("（", "(", "）", ")", " ", "", "\u3000", "")
-
-func canonicalName(s string) string { return nameReplacer.Replace(strings.TrimSpace(s)) }
+func canonicalName(s string) string { return data.CanonicalName(s) }
 
 // remainingMonths returns the legal term left on asOf in months (0 when
 // ended or unknown).

@@ -141,3 +141,22 @@ func TestPotentialKeepsWhatItIsAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPledgeBarHasARule checks that each of data's pledge bars is a
+// rule of the matcher: a bar without a bit would let the patent pass.
+func TestEveryPledgeBarHasARule(t *testing.T) {
+	seen := map[uint32]data.PledgeBar{}
+	for _, b := range data.AllPledgeBars {
+		bit := barBits[b]
+		if bit == 0 || bit&pledgeBits != bit {
+			t.Errorf("pledge bar %s has no pledge rule bit", b)
+		}
+		if other, ok := seen[bit]; ok {
+			t.Errorf("pledge bars %s and %s share a bit", b, other)
+		}
+		seen[bit] = b
+	}
+	if len(barBits) != len(data.AllPledgeBars) {
+		t.Errorf("%d bits for %d bars", len(barBits), len(data.AllPledgeBars))
+	}
+}

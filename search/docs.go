@@ -127,6 +127,9 @@ func (d doc) date(name string, day data.Date) {
 	d.d.AddField(f)
 }
 
+// noPledgeBar is the pledge_bar term of a patent without any bar.
+const noPledgeBar = "none"
+
 // patent returns the document of patent p, whose owner consented to the
 // pool (consents.pool) when ownerPool.
 func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
@@ -161,6 +164,16 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 		}
 	}
 	d.add("open", dedup(open)...)
+	d.add("applicant", p.Applicants...)
+	bars := []string{noPledgeBar}
+	if bs := p.PledgeBars(); len(bs) > 0 {
+		bars = bars[:0]
+		for _, b := range bs {
+			bars = append(bars, string(b))
+		}
+	}
+	d.add("pledge_bar", bars...)
+	d.date("fees_paid_through", p.FeesPaidThrough)
 	if !p.FilingDate.IsZero() {
 		d.add("filing_year", strconv.Itoa(int(p.FilingDate.Year)))
 	}

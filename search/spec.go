@@ -129,19 +129,21 @@ func patentSpec() *kindSpec {
 		phrases: []weighted{{"title", 3}, {"abstract", 1.5}},
 		recall:  []weighted{{"title", 3}, {"applicants", 2}},
 		params: map[string]param{
-			"title":       textParam("words in the title", "title", 1),
-			"abstract":    textParam("words in the abstract", "abstract", 1),
-			"claim":       textParam("words in the main claim", "claim", 1),
-			"applicant":   textParam("words of an applicant's name", "applicants", 1),
-			"inventor":    textParam("an inventor's name", "inventors", 1),
-			"address":     textParam("words of the applicant's address", "address", 1),
-			"type":        keywordParam("invention, utility_model or design (or 发明, 实用新型, 外观设计)", "type", parsePatentType),
-			"status":      keywordParam("a legal status: valid, pending, lapsed, invalidated, rejected, withdrawn (or 有效, 审中, 失效 …)", "status", parseStatus),
-			"ipc":         levelParam("an IPC code at any level, e.g. B, B23, B23K, B23K9/00 or B23K9/013", parseIPC),
-			"industry":    {help: "a strategic emerging industry code of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业)", value: strategicIndustry},
-			"region":      levelParam("a region code or name, e.g. 44, 4412, 441204 or 高要区", parseRegion),
-			"owner_id":    keywordParam("an enterprise id", "owner_id", nonEmptyValue),
-			"open":        keywordParam("an open transaction: pledge, licence, transfer, invalidation, litigation, preservation or suspension (or 质押, 许可 …)", "open", parseTxKind),
+			"title":     textParam("words in the title", "title", 1),
+			"abstract":  textParam("words in the abstract", "abstract", 1),
+			"claim":     textParam("words in the main claim", "claim", 1),
+			"applicant": textParam("words of an applicant's name", "applicants", 1),
+			"inventor":  textParam("an inventor's name", "inventors", 1),
+			"address":   textParam("words of the applicant's address", "address", 1),
+			"type":      keywordParam("invention, utility_model or design (or 发明, 实用新型, 外观设计)", "type", parsePatentType),
+			"status":    keywordParam("a legal status: valid, pending, lapsed, invalidated, rejected, withdrawn (or 有效, 审中, 失效 …)", "status", parseStatus),
+			"ipc":       levelParam("an IPC code at any level, e.g. B, B23, B23K, B23K9/00 or B23K9/013", parseIPC),
+			"industry":  {help: "a strategic emerging industry code of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业)", value: strategicIndustry},
+			"region":    levelParam("a region code or name, e.g. 44, 4412, 441204 or 高要区", parseRegion),
+			"owner_id":  keywordParam("an enterprise id", "owner_id", nonEmptyValue),
+			"open":      keywordParam("an open transaction: pledge, licence, transfer, invalidation, litigation, preservation or suspension (or 质押, 许可 …)", "open", parseTxKind),
+			"pledgeable_on": {help: "a day YYYY-MM-DD: the patents CNIPA would register a pledge of on that day by their owner (granted and in force with the fees paid through it, not pledged, no invalidation, preservation or suspension open, co-owners' consent)",
+				value: pledgeableOn},
 			"number":      keywordParam("an application or publication number, e.g. 201220249767.4 or CN202644312U", "numbers", parseNumber),
 			"filing_date": dateParam("filing_date"),
 			"grant_date":  dateParam("grant_date"),
@@ -166,6 +168,7 @@ func patentSpec() *kindSpec {
 			"region":          {field: "region_county", size: regionFacetSize, label: regionLabel}, // = region_district, the name before the levels
 			"city":            {field: "region_city", size: regionFacetSize, label: regionLabel},   // = region_city
 			"filing_year":     {field: "filing_year", size: 30},
+			"applicant":       {field: "applicant", size: 20},
 		},
 		sorts: map[string]sortSpec{
 			"filing_date": {"sort_filing_date", search.SortFieldAsString},
@@ -526,6 +529,20 @@ func strategicIndustry(v string) (query.Query, error) {
 		any = append(any, b)
 	}
 	return query.NewDisjunctionQuery(any), nil
+}
+
+// pledgeableOn is the filter of the patents without a pledge bar
+// (data.Patent.PledgeBars) whose fees are paid through the day given
+// (data.Patent.FeesPaidOn): those CNIPA would register a pledge of.
+func pledgeableOn(v string) (query.Query, error) {
+	day, err := data.ParseDate(v)
+	if err != nil || day.IsZero() {
+		return nil, invalid("%q is not a day YYYY-MM-DD", v)
+	}
+	t := true
+	paid := query.NewDateRangeInclusiveQuery(day.Time(), time.Time{}, &t, nil)
+	paid.SetField("fees_paid_through")
+	return query.NewConjunctionQuery([]query.Query{term("pledge_bar", noPledgeBar), paid}), nil
 }
 
 // lookupRegion reads a region code or a place name.
