@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -257,5 +258,89 @@ func TestLandscapeFinancing(t *testing.T) {
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&as_of=2018-01-01", nil), http.StatusOK, &early)
 	if early.Financing == nil || early.Financing.Unavailable == "" || early.Financing.Total.Enterprises != 0 || early.Total == 0 {
 		t.Errorf("as of 2018: %d patents, financing %+v; want the patents counted and the financing unavailable", early.Total, early.Financing)
+	}
+}
+
+// TestLandscapeByOwnerIndustry checks a GB/T 4754 industry (装备制造业,
+// C33–C40, the owners' industry) against the records: the patents of
+// 高要区 whose owner is in one of its divisions, and the financing of the
+// district's enterprises in it; and that a bad code is refused naming the
+// field, on the API and the page.
+func TestLandscapeByOwnerIndustry(t *testing.T) {
+	f := newLandscapeDemoFixture(t)
+	ctx := t.Context()
+	asOf := data.NewDate(2021, 4, 23)
+	ents, err := app.All(ctx, f.store.Enterprises(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	patents, err := app.All(ctx, f.store.Patents(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	industryOf := map[string]string{}
+	for _, e := range ents {
+		industryOf[e.ID] = e.Industry
+	}
+	for _, tc := range []struct {
+		industry, name string
+		divisions      []string
+	}{
+		{"装备制造业", "装备制造业", []string{"C33", "C34", "C35", "C36", "C37", "C38", "C39", "C40"}},
+		{"C33-C40", "装备制造业", []string{"C33", "C34", "C35", "C36", "C37", "C38", "C39", "C40"}},
+		{"C34", "通用设备制造业", []string{"C34"}},
+		{"c35, C38", "专用设备制造业、电气机械和器材制造业", []string{"C35", "C38"}},
+	} {
+		in := func(code string) bool {
+			return slices.ContainsFunc(tc.divisions, func(d string) bool { return data.IndustryWithin(code, d) })
+		}
+		total, outside := 0, 0
+		owners := map[string]bool{}
+		for _, p := range patents {
+			if p.FilingDate.After(asOf) || p.OwnerID == "" || !in(industryOf[p.OwnerID]) {
+				if !p.FilingDate.After(asOf) && data.RegionWithin(p.Region, "441204") {
+					outside++
+				}
+				continue
+			}
+			owners[p.OwnerID] = true
+			if data.RegionWithin(p.Region, "441204") {
+				total++
+			}
+		}
+		inDistrict := 0
+		for _, e := range ents {
+			if owners[e.ID] && data.RegionWithin(e.Region, "441204") {
+				inDistrict++
+			}
+		}
+		var got app.Landscape
+		decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&industry="+url.QueryEscape(tc.industry)+"&"+matchAsOfParam, nil), http.StatusOK, &got)
+		if got.Total != total || total == 0 {
+			t.Errorf("%s: %d patents, the records say %d (and %d of the district outside it)", tc.industry, got.Total, total, outside)
+		}
+		if got.IndustryScheme != app.IndustryGBT4754 || got.IndustryName != tc.name || got.Industry != strings.Join(tc.divisions, ",") {
+			t.Errorf("%s: industry %q %q %q", tc.industry, got.IndustryScheme, got.Industry, got.IndustryName)
+		}
+		if got.Financing.Total.Enterprises != inDistrict || inDistrict == 0 {
+			t.Errorf("%s: financing of %d enterprises, the records say %d", tc.industry, got.Financing.Total.Enterprises, inDistrict)
+		}
+		t.Logf("%s: %d patents of the district's %d; %d enterprises", tc.industry, total, total+outside, inDistrict)
+		if tc.industry == "C34" && outside == 0 {
+			t.Errorf("C34 takes in all %d patents of the district: the test shows nothing of the filter", total)
+		}
+	}
+	env := wantError(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?industry=C33-C99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+	if !env.hasField("industry") {
+		t.Errorf("a bad GB/T 4754 range: fields %+v, want industry", env.Error.Fields)
+	}
+	b := newBrowser(f)
+	b.signIn(matchOrgToken)
+	if w, _ := b.get("/app/organizer/landscape?industry=C99"); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "国民经济行业代码") {
+		t.Errorf("a bad industry on the page: %d", w.Code)
+	}
+	w, _ := b.get("/app/organizer/landscape?region=441204&industry=" + url.QueryEscape("装备制造业") + "&" + matchAsOfParam)
+	if page := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(page, "高要区 · 装备制造业") {
+		t.Errorf("the page of 高要区 × 装备制造业: %d", w.Code)
 	}
 }

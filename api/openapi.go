@@ -227,7 +227,7 @@ func apiOperations() []apiOp {
 		Description: "Served when the server has a search index. Counts the patents filed in a region (any level of the region codes) and IPC code " +
 			"on or before as_of: per filing year and type, per IPC subclass (with its share and, below a province, its specialisation against the province) and per legal status.",
 		Query: []apiParam{{Name: "region", Description: "region code, any level (44, 4412, 441204)"}, {Name: "ipc", Description: "IPC section, class, subclass or group"},
-			{Name: "industry", Description: "strategic emerging industry of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业)"}, asOfParam,
+			{Name: "industry", Description: "a strategic emerging industry of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业): the patents its IPC codes cover; or GB/T 4754-2017 categories of the owners: C35, C33,C35, a range C33-C40, or 装备制造业"}, asOfParam,
 			{Name: "format", Enum: []string{"json", "xlsx"}, Description: "json (default) or xlsx: the workbook"}},
 		OK: app.Landscape{}, Content: []string{ctXLSX}, Errors: []int{400, 422}})
 	ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/patents/{id}/similar", Summary: "Patents similar to a patent", Tag: "search",

@@ -21,10 +21,23 @@ import (
 // leave. The financing part (landscape_financing.go) is about enterprises,
 // and sums only those the caller may see.
 
+// The schemes of a landscape's industry.
+const (
+	// IndustrySEI: 战略性新兴产业分类与国际专利分类参照关系表（2021）, by IPC.
+	IndustrySEI = "sei_ipc_2021"
+	// IndustryGBT4754: 国民经济行业分类 GB/T 4754-2017, by the owner's
+	// industry. No IPC concordance of it is at hand here, so a patent is in
+	// the owner's industry; a patent without an owner in ipmatch is in
+	// none.
+	IndustryGBT4754 = "gbt4754_owner"
+)
+
 // LandscapeRequest selects the patents of a landscape: in a region (any
 // level of the region codes, "" for all), in an IPC class, subclass or
-// group and in a strategic emerging industry by its IPC reference (2021
-// table, e.g. "2.1" 智能制造装备产业; "" for all), filed on or before AsOf.
+// group and in an industry ("" for all): a strategic emerging industry by
+// its IPC reference (2021 table, e.g. "2.1" 智能制造装备产业) or GB/T 4754
+// categories of the owners (data.ParseIndustrySet: "C35", "C33-C40",
+// "装备制造业"), filed on or before AsOf.
 type LandscapeRequest struct {
 	Region   string
 	IPC      string
@@ -38,11 +51,15 @@ type Landscape struct {
 	Region     string `json:"region,omitempty"`
 	RegionName string `json:"region_name,omitempty"`
 	IPC        string `json:"ipc,omitempty"`
-	// Industry is the strategic emerging industry (2021 IPC reference
-	// table) and IndustryName its name.
-	Industry     string    `json:"industry,omitempty"`
-	IndustryName string    `json:"industry_name,omitempty"`
-	AsOf         data.Date `json:"as_of"`
+	// Industry is the industry of the patents, by IndustryScheme: a
+	// strategic emerging industry (2021 IPC reference table), the patents
+	// whose IPC codes it covers; or GB/T 4754 categories (their canonical
+	// codes joined by commas), the patents whose owner in ipmatch is in
+	// one of them. IndustryName is its name.
+	Industry       string    `json:"industry,omitempty"`
+	IndustryScheme string    `json:"industry_scheme,omitempty"`
+	IndustryName   string    `json:"industry_name,omitempty"`
+	AsOf           data.Date `json:"as_of"`
 	// Total is how many patents are in scope.
 	Total int `json:"total"`
 	// ByYear counts filings per filing year and type, oldest year first.
@@ -149,12 +166,27 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			out.Province = req.Region[:2]
 		}
 	}
-	if out.Industry != "" {
+	industryFilter := "industry"
+	switch {
+	case out.Industry == "":
+	case strings.Contains(out.Industry, "."):
 		ind, _, ok := data.StrategicIndustryRules(out.Industry)
 		if !ok {
 			return nil, data.InvalidField("industry", "%q is not an industry of the 2021 IPC reference table of strategic emerging industries, such as 2.1", out.Industry)
 		}
-		out.IndustryName = ind.Name
+		out.IndustryScheme, out.IndustryName = IndustrySEI, ind.Name
+	default:
+		set, name, err := data.ParseIndustrySet(out.Industry)
+		if err != nil {
+			return nil, data.InvalidField("industry", "%v: give a strategic emerging industry of the 2021 IPC reference table (2.1), or GB/T 4754 codes (C35, C33,C35, C33-C40 or 装备制造业)", err)
+		}
+		codes := make([]string, len(set))
+		for i, ind := range set {
+			codes[i] = ind.Code
+		}
+		out.Industry = strings.Join(codes, ",")
+		out.IndustryScheme, out.IndustryName = IndustryGBT4754, name
+		industryFilter = "owner_industry"
 	}
 	filters := func(region string) map[string]string {
 		f := map[string]string{"filing_date": ".." + out.AsOf.String()}
@@ -165,7 +197,7 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			f["ipc"] = out.IPC
 		}
 		if out.Industry != "" {
-			f["industry"] = out.Industry
+			f[industryFilter] = out.Industry
 		}
 		return f
 	}

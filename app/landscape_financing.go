@@ -138,8 +138,15 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape)
 	if err != nil {
 		return nil, err
 	}
+	var trades []string // the GB/T 4754 categories of the owners, if that is the industry
+	if out.IndustryScheme == IndustryGBT4754 {
+		trades = strings.Split(out.Industry, ",")
+	}
 	keep := func(e *data.Enterprise, patents iter.Seq[*data.Patent]) bool {
 		if own != "" && e.ID != own || out.Region != "" && !data.RegionWithin(e.Region, out.Region) {
+			return false
+		}
+		if trades != nil && !slices.ContainsFunc(trades, func(c string) bool { return data.IndustryWithin(e.Industry, c) }) {
 			return false
 		}
 		for pt := range patents {
@@ -201,8 +208,9 @@ func districtOf(code string, level int) string {
 }
 
 // patentScope returns whether a patent is in out's technology scope:
-// filed by the as-of date, under its IPC code and in its industry, the
-// same rules the index's filters apply (search's ipc and industry).
+// filed by the as-of date, under its IPC code and in its strategic
+// emerging industry, the same rules the index's filters apply (search's
+// ipc and industry). A GB/T 4754 industry is the owner's, checked apart.
 func patentScope(out *Landscape) (func(*data.Patent) bool, error) {
 	ipc := ""
 	if out.IPC != "" {
@@ -213,7 +221,7 @@ func patentScope(out *Landscape) (func(*data.Patent) bool, error) {
 		ipc = levels[len(levels)-1]
 	}
 	var rules []data.IPCRule
-	if out.Industry != "" {
+	if out.IndustryScheme == IndustrySEI {
 		_, rules, _ = data.StrategicIndustryRules(out.Industry)
 	}
 	return func(pt *data.Patent) bool {

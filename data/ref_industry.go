@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -112,4 +113,88 @@ func IndustryWithin(code, ancestor string) bool {
 	}
 	a, ok := LookupIndustry(ancestor)
 	return ok && strings.HasPrefix(c.Code, a.Code)
+}
+
+// IndustryAggregate is a named set of GB/T 4754 divisions that statistics
+// report together.
+type IndustryAggregate struct {
+	Name  string
+	Codes []string
+}
+
+// IndustryAggregates are the aggregates NBS's statistical bulletins use:
+// 装备制造业 is the eight divisions C33–C40 (metal products, general and
+// special equipment, automobiles, other transport equipment, electrical
+// machinery, computers and electronics, instruments), the industry the
+// Gaoyao event navigated.
+var IndustryAggregates = []IndustryAggregate{
+	{Name: "装备制造业", Codes: []string{"C33", "C34", "C35", "C36", "C37", "C38", "C39", "C40"}},
+}
+
+// ParseIndustrySet reads a set of GB/T 4754 categories: codes at any level
+// joined by commas ("C35", "C33,C34"), a range of one level within one
+// section ("C33-C40", both ends included), or an aggregate's name (装备制造
+// 业). It returns the categories in the order given, without repeats, and
+// the set's name: the aggregate's when the set is one, else the
+// categories' names joined. A code it does not know, or a range across
+// levels or sections, is an error naming it.
+func ParseIndustrySet(v string) ([]Industry, string, error) {
+	v = strings.TrimSpace(v)
+	for _, a := range IndustryAggregates {
+		if v == a.Name {
+			v = strings.Join(a.Codes, ",")
+		}
+	}
+	var out []Industry
+	add := func(ind Industry) {
+		for _, o := range out {
+			if o.Code == ind.Code {
+				return
+			}
+		}
+		out = append(out, ind)
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		if !isRange {
+			lo = part
+		}
+		from, ok := LookupIndustry(lo)
+		if !ok {
+			return nil, "", fmt.Errorf("%q is not a GB/T 4754-2017 code", strings.TrimSpace(lo))
+		}
+		if !isRange {
+			add(from)
+			continue
+		}
+		to, ok := LookupIndustry(hi)
+		if !ok {
+			return nil, "", fmt.Errorf("%q is not a GB/T 4754-2017 code", strings.TrimSpace(hi))
+		}
+		if from.Level != to.Level || from.Code[0] != to.Code[0] || to.Code < from.Code {
+			return nil, "", fmt.Errorf("%q is not a range of one level within one section, lower code first", part)
+		}
+		var in []Industry
+		for _, ind := range industryTable().byCode {
+			if ind.Level == from.Level && ind.Code >= from.Code && ind.Code <= to.Code {
+				in = append(in, ind)
+			}
+		}
+		slices.SortFunc(in, func(a, b Industry) int { return strings.Compare(a.Code, b.Code) })
+		for _, ind := range in {
+			add(ind)
+		}
+	}
+	codes := make([]string, len(out))
+	names := make([]string, len(out))
+	for i, ind := range out {
+		codes[i], names[i] = ind.Code, ind.Name
+	}
+	for _, a := range IndustryAggregates {
+		if slices.Equal(codes, a.Codes) {
+			return out, a.Name, nil
+		}
+	}
+	return out, strings.Join(names, "、"), nil
 }

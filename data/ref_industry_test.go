@@ -1,6 +1,10 @@
 package data
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestLookupIndustry(t *testing.T) {
 	tests := []struct {
@@ -67,6 +71,44 @@ func TestIndustryWithin(t *testing.T) {
 	for _, tt := range tests {
 		if got := IndustryWithin(tt.code, tt.ancestor); got != tt.want {
 			t.Errorf("IndustryWithin(%q, %q) = %v, want %v", tt.code, tt.ancestor, got, tt.want)
+		}
+	}
+}
+
+func TestParseIndustrySet(t *testing.T) {
+	for _, tc := range []struct {
+		in, name string
+		codes    []string
+	}{
+		{"C35", "专用设备制造业", []string{"C35"}},
+		{" c3424 , C34", "金属切割及焊接设备制造、通用设备制造业", []string{"C3424", "C34"}},
+		{"C33-C40", "装备制造业", []string{"C33", "C34", "C35", "C36", "C37", "C38", "C39", "C40"}},
+		{"装备制造业", "装备制造业", []string{"C33", "C34", "C35", "C36", "C37", "C38", "C39", "C40"}},
+		{"C39,C39-C40", "计算机、通信和其他电子设备制造业、仪器仪表制造业", []string{"C39", "C40"}},
+	} {
+		got, name, err := ParseIndustrySet(tc.in)
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
+		var codes []string
+		for _, ind := range got {
+			codes = append(codes, ind.Code)
+		}
+		if !slices.Equal(codes, tc.codes) || name != tc.name {
+			t.Errorf("%q: %v %q, want %v %q", tc.in, codes, name, tc.codes, tc.name)
+		}
+	}
+	for in, want := range map[string]string{
+		"C99":      `"C99" is not`,
+		"C33-Z":    `"Z" is not`,
+		"C33-C331": "not a range of one level",
+		"C40-C33":  "lower code first",
+		"C33-D44":  "not a range of one level",
+		"":         `"" is not`,
+	} {
+		if _, _, err := ParseIndustrySet(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error with %q", in, err, want)
 		}
 	}
 }

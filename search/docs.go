@@ -130,9 +130,28 @@ func (d doc) date(name string, day data.Date) {
 // noPledgeBar is the pledge_bar term of a patent without any bar.
 const noPledgeBar = "none"
 
-// patent returns the document of patent p, whose owner consented to the
-// pool (consents.pool) when ownerPool.
-func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
+// owner is what a patent's document holds of its owner's record: whether
+// it consented to the pool (consents.pool: the patent is in every bank's
+// scope) and its GB/T 4754 industry. The zero owner is none in ipmatch.
+type owner struct {
+	pool     bool
+	industry string
+}
+
+// key is the owner_facts term of a patent of o: what its document says of
+// its owner, so that a change of the owner finds the documents to update
+// with one term (Index.syncOwners).
+func (o owner) key() string { return strconv.FormatBool(o.pool) + "|" + o.industry }
+
+// ownerOf is the owner of patents owned by e.
+func ownerOf(e *data.Enterprise) owner { return owner{pool: e.Consents.Pool, industry: e.Industry} }
+
+// patent returns the document of patent p, whose owner in ipmatch (none
+// when p.OwnerID is empty) is o.
+func (b *builder) patent(p *data.Patent, o owner) *document.Document {
+	if p.OwnerID == "" {
+		o = owner{}
+	}
 	d := b.newDoc(p.ApplicationNumber)
 	d.add("title", p.Title)
 	d.add("abstract", p.Abstract)
@@ -156,7 +175,15 @@ func (b *builder) patent(p *data.Patent, ownerPool bool) *document.Document {
 	d.add("region_city", city)
 	d.add("region_county", county)
 	d.add("owner_id", p.OwnerID)
-	d.add("owner_pool", strconv.FormatBool(ownerPool && p.OwnerID != ""))
+	d.add("owner_pool", strconv.FormatBool(o.pool))
+	var ind []string
+	for _, c := range industryLevels(o.industry) {
+		if c != "" {
+			ind = append(ind, c)
+		}
+	}
+	d.add("owner_industry", ind...)
+	d.add("owner_facts", o.key())
 	var open []string
 	for _, tx := range p.History {
 		if tx.Open {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -379,4 +380,67 @@ func TestPoolScopeFollowsConsent(t *testing.T) {
 func sorted(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
+}
+
+// TestOwnerIndustryFollowsTheOwner checks the owner_industry filter: a
+// patent is found under its owner's GB/T 4754 code at any level, and
+// under a list of codes; it follows a change of the owner's industry, a
+// move to another owner and the owner's deletion, on the node that took
+// the write and on a node that follows it; and a bad code is refused
+// naming it.
+func TestOwnerIndustryFollowsTheOwner(t *testing.T) {
+	ctx := context.Background()
+	s, xA, nodeA, dirB := followWorld(t)
+	xB := openIndex(t, s, dirB)
+	follow := xB.NewFollower(FollowOptions{Node: "node-b", Interval: time.Hour})
+	under := func(what, code string, want ...string) {
+		t.Helper()
+		if _, err := follow.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitIdle(t, xA)
+		for name, x := range map[string]*Index{"A": xA, "B": xB} {
+			got := sorted(ids(find(t, x, Patents, Request{Filters: map[string]string{"owner_industry": code}, Size: 50}))...)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: node %s: patents of owners in %s %v, want %v", what, name, code, got, want)
+			}
+		}
+	}
+	welding, pumps := storetest.Enterprise(1), storetest.Enterprise(2)
+	welding.Industry, pumps.Industry = "C3424", "C3441" // 金属切割及焊接设备制造, 泵及真空设备制造
+	if _, err := nodeA.Enterprises().Put(ctx, &welding, &pumps); err != nil {
+		t.Fatal(err)
+	}
+	p, q, r := storetest.Patent(1), storetest.Patent(2), storetest.Patent(3)
+	p.OwnerID, q.OwnerID = welding.ID, pumps.ID // r has no owner in ipmatch
+	if _, err := nodeA.Patents().Put(ctx, &p, &q, &r); err != nil {
+		t.Fatal(err)
+	}
+	under("as written, by class", "C3424", p.ApplicationNumber)
+	under("as written, by division", "C34", sorted(p.ApplicationNumber, q.ApplicationNumber)...)
+	under("as written, by section", "C", sorted(p.ApplicationNumber, q.ApplicationNumber)...)
+	under("as written, by a list", "C3441, C39", q.ApplicationNumber)
+
+	pumps.Industry = "C3911" // 计算机整机制造
+	if _, err := nodeA.Enterprises().Put(ctx, &pumps); err != nil {
+		t.Fatal(err)
+	}
+	under("after the owner's industry changed", "C39", q.ApplicationNumber)
+	under("after the owner's industry changed", "C34", p.ApplicationNumber)
+
+	p.OwnerID = pumps.ID
+	if _, err := nodeA.Patents().Put(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	under("after a patent moved", "C39", sorted(p.ApplicationNumber, q.ApplicationNumber)...)
+
+	if err := nodeA.Enterprises().Delete(ctx, pumps.ID); err != nil {
+		t.Fatal(err)
+	}
+	under("after the owner is deleted", "C")
+
+	_, err := xA.Search(ctx, Patents, Request{Filters: map[string]string{"owner_industry": "C34,Z99"}})
+	if err == nil || !strings.Contains(err.Error(), "owner_industry") || !strings.Contains(err.Error(), "Z99") {
+		t.Errorf("a bad code: %v, want an error naming owner_industry and Z99", err)
+	}
 }

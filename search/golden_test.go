@@ -48,7 +48,7 @@ func TestMappingGolden(t *testing.T) {
 		var d *document.Document
 		switch k {
 		case Patents:
-			d = b.patent(&ds.Patents[0], true)
+			d = b.patent(&ds.Patents[0], ownerOf(&ds.Enterprises[0]))
 		case Enterprises:
 			d = b.enterprise(&ds.Enterprises[0])
 		case Products:

@@ -57,7 +57,7 @@ func (x *Index) Rebuild(ctx context.Context, reason string) error {
 	if err != nil {
 		return fmt.Errorf("search: rebuild: %w", err)
 	}
-	pool, err := poolOwners(ctx, x.store)
+	owners, err := ownersOf(ctx, x.store)
 	if err != nil {
 		return fmt.Errorf("search: rebuild: %w", err)
 	}
@@ -72,7 +72,7 @@ func (x *Index) Rebuild(ctx context.Context, reason string) error {
 		var perr error
 		go func() {
 			defer close(jobs)
-			perr = x.produce(ctx, ki, banks, pool, jobs)
+			perr = x.produce(ctx, ki, banks, owners, jobs)
 		}()
 		err = bulk(ctx, ki.bi, x.opts.Writers, jobs, prog.add)
 		for range jobs { // let the producer finish after a failure
@@ -122,12 +122,12 @@ type job func() []*document.Document
 
 // produce reads the records of ki's kind from the store a batch at a time,
 // in ID order, and sends a job for each batch.
-func (x *Index) produce(ctx context.Context, ki *kindIndex, banks map[string]string, pool map[string]bool, jobs chan<- job) error {
+func (x *Index) produce(ctx context.Context, ki *kindIndex, banks map[string]string, owners map[string]owner, jobs chan<- job) error {
 	size := x.opts.BatchSize
 	switch ki.name {
 	case Patents:
 		return produce(ctx, x.store.Patents(), size, jobs, func(p *data.Patent) *document.Document {
-			return ki.b.patent(p, pool[p.OwnerID])
+			return ki.b.patent(p, owners[p.OwnerID])
 		})
 	case Enterprises:
 		return produce(ctx, x.store.Enterprises(), size, jobs, ki.b.enterprise)
@@ -256,10 +256,10 @@ func bankNames(ctx context.Context, s data.Store) (map[string]string, error) {
 	return m, nil
 }
 
-// poolOwners returns the enterprises that consented to the pool
-// (consents.pool): their patents are in every bank's scope.
-func poolOwners(ctx context.Context, s data.Store) (map[string]bool, error) {
-	m := map[string]bool{}
+// ownersOf returns what the patents' documents hold of every enterprise
+// (owner), by ID.
+func ownersOf(ctx context.Context, s data.Store) (map[string]owner, error) {
+	m := map[string]owner{}
 	after := ""
 	for {
 		ents, _, err := s.Enterprises().List(ctx, data.ListOptions{After: after, Limit: 10_000})
@@ -267,9 +267,7 @@ func poolOwners(ctx context.Context, s data.Store) (map[string]bool, error) {
 			return nil, err
 		}
 		for i := range ents {
-			if ents[i].Consents.Pool {
-				m[ents[i].ID] = true
-			}
+			m[ents[i].ID] = ownerOf(&ents[i])
 		}
 		if len(ents) < 10_000 {
 			return m, nil
@@ -353,7 +351,7 @@ func (x *Index) indexPatents(ctx context.Context, ps []data.Patent) error {
 			jobs <- func() []*document.Document {
 				docs := make([]*document.Document, len(chunk))
 				for j := range chunk {
-					docs[j] = ki.b.patent(&chunk[j], false)
+					docs[j] = ki.b.patent(&chunk[j], owner{})
 				}
 				return docs
 			}

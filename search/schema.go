@@ -14,7 +14,7 @@ import (
 // options and how records become documents. Bump it whenever any of that
 // changes; an index written under another version is rebuilt on Open.
 // TestMappingGolden fails when the mapping changed and this did not.
-const MappingVersion = 7 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope; 5: the recall field "text" of patents and enterprises; 6: their single characters, "chars"; 7: applicant, pledge_bar and fees_paid_through on patents, for the landscape's top applicants and pledgeable share
+const MappingVersion = 7 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope; 5: the recall field "text" of patents and enterprises; 6: their single characters, "chars"; 7: applicant, pledge_bar, fees_paid_through, owner_industry and owner_facts on patents, for the landscape's top applicants, pledgeable share and GB/T 4754 filter
 
 // The kinds of record that are indexed, by the name of their store table.
 const (
@@ -122,6 +122,8 @@ var (
 		code("region_county").docValues(),
 		code("owner_id").stored(),
 		code("owner_pool"),            // the owner's consents.pool: a bank's scope (Scope.Pool)
+		code("owner_industry"),        // the owner's GB/T 4754 code at every level: the owner_industry filter
+		code("owner_facts"),           // owner.key: what the document says of its owner, to find stale ones
 		code("open"),                  // kinds of open transactions: pledge, litigation …
 		code("applicant").docValues(), // each applicant's name whole, for the top applicants' facet
 		code("pledge_bar"),            // data.PledgeBars, "none" without: the pledgeable_on filter

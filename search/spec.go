@@ -142,6 +142,8 @@ func patentSpec() *kindSpec {
 			"region":    levelParam("a region code or name, e.g. 44, 4412, 441204 or 高要区", parseRegion),
 			"owner_id":  keywordParam("an enterprise id", "owner_id", nonEmptyValue),
 			"open":      keywordParam("an open transaction: pledge, licence, transfer, invalidation, litigation, preservation or suspension (or 质押, 许可 …)", "open", parseTxKind),
+			"owner_industry": {help: "the GB/T 4754-2017 industry of the patent's owner in ipmatch: a code at any level (C, C35, C351 or C3512), several joined by commas (C33,C35), a range of one level (C33-C40) or 装备制造业; patents without an owner in ipmatch have none",
+				value: ownerIndustry},
 			"pledgeable_on": {help: "a day YYYY-MM-DD: the patents CNIPA would register a pledge of on that day by their owner (granted and in force with the fees paid through it, not pledged, no invalidation, preservation or suspension open, co-owners' consent)",
 				value: pledgeableOn},
 			"number":      keywordParam("an application or publication number, e.g. 201220249767.4 or CN202644312U", "numbers", parseNumber),
@@ -527,6 +529,23 @@ func strategicIndustry(v string) (query.Query, error) {
 			b.AddMustNot(terms(r.Exclude)...)
 		}
 		any = append(any, b)
+	}
+	return query.NewDisjunctionQuery(any), nil
+}
+
+// ownerIndustry is the filter of the patents whose owner's industry lies
+// under one of the GB/T 4754 categories of v (data.ParseIndustrySet).
+func ownerIndustry(v string) (query.Query, error) {
+	set, _, err := data.ParseIndustrySet(v)
+	if err != nil {
+		return nil, invalid("%s", err)
+	}
+	var any []query.Query
+	for _, ind := range set {
+		any = append(any, term("owner_industry", ind.Code))
+	}
+	if len(any) == 1 {
+		return any[0], nil
 	}
 	return query.NewDisjunctionQuery(any), nil
 }

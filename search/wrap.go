@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
@@ -247,7 +248,7 @@ func (x *Index) syncPatents(ctx context.Context, ids []string, recs []*data.Pate
 			owners = append(owners, r.OwnerID)
 		}
 	}
-	pool := map[string]bool{}
+	of := map[string]owner{}
 	if len(owners) > 0 {
 		slices.Sort(owners)
 		ents, _, err := x.store.Enterprises().List(ctx, data.ListOptions{IDs: slices.Compact(owners)})
@@ -255,12 +256,12 @@ func (x *Index) syncPatents(ctx context.Context, ids []string, recs []*data.Pate
 			return err
 		}
 		for i := range ents {
-			pool[ents[i].ID] = ents[i].Consents.Pool
+			of[ents[i].ID] = ownerOf(&ents[i])
 		}
 	}
 	docs := make([]*document.Document, len(recs))
 	for i, r := range recs {
-		docs[i] = b.patent(r, pool[r.OwnerID])
+		docs[i] = b.patent(r, of[r.OwnerID])
 	}
 	return x.update(Patents, docs, gone)
 }
@@ -283,35 +284,35 @@ func (x *Index) syncEnterprises(ctx context.Context, ids []string, recs []*data.
 	}
 	// The patents first: an error leaves the enterprises for the caller
 	// to count as not indexed.
-	if err := x.syncOwnerPool(ctx, recs, gone); err != nil {
+	if err := x.syncOwners(ctx, recs, gone); err != nil {
 		return err
 	}
 	return x.update(Enterprises, docs, gone)
 }
 
-// syncOwnerPool re-indexes the patents whose owner_pool no longer says
-// what their owner's consents.pool says: those of the enterprises recs
-// (as now stored) and gone (no longer stored, so in no bank's pool).
-// The update is a write of its own (begin, end).
-func (x *Index) syncOwnerPool(ctx context.Context, recs []*data.Enterprise, gone []string) error {
-	var in, out []string // owners now in the pool, not in it
+// syncOwners re-indexes the patents whose documents no longer say what
+// their owner's record says (owner: the pool consent and the industry):
+// those of the enterprises recs (as now stored) and gone (no longer
+// stored: owned by no one in ipmatch). The update is a write of its own
+// (begin, end).
+func (x *Index) syncOwners(ctx context.Context, recs []*data.Enterprise, gone []string) error {
+	byKey := map[string][]string{} // owners by what their patents should say
 	for _, r := range recs {
-		if r.Consents.Pool {
-			in = append(in, r.ID)
-		} else {
-			out = append(out, r.ID)
+		k := ownerOf(r).key()
+		byKey[k] = append(byKey[k], r.ID)
+	}
+	if len(gone) > 0 {
+		k := owner{}.key()
+		byKey[k] = append(byKey[k], gone...)
+	}
+	var stale []string
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		ids, err := x.patentsNotSaying(ctx, byKey[k], k)
+		if err != nil {
+			return err
 		}
+		stale = append(stale, ids...)
 	}
-	out = append(out, gone...)
-	stale, err := x.patentsWhere(ctx, in, "false")
-	if err != nil {
-		return err
-	}
-	more, err := x.patentsWhere(ctx, out, "true")
-	if err != nil {
-		return err
-	}
-	stale = append(stale, more...)
 	if len(stale) == 0 {
 		return nil
 	}
@@ -325,12 +326,13 @@ func (x *Index) syncOwnerPool(ctx context.Context, recs []*data.Enterprise, gone
 	return nil
 }
 
-// ownerChunk bounds the owners of one query of patentsWhere.
+// ownerChunk bounds the owners of one query of patentsNotSaying.
 const ownerChunk = 1024
 
-// patentsWhere returns the indexed patents of the owners given whose
-// owner_pool is pool.
-func (x *Index) patentsWhere(ctx context.Context, owners []string, pool string) ([]string, error) {
+// patentsNotSaying returns the indexed patents of the owners given whose
+// owner_facts is not key. Most changes of an enterprise change neither
+// its pool consent nor its industry: the query then finds nothing.
+func (x *Index) patentsNotSaying(ctx context.Context, owners []string, key string) ([]string, error) {
 	x.rw.RLock()
 	defer x.rw.RUnlock()
 	ki, ok := x.kinds[Patents]
@@ -341,7 +343,7 @@ func (x *Index) patentsWhere(ctx context.Context, owners []string, pool string) 
 	for len(owners) > 0 {
 		chunk := owners[:min(len(owners), ownerChunk)]
 		owners = owners[len(chunk):]
-		q := query.NewConjunctionQuery([]query.Query{anyOf("owner_id", chunk...), term("owner_pool", pool)})
+		q := query.NewBooleanQuery([]query.Query{anyOf("owner_id", chunk...)}, nil, []query.Query{term("owner_facts", key)})
 		for from := 0; ; {
 			req := bleve.NewSearchRequestOptions(q, 10_000, from, false)
 			res, err := ki.bi.SearchInContext(ctx, req)
