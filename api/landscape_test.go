@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +88,9 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 			bySubclass := map[string]int{}
 			byStatus := map[string]int{}
 			byApplicant := map[string]int{}
+			byGroup := map[string]int{}
+			recentOf, earlierOf := map[string]int{}, map[string]int{} // subclass and group counts in the growth spans
+			to := int(tc.asOf.Year) - 1
 			pledgeable := 0
 			for _, p := range stored {
 				if p.FilingDate.After(tc.asOf) || !strings.HasPrefix(p.Region, tc.region) {
@@ -120,6 +125,26 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 				for sc := range subclasses {
 					bySubclass[sc]++
 				}
+				groups := map[string]bool{}
+				for _, c := range p.IPC {
+					if l := data.IPCLevels(c); len(l) > 3 {
+						groups[l[3]] = true
+					}
+				}
+				for g := range groups {
+					byGroup[g]++
+				}
+				for code := range maps.Keys(subclasses) {
+					groups[code] = true
+				}
+				for code := range groups {
+					switch y := int(p.FilingDate.Year); {
+					case y > to-3 && y <= to:
+						recentOf[code]++
+					case y > to-6 && y <= to-3:
+						earlierOf[code]++
+					}
+				}
 				if p.LegalStatus == "" {
 					unknown++
 				} else {
@@ -142,9 +167,35 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 				t.Errorf("%d subclasses listed, the records have %d", len(got.ByIPC), len(bySubclass))
 			}
 			for _, c := range got.ByIPC {
-				if c.Count != bySubclass[c.Subclass] || c.Title == "" {
-					t.Errorf("subclass %s (%s): %d, the records say %d", c.Subclass, c.Title, c.Count, bySubclass[c.Subclass])
+				if c.Count != bySubclass[c.Code] || c.Title == "" {
+					t.Errorf("subclass %s (%s): %d, the records say %d", c.Code, c.Title, c.Count, bySubclass[c.Code])
 				}
+			}
+			if len(got.ByGroup) != min(len(byGroup), 20) {
+				t.Errorf("%d main groups listed, the records have %d", len(got.ByGroup), len(byGroup))
+			}
+			for _, c := range got.ByGroup {
+				if c.Count != byGroup[c.Code] || c.Title == "" {
+					t.Errorf("main group %s (%s): %d, the records say %d", c.Code, c.Title, c.Count, byGroup[c.Code])
+				}
+			}
+			grown := 0
+			for _, c := range slices.Concat(got.ByIPC, got.ByGroup) {
+				e := earlierOf[c.Code]
+				switch {
+				case got.Growth == nil && c.Growth != nil:
+					t.Errorf("%s grows %v without the landscape's growth", c.Code, *c.Growth)
+				case got.Growth == nil:
+				case e == 0 && c.Growth != nil:
+					t.Errorf("%s grows %v without earlier filings", c.Code, *c.Growth)
+				case e > 0 && (c.Growth == nil || *c.Growth != math.Round((float64(recentOf[c.Code])/float64(e)-1)*10_000)/10_000):
+					t.Errorf("%s growth %v, the records say %d against %d", c.Code, c.Growth, recentOf[c.Code], e)
+				case e > 0:
+					grown++
+				}
+			}
+			if tc.query == "region=110108&as_of=2016-01-01" && grown == 0 {
+				t.Error("no subclass or group has a growth: the test shows nothing")
 			}
 			if len(got.TopApplicants) != min(len(byApplicant), 20) {
 				t.Errorf("%d top applicants, the records have %d applicants", len(got.TopApplicants), len(byApplicant))
@@ -181,7 +232,6 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 			}
 			// Growth: the last three whole years before as_of against the
 			// three before them.
-			to := int(tc.asOf.Year) - 1
 			sumYears := func(a, b int) int {
 				n := 0
 				for y := a; y <= b; y++ {
@@ -225,7 +275,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("the page: %d %s", w.Code, page)
 	}
-	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Subclass, beijing.ByIPC[0].Title,
+	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Code, beijing.ByIPC[0].Title,
 		`href="/app/organizer/landscape.xlsx?region=11&amp;ipc=&amp;industry=&amp;as_of=2026-01-01"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -260,7 +310,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		}
 	}
 	subclasses, err := book.GetRows("技术构成")
-	if err != nil || len(subclasses) != len(beijing.ByIPC)+2 || subclasses[2][0] != beijing.ByIPC[0].Subclass {
+	if err != nil || len(subclasses) != len(beijing.ByIPC)+2 || subclasses[2][0] != beijing.ByIPC[0].Code {
 		t.Errorf("the workbook's subclasses: %q, %v", subclasses, err)
 	}
 	wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?format=pdf", nil), http.StatusUnprocessableEntity, data.CodeInvalid)

@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -67,6 +68,9 @@ type Landscape struct {
 	// ByIPC lists the most frequent IPC subclasses (up to 20), most
 	// frequent first; a patent counts under each of its subclasses.
 	ByIPC []LandscapeIPC `json:"by_ipc"`
+	// ByGroup lists the most frequent IPC main groups (up to 20) the same
+	// way.
+	ByGroup []LandscapeIPC `json:"by_group"`
 	// ByStatus counts the patents per legal status.
 	ByStatus []LandscapeCount `json:"by_status"`
 	// Pledgeable counts the patents CNIPA would register a pledge of on
@@ -115,19 +119,24 @@ type LandscapeYear struct {
 	Total        int `json:"total"`
 }
 
-// LandscapeIPC is one IPC subclass of a landscape.
+// LandscapeIPC is one IPC subclass or main group of a landscape.
 type LandscapeIPC struct {
-	Subclass string `json:"subclass"`
-	Title    string `json:"title,omitempty"`
-	Count    int    `json:"count"`
+	Code  string `json:"code"`
+	Title string `json:"title,omitempty"`
+	Count int    `json:"count"`
 	// Share is Count over the landscape's Total.
 	Share float64 `json:"share"`
 	// Specialisation is the region's share of the subclass over the
 	// province's: the revealed technological advantage (RTA) of the OECD
 	// Patent Statistics Manual (2009), with the province for the world;
 	// above 1, the region files in it more than its province does. 0 when
-	// there is no province to compare with.
+	// there is no province to compare with (and for main groups, which
+	// are compared by their subclass).
 	Specialisation float64 `json:"specialisation,omitempty"`
+	// Growth is the rate of its filings in the landscape's growth spans
+	// (Landscape.Growth: the last three whole years against the three
+	// before); nil when it had none in the earlier span.
+	Growth *float64 `json:"growth,omitempty"`
 }
 
 // LandscapeApplicant is one of a landscape's top applicants.
@@ -153,7 +162,7 @@ type LandscapeCount struct {
 // one, or an IPC code the index refuses, is invalid naming the field.
 func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req LandscapeRequest) (*Landscape, error) {
 	out := &Landscape{Region: req.Region, IPC: strings.TrimSpace(req.IPC), Industry: strings.TrimSpace(req.Industry), AsOf: req.AsOf,
-		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByStatus: []LandscapeCount{}, TopApplicants: []LandscapeApplicant{}}
+		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByGroup: []LandscapeIPC{}, ByStatus: []LandscapeCount{}, TopApplicants: []LandscapeApplicant{}}
 	if out.AsOf.IsZero() {
 		out.AsOf = a.Today()
 	}
@@ -210,7 +219,7 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		return idx.Search(ctx, search.Patents, search.Request{Filters: f, Facets: facets, ExactFacets: true, Size: 1})
 	}
 
-	all, err := count(req.Region, nil, "type", "status", "ipc_subclass", "applicant")
+	all, err := count(req.Region, nil, "type", "status", "ipc_subclass", "ipc_group", "applicant")
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +296,7 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 	}
 	out.Growth = growth(out.AsOf, regionYears, provinceYears, out.Province != "")
 	for _, v := range facetValues(all, "ipc_subclass") {
-		c := LandscapeIPC{Subclass: v.Value, Title: v.Label, Count: v.Count}
+		c := LandscapeIPC{Code: v.Value, Title: v.Label, Count: v.Count}
 		if out.Total > 0 {
 			c.Share = round4(float64(v.Count) / float64(out.Total))
 		}
@@ -295,6 +304,18 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			c.Specialisation = round4(float64(v.Count) / float64(out.Total) / ps)
 		}
 		out.ByIPC = append(out.ByIPC, c)
+	}
+	for _, v := range facetValues(all, "ipc_group") {
+		c := LandscapeIPC{Code: v.Value, Title: v.Label, Count: v.Count}
+		if out.Total > 0 {
+			c.Share = round4(float64(v.Count) / float64(out.Total))
+		}
+		out.ByGroup = append(out.ByGroup, c)
+	}
+	if g := out.Growth; g != nil {
+		if err := a.codeGrowth(ctx, idx, filters(req.Region), g, out.ByIPC, out.ByGroup); err != nil {
+			return nil, err
+		}
 	}
 	if out.Financing, err = a.landscapeFinancing(ctx, p, out); err != nil {
 		return nil, err
@@ -340,6 +361,46 @@ func (a *App) topApplicants(ctx context.Context, p *Caller, facet []search.Facet
 		}
 	}
 	return out, nil
+}
+
+// codeGrowth sets the growth of each of the subclasses and groups given
+// over g's spans: every subclass's and group's count in each span, from
+// one exact walk of each span's patents.
+func (a *App) codeGrowth(ctx context.Context, idx *search.Index, filters map[string]string, g *LandscapeGrowth, lists ...[]LandscapeIPC) error {
+	span := func(from, to int) (map[string]int, error) {
+		f := maps.Clone(filters)
+		// Whole years, both before the as-of day (g.To is the last whole year).
+		f["filing_date"] = strconv.Itoa(from) + ".." + strconv.Itoa(to)
+		res, err := idx.Search(ctx, search.Patents, search.Request{Filters: f, Facets: []string{"ipc_subclass", "ipc_group"},
+			ExactFacets: true, FacetSize: search.MaxFacetSize, Size: 1})
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]int{}
+		for _, name := range []string{"ipc_subclass", "ipc_group"} {
+			for _, v := range facetValues(res, name) {
+				m[v.Value] = v.Count
+			}
+		}
+		return m, nil
+	}
+	recent, err := span(g.From, g.To)
+	if err != nil {
+		return err
+	}
+	earlier, err := span(g.From-g.Years, g.From-1)
+	if err != nil {
+		return err
+	}
+	for _, list := range lists {
+		for i := range list {
+			if e := earlier[list[i].Code]; e > 0 {
+				r := round4(float64(recent[list[i].Code])/float64(e) - 1)
+				list[i].Growth = &r
+			}
+		}
+	}
+	return nil
 }
 
 // growthYears is the span of whole years the growth compares: the last

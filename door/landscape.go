@@ -38,7 +38,7 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 			return err
 		}
 	}
-	ipc, err := wb.Sheet("技术构成", []float64{10, 60, 10, 10, 12}, title, []string{"IPC 小类", "名称", "专利数", "占比", "专业化指数"})
+	ipc, err := wb.Sheet("技术构成", []float64{10, 60, 10, 10, 10, 12}, title, []string{"IPC 小类", "名称", "专利数", "占比", "增长", "专业化指数"})
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,16 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 		if s.Specialisation > 0 {
 			spec = s.Specialisation
 		}
-		if err := ipc.Row(s.Subclass, s.Title, s.Count, s.Share, spec); err != nil {
+		if err := ipc.Row(s.Code, s.Title, s.Count, s.Share, growthCell(s.Growth), spec); err != nil {
+			return err
+		}
+	}
+	groups, err := wb.Sheet("技术分支", []float64{12, 60, 10, 10, 10}, title, []string{"IPC 大组", "名称", "专利数", "占比", "增长"})
+	if err != nil {
+		return err
+	}
+	for _, s := range l.ByGroup {
+		if err := groups.Row(s.Code, s.Title, s.Count, s.Share, growthCell(s.Growth)); err != nil {
 			return err
 		}
 	}
@@ -87,4 +96,12 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 		}
 	}
 	return wb.Send(c, "landscape.xlsx")
+}
+
+// growthCell is a growth rate's cell: empty when there is none.
+func growthCell(g *float64) any {
+	if g == nil {
+		return ""
+	}
+	return *g
 }

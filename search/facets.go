@@ -51,8 +51,9 @@ type counter struct {
 
 // countFacets counts the facets names of spec s over the hits of q, which
 // has total hits: all of them, or a sample when sample is set and there
-// are enough.
-func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q query.Query, names []string, total int, sample bool) (map[string]*Facet, error) {
+// are enough; each lists its size most frequent values (the facet's own
+// size when 0).
+func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q query.Query, names []string, size, total int, sample bool) (map[string]*Facet, error) {
 	out := make(map[string]*Facet, len(names))
 	if total == 0 {
 		for _, n := range names {
@@ -168,6 +169,9 @@ func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q q
 
 	for _, n := range names {
 		fs := s.facets[n]
+		if size > 0 {
+			fs.size = size
+		}
 		out[n] = x.facetFrom(ctx, fs, counters[slices.Index(fields, fs.field)], scale)
 	}
 	return out, nil
@@ -285,6 +289,7 @@ func writeRequest(h hash.Hash64, kind, query string, req Request) {
 	}
 	w(strings.Join(req.Facets, ","))
 	w(strconv.FormatBool(req.ExactFacets))
+	w(strconv.Itoa(req.FacetSize))
 	writeScope(h, req.Scope)
 }
 

@@ -14,7 +14,7 @@ import (
 // options and how records become documents. Bump it whenever any of that
 // changes; an index written under another version is rebuilt on Open.
 // TestMappingGolden fails when the mapping changed and this did not.
-const MappingVersion = 7 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope; 5: the recall field "text" of patents and enterprises; 6: their single characters, "chars"; 7: applicant, pledge_bar, fees_paid_through, owner_industry and owner_facts on patents, for the landscape's top applicants, pledgeable share and GB/T 4754 filter
+const MappingVersion = 7 // 3: doc values on region_province, for its facet; 4: owner_pool on patents, for a bank's scope; 5: the recall field "text" of patents and enterprises; 6: their single characters, "chars"; 7: applicant, pledge_bar, fees_paid_through, owner_industry and owner_facts on patents, and doc values on ipc_group, for the landscape's top applicants, main groups, pledgeable share and GB/T 4754 filter
 
 // The kinds of record that are indexed, by the name of their store table.
 const (
@@ -114,7 +114,7 @@ var (
 		code("ipc_section").docValues(),
 		code("ipc_class").docValues(),
 		code("ipc_subclass").docValues(),
-		code("ipc_group"),
+		code("ipc_group").docValues(),
 		code("ipc_subgroup"),
 		code("region").storeOnly(),
 		code("region_province").docValues(),

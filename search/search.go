@@ -21,6 +21,7 @@ const (
 	DefaultSize     = 20
 	MaxSize         = 100
 	MaxWindow       = 10000 // From + Size: deeper pages are refused
+	MaxFacetSize    = 10000 // the values a facet lists (IPC has about 7,500 main groups)
 	maxFilterValues = 50
 )
 
@@ -36,6 +37,10 @@ type Request struct {
 	// a sample (Facet.Sampled) unless ExactFacets is set.
 	Facets      []string
 	ExactFacets bool
+	// FacetSize is how many of the most frequent values each facet lists:
+	// 0 for the facet's own size (20 for most), at most MaxFacetSize. A
+	// landscape's growth reads every IPC subclass's count in two spans.
+	FacetSize int
 	// Sort lists sort keys: "score" or a sortable field, "-" first for
 	// descending. Without words in the query, the kind's default order
 	// applies.
@@ -333,6 +338,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 	if req.From < 0 {
 		return nil, badParam("from", "must not be negative")
 	}
+	if req.FacetSize < 0 || req.FacetSize > MaxFacetSize {
+		return nil, badParam("facet_size", "must be from 0 to %d, not %d", MaxFacetSize, req.FacetSize)
+	}
 	if req.From+req.Size > MaxWindow {
 		return nil, badParam("page", "only the first %d hits can be paged through; narrow the query with words or filters", MaxWindow)
 	}
@@ -456,7 +464,7 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 			if sample {
 				fq = combine(p.approx, filters)
 			}
-			if out.Facets, err = x.countFacets(ctx, ki, s, fq, req.Facets, out.Total, sample); err != nil {
+			if out.Facets, err = x.countFacets(ctx, ki, s, fq, req.Facets, req.FacetSize, out.Total, sample); err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}

@@ -294,7 +294,7 @@ func TestBadInput(t *testing.T) {
 		{Enterprises, Request{Filters: map[string]string{"employees": "many"}}, `"many" is not a number`},
 		{Enterprises, Request{Filters: map[string]string{"industry": "Z99"}}, "is not a GB/T 4754-2017 code"},
 		{Products, Request{Filters: map[string]string{"amount": "lots"}}, `"lots" is not a number`},
-		{Patents, Request{Facets: []string{"colour"}}, `facets: "colour" is not a facet of patents; known: applicant, city, filing_year`},
+		{Patents, Request{Facets: []string{"colour"}}, `facets: "colour" is not a facet of patents; known: applicant, city, filing_year, ipc_class`},
 		{Patents, Request{Sort: []string{"-colour"}}, `sort: "colour" is not a sort of patents; known: score, expiry_date`},
 		{Patents, Request{Size: 1000}, "size: must be from 1 to 100"},
 		{Patents, Request{Size: -1}, "size: must be from 1 to 100"},

@@ -164,6 +164,7 @@ func patentSpec() *kindSpec {
 			"ipc_section":     {field: "ipc_section", size: 8, label: ipcLabel},
 			"ipc_class":       {field: "ipc_class", size: 20, label: ipcLabel},
 			"ipc_subclass":    {field: "ipc_subclass", size: 20, label: ipcLabel},
+			"ipc_group":       {field: "ipc_group", size: 20, label: ipcLabel},
 			"region_province": {field: "region_province", size: provinceFacetSize, label: regionLabel},
 			"region_city":     {field: "region_city", size: regionFacetSize, label: regionLabel},
 			"region_district": {field: "region_county", size: regionFacetSize, label: regionLabel},
