@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"ipmatch/app"
@@ -276,25 +278,42 @@ func TestBrowserPages(t *testing.T) {
 		)
 		wantText(t, s.text("main"), "审计日志", "对接日程", "网页", "生成会谈安排")
 
-		// 专利导航 for 高要区 × 智能制造装备产业 on the event's day, from the
-		// organizer's page.
+		// 专利导航 for 高要区 × 装备制造业 on the event's day, from the
+		// organizer's page; printed, the form is left out.
 		s.run("open the patent landscape",
 			chromedp.Navigate(srv.URL+"/app/organizer"),
 			chromedp.Click(chromedp.CSS(`a[href="/app/organizer/landscape"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`input[name="region"]`)),
 			chromedp.SetValue(chromedp.CSS(`input[name="region"]`), "441204"),
-			chromedp.SetValue(chromedp.CSS(`input[name="industry"]`), "2.1"),
+			chromedp.SetValue(chromedp.CSS(`input[name="industry"]`), "装备制造业"),
 			chromedp.SetValue(chromedp.CSS(`input[name="as_of"]`), "2021-04-23"),
 			chromedp.Click(chromedp.CSS(`form.inline-form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("svg.chart")),
 		)
 		var land app.Landscape
-		decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&industry=2.1&as_of=2021-04-23", nil), http.StatusOK, &land)
-		wantText(t, s.text("main"), "肇庆市高要区", "智能制造装备产业", strconv.Itoa(land.Total)+" 件", "历年申请量", "技术构成")
+		decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&industry=C33-C40&as_of=2021-04-23", nil), http.StatusOK, &land)
+		wantText(t, s.text("main"), "肇庆市高要区", "装备制造业", strconv.Itoa(land.Total)+" 件", "历年申请量", "技术构成", "技术分支",
+			"可质押专利", "主要申请人", "融资潜力", app.Wan(land.Financing.Total.SupportableLoans), app.Wan(land.Financing.Total.Gap))
 		if n := eval[int](s, `document.querySelectorAll("svg.chart rect").length`); n == 0 {
 			t.Errorf("the landscape page draws no bars")
 		}
+		s.run("print the landscape", emulateMedia("print"))
+		if shown := eval[bool](s, `getComputedStyle(document.querySelector("form.inline-form")).display != "none"`); shown {
+			t.Error("the printed landscape shows its form")
+		}
+		s.run("back to the screen", emulateMedia(""))
 		s.readmeShot("landscape.png")
+		s.run("scroll to the financing", chromedp.ScrollIntoView(chromedp.CSS("section.card:last-of-type")))
+		s.readmeShot("landscape-financing.png")
 		t.Logf("scenario took %s; screenshot %s (%d bytes)", time.Since(start).Round(time.Millisecond), shot, len(png))
+	})
+}
+
+// emulateMedia makes the page's CSS media type media ("print"; "" for the
+// screen again).
+func emulateMedia(media string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return err
 	})
 }
