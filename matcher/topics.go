@@ -41,9 +41,10 @@ import (
 //     its documents go to their next topic. A document without an
 //     informative term belongs to none. A cluster's share is its documents
 //     over the sample's, its count that share of the total the sample was
-//     drawn from; its terms are the largest of its row of H, its name the
-//     top terms with overlapping bigrams merged into words (clusterName),
-//     its examples the titles of the documents of largest weight.
+//     drawn from; its terms are the largest of its row of H with
+//     overlapping bigrams merged into words (clusterWords), its name the
+//     first three of them, its examples the titles of the documents of
+//     largest weight.
 //
 // The same documents, total and options give the same clusters whatever
 // the order of the documents (they are sorted by ID first).
@@ -148,8 +149,10 @@ type LandscapeCluster struct {
 	// Name is the cluster's top terms merged into words, joined by 、
 	// (控制装置、摊铺机).
 	Name string `json:"name"`
-	// Terms are its top terms (up to eight), as the index has them
-	// (Chinese bigrams), most telling first.
+	// Terms are its top terms, most telling first, merged into words of
+	// its texts (up to eight; the index's bigrams when no whole word could
+	// be made of them). A term is text of the patents, so searching it
+	// finds them.
 	Terms []string `json:"terms"`
 	// Sampled is how many documents of the sample are in the cluster.
 	Sampled int `json:"sampled"`
@@ -189,6 +192,7 @@ type TopicModel struct {
 	columns []string       // by column: its term
 	idf     []float64      // by column
 	h       *mat.Dense     // topics × terms, rows of unit length
+	hht     *mat.Dense     // H Hᵀ, for Assign
 	cluster []int          // by topic: the index in Clusters, −1 when dropped
 	placed  map[string]int // by document ID: its cluster
 }
@@ -222,10 +226,11 @@ func FitTopics(ctx context.Context, docs []TopicDoc, total int, opts TopicOption
 
 	// The terms of each document, by count; the vocabulary.
 	counts := make([]map[string]float64, len(docs))
-	df, titleDF := map[string]int{}, map[string]int{}
+	df, titleDF := make(map[string]int, 16*len(docs)), make(map[string]int, 4*len(docs))
 	for i, d := range docs {
-		c := map[string]float64{}
-		for _, t := range opts.Terms(d.Title) {
+		title, abstract := opts.Terms(d.Title), opts.Terms(d.Abstract)
+		c := make(map[string]float64, len(title)+len(abstract)/2) // sized: growing maps was a tenth of the work
+		for _, t := range title {
 			if informative(t) {
 				if c[t] == 0 {
 					titleDF[t]++
@@ -233,7 +238,7 @@ func FitTopics(ctx context.Context, docs []TopicDoc, total int, opts TopicOption
 				c[t] += 2
 			}
 		}
-		for _, t := range opts.Terms(d.Abstract) {
+		for _, t := range abstract {
 			if informative(t) {
 				c[t]++
 			}
@@ -266,7 +271,8 @@ func FitTopics(ctx context.Context, docs []TopicDoc, total int, opts TopicOption
 	}
 	m.Iterations = iters
 	normaliseTopics(w, h)
-	m.h = h
+	m.h, m.hht = h, mat.NewDense(k, k, nil)
+	m.hht.Mul(h, h.T())
 
 	// Each document to its topic; small topics dropped.
 	kept := make([]bool, k)
@@ -391,8 +397,6 @@ func (m *TopicModel) Assign(texts ...string) (cluster int, ok bool) {
 			vh[t] += vals[j] * ht[col]
 		}
 	}
-	var hh mat.Dense
-	hh.Mul(m.h, m.h.T())
 	w := make([]float64, k)
 	for t := range w {
 		w[t] = 1 / float64(k)
@@ -402,7 +406,7 @@ func (m *TopicModel) Assign(texts ...string) (cluster int, ok bool) {
 		for t := range k {
 			den[t] = nmfEpsilon
 			for s := range k {
-				den[t] += w[s] * hh.At(s, t)
+				den[t] += w[s] * m.hht.At(s, t)
 			}
 		}
 		for t := range k {
