@@ -173,3 +173,31 @@ func TestTextTermsAreTheIndexTerms(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSamplePatents times samples of 2,000 patents' texts from the
+// generated patents (-bench.n, 100,000 by default; -bench.dir keeps the
+// index): of all of them, of a city's (肇庆, 4412) filed by a date, as a
+// landscape asks, and of those with a word.
+func BenchmarkSamplePatents(b *testing.B) {
+	x := benchIndex(b)
+	for _, c := range []struct {
+		name string
+		req  Request
+	}{
+		{"all", Request{}},
+		{"city_by_date", Request{Filters: map[string]string{"region": "4412", "filing_date": "..2021-04-23"}}},
+		{"word", Request{Query: "液压"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var s *PatentSample
+			var err error
+			for b.Loop() {
+				if s, err = x.SamplePatents(b.Context(), c.req, 2000); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(s.Total), "patents")
+			b.ReportMetric(float64(len(s.Patents)), "sampled")
+		})
+	}
+}
