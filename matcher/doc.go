@@ -244,6 +244,20 @@
 // report) stores it with its parameters; recomputing it later from a
 // snapshot of the records checks it.
 //
+// # Technology clusters (topics.go)
+//
+// FitTopics finds the technology clusters of a landscape report in a
+// sample of patents' titles and abstracts: a TF-IDF document–term matrix
+// over the informative bigrams (set phrases out; terms in at least 3
+// documents and 2 titles, in at most 40 % of the documents), factorised by
+// non-negative matrix factorisation (multiplicative updates from a seeded
+// start) into TopicCount(n) topics, at most MaxTopics and none below
+// MinTopicDocs documents. Each cluster is named by its top bigrams merged
+// into words, with its share of the sample, an estimated count (share ×
+// total) and example titles; TopicModel.Assign places other texts (an
+// enterprise's patents) into a cluster. The terms come from a function
+// the caller gives (search.ContentTerms), so that they are the index's.
+//
 // # Meeting schedules and pool risk
 //
 // The meeting scheduler lives in its own package, matcher/schedule: it

@@ -20,6 +20,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/data/demo"
+	"ipmatch/slots"
 )
 
 // benchN is how many generated patents the benchmarks index; 100,000 by
@@ -286,7 +287,9 @@ func cpuTime() time.Duration {
 // reopenForBench opens the kind indexes in dir as they are, without
 // checking them against a store.
 func reopenForBench(dir string) (*Index, error) {
-	x := &Index{dir: dir, store: nil, logger: slog.New(slog.DiscardHandler), kinds: map[string]*kindIndex{}, facetCache: newGenCache[map[string]*Facet](256), results: newGenCache[*Result](0)}
+	x := &Index{dir: dir, store: nil, logger: slog.New(slog.DiscardHandler), kinds: map[string]*kindIndex{}, facetCache: newGenCache[map[string]*Facet](256), results: newGenCache[*Result](0),
+		scoped: newGenCache[bool](scopedTerms), stopAdvice: make(chan struct{}),
+		gates: map[string]*slots.Line{Patents: newGate(0), Enterprises: newGate(0), Products: newGate(0)}}
 	x.idle = sync.NewCond(&x.mu)
 	for _, k := range kinds {
 		ki, err := openKind(dir, k)

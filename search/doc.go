@@ -89,6 +89,13 @@
 // applies the consent rule to financial fields (consent.go). Package api
 // decides the scope of each role.
 //
+// # Samples
+//
+// SamplePatents returns the titles and abstracts of a systematic sample of
+// the patents a request matches (every k-th hit in the index's order),
+// with their total, for the technology clusters of a landscape report;
+// TextTerms and ContentTerms cut text as the index cuts it (sample.go).
+//
 // # Relevance and speed
 //
 // testdata/relevance.json holds judged queries over the demo data and the

@@ -353,18 +353,12 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{spec: s, an: ki.b.text}
-	filters, err := c.filters(req.Filters)
+	filters, none, err := s.restrictions(ki, p, req)
 	if err != nil {
 		return nil, err
 	}
-	scope, none := s.scope(req.Scope)
 	if none {
 		return emptyResult(req.Facets), nil
-	}
-	filters = append(filters, scope...)
-	if req.Scope.SharedFinancialsOnly && (p.financial || s.requestsFinancials(req)) {
-		filters = append(filters, term(shareDataField, "true"))
 	}
 
 	q := combine(text, filters)
@@ -474,6 +468,25 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 		}
 	}
 	return out, nil
+}
+
+// restrictions compiles what restricts the hits of p beyond its words:
+// req's filters, the caller's scope and the consent rule on financial
+// fields. none reports a scope that excludes everything.
+func (s *kindSpec) restrictions(ki *kindIndex, p plan, req Request) (filters []query.Query, none bool, err error) {
+	c := &compiler{spec: s, an: ki.b.text}
+	if filters, err = c.filters(req.Filters); err != nil {
+		return nil, false, err
+	}
+	scope, none := s.scope(req.Scope)
+	if none {
+		return nil, true, nil
+	}
+	filters = append(filters, scope...)
+	if req.Scope.SharedFinancialsOnly && (p.financial || s.requestsFinancials(req)) {
+		filters = append(filters, term(shareDataField, "true"))
+	}
+	return filters, false, nil
 }
 
 // highlight sets the fragments of hits: where text matched in the
