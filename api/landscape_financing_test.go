@@ -253,6 +253,26 @@ func TestLandscapeFinancing(t *testing.T) {
 	if err != nil || len(rows) != 4 || rows[3][0] != "合计" || rows[3][6] != strconv.FormatInt(tot.SupportableLoans, 10) || rows[3][8] != strconv.FormatInt(tot.Gap, 10) {
 		t.Errorf("the workbook's financing sheet %q (%v), want the total %+v", rows, err, tot)
 	}
+	// The technology clusters and the financing by cluster, on the page and
+	// in the workbook: each cluster's name and its enterprises' loans.
+	if len(all.Clusters) < 2 || len(all.Financing.ByCluster) != len(all.Clusters) {
+		t.Fatalf("%d clusters, %d financing rows by cluster", len(all.Clusters), len(all.Financing.ByCluster))
+	}
+	clusterRows, err := book.GetRows("技术集群")
+	if err != nil || len(clusterRows) != 2+len(all.Clusters) {
+		t.Fatalf("the workbook's cluster sheet %q (%v), want %d clusters", clusterRows, err, len(all.Clusters))
+	}
+	byCluster, err := book.GetRows("融资潜力（按技术集群）")
+	if err != nil || len(byCluster) != 2+len(all.Clusters)+2 || byCluster[len(byCluster)-1][6] != strconv.FormatInt(tot.SupportableLoans, 10) {
+		t.Fatalf("the workbook's financing by cluster %q (%v), want %d clusters, the unclustered and the total", byCluster, err, len(all.Clusters))
+	}
+	for i, c := range all.Clusters {
+		fc := all.Financing.ByCluster[i]
+		if !strings.Contains(page, "<td>"+c.Name+"</td>") || clusterRows[2+i][0] != c.Name || byCluster[2+i][0] != c.Name ||
+			byCluster[2+i][6] != strconv.FormatInt(fc.SupportableLoans, 10) {
+			t.Errorf("cluster %q (loans %d) is not on the page or in the workbook as the API has it", c.Name, fc.SupportableLoans)
+		}
+	}
 	// Before the first LPR fixing no loan is priced: said, not guessed.
 	var early app.Landscape
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&as_of=2018-01-01", nil), http.StatusOK, &early)

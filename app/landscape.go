@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"ipmatch/data"
+	"ipmatch/matcher"
 	"ipmatch/search"
 )
 
@@ -89,6 +90,14 @@ type Landscape struct {
 	// before AsOf with the GrowthYears before them, here and in the
 	// province (when there is one); nil when the earlier span has none.
 	Growth *LandscapeGrowth `json:"growth,omitempty"`
+	// Clusters are the technology clusters of the patents in scope (the
+	// topics of the titles and abstracts of a systematic sample of them,
+	// ClusterSample patents; matcher.FitTopics says how), largest first;
+	// none when fewer than matcher.MinTopicDocs patents have terms to
+	// cluster. Their counts are estimates: a cluster's share of the
+	// sample times Total.
+	ClusterSample int                        `json:"cluster_sample"`
+	Clusters      []matcher.LandscapeCluster `json:"clusters"`
 	// Financing is where the enterprises of the landscape could raise
 	// money on their patents, summed over those the caller may see
 	// (landscape_financing.go).
@@ -175,7 +184,6 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			out.Province = req.Region[:2]
 		}
 	}
-	industryFilter := "industry"
 	switch {
 	case out.Industry == "":
 	case strings.Contains(out.Industry, "."):
@@ -195,21 +203,8 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		}
 		out.Industry = strings.Join(codes, ",")
 		out.IndustryScheme, out.IndustryName = IndustryGBT4754, name
-		industryFilter = "owner_industry"
 	}
-	filters := func(region string) map[string]string {
-		f := map[string]string{"filing_date": ".." + out.AsOf.String()}
-		if region != "" {
-			f["region"] = region
-		}
-		if out.IPC != "" {
-			f["ipc"] = out.IPC
-		}
-		if out.Industry != "" {
-			f[industryFilter] = out.Industry
-		}
-		return f
-	}
+	filters := out.filters
 	count := func(region string, extra map[string]string, facets ...string) (*search.Result, error) {
 		f := filters(region)
 		for k, v := range extra {
@@ -317,10 +312,37 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			return nil, err
 		}
 	}
-	if out.Financing, err = a.landscapeFinancing(ctx, p, out); err != nil {
+	model, err := landscapeClusters(ctx, idx, filters(req.Region))
+	if err != nil {
+		return nil, err
+	}
+	out.ClusterSample, out.Clusters = model.Sampled, model.Clusters
+	if out.Clusters == nil {
+		out.Clusters = []matcher.LandscapeCluster{}
+	}
+	if out.Financing, err = a.landscapeFinancing(ctx, p, out, model); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// filters are the search filters of l's patents in region (l's own or its
+// province): filed by the as-of day, under its IPC code, in its industry.
+func (l *Landscape) filters(region string) map[string]string {
+	f := map[string]string{"filing_date": ".." + l.AsOf.String()}
+	if region != "" {
+		f["region"] = region
+	}
+	if l.IPC != "" {
+		f["ipc"] = l.IPC
+	}
+	switch l.IndustryScheme {
+	case IndustrySEI:
+		f["industry"] = l.Industry
+	case IndustryGBT4754:
+		f["owner_industry"] = l.Industry
+	}
+	return f
 }
 
 // topApplicants lists the applicants of facet with their share of total

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"ipmatch/data"
+	"ipmatch/data/demo"
 	"ipmatch/data/memstore"
 	"ipmatch/matcher"
 	"ipmatch/search"
@@ -280,4 +281,113 @@ func BenchmarkProvinceClusters(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestLandscapeFinancingByCluster checks the financing part's clusters on
+// the demo's Gaoyao landscape (高要区 × 装备制造业 as of the event day)
+// against a placement made apart: each enterprise in the financing part,
+// placed by model.Assign with the index's own cut (search.ContentTerms) of
+// the titles of its patents in the landscape's scope, falls in the
+// cluster the report counts it under; and the clusters' sums with the
+// unclustered add up to the total.
+func TestLandscapeFinancingByCluster(t *testing.T) {
+	ctx := t.Context()
+	s := memstore.New()
+	if err := demo.Load(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := search.Open(ctx, t.TempDir(), s, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	a := New(s, Config{})
+	org := &Caller{Token: data.Token{Role: data.RoleOrganizer}}
+	l, err := a.Landscape(ctx, org, idx, LandscapeRequest{Region: "441204", Industry: "装备制造业", AsOf: data.NewDate(2021, 4, 23)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin := l.Financing
+	if len(l.Clusters) < 2 || len(fin.ByCluster) != len(l.Clusters) {
+		t.Fatalf("%d clusters, %d financing rows by cluster: the district's %d patents should make clusters", len(l.Clusters), len(fin.ByCluster), l.Total)
+	}
+	sum := fin.Unclustered
+	for i, c := range fin.ByCluster {
+		if c.Cluster != l.Clusters[i].Name {
+			t.Errorf("financing row %d is of %q, cluster %d is %q", i, c.Cluster, i, l.Clusters[i].Name)
+		}
+		sum.Enterprises += c.Enterprises
+		sum.Pledgeable += c.Pledgeable
+		sum.PledgeablePatents += c.PledgeablePatents
+		sum.AppraisedValue += c.AppraisedValue
+		sum.Borrowers += c.Borrowers
+		sum.SupportableLoans += c.SupportableLoans
+		sum.WithNeed += c.WithNeed
+		sum.Needs += c.Needs
+		sum.Gap += c.Gap
+	}
+	if sum != fin.Total {
+		t.Errorf("clusters and unclustered sum to %+v, the total is %+v", sum, fin.Total)
+	}
+
+	// The placement made apart, with the model the report was made with
+	// (the same index gives the same sample and the same clusters).
+	model, err := landscapeClusters(ctx, idx, l.filters(l.Region))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inScope, err := patentScope(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := All(ctx, s.Enterprises(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trades := strings.Split(l.Industry, ",")
+	want := make([]int, len(l.Clusters))
+	unplaced, inLandscape := 0, 0
+	for i := range ents {
+		e := &ents[i]
+		if !data.RegionWithin(e.Region, l.Region) || !slices.ContainsFunc(trades, func(c string) bool { return data.IndustryWithin(e.Industry, c) }) {
+			continue
+		}
+		pats, err := All(ctx, s.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: e.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for j := range pats {
+			if inScope(&pats[j]) {
+				titles = append(titles, pats[j].Title)
+			}
+		}
+		if len(titles) == 0 {
+			continue
+		}
+		inLandscape++
+		if c, ok := model.Assign(titles...); ok {
+			want[c]++
+		} else {
+			unplaced++
+		}
+	}
+	for i, c := range fin.ByCluster {
+		if c.Enterprises != want[i] {
+			t.Errorf("cluster %d (%s): %d enterprises, placed apart %d", i, c.Cluster, c.Enterprises, want[i])
+		}
+	}
+	if fin.Unclustered.Enterprises != unplaced || inLandscape != fin.Total.Enterprises {
+		t.Errorf("%d unclustered of %d; placed apart %d of %d", fin.Unclustered.Enterprises, fin.Total.Enterprises, unplaced, inLandscape)
+	}
+	placedIn := 0
+	for _, n := range want {
+		if n > 0 {
+			placedIn++
+		}
+	}
+	if placedIn < 2 {
+		t.Errorf("the enterprises fall in %d clusters: the test shows nothing of the placement", placedIn)
+	}
+	t.Logf("%d clusters of %d sampled patents; enterprises by cluster %v, unclustered %d", len(l.Clusters), l.ClusterSample, want, unplaced)
 }

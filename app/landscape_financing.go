@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
@@ -41,12 +42,23 @@ type LandscapeFinancing struct {
 	// supportable loans first.
 	Total      LandscapePotential   `json:"total"`
 	ByDistrict []LandscapePotential `json:"by_district"`
+	// ByCluster sums the enterprises placed in each of the landscape's
+	// technology clusters, one entry per Landscape.Clusters in the same
+	// order: an enterprise is in the one cluster of its patents' titles
+	// taken together (those in the landscape's scope). Unclustered sums
+	// the enterprises none of whose titles has a term of the clusters (or
+	// all of them when there are no clusters).
+	ByCluster   []LandscapePotential `json:"by_cluster"`
+	Unclustered LandscapePotential   `json:"unclustered"`
 }
 
 // LandscapePotential sums the financing potential of some enterprises.
 type LandscapePotential struct {
+	// Region and RegionName name a district's row, Cluster a cluster's
+	// (the cluster's name).
 	Region     string `json:"region,omitempty"`
 	RegionName string `json:"region_name,omitempty"`
+	Cluster    string `json:"cluster,omitempty"`
 	// Enterprises counts the enterprises; Pledgeable those with at least
 	// one patent that passes every CNIPA pledge rule, and
 	// PledgeablePatents those patents.
@@ -90,8 +102,8 @@ func (s *LandscapePotential) add(pot *matcher.EnterprisePotential) {
 
 // landscapeFinancing sums the financing potential of out's enterprises
 // that p may see.
-func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape) (*LandscapeFinancing, error) {
-	fin := &LandscapeFinancing{Scope: "all", ByDistrict: []LandscapePotential{}}
+func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape, model *matcher.TopicModel) (*LandscapeFinancing, error) {
+	fin := &LandscapeFinancing{Scope: "all", ByDistrict: []LandscapePotential{}, ByCluster: []LandscapePotential{}}
 	switch {
 	case p.Is(data.RoleBank):
 		fin.Scope = "visible"
@@ -142,6 +154,10 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape)
 	if out.IndustryScheme == IndustryGBT4754 {
 		trades = strings.Split(out.Industry, ",")
 	}
+	// placed holds each kept enterprise's cluster (−1: none); keep runs on
+	// several goroutines.
+	var mu sync.Mutex
+	placed := map[string]int{}
 	keep := func(e *data.Enterprise, patents iter.Seq[*data.Patent]) bool {
 		if own != "" && e.ID != own || out.Region != "" && !data.RegionWithin(e.Region, out.Region) {
 			return false
@@ -149,16 +165,37 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape)
 		if trades != nil && !slices.ContainsFunc(trades, func(c string) bool { return data.IndustryWithin(e.Industry, c) }) {
 			return false
 		}
+		inLandscape := false
 		for pt := range patents {
-			if inScope(pt) {
-				return true
+			if inLandscape = inScope(pt); inLandscape {
+				break
 			}
 		}
-		return false
+		if !inLandscape {
+			return false
+		}
+		c, ok := placeEnterprise(model, patents, inScope)
+		if !ok {
+			c = -1
+		}
+		mu.Lock()
+		placed[e.ID] = c
+		mu.Unlock()
+		return true
 	}
 	pots, err := compiled.Potential(ctx, products, pools, seen, keep)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range model.Clusters {
+		fin.ByCluster = append(fin.ByCluster, LandscapePotential{Cluster: c.Name})
+	}
+	for i := range pots {
+		if c := placed[pots[i].Enterprise.ID]; c >= 0 {
+			fin.ByCluster[c].add(&pots[i])
+		} else {
+			fin.Unclustered.add(&pots[i])
+		}
 	}
 	level := districtLevel(out.Region)
 	districts := map[string]*LandscapePotential{}

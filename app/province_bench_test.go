@@ -97,7 +97,9 @@ func heapMiB() float64 {
 // store's index, as of the Gaoyao event's day. Each iteration drops what
 // the index keeps (DropCaches), so every count is counted anew; the match
 // state for the day is compiled before the timing, as a node keeps it
-// (compiled.go). "financing" times the financing part alone;
+// (compiled.go). "financing" times the financing part alone (placing
+// the enterprises in the clusters included), "clusters" the technology
+// clusters alone (the sample read and factorised);
 // "one_search" is the baseline in the same run: one exactly counted facet
 // over the same patents. "districts_one_day" browses a city's eight
 // districts with the index's kept counts, as an organizer does.
@@ -146,8 +148,24 @@ func BenchmarkProvinceLandscape(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			model, err := landscapeClusters(b.Context(), idx, l.filters(l.Region))
+			if err != nil {
+				b.Fatal(err)
+			}
 			for b.Loop() {
-				if _, err := a.landscapeFinancing(b.Context(), p, l); err != nil {
+				if _, err := a.landscapeFinancing(b.Context(), p, l, model); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/clusters", func(b *testing.B) {
+			l, err := a.Landscape(b.Context(), p, idx, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				idx.DropCaches()
+				if _, err := landscapeClusters(b.Context(), idx, l.filters(l.Region)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -2,6 +2,7 @@ package door
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -9,8 +10,11 @@ import (
 )
 
 // LandscapeXLSX answers the landscape l as an Excel workbook with Chinese
-// headers: 历年申请 (filings per year by type), 技术构成 (the IPC
-// subclasses) and 法律状态 (the legal statuses).
+// headers, a sheet per part of the report: 历年申请 (filings per year by
+// type), 技术构成 and 技术分支 (the IPC subclasses and main groups), 法律状态
+// (the legal statuses), 技术集群 (the technology clusters), 主要申请人 (the
+// top applicants) and, when there are figures, 融资潜力 by district and by
+// cluster.
 func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 	wb, err := NewWorkbook()
 	if err != nil {
@@ -69,6 +73,19 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 			return err
 		}
 	}
+	clusters, err := wb.Sheet("技术集群", []float64{30, 50, 10, 10, 12, 60}, title, []string{"技术集群", "主要术语", "样本件数", "占比", "估计专利数", "代表专利"})
+	if err != nil {
+		return err
+	}
+	for _, cl := range l.Clusters {
+		examples := make([]string, len(cl.Examples))
+		for i, e := range cl.Examples {
+			examples[i] = e.Title + "（" + e.ID + "）"
+		}
+		if err := clusters.Row(cl.Name, strings.Join(cl.Terms, "、"), cl.Sampled, cl.Share, cl.Count, strings.Join(examples, "；")); err != nil {
+			return err
+		}
+	}
 	applicants, err := wb.Sheet("主要申请人", []float64{44, 10, 10, 16}, title, []string{"申请人", "专利数", "占比", "平台企业 ID"})
 	if err != nil {
 		return err
@@ -79,20 +96,37 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 		}
 	}
 	if f := l.Financing; f != nil && f.Unavailable == "" {
-		fin, err := wb.Sheet("融资潜力", []float64{16, 8, 12, 12, 14, 12, 14, 14, 14}, title,
-			[]string{"地区", "企业", "有可质押专利", "可质押专利", "评估价值（元）", "可获贷企业", "可贷合计（元）", "融资需求（元）", "缺口（元）"})
+		heads := []string{"企业", "有可质押专利", "可质押专利", "评估价值（元）", "可获贷企业", "可贷合计（元）", "融资需求（元）", "缺口（元）"}
+		widths := []float64{30, 8, 12, 12, 14, 12, 14, 14, 14}
+		row := func(sh *Sheet, name string, d app.LandscapePotential) error {
+			return sh.Row(name, d.Enterprises, d.Pledgeable, d.PledgeablePatents, d.AppraisedValue, d.Borrowers, d.SupportableLoans, d.Needs, d.Gap)
+		}
+		fin, err := wb.Sheet("融资潜力", widths, title, append([]string{"地区"}, heads...))
 		if err != nil {
 			return err
 		}
-		for _, d := range append(f.ByDistrict, f.Total) {
-			name := d.RegionName
-			if d.Region == "" && name == "" {
-				name = "合计"
-			}
-			if err := fin.Row(name, d.Enterprises, d.Pledgeable, d.PledgeablePatents, d.AppraisedValue, d.Borrowers,
-				d.SupportableLoans, d.Needs, d.Gap); err != nil {
+		for _, d := range f.ByDistrict {
+			if err := row(fin, d.RegionName, d); err != nil {
 				return err
 			}
+		}
+		if err := row(fin, "合计", f.Total); err != nil {
+			return err
+		}
+		byCluster, err := wb.Sheet("融资潜力（按技术集群）", widths, title, append([]string{"技术集群"}, heads...))
+		if err != nil {
+			return err
+		}
+		for _, d := range f.ByCluster {
+			if err := row(byCluster, d.Cluster, d); err != nil {
+				return err
+			}
+		}
+		if err := row(byCluster, "未归入集群", f.Unclustered); err != nil {
+			return err
+		}
+		if err := row(byCluster, "合计", f.Total); err != nil {
+			return err
 		}
 	}
 	return wb.Send(c, "landscape.xlsx")

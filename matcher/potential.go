@@ -42,7 +42,8 @@ type EnterprisePotential struct {
 // that seen holds (all when nil) and keep accepts, given the enterprise
 // and its patents; in block order. products are the products whose loans
 // count (the caller passes the active ones); their IPC areas must be
-// compiled (Covers), or Potential panics as Rank does.
+// compiled (Covers), or Potential panics as Rank does. keep is called
+// from several goroutines at once (the blocks are walked in parallel).
 func (c *Compiled) Potential(ctx context.Context, products []data.Product, pools []data.Pool, seen *Seen,
 	keep func(e *data.Enterprise, patents iter.Seq[*data.Patent]) bool) ([]EnterprisePotential, error) {
 	if seen != nil && seen.c != c {

@@ -3,6 +3,7 @@ package matcher
 import (
 	"cmp"
 	"context"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -373,15 +374,29 @@ func (m *TopicModel) ClusterOf(id string) (int, bool) {
 // sampled document as it was placed, give its title twice and its
 // abstract.
 func (m *TopicModel) Assign(texts ...string) (cluster int, ok bool) {
+	return m.AssignTerms(func(yield func(string) bool) {
+		for _, text := range texts {
+			for _, t := range m.terms(text) {
+				if !yield(t) {
+					return
+				}
+			}
+		}
+	})
+}
+
+// AssignTerms places a document given by its terms, as Assign places
+// texts cut by TopicOptions.Terms: for a caller that cuts many texts
+// more cheaply into the same terms (search.EachContentTerm). Terms
+// outside the vocabulary are ignored.
+func (m *TopicModel) AssignTerms(terms iter.Seq[string]) (cluster int, ok bool) {
 	if len(m.Clusters) == 0 {
 		return -1, false
 	}
 	c := map[string]float64{}
-	for _, text := range texts {
-		for _, t := range m.terms(text) {
-			if _, in := m.vocab[t]; in {
-				c[t]++
-			}
+	for t := range terms {
+		if _, in := m.vocab[t]; in {
+			c[t]++
 		}
 	}
 	cols, vals := m.row(c)

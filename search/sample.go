@@ -2,7 +2,10 @@ package search
 
 import (
 	"context"
+	"iter"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
@@ -248,4 +251,51 @@ func TextTerms(text string) []string {
 // without the bigrams that join a set phrase to it (种钢 of 一种钢筋).
 func ContentTerms(text string) []string {
 	return TextTerms(boilerplate.Replace(text))
+}
+
+// EachContentTerm yields the terms of ContentTerms(text), in order. A
+// text of Han characters, spaces and punctuation only (most titles) is
+// cut here directly: a run of Han characters into its overlapping
+// bigrams, a character standing alone as itself, as the index's analyzer
+// cuts them, at a tenth of its cost and without allocating a term
+// (BenchmarkEachContentTerm); any other text goes through ContentTerms.
+// It is for texts read by the hundred thousand (placing every enterprise
+// of a province in a landscape's clusters);
+// TestEachContentTermIsContentTerms holds it to ContentTerms.
+func EachContentTerm(text string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		t := boilerplate.Replace(text)
+		for _, r := range t {
+			if !unicode.Is(unicode.Han, r) && !unicode.IsSpace(r) && !unicode.IsPunct(r) {
+				for _, term := range TextTerms(t) {
+					if !yield(term) {
+						return
+					}
+				}
+				return
+			}
+		}
+		// start is where the run of Han characters starts, prev where its
+		// last character does; a run of one character is a term itself.
+		start, prev := -1, -1
+		for i, r := range t {
+			if !unicode.Is(unicode.Han, r) {
+				if start >= 0 && start == prev && !yield(t[start:i]) {
+					return
+				}
+				start, prev = -1, -1
+				continue
+			}
+			if prev >= 0 && !yield(t[prev:i+utf8.RuneLen(r)]) {
+				return
+			}
+			if start < 0 {
+				start = i
+			}
+			prev = i
+		}
+		if start >= 0 && start == prev {
+			yield(t[start:])
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package search
 
 import (
+	"bytes"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -200,4 +202,54 @@ func BenchmarkSamplePatents(b *testing.B) {
 			b.ReportMetric(float64(len(s.Patents)), "sampled")
 		})
 	}
+}
+
+// TestEachContentTermIsContentTerms holds the quick cut to the index's:
+// on every title and abstract of the CNIPA sample and on texts of every
+// kind of character, EachContentTerm yields ContentTerms' terms in order.
+func TestEachContentTermIsContentTerms(t *testing.T) {
+	s := openStore(t)
+	b, err := os.ReadFile(cnipaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := data.Import(t.Context(), s, bytes.NewReader(b), data.ImportOptions{Kind: "patents", Format: "cnipa-csv"}); err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{
+		"", "机", "一种用于数控机床的自动换刀装置", "的 装置、床", "一种RV减速器", "LED灯具（一种） 散热器,其特征在于所述壳体",
+		"１２３全角ＡＢＣ和汉字", "焊枪（JG-2990）", "カタカナ和汉字", "温度≥50℃的炉", "齿轮箱；其特征在于：所述齿轮",
+	}
+	for _, p := range allPatents(t, s) {
+		texts = append(texts, p.Title, p.Abstract)
+	}
+	terms := 0
+	for _, text := range texts {
+		want := ContentTerms(text)
+		got := slices.Collect(EachContentTerm(text))
+		if !slices.Equal(got, want) {
+			t.Fatalf("EachContentTerm(%q) = %q, ContentTerms %q", text, got, want)
+		}
+		terms += len(got)
+	}
+	if terms < 10_000 {
+		t.Fatalf("only %d terms in %d texts: the sample did not load", terms, len(texts))
+	}
+}
+
+// BenchmarkEachContentTerm compares the quick cut of a patent title with
+// the index's (ContentTerms), the baseline in the same run.
+func BenchmarkEachContentTerm(b *testing.B) {
+	const title = "一种用于数控机床的自动换刀装置及其控制方法"
+	b.Run("each_content_term", func(b *testing.B) {
+		for b.Loop() {
+			for range EachContentTerm(title) {
+			}
+		}
+	})
+	b.Run("content_terms", func(b *testing.B) {
+		for b.Loop() {
+			ContentTerms(title)
+		}
+	})
 }

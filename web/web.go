@@ -471,6 +471,7 @@ var webFuncs = template.FuncMap{
 	"bjtime": door.WebTime,
 	"pct":    pct,
 	"pct2":   pct2,
+	"join":   strings.Join,
 	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	"num3":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
 	"region": regionName,
