@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -73,6 +74,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		{query: "as_of=2026-01-01", asOf: data.NewDate(2026, 1, 1)},
 		{query: "region=11&as_of=2026-01-01", region: "11", asOf: data.NewDate(2026, 1, 1)},
 		{query: "ipc=E01B&as_of=2026-01-01", ipc: "E01B", asOf: data.NewDate(2026, 1, 1)},
+		{query: "ipc=E01B,e01d,E01B&as_of=2026-01-01", ipc: "E01B,E01D", asOf: data.NewDate(2026, 1, 1)},
 		{query: "as_of=2012-05-31", asOf: data.NewDate(2012, 5, 31)},
 		{query: "as_of=2014-03-01", asOf: data.NewDate(2014, 3, 1)},
 		{query: "region=110108&as_of=2016-01-01", region: "110108", asOf: data.NewDate(2016, 1, 1)},
@@ -81,6 +83,9 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			var got app.Landscape
 			decodeBody(t, f.do(orgToken, "GET", "/api/v1/landscape?"+tc.query, nil), http.StatusOK, &got)
+			if got.IPC != tc.ipc {
+				t.Errorf("IPC %q, want %q (normalised, without repeats)", got.IPC, tc.ipc)
+			}
 
 			// The direct count.
 			total, unknown := 0, 0
@@ -102,7 +107,8 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 						subclasses[c[:4]] = true
 					}
 				}
-				if tc.ipc != "" && !subclasses[tc.ipc] || tc.industry != "" && !inIndustry(p) {
+				if tc.ipc != "" && !slices.ContainsFunc(strings.Split(tc.ipc, ","), func(c string) bool { return subclasses[c] }) ||
+					tc.industry != "" && !inIndustry(p) {
 					continue
 				}
 				total++
@@ -319,6 +325,12 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Errorf("a bad industry: fields %+v, want industry", env.Error.Fields)
 	}
 
+	for _, bad := range []string{"E01B,X99Z", ",", "E01B,,Q99"} {
+		env = wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?ipc="+url.QueryEscape(bad), nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+		if !env.hasField("ipc") {
+			t.Errorf("IPC codes %q: fields %+v, want ipc", bad, env.Error.Fields)
+		}
+	}
 	env = wantError(t, f.do(orgToken, "GET", "/api/v1/landscape?region=99", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
 	if !env.hasField("region") {
 		t.Errorf("a bad region: fields %+v, want region", env.Error.Fields)

@@ -35,8 +35,8 @@ const (
 )
 
 // LandscapeRequest selects the patents of a landscape: in a region (any
-// level of the region codes, "" for all), in an IPC class, subclass or
-// group and in an industry ("" for all): a strategic emerging industry by
+// level of the region codes, "" for all), under IPC codes of any level
+// (several joined by commas: a set of groups) and in an industry ("" for all): a strategic emerging industry by
 // its IPC reference (2021 table, e.g. "2.1" 智能制造装备产业) or GB/T 4754
 // categories of the owners (data.ParseIndustrySet: "C35", "C33-C40",
 // "装备制造业"), filed on or before AsOf.
@@ -52,7 +52,8 @@ type LandscapeRequest struct {
 type Landscape struct {
 	Region     string `json:"region,omitempty"`
 	RegionName string `json:"region_name,omitempty"`
-	IPC        string `json:"ipc,omitempty"`
+	// IPC is the landscape's IPC codes, normalised and joined by commas.
+	IPC string `json:"ipc,omitempty"`
 	// Industry is the industry of the patents, by IndustryScheme: a
 	// strategic emerging industry (2021 IPC reference table), the patents
 	// whose IPC codes it covers; or GB/T 4754 categories (their canonical
@@ -183,6 +184,13 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		if len(req.Region) > 2 {
 			out.Province = req.Region[:2]
 		}
+	}
+	if out.IPC != "" {
+		codes, err := data.ParseIPCSet(out.IPC)
+		if err != nil {
+			return nil, data.InvalidField("ipc", "%v: give IPC codes at any level, several joined by commas (B23K9/00,B23K11/00)", err)
+		}
+		out.IPC = strings.Join(codes, ",")
 	}
 	switch {
 	case out.Industry == "":

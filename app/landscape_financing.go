@@ -245,17 +245,16 @@ func districtOf(code string, level int) string {
 }
 
 // patentScope returns whether a patent is in out's technology scope:
-// filed by the as-of date, under its IPC code and in its strategic
+// filed by the as-of date, under one of its IPC codes and in its strategic
 // emerging industry, the same rules the index's filters apply (search's
 // ipc and industry). A GB/T 4754 industry is the owner's, checked apart.
 func patentScope(out *Landscape) (func(*data.Patent) bool, error) {
-	ipc := ""
+	var ipc []string
 	if out.IPC != "" {
-		levels := data.IPCLevels(out.IPC)
-		if len(levels) == 0 {
-			return nil, data.InvalidField("ipc", "%q is not an IPC code", out.IPC)
+		var err error
+		if ipc, err = data.ParseIPCSet(out.IPC); err != nil {
+			return nil, data.InvalidField("ipc", "%v", err)
 		}
-		ipc = levels[len(levels)-1]
 	}
 	var rules []data.IPCRule
 	if out.IndustryScheme == IndustrySEI {
@@ -265,7 +264,10 @@ func patentScope(out *Landscape) (func(*data.Patent) bool, error) {
 		if pt.FilingDate.IsZero() || out.AsOf.Before(pt.FilingDate) {
 			return false
 		}
-		if ipc != "" && !slices.ContainsFunc(pt.IPC, func(c string) bool { return slices.Contains(data.IPCLevels(c), ipc) }) {
+		if ipc != nil && !slices.ContainsFunc(pt.IPC, func(c string) bool {
+			levels := data.IPCLevels(c)
+			return slices.ContainsFunc(ipc, func(want string) bool { return slices.Contains(levels, want) })
+		}) {
 			return false
 		}
 		return rules == nil || data.InStrategicIndustry(rules, pt.IPC)

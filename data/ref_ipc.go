@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -222,6 +223,32 @@ func NormalizeIPC(raw string) (string, error) {
 		}
 	}
 	return c.code, nil
+}
+
+// ParseIPCSet reads a set of IPC codes at any level joined by commas
+// ("B23K", "B23K9/00,B23K11/00"): the technology of a patent landscape
+// may be several groups. It returns the codes normalised (NormalizeIPC),
+// in the order given and without repeats; an empty list or a code that is
+// not one is an error naming it.
+func ParseIPCSet(v string) ([]string, error) {
+	var out []string
+	for _, raw := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		c, err := NormalizeIPC(strings.TrimSuffix(raw, "*")) // B23K* as the search box takes it
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no IPC code in %q", v)
+	}
+	return out, nil
 }
 
 // IPCLevels lists a symbol and its ancestors from the section down:

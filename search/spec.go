@@ -137,7 +137,7 @@ func patentSpec() *kindSpec {
 			"address":   textParam("words of the applicant's address", "address", 1),
 			"type":      keywordParam("invention, utility_model or design (or 发明, 实用新型, 外观设计)", "type", parsePatentType),
 			"status":    keywordParam("a legal status: valid, pending, lapsed, invalidated, rejected, withdrawn (or 有效, 审中, 失效 …)", "status", parseStatus),
-			"ipc":       levelParam("an IPC code at any level, e.g. B, B23, B23K, B23K9/00 or B23K9/013", parseIPC),
+			"ipc":       {help: "an IPC code at any level, e.g. B, B23, B23K, B23K9/00 or B23K9/013, or several joined by commas (B23K9/00,B23K11/00): the patents under any of them", value: ipcSet},
 			"industry":  {help: "a strategic emerging industry code of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业)", value: strategicIndustry},
 			"region":    levelParam("a region code or name, e.g. 44, 4412, 441204 or 高要区", parseRegion),
 			"owner_id":  keywordParam("an enterprise id", "owner_id", nonEmptyValue),
@@ -495,12 +495,21 @@ func parseStatus(v string) (string, error) {
 	return string(s), nil
 }
 
-func parseIPC(v string) (string, string, error) {
-	c, err := data.NormalizeIPC(strings.TrimSuffix(v, "*"))
+// ipcSet is the filter of the patents under any of the IPC codes of v
+// (data.ParseIPCSet), each at its level.
+func ipcSet(v string) (query.Query, error) {
+	codes, err := data.ParseIPCSet(v)
 	if err != nil {
-		return "", "", invalid("%v", err)
+		return nil, invalid("%v", err)
 	}
-	return ipcFields[ipcLevel(c)], c, nil
+	any := make([]query.Query, len(codes))
+	for i, c := range codes {
+		any[i] = term(ipcFields[ipcLevel(c)], c)
+	}
+	if len(any) == 1 {
+		return any[0], nil
+	}
+	return query.NewDisjunctionQuery(any), nil
 }
 
 var ipcFields = [5]string{"ipc_section", "ipc_class", "ipc_subclass", "ipc_group", "ipc_subgroup"}
