@@ -186,3 +186,20 @@ func TestIPCTableShape(t *testing.T) {
 		t.Errorf("unexpected level counts %v", levels)
 	}
 }
+
+// TestParseIPCSet reads a landscape's set of IPC codes: normalised, in
+// order, without repeats; an empty set or a code that is not one refused
+// naming it.
+func TestParseIPCSet(t *testing.T) {
+	got, err := ParseIPCSet(" b23k 9/00 ,B23K11/00，B23K9/00、E01* ")
+	if want := []string{"B23K9/00", "B23K11/00", "E01"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ParseIPCSet = %q, %v; want %q", got, err, want)
+	}
+	for _, bad := range []string{"", " , ", "B23K,X99Z"} {
+		if got, err := ParseIPCSet(bad); err == nil {
+			t.Errorf("ParseIPCSet(%q) = %q, want an error", bad, got)
+		} else if bad == "B23K,X99Z" && !strings.Contains(err.Error(), "X99") {
+			t.Errorf("ParseIPCSet(%q): %v does not name the code", bad, err)
+		}
+	}
+}
