@@ -364,3 +364,87 @@ func TestLandscapeByOwnerIndustry(t *testing.T) {
 		t.Errorf("the page of 高要区 × 装备制造业: %d", w.Code)
 	}
 }
+
+// TestLandscapeBySavedSearch checks a landscape whose technology is a
+// search's words (q, as a saved search holds them) against the search
+// itself: the patents the search finds in the district by the day, their
+// subclasses, and, in the financing part, the district's enterprises that
+// own one of the patents the words find; a query the search refuses is
+// refused naming q, on the API and the page.
+func TestLandscapeBySavedSearch(t *testing.T) {
+	f := newLandscapeDemoFixture(t)
+	ctx := t.Context()
+	const words = "数控"
+	q := url.Values{"q": {words}, "region": {"441204"}, "as_of": {"2021-04-23"}}
+	var got app.Landscape
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?"+q.Encode(), nil), http.StatusOK, &got)
+	if got.Query != words {
+		t.Errorf("the landscape's query %q, want %q", got.Query, words)
+	}
+
+	// The search's answer, every page of it: the patents of the words
+	// filed by the day anywhere, and those in the district.
+	owners := map[string]bool{}
+	inDistrict := 0
+	for page := 1; ; page++ {
+		b := f.search(matchOrgToken, "/api/v1/search/patents?"+url.Values{"q": {words}, "filing_date": {"..2021-04-23"},
+			"size": {"100"}, "page": {strconv.Itoa(page)}}.Encode())
+		for _, h := range b.Hits {
+			owners[h.OwnerID] = true
+		}
+		if page*100 >= b.Total {
+			break
+		}
+	}
+	district := f.search(matchOrgToken, "/api/v1/search/patents?"+url.Values{"q": {words}, "filing_date": {"..2021-04-23"}, "region": {"441204"},
+		"facets": {"ipc_subclass"}, "exact_facets": {"true"}}.Encode())
+	inDistrict = district.Total
+	if got.Total != inDistrict || inDistrict == 0 {
+		t.Fatalf("the landscape counts %d patents, the search finds %d", got.Total, inDistrict)
+	}
+	for _, v := range district.Facets["ipc_subclass"].Values {
+		i := slices.IndexFunc(got.ByIPC, func(c app.LandscapeIPC) bool { return c.Code == v.Value })
+		if i < 0 && len(got.ByIPC) < 20 || i >= 0 && got.ByIPC[i].Count != v.Count {
+			t.Errorf("subclass %s: the search counts %d, the landscape %+v", v.Value, v.Count, got.ByIPC)
+		}
+	}
+	ents, err := app.All(ctx, f.store.Enterprises(), data.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, all := 0, 0
+	for _, e := range ents {
+		if data.RegionWithin(e.Region, "441204") {
+			all++
+			if owners[e.ID] {
+				want++
+			}
+		}
+	}
+	if got.Financing.Total.Enterprises != want || want == 0 || want == all {
+		t.Errorf("the financing part sums %d enterprises; %d of the district's %d own a patent the words find", got.Financing.Total.Enterprises, want, all)
+	}
+
+	env := wantError(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?q="+url.QueryEscape(`"数控`), nil), http.StatusBadRequest, data.CodeMalformed)
+	if !env.hasField("q") {
+		t.Errorf("an unclosed quote: fields %+v, want q", env.Error.Fields)
+	}
+	// The words may not pick one enterprise's patents: a bank would learn
+	// what an enterprise it may not read owns, and that it is here.
+	for _, tok := range []string{matchCCBToken, matchOrgToken} {
+		env = wantError(t, f.do(tok, "GET", "/api/v1/landscape?q="+url.QueryEscape("数控 owner_id:ent_0007"), nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+		if !env.hasField("q") {
+			t.Errorf("words naming owner_id: fields %+v, want q", env.Error.Fields)
+		}
+	}
+	b := newBrowser(f)
+	b.signIn(matchOrgToken)
+	w, _ := b.get("/app/organizer/landscape?" + url.Values{"q": {`"数控`}}.Encode())
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "检索式：") {
+		t.Errorf("the page with an unclosed quote: %d, %q", w.Code, w.Body.String())
+	}
+	w, _ = b.get("/app/organizer/landscape?" + q.Encode())
+	if page := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(page, "“数控”") || !strings.Contains(page, `value="数控"`) {
+		t.Errorf("the page of the saved search: %d", w.Code)
+	}
+}

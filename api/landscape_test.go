@@ -282,7 +282,7 @@ func TestLandscapeCountsTheRecords(t *testing.T) {
 		t.Fatalf("the page: %d %s", w.Code, page)
 	}
 	for _, want := range []string{"北京市", strconv.Itoa(beijing.Total) + " 件", "<svg class=\"chart\"", beijing.ByIPC[0].Code, beijing.ByIPC[0].Title,
-		`href="/app/organizer/landscape.xlsx?region=11&amp;ipc=&amp;industry=&amp;as_of=2026-01-01"`} {
+		`href="/app/organizer/landscape.xlsx?region=11&amp;ipc=&amp;industry=&amp;as_of=2026-01-01&amp;q="`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -224,9 +224,13 @@ func apiOperations() []apiOp {
 			Query:       searchParams(kind, true), OK: searchResult{}, Errors: []int{400, 403, 404, 422}})
 	}
 	ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/landscape", Summary: "The patent landscape of a region (专利导航)", Tag: "search",
-		Description: "Served when the server has a search index. Counts the patents filed in a region (any level of the region codes) and IPC code " +
-			"on or before as_of: per filing year and type, per IPC subclass (with its share and, below a province, its specialisation against the province) and per legal status.",
-		Query: []apiParam{{Name: "region", Description: "region code, any level (44, 4412, 441204)"}, {Name: "ipc", Description: "IPC section, class, subclass or group"},
+		Description: "Served when the server has a search index. Counts the patents filed in a region (any level of the region codes), matching a search's words, " +
+			"under IPC codes and in an industry, on or before as_of: per filing year and type, per IPC subclass (with its share, growth and, below a province, " +
+			"its specialisation against the province) and main group, per legal status, the share pledgeable on the day, the top applicants and the technology clusters; " +
+			"and the financing potential of the region's enterprises with such a patent (those the caller may see), per district and per cluster.",
+		Query: []apiParam{{Name: "q", Description: "a search's words, as /api/v1/search/patents takes them (a saved search)"},
+			{Name: "region", Description: "region code, any level (44, 4412, 441204)"},
+			{Name: "ipc", Description: "IPC section, class, subclass or group; several joined by commas (B23K9/00,B23K11/00)"},
 			{Name: "industry", Description: "a strategic emerging industry of the 2021 IPC reference table, e.g. 2.1 (智能制造装备产业): the patents its IPC codes cover; or GB/T 4754-2017 categories of the owners: C35, C33,C35, a range C33-C40, or 装备制造业"}, asOfParam,
 			{Name: "format", Enum: []string{"json", "xlsx"}, Description: "json (default) or xlsx: the workbook"}},
 		OK: app.Landscape{}, Content: []string{ctXLSX}, Errors: []int{400, 422}})

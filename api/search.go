@@ -116,10 +116,10 @@ func (s *server) similarPatents(c *gin.Context) error {
 
 // landscape handles GET /api/v1/landscape (app.Landscape): the patent
 // landscape of a region and IPC code as of a date, counted in the index.
-// Parameters: region, ipc, industry, as_of (each optional); format=xlsx answers
-// the workbook.
+// Parameters: q (a search's words), region, ipc, industry, as_of (each
+// optional); format=xlsx answers the workbook.
 func (s *server) landscape(c *gin.Context) error {
-	params, asOf, err := s.Params(c, "region", "ipc", "industry", "as_of", "format")
+	params, asOf, err := s.Params(c, "q", "region", "ipc", "industry", "as_of", "format")
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *server) landscape(c *gin.Context) error {
 	if format != "" && format != "json" && format != "xlsx" {
 		return data.InvalidField("format", "must be json or xlsx, not %q", format)
 	}
-	req := app.LandscapeRequest{Region: strings.TrimSpace(params["region"]), IPC: params["ipc"], Industry: params["industry"], AsOf: asOf}
+	req := app.LandscapeRequest{Query: params["q"], Region: strings.TrimSpace(params["region"]), IPC: params["ipc"], Industry: params["industry"], AsOf: asOf}
 	res, err := s.App.Landscape(c.Request.Context(), door.Caller(c), s.Cfg.Search, req)
 	if err != nil {
 		return err

@@ -41,6 +41,10 @@ const (
 // categories of the owners (data.ParseIndustrySet: "C35", "C33-C40",
 // "装备制造业"), filed on or before AsOf.
 type LandscapeRequest struct {
+	// Query is a search's words (the search box's syntax, search's
+	// package doc): a saved search as the landscape's technology. "" for
+	// none.
+	Query    string
 	Region   string
 	IPC      string
 	Industry string
@@ -52,6 +56,9 @@ type LandscapeRequest struct {
 type Landscape struct {
 	Region     string `json:"region,omitempty"`
 	RegionName string `json:"region_name,omitempty"`
+	// Query is the search the patents match ("" for none): a saved
+	// search's words.
+	Query string `json:"q,omitempty"`
 	// IPC is the landscape's IPC codes, normalised and joined by commas.
 	IPC string `json:"ipc,omitempty"`
 	// Industry is the industry of the patents, by IndustryScheme: a
@@ -171,7 +178,7 @@ type LandscapeCount struct {
 // caller: the counts are of public patents). A region code that is not
 // one, or an IPC code the index refuses, is invalid naming the field.
 func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req LandscapeRequest) (*Landscape, error) {
-	out := &Landscape{Region: req.Region, IPC: strings.TrimSpace(req.IPC), Industry: strings.TrimSpace(req.Industry), AsOf: req.AsOf,
+	out := &Landscape{Query: strings.TrimSpace(req.Query), Region: req.Region, IPC: strings.TrimSpace(req.IPC), Industry: strings.TrimSpace(req.Industry), AsOf: req.AsOf,
 		ByYear: []LandscapeYear{}, ByIPC: []LandscapeIPC{}, ByGroup: []LandscapeIPC{}, ByStatus: []LandscapeCount{}, TopApplicants: []LandscapeApplicant{}}
 	if out.AsOf.IsZero() {
 		out.AsOf = a.Today()
@@ -183,6 +190,18 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		out.RegionName = data.RegionLabel(req.Region)
 		if len(req.Region) > 2 {
 			out.Province = req.Region[:2]
+		}
+	}
+	if out.Query != "" {
+		// The technology part counts every patent whatever the caller, so
+		// its words may not pick the patents of one enterprise in ipmatch:
+		// whether an enterprise is here, and what it owns, is not public.
+		fields, err := search.QueryFields(search.Patents, out.Query)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(fields, "owner_id") {
+			return nil, data.InvalidField("q", "a landscape counts public patents: its words cannot select them by their owner in ipmatch (owner_id)")
 		}
 	}
 	if out.IPC != "" {
@@ -212,14 +231,13 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		out.Industry = strings.Join(codes, ",")
 		out.IndustryScheme, out.IndustryName = IndustryGBT4754, name
 	}
-	filters := out.filters
 	count := func(region string, extra map[string]string, facets ...string) (*search.Result, error) {
-		f := filters(region)
-		for k, v := range extra {
-			f[k] = v
-		}
-		// The search names the filter it refuses (ipc), as the request does.
-		return idx.Search(ctx, search.Patents, search.Request{Filters: f, Facets: facets, ExactFacets: true, Size: 1})
+		r := out.request(region)
+		maps.Copy(r.Filters, extra)
+		r.Facets, r.ExactFacets, r.Size = facets, true, 1
+		// The search names the filter it refuses (ipc) or the query's
+		// mistake (q), as the request does.
+		return idx.Search(ctx, search.Patents, r)
 	}
 
 	all, err := count(req.Region, nil, "type", "status", "ipc_subclass", "ipc_group", "applicant")
@@ -316,11 +334,11 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		out.ByGroup = append(out.ByGroup, c)
 	}
 	if g := out.Growth; g != nil {
-		if err := a.codeGrowth(ctx, idx, filters(req.Region), g, out.ByIPC, out.ByGroup); err != nil {
+		if err := a.codeGrowth(ctx, idx, out.request(req.Region), g, out.ByIPC, out.ByGroup); err != nil {
 			return nil, err
 		}
 	}
-	model, err := landscapeClusters(ctx, idx, filters(req.Region))
+	model, err := landscapeClusters(ctx, idx, out.request(req.Region))
 	if err != nil {
 		return nil, err
 	}
@@ -328,15 +346,16 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 	if out.Clusters == nil {
 		out.Clusters = []matcher.LandscapeCluster{}
 	}
-	if out.Financing, err = a.landscapeFinancing(ctx, p, out, model); err != nil {
+	if out.Financing, err = a.landscapeFinancing(ctx, p, idx, out, model); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// filters are the search filters of l's patents in region (l's own or its
-// province): filed by the as-of day, under its IPC code, in its industry.
-func (l *Landscape) filters(region string) map[string]string {
+// request is the search of l's patents in region (l's own or its
+// province): matching its query, filed by the as-of day, under its IPC
+// codes, in its industry.
+func (l *Landscape) request(region string) search.Request {
 	f := map[string]string{"filing_date": ".." + l.AsOf.String()}
 	if region != "" {
 		f["region"] = region
@@ -350,7 +369,7 @@ func (l *Landscape) filters(region string) map[string]string {
 	case IndustryGBT4754:
 		f["owner_industry"] = l.Industry
 	}
-	return f
+	return search.Request{Query: l.Query, Filters: f}
 }
 
 // topApplicants lists the applicants of facet with their share of total
@@ -396,13 +415,14 @@ func (a *App) topApplicants(ctx context.Context, p *Caller, facet []search.Facet
 // codeGrowth sets the growth of each of the subclasses and groups given
 // over g's spans: every subclass's and group's count in each span, from
 // one exact walk of each span's patents.
-func (a *App) codeGrowth(ctx context.Context, idx *search.Index, filters map[string]string, g *LandscapeGrowth, lists ...[]LandscapeIPC) error {
+func (a *App) codeGrowth(ctx context.Context, idx *search.Index, scope search.Request, g *LandscapeGrowth, lists ...[]LandscapeIPC) error {
 	span := func(from, to int) (map[string]int, error) {
-		f := maps.Clone(filters)
+		r := scope
+		r.Filters = maps.Clone(scope.Filters)
 		// Whole years, both before the as-of day (g.To is the last whole year).
-		f["filing_date"] = strconv.Itoa(from) + ".." + strconv.Itoa(to)
-		res, err := idx.Search(ctx, search.Patents, search.Request{Filters: f, Facets: []string{"ipc_subclass", "ipc_group"},
-			ExactFacets: true, FacetSize: search.MaxFacetSize, Size: 1})
+		r.Filters["filing_date"] = strconv.Itoa(from) + ".." + strconv.Itoa(to)
+		r.Facets, r.ExactFacets, r.FacetSize, r.Size = []string{"ipc_subclass", "ipc_group"}, true, search.MaxFacetSize, 1
+		res, err := idx.Search(ctx, search.Patents, r)
 		if err != nil {
 			return nil, err
 		}

@@ -22,13 +22,13 @@ import (
 // milliseconds at 1,000,000 patents (BenchmarkProvinceClusters).
 const landscapeSample = 2000
 
-// landscapeClusters finds the technology clusters of the patents that
-// filters (a search.Request's, as Landscape builds them) select in idx.
+// landscapeClusters finds the technology clusters of the patents scope
+// (a landscape's search, Landscape.request) selects in idx.
 // The model's Clusters go into the report; its Assign places an
 // enterprise's patents' titles into one of them. Errors are the search's
 // (a filter it refuses names the field).
-func landscapeClusters(ctx context.Context, idx *search.Index, filters map[string]string) (*matcher.TopicModel, error) {
-	sample, err := idx.SamplePatents(ctx, search.Request{Filters: filters}, landscapeSample)
+func landscapeClusters(ctx context.Context, idx *search.Index, scope search.Request) (*matcher.TopicModel, error) {
+	sample, err := idx.SamplePatents(ctx, scope, landscapeSample)
 	if err != nil {
 		return nil, err
 	}

@@ -46,11 +46,11 @@ func TestLandscapeClustersOfTheCNIPASample(t *testing.T) {
 	store, idx := cnipaIndex(t)
 	_, other := cnipaIndex(t)
 	asOf := map[string]string{"filing_date": "..2026-01-01"}
-	m, err := landscapeClusters(t.Context(), idx, asOf)
+	m, err := landscapeClusters(t.Context(), idx, search.Request{Filters: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := landscapeClusters(t.Context(), other, asOf)
+	again, err := landscapeClusters(t.Context(), other, search.Request{Filters: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestLandscapeClustersNeedEnoughPatents(t *testing.T) {
 	if want == 0 || want >= matcher.MinTopicDocs {
 		t.Fatalf("%d patents in E02D; the test needs a few", want)
 	}
-	m, err := landscapeClusters(t.Context(), idx, map[string]string{"ipc": "E02D"})
+	m, err := landscapeClusters(t.Context(), idx, search.Request{Filters: map[string]string{"ipc": "E02D"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +205,11 @@ func TestLandscapeClustersNeedEnoughPatents(t *testing.T) {
 	if c, ok := m.Assign("一种地基处理装置"); ok {
 		t.Errorf("placed in %d with no clusters", c)
 	}
-	none, err := landscapeClusters(t.Context(), idx, map[string]string{"filing_date": "..1990-01-01"})
+	none, err := landscapeClusters(t.Context(), idx, search.Request{Filters: map[string]string{"filing_date": "..1990-01-01"}})
 	if err != nil || none.Total != 0 || len(none.Clusters) != 0 {
 		t.Errorf("before any filing: %+v, %v", none, err)
 	}
-	if _, err := landscapeClusters(t.Context(), idx, map[string]string{"ipc": "not a code"}); data.ErrorCode(err) == "" ||
+	if _, err := landscapeClusters(t.Context(), idx, search.Request{Filters: map[string]string{"ipc": "not a code"}}); data.ErrorCode(err) == "" ||
 		!slices.ContainsFunc(data.ErrorFields(err), func(f data.FieldError) bool { return f.Field == "ipc" }) {
 		t.Errorf("a bad IPC filter: %v, want an error naming ipc", err)
 	}
@@ -220,7 +220,7 @@ func TestLandscapeClustersNeedEnoughPatents(t *testing.T) {
 func BenchmarkLandscapeClusters(b *testing.B) {
 	_, idx := cnipaIndex(b)
 	for b.Loop() {
-		if _, err := landscapeClusters(b.Context(), idx, nil); err != nil {
+		if _, err := landscapeClusters(b.Context(), idx, search.Request{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -275,7 +275,7 @@ func BenchmarkProvinceClusters(b *testing.B) {
 		})
 		b.Run(region+"/clusters", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := landscapeClusters(b.Context(), idx, filters); err != nil {
+				if _, err := landscapeClusters(b.Context(), idx, search.Request{Filters: filters}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -332,7 +332,7 @@ func TestLandscapeFinancingByCluster(t *testing.T) {
 
 	// The placement made apart, with the model the report was made with
 	// (the same index gives the same sample and the same clusters).
-	model, err := landscapeClusters(ctx, idx, l.filters(l.Region))
+	model, err := landscapeClusters(ctx, idx, l.request(l.Region))
 	if err != nil {
 		t.Fatal(err)
 	}

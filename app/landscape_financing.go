@@ -11,6 +11,7 @@ import (
 
 	"ipmatch/data"
 	"ipmatch/matcher"
+	"ipmatch/search"
 )
 
 // The financing part of a landscape (issue 17): where the region's
@@ -102,7 +103,7 @@ func (s *LandscapePotential) add(pot *matcher.EnterprisePotential) {
 
 // landscapeFinancing sums the financing potential of out's enterprises
 // that p may see.
-func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape, model *matcher.TopicModel) (*LandscapeFinancing, error) {
+func (a *App) landscapeFinancing(ctx context.Context, p *Caller, idx *search.Index, out *Landscape, model *matcher.TopicModel) (*LandscapeFinancing, error) {
 	fin := &LandscapeFinancing{Scope: "all", ByDistrict: []LandscapePotential{}, ByCluster: []LandscapePotential{}}
 	switch {
 	case p.Is(data.RoleBank):
@@ -149,6 +150,23 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, out *Landscape,
 	inScope, err := patentScope(out)
 	if err != nil {
 		return nil, err
+	}
+	if out.Query != "" {
+		// Which patents the words select is the index's to say: the
+		// financing part takes its answer rather than a second reading.
+		ids, err := idx.PatentIDs(ctx, out.request(""))
+		if err != nil {
+			return nil, err
+		}
+		matched := make(map[string]struct{}, len(ids))
+		for _, id := range ids {
+			matched[id] = struct{}{}
+		}
+		rules := inScope
+		inScope = func(pt *data.Patent) bool {
+			_, ok := matched[pt.ApplicationNumber]
+			return ok && rules(pt)
+		}
 	}
 	var trades []string // the GB/T 4754 categories of the owners, if that is the industry
 	if out.IndustryScheme == IndustryGBT4754 {

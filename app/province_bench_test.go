@@ -148,12 +148,12 @@ func BenchmarkProvinceLandscape(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			model, err := landscapeClusters(b.Context(), idx, l.filters(l.Region))
+			model, err := landscapeClusters(b.Context(), idx, l.request(l.Region))
 			if err != nil {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				if _, err := a.landscapeFinancing(b.Context(), p, l, model); err != nil {
+				if _, err := a.landscapeFinancing(b.Context(), p, idx, l, model); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -165,7 +165,7 @@ func BenchmarkProvinceLandscape(b *testing.B) {
 			}
 			for b.Loop() {
 				idx.DropCaches()
-				if _, err := landscapeClusters(b.Context(), idx, l.filters(l.Region)); err != nil {
+				if _, err := landscapeClusters(b.Context(), idx, l.request(l.Region)); err != nil {
 					b.Fatal(err)
 				}
 			}

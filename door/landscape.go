@@ -25,6 +25,9 @@ func LandscapeXLSX(c *gin.Context, l *app.Landscape) error {
 	if l.RegionName != "" {
 		scope = l.RegionName
 	}
+	if l.Query != "" {
+		scope += " · “" + l.Query + "”"
+	}
 	if l.IPC != "" {
 		scope += " · " + l.IPC
 	}

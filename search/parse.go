@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -392,4 +393,34 @@ func (n *node) String() string {
 		s = n.field + ":" + n.cmp + s
 	}
 	return s
+}
+
+// QueryFields returns the fields a query of kind names (field:value), by
+// their canonical names, each once: for a caller that keeps some fields
+// out of a query (a landscape counts public patents, so it refuses
+// owner_id). A query that does not parse is the same error Search gives.
+func QueryFields(kind, q string) ([]string, error) {
+	s, ok := specs[kind]
+	if !ok {
+		return nil, badParam("kind", "%q is not a kind of record the index holds", kind)
+	}
+	n, err := parseQuery(q, s.fieldName, s.known)
+	if err != nil {
+		return nil, err
+	}
+	var fields []string
+	var walk func(*node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if n.op == opTerm && n.field != "" && !slices.Contains(fields, n.field) {
+			fields = append(fields, n.field)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(n)
+	return fields, nil
 }

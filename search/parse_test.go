@@ -1,8 +1,11 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"ipmatch/data"
 )
 
 func TestParseQuery(t *testing.T) {
@@ -72,5 +75,21 @@ func TestParseQueryErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("parse %q: %v, want %q", c.in, err, c.want)
 		}
+	}
+}
+
+// TestQueryFields lists the fields a query names, by their canonical
+// names, so that a caller can keep one out; a query Search refuses is
+// refused the same.
+func TestQueryFields(t *testing.T) {
+	got, err := QueryFields(Patents, `数控 (标题:主轴 OR owner_id:ent_0001) -type:design owner_id:ent_0002`)
+	if err != nil || !slices.Contains(got, "owner_id") || !slices.Contains(got, "type") || len(got) != 3 {
+		t.Errorf("QueryFields = %q, %v; want title, owner_id and type once each", got, err)
+	}
+	if got, err := QueryFields(Patents, "数控 机床"); err != nil || len(got) != 0 {
+		t.Errorf("words only: %q, %v", got, err)
+	}
+	if _, err := QueryFields(Patents, `"数控`); data.ErrorCode(err) != data.CodeMalformed {
+		t.Errorf("an unclosed quote: %v, want malformed", err)
 	}
 }

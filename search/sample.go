@@ -67,22 +67,40 @@ type PatentText struct {
 // malformed, and so is an n outside 1..MaxSample. Errors in the query or
 // filters are Search's; the sample goes through the same line of searches
 // and under the same deadline.
-func (x *Index) SamplePatents(ctx context.Context, req Request, n int) (sample *PatentSample, err error) {
-	switch {
-	case n < 1 || n > MaxSample:
+func (x *Index) SamplePatents(ctx context.Context, req Request, n int) (*PatentSample, error) {
+	if n < 1 || n > MaxSample {
 		return nil, badParam("sample", "must be from 1 to %d, not %d", MaxSample, n)
+	}
+	sample := &PatentSample{Patents: []PatentText{}}
+	err := x.walkPatents(ctx, req, func(ctx context.Context, ki *kindIndex, q query.Query) (err error) {
+		sample, err = sampleTexts(ctx, ki, q, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sample, nil
+}
+
+// walkPatents compiles req's query, filters and scope for the patents
+// and calls walk with the query of its hits, inside the line of searches
+// and under the same deadline as Search. A walk has no page, sort or
+// facets, so a request with any of them is malformed. A scope that
+// excludes everything does not call walk.
+func (x *Index) walkPatents(ctx context.Context, req Request, walk func(ctx context.Context, ki *kindIndex, q query.Query) error) (err error) {
+	switch {
 	case len(req.Facets) > 0 || req.ExactFacets:
-		return nil, badParam("facets", "a sample counts no facets")
+		return badParam("facets", "a sample counts no facets")
 	case len(req.Sort) > 0:
-		return nil, badParam("sort", "a sample is taken in the index's order")
+		return badParam("sort", "a sample is taken in the index's order")
 	case req.From != 0 || req.Size != 0:
-		return nil, badParam("page", "a sample has no pages; give the sample's size instead")
+		return badParam("page", "a sample has no pages; give the sample's size instead")
 	}
 	s := specs[Patents]
 	gen := x.gen.Load()
 	leave, err := x.enterGate(ctx, Patents)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer leave()
 	ctx, cancel := withDeadline(ctx)
@@ -92,20 +110,54 @@ func (x *Index) SamplePatents(ctx context.Context, req Request, n int) (sample *
 	defer x.rw.RUnlock()
 	ki, ok := x.kinds[Patents]
 	if !ok {
-		return nil, errClosed
+		return errClosed
 	}
 	p, err := compilePlan(ctx, s, ki, req, x.scoped, gen)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	filters, none, err := s.restrictions(ki, p, req)
-	if err != nil {
-		return nil, err
+	if err != nil || none {
+		return err
 	}
-	if none {
-		return &PatentSample{Patents: []PatentText{}}, nil
+	return walk(ctx, ki, combine(p.text, filters))
+}
+
+// MaxPatentIDs is the most patents PatentIDs lists: a province's.
+const MaxPatentIDs = 2_000_000
+
+// PatentIDs returns the application numbers of every patent req matches,
+// in the index's order: for a caller that must know which patents a text
+// query selects (a landscape's financing part, which sums enterprises by
+// their patents). req is restricted as SamplePatents' is; more than
+// MaxPatentIDs hits is an error, naming the query.
+func (x *Index) PatentIDs(ctx context.Context, req Request) ([]string, error) {
+	var ids []string
+	err := x.walkPatents(ctx, req, func(ctx context.Context, ki *kindIndex, q query.Query) error {
+		adv, err := ki.bi.Advanced()
+		if err != nil {
+			return err
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		ctx = search.ContextWithTermSearchersCounter(ctx)
+		total, err := countHits(ctx, r, ki.m, q, 0)
+		if err != nil {
+			return err
+		}
+		if total > MaxPatentIDs {
+			return badParam("q", "selects %d patents, more than the %d a report can list: narrow it", total, MaxPatentIDs)
+		}
+		ids, err = systematicHits(ctx, r, ki.m, q, int(total), int(total))
+		return err
+	})
+	if ids == nil {
+		ids = []string{}
 	}
-	return sampleTexts(ctx, ki, combine(p.text, filters), n)
+	return ids, err
 }
 
 // sampleTexts takes the sample of q's hits in ki.

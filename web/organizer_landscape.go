@@ -16,7 +16,7 @@ import (
 // landscape and its charts' geometry (SVG drawn by the template, no
 // script).
 type landscapeView struct {
-	Region, IPC, Industry, AsOf string
+	Query, Region, IPC, Industry, AsOf string
 	// Problem says in Chinese what is wrong with the form, if anything.
 	Problem string
 	// NoIndex: this server has no search index to count in.
@@ -84,13 +84,13 @@ func (h *webHandlers) landscape(c *gin.Context, xlsx bool) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer/landscape"); err != nil {
 		return err
 	}
-	v := landscapeView{Region: strings.TrimSpace(c.Query("region")), IPC: strings.TrimSpace(c.Query("ipc")),
+	v := landscapeView{Query: strings.TrimSpace(c.Query("q")), Region: strings.TrimSpace(c.Query("region")), IPC: strings.TrimSpace(c.Query("ipc")),
 		Industry: strings.TrimSpace(c.Query("industry")), AsOf: strings.TrimSpace(c.Query("as_of"))}
 	if h.s.Cfg.Search == nil {
 		v.NoIndex = true
 		return h.render(c, http.StatusOK, "landscape", webPage{Title: "专利导航", Data: v})
 	}
-	req := app.LandscapeRequest{Region: v.Region, IPC: v.IPC, Industry: v.Industry}
+	req := app.LandscapeRequest{Query: v.Query, Region: v.Region, IPC: v.IPC, Industry: v.Industry}
 	if v.AsOf != "" {
 		d, err := data.ParseDate(v.AsOf)
 		if err != nil || d.IsZero() {
@@ -127,6 +127,8 @@ func landscapeProblem(err error) string {
 			return "地区：须为行政区划代码，如 44（广东省）、4412（肇庆市）或 441204（高要区）。"
 		case "ipc":
 			return "分类号：须为 IPC 部、大类、小类或大组，如 B23K 或 B23K37/04。"
+		case "q":
+			return "检索式：无法理解或范围过大。请检查引号（\"、「」）和括号是否成对、字段名是否正确；单个汉字最多 4 个。"
 		case "industry":
 			return "产业：须为《战略性新兴产业分类与国际专利分类参照关系表（2021）》的产业代码，如 2.1（智能制造装备产业）；或国民经济行业代码，如 C35、C33-C40 或 装备制造业。"
 		}
