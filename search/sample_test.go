@@ -56,6 +56,25 @@ func TestSamplePatents(t *testing.T) {
 	if res := find(t, x, Patents, Request{Filters: req.Filters, Size: 1}); res.Total != all.Total {
 		t.Errorf("sample total %d, search total %d", all.Total, res.Total)
 	}
+	// PatentIDs lists the same patents, words and all: every road patent
+	// whose text has 路面, by the store's texts.
+	ids, err := x.PatentIDs(ctx, req)
+	if slices.Sort(ids); err != nil || !slices.Equal(ids, roads) {
+		t.Errorf("PatentIDs = %v, %v; the store %v", ids, err, roads)
+	}
+	var paved []string
+	for _, id := range roads {
+		if p := stored[id]; strings.Contains(p.Title+p.Abstract, "路面") {
+			paved = append(paved, id)
+		}
+	}
+	ids, err = x.PatentIDs(ctx, Request{Query: "路面", Filters: req.Filters})
+	if slices.Sort(ids); err != nil || !slices.Equal(ids, paved) || len(paved) == 0 || len(paved) == len(roads) {
+		t.Errorf("PatentIDs of 路面 = %v, %v; the store %v", ids, err, paved)
+	}
+	if _, err := x.PatentIDs(ctx, Request{Query: `"路面`}); data.ErrorCode(err) != data.CodeMalformed {
+		t.Errorf("PatentIDs of an unclosed quote: %v, want malformed", err)
+	}
 
 	// Every third hit or so: ten distinct patents spread over the hits in
 	// the index's order, the same twice.
