@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -347,6 +349,7 @@ func TestLandscapeFinancingByCluster(t *testing.T) {
 	trades := strings.Split(l.Industry, ",")
 	want := make([]int, len(l.Clusters))
 	unplaced, inLandscape := 0, 0
+	placedIDs := map[int][]string{} // by cluster
 	for i := range ents {
 		e := &ents[i]
 		if !data.RegionWithin(e.Region, l.Region) || !slices.ContainsFunc(trades, func(c string) bool { return data.IndustryWithin(e.Industry, c) }) {
@@ -368,6 +371,7 @@ func TestLandscapeFinancingByCluster(t *testing.T) {
 		inLandscape++
 		if c, ok := model.Assign(titles...); ok {
 			want[c]++
+			placedIDs[c] = append(placedIDs[c], e.ID)
 		} else {
 			unplaced++
 		}
@@ -390,4 +394,59 @@ func TestLandscapeFinancingByCluster(t *testing.T) {
 		t.Errorf("the enterprises fall in %d clusters: the test shows nothing of the placement", placedIn)
 	}
 	t.Logf("%d clusters of %d sampled patents; enterprises by cluster %v, unclustered %d", len(l.Clusters), l.ClusterSample, want, unplaced)
+	if fin.ClusterPlaced != inLandscape || fin.ClusterRate != 1 {
+		t.Errorf("%d enterprises placed at the rate %v; all %d should be", fin.ClusterPlaced, fin.ClusterRate, inLandscape)
+	}
+
+	// Above maxClusterPlaced, a sample is placed: the enterprises whose
+	// sampleUnit falls below the rate, each cluster's sums scaled by the
+	// inverse of the rate.
+	defer func(n int) { maxClusterPlaced = n }(maxClusterPlaced)
+	maxClusterPlaced = 12
+	sampled, err := a.Landscape(ctx, org, idx, LandscapeRequest{Region: "441204", Industry: "装备制造业", AsOf: data.NewDate(2021, 4, 23)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf := sampled.Financing
+	if sf.ClusterRate >= 1 || sf.ClusterRate <= 0 || sf.Total != fin.Total {
+		t.Fatalf("rate %v, total %+v; want a sample, the total as before", sf.ClusterRate, sf.Total)
+	}
+	wantSampled := make([]int, len(l.Clusters))
+	placedSample := 0
+	for c, ids := range placedIDs {
+		for _, id := range ids {
+			if sampleUnit(id) < sf.ClusterRate {
+				wantSampled[c]++
+				placedSample++
+			}
+		}
+	}
+	if sf.ClusterPlaced != placedSample || placedSample == 0 || placedSample >= inLandscape {
+		t.Errorf("%d enterprises placed of %d; the sample by ID holds %d", sf.ClusterPlaced, inLandscape, placedSample)
+	}
+	for i, c := range sf.ByCluster {
+		if w := int(math.Round(float64(wantSampled[i]) / sf.ClusterRate)); c.Enterprises != w {
+			t.Errorf("cluster %d: an estimate of %d enterprises, the sample's %d scaled %d", i, c.Enterprises, wantSampled[i], w)
+		}
+	}
+}
+
+// TestSampleUnitSpreads checks that the IDs of generated enterprises,
+// which differ in their last digits, spread evenly over [0, 1): a sample
+// of a share of them holds about that share.
+func TestSampleUnitSpreads(t *testing.T) {
+	const n = 100_000
+	below := [4]int{}
+	for i := range n {
+		u := sampleUnit(fmt.Sprintf("ent_%06d", i))
+		if u < 0 || u >= 1 {
+			t.Fatalf("sampleUnit = %v", u)
+		}
+		below[int(u*4)]++
+	}
+	for q, c := range below {
+		if c < n/4-1000 || c > n/4+1000 { // ±6.5 standard deviations
+			t.Errorf("quarter %d holds %d of %d IDs", q, c, n)
+		}
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"iter"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -51,7 +53,23 @@ type LandscapeFinancing struct {
 	// all of them when there are no clusters).
 	ByCluster   []LandscapePotential `json:"by_cluster"`
 	Unclustered LandscapePotential   `json:"unclustered"`
+	// ClusterPlaced counts the enterprises placed in the clusters: every
+	// one up to maxClusterPlaced. Beyond, about that many are placed (a
+	// sample by a hash of their IDs, the same each time; ClusterRate is
+	// the share sampled, 1 when all were placed), and the rows by cluster
+	// are the sample's sums over that share, rounded: estimates, which
+	// need not add up to Total exactly.
+	ClusterPlaced int     `json:"cluster_placed"`
+	ClusterRate   float64 `json:"cluster_rate"`
 }
+
+// maxClusterPlaced is how many enterprises a landscape places in its
+// clusters, at most about: placing one cuts the titles of its patents
+// and solves for its topic weights, 10–40 µs, so a province's 100,000
+// would take seconds (BenchmarkProvinceLandscape); 5,000 sampled give a
+// cluster's share of the enterprises within 0.7 percentage points (one
+// standard error), finer than the clusters' own sample of patents.
+var maxClusterPlaced = 5000 // a variable for the tests
 
 // LandscapePotential sums the financing potential of some enterprises.
 type LandscapePotential struct {
@@ -99,6 +117,29 @@ func (s *LandscapePotential) add(pot *matcher.EnterprisePotential) {
 		s.Needs += pot.Need
 		s.Gap += max(0, pot.Need-pot.Loan)
 	}
+}
+
+// scale multiplies s's sums by f, rounded: a sample's sums made estimates
+// of the whole's.
+func (s *LandscapePotential) scale(f float64) {
+	n := func(x int) int { return int(math.Round(float64(x) * f)) }
+	y := func(x int64) int64 { return int64(math.Round(float64(x) * f)) }
+	s.Enterprises, s.Pledgeable, s.PledgeablePatents, s.Borrowers, s.WithNeed = n(s.Enterprises), n(s.Pledgeable), n(s.PledgeablePatents), n(s.Borrowers), n(s.WithNeed)
+	s.AppraisedValue, s.SupportableLoans, s.Needs, s.Gap = y(s.AppraisedValue), y(s.SupportableLoans), y(s.Needs), y(s.Gap)
+}
+
+// sampleUnit maps an enterprise ID to [0, 1) by its FNV-1a hash, mixed
+// by SplitMix64's finaliser so that IDs differing in their last digit
+// spread over the whole range: whether it is in a sample of any share,
+// the same each time.
+func sampleUnit(id string) float64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	x := h.Sum64()
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11) / (1 << 53)
 }
 
 // landscapeFinancing sums the financing potential of out's enterprises
@@ -172,15 +213,32 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, idx *search.Ind
 	if out.IndustryScheme == IndustryGBT4754 {
 		trades = strings.Split(out.Industry, ",")
 	}
-	// placed holds each kept enterprise's cluster (−1: none); keep runs on
-	// several goroutines.
-	var mu sync.Mutex
-	placed := map[string]int{}
-	keep := func(e *data.Enterprise, patents iter.Seq[*data.Patent]) bool {
+	registered := func(e *data.Enterprise) bool {
 		if own != "" && e.ID != own || out.Region != "" && !data.RegionWithin(e.Region, out.Region) {
 			return false
 		}
-		if trades != nil && !slices.ContainsFunc(trades, func(c string) bool { return data.IndustryWithin(e.Industry, c) }) {
+		return trades == nil || slices.ContainsFunc(trades, func(c string) bool { return data.IndustryWithin(e.Industry, c) })
+	}
+	// The share of the enterprises to place: all, or about
+	// maxClusterPlaced of those registered in the landscape (an upper
+	// bound of those it keeps).
+	candidates := 0
+	view.enterprises(func(e *data.Enterprise) bool {
+		if registered(e) {
+			candidates++
+		}
+		return true
+	})
+	fin.ClusterRate = 1
+	if candidates > maxClusterPlaced {
+		fin.ClusterRate = float64(maxClusterPlaced) / float64(candidates)
+	}
+	// placed holds each kept enterprise's cluster (−1: none; −2: not
+	// sampled); keep runs on several goroutines.
+	var mu sync.Mutex
+	placed := map[string]int{}
+	keep := func(e *data.Enterprise, patents iter.Seq[*data.Patent]) bool {
+		if !registered(e) {
 			return false
 		}
 		inLandscape := false
@@ -192,9 +250,12 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, idx *search.Ind
 		if !inLandscape {
 			return false
 		}
-		c, ok := placeEnterprise(model, patents, inScope)
-		if !ok {
-			c = -1
+		c := -2
+		if fin.ClusterRate == 1 || sampleUnit(e.ID) < fin.ClusterRate {
+			var ok bool
+			if c, ok = placeEnterprise(model, patents, inScope); !ok {
+				c = -1
+			}
 		}
 		mu.Lock()
 		placed[e.ID] = c
@@ -209,11 +270,21 @@ func (a *App) landscapeFinancing(ctx context.Context, p *Caller, idx *search.Ind
 		fin.ByCluster = append(fin.ByCluster, LandscapePotential{Cluster: c.Name})
 	}
 	for i := range pots {
-		if c := placed[pots[i].Enterprise.ID]; c >= 0 {
+		switch c := placed[pots[i].Enterprise.ID]; {
+		case c >= 0:
 			fin.ByCluster[c].add(&pots[i])
-		} else {
+		case c == -1:
 			fin.Unclustered.add(&pots[i])
+		default:
+			continue
 		}
+		fin.ClusterPlaced++
+	}
+	if fin.ClusterRate < 1 {
+		for i := range fin.ByCluster {
+			fin.ByCluster[i].scale(1 / fin.ClusterRate)
+		}
+		fin.Unclustered.scale(1 / fin.ClusterRate)
 	}
 	level := districtLevel(out.Region)
 	districts := map[string]*LandscapePotential{}

@@ -93,6 +93,7 @@ const (
 	nmfTolerance     = 1e-4
 	nmfEpsilon       = 1e-12 // keeps the updates' denominators positive
 	assignIterations = 300
+	assignTolerance  = 1e-6
 )
 
 // boilerplateTerms are bigrams of the set phrases of Chinese patent texts
@@ -393,39 +394,69 @@ func (m *TopicModel) AssignTerms(terms iter.Seq[string]) (cluster int, ok bool) 
 	if len(m.Clusters) == 0 {
 		return -1, false
 	}
-	c := map[string]float64{}
+	// The columns of the document's terms, with repeats; then each once
+	// with its weight, in the order row gives them.
+	var hits []int
 	for t := range terms {
-		if _, in := m.vocab[t]; in {
-			c[t]++
+		if j, in := m.vocab[t]; in {
+			hits = append(hits, j)
 		}
 	}
-	cols, vals := m.row(c)
-	if len(cols) == 0 {
+	if len(hits) == 0 {
 		return -1, false
 	}
+	slices.Sort(hits)
+	var cols []int
+	var vals []float64
+	for i := 0; i < len(hits); {
+		j := i
+		for j < len(hits) && hits[j] == hits[i] {
+			j++
+		}
+		cols, vals = append(cols, hits[i]), append(vals, float64(j-i))
+		i = j
+	}
+	m.weigh(cols, vals)
 	k, _ := m.h.Dims()
-	// w ← w ∘ (v Hᵀ) ⊘ (w H Hᵀ): the fit's update of W for one row.
-	vh := make([]float64, k)
+	// w ← w ∘ (v Hᵀ) ⊘ (w H Hᵀ): the fit's update of W for one row, H Hᵀ
+	// read from its backing array (k ≤ MaxTopics: a few hundred products
+	// an iteration, done for every enterprise of a province).
+	vh := make([]float64, 3*k)
+	w, den := vh[k:2*k], vh[2*k:]
+	vh = vh[:k]
 	for t := range k {
 		ht := m.h.RawRowView(t)
 		for j, col := range cols {
 			vh[t] += vals[j] * ht[col]
 		}
 	}
-	w := make([]float64, k)
 	for t := range w {
 		w[t] = 1 / float64(k)
 	}
-	den := make([]float64, k)
+	hht := m.hht.RawMatrix()
 	for range assignIterations {
 		for t := range k {
-			den[t] = nmfEpsilon
+			d := nmfEpsilon
 			for s := range k {
-				den[t] += w[s] * m.hht.At(s, t)
+				d += w[s] * hht.Data[s*hht.Stride+t]
 			}
+			den[t] = d
+		}
+		// Stop once no weight that counts moves by assignTolerance of
+		// itself: the rest of the iterations would not change which is
+		// largest. A weight below assignTolerance of the largest counts
+		// for nothing; it falls towards 0 by a steady factor.
+		moved, largest := false, 0.0
+		for t := range k {
+			largest = max(largest, w[t])
 		}
 		for t := range k {
-			w[t] *= vh[t] / den[t]
+			f := vh[t] / den[t]
+			moved = moved || w[t] > assignTolerance*largest && math.Abs(f-1) > assignTolerance
+			w[t] *= f
+		}
+		if !moved {
+			break
 		}
 	}
 	best, bestW := -1, 0.0
@@ -448,16 +479,25 @@ func (m *TopicModel) row(counts map[string]float64) (cols []int, vals []float64)
 	}
 	slices.Sort(cols)
 	vals = make([]float64, len(cols))
+	for i, j := range cols {
+		vals[i] = counts[m.columns[j]]
+	}
+	m.weigh(cols, vals)
+	return cols, vals
+}
+
+// weigh turns the counts of the columns cols (increasing) into their
+// weights, in place: (1 + ln tf) × idf, scaled to unit length.
+func (m *TopicModel) weigh(cols []int, vals []float64) {
 	norm := 0.0
 	for i, j := range cols {
-		vals[i] = (1 + math.Log(counts[m.columns[j]])) * m.idf[j]
+		vals[i] = (1 + math.Log(vals[i])) * m.idf[j]
 		norm += vals[i] * vals[i]
 	}
 	norm = math.Sqrt(norm)
 	for i := range vals {
 		vals[i] /= norm
 	}
-	return cols, vals
 }
 
 // topTerms returns the n terms of topic t of largest weight (positive

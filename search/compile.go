@@ -574,9 +574,10 @@ func disj(qs []query.Query) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
+// isHan reports whether s starts with a Han character.
 func isHan(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.Is(unicode.Han, r)
+	return hanRune(r)
 }
 
 // looksLikeNumber reports whether w may be an application or publication

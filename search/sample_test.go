@@ -238,6 +238,8 @@ func TestEachContentTermIsContentTerms(t *testing.T) {
 	texts := []string{
 		"", "机", "一种用于数控机床的自动换刀装置", "的 装置、床", "一种RV减速器", "LED灯具（一种） 散热器,其特征在于所述壳体",
 		"１２３全角ＡＢＣ和汉字", "焊枪（JG-2990）", "カタカナ和汉字", "温度≥50℃的炉", "齿轮箱；其特征在于：所述齿轮",
+		"数控机床防护罩（SK6958）", "RV减速器", "机", "ABC123def 机床x", "a.b", "3,5", "3.5MPa", "x_y", "it's", "e·g", "v1.2版",
+		"齿轮. 箱", "SK-1,箱", "A;B", "。A", "A。", "机A机", "1机", "A，B", "3，5", "A：B", "型号：SK1，用于", "A．B", "A＿B", "x\u2027y",
 	}
 	for _, p := range allPatents(t, s) {
 		texts = append(texts, p.Title, p.Abstract)
