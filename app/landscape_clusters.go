@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"iter"
+	"slices"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
@@ -36,7 +37,13 @@ func landscapeClusters(ctx context.Context, idx *search.Index, scope search.Requ
 	for i, p := range sample.Patents {
 		docs[i] = matcher.TopicDoc{ID: p.ID, Title: p.Title, Abstract: p.Abstract}
 	}
-	return matcher.FitTopics(ctx, docs, sample.Total, matcher.TopicOptions{Terms: search.ContentTerms})
+	return matcher.FitTopics(ctx, docs, sample.Total, matcher.TopicOptions{Terms: contentTerms})
+}
+
+// contentTerms is search.ContentTerms, cut the quick way where it can be
+// (search.EachContentTerm): a sample's 2,000 titles and abstracts.
+func contentTerms(text string) []string {
+	return slices.Collect(search.EachContentTerm(text))
 }
 
 // placeEnterprise returns the cluster of model an enterprise is placed in

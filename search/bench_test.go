@@ -398,7 +398,7 @@ func BenchmarkFacets(b *testing.B) {
 						fq = combine(p.approx, nil)
 					}
 					start := time.Now()
-					if _, err := x.countFacets(ctx, ki, s, fq, names, 0, n, true); err != nil {
+					if _, err := x.countFacets(ctx, ki, s, fq, names, 0, n, facetSample); err != nil {
 						b.Fatal(err)
 					}
 					extra += time.Since(start)
@@ -430,13 +430,13 @@ func TestSampledFacetAccuracy(t *testing.T) {
 		total := find(t, x, Patents, Request{Query: qs, Size: 1}).Total
 		limit := facetExactLimit
 		facetExactLimit = 1 << 30
-		exact, err := x.countFacets(ctx, ki, s, combine(p.text, nil), names, 0, total, false)
+		exact, err := x.countFacets(ctx, ki, s, combine(p.text, nil), names, 0, total, 0)
 		facetExactLimit = limit
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		got, err := x.countFacets(ctx, ki, s, combine(p.approx, nil), names, 0, total, true)
+		got, err := x.countFacets(ctx, ki, s, combine(p.approx, nil), names, 0, total, facetSample)
 		if err != nil {
 			t.Fatal(err)
 		}

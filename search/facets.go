@@ -27,7 +27,7 @@ import (
 //     without scoring them.
 //   - A broader query is counted on a systematic sample: windows of
 //     facetWindow consecutive document numbers spaced so that about
-//     facetSample hits fall into them (the searcher jumps from window to
+//     facetSample hits (or Request.FacetSample) fall into them (the searcher jumps from window to
 //     window). The counts are scaled up and the facet is marked Sampled;
 //     they are estimates within a few percent for the values that matter.
 //   - Counts are cached by request (query, filters, scope, facets) and
@@ -50,10 +50,10 @@ type counter struct {
 }
 
 // countFacets counts the facets names of spec s over the hits of q, which
-// has total hits: all of them, or a sample when sample is set and there
-// are enough; each lists its size most frequent values (the facet's own
+// has total hits: all of them, or a sample of about sample hits when
+// sample is not 0 and there are enough; each lists its size most frequent values (the facet's own
 // size when 0).
-func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q query.Query, names []string, size, total int, sample bool) (map[string]*Facet, error) {
+func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q query.Query, names []string, size, total, sample int) (map[string]*Facet, error) {
 	out := make(map[string]*Facet, len(names))
 	if total == 0 {
 		for _, n := range names {
@@ -129,8 +129,8 @@ func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q q
 
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(sr.DocumentMatchPoolSize(), 0)}
 	scale := 1.0
-	step := uint64(float64(facetWindow) * float64(total) / float64(facetSample))
-	if !sample || total <= facetExactLimit || step <= facetWindow {
+	step := uint64(float64(facetWindow) * float64(total) / float64(max(sample, 1)))
+	if sample == 0 || total <= facetExactLimit || step <= facetWindow {
 		for {
 			d, err := sr.Next(sctx)
 			if err != nil {
@@ -275,6 +275,7 @@ func resultKey(kind string, req Request) uint64 {
 	w(strings.Join(req.Sort, ","))
 	w(strconv.Itoa(req.From))
 	w(strconv.Itoa(req.Size))
+	w(strconv.FormatBool(req.CountOnly))
 	return h.Sum64()
 }
 
@@ -290,6 +291,7 @@ func writeRequest(h hash.Hash64, kind, query string, req Request) {
 	w(strings.Join(req.Facets, ","))
 	w(strconv.FormatBool(req.ExactFacets))
 	w(strconv.Itoa(req.FacetSize))
+	w(strconv.Itoa(req.FacetSample))
 	writeScope(h, req.Scope)
 }
 

@@ -84,7 +84,7 @@ func (x *Index) newestWindow(ctx context.Context, ki *kindIndex, s *kindSpec, q 
 	if total < newestMinHits {
 		return nil, total, false, nil
 	}
-	years, err := x.countFacets(ctx, ki, s, q, []string{s.newest.years}, 0, total, true)
+	years, err := x.countFacets(ctx, ki, s, q, []string{s.newest.years}, 0, total, facetSample)
 	if err != nil {
 		return nil, 0, false, err
 	}

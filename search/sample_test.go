@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -273,4 +274,24 @@ func BenchmarkEachContentTerm(b *testing.B) {
 			ContentTerms(title)
 		}
 	})
+}
+
+// TestCountOnly checks that a count-only search answers what the full
+// search does, the total and every facet, for words, filters and none,
+// exactly and sampled (FacetSample), without hits.
+func TestCountOnly(t *testing.T) {
+	_, x := shared(t)
+	for _, req := range []Request{
+		{Facets: []string{"ipc_subclass", "filing_year"}, ExactFacets: true},
+		{Query: "路面", Facets: []string{"type"}, ExactFacets: true},
+		{Filters: map[string]string{"ipc": "E01C,E01D"}, Facets: []string{"status", "ipc_group"}},
+		{Facets: []string{"filing_year"}, FacetSample: 50},
+	} {
+		full := find(t, x, Patents, req)
+		req.CountOnly = true
+		counted := find(t, x, Patents, req)
+		if counted.Total != full.Total || full.Total == 0 || len(counted.Hits) != 0 || !reflect.DeepEqual(counted.Facets, full.Facets) {
+			t.Errorf("%+v: count only %d hits, %d listed, facets %v; the search %d, facets %v", req, counted.Total, len(counted.Hits), counted.Facets, full.Total, full.Facets)
+		}
+	}
 }

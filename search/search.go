@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,7 @@ const (
 	MaxSize         = 100
 	MaxWindow       = 10000 // From + Size: deeper pages are refused
 	MaxFacetSize    = 10000 // the values a facet lists (IPC has about 7,500 main groups)
+	MaxFacetSample  = 100_000
 	maxFilterValues = 50
 )
 
@@ -41,6 +43,15 @@ type Request struct {
 	// 0 for the facet's own size (20 for most), at most MaxFacetSize. A
 	// landscape's growth reads every IPC subclass's count in two spans.
 	FacetSize int
+	// CountOnly answers the total and the facets without hits: no page is
+	// ranked, so From, Size and Sort are ignored. A report that only
+	// counts (a landscape) saves the ranking of every hit.
+	CountOnly bool
+	// FacetSample is about how many hits a sampled facet count reads (see
+	// facets.go): 0 for the default, 4,000; at most MaxFacetSample. More
+	// costs more and estimates small shares better: a landscape compares
+	// a district with its province on 50,000 of the province's patents.
+	FacetSample int
 	// Sort lists sort keys: "score" or a sortable field, "-" first for
 	// descending. Without words in the query, the kind's default order
 	// applies.
@@ -338,6 +349,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 	if req.From < 0 {
 		return nil, badParam("from", "must not be negative")
 	}
+	if req.FacetSample < 0 || req.FacetSample > MaxFacetSample {
+		return nil, badParam("facet_sample", "must be from 0 to %d, not %d", MaxFacetSample, req.FacetSample)
+	}
 	if req.FacetSize < 0 || req.FacetSize > MaxFacetSize {
 		return nil, badParam("facet_size", "must be from 0 to %d, not %d", MaxFacetSize, req.FacetSize)
 	}
@@ -389,7 +403,16 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 	}
 	var res *bleve.SearchResult
 	total := -1
-	if sortsNewestFirst(s, req, text != nil) { // newest.go
+	if req.CountOnly {
+		n, err := x.countAll(ctx, ki, q)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("search %s: count: %w", s.name, err)
+		}
+		res, total = &bleve.SearchResult{}, n
+	} else if sortsNewestFirst(s, req, text != nil) { // newest.go
 		window, n, ok, err := x.newestWindow(ctx, ki, s, q, req.From+req.Size)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -454,9 +477,9 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 		if f, ok := x.facetCache.get(key, gen); ok {
 			out.Facets = f
 		} else {
-			fq, sample := q, out.Total > facetExactLimit && !req.ExactFacets
-			if sample {
-				fq = combine(p.approx, filters)
+			fq, sample := q, 0
+			if out.Total > facetExactLimit && !req.ExactFacets {
+				fq, sample = combine(p.approx, filters), cmp.Or(req.FacetSample, facetSample)
 			}
 			if out.Facets, err = x.countFacets(ctx, ki, s, fq, req.Facets, req.FacetSize, out.Total, sample); err != nil {
 				if ctx.Err() != nil {
@@ -468,6 +491,28 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 		}
 	}
 	return out, nil
+}
+
+// countAll counts q's hits in ki, walking them without scoring (a
+// match-all query by the document count).
+func (x *Index) countAll(ctx context.Context, ki *kindIndex, q query.Query) (int, error) {
+	adv, err := ki.bi.Advanced()
+	if err != nil {
+		return 0, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	if _, all := q.(*query.MatchAllQuery); all {
+		n, err := r.DocCount()
+		return int(n), err
+	}
+	// As countFacets does: the searcher is built here, so the context
+	// carries the counter of the term searcher limit.
+	n, err := countHits(search.ContextWithTermSearchersCounter(ctx), r, ki.m, q, 0)
+	return int(n), err
 }
 
 // restrictions compiles what restricts the hits of p beyond its words:
