@@ -231,6 +231,20 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 		out.Industry = strings.Join(codes, ",")
 		out.IndustryScheme, out.IndustryName = IndustryGBT4754, name
 	}
+	// The clusters read and factorise a sample while the counts walk the
+	// index: apart, they take about as long as all the counts of a
+	// district (BenchmarkProvinceLandscape).
+	type fitted struct {
+		model *matcher.TopicModel
+		err   error
+	}
+	clusters := make(chan fitted, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // an early return stops the clusters' work
+	go func() {
+		m, err := landscapeClusters(ctx, idx, out.request(req.Region))
+		clusters <- fitted{m, err}
+	}()
 	count := func(region string, extra map[string]string, facets ...string) (*search.Result, error) {
 		r := out.request(region)
 		maps.Copy(r.Filters, extra)
@@ -342,10 +356,11 @@ func (a *App) Landscape(ctx context.Context, p *Caller, idx *search.Index, req L
 			return nil, err
 		}
 	}
-	model, err := landscapeClusters(ctx, idx, out.request(req.Region))
-	if err != nil {
-		return nil, err
+	fit := <-clusters
+	if fit.err != nil {
+		return nil, fit.err
 	}
+	model := fit.model
 	out.ClusterSample, out.Clusters = model.Sampled, model.Clusters
 	if out.Clusters == nil {
 		out.Clusters = []matcher.LandscapeCluster{}
