@@ -92,6 +92,7 @@ var pageWords = map[string]bool{
 	"min":     true,
 	"OR":      true, // the search syntax's operator, typed as it is (如：专利贷 OR 知识产权)
 	"Vasicek": true, // the pool model's author (Vasicek 模型), a proper name
+	"PLC":     true, // 可编程逻辑控制器, as Chinese engineers write it: the demo's patent titles and the landscape's clusters name it
 }
 
 // englishWordRe finds candidate words: runs of letters, digits and

@@ -336,6 +336,13 @@ func FitTopics(ctx context.Context, docs []TopicDoc, total int, opts TopicOption
 		if c.Terms = m.clusterWords(top, texts, clusterTerms); len(c.Terms) == 0 {
 			c.Terms = top[:min(len(top), clusterTerms)] // no whole word: the bigrams, rather than no name
 		}
+		for j, term := range c.Terms {
+			// The index cuts Latin words in lower case; in Chinese patent
+			// texts they are abbreviations (PLC, LED, CNC), written so.
+			if strings.IndexFunc(term, func(r rune) bool { return r < 'a' || r > 'z' }) < 0 {
+				c.Terms[j] = strings.ToUpper(term)
+			}
+		}
 		c.Name = strings.Join(c.Terms[:min(len(c.Terms), clusterNameMax)], "、")
 		clusters = append(clusters, built{t, c})
 	}

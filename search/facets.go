@@ -61,11 +61,7 @@ func (x *Index) countFacets(ctx context.Context, ki *kindIndex, s *kindSpec, q q
 		}
 		return out, nil
 	}
-	adv, err := ki.bi.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
+	r, err := openReader(ki)
 	if err != nil {
 		return nil, err
 	}

@@ -59,11 +59,7 @@ func sortsNewestFirst(s *kindSpec, req Request, hasText bool) bool {
 // hold comfortably more than need hits, and q's total; ok is false when q
 // has too few hits for the window to pay, or its years are unknown.
 func (x *Index) newestWindow(ctx context.Context, ki *kindIndex, s *kindSpec, q query.Query, need int) (window query.Query, total int, ok bool, err error) {
-	adv, err := ki.bi.Advanced()
-	if err != nil {
-		return nil, 0, false, err
-	}
-	r, err := adv.Reader()
+	r, err := openReader(ki)
 	if err != nil {
 		return nil, 0, false, err
 	}

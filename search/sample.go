@@ -88,7 +88,7 @@ func (x *Index) SamplePatents(ctx context.Context, req Request, n int) (*PatentS
 // and under the same deadline as Search. A walk has no page, sort or
 // facets, so a request with any of them is malformed. A scope that
 // excludes everything does not call walk.
-func (x *Index) walkPatents(ctx context.Context, req Request, walk func(ctx context.Context, ki *kindIndex, q query.Query) error) (err error) {
+func (x *Index) walkPatents(ctx context.Context, req Request, walk func(ctx context.Context, ki *kindIndex, q query.Query) error) error {
 	switch {
 	case len(req.Facets) > 0 || req.ExactFacets:
 		return badParam("facets", "a sample counts no facets")
@@ -99,29 +99,17 @@ func (x *Index) walkPatents(ctx context.Context, req Request, walk func(ctx cont
 	}
 	s := specs[Patents]
 	gen := x.gen.Load()
-	leave, err := x.enterGate(ctx, Patents)
-	if err != nil {
-		return err
-	}
-	defer leave()
-	ctx, cancel := withDeadline(ctx)
-	defer cancel()
-	defer func() { err = overBudget(ctx, err) }()
-	x.rw.RLock()
-	defer x.rw.RUnlock()
-	ki, ok := x.kinds[Patents]
-	if !ok {
-		return errClosed
-	}
-	p, err := compilePlan(ctx, s, ki, req, x.scoped, gen)
-	if err != nil {
-		return err
-	}
-	filters, none, err := s.restrictions(ki, p, req)
-	if err != nil || none {
-		return err
-	}
-	return walk(ctx, ki, combine(p.text, filters))
+	return x.inLine(ctx, Patents, func(ctx context.Context, ki *kindIndex) error {
+		p, err := compilePlan(ctx, s, ki, req, x.scoped, gen)
+		if err != nil {
+			return err
+		}
+		filters, none, err := s.restrictions(ki, p, req)
+		if err != nil || none {
+			return err
+		}
+		return walk(ctx, ki, combine(p.text, filters))
+	})
 }
 
 // MaxPatentIDs is the most patents PatentIDs lists: a province's.
@@ -135,11 +123,7 @@ const MaxPatentIDs = 2_000_000
 func (x *Index) PatentIDs(ctx context.Context, req Request) ([]string, error) {
 	var ids []string
 	err := x.walkPatents(ctx, req, func(ctx context.Context, ki *kindIndex, q query.Query) error {
-		adv, err := ki.bi.Advanced()
-		if err != nil {
-			return err
-		}
-		r, err := adv.Reader()
+		r, err := openReader(ki)
 		if err != nil {
 			return err
 		}
@@ -163,11 +147,7 @@ func (x *Index) PatentIDs(ctx context.Context, req Request) ([]string, error) {
 
 // sampleTexts takes the sample of q's hits in ki.
 func sampleTexts(ctx context.Context, ki *kindIndex, q query.Query, n int) (*PatentSample, error) {
-	adv, err := ki.bi.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
+	r, err := openReader(ki)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"ipmatch/data"
 )
@@ -204,9 +205,35 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	if kept, ok := x.keptAnswer(key, gen); ok {
 		return kept, nil
 	}
-	leave, err := x.enterGate(ctx, k)
+	err = x.inLine(ctx, k, func(ctx context.Context, ki *kindIndex) error {
+		p, err := compilePlan(ctx, s, ki, req, x.scoped, gen)
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if res, err = x.run(ctx, ki, s, p, req); err != nil {
+			return err
+		}
+		res.Relaxed = p.relaxed
+		return nil
+	})
 	if err != nil {
 		return nil, err
+	}
+	x.keepAnswer(key, gen, res)
+	return res, nil
+}
+
+// inLine calls f with kind k's index inside the line of searches
+// (gate.go), under a search's deadline and the index's read lock: the
+// way every search and walk of the index is made. A search over the cost
+// budget is the budget's error (budget.go).
+func (x *Index) inLine(ctx context.Context, k string, f func(ctx context.Context, ki *kindIndex) error) (err error) {
+	leave, err := x.enterGate(ctx, k)
+	if err != nil {
+		return err
 	}
 	defer leave()
 	ctx, cancel := withDeadline(ctx)
@@ -216,22 +243,19 @@ func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result,
 	defer x.rw.RUnlock()
 	ki, ok := x.kinds[k]
 	if !ok {
-		return nil, errClosed
+		return errClosed
 	}
-	p, err := compilePlan(ctx, s, ki, req, x.scoped, gen)
+	return f(ctx, ki)
+}
+
+// openReader opens a reader of ki's index, for the walks that build their
+// own searchers (facets, samples, counts); the caller closes it.
+func openReader(ki *kindIndex) (index.IndexReader, error) {
+	adv, err := ki.bi.Advanced()
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	res, err = x.run(ctx, ki, s, p, req)
-	if err != nil {
-		return nil, err
-	}
-	res.Relaxed = p.relaxed
-	x.keepAnswer(key, gen, res)
-	return res, nil
+	return adv.Reader()
 }
 
 // keptAnswer returns the answer kept under key for index generation gen:
@@ -309,11 +333,7 @@ func compilePlan(ctx context.Context, s *kindSpec, ki *kindIndex, req Request, k
 	}
 	scope, none := s.scope(req.Scope)
 	if !none { // with nothing in scope, nothing is relaxed: no reader
-		adv, err := ki.bi.Advanced()
-		if err != nil {
-			return plan{}, err
-		}
-		r, err := adv.Reader()
+		r, err := openReader(ki)
 		if err != nil {
 			return plan{}, err
 		}
@@ -496,11 +516,7 @@ func (x *Index) run(ctx context.Context, ki *kindIndex, s *kindSpec, p plan, req
 // countAll counts q's hits in ki, walking them without scoring (a
 // match-all query by the document count).
 func (x *Index) countAll(ctx context.Context, ki *kindIndex, q query.Query) (int, error) {
-	adv, err := ki.bi.Advanced()
-	if err != nil {
-		return 0, err
-	}
-	r, err := adv.Reader()
+	r, err := openReader(ki)
 	if err != nil {
 		return 0, err
 	}

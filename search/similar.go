@@ -90,11 +90,7 @@ func (x *Index) similarQuery(ctx context.Context, ki *kindIndex, c *compiler, p 
 	if err != nil {
 		return nil, err
 	}
-	adv, err := ki.bi.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
+	r, err := openReader(ki)
 	if err != nil {
 		return nil, err
 	}
