@@ -293,7 +293,8 @@ func TestBrowserPages(t *testing.T) {
 		var land app.Landscape
 		decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/landscape?region=441204&industry=C33-C40&as_of=2021-04-23", nil), http.StatusOK, &land)
 		wantText(t, s.text("main"), "肇庆市高要区", "装备制造业", strconv.Itoa(land.Total)+" 件", "历年申请量", "技术构成", "技术分支",
-			"可质押专利", "主要申请人", "融资潜力", app.Wan(land.Financing.Total.SupportableLoans), app.Wan(land.Financing.Total.Gap))
+			"可质押专利", "主要申请人", "融资潜力", app.Wan(land.Financing.Total.SupportableLoans), app.Wan(land.Financing.Total.Gap),
+			"技术集群", land.Clusters[0].Name, "按技术集群")
 		if n := eval[int](s, `document.querySelectorAll("svg.chart rect").length`); n == 0 {
 			t.Errorf("the landscape page draws no bars")
 		}
