@@ -403,9 +403,7 @@ func (l *Landscape) request(region string) search.Request {
 // read it (the enterprise rules of policy.go, as GET /enterprises/{id}).
 func (a *App) topApplicants(ctx context.Context, p *Caller, facet []search.FacetValue, total int) ([]LandscapeApplicant, error) {
 	out := make([]LandscapeApplicant, 0, len(facet))
-	byName := map[string]int{}
 	for _, v := range facet {
-		byName[data.CanonicalName(v.Value)] = len(out)
 		out = append(out, LandscapeApplicant{Name: v.Value, Count: v.Count, Share: round4(float64(v.Count) / float64(max(total, 1)))})
 	}
 	if len(out) == 0 {
@@ -415,14 +413,8 @@ func (a *App) topApplicants(ctx context.Context, p *Caller, facet []search.Facet
 	if err != nil {
 		return nil, err
 	}
-	found := make([]string, len(out)) // the enterprise ID of each applicant, "" none
-	view.enterprises(func(e *data.Enterprise) bool {
-		if k, ok := byName[data.CanonicalName(e.Name)]; ok && found[k] == "" {
-			found[k] = e.ID
-		}
-		return true
-	})
-	for k, id := range found {
+	for k := range out {
+		id := view.enterpriseNamed(out[k].Name)
 		if id == "" {
 			continue
 		}

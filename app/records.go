@@ -73,6 +73,34 @@ type recordView struct {
 	entOrder, patOrder *poolOrder
 	// compiled caches the blocks' facts by as-of date (compiled.go).
 	compiled *compiledCache
+	// names finds an enterprise by its name (enterpriseNamed).
+	names *nameIndex
+}
+
+// nameIndex maps the canonical names (data.CanonicalName) of a view's
+// enterprises to their IDs, built when first asked: a landscape names the
+// enterprises among its top applicants, and reading 100,000 names each
+// time took 30 ms.
+type nameIndex struct {
+	once sync.Once
+	ids  map[string]string
+}
+
+// enterpriseNamed returns the ID of the enterprise of v whose name is
+// name as data.CanonicalName reads it (the first in block order when two
+// are), or "".
+func (v *recordView) enterpriseNamed(name string) string {
+	v.names.once.Do(func() {
+		ids := map[string]string{}
+		v.enterprises(func(e *data.Enterprise) bool {
+			if k := data.CanonicalName(e.Name); ids[k] == "" {
+				ids[k] = e.ID
+			}
+			return true
+		})
+		v.names.ids = ids
+	})
+	return v.names.ids[data.CanonicalName(name)]
 }
 
 // recordBlock is the records of the enterprises whose IDs hash to one
@@ -235,7 +263,7 @@ func (r *records) load(ctx context.Context, store data.Store, progress Progress)
 		return nil, err
 	}
 	n := max(1, (len(ents)+blockSize-1)/blockSize)
-	v := &recordView{tail: tail, blocks: make([]recordBlock, n), compiled: &compiledCache{}}
+	v := &recordView{tail: tail, blocks: make([]recordBlock, n), compiled: &compiledCache{}, names: &nameIndex{}}
 	// The blocks' slices are sized exactly: grown by append, the patents'
 	// (half of the match state) would carry 10–25% of unused capacity.
 	entsIn, patsIn := make([]int, n), make([]int, n)
@@ -375,7 +403,7 @@ func (v *recordView) apply(ctx context.Context, store data.Store, ch changes) (*
 	}
 
 	next := &recordView{blocks: slices.Clone(v.blocks), apprOf: v.apprOf.with(of),
-		entOrder: v.entOrder, patOrder: v.patOrder}
+		entOrder: v.entOrder, patOrder: v.patOrder, names: &nameIndex{}}
 	for b := range touched {
 		old := &v.blocks[b]
 		nb := recordBlock{
