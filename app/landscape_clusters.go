@@ -17,11 +17,15 @@ import (
 // over every patent in the index whatever the caller: patents are public.
 
 // landscapeSample is how many patents the clusters are found in: a
-// cluster of 5 % of the patents is then about 100 of them, and the
-// sample's shares are within about 1 percentage point (one standard
-// error) of the whole's; its stored texts are read in tens of
-// milliseconds at 1,000,000 patents (BenchmarkProvinceClusters).
-const landscapeSample = 2000
+// cluster of 5 % of the patents is then about 50 of them, twice the
+// fewest a topic is allowed (matcher's docsPerTopic), and the sample's
+// shares are within 1.4 percentage points (one standard error, for a
+// quarter) of the whole's. 2,000 halved that error but took 0.15–0.2 s
+// to read and factorise, longer than a district's counts it runs beside
+// (BenchmarkProvinceLandscape: a city's districts 0.51 s on average with
+// 2,000, 0.42 s with 1,000); the CNIPA sample's 199 patents already give
+// clusters that are their subjects.
+const landscapeSample = 1000
 
 // landscapeClusters finds the technology clusters of the patents scope
 // (a landscape's search, Landscape.request) selects in idx.
@@ -41,7 +45,7 @@ func landscapeClusters(ctx context.Context, idx *search.Index, scope search.Requ
 }
 
 // contentTerms is search.ContentTerms, cut the quick way where it can be
-// (search.EachContentTerm): a sample's 2,000 titles and abstracts.
+// (search.EachContentTerm): a sample's 1,000 titles and abstracts.
 func contentTerms(text string) []string {
 	return slices.Collect(search.EachContentTerm(text))
 }
