@@ -38,6 +38,7 @@ func main() {
 	for _, f := range []string{"provinces.csv", "cities.csv", "areas.csv", "LICENSE"} {
 		copyFile(filepath.Join(src, "regions", f), filepath.Join(dst, "regions", f))
 	}
+	copyFile(filepath.Join(src, "policy", "cnipa_annual_fees.json"), filepath.Join(dst, "cnipa_annual_fees.json"))
 	copyFile(filepath.Join(src, "patents", "cnipa_biblio_export_199.csv"),
 		filepath.Join(dst, "..", "testdata", "cnipa_biblio_export_199.csv"))
 	industry(filepath.Join(src, "industry", "gbt4754_2017.csv"), filepath.Join(dst, "gbt4754_2017.csv"))
