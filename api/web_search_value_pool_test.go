@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/web"
@@ -181,4 +183,38 @@ func TestWebPool(t *testing.T) {
 	bank.signIn(matchCCBToken)
 	w, _ = bank.get("/app/organizer/pools/" + demo.PoolID)
 	wantText(t, htmlPage(t, w, http.StatusForbidden), "无权访问")
+}
+
+// TestWebEnterprisePatentFees checks the enterprise's patent list against
+// the fee calendar: each granted patent whose payments are known shows
+// the day its next annual fee falls due, the year, the amount by CNIPA's
+// schedule and the end of the grace period; the others a dash.
+func TestWebEnterprisePatentFees(t *testing.T) {
+	f := newWebSearchFixture(t)
+	b := newBrowser(f)
+	b.signIn(matchEnt7Token)
+	w, _ := b.get("/app/enterprise")
+	page := htmlPage(t, w, http.StatusOK)
+	patents, err := app.All(t.Context(), f.store.Patents(), data.ListOptions{Refs: data.Refs{Enterprise: "ent_0007"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, none := 0, 0
+	for i := range patents {
+		fee, ok := patents[i].NextAnnualFee()
+		if !ok {
+			none++
+			continue
+		}
+		want := fmt.Sprintf("%s 应缴第 %d 年 %d 元（逾期可于 %s 前补缴并加收滞纳金）", fee.Due, fee.Year, fee.Amount, fee.GraceEnds)
+		if !strings.Contains(page, want) {
+			t.Errorf("%s: the page lacks %q", patents[i].ApplicationNumber, want)
+		}
+		shown++
+	}
+	if shown == 0 {
+		t.Fatalf("none of ent_0007's %d patents has a next fee: the test shows nothing", len(patents))
+	}
+	wantText(t, page, "下次年费", "每满 1 个月加收当年年费的 5%")
+	t.Logf("%d patents with a next fee, %d without", shown, none)
 }

@@ -472,6 +472,14 @@ var webFuncs = template.FuncMap{
 	"pct":    pct,
 	"pct2":   pct2,
 	"join":   strings.Join,
+	// nextFee is a patent's next annual fee (data.Patent.NextAnnualFee),
+	// nil when there is none to show.
+	"nextFee": func(p data.Patent) *data.AnnualFee {
+		if f, ok := p.NextAnnualFee(); ok {
+			return &f
+		}
+		return nil
+	},
 	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	"num3":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
 	"region": regionName,
