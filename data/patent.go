@@ -132,6 +132,10 @@ type Transaction struct {
 	Open  bool            `json:"open"`
 	// Amount in yuan, for pledges and licences.
 	Amount int64 `json:"amount,omitempty"`
+	// Source is SourceCNIPA for an entry derived from the patent's legal
+	// events (legal_events.go), rebuilt when they change; "" for one
+	// entered as it is.
+	Source string `json:"source,omitempty"`
 }
 
 // Patent is a Chinese patent (or application) with what valuation and the
@@ -166,8 +170,12 @@ type Patent struct {
 	ForwardCitations int           `json:"forward_citations,omitempty"`
 	FamilySize       int           `json:"family_size,omitempty"`
 	History          []Transaction `json:"history,omitempty"`
-	CreatedAt        time.Time     `json:"created_at,omitzero"`
-	UpdatedAt        time.Time     `json:"updated_at,omitzero"`
+	// LegalEvents are the patent's legal-status events from CNIPA, oldest
+	// first (AddLegalEvents); its status and the CNIPA part of its history
+	// follow from them.
+	LegalEvents []LegalEvent `json:"legal_events,omitempty"`
+	CreatedAt   time.Time    `json:"created_at,omitzero"`
+	UpdatedAt   time.Time    `json:"updated_at,omitzero"`
 	// Revision is set by the store (see Kind.Rev).
 	Revision int64 `json:"revision,omitzero"`
 }

@@ -1,0 +1,123 @@
+package data
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+// legalEventsFixture is a utility model's life as CNIPA's legal-status
+// search prints it: granted, pledged to a bank, the pledge released,
+// pledged again, an invalidation request that failed, a court's
+// preservation, and the fees left unpaid.
+func legalEventsFixture() []LegalEvent {
+	d := func(y int, m time.Month, day int) Date { return NewDate(y, m, day) }
+	return []LegalEvent{
+		{d(2012, time.November, 21), "授权", ""},
+		{d(2016, time.March, 2), "专利权质押合同登记的生效", "质权人：中国建设银行股份有限公司肇庆分行"},
+		{d(2017, time.March, 8), "专利权质押合同登记的注销", ""},
+		{d(2019, time.May, 10), "专利权质押合同登记的生效", "质权人：肇庆农村商业银行股份有限公司"},
+		{d(2019, time.July, 1), "专利权无效宣告请求", ""},
+		{d(2020, time.January, 15), "维持专利权有效", ""},
+		{d(2020, time.June, 30), "专利权的保全", "（2020）粤12民初1号"},
+		{d(2021, time.June, 4), "未缴年费专利权终止", "终止日期：20210418"},
+		{d(2021, time.June, 4), "专利权人的姓名或者名称、地址的变更", "变更后：肇庆市某某有限公司"},
+	}
+}
+
+func legalEventsPatent() Patent {
+	return Patent{ApplicationNumber: "201220249767.4", Type: UtilityModel, Title: "一种模具", FilingDate: NewDate(2012, time.April, 18),
+		Applicants: []string{"肇庆市某某有限公司"}, LegalStatus: StatusValid, IPC: []string{"B21D37/10"}, ExpiryDate: NewDate(2022, time.April, 18),
+		History: []Transaction{{Kind: TxLicence, Date: NewDate(2014, time.May, 1), Open: true, Party: "entered by hand"}}}
+}
+
+// TestAddLegalEvents checks what a patent's legal events make of it: the
+// status of the last event that sets one, the grant date, the pledges,
+// the invalidation request and the preservation as history with their
+// ends, hand-entered history kept, an event ipmatch does not know kept
+// without effect; and the pledge rules reading the result.
+func TestAddLegalEvents(t *testing.T) {
+	p := legalEventsPatent()
+	evs := legalEventsFixture()
+	if n := p.AddLegalEvents(evs...); n != len(evs) {
+		t.Fatalf("added %d of %d events", n, len(evs))
+	}
+	if p.LegalStatus != StatusLapsed || p.GrantDate != NewDate(2012, time.November, 21) {
+		t.Errorf("status %s, grant date %s; want lapsed (fees unpaid), granted 2012-11-21", p.LegalStatus, p.GrantDate)
+	}
+	want := []Transaction{
+		{Kind: TxLicence, Date: NewDate(2014, time.May, 1), Open: true, Party: "entered by hand"},
+		{Kind: TxPledge, Date: NewDate(2016, time.March, 2), End: NewDate(2017, time.March, 8), Source: SourceCNIPA},
+		{Kind: TxPledge, Date: NewDate(2019, time.May, 10), Open: true, Source: SourceCNIPA},
+		{Kind: TxInvalidation, Date: NewDate(2019, time.July, 1), End: NewDate(2020, time.January, 15), Source: SourceCNIPA},
+		{Kind: TxPreservation, Date: NewDate(2020, time.June, 30), Open: true, Source: SourceCNIPA},
+	}
+	if !reflect.DeepEqual(p.History, want) {
+		t.Errorf("history\n got %+v\nwant %+v", p.History, want)
+	}
+	if KnownLegalEvent("专利权人的姓名或者名称、地址的变更") || !KnownLegalEvent(" 未缴年费专利权终止 ") {
+		t.Error("KnownLegalEvent: a change of name is not known to change anything; a lapse is")
+	}
+	bars := p.PledgeBars()
+	for _, b := range []PledgeBar{BarLapsed, BarPledged, BarPreservation} {
+		if !slices.Contains(bars, b) {
+			t.Errorf("pledge bars %v lack %s", bars, b)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		t.Errorf("the derived patent does not validate: %v", err)
+	}
+}
+
+// TestAddLegalEventsIsIdempotent checks that the same events given again,
+// in another order, or the older after the newer, come to the same
+// patent, and that events given twice are added once.
+func TestAddLegalEventsIsIdempotent(t *testing.T) {
+	evs := legalEventsFixture()
+	once := legalEventsPatent()
+	once.AddLegalEvents(evs...)
+
+	again := once
+	again.History, again.LegalEvents = slices.Clone(once.History), slices.Clone(once.LegalEvents)
+	if n := again.AddLegalEvents(evs...); n != 0 || !reflect.DeepEqual(again, once) {
+		t.Errorf("the same events again: %d added, patent changed: %v", n, !reflect.DeepEqual(again, once))
+	}
+
+	reversed := legalEventsPatent()
+	rev := slices.Clone(evs)
+	slices.Reverse(rev)
+	reversed.AddLegalEvents(rev...)
+	if !reflect.DeepEqual(reversed.History, once.History) || reversed.LegalStatus != once.LegalStatus || len(reversed.LegalEvents) != len(evs) {
+		t.Errorf("the events in reverse order: status %s, history %+v", reversed.LegalStatus, reversed.History)
+	}
+
+	split := legalEventsPatent()
+	split.AddLegalEvents(evs[4:]...) // the newer first, as a second file might
+	split.AddLegalEvents(evs[:5]...) // then the older, one of them again
+	if !reflect.DeepEqual(split.History, once.History) || split.LegalStatus != once.LegalStatus || !reflect.DeepEqual(split.LegalEvents, once.LegalEvents) {
+		t.Errorf("newer then older: status %s, history %+v", split.LegalStatus, split.History)
+	}
+}
+
+// TestLegalEventsStatus checks the status the events leave: restored after
+// a lapse; invalidated in full; a publication event does not take back a
+// grant the patent already has.
+func TestLegalEventsStatus(t *testing.T) {
+	d := NewDate
+	p := legalEventsPatent()
+	p.AddLegalEvents(LegalEvent{Date: d(2021, time.June, 4), Name: "未缴年费专利权终止"}, LegalEvent{Date: d(2021, time.September, 1), Name: "专利权的恢复"})
+	if p.LegalStatus != StatusValid {
+		t.Errorf("restored: %s", p.LegalStatus)
+	}
+	p.AddLegalEvents(LegalEvent{Date: d(2022, time.March, 1), Name: "专利权无效宣告请求"}, LegalEvent{Date: d(2022, time.October, 1), Name: "宣告专利权全部无效"})
+	if p.LegalStatus != StatusInvalidated || p.HasOpen(TxInvalidation) {
+		t.Errorf("invalidated in full: %s, an invalidation still open: %v", p.LegalStatus, p.HasOpen(TxInvalidation))
+	}
+	q := legalEventsPatent()
+	q.GrantDate = d(2012, time.November, 21)
+	q.AddLegalEvents(LegalEvent{Date: d(2012, time.May, 2), Name: "公开"})
+	if q.LegalStatus != StatusValid {
+		t.Errorf("a publication event took back the grant: %s", q.LegalStatus)
+	}
+}
