@@ -22,7 +22,7 @@ import (
 // does not hammer the server meanwhile nor wait far longer than needed.
 const importRetryAfter = 5 * time.Second
 
-// importFile handles POST /api/v1/import/{kind}?format=jsonl|csv|cnipa-csv
+// importFile handles POST /api/v1/import/{kind}?format=jsonl|csv|cnipa-csv|cnipa-legal-csv
 // with the raw file as the body. Query parameters owner_id and bank_id
 // scope the import (see importScope). The answer is the data.ImportReport.
 //

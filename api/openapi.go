@@ -152,7 +152,7 @@ func apiOperations() []apiOp {
 				"The format parameter, not the content type, says how the body is read. A party (enterprise, bank, organizer token) runs " +
 				"one import at a time and the server Config.MaxConcurrentImports (default 2); more get 429 with Retry-After. An " +
 				"enterprise's import takes a stored patent without owner only as POST /api/v1/patents/{id}/claim would.",
-			Query: []apiParam{{Name: "format", Enum: []string{"jsonl", "csv", "cnipa-csv"}, Description: "file format (default jsonl)"},
+			Query: []apiParam{{Name: "format", Enum: []string{"jsonl", "csv", "cnipa-csv", "cnipa-legal-csv"}, Description: "file format (default jsonl); cnipa-legal-csv adds legal-status events to stored patents (organizer only)"},
 				{Name: "owner_id", Description: "enterprise owning imported patents"}, {Name: "bank_id", Description: "bank of imported products"}},
 			RawBody: []string{"application/x-ndjson", "text/csv", "application/octet-stream"},
 			OK:      data.ImportReport{}, Errors: []int{400, 403, 404, 413, 422, 429}},

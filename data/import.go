@@ -13,6 +13,10 @@ const (
 	FormatJSONL    = "jsonl"     // one record per line in its JSON form; every kind
 	FormatCSV      = "csv"       // enterprises and products; see EnterpriseCSVColumns, ProductCSVColumns
 	FormatCNIPACSV = "cnipa-csv" // patents, as exported by the CNIPA patent search system (import only)
+	// FormatCNIPALegalCSV is patents' legal-status events, one a row, as
+	// CNIPA's legal-status search exports them (import only; added to the
+	// stored patents, import_legal.go).
+	FormatCNIPALegalCSV = "cnipa-legal-csv"
 )
 
 // importKinds lists the kinds of record that Import and Export handle, by
@@ -40,8 +44,8 @@ type ImportOptions struct {
 	// "events", "participants", "deals", "pools", "appraisers" or
 	// "appraisals".
 	Kind string
-	// Format is "jsonl" (every kind), "csv" (enterprises, products) or
-	// "cnipa-csv" (patents); "" means "jsonl".
+	// Format is "jsonl" (every kind), "csv" (enterprises, products),
+	// "cnipa-csv" or "cnipa-legal-csv" (patents); "" means "jsonl".
 	Format string
 	// BatchSize is how many rows are written together; 0 means
 	// DefaultImportBatch, and more than MaxImportBatch means MaxImportBatch.
@@ -149,6 +153,9 @@ func Import(ctx context.Context, s Store, r io.Reader, opts ImportOptions) (Impo
 	if err := checkKindFormat(opts.Kind, opts.Format, true); err != nil {
 		return rep, err
 	}
+	if opts.Format == FormatCNIPALegalCSV {
+		return rep, importLegalEvents(ctx, s, r, opts, &rep)
+	}
 	var err error
 	switch opts.Kind {
 	case "enterprises":
@@ -195,15 +202,15 @@ func checkKindFormat(kind, format string, importing bool) error {
 		if kind != "enterprises" && kind != "products" {
 			return optionError("format", "csv serves enterprises and products; use jsonl for %s", kind)
 		}
-	case FormatCNIPACSV:
+	case FormatCNIPACSV, FormatCNIPALegalCSV:
 		if kind != "patents" {
-			return optionError("format", "cnipa-csv serves patents only; use jsonl for %s", kind)
+			return optionError("format", "%s serves patents only; use jsonl for %s", format, kind)
 		}
 		if !importing {
-			return optionError("format", "cnipa-csv is an import format; export patents as jsonl")
+			return optionError("format", "%s is an import format; export patents as jsonl", format)
 		}
 	default:
-		return optionError("format", "%q is not one of jsonl, csv, cnipa-csv", format)
+		return optionError("format", "%q is not one of jsonl, csv, cnipa-csv, cnipa-legal-csv", format)
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ Store flags (default: the embedded SQLite store in ./ipmatch-data):
   --mongo-db NAME   MongoDB database name         (IPMATCH_MONGO_DB, default ipmatch)
 
 Kinds: enterprises patents banks products events participants deals pools
-Formats: jsonl (every kind), csv (enterprises, products), cnipa-csv (patents)
+Formats: jsonl (every kind), csv (enterprises, products), cnipa-csv and cnipa-legal-csv (patents)
 `
 
 // run executes one command line and returns the process exit status.

@@ -18,7 +18,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sc StoreConfig
 	addStoreFlags(fs, &sc)
 	kind := fs.String("kind", "", "record kind, e.g. patents")
-	format := fs.String("format", "jsonl", "jsonl, csv or cnipa-csv")
+	format := fs.String("format", "jsonl", "jsonl, csv, cnipa-csv or cnipa-legal-csv")
 	batch := fs.Int("batch", 1000, "records per transaction")
 	indexFlag := new(string)
 	addIndexFlag(fs, indexFlag)
