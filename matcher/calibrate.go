@@ -185,7 +185,7 @@ func (m *Matcher) Calibrate(ctx context.Context, in CalibrationInput) (Calibrati
 			return rep, err
 		}
 		d := &in.Deals[i]
-		day, lent := disbursedOn(d)
+		day, lent := d.DisbursedOn()
 		if !lent || d.Amount <= 0 {
 			continue
 		}
@@ -219,20 +219,6 @@ func (m *Matcher) Calibrate(ctx context.Context, in CalibrationInput) (Calibrati
 	return rep, nil
 }
 
-// disbursedOn returns the day deal d was disbursed, and whether it was.
-func disbursedOn(d *data.Deal) (data.Date, bool) {
-	switch d.Stage {
-	case data.StageDisbursed, data.StagePledgeRegistered, data.StageRepaid, data.StageCompensated:
-	default:
-		return data.Date{}, false
-	}
-	for _, h := range d.History {
-		if h.Stage == data.StageDisbursed {
-			return data.DateOf(h.At.In(data.ChinaZone)), true
-		}
-	}
-	return data.DateOf(d.CreatedAt.In(data.ChinaZone)), !d.CreatedAt.IsZero()
-}
 
 // groupWorld prepares enterprise e and its patents on day for valuing a
 // group of them (no rule is checked: the group is what was appraised or

@@ -1,0 +1,173 @@
+package data
+
+import "slices"
+
+// Watching a live deal's collateral (issue 18): a pledged patent stops
+// being collateral the day its annual fee goes unpaid past the grace
+// period, it is declared invalid, a court preserves it, it changes hands,
+// or its term runs out before the loan does. CollateralRisks lists what
+// threatens each pledged patent of a deal on a day; each risk is keyed by
+// deal, patent, kind and day (Key), so a daily check that raises an alert
+// per new key never raises the same one twice.
+
+// RiskKind is a kind of threat to a pledged patent.
+type RiskKind string
+
+// The kinds of collateral risk.
+const (
+	RiskFeeDue           RiskKind = "fee_due"           // an annual fee falls due within the warning days, unpaid
+	RiskFeeGrace         RiskKind = "fee_grace"         // an annual fee is overdue: in the six months' grace
+	RiskLapsed           RiskKind = "lapsed"            // the right has terminated (fees unpaid past the grace, or recorded so)
+	RiskInvalidationOpen RiskKind = "invalidation_open" // an invalidation request is pending
+	RiskInvalidated      RiskKind = "invalidated"       // declared invalid
+	RiskPreserved        RiskKind = "preserved"         // under a court's preservation
+	RiskTransferred      RiskKind = "transferred"       // transferred after the loan was made
+	RiskExpiresFirst     RiskKind = "expires_first"     // the term ends before the loan's maturity
+	RiskMissing          RiskKind = "missing"           // the pledged patent is not in ipmatch
+)
+
+var riskLabels = map[RiskKind]string{
+	RiskFeeDue: "年费即将到期", RiskFeeGrace: "年费逾期（滞纳期内）", RiskLapsed: "专利权终止",
+	RiskInvalidationOpen: "无效宣告请求审理中", RiskInvalidated: "专利权被宣告无效", RiskPreserved: "专利权被保全",
+	RiskTransferred: "专利权已转让", RiskExpiresFirst: "专利权期限早于贷款到期", RiskMissing: "质押专利不在平台",
+}
+
+// Label returns the Chinese name of k.
+func (k RiskKind) Label() string { return riskLabels[k] }
+
+// LostCollateral reports whether a patent with a risk of kind k no longer
+// secures the loan (the others warn of what may come).
+func (k RiskKind) LostCollateral() bool {
+	switch k {
+	case RiskLapsed, RiskInvalidated, RiskTransferred, RiskMissing:
+		return true
+	}
+	return false
+}
+
+// CollateralRisk is one threat to one pledged patent of a deal.
+type CollateralRisk struct {
+	DealID string   `json:"deal_id"`
+	Patent string   `json:"patent"`
+	Kind   RiskKind `json:"kind"`
+	// Date is the risk's day: the fee's due day (fee_due, fee_grace,
+	// lapsed for fees), the recorded event's (invalidation, preservation,
+	// transfer), the term's end (expires_first); zero when unknown.
+	Date Date `json:"date,omitzero"`
+}
+
+// Key identifies the risk for alerting once: the same deal, patent, kind
+// and day are the same event.
+func (r CollateralRisk) Key() string {
+	return r.DealID + "|" + r.Patent + "|" + string(r.Kind) + "|" + r.Date.String()
+}
+
+// Live reports whether d is a loan being repaid: disbursed (放款) or its
+// pledge registered (质押登记), not yet repaid or compensated.
+func (d *Deal) Live() bool {
+	return d.Stage == StageDisbursed || d.Stage == StagePledgeRegistered
+}
+
+// DisbursedOn returns the day d was disbursed (the day of its move to
+// 放款, in China's time), and whether it was.
+func (d *Deal) DisbursedOn() (Date, bool) {
+	switch d.Stage {
+	case StageDisbursed, StagePledgeRegistered, StageRepaid, StageCompensated:
+	default:
+		return Date{}, false
+	}
+	for _, h := range d.History {
+		if h.Stage == StageDisbursed {
+			return DateOf(h.At.In(ChinaZone)), true
+		}
+	}
+	return DateOf(d.CreatedAt.In(ChinaZone)), !d.CreatedAt.IsZero()
+}
+
+// Maturity returns the day d's loan falls due: its disbursal day plus its
+// term; false when it was not disbursed or has no term.
+func (d *Deal) Maturity() (Date, bool) {
+	on, ok := d.DisbursedOn()
+	if !ok || d.TermMonths <= 0 {
+		return Date{}, false
+	}
+	return on.AddMonthsCNIPA(d.TermMonths), true
+}
+
+// CollateralRisks lists the risks to the pledged patents of live deal d
+// on day, warning of annual fees due within warnDays: patents are the
+// stored records of d's patents (a patent absent from them is missing).
+// None for a deal that is not live. In the order of d's patents, each
+// patent's risks in the order of the kinds above.
+func (d *Deal) CollateralRisks(patents []Patent, day Date, warnDays int) []CollateralRisk {
+	if !d.Live() {
+		return nil
+	}
+	disbursed, _ := d.DisbursedOn()
+	maturity, hasMaturity := d.Maturity()
+	var out []CollateralRisk
+	for _, number := range d.Patents {
+		add := func(k RiskKind, on Date) {
+			out = append(out, CollateralRisk{DealID: d.ID, Patent: number, Kind: k, Date: on})
+		}
+		i := slices.IndexFunc(patents, func(p Patent) bool { return p.ApplicationNumber == number })
+		if i < 0 {
+			add(RiskMissing, Date{})
+			continue
+		}
+		p := &patents[i]
+		if fee, ok := p.NextAnnualFee(); ok && p.LegalStatus == StatusValid {
+			switch {
+			case day.After(fee.GraceEnds):
+				add(RiskLapsed, fee.Due) // unpaid past the grace: terminated as of the due day
+			case day.After(fee.Due):
+				add(RiskFeeGrace, fee.Due)
+			case !fee.Due.After(DateOf(day.Time().AddDate(0, 0, warnDays))):
+				add(RiskFeeDue, fee.Due)
+			}
+		}
+		switch p.LegalStatus {
+		case StatusLapsed:
+			add(RiskLapsed, statusEventDay(p, StatusLapsed))
+		case StatusInvalidated:
+			add(RiskInvalidated, statusEventDay(p, StatusInvalidated))
+		}
+		if p.LegalStatus != StatusInvalidated && p.HasOpen(TxInvalidation) {
+			add(RiskInvalidationOpen, openSince(p, TxInvalidation))
+		}
+		if p.HasOpen(TxPreservation) {
+			add(RiskPreserved, openSince(p, TxPreservation))
+		}
+		for _, tx := range p.History {
+			if tx.Kind == TxTransfer && !tx.Date.IsZero() && !tx.Date.Before(disbursed) {
+				add(RiskTransferred, tx.Date)
+			}
+		}
+		if hasMaturity && !p.ExpiryDate.IsZero() && p.ExpiryDate.Before(maturity) {
+			add(RiskExpiresFirst, p.ExpiryDate)
+		}
+	}
+	return out
+}
+
+// statusEventDay returns the day of p's last legal event that set status
+// s; zero when none did (the status came with the record).
+func statusEventDay(p *Patent, s LegalStatus) Date {
+	var day Date
+	for _, ev := range p.LegalEvents {
+		if eff, ok := effectOf(ev.Name); ok && eff.status == s {
+			day = ev.Date
+		}
+	}
+	return day
+}
+
+// openSince returns the day the open transaction of kind k of p began.
+func openSince(p *Patent, k TransactionKind) Date {
+	for _, tx := range p.History {
+		if tx.Kind == k && tx.Open {
+			return tx.Date
+		}
+	}
+	return Date{}
+}
