@@ -219,7 +219,6 @@ func (m *Matcher) Calibrate(ctx context.Context, in CalibrationInput) (Calibrati
 	return rep, nil
 }
 
-
 // groupWorld prepares enterprise e and its patents on day for valuing a
 // group of them (no rule is checked: the group is what was appraised or
 // pledged).
