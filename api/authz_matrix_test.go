@@ -649,6 +649,8 @@ func matrixRows() []mRow {
 			want: mWant(200, 200, 404, 403, 404, 401, 401)},
 		{route: "DELETE /api/v1/deals/:id", path: "/api/v1/deals/{deal}", hidden: "deal",
 			want: mWant(204, 403, 404, 403, 404, 401, 401)},
+		{route: "GET /api/v1/deals/:id/risks", path: "/api/v1/deals/{deal}/risks", hidden: "deal",
+			want: mWant(200, 200, 404, 200, 404, 401, 401)},
 		{route: "POST /api/v1/deals/:id/stage", path: "/api/v1/deals/{deal}/stage", hidden: "deal",
 			body: func(w *mWorld, s mSubject) any { return map[string]string{"stage": "met"} },
 			want: mWant(200, 200, 404, 403, 404, 401, 401)},

@@ -27,6 +27,7 @@ func eventRoutes(s *server, g *gin.RouterGroup) {
 	g.GET("/events/:id/report", s.Handle(s.report))
 	g.GET("/pools/:id/risk", s.Handle(s.poolRisk))
 	g.POST("/deals/:id/stage", s.Handle(s.moveDeal))
+	g.GET("/deals/:id/risks", s.Handle(s.dealRisks))
 }
 
 // putMeeting handles PUT /api/v1/events/{id}/schedule/meetings

@@ -64,3 +64,62 @@ func TestImportLegalEventsThroughTheAPI(t *testing.T) {
 		t.Errorf("the same file again: %+v", rep)
 	}
 }
+
+// TestDealRisksAfterALapse reads the watch of one of the demo's live
+// deals, then has the organizer import a legal-status file in which one of
+// its pledged patents lapses for unpaid fees: the deal is flagged, the
+// patent lost as collateral, for the organizer and the deal's bank alike;
+// a deal not yet disbursed has no risks; a bad warn_days is refused naming
+// it.
+func TestDealRisksAfterALapse(t *testing.T) {
+	f := newLandscapeDemoFixture(t)
+	var deals struct {
+		Items []data.Deal `json:"items"`
+	}
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/deals?size=500", nil), http.StatusOK, &deals)
+	i := slices.IndexFunc(deals.Items, func(d data.Deal) bool { return d.Live() && len(d.Patents) > 0 })
+	j := slices.IndexFunc(deals.Items, func(d data.Deal) bool { _, ok := d.DisbursedOn(); return !ok })
+	if i < 0 || j < 0 {
+		t.Fatalf("the demo has no live deal with patents, or none before disbursal, among %d", len(deals.Items))
+	}
+	deal := deals.Items[i]
+	path := "/api/v1/deals/" + deal.ID + "/risks?as_of=2021-06-01"
+	var before app.DealRisks
+	decodeBody(t, f.do(matchOrgToken, "GET", path, nil), http.StatusOK, &before)
+	if !before.Live || before.Disbursed.IsZero() || slices.Contains(before.Lost, deal.Patents[0]) {
+		t.Fatalf("before the file: %+v", before)
+	}
+
+	file := "申请号,法律状态公告日,法律状态\nCN" + deal.Patents[0] + ",2021.05.20,未缴年费专利权终止\n"
+	var rep data.ImportReport
+	decodeBody(t, f.do(matchOrgToken, "POST", "/api/v1/import/patents?format=cnipa-legal-csv", file), http.StatusOK, &rep)
+	if rep.Updated != 1 {
+		t.Fatalf("import report %+v", rep)
+	}
+	want := data.CollateralRisk{DealID: deal.ID, Patent: deal.Patents[0], Kind: data.RiskLapsed, Date: data.NewDate(2021, 5, 20)}
+	for _, tok := range []string{matchOrgToken, bankToken(t, f, deal.BankID)} {
+		var after app.DealRisks
+		decodeBody(t, f.do(tok, "GET", path, nil), http.StatusOK, &after)
+		if !after.Flagged || !slices.Contains(after.Risks, want) || !slices.Contains(after.Lost, deal.Patents[0]) {
+			t.Errorf("after the file: %+v, want %+v among the risks and the patent lost", after, want)
+		}
+	}
+
+	var early app.DealRisks
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/deals/"+deals.Items[j].ID+"/risks", nil), http.StatusOK, &early)
+	if early.Live || len(early.Risks) != 0 || early.Flagged {
+		t.Errorf("a deal not disbursed: %+v", early)
+	}
+	env := wantError(t, f.do(matchOrgToken, "GET", path+"&warn_days=400", nil), http.StatusUnprocessableEntity, data.CodeInvalid)
+	if !env.hasField("warn_days") {
+		t.Errorf("warn_days 400: fields %+v", env.Error.Fields)
+	}
+}
+
+// bankToken returns a token of bank id, made for the test.
+func bankToken(t *testing.T, f *fixture, id string) string {
+	t.Helper()
+	secret := "ipm_test_bank_" + id
+	put(t, f.store.Tokens(), &data.Token{Hash: data.HashToken(secret), Role: data.RoleBank, BankID: id})
+	return secret
+}

@@ -216,6 +216,12 @@ func apiOperations() []apiOp {
 			Description: "A move to filed under a pool that breaks one of its caps is refused with 409 naming the cap. " +
 				"With If-Match naming the deal's ETag as read, a deal changed since is not moved (412).",
 			Body: app.StageRequest{}, OK: data.Deal{}, ETag: true, IfMatch: true, Errors: []int{400, 403, 404, 409, 413, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/deals/{id}/risks", Summary: "What threatens a live deal's pledged patents", Tag: "deals",
+			Description: "For whoever may read the deal. Each pledged patent's risks on as_of: an annual fee due within warn_days (fee_due) or overdue in its grace (fee_grace), " +
+				"lapsed, an invalidation pending or declared, a court's preservation, a transfer after the loan, a term ending before the loan's maturity, missing from ipmatch; " +
+				"each with its day, so the same event keeps its key. A deal that is not disbursed or is repaid has none.",
+			Query: []apiParam{asOfParam, {Name: "warn_days", Type: "integer", Description: "how many days ahead an annual fee falling due is warned of, 0 to 366 (default 30)"}},
+			OK:    app.DealRisks{}, Errors: []int{400, 404, 422}},
 	)
 	// search.go (served when Config.Search is set)
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {

@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
+	"ipmatch/data"
 	"ipmatch/door"
 )
 
@@ -54,5 +56,27 @@ func (s *server) moveDeal(c *gin.Context) error {
 	}
 	door.SetETag(c, d.Revision)
 	door.WriteJSON(c, http.StatusOK, d)
+	return nil
+}
+
+// dealRisks handles GET /api/v1/deals/{id}/risks (app.DealRisks): what
+// threatens a live deal's pledged patents on as_of, fees warned of
+// warn_days ahead (default 30).
+func (s *server) dealRisks(c *gin.Context) error {
+	params, asOf, err := s.Params(c, "as_of", "warn_days")
+	if err != nil {
+		return err
+	}
+	warn := app.DefaultRiskWarnDays
+	if v := params["warn_days"]; v != "" {
+		if warn, err = strconv.Atoi(v); err != nil {
+			return data.InvalidField("warn_days", "must be a whole number of days, not %q", v)
+		}
+	}
+	res, err := s.App.DealRisks(c.Request.Context(), door.Caller(c), c.Param("id"), asOf, warn)
+	if err != nil {
+		return err
+	}
+	door.WriteJSON(c, http.StatusOK, res)
 	return nil
 }

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"context"
+	"slices"
+
+	"ipmatch/data"
+)
+
+// The collateral of a live deal, watched (issue 18): what threatens each
+// pledged patent on a day, by data.Deal.CollateralRisks, for whoever may
+// read the deal (the organizer, its bank, its enterprise).
+
+// DefaultRiskWarnDays is how far ahead an annual fee falling due is
+// warned of: a month, the time CNIPA's own reminder (缴费通知) leaves and
+// enough for a bank to ask the enterprise to pay.
+const DefaultRiskWarnDays = 30
+
+// MaxRiskWarnDays bounds the warning: a year covers every annual fee.
+const MaxRiskWarnDays = 366
+
+// DealRisks is the watch of one deal on a day.
+type DealRisks struct {
+	DealID string     `json:"deal_id"`
+	Stage  data.Stage `json:"stage"`
+	// Live: disbursed or its pledge registered, not repaid; only live
+	// deals are watched.
+	Live bool `json:"live"`
+	// Disbursed and Maturity are the loan's days, when known.
+	Disbursed data.Date `json:"disbursed,omitzero"`
+	Maturity  data.Date `json:"maturity,omitzero"`
+	AsOf      data.Date `json:"as_of"`
+	WarnDays  int       `json:"warn_days"`
+	// Risks lists what threatens the pledged patents (data.CollateralRisk).
+	Risks []data.CollateralRisk `json:"risks"`
+	// Lost lists the pledged patents that no longer secure the loan
+	// (lapsed, invalidated, transferred, missing), and Flagged is whether
+	// the deal has any risk.
+	Lost    []string `json:"lost"`
+	Flagged bool     `json:"flagged"`
+}
+
+// DealRisks returns the watch of deal id on asOf (today when zero) with
+// fees warned of warnDays ahead, for p, who must be able to read the deal
+// (a deal p may not read is not found). warnDays outside 0..MaxRiskWarnDays
+// is invalid, naming warn_days.
+func (a *App) DealRisks(ctx context.Context, p *Caller, id string, asOf data.Date, warnDays int) (*DealRisks, error) {
+	if warnDays < 0 || warnDays > MaxRiskWarnDays {
+		return nil, data.InvalidField("warn_days", "must be from 0 to %d days, not %d", MaxRiskWarnDays, warnDays)
+	}
+	d, err := a.Deals.get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if asOf.IsZero() {
+		asOf = a.Today()
+	}
+	out := &DealRisks{DealID: d.ID, Stage: d.Stage, Live: d.Live(), AsOf: asOf, WarnDays: warnDays, Risks: []data.CollateralRisk{}, Lost: []string{}}
+	out.Disbursed, _ = d.DisbursedOn()
+	out.Maturity, _ = d.Maturity()
+	if !out.Live {
+		return out, nil
+	}
+	var patents []data.Patent
+	for _, number := range d.Patents {
+		pt, err := a.store.Patents().Get(ctx, number)
+		switch {
+		case data.ErrorCode(err) == data.CodeNotFound:
+			continue // missing: a risk of its own
+		case err != nil:
+			return nil, err
+		}
+		patents = append(patents, pt)
+	}
+	if risks := d.CollateralRisks(patents, asOf, warnDays); risks != nil {
+		out.Risks = risks
+	}
+	for _, r := range out.Risks {
+		if r.Kind.LostCollateral() && !slices.Contains(out.Lost, r.Patent) {
+			out.Lost = append(out.Lost, r.Patent)
+		}
+	}
+	out.Flagged = len(out.Risks) > 0
+	return out, nil
+}
