@@ -483,6 +483,17 @@ func (c *compiler) existsInScope(t string, fields []weighted, key string) bool {
 // first.
 var countScopeHits bool
 
+// countAllHits returns how many documents of r q matches: the document
+// count for a query of every document, else a walk of its hits.
+func countAllHits(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query) (int, error) {
+	if _, all := q.(*query.MatchAllQuery); all {
+		n, err := r.DocCount()
+		return int(n), err
+	}
+	n, err := countHits(ctx, r, m, q, 0)
+	return int(n), err
+}
+
 // countHits returns how many documents of r q matches, reading no further
 // than limit of them (0: all).
 func countHits(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query, limit uint64) (uint64, error) {

@@ -64,18 +64,8 @@ func (x *Index) newestWindow(ctx context.Context, ki *kindIndex, s *kindSpec, q 
 		return nil, 0, false, err
 	}
 	defer r.Close()
-	if _, all := q.(*query.MatchAllQuery); all {
-		n, err := r.DocCount()
-		if err != nil {
-			return nil, 0, false, err
-		}
-		total = int(n)
-	} else {
-		n, err := countHits(ctx, r, ki.m, q, 0)
-		if err != nil {
-			return nil, 0, false, err
-		}
-		total = int(n)
+	if total, err = countAllHits(ctx, r, ki.m, q); err != nil {
+		return nil, 0, false, err
 	}
 	if total < newestMinHits {
 		return nil, total, false, nil

@@ -129,14 +129,14 @@ func (x *Index) PatentIDs(ctx context.Context, req Request) ([]string, error) {
 		}
 		defer r.Close()
 		ctx = search.ContextWithTermSearchersCounter(ctx)
-		total, err := countHits(ctx, r, ki.m, q, 0)
+		total, err := countAllHits(ctx, r, ki.m, q)
 		if err != nil {
 			return err
 		}
 		if total > MaxPatentIDs {
 			return badParam("q", "selects %d patents, more than the %d a report can list: narrow it", total, MaxPatentIDs)
 		}
-		ids, err = systematicHits(ctx, r, ki.m, q, int(total), int(total))
+		ids, err = systematicHits(ctx, r, ki.m, q, total, total)
 		return err
 	})
 	if ids == nil {
@@ -156,19 +156,9 @@ func sampleTexts(ctx context.Context, ki *kindIndex, q query.Query, n int) (*Pat
 	// SearchInContext, so the context must carry the counter of the term
 	// searcher limit.
 	ctx = search.ContextWithTermSearchersCounter(ctx)
-	total := 0
-	if _, all := q.(*query.MatchAllQuery); all {
-		c, err := r.DocCount()
-		if err != nil {
-			return nil, err
-		}
-		total = int(c)
-	} else {
-		c, err := countHits(ctx, r, ki.m, q, 0)
-		if err != nil {
-			return nil, err
-		}
-		total = int(c)
+	total, err := countAllHits(ctx, r, ki.m, q)
+	if err != nil {
+		return nil, err
 	}
 	out := &PatentSample{Total: total, Patents: make([]PatentText, 0, min(n, total))}
 	if total == 0 {

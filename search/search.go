@@ -521,14 +521,9 @@ func (x *Index) countAll(ctx context.Context, ki *kindIndex, q query.Query) (int
 		return 0, err
 	}
 	defer r.Close()
-	if _, all := q.(*query.MatchAllQuery); all {
-		n, err := r.DocCount()
-		return int(n), err
-	}
 	// As countFacets does: the searcher is built here, so the context
 	// carries the counter of the term searcher limit.
-	n, err := countHits(search.ContextWithTermSearchersCounter(ctx), r, ki.m, q, 0)
-	return int(n), err
+	return countAllHits(search.ContextWithTermSearchersCounter(ctx), r, ki.m, q)
 }
 
 // restrictions compiles what restricts the hits of p beyond its words:
