@@ -57,22 +57,9 @@ func cnipaSource(lr *lineReader) (rowSource[Patent], error) {
 	if err != nil {
 		return rowSource[Patent]{}, err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.NewReplacer("(", "（", ")", "）").Replace(h)
-		header[i] = h
-		if h == "" {
-			continue
-		}
-		if _, dup := col[h]; dup {
-			return rowSource[Patent]{}, Errorf(CodeMalformed, "the CSV header names column %q twice", h)
-		}
-		col[h] = i
-	}
-	for _, name := range strings.Split(cnipaColumnsRequired, ",") {
-		if _, ok := col[name]; !ok {
-			return rowSource[Patent]{}, Errorf(CodeMalformed, "the CSV header lacks the column %q: not a CNIPA export", name)
-		}
+	col, err := cnipaColumns(header, strings.Split(cnipaColumnsRequired, ","), "a CNIPA export")
+	if err != nil {
+		return rowSource[Patent]{}, err
 	}
 	next := func() (importRow[Patent], error) {
 		row, fields, prob, err := cr.read()
@@ -203,4 +190,29 @@ func cnipaSource(lr *lineReader) (rowSource[Patent], error) {
 func cnipaAnnouncesGrant(pub string) bool {
 	pub = strings.TrimRight(strings.ToUpper(pub), "0123456789")
 	return len(pub) > 2 && strings.HasPrefix(pub, "CN") && strings.ContainsRune(cnipaGrantKinds, rune(pub[len(pub)-1]))
+}
+
+// cnipaColumns maps the column names of a CNIPA file's header to their
+// positions, half-width brackets made full-width as CNIPA writes them (in
+// header too); a name given twice, or a required one missing, is a
+// malformed error saying the file is not what (a CNIPA export).
+func cnipaColumns(header, required []string, what string) (map[string]int, error) {
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.NewReplacer("(", "（", ")", "）").Replace(h)
+		header[i] = h
+		if h == "" {
+			continue
+		}
+		if _, dup := col[h]; dup {
+			return nil, Errorf(CodeMalformed, "the CSV header names column %q twice", h)
+		}
+		col[h] = i
+	}
+	for _, name := range required {
+		if _, ok := col[name]; !ok {
+			return nil, Errorf(CodeMalformed, "the CSV header lacks the column %q: not %s", name, what)
+		}
+	}
+	return col, nil
 }

@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -53,16 +52,9 @@ func importLegalEvents(ctx context.Context, s Store, r io.Reader, opts ImportOpt
 	if err != nil {
 		return err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		if _, dup := col[h]; !dup && h != "" {
-			col[h] = i
-		}
-	}
-	for _, name := range legalColumnsRequired {
-		if _, ok := col[name]; !ok {
-			return Errorf(CodeMalformed, "the CSV header has no %s column: a CNIPA legal-status export has %v (and optionally %s)", name, legalColumnsRequired, legalInfo)
-		}
+	col, err := cnipaColumns(header, legalColumnsRequired, "a CNIPA legal-status export (申请号, 法律状态公告日, 法律状态 and optionally 法律状态信息)")
+	if err != nil {
+		return err
 	}
 	cell := func(fields []string, name string) string {
 		if i, ok := col[name]; ok && i < len(fields) {
@@ -142,6 +134,11 @@ func importLegalEvents(ctx context.Context, s Store, r io.Reader, opts ImportOpt
 				reject(r.row, number, FieldError{Field: legalName, Reason: fmt.Sprintf("the patent with these events would not be valid: %v", err)})
 			}
 			continue
+		case ErrorCode(err) == CodeStale:
+			for _, r := range its {
+				reject(r.row, number, FieldError{Field: legalApplicationNumber, Reason: "the patent kept being changed by others while it was written: import the file again"})
+			}
+			continue
 		case err != nil:
 			return err
 		}
@@ -157,11 +154,16 @@ func importLegalEvents(ctx context.Context, s Store, r io.Reader, opts ImportOpt
 	return nil
 }
 
+// legalUpdateAttempts bounds how often addLegalEvents reads a patent
+// again after another write came between: a few, as app's pool book does,
+// since each retry means someone else is writing that very patent.
+const legalUpdateAttempts = 5
+
 // addLegalEvents gives stored patent number the events of rows and writes
 // it if any is new, reading it again when another write came between. It
 // returns the rows whose event was new.
 func addLegalEvents(ctx context.Context, s Store, number string, rows []legalRow) (map[int]bool, error) {
-	for {
+	for attempt := 1; ; attempt++ {
 		p, err := s.Patents().Get(ctx, number)
 		if err != nil {
 			return nil, err
@@ -179,12 +181,12 @@ func addLegalEvents(ctx context.Context, s Store, number string, rows []legalRow
 			return nil, err
 		}
 		err = s.Patents().Update(ctx, &p)
-		if ErrorCode(err) == CodeStale {
+		if ErrorCode(err) == CodeStale && attempt < legalUpdateAttempts {
 			continue // written meanwhile: add the events to what is there now
 		}
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err != nil {
 			return nil, err
 		}
-		return updated, err
+		return updated, nil
 	}
 }
