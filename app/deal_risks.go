@@ -12,8 +12,8 @@ import (
 // read the deal (the organizer, its bank, its enterprise).
 
 // DefaultRiskWarnDays is how far ahead an annual fee falling due is
-// warned of: a month, the time CNIPA's own reminder (缴费通知) leaves and
-// enough for a bank to ask the enterprise to pay.
+// warned of: a month, ipmatch's choice (not a CNIPA figure), time enough
+// for a bank to have the enterprise pay before the due day.
 const DefaultRiskWarnDays = 30
 
 // MaxRiskWarnDays bounds the warning: a year covers every annual fee.

@@ -13,7 +13,7 @@ import (
 // due on that anniversary (the first year's at grant, with the
 // registration). Unpaid on the due day, it may still be paid within
 // FeeGraceMonths with a surcharge (LateFee); unpaid after that, the right
-// terminates as of the due day (专利法实施细则 第九十八条). The amounts are
+// terminates as of the due day (专利法实施细则, 2010 text, 第九十八条). The amounts are
 // the published schedule (refdata/cnipa_annual_fees.json, its source in
 // refdata/SOURCES.md), without the reductions (费用减缓) an owner may be
 // granted on request.
@@ -140,7 +140,7 @@ func (p *Patent) annualFee(year int) (AnnualFee, bool) {
 }
 
 // Anniversary returns the n-th anniversary of d as CNIPA counts periods
-// (专利法实施细则 第五条): the same day n years on, or the last day of the
+// (专利法实施细则, 2010 text, 第五条): the same day n years on, or the last day of the
 // month when it has no such day (29 February → 28 February).
 func (d Date) Anniversary(n int) Date {
 	return d.AddMonthsCNIPA(12 * n)

@@ -82,13 +82,6 @@ func effectOf(name string) (legalEffect, bool) {
 	return legalEffect{}, false
 }
 
-// KnownLegalEvent reports whether ipmatch knows what an event named name
-// does to a patent.
-func KnownLegalEvent(name string) bool {
-	_, ok := effectOf(strings.TrimSpace(name))
-	return ok
-}
-
 // AddLegalEvents adds evs to p's legal events, each once (an event of the
 // same day, name and details is the same event), and derives p's legal
 // status, grant date and its CNIPA history from all of them in date

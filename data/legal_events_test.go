@@ -56,8 +56,11 @@ func TestAddLegalEvents(t *testing.T) {
 	if !reflect.DeepEqual(p.History, want) {
 		t.Errorf("history\n got %+v\nwant %+v", p.History, want)
 	}
-	if KnownLegalEvent("专利权人的姓名或者名称、地址的变更") || !KnownLegalEvent(" 未缴年费专利权终止 ") {
-		t.Error("KnownLegalEvent: a change of name is not known to change anything; a lapse is")
+	if _, known := effectOf("专利权人的姓名或者名称、地址的变更"); known {
+		t.Error("a change of name is not known to change anything")
+	}
+	if _, known := effectOf("未缴年费专利权终止"); !known {
+		t.Error("a lapse is known")
 	}
 	bars := p.PledgeBars()
 	for _, b := range []PledgeBar{BarLapsed, BarPledged, BarPreservation} {

@@ -26,15 +26,6 @@ const (
 	RiskMissing          RiskKind = "missing"           // the pledged patent is not in ipmatch
 )
 
-var riskLabels = map[RiskKind]string{
-	RiskFeeDue: "年费即将到期", RiskFeeGrace: "年费逾期（滞纳期内）", RiskLapsed: "专利权终止",
-	RiskInvalidationOpen: "无效宣告请求审理中", RiskInvalidated: "专利权被宣告无效", RiskPreserved: "专利权被保全",
-	RiskTransferred: "专利权已转让", RiskExpiresFirst: "专利权期限早于贷款到期", RiskMissing: "质押专利不在平台",
-}
-
-// Label returns the Chinese name of k.
-func (k RiskKind) Label() string { return riskLabels[k] }
-
 // LostCollateral reports whether a patent with a risk of kind k no longer
 // secures the loan (the others warn of what may come).
 func (k RiskKind) LostCollateral() bool {
