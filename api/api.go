@@ -39,6 +39,7 @@ func Mount(ds *door.Server) {
 	v1.GET("/audit", s.Handle(s.auditLog)) // audit.go: who wrote what, when
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
+	alertRoutes(s, v1)                     // alerts.go: collateral alerts, the daily check, banks' webhooks
 	if s.Cfg.Search != nil {
 		s.searchRoutes(v1) // search.go
 	}

@@ -140,8 +140,11 @@ type mWorld struct {
 	// firm is an appraisal firm; apprA bank A's appraisal of W, apprB bank
 	// B's of Z, apprX the organizer's of X, apprY the organizer's of Y.
 	firm, apprA, apprB, apprX, apprY string
-	tokIDs                           map[string]string // by secret
-	idx                              *search.Index     // nil without search
+	// alertA and alertB are alerts of deals A (bank A) and B (bank B);
+	// banks A and B have webhooks.
+	alertA, alertB string
+	tokIDs         map[string]string // by secret
+	idx            *search.Index     // nil without search
 	// hidden lists, by caller, what the caller may never see (hideFrom).
 	hidden [mCallers][]string
 }
@@ -243,6 +246,23 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 		put(t, store.Deals(), &d)
 	}
 
+	// An alert of each deal, and a webhook of each bank.
+	var alerts []string
+	for i, d := range []string{f.dealA, f.dealB} {
+		deal := mStored(w, store.Deals(), d)
+		al := storetest.Alert(i + 1)
+		al.DealID, al.BankID, al.EnterpriseID = deal.ID, deal.BankID, deal.EnterpriseID
+		al.Key = data.CollateralRisk{DealID: al.DealID, Patent: al.Patent, Kind: al.Kind, Date: al.Date}.Key()
+		if err := store.Alerts().Create(ctx, &al); err != nil {
+			t.Fatal(err)
+		}
+		alerts = append(alerts, al.ID)
+		hook := storetest.Webhook(i + 1)
+		hook.BankID = deal.BankID
+		put(t, store.Webhooks(), &hook)
+	}
+	w.alertA, w.alertB = alerts[0], alerts[1]
+
 	// Schedules of E and F, published; X meets bank A at E.
 	for _, ev := range []string{f.eventE, f.eventF} {
 		if r := w.setup("POST", "/api/v1/events/"+ev+"/schedule", nil); r.Code != 200 {
@@ -340,7 +360,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"token": c.secret(), "partWE": f.partWE, "ownerq": "",
 		"firm": w.firm, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
-		"declined": w.declined, "declinedPat": w.declinedPat,
+		"declined": w.declined, "declinedPat": w.declinedPat, "alert": w.alertA,
 	}
 	// The password sign-in: the user of the caller's role; no
 	// credentials and bad ones try a wrong password.
@@ -364,6 +384,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		s["partyq"], s["eventq"] = "bank_id="+f.bankB, "event_id="+f.eventF
 		s["appr"], s["apprq"] = w.apprB, "bank_id="+f.bankB
 		s["partDraft"] = f.partBF
+		s["alert"] = w.alertB
 	case mEntOwn:
 		s["appr"], s["apprq"] = w.apprX, "enterprise_id="+f.entX
 		s["part"], s["tok"] = w.partXE, w.tokIDs[entXToken]
@@ -389,6 +410,7 @@ var mMissing = map[string]string{
 	"tok": "tok_missing0000", "partWE": "par_missing0001", "event": "evt_missing0000", "pool": "pool_missing0000",
 	"partDraft": "par_missing0002", "declined": "ent_missing0002", "declinedPat": storetest.Patent(998).ApplicationNumber, "loneBank": "bnk_missing0001", "loneEnt": "ent_missing0001",
 	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000",
+	"alert": "alert_missing0000",
 }
 
 // snapshot is the fixture's snapshot plus schedules and users.
@@ -654,6 +676,19 @@ func matrixRows() []mRow {
 		{route: "POST /api/v1/deals/:id/stage", path: "/api/v1/deals/{deal}/stage", hidden: "deal",
 			body: func(w *mWorld, s mSubject) any { return map[string]string{"stage": "met"} },
 			want: mWant(200, 200, 404, 403, 404, 401, 401)},
+
+		// ---- Alerts and webhooks ----
+		{route: "GET /api/v1/alerts", path: "/api/v1/alerts?{partyq}", want: mWant(200, 200, 403, 403, 403, 401, 401)},
+		{route: "GET /api/v1/alerts/:id", path: "/api/v1/alerts/{alert}", hidden: "alert",
+			want: mWant(200, 200, 404, 404, 404, 401, 401)},
+		{route: "POST /api/v1/alerts/:id/ack", path: "/api/v1/alerts/{alert}/ack", hidden: "alert",
+			want: mWant(200, 200, 404, 403, 403, 401, 401)},
+		{route: "POST /api/v1/monitor", path: "/api/v1/monitor?as_of=2021-06-01", want: mAPIOrgOnly},
+		{route: "GET /api/v1/banks/:id/webhook", path: "/api/v1/banks/{bank}/webhook", want: mWant(200, 200, 403, 403, 403, 401, 401)},
+		{route: "PUT /api/v1/banks/:id/webhook", path: "/api/v1/banks/{bank}/webhook",
+			body: func(w *mWorld, s mSubject) any { return map[string]string{"url": "https://bank.example.cn/ipmatch"} },
+			want: mWant(200, 200, 403, 403, 403, 401, 401)},
+		{route: "DELETE /api/v1/banks/:id/webhook", path: "/api/v1/banks/{bank}/webhook", want: mWant(204, 204, 403, 403, 403, 401, 401)},
 
 		// ---- Pools ----
 		{route: "GET /api/v1/pools", path: "/api/v1/pools", want: mAPIAll},
@@ -989,10 +1024,10 @@ func (w *mWorld) hideFrom() {
 	// F's registrations and bank B's records are B's.
 	report := func(id string) string { return mStored(w, w.store.Appraisals(), id).ReportNumber }
 	bank := []string{w.declined, name(w.declined), w.declinedPat, w.loneEnt, name(w.loneEnt), w.entZ, name(w.entZ), w.patZ, w.prodB, prodName(w.prodB), w.dealB, w.partBF, w.partZF, w.partYF,
-		bankBToken, orgToken, entXToken, w.apprB, report(w.apprB)}
+		bankBToken, orgToken, entXToken, w.apprB, report(w.apprB), w.alertB}
 	ent := []string{w.declined, name(w.declined), w.declinedPat, w.loneEnt, name(w.loneEnt), w.entY, name(w.entY), w.entZ, name(w.entZ), w.entW, name(w.entW), w.patY, w.patZ, w.patW,
 		w.dealB, w.partYF, w.partWE, w.partZF, w.prodAOff, prodName(w.prodAOff), bankAToken, orgToken, entYToken,
-		w.apprA, report(w.apprA), w.apprB, report(w.apprB), w.apprY, report(w.apprY)}
+		w.apprA, report(w.apprA), w.apprB, report(w.apprB), w.apprY, report(w.apprY), w.alertA, w.alertB}
 	w.hidden[mBankOwn], w.hidden[mBankOther] = bank, bank
 	w.hidden[mEntOwn], w.hidden[mEntOther] = ent, ent
 }

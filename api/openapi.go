@@ -222,6 +222,34 @@ func apiOperations() []apiOp {
 				"each with its day, so the same event keeps its key. A deal that is not disbursed or is repaid has none.",
 			Query: []apiParam{asOfParam, {Name: "warn_days", Type: "integer", Description: "how many days ahead an annual fee falling due is warned of, 0 to 366 (default 30)"}},
 			OK:    app.DealRisks{}, Errors: []int{400, 404, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/alerts", Summary: "List collateral alerts (the inbox)", Tag: "alerts",
+			Description: "The organizer reads every alert, a bank those of its own deals; an enterprise is refused. In the order they were raised. " +
+				"acked filters by the caller's own acknowledgement (the bank's or the organizer's).",
+			Query: append(slices.Clone(pageParams),
+				apiParam{Name: "bank_id", Description: "filter by reference"}, apiParam{Name: "enterprise_id", Description: "filter by reference"},
+				apiParam{Name: "pool_id", Description: "filter by reference"}, apiParam{Name: "deal_id", Description: "the deal"},
+				apiParam{Name: "kind", Enum: enumValues()[reflect.TypeFor[data.RiskKind]()], Description: "the kind of risk"},
+				apiParam{Name: "acked", Type: "boolean", Description: "acknowledged by the caller's party"},
+				apiParam{Name: "lost", Type: "boolean", Description: "the patent no longer secures the loan"}),
+			OK: app.ListResult[data.Alert]{}, Errors: []int{400, 403, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/alerts/{id}", Summary: "Get one alert", Tag: "alerts",
+			OK: data.Alert{}, ETag: true, Errors: []int{403, 404}},
+		apiOp{Method: "POST", Path: "/api/v1/alerts/{id}/ack", Summary: "Acknowledge an alert", Tag: "alerts",
+			Description: "For the caller's party: the bank's acknowledgement leaves the organizer's inbox as it was, and the other way round. Acknowledging again changes nothing.",
+			OK:          data.Alert{}, ETag: true, Errors: []int{403, 404}},
+		apiOp{Method: "POST", Path: "/api/v1/monitor", Summary: "Run the daily check of live deals (organizer)", Tag: "alerts",
+			Description: "What `ipmatch monitor` and serve's schedule run: every deal from 放款 until 结清 is checked on as_of, an alert raised for each risk not alerted before " +
+				"(the same event never alerts twice, on any number of nodes), the collateral value recorded for deals without one, and the webhooks due sent.",
+			Query: []apiParam{asOfParam, {Name: "warn_days", Type: "integer", Description: "how many days ahead an annual fee falling due is warned of, 0 to 366 (default 30)"}},
+			OK:    app.MonitorReport{}, Errors: []int{400, 403, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/banks/{id}/webhook", Summary: "A bank's webhook, without its secret", Tag: "alerts",
+			Description: "The organizer for any bank, a bank for its own.", OK: app.WebhookView{}, Errors: []int{403, 404}},
+		apiOp{Method: "PUT", Path: "/api/v1/banks/{id}/webhook", Summary: "Set a bank's webhook", Tag: "alerts",
+			Description: "The organizer for any bank, a bank for its own. Each call makes a new signing secret, shown in this answer only (setting it again rotates it). " +
+				"The address must be https unless the server allows private addresses.",
+			Body: app.WebhookRequest{}, OK: app.WebhookView{}, Errors: []int{400, 403, 404, 413, 422}},
+		apiOp{Method: "DELETE", Path: "/api/v1/banks/{id}/webhook", Summary: "Remove a bank's webhook", Tag: "alerts",
+			Status: http.StatusNoContent, Errors: []int{403, 404}},
 	)
 	// search.go (served when Config.Search is set)
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {

@@ -97,6 +97,10 @@ func enumValues() map[reflect.Type][]string {
 		codes = append(codes, string(c))
 	}
 	slices.Sort(codes)
+	var riskKinds []string
+	for _, k := range data.RiskKinds {
+		riskKinds = append(riskKinds, string(k))
+	}
 	return map[reflect.Type][]string{
 		reflect.TypeFor[data.Code]():            codes,
 		reflect.TypeFor[data.Role]():            strs(data.RoleOrganizer, data.RoleBank, data.RoleCompany),
@@ -111,6 +115,8 @@ func enumValues() map[reflect.Type][]string {
 			data.TxLitigation, data.TxPreservation, data.TxSuspension),
 		reflect.TypeFor[data.Certification](): strs(data.CertHighTech, data.CertSpecialized, data.CertLittleGiant, data.CertTechSME),
 		reflect.TypeFor[matcher.Side]():       strs(matcher.SideEnterprise, matcher.SideBank),
+		reflect.TypeFor[data.RiskKind]():      riskKinds,
+		reflect.TypeFor[data.AlertParty]():    strs(data.PartyBank, data.PartyOrganizer),
 		reflect.TypeFor[matcher.ReasonCode](): strs(reasons...),
 		reflect.TypeFor[schedule.ShortfallCode](): strs(schedule.ShortSlots, schedule.ShortBankCapacity, schedule.ShortNoCandidates,
 			schedule.ShortUnplaced, schedule.ShortNoThanks, schedule.ShortIneligible, schedule.ShortEnterpriseCapacity),
@@ -126,8 +132,9 @@ func fieldEnums() map[reflect.Type]map[string][]string {
 	}
 	outcomes := []string{"held", "no_show", "cancelled"}
 	return map[reflect.Type]map[string][]string{
-		reflect.TypeFor[app.UnscheduledBody](): {"code": shortfalls},
-		reflect.TypeFor[app.MeetingBody]():     {"outcome": outcomes},
+		reflect.TypeFor[app.UnscheduledBody]():  {"code": shortfalls},
+		reflect.TypeFor[data.WebhookDelivery](): {"state": {data.DeliveryPending, data.DeliveryDelivered, data.DeliveryFailed}},
+		reflect.TypeFor[app.MeetingBody]():      {"outcome": outcomes},
 		reflect.TypeFor[app.WishBody](): {"code": shortfalls,
 			"status": {app.WishPending, app.WishBlocked, app.WishMet, app.WishNotMet, app.WishDeclined}},
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -26,6 +27,8 @@ type Config struct {
 	// Logger takes what goes wrong after a write has succeeded; nil
 	// discards it.
 	Logger *slog.Logger
+	// Webhooks sets the sending of alerts to banks' webhooks (webhooks.go).
+	Webhooks WebhookConfig
 }
 
 // App is the application: the store, the rules and the operations, with
@@ -39,6 +42,9 @@ type App struct {
 	now    func() time.Time
 	log    *slog.Logger
 
+	webhooks      WebhookConfig
+	webhookClient *http.Client
+
 	// The resources, built once.
 	Enterprises  *Resource[data.Enterprise]
 	Patents      *Resource[data.Patent]
@@ -51,6 +57,7 @@ type App struct {
 	Tokens       *Resource[data.Token]
 	Appraisers   *Resource[data.Appraiser]
 	Appraisals   *Resource[data.Appraisal]
+	Alerts       *Resource[data.Alert]
 
 	// books queues the writes of a pool's book within this process, an
 	// optimisation (pool_book.go).
@@ -73,7 +80,8 @@ type App struct {
 // New returns the application over store. The store should already be
 // audited (data.Audited) if writes are to be recorded.
 func New(store data.Store, cfg Config) *App {
-	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher, log: cfg.Logger}
+	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher, log: cfg.Logger, webhooks: cfg.Webhooks.withDefaults()}
+	a.webhookClient = webhookClient(a.webhooks)
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -98,6 +106,7 @@ func New(store data.Store, cfg Config) *App {
 	a.Tokens = tokenResource(store, pol)
 	a.Appraisers = appraiserResource(store, pol)
 	a.Appraisals = appraisalResource(store, pol)
+	a.Alerts = alertResource(store, pol)
 	return a
 }
 

@@ -72,6 +72,14 @@ func (s *App) MoveDeal(ctx context.Context, p *Caller, id string, req StageReque
 			}
 			d.Amount = *req.Amount
 		}
+		if req.Stage == data.StageDisbursed {
+			// The watch's baseline (monitor.go); a deal the model cannot
+			// value is valued by the first daily check instead.
+			day := s.Today()
+			if v, ok := s.collateralValue(ctx, &d, day); ok {
+				d.Collateral = &data.CollateralValue{Value: v, ValuedOn: day, Basis: data.CollateralBasisModel}
+			}
+		}
 		return d, nil
 	})
 }

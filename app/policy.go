@@ -639,6 +639,9 @@ func (pol *policy) dealRules() rules[data.Deal] {
 			if (d.Stage != "" && d.Stage != data.StageRegistered) || len(d.History) > 0 {
 				return data.InvalidField("stage", "a new deal starts at registered with no history; move it with POST /api/v1/deals/{id}/stage")
 			}
+			if d.Collateral != nil {
+				return data.InvalidField("collateral", "is recorded by ipmatch when the loan is disbursed, not given")
+			}
 			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil
@@ -651,11 +654,12 @@ func (pol *policy) dealRules() rules[data.Deal] {
 			return Forbidden("an enterprise cannot record deals; its bank or the organizer does")
 		},
 		update: func(ctx context.Context, p *Caller, old, d *data.Deal) error {
-			// The stage and its history are kept: PUT cannot rewrite them.
+			// The stage and its history are kept: PUT cannot rewrite them;
+			// nor the collateral's recorded value, the watch's baseline.
 			if d.Stage != "" && d.Stage != old.Stage {
 				return data.InvalidField("stage", "is %s; change it with POST /api/v1/deals/{id}/stage", old.Stage)
 			}
-			d.Stage, d.History = old.Stage, old.History
+			d.Stage, d.History, d.Collateral = old.Stage, old.History, old.Collateral
 			switch p.Token.Role {
 			case data.RoleOrganizer:
 				return nil

@@ -41,6 +41,8 @@ func Audited(store Store, node string, logger *slog.Logger) Store {
 		users:        &auditedTable[User]{store.Users(), UserKind, a},
 		appraisers:   &auditedTable[Appraiser]{store.Appraisers(), AppraiserKind, a},
 		appraisals:   &auditedTable[Appraisal]{store.Appraisals(), AppraisalKind, a},
+		alerts:       &auditedTable[Alert]{store.Alerts(), AlertKind, a},
+		webhooks:     &auditedTable[Webhook]{store.Webhooks(), WebhookKind, a},
 	}
 }
 
@@ -60,6 +62,8 @@ type audited struct {
 	users        *auditedTable[User]
 	appraisers   *auditedTable[Appraiser]
 	appraisals   *auditedTable[Appraisal]
+	alerts       *auditedTable[Alert]
+	webhooks     *auditedTable[Webhook]
 }
 
 func (s *audited) Enterprises() Table[Enterprise]   { return s.enterprises }
@@ -75,6 +79,8 @@ func (s *audited) Schedules() Table[Schedule]       { return s.schedules }
 func (s *audited) Users() Table[User]               { return s.users }
 func (s *audited) Appraisers() Table[Appraiser]     { return s.appraisers }
 func (s *audited) Appraisals() Table[Appraisal]     { return s.appraisals }
+func (s *audited) Alerts() Table[Alert]             { return s.alerts }
+func (s *audited) Webhooks() Table[Webhook]         { return s.webhooks }
 
 // auditLog appends entries for one node.
 type auditLog struct {

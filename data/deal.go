@@ -77,8 +77,12 @@ type Deal struct {
 	Patents      []string      `json:"patents,omitempty"` // application numbers pledged
 	Stage        Stage         `json:"stage"`
 	History      []StageChange `json:"history"`
-	CreatedAt    time.Time     `json:"created_at,omitzero"`
-	UpdatedAt    time.Time     `json:"updated_at,omitzero"`
+	// Collateral is the pledged patents' value recorded for the watch of
+	// the loan (watch.go): at the move to 放款, or by the first daily check
+	// of a loan disbursed before ipmatch watched it.
+	Collateral *CollateralValue `json:"collateral,omitempty"`
+	CreatedAt  time.Time        `json:"created_at,omitzero"`
+	UpdatedAt  time.Time        `json:"updated_at,omitzero"`
 	// Revision is set by the store (see Kind.Rev).
 	Revision int64 `json:"revision,omitzero"`
 }
@@ -136,6 +140,17 @@ func (d *Deal) Validate() error {
 	}
 	if prev != "" && prev != d.Stage {
 		v.add("stage", "is %s but the history ends at %s", d.Stage, prev)
+	}
+	if c := d.Collateral; c != nil {
+		if c.Value < 0 {
+			v.add("collateral.value", "must not be negative")
+		}
+		if c.ValuedOn.IsZero() {
+			v.add("collateral.valued_on", "is required")
+		}
+		if c.Basis != CollateralBasisModel {
+			v.add("collateral.basis", "must be %q", CollateralBasisModel)
+		}
 	}
 	return v.err("deal")
 }

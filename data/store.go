@@ -27,6 +27,10 @@ type Store interface {
 	Users() Table[User]
 	Appraisers() Table[Appraiser]
 	Appraisals() Table[Appraisal]
+	// Alerts are the collateral alerts of live deals, one per risk (alert.go);
+	// Webhooks the banks' addresses they are sent to.
+	Alerts() Table[Alert]
+	Webhooks() Table[Webhook]
 	// Audit is the log of writes (see Audited); entries are only added.
 	Audit() Table[AuditEntry]
 	// Sessions, SignInFailures and Secrets are the pages' sign-in that

@@ -53,6 +53,17 @@ func (r CollateralRisk) Key() string {
 	return r.DealID + "|" + r.Patent + "|" + string(r.Kind) + "|" + r.Date.String()
 }
 
+// CollateralValue is a deal's pledged patents' value on a day (yuan).
+type CollateralValue struct {
+	Value    int64 `json:"value"`
+	ValuedOn Date  `json:"valued_on"`
+	// Basis says how it was valued: "model" (ipmatch's valuation, P50).
+	Basis string `json:"basis"`
+}
+
+// CollateralBasisModel is the basis of a value ipmatch's model gave.
+const CollateralBasisModel = "model"
+
 // Live reports whether d is a loan being repaid: disbursed (放款) or its
 // pledge registered (质押登记), not yet repaid or compensated.
 func (d *Deal) Live() bool {

@@ -272,6 +272,15 @@ func (m *Matcher) groupValue(ctx context.Context, e *data.Enterprise, patents []
 	return v, nil
 }
 
+// CollateralValue returns the model's value (P50, yuan) on day of the
+// patents numbered numbers of e, pledged together: what a deal's pledged
+// patents are worth as collateral (app's watch of live deals). A patent
+// lapsed, invalidated or expired by day is worth nothing; patents numbers
+// names that are not among patents are left out.
+func (m *Matcher) CollateralValue(ctx context.Context, e *data.Enterprise, patents []data.Patent, numbers []string, day data.Date) (float64, error) {
+	return m.groupValue(ctx, e, patents, numbers, day)
+}
+
 // groupLendable returns the model's lendable value of the patents
 // numbered numbers of e under product p on day, within p's maximum.
 func (m *Matcher) groupLendable(ctx context.Context, e *data.Enterprise, patents []data.Patent, numbers []string, p *data.Product, day data.Date) (float64, error) {

@@ -37,6 +37,8 @@ type Store struct {
 	users        *table[data.User]
 	appraisers   *table[data.Appraiser]
 	appraisals   *table[data.Appraisal]
+	alerts       *table[data.Alert]
+	webhooks     *table[data.Webhook]
 	audit        *table[data.AuditEntry]
 
 	sessions       *table[data.Session]
@@ -60,6 +62,8 @@ func New() *Store {
 		users:        newTable(data.UserKind),
 		appraisers:   newTable(data.AppraiserKind),
 		appraisals:   newTable(data.AppraisalKind),
+		alerts:       newTable(data.AlertKind),
+		webhooks:     newTable(data.WebhookKind),
 		audit:        newTable(data.AuditKind),
 
 		sessions:       newTable(data.SessionKind),
@@ -81,6 +85,8 @@ func (s *Store) Schedules() data.Table[data.Schedule]       { return s.schedules
 func (s *Store) Users() data.Table[data.User]               { return s.users }
 func (s *Store) Appraisers() data.Table[data.Appraiser]     { return s.appraisers }
 func (s *Store) Appraisals() data.Table[data.Appraisal]     { return s.appraisals }
+func (s *Store) Alerts() data.Table[data.Alert]             { return s.alerts }
+func (s *Store) Webhooks() data.Table[data.Webhook]         { return s.webhooks }
 func (s *Store) Audit() data.Table[data.AuditEntry]         { return s.audit }
 func (s *Store) Close() error                               { return nil }
 

@@ -104,6 +104,8 @@ type Store struct {
 	audit        *table[data.AuditEntry]
 	appraisers   *table[data.Appraiser]
 	appraisals   *table[data.Appraisal]
+	alerts       *table[data.Alert]
+	webhooks     *table[data.Webhook]
 
 	// The pages' sign-in, shared by the nodes (data.Session).
 	sessions       *table[data.Session]
@@ -183,6 +185,8 @@ func (s *Store) open(ctx context.Context) error {
 	s.audit = newTable(s.db, data.AuditKind, s.log, chunk)
 	s.appraisers = newTable(s.db, data.AppraiserKind, s.log, chunk)
 	s.appraisals = newTable(s.db, data.AppraisalKind, s.log, chunk)
+	s.alerts = newTable(s.db, data.AlertKind, s.log, chunk)
+	s.webhooks = newTable(s.db, data.WebhookKind, s.log, chunk)
 	s.intents = s.db.Collection(intentsCollection)
 	s.sessions = newTable(s.db, data.SessionKind, s.log, chunk)
 	s.signInFailures = newTable(s.db, data.SignInFailureKind, s.log, chunk)
@@ -193,9 +197,10 @@ func (s *Store) open(ctx context.Context) error {
 	s.events.auditLog, s.participants.auditLog, s.deals.auditLog, s.pools.auditLog = s.audit, s.audit, s.audit, s.audit
 	s.tokens.auditLog, s.schedules.auditLog, s.users.auditLog = s.audit, s.audit, s.audit
 	s.appraisers.auditLog, s.appraisals.auditLog = s.audit, s.audit
+	s.alerts.auditLog, s.webhooks.auditLog = s.audit, s.audit
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
 		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
-		s.appraisers, s.appraisals,
+		s.appraisers, s.appraisals, s.alerts, s.webhooks,
 		s.sessions, s.signInFailures, s.secrets,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
@@ -273,6 +278,12 @@ func (s *Store) Appraisers() data.Table[data.Appraiser] { return s.appraisers }
 
 // Appraisals returns the recorded appraisals collection.
 func (s *Store) Appraisals() data.Table[data.Appraisal] { return s.appraisals }
+
+// Alerts returns the collateral alerts collection.
+func (s *Store) Alerts() data.Table[data.Alert] { return s.alerts }
+
+// Webhooks returns the banks' webhooks collection.
+func (s *Store) Webhooks() data.Table[data.Webhook] { return s.webhooks }
 
 // Sessions returns the pages' sessions collection.
 func (s *Store) Sessions() data.Table[data.Session] { return s.sessions }

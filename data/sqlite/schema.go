@@ -34,6 +34,7 @@ func migrations() [][]string {
 		append(kindTable(data.AppraiserKind.Name), kindTable(data.AppraisalKind.Name)...),
 		revColumns(),
 		signInTables(),
+		alertTables(),
 	}
 }
 
@@ -57,6 +58,17 @@ func revColumns() []string {
 func signInTables() []string {
 	var stmts []string
 	for _, name := range []string{data.SessionKind.Name, data.SignInFailureKind.Name, data.SecretKind.Name} {
+		stmts = append(stmts, kindTable(name)...)
+		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
+	}
+	return stmts
+}
+
+// alertTables makes the tables of the collateral alerts and the banks'
+// webhooks (issue 18), with the revision column every table has.
+func alertTables() []string {
+	var stmts []string
+	for _, name := range []string{data.AlertKind.Name, data.WebhookKind.Name} {
 		stmts = append(stmts, kindTable(name)...)
 		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
 	}

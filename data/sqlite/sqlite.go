@@ -81,6 +81,8 @@ type Store struct {
 	audit        *table[data.AuditEntry]
 	appraisers   *table[data.Appraiser]
 	appraisals   *table[data.Appraisal]
+	alerts       *table[data.Alert]
+	webhooks     *table[data.Webhook]
 
 	// The pages' sign-in, shared by the nodes (data.Session).
 	sessions       *table[data.Session]
@@ -187,6 +189,12 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.appraisals, err = newTable(ctx, s, data.AppraisalKind, nil); err != nil {
 		return nil, err
 	}
+	if s.alerts, err = newTable(ctx, s, data.AlertKind, nil); err != nil {
+		return nil, err
+	}
+	if s.webhooks, err = newTable(ctx, s, data.WebhookKind, nil); err != nil {
+		return nil, err
+	}
 	if s.sessions, err = newTable(ctx, s, data.SessionKind, nil); err != nil {
 		return nil, err
 	}
@@ -246,6 +254,12 @@ func (s *Store) Appraisers() data.Table[data.Appraiser] { return s.appraisers }
 
 // Appraisals returns the recorded appraisals table.
 func (s *Store) Appraisals() data.Table[data.Appraisal] { return s.appraisals }
+
+// Alerts returns the collateral alerts table.
+func (s *Store) Alerts() data.Table[data.Alert] { return s.alerts }
+
+// Webhooks returns the banks' webhooks table.
+func (s *Store) Webhooks() data.Table[data.Webhook] { return s.webhooks }
 
 // Audit returns the audit log.
 func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }

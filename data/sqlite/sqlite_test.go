@@ -259,8 +259,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 7 {
-		t.Fatalf("schema version = %d, %v; want 7", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 8 {
+		t.Fatalf("schema version = %d, %v; want 8", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -362,8 +362,8 @@ func benchmarkRawImport(b *testing.B) {
 }
 
 // TestMigrateFromVersion1 opens a database as version 1 left it (no
-// schedules, users, audit, appraisers, appraisals or sign-in tables, no
-// revisions) and checks that Open adds the tables and the revisions.
+// schedules, users, audit, appraisers, appraisals, sign-in, alert or webhook
+// tables, no revisions) and checks that Open adds the tables and the revisions.
 func TestMigrateFromVersion1(t *testing.T) {
 	dir := t.TempDir()
 	s, err := sqlite.Open(t.Context(), dir, nil)
@@ -376,7 +376,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	drop := []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `DROP TABLE appraisers`, `DROP TABLE appraisals`,
-		`DROP TABLE sessions`, `DROP TABLE signin_failures`, `DROP TABLE secrets`,
+		`DROP TABLE sessions`, `DROP TABLE signin_failures`, `DROP TABLE secrets`, `DROP TABLE alerts`, `DROP TABLE webhooks`,
 		`UPDATE schema_version SET version = 1`}
 	for _, name := range []string{"enterprises", "patents", "banks", "products", "events", "participants", "deals", "pools", "tokens"} {
 		drop = append(drop, `ALTER TABLE `+name+` DROP COLUMN rev`)
@@ -414,5 +414,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 	ses := storetest.Session(1)
 	if _, err := s.Sessions().Put(t.Context(), &ses); err != nil {
 		t.Fatalf("put a session after migrating: %v", err)
+	}
+	alert := storetest.Alert(1)
+	if err := s.Alerts().Create(t.Context(), &alert); err != nil || alert.Revision != 1 {
+		t.Fatalf("create an alert after migrating: revision %d, %v", alert.Revision, err)
 	}
 }

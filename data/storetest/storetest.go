@@ -129,6 +129,7 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 		})
 	})
 	runSignIn(t, open) // signin.go: sessions, sign-in failures, secrets
+	runAlerts(t, open) // alerts.go: collateral alerts, webhooks
 
 	t.Run("appraisals enterprise and bank filters", func(t *testing.T) { testAppraisalFilters(t, open(t)) })
 
