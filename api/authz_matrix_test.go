@@ -962,6 +962,19 @@ func matrixRows() []mRow {
 		{route: "GET /app/organizer/landscape", path: "/app/organizer/landscape?region=441204&as_of=2021-04-23", want: mPageGetOrg},
 		{route: "GET /app/organizer/landscape.xlsx", path: "/app/organizer/landscape.xlsx?region=441204", want: mPageGetOrg},
 		{route: "GET /app/appraisals", path: "/app/appraisals", want: mWant(200, 200, 200, 200, 200, 303, 303)},
+		{route: "GET /app/alerts", path: "/app/alerts?all=1", want: mWant(200, 200, 200, 403, 403, 303, 303),
+			check: func(t *testing.T, w *mWorld, c mCaller, r *httptest.ResponseRecorder) {
+				// Bank A's inbox holds its own deal's alert and never bank B's.
+				if c == mBankOwn && !strings.Contains(r.Body.String(), `id="alert-`+w.alertA+`"`) {
+					t.Errorf("bank A's inbox lacks its alert %s", w.alertA)
+				}
+			}},
+		{route: "POST /app/alerts/:id/ack", path: "/app/alerts/{alert}/ack", hidden: "alert",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(303, 303, 404, 403, 403, 401, 401)},
+		{route: "POST /app/alerts/webhook", path: "/app/alerts/webhook",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"url": {"https://bank.example.cn/ipmatch"}} },
+			want: mWant(403, 200, 200, 403, 403, 401, 401)},
 		{route: "POST /app/appraisals", path: "/app/appraisals",
 			form: func(w *mWorld, s mSubject) url.Values {
 				// Of the caller's side's enterprise: bank A may not record

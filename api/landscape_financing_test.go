@@ -21,6 +21,13 @@ import (
 // search index, with the demo fixture's tokens (newMatchFixture).
 func newLandscapeDemoFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newDemoFixture(t, Config{})
+}
+
+// newDemoFixture is newLandscapeDemoFixture with cfg (its Search set to
+// the demo's index).
+func newDemoFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
 	store, idx := openSearchStore(t)
 	if err := demo.Load(t.Context(), store); err != nil {
 		t.Fatal(err)
@@ -31,7 +38,8 @@ func newLandscapeDemoFixture(t *testing.T) *fixture {
 		&data.Token{Hash: data.HashToken(matchZQRCBToken), Role: data.RoleBank, BankID: demo.BankZQRCB},
 		&data.Token{Hash: data.HashToken(matchEnt7Token), Role: data.RoleCompany, EnterpriseID: "ent_0007"},
 	)
-	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: validating(t, New(store, nil, Config{Search: idx}))}
+	cfg.Search = idx
+	return &fixture{t: t, store: store, logs: &syncBuffer{}, h: validating(t, New(store, nil, cfg))}
 }
 
 // TestLandscapeFinancing checks the financing part of the Gaoyao

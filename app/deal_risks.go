@@ -38,6 +38,12 @@ type DealRisks struct {
 	// the deal has any risk.
 	Lost    []string `json:"lost"`
 	Flagged bool     `json:"flagged"`
+	// Collateral is the pledged patents' value recorded for the deal
+	// (at 放款, or by the first daily check), and CollateralNow their value
+	// on AsOf, the patents lost counting for nothing: 0 when the model
+	// cannot value them.
+	Collateral    *data.CollateralValue `json:"collateral,omitempty"`
+	CollateralNow int64                 `json:"collateral_now"`
 }
 
 // DealRisks returns the watch of deal id on asOf (today when zero) with
@@ -61,16 +67,9 @@ func (a *App) DealRisks(ctx context.Context, p *Caller, id string, asOf data.Dat
 	if !out.Live {
 		return out, nil
 	}
-	var patents []data.Patent
-	for _, number := range d.Patents {
-		pt, err := a.store.Patents().Get(ctx, number)
-		switch {
-		case data.ErrorCode(err) == data.CodeNotFound:
-			continue // missing: a risk of its own
-		case err != nil:
-			return nil, err
-		}
-		patents = append(patents, pt)
+	patents, err := a.pledgedPatents(ctx, []data.Deal{*d}) // one absent is missing: a risk of its own
+	if err != nil {
+		return nil, err
 	}
 	if risks := d.CollateralRisks(patents, asOf, warnDays); risks != nil {
 		out.Risks = risks
@@ -81,5 +80,7 @@ func (a *App) DealRisks(ctx context.Context, p *Caller, id string, asOf data.Dat
 		}
 	}
 	out.Flagged = len(out.Risks) > 0
+	out.Collateral = d.Collateral
+	out.CollateralNow = a.collateralNow(ctx, d, asOf)
 	return out, nil
 }

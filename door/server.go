@@ -81,6 +81,8 @@ type Config struct {
 	// ExpensiveQueueWait is how long an expensive request waits for a
 	// slot; 0 means ExpensiveQueueWait, negative refuses at once.
 	ExpensiveQueueWait time.Duration
+	// Webhooks sets the sending of alerts to banks' webhooks (app.WebhookConfig).
+	Webhooks app.WebhookConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -151,7 +153,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
-	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger}),
+	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger, Webhooks: cfg.Webhooks}),
 		AuthFailures: NewFailureLimiter(store.SignInFailures(), "token", cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		expensive:    NewExpensiveLimiter(ExpensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
 		isPage:       func(string) bool { return false }}

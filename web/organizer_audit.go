@@ -19,6 +19,7 @@ var auditKindLabels = map[string]string{
 	"events": "对接会", "participants": "参会方", "deals": "融资项目", "pools": "资金池",
 	"tokens": "API 令牌", "schedules": "对接日程", "users": "登录用户",
 	"appraisers": "评估机构", "appraisals": "评估报告",
+	"alerts": "押品预警", "webhooks": "银行推送地址",
 }
 
 // auditActionLabels and auditViaLabels name actions and channels.

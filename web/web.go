@@ -107,6 +107,9 @@ func Mount(s *door.Server) {
 	app.GET("/organizer/landscape.xlsx", h.page(h.landscapeXLSX))
 	app.GET("/appraisals", h.page(h.appraisalsPage))
 	app.POST("/appraisals", h.page(h.recordAppraisal))
+	app.GET("/alerts", h.page(h.alertsPage))
+	app.POST("/alerts/:id/ack", h.page(h.ackAlertForm))
+	app.POST("/alerts/webhook", h.page(h.setWebhookForm))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is

@@ -46,6 +46,7 @@ Usage:
   ipmatch value income --cash-flows CF1,CF2,… --share-rate S --tax-rate T --discount-rate R [--decimals N] [--json]
   ipmatch value weights [--weights FILE]
   ipmatch calibrate [--out FILE] [--json] [--calibration FILE] [--weights FILE] [store flags]
+  ipmatch monitor [--as-of DATE] [--warn-days N] [--json] [--webhook-allow-private] [store flags]
   ipmatch version
 
 Store flags (default: the embedded SQLite store in ./ipmatch-data):
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runValue(ctx, args[1:], stdout, stderr)
 	case "calibrate":
 		err = runCalibrate(ctx, args[1:], stdout, stderr)
+	case "monitor":
+		err = runMonitor(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ipmatch", version)
 		return 0

@@ -52,6 +52,13 @@ type Main struct {
 	Node string
 	// Limits bound slow clients and open connections (serve_limits.go).
 	Limits ServeLimits
+	// MonitorAt, when set ("HH:MM", China Standard Time), runs the daily
+	// check of live deals then, and once at start, and sends the banks'
+	// webhooks due (monitor.go); "" runs neither (serve's flag defaults
+	// to DefaultMonitorAt).
+	MonitorAt string
+	// Webhooks sets the sending of alerts to banks' webhooks.
+	Webhooks app.WebhookConfig
 
 	store      data.Store
 	doors      *door.Server // its background sweeps stop on Close
@@ -133,8 +140,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	limits := m.Limits.withDefaults()
+	var monitorAt time.Duration
+	if m.MonitorAt != "" {
+		if monitorAt, err = parseTimeOfDay(m.MonitorAt); err != nil {
+			ln.Close()
+			store.Close()
+			return usageError("--monitor-at: %v", err)
+		}
+	}
 	doors := newServer(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
-		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns})
+		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns,
+		Webhooks: m.Webhooks})
 	m.doors = doors
 	// The match state is loaded before the first request, not by it.
 	if err := m.warm(ctx, doors.App); err != nil {
@@ -149,6 +165,9 @@ func (m *Main) Run(ctx context.Context) error {
 		doors.Every(recoverInterval, "writes other nodes left unlogged", func(ctx context.Context) (int, error) {
 			return recoverer.Recover(ctx, "")
 		})
+	}
+	if m.MonitorAt != "" {
+		scheduleMonitor(doors, monitorAt, m.Logger)
 	}
 	m.server = &http.Server{Handler: doors.Handler()}
 	m.listener = limits.apply(m.server, ln)
@@ -214,6 +233,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	proxies := fs.String("trusted-proxies", env("IPMATCH_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (IPMATCH_TRUSTED_PROXIES); none by default")
 	fs.StringVar(&m.Node, "node", env("IPMATCH_NODE", ""), "this node's name in the audit log (IPMATCH_NODE), one per index directory; default: the index's own (INDEX/node), which ipmatch import through the same index shares")
+	fs.StringVar(&m.MonitorAt, "monitor-at", env("IPMATCH_MONITOR_AT", DefaultMonitorAt),
+		"time of day (HH:MM, China Standard Time) of the daily check of live deals, also run at start; \"off\" runs none (IPMATCH_MONITOR_AT)")
+	addWebhookFlag(fs, &m.Webhooks)
 	parseLimits := addServeLimitFlags(fs, &m.Limits)
 	applyMemoryLimit := addMemoryLimitFlag(fs)
 	var debugAddr string
@@ -232,6 +254,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError("--follow-interval (or IPMATCH_FOLLOW_INTERVAL): want a positive duration such as 1s or 500ms, not %q", *follow)
 	}
 	m.FollowInterval = d
+	if m.MonitorAt == "off" {
+		m.MonitorAt = ""
+	} else if _, err := parseTimeOfDay(m.MonitorAt); err != nil {
+		return usageError("--monitor-at (or IPMATCH_MONITOR_AT): %v", err)
+	}
 	if *proxies != "" {
 		m.TrustedProxies = strings.Split(*proxies, ",")
 		for i := range m.TrustedProxies {

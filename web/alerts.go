@@ -1,0 +1,169 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"ipmatch/app"
+	"ipmatch/data"
+	"ipmatch/door"
+)
+
+// The page 押品预警: the alerts of live deals' collateral for the bank and
+// the organizer (app/alerts.go), each acknowledged for the reader's own
+// party, and for a bank its webhook. It lists and acknowledges through
+// the alerts resource and app.AckAlert, and sets the webhook through
+// app.SetWebhook, as the API does.
+
+// riskLabels name the kinds of collateral risk in Chinese.
+var riskLabels = map[data.RiskKind]string{
+	data.RiskFeeDue:           "年费即将到期未缴",
+	data.RiskFeeGrace:         "年费逾期（滞纳期内）",
+	data.RiskLapsed:           "专利权终止",
+	data.RiskInvalidationOpen: "无效宣告请求审查中",
+	data.RiskInvalidated:      "被宣告无效",
+	data.RiskPreserved:        "被法院保全",
+	data.RiskTransferred:      "放款后被转让",
+	data.RiskExpiresFirst:     "保护期早于贷款到期",
+	data.RiskMissing:          "系统中无此专利",
+}
+
+// deliveryLabels name a webhook delivery's state.
+var deliveryLabels = map[string]string{
+	data.DeliveryPending: "待推送", data.DeliveryDelivered: "已推送", data.DeliveryFailed: "推送失败",
+}
+
+// alertRow is one alert as the page lists it.
+type alertRow struct {
+	data.Alert
+	Enterprise, Bank, KindLabel, Delivery string
+	Acked, OtherAcked                     bool
+}
+
+// alertsView is the data of /app/alerts.
+type alertsView struct {
+	All        bool // acknowledged alerts shown too
+	Rows       []alertRow
+	Open       int // alerts the reader has not acknowledged
+	IsBank     bool
+	Webhook    *app.WebhookView // the bank's, nil when none
+	NewSecret  string           // shown once after setting the webhook
+	HookURL    string
+	HookError  string
+	OtherParty string
+}
+
+// alertsPage handles GET /app/alerts (organizer and banks).
+func (h *webHandlers) alertsPage(c *gin.Context) error {
+	return h.renderAlerts(c, http.StatusOK, alertsView{All: c.Query("all") == "1"})
+}
+
+// renderAlerts renders the page with v's form state.
+func (h *webHandlers) renderAlerts(c *gin.Context, status int, v alertsView) error {
+	ctx, p := c.Request.Context(), door.Caller(c)
+	party, ok := app.AlertParty(p)
+	if !ok {
+		return app.Forbidden("alerts are for the deal's bank and the organizer")
+	}
+	q := app.FirstPage(app.MaxPageSize)
+	if !v.All {
+		q.Other = map[string]string{"acked": "false"}
+	}
+	list, err := h.s.App.Alerts.List(ctx, p, q)
+	if err != nil {
+		return err
+	}
+	banks, err := h.bankNames(ctx, p)
+	if err != nil {
+		return err
+	}
+	other := data.PartyBank
+	v.OtherParty = "贷款银行"
+	if party == data.PartyBank {
+		other, v.OtherParty = data.PartyOrganizer, "交易中心"
+	}
+	for _, al := range list.Items {
+		row := alertRow{Alert: al, Bank: banks[al.BankID], KindLabel: riskLabels[al.Kind],
+			Acked: al.AckedBy(party), OtherAcked: al.AckedBy(other), Enterprise: al.EnterpriseID}
+		if e, err := h.s.App.Enterprises.Read(ctx, p, al.EnterpriseID); err == nil {
+			row.Enterprise = e.Name
+		}
+		if al.Webhook != nil {
+			row.Delivery = deliveryLabels[al.Webhook.State]
+		}
+		if !row.Acked {
+			v.Open++
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	slices.Reverse(v.Rows) // newest first: IDs follow the time raised
+	if p.Is(data.RoleBank) {
+		v.IsBank = true
+		hook, err := h.s.App.Webhook(ctx, p, p.Token.BankID)
+		switch data.ErrorCode(err) {
+		case "":
+			v.Webhook = hook
+		case data.CodeNotFound:
+		default:
+			return err
+		}
+	}
+	return h.render(c, status, "alerts", webPage{Title: "押品预警", Data: v})
+}
+
+// ackAlertForm handles POST /app/alerts/{id}/ack.
+func (h *webHandlers) ackAlertForm(c *gin.Context) error {
+	al, err := h.s.App.AckAlert(c.Request.Context(), door.Caller(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	h.setFlash(c, "已确认预警："+al.Patent+" "+riskLabels[al.Kind]+"。")
+	c.Redirect(http.StatusSeeOther, "/app/alerts")
+	return nil
+}
+
+// setWebhookForm handles POST /app/alerts/webhook (a bank): sets its
+// webhook and shows the new secret once; an empty address removes it.
+func (h *webHandlers) setWebhookForm(c *gin.Context) error {
+	ctx, p := c.Request.Context(), door.Caller(c)
+	if !p.Is(data.RoleBank) {
+		return app.Forbidden("only a bank sets its webhook on this page")
+	}
+	u := strings.TrimSpace(c.PostForm("url"))
+	if u == "" {
+		if err := h.s.App.DeleteWebhook(ctx, p, p.Token.BankID); err != nil && data.ErrorCode(err) != data.CodeNotFound {
+			return err
+		}
+		h.setFlash(c, "已停用推送地址。")
+		c.Redirect(http.StatusSeeOther, "/app/alerts")
+		return nil
+	}
+	hook, err := h.s.App.SetWebhook(ctx, p, p.Token.BankID, app.WebhookRequest{URL: u})
+	if data.ErrorCode(err) == data.CodeInvalid {
+		return h.renderAlerts(c, http.StatusUnprocessableEntity, alertsView{HookURL: u, HookError: webhookProblem(err)})
+	}
+	if err != nil {
+		return err
+	}
+	return h.renderAlerts(c, http.StatusOK, alertsView{NewSecret: hook.Secret})
+}
+
+// webhookProblem says a refused webhook address in Chinese.
+func webhookProblem(err error) string {
+	for _, f := range data.ErrorFields(err) {
+		switch r := f.Reason; {
+		case strings.Contains(r, "https"):
+			return "推送地址：须为 https 地址（推送内容含企业和贷款信息）"
+		case strings.Contains(r, "user name"):
+			return "推送地址：不能含用户名或密码（推送内容已签名）"
+		case strings.Contains(r, "longer"):
+			return "推送地址：过长（最多 2048 个字符）"
+		default:
+			return "推送地址：须为完整的 https 网址，如 https://bank.example.cn/ipmatch/alerts"
+		}
+	}
+	return "推送地址无效"
+}
