@@ -33,6 +33,8 @@ type legalEffect struct {
 	open   TransactionKind // the kind of proceeding it opens ("" none)
 	close  TransactionKind // the kind of open proceeding it ends ("" none)
 	grant  bool            // it grants the patent (the grant date)
+	// feePaid: an annual fee was paid on the event's day (feePaidOn).
+	feePaid bool
 }
 
 // legalEffects maps the names of events, as CNIPA prints them, to their
@@ -59,6 +61,9 @@ var legalEffects = []struct {
 	{"无效宣告请求", legalEffect{open: TxInvalidation}},
 	{"转移", legalEffect{open: TxTransfer}}, // a transfer is done when announced: closed at once below
 	{"未缴年费", legalEffect{status: StatusLapsed}},
+	{"未缴纳年费", legalEffect{status: StatusLapsed}},
+	{"年费缴纳", legalEffect{feePaid: true}},
+	{"缴纳年费", legalEffect{feePaid: true}},
 	{"期限届满", legalEffect{status: StatusLapsed}},
 	{"专利权终止", legalEffect{status: StatusLapsed}},
 	{"放弃专利权", legalEffect{status: StatusLapsed}},
@@ -122,6 +127,9 @@ func (p *Patent) deriveFromLegalEvents() {
 		if eff.grant && p.GrantDate.IsZero() {
 			p.GrantDate = ev.Date
 		}
+		if eff.feePaid {
+			p.feePaidOn(ev.Date)
+		}
 		if eff.close != "" {
 			// The oldest open one of the kind ends: CNIPA's events of one
 			// patent rarely overlap, and when they do they end in order.
@@ -138,6 +146,28 @@ func (p *Patent) deriveFromLegalEvents() {
 		}
 	}
 	p.History = append(history, derived...)
+}
+
+// feePaidOn records an annual fee paid on day: the fee of the first year
+// of the term whose grace had not ended by then (paid ahead of its due day,
+// or late within the six months), so fees are paid through that year's
+// last day. It only moves FeesPaidThrough forward, so deriving the same
+// events again gives the same day.
+func (p *Patent) feePaidOn(day Date) {
+	if p.FilingDate.IsZero() || day.IsZero() {
+		return
+	}
+	for year := 1; year <= 30; year++ {
+		due := p.FilingDate.Anniversary(year - 1)
+		if due.AddMonthsCNIPA(FeeGraceMonths).Before(day) {
+			continue
+		}
+		through := DateOf(p.FilingDate.Anniversary(year).Time().AddDate(0, 0, -1))
+		if through.After(p.FeesPaidThrough) {
+			p.FeesPaidThrough = through
+		}
+		return
+	}
 }
 
 // Compare returns −1, 0 or +1 as d is before, the same day as or after e.

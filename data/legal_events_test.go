@@ -124,3 +124,46 @@ func TestLegalEventsStatus(t *testing.T) {
 		t.Errorf("a publication event took back the grant: %s", q.LegalStatus)
 	}
 }
+
+// TestFeePaidEvents: a fee paid ahead of its due day or late within the
+// grace pays that year, through its last day; a payment after the grace
+// pays the next year's fee; a paid-through day already later is kept;
+// adding the same event again, or another event after, changes nothing
+// more. And the next fee then falls a year later, so its risk is a new
+// event.
+func TestFeePaidEvents(t *testing.T) {
+	filed := NewDate(2012, time.April, 18)
+	for _, c := range []struct {
+		name    string
+		through Date // before
+		paid    Date
+		want    Date
+	}{
+		{"ahead of the 10th year's due day", NewDate(2021, time.April, 17), NewDate(2021, time.March, 20), NewDate(2022, time.April, 17)},
+		{"late, in the 10th year's grace", NewDate(2021, time.April, 17), NewDate(2021, time.August, 1), NewDate(2022, time.April, 17)},
+		{"the grace's last day", NewDate(2021, time.April, 17), NewDate(2021, time.October, 18), NewDate(2022, time.April, 17)},
+		{"already paid further", NewDate(2022, time.April, 17), NewDate(2020, time.March, 1), NewDate(2022, time.April, 17)},
+	} {
+		p := legalEventsPatent()
+		p.GrantDate, p.FilingDate, p.FeesPaidThrough = NewDate(2012, time.November, 21), filed, c.through
+		p.AddLegalEvents(LegalEvent{Date: c.paid, Name: "年费缴纳"})
+		if p.FeesPaidThrough != c.want {
+			t.Errorf("%s: paid through %s, want %s", c.name, p.FeesPaidThrough, c.want)
+		}
+		p.AddLegalEvents(LegalEvent{Date: c.paid, Name: "年费缴纳"}, LegalEvent{Date: c.paid.AddYears(0), Name: "专利实施许可合同备案的生效"})
+		if p.FeesPaidThrough != c.want || p.LegalStatus != StatusValid {
+			t.Errorf("%s, derived again: paid through %s, %s", c.name, p.FeesPaidThrough, p.LegalStatus)
+		}
+	}
+	p := legalEventsPatent()
+	p.GrantDate, p.FeesPaidThrough = NewDate(2012, time.November, 21), NewDate(2020, time.April, 17)
+	before, _ := p.NextAnnualFee()
+	p.AddLegalEvents(LegalEvent{Date: NewDate(2020, time.April, 1), Name: "年费缴纳"})
+	after, _ := p.NextAnnualFee()
+	if before.Year != 9 || after.Year != 10 || after.Due != NewDate(2021, time.April, 18) {
+		t.Errorf("next fee before the payment %+v, after %+v", before, after)
+	}
+	if eff, _ := effectOf("未缴纳年费专利权终止"); eff.status != StatusLapsed || eff.feePaid {
+		t.Errorf("未缴纳年费…: %+v", eff)
+	}
+}

@@ -34,6 +34,8 @@ var AuditRoutes = []auditRoute{
 	{"POST", "/app/organizer/events/:id/moves", "移动会谈"},
 	{"POST", "/app/organizer/events/:id/overrides", "破例安排会谈"},
 	{"POST", "/app/appraisals", "登记评估报告"},
+	{"POST", "/app/alerts/:id/ack", "确认押品预警"},
+	{"POST", "/app/alerts/webhook", "设置银行推送地址"},
 	// The JSON API's own routes (api.go, event.go).
 	{"POST", "/api/v1/deals/:id/stage", "移动融资项目阶段"},
 	{"POST", "/api/v1/events/:id/schedule", "生成会谈安排"},
@@ -41,6 +43,10 @@ var AuditRoutes = []auditRoute{
 	{"POST", "/api/v1/events/:id/publish", "发布对接会日程"},
 	{"POST", "/api/v1/patents/:id/claim", "认领专利"},
 	{"POST", "/api/v1/import/:kind", "批量导入"},
+	{"POST", "/api/v1/alerts/:id/ack", "确认押品预警"},
+	{"POST", "/api/v1/monitor", "检查在贷项目押品"},
+	{"PUT", "/api/v1/banks/:id/webhook", "设置银行推送地址"},
+	{"DELETE", "/api/v1/banks/:id/webhook", "停用银行推送地址"},
 }
 
 // auditCRUDVerbs name the generic routes of a kind by method.

@@ -117,7 +117,7 @@ func printMonitor(w io.Writer, rep *app.MonitorReport) {
 // node may run it.
 func scheduleMonitor(doors *door.Server, at time.Duration, logger *slog.Logger) {
 	check := func(ctx context.Context) {
-		ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: "daily check"}, Via: data.ViaSystem, Request: "daily check of live deals"})
+		ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: "每日押品检查"}, Via: data.ViaSystem})
 		rep, err := doors.App.Monitor(ctx, data.Date{}, app.DefaultRiskWarnDays)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -141,7 +141,7 @@ func scheduleMonitor(doors *door.Server, at time.Duration, logger *slog.Logger) 
 		}
 	})
 	doors.Every(deliveryInterval, "webhook deliveries", func(ctx context.Context) (int, error) {
-		ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: "webhooks"}, Via: data.ViaSystem, Request: "webhook deliveries"})
+		ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: "押品预警推送"}, Via: data.ViaSystem})
 		ok, failed, err := doors.App.DeliverWebhooks(ctx)
 		return ok + failed, err
 	})
