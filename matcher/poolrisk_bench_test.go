@@ -1,0 +1,26 @@
+package matcher
+
+import (
+	"fmt"
+	"testing"
+
+	"ipmatch/data"
+)
+
+// BenchmarkPoolRisk is the default 20,000-draw simulation of a county
+// pool's book: 200 active filings of 200 borrowers.
+func BenchmarkPoolRisk(b *testing.B) {
+	pool := testPool()
+	pool.Size, pool.Leverage = 50_000_000, 10
+	var deals []data.Deal
+	for i := range 200 {
+		deals = append(deals, testDeal(fmt.Sprintf("d%03d", i), fmt.Sprintf("e%03d", i), 1_000_000, data.StageDisbursed))
+	}
+	in := PoolRiskInput{Pool: pool, Deals: deals}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := PoolRisk(b.Context(), in, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
