@@ -111,7 +111,10 @@ func enumValues() map[reflect.Type][]string {
 			data.TxLitigation, data.TxPreservation, data.TxSuspension),
 		reflect.TypeFor[data.Certification](): strs(data.CertHighTech, data.CertSpecialized, data.CertLittleGiant, data.CertTechSME),
 		reflect.TypeFor[matcher.Side]():       strs(matcher.SideEnterprise, matcher.SideBank),
-		reflect.TypeFor[matcher.ReasonCode](): strs(reasons...),
+		reflect.TypeFor[data.RiskKind](): strs(data.RiskFeeDue, data.RiskFeeGrace, data.RiskLapsed, data.RiskInvalidationOpen,
+			data.RiskInvalidated, data.RiskPreserved, data.RiskTransferred, data.RiskExpiresFirst, data.RiskMissing),
+		reflect.TypeFor[matcher.CollateralFlag](): strs(matcher.FlagNone, matcher.FlagWarning, matcher.FlagLost),
+		reflect.TypeFor[matcher.ReasonCode]():     strs(reasons...),
 		reflect.TypeFor[schedule.ShortfallCode](): strs(schedule.ShortSlots, schedule.ShortBankCapacity, schedule.ShortNoCandidates,
 			schedule.ShortUnplaced, schedule.ShortNoThanks, schedule.ShortIneligible, schedule.ShortEnterpriseCapacity),
 	}
