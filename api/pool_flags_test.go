@@ -113,3 +113,42 @@ func capOrInf(c int64) float64 {
 	}
 	return float64(c)
 }
+
+// TestPoolPageFlagsAfterALapse: after a lapse of a pledged patent of a
+// live filing, the organizer's pool page shows the exposure by flag, the
+// deal among the likely claims with its enterprise, bank and risk in
+// Chinese, and P(exhausted) with the flags and without; in Chinese only.
+func TestPoolPageFlagsAfterALapse(t *testing.T) {
+	f := newWebSearchFixture(t)
+	var deals struct {
+		Items []data.Deal `json:"items"`
+	}
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/deals?size=500", nil), http.StatusOK, &deals)
+	i := slices.IndexFunc(deals.Items, func(d data.Deal) bool {
+		return d.Live() && d.PoolID != "" && matcher.ActiveFiling(d.Stage) && len(d.Patents) > 0
+	})
+	if i < 0 {
+		t.Fatal("the demo has no live filing under a pool with patents")
+	}
+	deal := deals.Items[i]
+	file := "申请号,法律状态公告日,法律状态\nCN" + deal.Patents[0] + ",2021.05.20,未缴年费专利权终止\n"
+	decodeBody(t, f.do(matchOrgToken, "POST", "/api/v1/import/patents?format=cnipa-legal-csv", file), http.StatusOK, &data.ImportReport{})
+	ent, err := f.store.Enterprises().Get(t.Context(), deal.EnterpriseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, err := f.store.Banks().Get(t.Context(), deal.BankID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(f)
+	b.signIn(matchOrgToken)
+	w, _ := b.get("/app/organizer/pools/" + deal.PoolID + "?as_of=2021-06-01")
+	page := htmlPage(t, w, http.StatusOK)
+	wantText(t, page, "押品风险与可能的代偿", "<td>正常</td>", "<td>预警</td>", "<td>押品灭失</td>", "专利权终止",
+		"<td>"+ent.Name+"</td><td>"+bank.Name+"</td>", "计入押品风险；不计时", "不低于 25.0%")
+	for _, hit := range englishOnPage(w.Body.String()) {
+		t.Errorf("pool page: English %s", hit)
+	}
+}
