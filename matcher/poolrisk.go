@@ -34,8 +34,8 @@ package matcher
 // risks on AsOf (data.Deal.CollateralRisks, by deal). A loan with a warning
 // (fee in grace, invalidation open, court preservation, the term ending
 // before the loan) or a lost collateral (lapsed, invalidated, transferred,
-// missing) is at least special mention (关注) under China's five-category
-// classification, and takes PD = max(PD_i, FlaggedPD); an annual fee merely
+// missing) is read as at least special mention (关注) under China's
+// five-category classification, and takes PD = max(PD_i, FlaggedPD); an annual fee merely
 // falling due is listed but raises nothing (every patent has one a year).
 // Each draw decides a loan's default twice from the same Z and ε_i, against
 // the base threshold and the flagged one, so the figures with and without
@@ -83,21 +83,21 @@ const (
 	// conservatively).
 	DefaultPoolPD = 0.03
 	// DefaultFlaggedPD is the one-year PD of a loan whose collateral is
-	// flagged (a warning or lost collateral): such a loan is at least
-	// special mention (关注) — the 2023 rules on the risk classification
-	// of banks' financial assets (商业银行金融资产风险分类办法, CBIRC/PBoC
-	// order 2023 No. 1) name a fall in the collateral's value among the
-	// signs of 关注, and the 2007 guideline (贷款风险分类指引) before them
-	// likewise — and its PD is read as the special-mention migration rate
+	// flagged (a warning or lost collateral). ipmatch reads such a loan as
+	// at least special mention (关注: the borrower can still pay, but
+	// something may harm repayment — 贷款风险分类指引, 2007; 商业银行金融
+	// 资产风险分类办法, 2023): a pure-patent loan whose pledge is
+	// threatened or gone is such a case. Its PD is read as the
+	// special-mention migration rate
 	// (关注类贷款迁徙率: the share of special-mention loans that become
 	// substandard or worse within the year; a core indicator since CBRC's
 	// 商业银行风险监管核心指标（试行）, 2005; definition, e.g.,
 	// http://lnmlw.com/Bankloan/zvwrdviwhz.html). Listed Chinese banks
-	// disclose it yearly, in the tens of per cent; no stored copy of a
-	// published figure could be cited here, so 25 % is ipmatch's
-	// assumption, chosen at the low end of that order since a pure-patent
-	// pledge loan's borrower still pays when the flag is raised. The caller
-	// may set its own (flagged_pd).
+	// disclose it in their annual reports, and it is commonly put at
+	// 20–40 % a year, but no published figure could be found and cited
+	// here: 25 % is ipmatch's assumption, toward the low end since a
+	// flagged loan's borrower is still paying when the flag is raised. The
+	// caller may set its own (flagged_pd).
 	DefaultFlaggedPD = 0.25
 	// DefaultPoolConfidence is the confidence of the extra-lending figure.
 	DefaultPoolConfidence = 0.95
