@@ -596,8 +596,14 @@ func PoolRisk(ctx context.Context, in PoolRiskInput, cfg *PoolRiskConfig) (*Pool
 	// (its conditional PD and a uniform).
 	sr, sr1 := math.Sqrt(c.Rho), math.Sqrt(1-c.Rho)
 	newThr := distuv.UnitNormal.Quantile(c.NewLoanPD)
+	// Without a flagged loan the base is the flagged figures: the second
+	// count is skipped.
+	flagged := res.FlaggedLoans > 0
 	L0 := make([]float64, c.Draws)
-	base := make([]float64, c.Draws)
+	var base []float64
+	if flagged {
+		base = make([]float64, c.Draws)
+	}
 	pz := make([]float64, c.Draws)
 	uz := make([]float64, c.Draws)
 	byB := make([]float64, len(borrower))
@@ -613,22 +619,30 @@ func PoolRisk(ctx context.Context, in PoolRiskInput, cfg *PoolRiskConfig) (*Pool
 		pcg.Seed(c.Seed, uint64(d))
 		z := r.NormFloat64()
 		clear(byB)
-		clear(byBBase)
+		if flagged {
+			clear(byBBase)
+		}
 		for i, thr := range flaggedThr {
 			// thresholds[i] ≤ thr: a base default is a flagged one too.
 			if x := sr*z + sr1*r.NormFloat64(); x < thr {
 				byB[owner[i]] += loss[i]
-				if x < thresholds[i] {
+				if flagged && x < thresholds[i] {
 					byBBase[owner[i]] += loss[i]
 				}
 			}
 		}
-		var total, totalBase float64
-		for b, v := range byB {
+		var total float64
+		for _, v := range byB {
 			total += capAt(v, pool.PerBorrowerCap)
-			totalBase += capAt(byBBase[b], pool.PerBorrowerCap)
 		}
-		L0[d], base[d] = total, totalBase
+		L0[d] = total
+		if flagged {
+			var totalBase float64
+			for _, v := range byBBase {
+				totalBase += capAt(v, pool.PerBorrowerCap)
+			}
+			base[d] = totalBase
+		}
 		pz[d] = distuv.UnitNormal.CDF((newThr - sr*z) / sr1)
 		uz[d] = r.Float64()
 	}
@@ -655,7 +669,7 @@ func PoolRisk(ctx context.Context, in PoolRiskInput, cfg *PoolRiskConfig) (*Pool
 	with := figures(L0)
 	res.ExpectedLoss, res.LossP95, res.LossP99, res.PExhausted = with.ExpectedLoss, with.LossP95, with.LossP99, with.PExhausted
 	res.Base = with
-	if res.FlaggedLoans > 0 {
+	if flagged {
 		res.Base = figures(base)
 	}
 
