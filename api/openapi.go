@@ -208,9 +208,12 @@ func apiOperations() []apiOp {
 			Query: []apiParam{{Name: "format", Enum: []string{"json", "csv"}, Description: "json (default) or csv"}},
 			OK:    app.EventReport{}, Content: []string{ctCSV}, Errors: []int{400, 403, 404}},
 		apiOp{Method: "GET", Path: "/api/v1/pools/{id}/risk", Summary: "A risk-compensation pool's risk", Tag: "pools",
-			Description: "The organizer gets matcher.PoolRiskResult with the loans and claims; a bank the aggregate figures only.",
+			Description: "The organizer gets matcher.PoolRiskResult with the loans and claims, each live loan flagged with its collateral risks on as_of " +
+				"(exposure by flag, the likely claims, the loss figures with the flags and without them in base); " +
+				"a bank the aggregate figures only, with the flagged exposure in all and P(exhausted) with and without the flags.",
 			Query: []apiParam{asOfParam, {Name: "seed", Type: "integer"}, {Name: "draws", Type: "integer", Description: "100 to 200000"},
-				{Name: "rho", Type: "number"}, {Name: "lgd", Type: "number"}, {Name: "confidence", Type: "number"}, {Name: "new_loan_size", Type: "number"}},
+				{Name: "rho", Type: "number"}, {Name: "lgd", Type: "number"}, {Name: "confidence", Type: "number"}, {Name: "new_loan_size", Type: "number"},
+				{Name: "flagged_pd", Type: "number", Description: "the least PD of a loan whose collateral is flagged (default 0.25)"}},
 			OK: oneOf{matcher.PoolRiskResult{}, app.PoolRiskAggregate{}}, Errors: []int{400, 403, 404, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/deals/{id}/stage", Summary: "Move a deal to another stage", Tag: "deals",
 			Description: "A move to filed under a pool that breaks one of its caps is refused with 409 naming the cap. " +

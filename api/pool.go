@@ -15,12 +15,12 @@ import (
 // organizer sees every loan and claim; a bank the aggregate figures only
 // (app.PresentPoolRisk); an enterprise is refused. Parameters: as_of (PDs
 // as of this date, default today in China Standard Time), seed, draws
-// (100 to 200,000), rho, lgd, confidence, new_loan_size.
+// (100 to 200,000), rho, lgd, confidence, new_loan_size, flagged_pd.
 func (s *server) poolRisk(c *gin.Context) error {
 	if err := app.MayPoolRisk(door.Caller(c)); err != nil { // refused before its input is read
 		return err
 	}
-	params, asOf, err := s.Params(c, "as_of", "seed", "draws", "rho", "lgd", "confidence", "new_loan_size")
+	params, asOf, err := s.Params(c, "as_of", "seed", "draws", "rho", "lgd", "confidence", "new_loan_size", "flagged_pd")
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"ipmatch/data"
+	"ipmatch/matcher"
 )
 
 // The collateral of a live deal, watched (issue 18): what threatens each
@@ -34,10 +35,13 @@ type DealRisks struct {
 	// Risks lists what threatens the pledged patents (data.CollateralRisk).
 	Risks []data.CollateralRisk `json:"risks"`
 	// Lost lists the pledged patents that no longer secure the loan
-	// (lapsed, invalidated, transferred, missing), and Flagged is whether
-	// the deal has any risk.
-	Lost    []string `json:"lost"`
-	Flagged bool     `json:"flagged"`
+	// (lapsed, invalidated, transferred, missing). Flag is the deal's level
+	// by matcher.FlagOf, the pool's own reading (a fee merely falling due
+	// warns but flags nothing: every patent has one a year), and Flagged
+	// whether it is warning or lost.
+	Lost    []string               `json:"lost"`
+	Flag    matcher.CollateralFlag `json:"flag"`
+	Flagged bool                   `json:"flagged"`
 	// Collateral is the pledged patents' value recorded for the deal
 	// (at 放款, or by the first daily check), and CollateralNow their value
 	// on AsOf, the patents lost counting for nothing: 0 when the model
@@ -61,17 +65,18 @@ func (a *App) DealRisks(ctx context.Context, p *Caller, id string, asOf data.Dat
 	if asOf.IsZero() {
 		asOf = a.Today()
 	}
-	out := &DealRisks{DealID: d.ID, Stage: d.Stage, Live: d.Live(), AsOf: asOf, WarnDays: warnDays, Risks: []data.CollateralRisk{}, Lost: []string{}}
+	out := &DealRisks{DealID: d.ID, Stage: d.Stage, Live: d.Live(), AsOf: asOf, WarnDays: warnDays, Risks: []data.CollateralRisk{}, Lost: []string{},
+		Flag: matcher.FlagNone}
 	out.Disbursed, _ = d.DisbursedOn()
 	out.Maturity, _ = d.Maturity()
 	if !out.Live {
 		return out, nil
 	}
-	patents, err := a.pledgedPatents(ctx, []data.Deal{*d}) // one absent is missing: a risk of its own
+	risksOf, err := a.liveRisks(ctx, []data.Deal{*d}, asOf, warnDays)
 	if err != nil {
 		return nil, err
 	}
-	if risks := d.CollateralRisks(patents, asOf, warnDays); risks != nil {
+	if risks := risksOf[d.ID]; risks != nil {
 		out.Risks = risks
 	}
 	for _, r := range out.Risks {
@@ -79,8 +84,18 @@ func (a *App) DealRisks(ctx context.Context, p *Caller, id string, asOf data.Dat
 			out.Lost = append(out.Lost, r.Patent)
 		}
 	}
-	out.Flagged = len(out.Risks) > 0
+	out.Flag = dealFlag(out.Risks)
+	out.Flagged = out.Flag.Flagged()
 	out.Collateral = d.Collateral
 	out.CollateralNow = a.collateralNow(ctx, d, asOf)
 	return out, nil
+}
+
+// dealFlag returns the flag of a deal with risks (matcher.FlagOf).
+func dealFlag(risks []data.CollateralRisk) matcher.CollateralFlag {
+	kinds := make([]data.RiskKind, len(risks))
+	for i, r := range risks {
+		kinds[i] = r.Kind
+	}
+	return matcher.FlagOf(kinds)
 }

@@ -25,8 +25,8 @@ import (
 type MonitorReport struct {
 	AsOf     data.Date `json:"as_of"`
 	WarnDays int       `json:"warn_days"`
-	// Deals is the live deals watched, Flagged those with a risk, Risks
-	// their risks.
+	// Deals is the live deals watched, Flagged those flagged (DealRisks.Flag
+	// warning or lost), Risks their risks.
 	Deals   int `json:"deals"`
 	Flagged int `json:"flagged"`
 	Risks   int `json:"risks"`
@@ -76,7 +76,7 @@ func (a *App) Monitor(ctx context.Context, asOf data.Date, warnDays int) (*Monit
 	}
 	deals = slices.DeleteFunc(deals, func(d data.Deal) bool { return !d.Live() })
 	rep.Deals = len(deals)
-	patents, err := a.pledgedPatents(ctx, deals)
+	risksOf, err := a.liveRisks(ctx, deals, asOf, warnDays)
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +101,9 @@ func (a *App) Monitor(ctx context.Context, asOf data.Date, warnDays int) (*Monit
 				rep.Valued++
 			}
 		}
-		risks := d.CollateralRisks(patents, asOf, warnDays)
+		risks := risksOf[d.ID]
 		rep.Risks += len(risks)
-		if len(risks) > 0 {
+		if dealFlag(risks).Flagged() {
 			rep.Flagged++
 		}
 		var after *int64 // the collateral without the lost patents, once per deal
@@ -174,18 +174,46 @@ func (a *App) alertKeys(ctx context.Context) (map[string]bool, error) {
 	return keys, nil
 }
 
-// pledgedPatents reads the stored records of the patents deals pledge,
-// in one read.
-func (a *App) pledgedPatents(ctx context.Context, deals []data.Deal) ([]data.Patent, error) {
+// liveRisks returns the collateral risks on asOf of each live deal among
+// deals (by deal ID; a deal without risks is absent), fees warned of
+// warnDays ahead: the pledged patents of all of them are read in one
+// list, and each deal is checked against its own (CollateralRisks looks
+// its patents up in the slice it is given).
+func (a *App) liveRisks(ctx context.Context, deals []data.Deal, asOf data.Date, warnDays int) (map[string][]data.CollateralRisk, error) {
 	var numbers []string
 	for _, d := range deals {
-		numbers = append(numbers, d.Patents...)
+		if d.Live() {
+			numbers = append(numbers, d.Patents...)
+		}
 	}
-	if len(numbers) == 0 {
-		return nil, nil
+	byNumber := map[string]*data.Patent{}
+	if len(numbers) > 0 {
+		slices.Sort(numbers)
+		patents, err := All(ctx, a.store.Patents(), data.ListOptions{IDs: slices.Compact(numbers)})
+		if err != nil {
+			return nil, err
+		}
+		for i := range patents {
+			byNumber[patents[i].ApplicationNumber] = &patents[i]
+		}
 	}
-	slices.Sort(numbers)
-	return All(ctx, a.store.Patents(), data.ListOptions{IDs: slices.Compact(numbers)})
+	out := map[string][]data.CollateralRisk{}
+	for i := range deals {
+		d := &deals[i]
+		if !d.Live() {
+			continue
+		}
+		own := make([]data.Patent, 0, len(d.Patents))
+		for _, n := range d.Patents {
+			if p := byNumber[n]; p != nil {
+				own = append(own, *p) // one absent is missing: a risk of its own
+			}
+		}
+		if risks := d.CollateralRisks(own, asOf, warnDays); len(risks) > 0 {
+			out[d.ID] = risks
+		}
+	}
+	return out, nil
 }
 
 // collateralValue returns the model's value on day of deal d's pledged

@@ -11,23 +11,29 @@ import (
 // PoolRiskAggregate is what a bank sees of a pool's risk: the aggregate
 // figures, without the loans and claims of other banks.
 type PoolRiskAggregate struct {
-	PoolID           string                     `json:"pool_id"`
-	Size             int64                      `json:"size"`
-	FundShare        float64                    `json:"fund_share"`
-	Leverage         float64                    `json:"leverage"`
-	PerLoanCap       int64                      `json:"per_loan_cap"`
-	PerBorrowerCap   int64                      `json:"per_borrower_cap"`
-	Filings          int                        `json:"filings"`
-	Exposure         int64                      `json:"exposure"`
-	Claims           int                        `json:"claims"`
-	ClaimsPaid       float64                    `json:"claims_paid"`
-	Remaining        float64                    `json:"remaining"`
-	LeverageHeadroom float64                    `json:"leverage_headroom"`
-	ExpectedLoss     float64                    `json:"expected_loss"`
-	LossP95          float64                    `json:"loss_p95"`
-	PExhausted       float64                    `json:"p_exhausted"`
-	ExtraLending     float64                    `json:"extra_lending"`
-	Parameters       matcher.PoolRiskParameters `json:"parameters"`
+	PoolID           string  `json:"pool_id"`
+	Size             int64   `json:"size"`
+	FundShare        float64 `json:"fund_share"`
+	Leverage         float64 `json:"leverage"`
+	PerLoanCap       int64   `json:"per_loan_cap"`
+	PerBorrowerCap   int64   `json:"per_borrower_cap"`
+	Filings          int     `json:"filings"`
+	Exposure         int64   `json:"exposure"`
+	Claims           int     `json:"claims"`
+	ClaimsPaid       float64 `json:"claims_paid"`
+	Remaining        float64 `json:"remaining"`
+	LeverageHeadroom float64 `json:"leverage_headroom"`
+	ExpectedLoss     float64 `json:"expected_loss"`
+	LossP95          float64 `json:"loss_p95"`
+	PExhausted       float64 `json:"p_exhausted"`
+	ExtraLending     float64 `json:"extra_lending"`
+	// The pool's flagged filings (a collateral warning or loss) in all,
+	// whoever's they are, and P(exhausted) without the flags (PExhausted
+	// is with them): no loan, bank or borrower is named.
+	FlaggedLoans    int                        `json:"flagged_loans"`
+	FlaggedExposure int64                      `json:"flagged_exposure"`
+	BasePExhausted  float64                    `json:"base_p_exhausted"`
+	Parameters      matcher.PoolRiskParameters `json:"parameters"`
 }
 
 // MayPoolRisk is the role check PoolRisk opens with: an enterprise is
@@ -49,12 +55,14 @@ func PresentPoolRisk(p *Caller, res *matcher.PoolRiskResult) any {
 		PerLoanCap: res.PerLoanCap, PerBorrowerCap: res.PerBorrowerCap, Filings: res.Filings, Exposure: res.Exposure,
 		Claims: res.Claims, ClaimsPaid: res.ClaimsPaid, Remaining: res.Remaining, LeverageHeadroom: res.LeverageHeadroom,
 		ExpectedLoss: res.ExpectedLoss, LossP95: res.LossP95, PExhausted: res.PExhausted, ExtraLending: res.ExtraLending,
+		FlaggedLoans: res.FlaggedLoans, FlaggedExposure: res.FlaggedExposure, BasePExhausted: res.Base.PExhausted,
 		Parameters: res.Parameters}
 }
 
 // PoolRiskParams reads the simulation parameters of a pool's risk: seed,
 // draws (100 to 200,000: fewer give unstable tails, more only cost time),
-// rho, lgd, confidence, new_loan_size.
+// rho, lgd, confidence, new_loan_size, flagged_pd (the least PD of a
+// loan whose collateral is flagged).
 func PoolRiskParams(params map[string]string) (*matcher.PoolRiskConfig, error) {
 	cfg := &matcher.PoolRiskConfig{}
 	if v, ok := params["seed"]; ok {
@@ -73,7 +81,8 @@ func PoolRiskParams(params map[string]string) (*matcher.PoolRiskConfig, error) {
 		}
 		cfg.Draws = n
 	}
-	for name, dst := range map[string]*float64{"rho": &cfg.Rho, "lgd": &cfg.LGD, "confidence": &cfg.Confidence, "new_loan_size": &cfg.NewLoanSize} {
+	for name, dst := range map[string]*float64{"rho": &cfg.Rho, "lgd": &cfg.LGD, "confidence": &cfg.Confidence, "new_loan_size": &cfg.NewLoanSize,
+		"flagged_pd": &cfg.FlaggedPD} {
 		if v, ok := params[name]; ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
@@ -88,9 +97,12 @@ func PoolRiskParams(params map[string]string) (*matcher.PoolRiskConfig, error) {
 	return cfg, nil
 }
 
-// PoolRisk computes the risk of pool id as of asOf (matcher.PoolRisk over
-// the pool's deals and their borrowers): its filings, claims, remaining
-// size, simulated losses and the extra lending it can still back. The
+// PoolRisk computes the risk of pool id as of asOf, today when zero
+// (matcher.PoolRisk over the pool's deals and their borrowers, each live
+// deal flagged with its collateral risks on asOf, poolFlags): its
+// filings, claims, remaining size, exposure by flag, the claims likely to
+// come, simulated losses with the flags and without, and the extra
+// lending it can still back. The
 // organizer and banks may ask (an enterprise is refused); what each sees
 // of the answer is PresentPoolRisk's.
 func (a *App) PoolRisk(ctx context.Context, p *Caller, id string, asOf data.Date, cfg *matcher.PoolRiskConfig) (*matcher.PoolRiskResult, error) {
@@ -119,7 +131,14 @@ func (a *App) PoolRisk(ctx context.Context, p *Caller, id string, asOf data.Date
 			return nil, err
 		}
 	}
-	res, err := matcher.PoolRisk(ctx, matcher.PoolRiskInput{Pool: *pool, Deals: deals, Enterprises: ents, AsOf: asOf}, cfg)
+	if asOf.IsZero() {
+		asOf = a.Today()
+	}
+	flags, err := a.poolFlags(ctx, pool, deals, asOf)
+	if err != nil {
+		return nil, err
+	}
+	res, err := matcher.PoolRisk(ctx, matcher.PoolRiskInput{Pool: *pool, Deals: deals, Enterprises: ents, AsOf: asOf, Flags: flags}, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -18,12 +18,16 @@ type poolView struct {
 	AsOf data.Date
 	// Filings is the pool's book, for those who may see it (organizer_pool_filings.go).
 	Filings *poolFilings
+	// Watch is the exposure by collateral flag and the likely claims
+	// (organizer_pool_flags.go).
+	Watch *poolWatch
 }
 
 // poolPage handles GET /app/organizer/pools/{id}: the pool's size,
-// filings, exposure, claims, remaining size, the probability it is
-// exhausted and the extra lending it can back (the computation of GET
-// /api/v1/pools/{id}/risk with its defaults).
+// filings, exposure, claims, remaining size, the exposure by collateral
+// flag and the claims likely to come, the probability it is exhausted
+// with the flags and without, and the extra lending it can back (the
+// computation of GET /api/v1/pools/{id}/risk with its defaults).
 func (h *webHandlers) poolPage(c *gin.Context) error {
 	if err := requireRole(c, data.RoleOrganizer, "/app/organizer/pools"); err != nil {
 		return err
@@ -49,5 +53,9 @@ func (h *webHandlers) poolPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "pool", webPage{Title: "资金池 · " + pool.Name, Data: poolView{Pool: pool, Risk: res, AsOf: asOf, Filings: filings}})
+	watch, err := h.poolWatchOf(ctx, p, res)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "pool", webPage{Title: "资金池 · " + pool.Name, Data: poolView{Pool: pool, Risk: res, AsOf: asOf, Filings: filings, Watch: watch}})
 }
