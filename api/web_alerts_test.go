@@ -17,7 +17,7 @@ import (
 // the secret once, and an http address is refused naming the field in
 // Chinese with nothing stored.
 func TestWebAlertsInbox(t *testing.T) {
-	f := newDemoFixture(t, Config{})
+	f := newDemoFixture(t, Config{AsOf: data.NewDate(2021, 6, 1)})
 	var deals struct {
 		Items []data.Deal `json:"items"`
 	}
@@ -37,6 +37,12 @@ func TestWebAlertsInbox(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the bank's inbox lacks %q", want)
 		}
+	}
+	dw, _ := bank.get("/app/bank/deals")
+	dealsPage := dw.Body.String()
+	row, _, _ := strings.Cut(dealsPage[strings.Index(dealsPage, `id="deal-`+deal.ID+`"`):], "</tr>")
+	if !strings.Contains(row, "押品灭失") || strings.Count(dealsPage, "押品灭失") != 1 {
+		t.Errorf("the deals page flags %d deals; deal %s's row: %s", strings.Count(dealsPage, "押品灭失"), deal.ID, row)
 	}
 	w = bank.do("POST", "/app/alerts/"+alertIDOn(t, w.Body.String())+"/ack", url.Values{"csrf_token": {csrf(t, w)}})
 	if w.Code != http.StatusSeeOther {

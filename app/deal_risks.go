@@ -99,3 +99,24 @@ func dealFlag(risks []data.CollateralRisk) matcher.CollateralFlag {
 	}
 	return matcher.FlagOf(kinds)
 }
+
+// DealFlags returns the collateral flag on asOf (today when zero) of each
+// of deals that p may read and that is live and flagged (warning or lost),
+// by deal ID: the deals pages' badge, read for many deals at once.
+func (a *App) DealFlags(ctx context.Context, p *Caller, deals []data.Deal, asOf data.Date) (map[string]matcher.CollateralFlag, error) {
+	if asOf.IsZero() {
+		asOf = a.Today()
+	}
+	readable := slices.DeleteFunc(slices.Clone(deals), func(d data.Deal) bool { return !DealVisible(p, &d) })
+	risksOf, err := a.liveRisks(ctx, readable, asOf, DefaultRiskWarnDays)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]matcher.CollateralFlag{}
+	for id, risks := range risksOf {
+		if f := dealFlag(risks); f.Flagged() {
+			out[id] = f
+		}
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
+	"ipmatch/matcher"
 )
 
 // The bank's deals and meetings and the enterprise's events. Each handler
@@ -46,6 +47,9 @@ type dealRow struct {
 	// TakesAmount says whether disbursed is a next stage: the form then
 	// asks for the amount disbursed.
 	TakesAmount bool
+	// Flag is the collateral's flag of a live loan (warning or lost), ""
+	// when none: a badge linking to 押品预警.
+	Flag matcher.CollateralFlag
 }
 
 // historyRow is one stage change of a deal as its history shows it.
@@ -133,9 +137,13 @@ func (h *webHandlers) renderBankDeals(c *gin.Context, status int, move *dealMove
 			}
 		}
 	}
+	flags, err := h.s.App.DealFlags(ctx, p, deals, data.Date{})
+	if err != nil {
+		return err
+	}
 	for _, d := range deals {
 		row := dealRow{Deal: d, EnterpriseName: name(d.EnterpriseID, entName), ProductName: name(d.ProductID, prodName),
-			StageLabel: d.Stage.Label()}
+			StageLabel: d.Stage.Label(), Flag: flags[d.ID]}
 		for _, hc := range d.History {
 			row.History = append(row.History, historyRow{StageChange: hc, StageLabel: hc.Stage.Label()})
 		}
