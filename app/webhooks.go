@@ -181,8 +181,16 @@ func (a *App) SetWebhook(ctx context.Context, p *Caller, bankID string, req Webh
 		return nil, err
 	}
 	u := strings.TrimSpace(req.URL)
-	if parsed, err := url.Parse(u); err == nil && parsed.Scheme == "http" && !a.webhooks.AllowPrivate {
-		return nil, data.InvalidField("url", "must be an https address (the payload names enterprises and loans)")
+	if parsed, err := url.Parse(u); err == nil && !a.webhooks.AllowPrivate {
+		if parsed.Scheme == "http" {
+			return nil, data.InvalidField("url", "must be an https address (the payload names enterprises and loans)")
+		}
+		// Refused here when it is plain; a name is checked where it
+		// resolves, at each connection (webhookClient).
+		host := parsed.Hostname()
+		if ip, err := netip.ParseAddr(host); (err == nil && !publicAddr(ip.Unmap())) || strings.EqualFold(host, "localhost") {
+			return nil, data.InvalidField("url", "must name a public address, not %s", host)
+		}
 	}
 	secret := make([]byte, 32)
 	rand.Read(secret)
@@ -372,7 +380,6 @@ const (
 // its next attempt a lease ahead), sends it to hook, and records the
 // outcome.
 func (a *App) deliver(ctx context.Context, al *data.Alert, hook *data.Webhook) (sendOutcome, error) {
-	cfg := a.webhooks
 	now := a.now().UTC()
 	claim := *al
 	d := *al.Webhook
@@ -386,14 +393,10 @@ func (a *App) deliver(ctx context.Context, al *data.Alert, hook *data.Webhook) (
 	default:
 		return sendSkipped, err
 	}
-	var sendErr error
-	if hook == nil {
-		sendErr = errors.New("the bank has no webhook now")
-		d.Attempts = cfg.MaxAttempts // nothing to retry against
-	} else {
-		sendErr = a.send(ctx, hook, &claim)
+	if hook == nil { // removed since the alert was raised: nothing to retry against
+		return a.recordDelivery(ctx, claim.ID, d.Attempts, errors.New("the bank has no webhook now"), true)
 	}
-	return a.recordDelivery(ctx, claim.ID, d.Attempts, sendErr)
+	return a.recordDelivery(ctx, claim.ID, d.Attempts, a.send(ctx, hook, &claim), false)
 }
 
 // send posts al's payload to hook, signed; an error says why the bank's
@@ -430,8 +433,9 @@ func (a *App) send(ctx context.Context, hook *data.Webhook, al *data.Alert) erro
 }
 
 // recordDelivery writes the outcome of attempt attempts of alert id,
-// reading it again when an acknowledgement was written meanwhile.
-func (a *App) recordDelivery(ctx context.Context, id string, attempts int, sendErr error) (sendOutcome, error) {
+// reading it again when an acknowledgement was written meanwhile; final
+// marks a failure that no retry can mend.
+func (a *App) recordDelivery(ctx context.Context, id string, attempts int, sendErr error, final bool) (sendOutcome, error) {
 	cfg := a.webhooks
 	for range 5 {
 		al, err := a.store.Alerts().Get(ctx, id)
@@ -447,7 +451,7 @@ func (a *App) recordDelivery(ctx context.Context, id string, attempts int, sendE
 		switch {
 		case sendErr == nil:
 			d.State, d.DeliveredAt, d.LastError, d.NextAt = data.DeliveryDelivered, now, "", time.Time{}
-		case d.Attempts >= cfg.MaxAttempts:
+		case d.Attempts >= cfg.MaxAttempts || final:
 			d.State, d.LastError, d.NextAt = data.DeliveryFailed, truncate(sendErr.Error(), 300), time.Time{}
 			out = sendFailed
 		default:

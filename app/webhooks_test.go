@@ -119,10 +119,11 @@ func TestWebhookRetriesThenGivesUp(t *testing.T) {
 	}
 }
 
-// TestWebhookAddressRules: without AllowPrivate an http address is
-// refused naming url, and an https address that resolves to loopback is
-// not connected to (the delivery fails saying why); a bank may not set
-// another bank's webhook, and the secret is never read back.
+// TestWebhookAddressRules: without AllowPrivate an http address, or one
+// naming an inner address, is refused naming url, and an https address
+// that resolves to loopback is not connected to (the delivery fails saying
+// why); a bank may not set another bank's webhook, and the secret is never
+// read back.
 func TestWebhookAddressRules(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("a webhook reached a loopback address")
@@ -135,13 +136,27 @@ func TestWebhookAddressRules(t *testing.T) {
 	if fs := data.ErrorFields(err); len(fs) != 1 || fs[0].Field != "url" {
 		t.Errorf("an http address: %v", err)
 	}
+	for _, inner := range []string{"https://127.0.0.1/hook", "https://[::1]/hook", "https://169.254.169.254/latest", "https://10.0.0.8/hook",
+		"https://localhost:8443/hook", "https://[::ffff:192.168.1.1]/hook"} {
+		_, err := a.SetWebhook(ctx, bank, bank.Token.BankID, app.WebhookRequest{URL: inner})
+		if fs := data.ErrorFields(err); len(fs) != 1 || fs[0].Field != "url" {
+			t.Errorf("%s: %v", inner, err)
+		}
+	}
 	other := &app.Caller{Token: data.Token{Role: data.RoleBank, BankID: "bank_other"}}
 	if _, err := a.SetWebhook(ctx, other, bank.Token.BankID, app.WebhookRequest{URL: srv.URL}); data.ErrorCode(err) != data.CodeForbidden {
 		t.Errorf("another bank's webhook: %v", err)
 	}
-	set, err := a.SetWebhook(ctx, bank, bank.Token.BankID, app.WebhookRequest{URL: srv.URL})
+	set, err := a.SetWebhook(ctx, bank, bank.Token.BankID, app.WebhookRequest{URL: "https://bank.example.cn/hook"})
 	if err != nil || !strings.HasPrefix(set.Secret, "whsec_") {
 		t.Fatalf("set: %+v, %v", set, err)
+	}
+	// A name that resolves to loopback passes the form check; the
+	// connection's check refuses it. Stored as such a name would be.
+	hook, _ := store.Webhooks().GetByKey(ctx, bank.Token.BankID)
+	hook.URL = srv.URL
+	if err := store.Webhooks().Update(ctx, &hook); err != nil {
+		t.Fatal(err)
 	}
 	read, err := a.Webhook(ctx, bank, bank.Token.BankID)
 	if err != nil || read.Secret != "" {
@@ -153,5 +168,19 @@ func TestWebhookAddressRules(t *testing.T) {
 	al, _ := store.Alerts().Get(ctx, id)
 	if !strings.Contains(al.Webhook.LastError, "not a public address") {
 		t.Errorf("the delivery's error: %q", al.Webhook.LastError)
+	}
+}
+
+// TestWebhookRemovedMeanwhile: an alert pending for a webhook removed
+// since is marked failed at its next turn, not retried forever.
+func TestWebhookRemovedMeanwhile(t *testing.T) {
+	store, _, id := hookWorld(t, "")
+	a := app.New(store, app.Config{})
+	if _, failed, err := a.DeliverWebhooks(t.Context()); err != nil || failed != 1 {
+		t.Fatalf("failed %d, %v", failed, err)
+	}
+	al, _ := store.Alerts().Get(t.Context(), id)
+	if al.Webhook.State != data.DeliveryFailed || al.Webhook.Attempts != 1 || !strings.Contains(al.Webhook.LastError, "no webhook") {
+		t.Errorf("%+v", al.Webhook)
 	}
 }
