@@ -2,12 +2,10 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
-	"ipmatch/data"
 	"ipmatch/door"
 )
 
@@ -72,11 +70,9 @@ func (s *server) runMonitor(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	warn := app.DefaultRiskWarnDays
-	if v := params["warn_days"]; v != "" {
-		if warn, err = strconv.Atoi(v); err != nil {
-			return data.InvalidField("warn_days", "must be a whole number of days, not %q", v)
-		}
+	warn, err := app.WarnDaysParam(params["warn_days"])
+	if err != nil {
+		return err
 	}
 	rep, err := s.App.RunMonitor(c.Request.Context(), p, asOf, warn)
 	if err != nil {

@@ -2,12 +2,10 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"ipmatch/app"
-	"ipmatch/data"
 	"ipmatch/door"
 )
 
@@ -67,11 +65,9 @@ func (s *server) dealRisks(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	warn := app.DefaultRiskWarnDays
-	if v := params["warn_days"]; v != "" {
-		if warn, err = strconv.Atoi(v); err != nil {
-			return data.InvalidField("warn_days", "must be a whole number of days, not %q", v)
-		}
+	warn, err := app.WarnDaysParam(params["warn_days"])
+	if err != nil {
+		return err
 	}
 	res, err := s.App.DealRisks(c.Request.Context(), door.Caller(c), c.Param("id"), asOf, warn)
 	if err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	"ipmatch/data"
 	"ipmatch/matcher"
@@ -19,6 +20,19 @@ const DefaultRiskWarnDays = 30
 
 // MaxRiskWarnDays bounds the warning: a year covers every annual fee.
 const MaxRiskWarnDays = 366
+
+// WarnDaysParam reads a warn_days parameter ("" is DefaultRiskWarnDays);
+// its range is checked where it is used (DealRisks, Monitor).
+func WarnDaysParam(v string) (int, error) {
+	if v == "" {
+		return DefaultRiskWarnDays, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, data.InvalidField("warn_days", "must be a whole number of days, not %q", v)
+	}
+	return n, nil
+}
 
 // DealRisks is the watch of one deal on a day.
 type DealRisks struct {

@@ -20,6 +20,25 @@ func loadCalibration(file string) (*matcher.Calibration, error) {
 	return loadConfig(file, matcher.DefaultCalibration, matcher.LoadCalibration)
 }
 
+// loadMatcher returns the model of the weights and calibration files
+// ("" for the embedded and shipped ones), as serve, calibrate and monitor
+// build it.
+func loadMatcher(weightsFile, calibrationFile string) (*matcher.Matcher, error) {
+	w, err := loadWeights(weightsFile)
+	if err != nil {
+		return nil, fmt.Errorf("weights %s: %w", weightsFile, err)
+	}
+	cal, err := loadCalibration(calibrationFile)
+	if err != nil {
+		return nil, fmt.Errorf("calibration %s: %w", calibrationFile, err)
+	}
+	m, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: w, Calibration: cal})
+	if err != nil {
+		return nil, fmt.Errorf("matcher: %w", commandError(err))
+	}
+	return m, nil
+}
+
 // runCalibrate handles "ipmatch calibrate": it compares the model with
 // the store's recorded appraisals and loans, prints the table (or the
 // report as JSON with --json), and with --out writes the calibration it
@@ -35,17 +54,9 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	w, err := loadWeights(*weights)
+	m, err := loadMatcher(*weights, *calFile)
 	if err != nil {
-		return fmt.Errorf("weights %s: %w", *weights, err)
-	}
-	cal, err := loadCalibration(*calFile)
-	if err != nil {
-		return fmt.Errorf("calibration %s: %w", *calFile, err)
-	}
-	m, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: w, Calibration: cal})
-	if err != nil {
-		return fmt.Errorf("matcher: %w", commandError(err))
+		return err
 	}
 	store, err := openStore(ctx, sc, newLogger(stderr))
 	if err != nil {

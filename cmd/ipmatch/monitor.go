@@ -13,7 +13,6 @@ import (
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/door"
-	"ipmatch/matcher"
 )
 
 // The daily check of live deals (app.Monitor): "ipmatch monitor" runs it
@@ -59,17 +58,9 @@ func runMonitor(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		asOf = d
 	}
-	w, err := loadWeights(*weights)
+	m, err := loadMatcher(*weights, *calFile)
 	if err != nil {
-		return fmt.Errorf("weights %s: %w", *weights, err)
-	}
-	cal, err := loadCalibration(*calFile)
-	if err != nil {
-		return fmt.Errorf("calibration %s: %w", *calFile, err)
-	}
-	m, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: w, Calibration: cal})
-	if err != nil {
-		return fmt.Errorf("matcher: %w", commandError(err))
+		return err
 	}
 	logger := newLogger(stderr)
 	store, err := openStore(ctx, sc, logger)

@@ -19,7 +19,6 @@ import (
 	"ipmatch/data"
 	"ipmatch/data/demo"
 	"ipmatch/door"
-	"ipmatch/matcher"
 	"ipmatch/search"
 	"ipmatch/web"
 )
@@ -81,17 +80,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.DiscardHandler)
 	}
-	weights, err := loadWeights(m.Weights)
+	model, err := loadMatcher(m.Weights, m.Calibration)
 	if err != nil {
-		return fmt.Errorf("weights %s: %w", m.Weights, err)
-	}
-	cal, err := loadCalibration(m.Calibration)
-	if err != nil {
-		return fmt.Errorf("calibration %s: %w", m.Calibration, err)
-	}
-	model, err := matcher.NewMatcher(&matcher.MatchConfig{Weights: weights, Calibration: cal})
-	if err != nil {
-		return fmt.Errorf("matcher: %w", commandError(err))
+		return err
 	}
 	store, err := openStore(ctx, m.Store, m.Logger)
 	if err != nil {
