@@ -43,6 +43,7 @@ func Audited(store Store, node string, logger *slog.Logger) Store {
 		appraisals:   &auditedTable[Appraisal]{store.Appraisals(), AppraisalKind, a},
 		alerts:       &auditedTable[Alert]{store.Alerts(), AlertKind, a},
 		webhooks:     &auditedTable[Webhook]{store.Webhooks(), WebhookKind, a},
+		policies:     &auditedTable[Policy]{store.Policies(), PolicyKind, a},
 	}
 }
 
@@ -64,6 +65,7 @@ type audited struct {
 	appraisals   *auditedTable[Appraisal]
 	alerts       *auditedTable[Alert]
 	webhooks     *auditedTable[Webhook]
+	policies     *auditedTable[Policy]
 }
 
 func (s *audited) Enterprises() Table[Enterprise]   { return s.enterprises }
@@ -81,6 +83,7 @@ func (s *audited) Appraisers() Table[Appraiser]     { return s.appraisers }
 func (s *audited) Appraisals() Table[Appraisal]     { return s.appraisals }
 func (s *audited) Alerts() Table[Alert]             { return s.alerts }
 func (s *audited) Webhooks() Table[Webhook]         { return s.webhooks }
+func (s *audited) Policies() Table[Policy]          { return s.policies }
 
 // auditLog appends entries for one node.
 type auditLog struct {

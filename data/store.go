@@ -31,6 +31,9 @@ type Store interface {
 	// Webhooks the banks' addresses they are sent to.
 	Alerts() Table[Alert]
 	Webhooks() Table[Webhook]
+	// Policies are the published support policies (support_policy.go):
+	// risk compensation, interest and fee subsidies.
+	Policies() Table[Policy]
 	// Audit is the log of writes (see Audited); entries are only added.
 	Audit() Table[AuditEntry]
 	// Sessions, SignInFailures and Secrets are the pages' sign-in that
@@ -252,6 +255,15 @@ var (
 		Stamps:    func(r *Appraisal) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
 		Rev:       func(r *Appraisal) *int64 { return &r.Revision },
 		Normalize: (*Appraisal).Normalize, Validate: (*Appraisal).Validate,
+	}
+	PolicyKind = Kind[Policy]{
+		Name: "policies", IDPrefix: "policy",
+		ID:        func(r *Policy) *string { return &r.ID },
+		Key:       func(r *Policy) string { return "" },
+		Refs:      func(r *Policy) Refs { return Refs{Pool: r.PoolID} },
+		Stamps:    func(r *Policy) (*time.Time, *time.Time) { return &r.CreatedAt, &r.UpdatedAt },
+		Rev:       func(r *Policy) *int64 { return &r.Revision },
+		Normalize: (*Policy).Normalize, Validate: (*Policy).Validate,
 	}
 	ScheduleKind = Kind[Schedule]{
 		Name:      "schedules",

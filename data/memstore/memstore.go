@@ -39,6 +39,7 @@ type Store struct {
 	appraisals   *table[data.Appraisal]
 	alerts       *table[data.Alert]
 	webhooks     *table[data.Webhook]
+	policies     *table[data.Policy]
 	audit        *table[data.AuditEntry]
 
 	sessions       *table[data.Session]
@@ -64,6 +65,7 @@ func New() *Store {
 		appraisals:   newTable(data.AppraisalKind),
 		alerts:       newTable(data.AlertKind),
 		webhooks:     newTable(data.WebhookKind),
+		policies:     newTable(data.PolicyKind),
 		audit:        newTable(data.AuditKind),
 
 		sessions:       newTable(data.SessionKind),
@@ -87,6 +89,7 @@ func (s *Store) Appraisers() data.Table[data.Appraiser]     { return s.appraiser
 func (s *Store) Appraisals() data.Table[data.Appraisal]     { return s.appraisals }
 func (s *Store) Alerts() data.Table[data.Alert]             { return s.alerts }
 func (s *Store) Webhooks() data.Table[data.Webhook]         { return s.webhooks }
+func (s *Store) Policies() data.Table[data.Policy]          { return s.policies }
 func (s *Store) Audit() data.Table[data.AuditEntry]         { return s.audit }
 func (s *Store) Close() error                               { return nil }
 

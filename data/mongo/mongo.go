@@ -106,6 +106,7 @@ type Store struct {
 	appraisals   *table[data.Appraisal]
 	alerts       *table[data.Alert]
 	webhooks     *table[data.Webhook]
+	policies     *table[data.Policy]
 
 	// The pages' sign-in, shared by the nodes (data.Session).
 	sessions       *table[data.Session]
@@ -187,6 +188,8 @@ func (s *Store) open(ctx context.Context) error {
 	s.appraisals = newTable(s.db, data.AppraisalKind, s.log, chunk)
 	s.alerts = newTable(s.db, data.AlertKind, s.log, chunk)
 	s.webhooks = newTable(s.db, data.WebhookKind, s.log, chunk)
+	s.policies = newTable(s.db, data.PolicyKind, s.log, chunk)
+	s.policies.auditLog = s.audit
 	s.intents = s.db.Collection(intentsCollection)
 	s.sessions = newTable(s.db, data.SessionKind, s.log, chunk)
 	s.signInFailures = newTable(s.db, data.SignInFailureKind, s.log, chunk)
@@ -200,7 +203,7 @@ func (s *Store) open(ctx context.Context) error {
 	s.alerts.auditLog, s.webhooks.auditLog = s.audit, s.audit
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
 		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
-		s.appraisers, s.appraisals, s.alerts, s.webhooks,
+		s.appraisers, s.appraisals, s.alerts, s.webhooks, s.policies,
 		s.sessions, s.signInFailures, s.secrets,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
@@ -284,6 +287,9 @@ func (s *Store) Alerts() data.Table[data.Alert] { return s.alerts }
 
 // Webhooks returns the banks' webhooks collection.
 func (s *Store) Webhooks() data.Table[data.Webhook] { return s.webhooks }
+
+// Policies returns the support policies collection.
+func (s *Store) Policies() data.Table[data.Policy] { return s.policies }
 
 // Sessions returns the pages' sessions collection.
 func (s *Store) Sessions() data.Table[data.Session] { return s.sessions }

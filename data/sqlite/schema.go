@@ -35,6 +35,7 @@ func migrations() [][]string {
 		revColumns(),
 		signInTables(),
 		alertTables(),
+		policyTables(), // version 9 (issue 19)
 	}
 }
 
@@ -73,6 +74,13 @@ func alertTables() []string {
 		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
 	}
 	return stmts
+}
+
+// policyTables makes the table of the support policies (issue 19), with
+// the revision column every table has.
+func policyTables() []string {
+	return append(kindTable(data.PolicyKind.Name),
+		`ALTER TABLE `+quote(data.PolicyKind.Name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
 }
 
 // schemaV1 makes one table per kind. Empty keys and references are stored

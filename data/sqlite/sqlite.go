@@ -83,6 +83,7 @@ type Store struct {
 	appraisals   *table[data.Appraisal]
 	alerts       *table[data.Alert]
 	webhooks     *table[data.Webhook]
+	policies     *table[data.Policy]
 
 	// The pages' sign-in, shared by the nodes (data.Session).
 	sessions       *table[data.Session]
@@ -195,6 +196,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.webhooks, err = newTable(ctx, s, data.WebhookKind, nil); err != nil {
 		return nil, err
 	}
+	if s.policies, err = newTable(ctx, s, data.PolicyKind, nil); err != nil {
+		return nil, err
+	}
 	if s.sessions, err = newTable(ctx, s, data.SessionKind, nil); err != nil {
 		return nil, err
 	}
@@ -260,6 +264,9 @@ func (s *Store) Alerts() data.Table[data.Alert] { return s.alerts }
 
 // Webhooks returns the banks' webhooks table.
 func (s *Store) Webhooks() data.Table[data.Webhook] { return s.webhooks }
+
+// Policies returns the support policies table.
+func (s *Store) Policies() data.Table[data.Policy] { return s.policies }
 
 // Audit returns the audit log.
 func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }
