@@ -97,13 +97,19 @@ type Match struct {
 	Eligible       bool   `json:"eligible"`
 	// Score is the side's score (0 when not eligible) and ScoreParts its
 	// parts.
-	Score           float64       `json:"score"`
-	Side            Side          `json:"side"`
-	ScoreParts      []ScorePart   `json:"score_parts"`
-	EstimatedAmount int64         `json:"estimated_amount"`
-	TermMonths      int           `json:"term_months"`
-	Rate            float64       `json:"rate"`
-	Loan            *LoanEstimate `json:"loan,omitempty"`
+	Score           float64     `json:"score"`
+	Side            Side        `json:"side"`
+	ScoreParts      []ScorePart `json:"score_parts"`
+	EstimatedAmount int64       `json:"estimated_amount"`
+	TermMonths      int         `json:"term_months"`
+	Rate            float64     `json:"rate"`
+	// Subsidies are what the support policies pay the enterprise a year
+	// on the estimated loan, and NetRate the rate less the interest
+	// subsidies' points (subsidy.go; set by ApplySubsidies, else none and
+	// the rate).
+	Subsidies []Subsidy     `json:"subsidies"`
+	NetRate   float64       `json:"net_rate"`
+	Loan      *LoanEstimate `json:"loan,omitempty"`
 	// Risk is given on the bank side.
 	Risk      *RiskEstimate    `json:"risk,omitempty"`
 	Valuation ValuationSummary `json:"valuation"`
@@ -131,8 +137,8 @@ func (w *world) match(ei, pi int, side Side) Match {
 	ev := w.evalPair(ei, pi, nil, true)
 	e, p := &w.ef[ei], &w.pp[pi]
 	out := Match{EnterpriseID: e.rec.ID, EnterpriseName: e.rec.Name, ProductID: p.rec.ID, ProductName: p.rec.Name,
-		BankID: p.rec.BankID, Eligible: ev.mask == 0, Side: side, Rate: round4(p.annualRate),
-		Reasons: []Reason{}, Warnings: []Reason{}, Patents: []PatentCheck{}, ScoreParts: []ScorePart{}}
+		BankID: p.rec.BankID, Eligible: ev.mask == 0, Side: side, Rate: round4(p.annualRate), NetRate: round4(p.annualRate),
+		Subsidies: []Subsidy{}, Reasons: []Reason{}, Warnings: []Reason{}, Patents: []PatentCheck{}, ScoreParts: []ScorePart{}}
 	out.Valuation = ValuationSummary{Method: MethodCachedTable, Approach: e.basis.approach, P10: round2(e.portfolio.P10), P50: round2(e.portfolio.P50),
 		P90: round2(e.portfolio.P90), Note: e.valuationNote}
 	x := &explainer{e: e.rec, ef: e, asOf: w.asOf}
