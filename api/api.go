@@ -40,6 +40,7 @@ func Mount(ds *door.Server) {
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
 	alertRoutes(s, v1)                     // alerts.go: collateral alerts, the daily check, banks' webhooks
+	policyRoutes(s, v1)                    // policies.go: support policies, a deal's subsidies, the budget
 	if s.Cfg.Search != nil {
 		s.searchRoutes(v1) // search.go
 	}

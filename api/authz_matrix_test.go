@@ -143,8 +143,10 @@ type mWorld struct {
 	// alertA and alertB are alerts of deals A (bank A) and B (bank B);
 	// banks A and B have webhooks.
 	alertA, alertB string
-	tokIDs         map[string]string // by secret
-	idx            *search.Index     // nil without search
+	// policy is a support policy (issue 19).
+	policy string
+	tokIDs map[string]string // by secret
+	idx    *search.Index     // nil without search
 	// hidden lists, by caller, what the caller may never see (hideFrom).
 	hidden [mCallers][]string
 }
@@ -228,6 +230,9 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 	firm := storetest.Appraiser(1)
 	put(t, store.Appraisers(), &firm)
 	w.firm = firm.ID
+	pol := storetest.Policy(1)
+	put(t, store.Policies(), &pol)
+	w.policy = pol.ID
 	apprs := []*data.Appraisal{}
 	for i, a := range []struct{ ent, pat, bank string }{
 		{f.entW, f.patW, f.bankA}, {f.entZ, f.patZ, f.bankB}, {f.entX, f.patX, ""}, {f.entY, f.patY, ""},
@@ -358,7 +363,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"event": f.eventE, "draft": w.eventG, "open": w.eventH, "part": f.partAE, "pool": f.pool,
 		"tok": w.tokIDs[entYToken], "partyq": "bank_id=" + f.bankA, "eventq": "event_id=" + f.eventE,
 		"token": c.secret(), "partWE": f.partWE, "ownerq": "",
-		"firm": w.firm, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
+		"firm": w.firm, "policy": w.policy, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
 		"declined": w.declined, "declinedPat": w.declinedPat, "alert": w.alertA,
 	}
@@ -409,7 +414,7 @@ var mMissing = map[string]string{
 	"prod": "prd_missing0000", "deal": "deal_missing0000", "part": "par_missing0000",
 	"tok": "tok_missing0000", "partWE": "par_missing0001", "event": "evt_missing0000", "pool": "pool_missing0000",
 	"partDraft": "par_missing0002", "declined": "ent_missing0002", "declinedPat": storetest.Patent(998).ApplicationNumber, "loneBank": "bnk_missing0001", "loneEnt": "ent_missing0001",
-	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000",
+	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000", "policy": "policy_missing0000",
 	"alert": "alert_missing0000",
 }
 
@@ -861,6 +866,27 @@ func matrixRows() []mRow {
 			want: mWant(200, 200, 404, 200, 404, 401, 401)},
 		// The landscape counts public patents, the same for every caller.
 		{route: "GET /api/v1/landscape", path: "/api/v1/landscape?ipc=B23K", want: mAPIAll},
+
+		// ---- Support policies and subsidies (issue 19) ----
+		{route: "GET /api/v1/policies", path: "/api/v1/policies", want: mAPIAll},
+		{route: "GET /api/v1/policies/:id", path: "/api/v1/policies/{policy}", want: mAPIAll},
+		{route: "POST /api/v1/policies", path: "/api/v1/policies",
+			body: func(w *mWorld, s mSubject) any { return storetest.Policy(900) },
+			want: mWant(201, 403, 403, 403, 403, 401, 401)},
+		{route: "PUT /api/v1/policies/:id", path: "/api/v1/policies/{policy}",
+			body: func(w *mWorld, s mSubject) any {
+				p := mStored(w, w.store.Policies(), s["policy"])
+				p.Name += "（修订）"
+				return p
+			},
+			want: mWant(200, 403, 403, 403, 403, 401, 401)},
+		{route: "DELETE /api/v1/policies/:id", path: "/api/v1/policies/{policy}",
+			want: mWant(204, 403, 403, 403, 403, 401, 401)},
+		{route: "GET /api/v1/deals/:id/subsidies", path: "/api/v1/deals/{deal}/subsidies?as_of=2021-04-23", hidden: "deal",
+			want: mWant(200, 200, 404, 200, 404, 401, 401)},
+		{route: "GET /api/v1/subsidies/budget", path: "/api/v1/subsidies/budget?year=2021", want: mAPIOrgOnly},
+		{route: "GET /policies", path: "/policies", want: mWant(200, 200, 200, 200, 200, 200, 200)},
+		{route: "GET /policies/:id", path: "/policies/{policy}", want: mWant(200, 200, 200, 200, 200, 200, 200)},
 
 		// ---- The audit log: organizer only.
 		{route: "GET /api/v1/audit", path: "/api/v1/audit", want: mAPIOrgOnly},

@@ -254,6 +254,18 @@ func apiOperations() []apiOp {
 		apiOp{Method: "DELETE", Path: "/api/v1/banks/{id}/webhook", Summary: "Remove a bank's webhook", Tag: "alerts",
 			Status: http.StatusNoContent, Errors: []int{403, 404}},
 	)
+	// policies.go: support policies and subsidies (issue 19)
+	ops = append(ops, resourceOps(a.Policies)...)
+	ops = append(ops,
+		apiOp{Method: "GET", Path: "/api/v1/deals/{id}/subsidies", Summary: "The subsidies of a deal and its net rate", Tag: "policies",
+			Description: "For whoever may read the deal. The rate is the one-year LPR on the disbursement day (as_of when not disbursed) plus the product's spread; " +
+				"each policy the enterprise and the product qualify for pays a year what matcher.Subsidies computes, and net_rate is the rate less the interest subsidies' points.",
+			Query: []apiParam{asOfParam}, OK: app.DealSubsidies{}, Errors: []int{400, 403, 404}},
+		apiOp{Method: "GET", Path: "/api/v1/subsidies/budget", Summary: "Each policy's subsidy budget used and committed in a year (organizer)", Tag: "policies",
+			Description: "Used: the subsidies of the deals disbursed in the year (a full year's each); committed: those of the deals filed or accepted.",
+			Query:       []apiParam{{Name: "year", Type: "integer", Description: "the year (default the as-of day's)"}},
+			OK:          app.SubsidyBudget{}, Errors: []int{400, 403, 422}},
+	)
 	// search.go (served when Config.Search is set)
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {
 		ops = append(ops, apiOp{Method: "GET", Path: "/api/v1/search/" + kind, Summary: "Search " + kind, Tag: "search",

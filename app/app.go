@@ -58,6 +58,7 @@ type App struct {
 	Appraisers   *Resource[data.Appraiser]
 	Appraisals   *Resource[data.Appraisal]
 	Alerts       *Resource[data.Alert]
+	Policies     *Resource[data.Policy] // subsidies.go
 
 	// books queues the writes of a pool's book within this process, an
 	// optimisation (pool_book.go).
@@ -107,6 +108,7 @@ func New(store data.Store, cfg Config) *App {
 	a.Appraisers = appraiserResource(store, pol)
 	a.Appraisals = appraisalResource(store, pol)
 	a.Alerts = alertResource(store, pol)
+	a.Policies = policyResource(store, pol)
 	return a
 }
 

@@ -130,8 +130,12 @@ func (a *App) MatchEnterprise(ctx context.Context, e *data.Enterprise, patents [
 	if err != nil {
 		return matcher.EnterpriseMatches{}, err
 	}
-	return a.model.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
+	res, err := a.model.MatchEnterprise(ctx, matcher.EnterpriseRequest{Enterprise: e, Patents: patents, Products: products, Pools: pools,
 		Appraisals: apprs, AsOf: asOf})
+	if err != nil {
+		return res, err
+	}
+	return res, a.applySubsidies(ctx, e, products, &res, asOf) // subsidies.go
 }
 
 // PipelineQuery selects a window of a product's pipeline.

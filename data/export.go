@@ -60,6 +60,8 @@ func Export(ctx context.Context, s Store, w io.Writer, kind, format string) erro
 		return runExport(ctx, s.Appraisers(), appraiserTransfer(), w, format)
 	case "appraisals":
 		return runExport(ctx, s.Appraisals(), appraisalTransfer(), w, format)
+	case "policies":
+		return runExport(ctx, s.Policies(), policyTransfer(), w, format)
 	}
 	return nil // unreachable: checkKindFormat knows the kinds
 }

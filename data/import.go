@@ -21,7 +21,7 @@ const (
 
 // importKinds lists the kinds of record that Import and Export handle, by
 // table name. Tokens are never imported or exported.
-const importKinds = "enterprises, patents, banks, products, events, participants, deals, pools, appraisers, appraisals"
+const importKinds = "enterprises, patents, banks, products, events, participants, deals, pools, appraisers, appraisals, policies"
 
 // Limits of Import.
 const (
@@ -181,6 +181,8 @@ func Import(ctx context.Context, s Store, r io.Reader, opts ImportOptions) (Impo
 		err = runImport(ctx, s, s.Appraisers(), appraiserTransfer(), r, opts, &rep)
 	case "appraisals":
 		err = runImport(ctx, s, s.Appraisals(), appraisalTransfer(), r, opts, &rep)
+	case "policies":
+		err = runImport(ctx, s, s.Policies(), policyTransfer(), r, opts, &rep)
 	}
 	return rep, err
 }

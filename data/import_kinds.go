@@ -184,6 +184,10 @@ func appraiserTransfer() *transfer[Appraiser] {
 	return &transfer[Appraiser]{kind: AppraiserKind, idField: "id", keyField: "licence", keyName: "licence"}
 }
 
+func policyTransfer() *transfer[Policy] {
+	return &transfer[Policy]{kind: PolicyKind, idField: "id"}
+}
+
 func appraisalTransfer() *transfer[Appraisal] {
 	return &transfer[Appraisal]{kind: AppraisalKind, idField: "id", keyField: "report_number", keyName: "appraiser and report number"}
 }

@@ -72,6 +72,8 @@ func Mount(s *door.Server) {
 	r.POST("/signin", h.signIn)
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
+	r.GET("/policies", h.page(h.policiesPage))   // policies.go: public, no sign-in
+	r.GET("/policies/:id", h.page(h.policyPage)) // policies.go
 
 	app := r.Group("/app", h.webAuth, s.LimitExpensive)
 	app.GET("", h.home)
@@ -255,7 +257,7 @@ func isPagePath(path string) bool {
 	case "/", "/signin", "/signin/password", "/signout", "/app":
 		return true
 	}
-	return strings.HasPrefix(path, "/app/")
+	return strings.HasPrefix(path, "/app/") || path == "/policies" || strings.HasPrefix(path, "/policies/")
 }
 
 // renderError is the pages' renderer of door.Server.WriteError, which
@@ -486,6 +488,7 @@ var webFuncs = template.FuncMap{
 	"num":    func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 	"num3":   func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) },
 	"region": regionName,
+	"certs":  certLabels,
 	"add":    func(a, b int) int { return a + b },
 	"add3":   func(a, b float64) string { return strconv.FormatFloat(a+b, 'f', 3, 64) },
 	"sub":    func(a, b int) int { return a - b },

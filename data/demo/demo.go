@@ -36,11 +36,12 @@ type Dataset struct {
 	Participants []data.Participant
 	Deals        []data.Deal
 	Appraisals   []data.Appraisal
+	Policies     []data.Policy // policies.go
 }
 
 // Kinds lists the record kinds of the dataset in load order (referenced
 // records first). Each is the name of a file of File and of an import kind.
-var Kinds = []string{"pools", "banks", "appraisers", "products", "enterprises", "patents", "appraisals", "events", "participants", "deals"}
+var Kinds = []string{"pools", "banks", "appraisers", "products", "enterprises", "patents", "appraisals", "events", "participants", "deals", "policies"}
 
 //go:embed files/*.jsonl
 var files embed.FS
@@ -78,6 +79,7 @@ func Generate(seed int64) Dataset {
 		Appraisers: appraisers(),
 		Products:   products(),
 		Events:     events(),
+		Policies:   policies(),
 	}
 
 	// Enterprises: every Zhaoqing district, weighted to 高要区.
@@ -198,6 +200,9 @@ func normalizeAll(ds *Dataset) {
 	for i := range ds.Appraisals {
 		ds.Appraisals[i].Normalize()
 	}
+	for i := range ds.Policies {
+		ds.Policies[i].Normalize()
+	}
 }
 
 // JSONL returns the records of one kind of Kinds as JSON Lines, in the
@@ -225,6 +230,8 @@ func (ds *Dataset) JSONL(kind string) []byte {
 		return jsonl(ds.Appraisers)
 	case "appraisals":
 		return jsonl(ds.Appraisals)
+	case "policies":
+		return jsonl(ds.Policies)
 	}
 	return nil
 }

@@ -62,6 +62,8 @@ func missingLines(ctx context.Context, s data.Store, kind string) ([]byte, error
 		return missing(ctx, s.Participants(), data.ParticipantKind, f)
 	case "deals":
 		return missing(ctx, s.Deals(), data.DealKind, f)
+	case "policies":
+		return missing(ctx, s.Policies(), data.PolicyKind, f)
 	}
 	return nil, fmt.Errorf("unknown demo kind %q", kind) // Kinds and this switch disagree
 }
