@@ -47,6 +47,8 @@ type organizerView struct {
 	Deals  int
 	Funnel []funnelBar
 	Pools  []data.Pool
+	// Budget is the support policies' subsidy budget this year (issue 19).
+	Budget *app.SubsidyBudget
 }
 
 // eventStatusLabel is the Chinese name of an event status.
@@ -99,6 +101,9 @@ func (h *webHandlers) organizerPage(c *gin.Context) error {
 		return err
 	}
 	v := organizerView{Deals: len(deals), Funnel: funnelBars(funnel), Pools: pools}
+	if v.Budget, err = h.s.App.SubsidyBudget(ctx, p, 0); err != nil {
+		return err
+	}
 	for _, ev := range events {
 		v.Events = append(v.Events, eventRow{Event: ev, StatusLabel: eventStatusLabel(ev.Status), Deals: perEvent[ev.ID]})
 	}
