@@ -116,3 +116,18 @@ func TestApplySubsidiesIneligible(t *testing.T) {
 		t.Errorf("ineligible match: subsidies %+v, net rate %v", m.Subsidies, m.NetRate)
 	}
 }
+
+// TestFeeSubsidies: a fixed fee subsidy is paid up to its cap; a share of
+// an unknown fee is listed with amount 0; neither changes the rate.
+func TestFeeSubsidies(t *testing.T) {
+	e := data.Enterprise{Region: "441204"}
+	pols := []data.Policy{
+		{ID: "fixed", Appraisal: &data.FeeSubsidy{Fixed: 30_000, Cap: 20_000}},
+		{ID: "share", Guarantee: &data.FeeSubsidy{Share: 0.5, Cap: 100_000}},
+	}
+	subs, net := matcher.Subsidies(pols, &e, &data.Product{}, matcher.Loan{Amount: 1_000_000, Rate: 0.0435}, data.NewDate(2021, time.April, 23))
+	if len(subs) != 2 || subs[0].Amount != 20_000 || !subs[0].Capped || subs[0].Kind != matcher.SubsidyAppraisalFee ||
+		subs[1].Amount != 0 || subs[1].Kind != matcher.SubsidyGuaranteeFee || net != 0.0435 {
+		t.Errorf("fee subsidies %+v, net %v", subs, net)
+	}
+}

@@ -178,6 +178,9 @@ func AuditRecordNames(ctx context.Context, store data.Store, shown map[string][]
 	if err := namesOf(ctx, store.Appraisers(), ids("appraisers"), names, "appraisers", func(a *data.Appraiser) (string, string) { return a.ID, a.Name }); err != nil {
 		return nil, err
 	}
+	if err := namesOf(ctx, store.Policies(), ids("policies"), names, "policies", func(p *data.Policy) (string, string) { return p.ID, p.Name }); err != nil {
+		return nil, err
+	}
 	join := func(parts ...string) string {
 		var out []string
 		for _, p := range parts {
