@@ -28,6 +28,7 @@ func Mount(ds *door.Server) {
 	v1.POST("/patents/:id/claim", s.Handle(s.claimPatent))
 	routes(s, v1, a.Banks, nil)
 	routes(s, v1, a.Products, nil)
+	v1.POST("/products/reach", s.Handle(s.productReach)) // product_reach.go: a draft's reach before it is published
 	routes(s, v1, a.Events, nil)
 	routes(s, v1, a.Participants, nil)
 	routes(s, v1, a.Deals, nil) // app.ReplaceDeal: at the revision read, with the pool's checks

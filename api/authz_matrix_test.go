@@ -677,6 +677,10 @@ func matrixRows() []mRow {
 			body: func(w *mWorld, s mSubject) any { return map[string]string{"stage": "met"} },
 			want: mWant(200, 200, 404, 403, 404, 401, 401)},
 
+		{route: "POST /api/v1/products/reach", path: "/api/v1/products/reach?as_of=2021-04-23", readOnly: true,
+			body: func(w *mWorld, s mSubject) any { return mStored(w, w.store.Products(), s["prod"]) },
+			want: mWant(200, 200, 403, 403, 403, 401, 401)},
+
 		// ---- Alerts and webhooks ----
 		{route: "GET /api/v1/alerts", path: "/api/v1/alerts?{partyq}", want: mWant(200, 200, 403, 403, 403, 401, 401)},
 		{route: "GET /api/v1/alerts/:id", path: "/api/v1/alerts/{alert}", hidden: "alert",
