@@ -898,6 +898,22 @@ func matrixRows() []mRow {
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"pref_" + w.bankA: {"must_meet"}} },
 			want: mWant(403, 403, 403, 303, 404, 401, 401)},
 		{route: "GET /app/bank/deals", path: "/app/bank/deals", want: mPageGetBank},
+		{route: "GET /app/bank/products/new", path: "/app/bank/products/new", want: mPageGetBank},
+		{route: "GET /app/bank/products/:id/edit", path: "/app/bank/products/{prod}/edit", hidden: "prod",
+			want: mWant(403, 200, 404, 403, 403, 303, 303)},
+		{route: "POST /app/bank/products", path: "/app/bank/products",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"name": {"矩阵测试贷"}, "max_wan": {"300"}, "max_term": {"36"}, "rate_invention": {"30"}}
+			},
+			want: mWant(403, 303, 303, 403, 403, 401, 401)},
+		{route: "POST /app/bank/products/:id", path: "/app/bank/products/{prod}", hidden: "prod",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"name": {"矩阵测试贷"}, "max_wan": {"300"}, "max_term": {"36"}, "rate_invention": {"30"}, "action": {"preview"}}
+			},
+			readOnly: true, want: mWant(403, 200, 404, 403, 403, 401, 401)},
+		{route: "POST /app/bank/products/:id/active", path: "/app/bank/products/{prod}/active", hidden: "prod",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"active": {"0"}} },
+			want: mWant(403, 303, 404, 403, 403, 401, 401)},
 		{route: "POST /app/bank/deals/:id/stage", path: "/app/bank/deals/{deal}/stage", hidden: "deal",
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"stage": {"met"}} },
 			want: mWant(403, 303, 404, 403, 403, 401, 401)},

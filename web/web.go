@@ -83,6 +83,11 @@ func Mount(s *door.Server) {
 	app.GET("/enterprise/events/:id/meetings.ics", h.page(h.meetingsICS(data.RoleCompany, "/app/enterprise/events")))
 	app.GET("/bank/events/:id/meetings.ics", h.page(h.meetingsICS(data.RoleBank, "/app/bank/meetings")))
 	app.GET("/bank/deals", h.page(h.bankDealsPage))
+	app.GET("/bank/products/new", h.page(h.newProductPage))
+	app.GET("/bank/products/:id/edit", h.page(h.editProductPage))
+	app.POST("/bank/products", h.page(h.saveProduct))
+	app.POST("/bank/products/:id", h.page(h.saveProduct))
+	app.POST("/bank/products/:id/active", h.page(h.setProductActive))
 	app.POST("/bank/deals/:id/stage", h.page(h.moveDealStage))
 	app.GET("/bank/meetings", h.page(h.bankMeetingsPage))
 	app.GET("/bank/enterprises/:id", h.page(h.bankEnterprisePage))
@@ -469,6 +474,7 @@ func (h *webHandlers) home(c *gin.Context) {
 
 // webFuncs format numbers and dates the way the pages show them.
 var webFuncs = template.FuncMap{
+	"has":    has,
 	"wan":    wan,
 	"date":   webDate,
 	"bjtime": door.WebTime,
