@@ -994,7 +994,7 @@ func matrixRows() []mRow {
 			want: mWant(303, 303, 404, 403, 403, 401, 401)},
 		{route: "POST /app/alerts/webhook", path: "/app/alerts/webhook",
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"url": {"https://bank.example.cn/ipmatch"}} },
-			want: mWant(403, 200, 200, 403, 403, 401, 401)},
+			want: mWant(403, 303, 303, 403, 403, 401, 401)},
 		{route: "POST /app/appraisals", path: "/app/appraisals",
 			form: func(w *mWorld, s mSubject) url.Values {
 				// Of the caller's side's enterprise: bank A may not record

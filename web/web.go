@@ -484,7 +484,7 @@ var webFuncs = template.FuncMap{
 	// nextFee is a patent's next annual fee (data.Patent.NextAnnualFee),
 	// nil when there is none to show.
 	"nextFee": func(p data.Patent) *data.AnnualFee {
-		if f, ok := p.NextAnnualFee(); ok {
+		if f, ok := p.NextAnnualFee(); ok && p.LegalStatus == data.StatusValid { // a lapsed patent owes nothing more
 			return &f
 		}
 		return nil
