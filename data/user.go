@@ -13,13 +13,13 @@ import (
 // in its JSON body: the organizer's users API and page show app.UserView,
 // which holds neither hash.
 type User struct {
-	ID           string    `json:"id"`
-	Username     string    `json:"username"`
-	PasswordHash string    `json:"password_hash"`
-	Role         Role      `json:"role"`
-	BankID       string    `json:"bank_id,omitempty"`
-	EnterpriseID string    `json:"enterprise_id,omitempty"`
-	Label        string    `json:"label,omitempty"`
+	ID           string `json:"id"`
+	Username     string `json:"username"`
+	PasswordHash string `json:"password_hash"`
+	Role         Role   `json:"role"`
+	BankID       string `json:"bank_id,omitempty"`
+	EnterpriseID string `json:"enterprise_id,omitempty"`
+	Label        string `json:"label,omitempty"`
 	// Disabled users cannot sign in, and their sessions stop working at
 	// once (each request reads the user again).
 	Disabled bool `json:"disabled,omitempty"`
