@@ -72,6 +72,8 @@ func Mount(s *door.Server) {
 	r.POST("/signin", h.signIn)
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
+	r.GET("/reset/:token", h.resetPage)      // accounts.go: a reset link, public
+	r.POST("/reset/:token", h.resetPassword) // with the sign-in forms' CSRF check
 
 	app := r.Group("/app", h.webAuth, s.LimitExpensive)
 	app.GET("", h.home)
@@ -110,6 +112,13 @@ func Mount(s *door.Server) {
 	app.GET("/alerts", h.page(h.alertsPage))
 	app.POST("/alerts/:id/ack", h.page(h.ackAlertForm))
 	app.POST("/alerts/webhook", h.page(h.setWebhookForm))
+	// Accounts (accounts.go).
+	app.GET("/account", h.page(h.accountPage))
+	app.POST("/account/password", h.page(h.changePassword))
+	app.GET("/organizer/users", h.page(h.usersPage))
+	app.POST("/organizer/users/:id/reset", h.page(h.resetUserForm))
+	app.POST("/organizer/users/:id/disable", h.page(h.disableUserForm(true)))
+	app.POST("/organizer/users/:id/enable", h.page(h.disableUserForm(false)))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
@@ -255,7 +264,7 @@ func isPagePath(path string) bool {
 	case "/", "/signin", "/signin/password", "/signout", "/app":
 		return true
 	}
-	return strings.HasPrefix(path, "/app/")
+	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/")
 }
 
 // renderError is the pages' renderer of door.Server.WriteError, which
