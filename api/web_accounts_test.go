@@ -41,6 +41,15 @@ func (b *browser) opens(page string) bool {
 	return w.Code == http.StatusOK
 }
 
+// noEnglish fails the test for each English word a reader would see on
+// the page of w (TestWebPagesSpeakChinese's check).
+func noEnglish(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	for _, hit := range englishOnPage(w.Body.String()) {
+		t.Errorf("%d page: English %s", w.Code, hit)
+	}
+}
+
 // storedUser reads user id from the store.
 func storedUser(t *testing.T, f *fixture, id string) data.User {
 	t.Helper()
@@ -53,7 +62,7 @@ func storedUser(t *testing.T, f *fixture, id string) data.User {
 
 func TestWebChangePassword(t *testing.T) {
 	f := newFixture(t, Config{})
-	u := addUser(t, f, data.User{Username: "dora", Role: data.RoleBank, BankID: f.bankA}, testPassword)
+	u := addUser(t, f, data.User{Username: "dora", Role: data.RoleBank, BankID: f.bankA, Label: "建行客户经理"}, testPassword)
 	b, other := newBrowser(f), newBrowser(f)
 	b.mustSignIn("dora", testPassword)
 	other.mustSignIn("dora", testPassword)
@@ -69,7 +78,9 @@ func TestWebChangePassword(t *testing.T) {
 		{"same as current", testPassword, testPassword, testPassword, "新密码：不能与当前密码相同"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			body := htmlPage(t, b.changePassword(tc.current, tc.next, tc.confirm), http.StatusUnprocessableEntity)
+			w := b.changePassword(tc.current, tc.next, tc.confirm)
+			body := htmlPage(t, w, http.StatusUnprocessableEntity)
+			noEnglish(t, w)
 			wantText(t, body, "请更正", tc.want)
 		})
 	}
@@ -90,6 +101,7 @@ func TestWebChangePassword(t *testing.T) {
 	}
 	w, _ = b.get("/app/account")
 	wantText(t, htmlPage(t, w, http.StatusOK), "密码已修改")
+	noEnglish(t, w)
 	if !b.opens("/app/bank") {
 		t.Errorf("the session that changed the password ended")
 	}
@@ -141,7 +153,7 @@ var resetLinkRe = regexp.MustCompile(`id="reset-link">https?://[^/]+(/reset/[^<]
 
 func TestWebOrganizerResetsPassword(t *testing.T) {
 	f := newFixture(t, Config{})
-	admin := addUser(t, f, data.User{Username: "admin", Role: data.RoleOrganizer}, testPassword)
+	admin := addUser(t, f, data.User{Username: "admin", Role: data.RoleOrganizer, Label: "交易中心管理员"}, testPassword)
 	u := addUser(t, f, data.User{Username: "erin", Role: data.RoleCompany, EnterpriseID: f.entX}, testPassword)
 	ob := newBrowser(f)
 	ob.mustSignIn("admin", testPassword)
@@ -159,6 +171,7 @@ func TestWebOrganizerResetsPassword(t *testing.T) {
 	// Reset: the link is shown once, on the answer to the form.
 	w = ob.do("POST", "/app/organizer/users/"+u.ID+"/reset", url.Values{web.CSRFField: {csrf(t, w)}})
 	body = htmlPage(t, w, http.StatusOK)
+	noEnglish(t, w)
 	m := resetLinkRe.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no reset link on the page: %s", body)
@@ -181,10 +194,12 @@ func TestWebOrganizerResetsPassword(t *testing.T) {
 	rb := newBrowser(f)
 	w, _ = rb.get(link)
 	wantText(t, htmlPage(t, w, http.StatusOK), "重置密码", "erin")
+	noEnglish(t, w)
 	w = rb.do("POST", link, url.Values{"new_password": {"erin"}, "confirm_password": {"erin"}, web.CSRFField: {csrf(t, w)}})
 	wantText(t, htmlPage(t, w, http.StatusUnprocessableEntity), "新密码：至少需要")
 	w = rb.do("POST", link, url.Values{"new_password": {"reset-password-1"}, "confirm_password": {"reset-password-1"}, web.CSRFField: {csrf(t, w)}})
 	wantText(t, htmlPage(t, w, http.StatusOK), "新密码已设置")
+	noEnglish(t, w)
 	if ub.opens("/app/enterprise") {
 		t.Errorf("the user's old session survived the reset")
 	}
@@ -220,7 +235,7 @@ func TestWebOrganizerResetsPassword(t *testing.T) {
 
 func TestWebDisabledUser(t *testing.T) {
 	f := newFixture(t, Config{})
-	addUser(t, f, data.User{Username: "admin", Role: data.RoleOrganizer}, testPassword)
+	addUser(t, f, data.User{Username: "admin", Role: data.RoleOrganizer, Label: "交易中心管理员"}, testPassword)
 	u := addUser(t, f, data.User{Username: "frank", Role: data.RoleBank, BankID: f.bankA}, testPassword)
 	ub := newBrowser(f)
 	ub.mustSignIn("frank", testPassword)
@@ -233,7 +248,8 @@ func TestWebDisabledUser(t *testing.T) {
 		t.Fatalf("disable: %d %s", w.Code, w.Body)
 	}
 	w, _ = ob.get("/app/organizer/users")
-	wantText(t, htmlPage(t, w, http.StatusOK), "已停用用户 frank", "已停用", "启用")
+	wantText(t, htmlPage(t, w, http.StatusOK), "已停用该用户", "已停用", "启用")
+	noEnglish(t, w)
 	if !storedUser(t, f, u.ID).Disabled {
 		t.Fatalf("frank is not disabled")
 	}
@@ -253,7 +269,9 @@ func TestWebDisabledUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ = ob.get("/app/organizer/users")
-	htmlPage(t, ob.do("POST", "/app/organizer/users/"+admin.ID+"/disable", url.Values{web.CSRFField: {csrf(t, w)}}), http.StatusConflict)
+	w = ob.do("POST", "/app/organizer/users/"+admin.ID+"/disable", url.Values{web.CSRFField: {csrf(t, w)}})
+	wantText(t, htmlPage(t, w, http.StatusConflict), "不能停用您当前登录的用户")
+	noEnglish(t, w)
 
 	// Enabled again, frank signs in.
 	w, _ = ob.get("/app/organizer/users")

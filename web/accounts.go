@@ -180,16 +180,18 @@ func (h *webHandlers) disableUserForm(disabled bool) func(*gin.Context) error {
 		if err := requireRole(c, data.RoleOrganizer, "/app/organizer/users"); err != nil {
 			return err
 		}
-		u, err := h.s.App.SetUserDisabled(c.Request.Context(), door.Caller(c), c.Param("id"), disabled)
+		_, err := h.s.App.SetUserDisabled(c.Request.Context(), door.Caller(c), c.Param("id"), disabled)
 		if data.ErrorCode(err) == data.CodeConflict {
 			return data.Errorf(data.CodeConflict, "you cannot disable yourself (不能停用您当前登录的用户)")
 		}
 		if err != nil {
 			return err
 		}
-		msg := "已启用用户 " + u.Username + "。"
+		// The flash is plain text: the username (Latin letters) goes on
+		// the page in <code>, not here.
+		msg := "已启用该用户，其可以重新登录。"
 		if disabled {
-			msg = "已停用用户 " + u.Username + "，其登录已全部退出。"
+			msg = "已停用该用户，其登录已全部退出。"
 		}
 		h.setFlash(c, msg)
 		c.Redirect(http.StatusSeeOther, "/app/organizer/users")
