@@ -143,12 +143,13 @@ type mWorld struct {
 	// alertA and alertB are alerts of deals A (bank A) and B (bank B);
 	// banks A and B have webhooks.
 	alertA, alertB string
-	// userEnt is the ID of the user matrix.ent (enterprise X).
-	userEnt string
-	tokIDs  map[string]string // by secret
+	tokIDs         map[string]string // by secret
 	idx            *search.Index     // nil without search
 	// hidden lists, by caller, what the caller may never see (hideFrom).
 	hidden [mCallers][]string
+
+	// userEnt is the ID of the user matrix.ent (enterprise X).
+	userEnt string
 }
 
 // Secrets of the "bad" caller: never stored.
