@@ -206,6 +206,13 @@ func TestWebOrganizerResetsPassword(t *testing.T) {
 	newBrowser(f).mustSignIn("erin", "reset-password-1")
 	htmlPage(t, newBrowser(f).signInPassword("erin", testPassword), http.StatusUnauthorized)
 	wantAudit(t, f, u.ID, u.ID, "POST /reset/:token")
+	// The logs show the route, never the link's secret.
+	if _, secret, _ := strings.Cut(link, "."); strings.Contains(f.logs.String(), secret) {
+		t.Errorf("the logs hold a reset link's secret")
+	}
+	if !strings.Contains(f.logs.String(), `"path":"/reset/:token"`) {
+		t.Errorf("the access log does not show the reset route")
+	}
 
 	// The link works once: a second use is refused with the one message.
 	w, _ = rb.get(link)

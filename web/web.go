@@ -72,8 +72,8 @@ func Mount(s *door.Server) {
 	r.POST("/signin", h.signIn)
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
-	r.GET("/reset/:token", h.resetPage)      // accounts.go: a reset link, public
-	r.POST("/reset/:token", h.resetPassword) // with the sign-in forms' CSRF check
+	r.GET("/reset/:token", door.HideSecretPath, h.resetPage)      // accounts.go: a reset link, public
+	r.POST("/reset/:token", door.HideSecretPath, h.resetPassword) // with the sign-in forms' CSRF check
 
 	app := r.Group("/app", h.webAuth, s.LimitExpensive)
 	app.GET("", h.home)
