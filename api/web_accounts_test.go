@@ -342,3 +342,39 @@ func TestAPIUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestWebResetLinkRace: two browsers send the same link's form at once;
+// exactly one sets the password.
+func TestWebResetLinkRace(t *testing.T) {
+	f := newFixture(t, Config{})
+	u := addUser(t, f, data.User{Username: "hank", Role: data.RoleBank, BankID: f.bankA}, testPassword)
+	var link app.ResetLink
+	decodeBody(t, f.do(orgToken, "POST", "/api/v1/users/"+u.ID+"/reset", nil), http.StatusOK, &link)
+	browsers, forms := [2]*browser{newBrowser(f), newBrowser(f)}, [2]url.Values{}
+	for i, b := range browsers {
+		w, _ := b.get(link.Link)
+		pw := "race-password-" + string(rune('a'+i))
+		forms[i] = url.Values{"new_password": {pw}, "confirm_password": {pw}, web.CSRFField: {csrf(t, w)}}
+	}
+	var codes [2]int
+	done := make(chan struct{})
+	for i := range browsers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			codes[i] = browsers[i].do("POST", link.Link, forms[i]).Code
+		}()
+	}
+	<-done
+	<-done
+	ok := 0
+	for _, c := range codes {
+		if c == http.StatusOK {
+			ok++
+		} else if c != http.StatusNotFound {
+			t.Errorf("a use of the link: %d", c)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d uses of one link set the password, want 1 (%v)", ok, codes)
+	}
+}
