@@ -257,7 +257,7 @@ var EnglishProse = regexp.MustCompile(`[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}`)
 var chineseGloss = regexp.MustCompile(`[(（]([^()（）]*\p{Han}[^()（）]*)[)）]`)
 
 // isPagePath reports whether path is one of the pages (the sign-in forms
-// and everything under /app), whose errors are Chinese pages rather than
+// and everything under /app and /reset), whose errors are Chinese pages rather than
 // the API's JSON.
 func isPagePath(path string) bool {
 	switch path {
