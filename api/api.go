@@ -41,6 +41,7 @@ func Mount(ds *door.Server) {
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
 	alertRoutes(s, v1)                     // alerts.go: collateral alerts, the daily check, banks' webhooks
+	userRoutes(s, v1)                      // users.go: the organizer's users: list, reset link, disable, enable
 	if s.Cfg.Search != nil {
 		s.searchRoutes(v1) // search.go
 	}

@@ -147,6 +147,9 @@ type mWorld struct {
 	idx            *search.Index     // nil without search
 	// hidden lists, by caller, what the caller may never see (hideFrom).
 	hidden [mCallers][]string
+
+	// userEnt is the ID of the user matrix.ent (enterprise X).
+	userEnt string
 }
 
 // Secrets of the "bad" caller: never stored.
@@ -214,7 +217,7 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 	// that the matrix stays fast.
 	addUser(t, f, data.User{Username: "matrix.org", Role: data.RoleOrganizer}, mPassword)
 	addUser(t, f, data.User{Username: "matrix.bank", Role: data.RoleBank, BankID: f.bankA}, mPassword)
-	addUser(t, f, data.User{Username: "matrix.ent", Role: data.RoleCompany, EnterpriseID: f.entX}, mPassword)
+	w.userEnt = addUser(t, f, data.User{Username: "matrix.ent", Role: data.RoleCompany, EnterpriseID: f.entX}, mPassword).ID
 
 	for _, secret := range []string{orgToken, bankAToken, bankBToken, entXToken, entYToken} {
 		tok, err := store.Tokens().GetByKey(ctx, data.HashToken(secret))
@@ -361,6 +364,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"firm": w.firm, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
 		"declined": w.declined, "declinedPat": w.declinedPat, "alert": w.alertA,
+		"uid": w.userEnt,
 	}
 	// The password sign-in: the user of the caller's role; no
 	// credentials and bad ones try a wrong password.
@@ -1004,6 +1008,53 @@ func matrixRows() []mRow {
 			},
 			want: mWant(303, 303, 422, 403, 403, 401, 401)},
 		{route: "GET /app/organizer/audit", path: "/app/organizer/audit", want: mPageGetOrg},
+
+		// ---- Accounts (api/users.go, web/accounts.go) ----
+		// The organizer's users: a bank or an enterprise may neither list
+		// nor reset, disable or enable anyone; no answer holds a hash.
+		{route: "GET /api/v1/users", path: "/api/v1/users", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "POST /api/v1/users/:id/reset", path: "/api/v1/users/{uid}/reset", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "POST /api/v1/users/:id/disable", path: "/api/v1/users/{uid}/disable", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "POST /api/v1/users/:id/enable", path: "/api/v1/users/{uid}/enable", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "GET /app/organizer/users", path: "/app/organizer/users", want: mPageGetOrg, check: mNoHashes},
+		{route: "POST /app/organizer/users/:id/reset", path: "/app/organizer/users/{uid}/reset",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(200, 403, 403, 403, 403, 401, 401), check: mNoHashes},
+		{route: "POST /app/organizer/users/:id/disable", path: "/app/organizer/users/{uid}/disable",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+		{route: "POST /app/organizer/users/:id/enable", path: "/app/organizer/users/{uid}/enable",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+		// The account page; the matrix signs in with tokens, whose
+		// sessions have no password to change (web_accounts_test.go
+		// changes a user's).
+		{route: "GET /app/account", path: "/app/account", want: mWant(200, 200, 200, 200, 200, 303, 303)},
+		{route: "POST /app/account/password", path: "/app/account/password",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"current_password": {mPassword}, "new_password": {"matrix-password-2"}, "confirm_password": {"matrix-password-2"}}
+			},
+			want: mWant(403, 403, 403, 403, 403, 401, 401)},
+		// A reset link that was never made reads alike for everyone,
+		// signed in or not.
+		{route: "GET /reset/:token", path: "/reset/{uid}." + strings.Repeat("A", 43), want: mWant(404, 404, 404, 404, 404, 404, 404)},
+		{route: "POST /reset/:token", path: "/reset/{uid}." + strings.Repeat("A", 43),
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"new_password": {"matrix-password-2"}, "confirm_password": {"matrix-password-2"}}
+			},
+			want: mWant(404, 404, 404, 404, 404, 404, 404)},
+	}
+}
+
+// mNoHashes checks that an answer about users holds no password hash and
+// no reset link's hash.
+func mNoHashes(t *testing.T, w *mWorld, c mCaller, r *httptest.ResponseRecorder) {
+	t.Helper()
+	body := r.Body.String()
+	for _, s := range []string{"password_hash", "reset_hash", "$2a$", "$2b$"} {
+		if strings.Contains(body, s) {
+			t.Errorf("an answer about users shows %q: %.400s", s, body)
+		}
 	}
 }
 

@@ -259,6 +259,19 @@ func apiOperations() []apiOp {
 			Body: app.WebhookRequest{}, OK: app.WebhookView{}, Errors: []int{400, 403, 404, 413, 422}},
 		apiOp{Method: "DELETE", Path: "/api/v1/banks/{id}/webhook", Summary: "Remove a bank's webhook", Tag: "alerts",
 			Status: http.StatusNoContent, Errors: []int{403, 404}},
+		// users.go
+		apiOp{Method: "GET", Path: "/api/v1/users", Summary: "List the users who sign in to the pages (organizer)", Tag: "users",
+			Description: "Every user, without its password hash. A user changes its own password on the pages (/app/account): API callers hold tokens.",
+			OK:          app.ListResult[app.UserView]{}, Errors: []int{403}},
+		apiOp{Method: "POST", Path: "/api/v1/users/{id}/reset", Summary: "Make a one-time password reset link (organizer)", Tag: "users",
+			Description: "The link (a path on this server) is shown in this answer only and works once, for 24 hours; making another ends the earlier one. " +
+				"Using it sets the user's password and ends all its sessions. A disabled user is 409.",
+			OK: app.ResetLink{}, Errors: []int{403, 404, 409}},
+		apiOp{Method: "POST", Path: "/api/v1/users/{id}/disable", Summary: "Disable a user (organizer)", Tag: "users",
+			Description: "The user can no longer sign in, and its sessions end at once. The organizer cannot disable the user it is signed in as (409).",
+			OK:          app.UserView{}, Errors: []int{403, 404, 409}},
+		apiOp{Method: "POST", Path: "/api/v1/users/{id}/enable", Summary: "Enable a disabled user (organizer)", Tag: "users",
+			OK: app.UserView{}, Errors: []int{403, 404}},
 	)
 	// search.go (served when Config.Search is set)
 	for _, kind := range []string{search.Patents, search.Enterprises, search.Products} {

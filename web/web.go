@@ -72,6 +72,8 @@ func Mount(s *door.Server) {
 	r.POST("/signin", h.signIn)
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
+	r.GET("/reset/:token", door.HideSecretPath, h.resetPage)      // accounts.go: a reset link, public
+	r.POST("/reset/:token", door.HideSecretPath, h.resetPassword) // with the sign-in forms' CSRF check
 
 	app := r.Group("/app", h.webAuth, s.LimitExpensive)
 	app.GET("", h.home)
@@ -115,6 +117,13 @@ func Mount(s *door.Server) {
 	app.GET("/alerts", h.page(h.alertsPage))
 	app.POST("/alerts/:id/ack", h.page(h.ackAlertForm))
 	app.POST("/alerts/webhook", h.page(h.setWebhookForm))
+	// Accounts (accounts.go).
+	app.GET("/account", h.page(h.accountPage))
+	app.POST("/account/password", h.page(h.changePassword))
+	app.GET("/organizer/users", h.page(h.usersPage))
+	app.POST("/organizer/users/:id/reset", h.page(h.resetUserForm))
+	app.POST("/organizer/users/:id/disable", h.page(h.disableUserForm(true)))
+	app.POST("/organizer/users/:id/enable", h.page(h.disableUserForm(false)))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
@@ -253,14 +262,14 @@ var EnglishProse = regexp.MustCompile(`[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}`)
 var chineseGloss = regexp.MustCompile(`[(（]([^()（）]*\p{Han}[^()（）]*)[)）]`)
 
 // isPagePath reports whether path is one of the pages (the sign-in forms
-// and everything under /app), whose errors are Chinese pages rather than
+// and everything under /app and /reset), whose errors are Chinese pages rather than
 // the API's JSON.
 func isPagePath(path string) bool {
 	switch path {
 	case "/", "/signin", "/signin/password", "/signout", "/app":
 		return true
 	}
-	return strings.HasPrefix(path, "/app/")
+	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/")
 }
 
 // renderError is the pages' renderer of door.Server.WriteError, which
