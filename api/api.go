@@ -28,6 +28,7 @@ func Mount(ds *door.Server) {
 	v1.POST("/patents/:id/claim", s.Handle(s.claimPatent))
 	routes(s, v1, a.Banks, nil)
 	routes(s, v1, a.Products, nil)
+	v1.POST("/products/reach", s.Handle(s.productReach)) // product_reach.go: a draft's reach before it is published
 	routes(s, v1, a.Events, nil)
 	routes(s, v1, a.Participants, nil)
 	routes(s, v1, a.Deals, nil) // app.ReplaceDeal: at the revision read, with the pool's checks
@@ -41,6 +42,7 @@ func Mount(ds *door.Server) {
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
 	alertRoutes(s, v1)                     // alerts.go: collateral alerts, the daily check, banks' webhooks
 	policyRoutes(s, v1)                    // policies.go: support policies, a deal's subsidies, the budget
+	userRoutes(s, v1)                      // users.go: the organizer's users: list, reset link, disable, enable
 	if s.Cfg.Search != nil {
 		s.searchRoutes(v1) // search.go
 	}

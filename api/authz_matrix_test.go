@@ -149,6 +149,9 @@ type mWorld struct {
 	idx    *search.Index     // nil without search
 	// hidden lists, by caller, what the caller may never see (hideFrom).
 	hidden [mCallers][]string
+
+	// userEnt is the ID of the user matrix.ent (enterprise X).
+	userEnt string
 }
 
 // Secrets of the "bad" caller: never stored.
@@ -216,7 +219,7 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 	// that the matrix stays fast.
 	addUser(t, f, data.User{Username: "matrix.org", Role: data.RoleOrganizer}, mPassword)
 	addUser(t, f, data.User{Username: "matrix.bank", Role: data.RoleBank, BankID: f.bankA}, mPassword)
-	addUser(t, f, data.User{Username: "matrix.ent", Role: data.RoleCompany, EnterpriseID: f.entX}, mPassword)
+	w.userEnt = addUser(t, f, data.User{Username: "matrix.ent", Role: data.RoleCompany, EnterpriseID: f.entX}, mPassword).ID
 
 	for _, secret := range []string{orgToken, bankAToken, bankBToken, entXToken, entYToken} {
 		tok, err := store.Tokens().GetByKey(ctx, data.HashToken(secret))
@@ -366,6 +369,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"firm": w.firm, "policy": w.policy, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
 		"declined": w.declined, "declinedPat": w.declinedPat, "alert": w.alertA,
+		"uid": w.userEnt,
 	}
 	// The password sign-in: the user of the caller's role; no
 	// credentials and bad ones try a wrong password.
@@ -682,6 +686,10 @@ func matrixRows() []mRow {
 			body: func(w *mWorld, s mSubject) any { return map[string]string{"stage": "met"} },
 			want: mWant(200, 200, 404, 403, 404, 401, 401)},
 
+		{route: "POST /api/v1/products/reach", path: "/api/v1/products/reach?as_of=2021-04-23", readOnly: true,
+			body: func(w *mWorld, s mSubject) any { return mStored(w, w.store.Products(), s["prod"]) },
+			want: mWant(200, 200, 403, 403, 403, 401, 401)},
+
 		// ---- Alerts and webhooks ----
 		{route: "GET /api/v1/alerts", path: "/api/v1/alerts?{partyq}", want: mWant(200, 200, 403, 403, 403, 401, 401)},
 		{route: "GET /api/v1/alerts/:id", path: "/api/v1/alerts/{alert}", hidden: "alert",
@@ -920,6 +928,22 @@ func matrixRows() []mRow {
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"pref_" + w.bankA: {"must_meet"}} },
 			want: mWant(403, 403, 403, 303, 404, 401, 401)},
 		{route: "GET /app/bank/deals", path: "/app/bank/deals", want: mPageGetBank},
+		{route: "GET /app/bank/products/new", path: "/app/bank/products/new", want: mPageGetBank},
+		{route: "GET /app/bank/products/:id/edit", path: "/app/bank/products/{prod}/edit", hidden: "prod",
+			want: mWant(403, 200, 404, 403, 403, 303, 303)},
+		{route: "POST /app/bank/products", path: "/app/bank/products",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"name": {"矩阵测试贷"}, "max_wan": {"300"}, "max_term": {"36"}, "rate_invention": {"30"}}
+			},
+			want: mWant(403, 303, 303, 403, 403, 401, 401)},
+		{route: "POST /app/bank/products/:id", path: "/app/bank/products/{prod}", hidden: "prod",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"name": {"矩阵测试贷"}, "max_wan": {"300"}, "max_term": {"36"}, "rate_invention": {"30"}, "action": {"preview"}}
+			},
+			readOnly: true, want: mWant(403, 200, 404, 403, 403, 401, 401)},
+		{route: "POST /app/bank/products/:id/active", path: "/app/bank/products/{prod}/active", hidden: "prod",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"active": {"0"}} },
+			want: mWant(403, 303, 404, 403, 403, 401, 401)},
 		{route: "POST /app/bank/deals/:id/stage", path: "/app/bank/deals/{deal}/stage", hidden: "deal",
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"stage": {"met"}} },
 			want: mWant(403, 303, 404, 403, 403, 401, 401)},
@@ -1000,7 +1024,7 @@ func matrixRows() []mRow {
 			want: mWant(303, 303, 404, 403, 403, 401, 401)},
 		{route: "POST /app/alerts/webhook", path: "/app/alerts/webhook",
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"url": {"https://bank.example.cn/ipmatch"}} },
-			want: mWant(403, 200, 200, 403, 403, 401, 401)},
+			want: mWant(403, 303, 303, 403, 403, 401, 401)},
 		{route: "POST /app/appraisals", path: "/app/appraisals",
 			form: func(w *mWorld, s mSubject) url.Values {
 				// Of the caller's side's enterprise: bank A may not record
@@ -1010,6 +1034,53 @@ func matrixRows() []mRow {
 			},
 			want: mWant(303, 303, 422, 403, 403, 401, 401)},
 		{route: "GET /app/organizer/audit", path: "/app/organizer/audit", want: mPageGetOrg},
+
+		// ---- Accounts (api/users.go, web/accounts.go) ----
+		// The organizer's users: a bank or an enterprise may neither list
+		// nor reset, disable or enable anyone; no answer holds a hash.
+		{route: "GET /api/v1/users", path: "/api/v1/users", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "POST /api/v1/users/:id/reset", path: "/api/v1/users/{uid}/reset", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "POST /api/v1/users/:id/disable", path: "/api/v1/users/{uid}/disable", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "POST /api/v1/users/:id/enable", path: "/api/v1/users/{uid}/enable", want: mAPIOrgOnly, check: mNoHashes},
+		{route: "GET /app/organizer/users", path: "/app/organizer/users", want: mPageGetOrg, check: mNoHashes},
+		{route: "POST /app/organizer/users/:id/reset", path: "/app/organizer/users/{uid}/reset",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(200, 403, 403, 403, 403, 401, 401), check: mNoHashes},
+		{route: "POST /app/organizer/users/:id/disable", path: "/app/organizer/users/{uid}/disable",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+		{route: "POST /app/organizer/users/:id/enable", path: "/app/organizer/users/{uid}/enable",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+		// The account page; the matrix signs in with tokens, whose
+		// sessions have no password to change (web_accounts_test.go
+		// changes a user's).
+		{route: "GET /app/account", path: "/app/account", want: mWant(200, 200, 200, 200, 200, 303, 303)},
+		{route: "POST /app/account/password", path: "/app/account/password",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"current_password": {mPassword}, "new_password": {"matrix-password-2"}, "confirm_password": {"matrix-password-2"}}
+			},
+			want: mWant(403, 403, 403, 403, 403, 401, 401)},
+		// A reset link that was never made reads alike for everyone,
+		// signed in or not.
+		{route: "GET /reset/:token", path: "/reset/{uid}." + strings.Repeat("A", 43), want: mWant(404, 404, 404, 404, 404, 404, 404)},
+		{route: "POST /reset/:token", path: "/reset/{uid}." + strings.Repeat("A", 43),
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"new_password": {"matrix-password-2"}, "confirm_password": {"matrix-password-2"}}
+			},
+			want: mWant(404, 404, 404, 404, 404, 404, 404)},
+	}
+}
+
+// mNoHashes checks that an answer about users holds no password hash and
+// no reset link's hash.
+func mNoHashes(t *testing.T, w *mWorld, c mCaller, r *httptest.ResponseRecorder) {
+	t.Helper()
+	body := r.Body.String()
+	for _, s := range []string{"password_hash", "reset_hash", "$2a$", "$2b$"} {
+		if strings.Contains(body, s) {
+			t.Errorf("an answer about users shows %q: %.400s", s, body)
+		}
 	}
 }
 

@@ -225,6 +225,12 @@ func apiOperations() []apiOp {
 				"each with its day, so the same event keeps its key. A deal that is not disbursed or is repaid has none.",
 			Query: []apiParam{asOfParam, {Name: "warn_days", Type: "integer", Description: "how many days ahead an annual fee falling due is warned of, 0 to 366 (default 30)"}},
 			OK:    app.DealRisks{}, Errors: []int{400, 404, 422}},
+		apiOp{Method: "POST", Path: "/api/v1/products/reach", Summary: "Preview a draft product's reach", Tag: "products",
+			Description: "A bank for a product of its own, the organizer for any bank's; an enterprise is refused. The body is a product as it would be stored " +
+				"(checked as a create would check it, 422 naming the field; with its id, a change to that product, whose stored criteria give current). " +
+				"Answers how many of the enterprises the caller sees would be eligible under it as an active product, and for each criterion it sets " +
+				"how many would be without that criterion alone. Nothing is written.",
+			Query: []apiParam{asOfParam}, Body: data.Product{}, OK: app.ProductReach{}, Errors: []int{400, 403, 404, 413, 422}},
 		apiOp{Method: "GET", Path: "/api/v1/alerts", Summary: "List collateral alerts (the inbox)", Tag: "alerts",
 			Description: "The organizer reads every alert, a bank those of its own deals; an enterprise is refused. In the order they were raised. " +
 				"acked filters by the caller's own acknowledgement (the bank's or the organizer's).",
@@ -253,6 +259,19 @@ func apiOperations() []apiOp {
 			Body: app.WebhookRequest{}, OK: app.WebhookView{}, Errors: []int{400, 403, 404, 413, 422}},
 		apiOp{Method: "DELETE", Path: "/api/v1/banks/{id}/webhook", Summary: "Remove a bank's webhook", Tag: "alerts",
 			Status: http.StatusNoContent, Errors: []int{403, 404}},
+		// users.go
+		apiOp{Method: "GET", Path: "/api/v1/users", Summary: "List the users who sign in to the pages (organizer)", Tag: "users",
+			Description: "Every user, without its password hash. A user changes its own password on the pages (/app/account): API callers hold tokens.",
+			OK:          app.ListResult[app.UserView]{}, Errors: []int{403}},
+		apiOp{Method: "POST", Path: "/api/v1/users/{id}/reset", Summary: "Make a one-time password reset link (organizer)", Tag: "users",
+			Description: "The link (a path on this server) is shown in this answer only and works once, for 24 hours; making another ends the earlier one. " +
+				"Using it sets the user's password and ends all its sessions. A disabled user is 409.",
+			OK: app.ResetLink{}, Errors: []int{403, 404, 409}},
+		apiOp{Method: "POST", Path: "/api/v1/users/{id}/disable", Summary: "Disable a user (organizer)", Tag: "users",
+			Description: "The user can no longer sign in, and its sessions end at once. The organizer cannot disable the user it is signed in as (409).",
+			OK:          app.UserView{}, Errors: []int{403, 404, 409}},
+		apiOp{Method: "POST", Path: "/api/v1/users/{id}/enable", Summary: "Enable a disabled user (organizer)", Tag: "users",
+			OK: app.UserView{}, Errors: []int{403, 404}},
 	)
 	// policies.go: support policies and subsidies (issue 19)
 	ops = append(ops, resourceOps(a.Policies)...)

@@ -68,6 +68,11 @@ func TestWebAlertsInbox(t *testing.T) {
 		t.Errorf("a refused address stored %d webhooks", n)
 	}
 	w = bank.do("POST", "/app/alerts/webhook", url.Values{"csrf_token": {csrf(t, w)}, "url": {"https://bank.example.cn/hook"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("set the webhook: %d %s", w.Code, w.Body)
+	}
+	loc, _, _ := strings.Cut(w.Header().Get("Location"), "#") // a browser keeps the fragment to itself
+	w, _ = bank.get(loc)
 	page = htmlPage(t, w, http.StatusOK)
 	stored, err := f.store.Webhooks().GetByKey(t.Context(), deal.BankID)
 	if err != nil || !strings.Contains(page, string(stored.Secret)) || !strings.Contains(page, "只显示这一次") {

@@ -208,6 +208,8 @@ func englishCheckPages() []englishPageCheck {
 		{"enterprise", "/app/organizer/audit", http.StatusForbidden},
 		{"enterprise", pipeline, http.StatusForbidden},
 		{"enterprise", "/app/enterprise/prodcuts", http.StatusNotFound},
+		{"bank", "/app/organizer/users", http.StatusForbidden},
+		{"bank", "/reset/user_nope." + strings.Repeat("A", 43), http.StatusNotFound},
 	}
 }
 

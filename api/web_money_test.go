@@ -69,7 +69,7 @@ func TestWebBankProductsNoWrap(t *testing.T) {
 	b := newBrowser(f)
 	b.signIn(matchCCBToken)
 	w, _ := b.get("/app/bank")
-	wantText(t, htmlPage(t, w, http.StatusOK), `<td class="nowrap"><a href="/app/bank/products/`+demo.ProdCCBKechuang+`/pipeline">客户名单</a></td>`)
+	wantText(t, htmlPage(t, w, http.StatusOK), `<td class="nowrap"><a href="/app/bank/products/`+demo.ProdCCBKechuang+`/pipeline">客户名单</a>`)
 	w, _ = b.get("/static/app.css")
 	if !regexp.MustCompile(`td\.nowrap[^{]*\{[^}]*white-space:\s*nowrap`).MatchString(w.Body.String()) {
 		t.Errorf("app.css has no nowrap rule for td.nowrap")

@@ -38,8 +38,8 @@ func WarnDaysParam(v string) (int, error) {
 type DealRisks struct {
 	DealID string     `json:"deal_id"`
 	Stage  data.Stage `json:"stage"`
-	// Live: disbursed or its pledge registered, not repaid; only live
-	// deals are watched.
+	// Live: disbursed (on or before AsOf) or its pledge registered, not
+	// repaid; only live deals are watched.
 	Live bool `json:"live"`
 	// Disbursed and Maturity are the loan's days, when known.
 	Disbursed data.Date `json:"disbursed,omitzero"`
@@ -83,6 +83,7 @@ func (a *App) DealRisks(ctx context.Context, p *Caller, id string, asOf data.Dat
 		Flag: matcher.FlagNone}
 	out.Disbursed, _ = d.DisbursedOn()
 	out.Maturity, _ = d.Maturity()
+	out.Live = out.Live && !asOf.Before(out.Disbursed) // not yet lent on that day
 	if !out.Live {
 		return out, nil
 	}

@@ -66,8 +66,19 @@ func (a *App) Monitor(ctx context.Context, asOf data.Date, warnDays int) (*Monit
 	if warnDays < 0 || warnDays > MaxRiskWarnDays {
 		return nil, data.InvalidField("warn_days", "must be from 0 to %d days, not %d", MaxRiskWarnDays, warnDays)
 	}
+	today := a.Today()
 	if asOf.IsZero() {
-		asOf = a.Today()
+		asOf = today
+	}
+	// An alert is never taken back, and its key stands for the event:
+	// a check of a day to come would raise, for good, events that may not
+	// happen. Before China's patent law (1985-04-01) no patent could be
+	// pledged.
+	if asOf.After(today) {
+		return nil, data.InvalidField("as_of", "%s is after today (%s): a check raises alerts only for what has happened", asOf, today)
+	}
+	if asOf.Before(data.NewDate(1985, 4, 1)) {
+		return nil, data.InvalidField("as_of", "%s is before China's first patents (1985-04-01)", asOf)
 	}
 	rep := &MonitorReport{AsOf: asOf, WarnDays: warnDays, Raised: []data.Alert{}}
 	deals, err := All(ctx, a.store.Deals(), data.ListOptions{})
@@ -132,8 +143,18 @@ func (a *App) Monitor(ctx context.Context, asOf data.Date, warnDays int) (*Monit
 	if len(rep.Raised) > 0 {
 		a.log.InfoContext(ctx, "collateral alerts raised", "alerts", len(rep.Raised), "as_of", asOf.String())
 	}
-	rep.Delivered, rep.Undelivered, err = a.DeliverWebhooks(ctx)
-	return rep, err
+	if rep.Delivered, rep.Undelivered, err = a.DeliverWebhooks(ctx); err != nil {
+		return rep, err
+	}
+	// The answer shows the alerts as they now stand (their deliveries).
+	for i, al := range rep.Raised {
+		if al.Webhook != nil {
+			if now, err := a.store.Alerts().Get(ctx, al.ID); err == nil {
+				rep.Raised[i] = now
+			}
+		}
+	}
+	return rep, nil
 }
 
 // newAlert returns the alert of risk r of live deal d raised on day, with

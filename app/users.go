@@ -30,8 +30,9 @@ var dummyPasswordHash = sync.OnceValue(func() []byte {
 })
 
 // PasswordCaller returns the caller of the user with username name and
-// password, and the user's ID. A wrong username and a wrong password are
-// the same unauthorized error, in the same time.
+// password, and the user's ID. A wrong username, a wrong password and a
+// disabled user are the same unauthorized error, in the same time: the
+// answer never tells which accounts exist.
 func (a *App) PasswordCaller(ctx context.Context, name, password string) (*Caller, string, error) {
 	u, found, err := a.userByName(ctx, name)
 	if err != nil {
@@ -41,7 +42,7 @@ func (a *App) PasswordCaller(ctx context.Context, name, password string) (*Calle
 	if found {
 		hash = []byte(u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !found {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !found || u.Disabled {
 		return nil, "", data.Errorf(data.CodeUnauthorized, "wrong username or password")
 	}
 	return UserCaller(u), u.ID, nil
@@ -78,12 +79,15 @@ func UserCaller(u data.User) *Caller {
 
 // SessionCaller looks the credential of a signed-in session up again: the
 // user userID when set, else the token with hash tokenHash. A deleted user
-// or a revoked token is not found.
+// or a revoked token is not found, and so is a disabled user.
 func (a *App) SessionCaller(ctx context.Context, userID, tokenHash string) (*Caller, error) {
 	if userID != "" {
 		u, err := a.store.Users().Get(ctx, userID)
 		if err != nil {
 			return nil, err
+		}
+		if u.Disabled {
+			return nil, data.Errorf(data.CodeNotFound, "user %s is disabled", userID)
 		}
 		return UserCaller(u), nil
 	}

@@ -127,13 +127,76 @@ func webhookClient(c WebhookConfig) *http.Client {
 }
 
 // publicAddr reports whether ip is a global unicast address outside the
-// private, shared (100.64/10) and loopback ranges.
+// private, loopback and link-local ranges and the special-purpose blocks
+// of the IANA registries (RFC 6890) that reach inner hosts: shared
+// addresses, benchmarking, the reserved 240/4, and the IPv6 prefixes that
+// embed an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo).
 func publicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
 	if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() {
 		return false
 	}
-	return !netip.MustParsePrefix("100.64.0.0/10").Contains(ip)
+	for _, p := range specialPrefixes {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }
+
+var specialPrefixes = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{"100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+		"240.0.0.0/4", "::/96", "64:ff9b::/96", "64:ff9b:1::/48", "2001::/32", "2001:db8::/32", "2002::/16"} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// deliveryProblem says why a send failed in a few words that name no
+// inner detail (the resolver's address, the library's wording): the
+// inbox shows them to the bank, in Chinese (web).
+func deliveryProblem(err error) string {
+	var status statusError
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.As(err, &status):
+		return string(status)
+	case strings.Contains(err.Error(), "is not a public address"):
+		return DeliveryNotPublic
+	case errors.As(err, &dns):
+		return DeliveryHostNotFound
+	case errors.As(err, &ne) && ne.Timeout():
+		return DeliveryTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return DeliveryRefused
+	case strings.Contains(err.Error(), "tls") || strings.Contains(err.Error(), "x509"):
+		return DeliveryTLS
+	case errors.Is(err, errNoWebhook):
+		return DeliveryNoWebhook
+	}
+	return DeliveryUnreachable
+}
+
+// The reasons a delivery failed (WebhookDelivery.LastError), besides
+// "answered HTTP <status>".
+const (
+	DeliveryNotPublic    = "the address is not public"
+	DeliveryHostNotFound = "host not found"
+	DeliveryTimeout      = "timed out"
+	DeliveryRefused      = "connection refused"
+	DeliveryTLS          = "TLS handshake failed"
+	DeliveryUnreachable  = "could not connect"
+	DeliveryNoWebhook    = "the bank has no webhook now"
+)
+
+// statusError is a non-2xx answer: "answered HTTP 503".
+type statusError string
+
+func (e statusError) Error() string { return string(e) }
+
+var errNoWebhook = errors.New(DeliveryNoWebhook)
 
 // WebhookView is what the doors show of a bank's webhook: never its
 // secret, except Secret once in the answer of SetWebhook.
@@ -394,7 +457,7 @@ func (a *App) deliver(ctx context.Context, al *data.Alert, hook *data.Webhook) (
 		return sendSkipped, err
 	}
 	if hook == nil { // removed since the alert was raised: nothing to retry against
-		return a.recordDelivery(ctx, claim.ID, d.Attempts, errors.New("the bank has no webhook now"), true)
+		return a.recordDelivery(ctx, claim.ID, d.Attempts, errNoWebhook, true)
 	}
 	return a.recordDelivery(ctx, claim.ID, d.Attempts, a.send(ctx, hook, &claim), false)
 }
@@ -418,16 +481,12 @@ func (a *App) send(ctx context.Context, hook *data.Webhook, al *data.Alert) erro
 	req.Header.Set(WebhookSignatureHeader, SignWebhook(hook.Secret, now, body))
 	resp, err := a.webhookClient.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is the bank's own; the inbox shows it apart
-		}
 		return err
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("answered %s", resp.Status)
+		return statusError(fmt.Sprintf("answered HTTP %d", resp.StatusCode))
 	}
 	return nil
 }
@@ -452,10 +511,10 @@ func (a *App) recordDelivery(ctx context.Context, id string, attempts int, sendE
 		case sendErr == nil:
 			d.State, d.DeliveredAt, d.LastError, d.NextAt = data.DeliveryDelivered, now, "", time.Time{}
 		case d.Attempts >= cfg.MaxAttempts || final:
-			d.State, d.LastError, d.NextAt = data.DeliveryFailed, truncate(sendErr.Error(), 300), time.Time{}
+			d.State, d.LastError, d.NextAt = data.DeliveryFailed, deliveryProblem(sendErr), time.Time{}
 			out = sendFailed
 		default:
-			d.LastError, d.NextAt = truncate(sendErr.Error(), 300), now.Add(cfg.backoff(d.Attempts))
+			d.LastError, d.NextAt = deliveryProblem(sendErr), now.Add(cfg.backoff(d.Attempts))
 			out = sendFailed
 		}
 		al.Webhook = &d
@@ -473,15 +532,3 @@ func (a *App) recordDelivery(ctx context.Context, id string, attempts int, sendE
 	}
 	return sendSkipped, fmt.Errorf("alert %s kept changing while its delivery was recorded", id)
 }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -166,7 +166,7 @@ func TestWebhookAddressRules(t *testing.T) {
 		t.Fatalf("delivery to loopback: failed %d, %v", failed, err)
 	}
 	al, _ := store.Alerts().Get(ctx, id)
-	if !strings.Contains(al.Webhook.LastError, "not a public address") {
+	if al.Webhook.LastError != app.DeliveryNotPublic {
 		t.Errorf("the delivery's error: %q", al.Webhook.LastError)
 	}
 }

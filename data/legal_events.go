@@ -65,6 +65,7 @@ var legalEffects = []struct {
 	{"年费缴纳", legalEffect{feePaid: true}},
 	{"缴纳年费", legalEffect{feePaid: true}},
 	{"期限届满", legalEffect{status: StatusLapsed}},
+	{"有效期届满", legalEffect{status: StatusLapsed}},
 	{"专利权终止", legalEffect{status: StatusLapsed}},
 	{"放弃专利权", legalEffect{status: StatusLapsed}},
 	{"驳回", legalEffect{status: StatusRejected}},
@@ -78,13 +79,50 @@ var legalEffects = []struct {
 
 // effectOf returns the effect of an event named name; false for a name
 // ipmatch does not know (the event is kept, and does nothing).
-func effectOf(name string) (legalEffect, bool) {
+func effectOf(name, info string) (legalEffect, bool) {
+	// CNIPA writes an event both ways: 专利权的终止 and 专利权终止,
+	// 质押合同登记的注销 and 质押合同登记注销.
+	n := strings.ReplaceAll(name, "的", "")
+	if action, ok := categoryAction(n, strings.ReplaceAll(info, "的", "")); ok {
+		n = action
+	}
 	for _, e := range legalEffects {
-		if strings.Contains(name, e.words) {
+		if strings.Contains(n, strings.ReplaceAll(e.words, "的", "")) {
 			return e.effect, true
 		}
 	}
 	return legalEffect{}, false
+}
+
+// categoryAction reads the events CNIPA names by a category of several
+// actions (专利权质押合同登记的生效、变更及注销, 专利实施许可合同备案的生效、
+// 变更及注销, 专利权的保全及其解除, 中止及其解除): the details say which one
+// it was, and the result is that action's own name. ok is false for any
+// other name.
+func categoryAction(name, info string) (string, bool) {
+	if !strings.Contains(name, "、") && !strings.Contains(name, "及") {
+		return "", false
+	}
+	for _, family := range []string{"质押合同登记", "许可合同备案"} {
+		if strings.Contains(name, family) {
+			switch {
+			case strings.Contains(info, "注销"):
+				return family + "注销", true
+			case strings.Contains(info, "变更"):
+				return family + "变更", true
+			}
+			return family, true // 生效
+		}
+	}
+	for _, family := range []string{"保全", "中止"} {
+		if strings.Contains(name, family) {
+			if strings.Contains(info, "解除") || strings.Contains(info, "结束") {
+				return family + "解除", true
+			}
+			return family, true
+		}
+	}
+	return "", false
 }
 
 // AddLegalEvents adds evs to p's legal events, each once (an event of the
@@ -115,7 +153,7 @@ func (p *Patent) deriveFromLegalEvents() {
 	history := slices.DeleteFunc(slices.Clone(p.History), func(tx Transaction) bool { return tx.Source == SourceCNIPA })
 	var derived []Transaction
 	for _, ev := range p.LegalEvents {
-		eff, ok := effectOf(ev.Name)
+		eff, ok := effectOf(ev.Name, ev.Info)
 		if !ok {
 			continue
 		}

@@ -56,10 +56,10 @@ func TestAddLegalEvents(t *testing.T) {
 	if !reflect.DeepEqual(p.History, want) {
 		t.Errorf("history\n got %+v\nwant %+v", p.History, want)
 	}
-	if _, known := effectOf("专利权人的姓名或者名称、地址的变更"); known {
+	if _, known := effectOf("专利权人的姓名或者名称、地址的变更", ""); known {
 		t.Error("a change of name is not known to change anything")
 	}
-	if _, known := effectOf("未缴年费专利权终止"); !known {
+	if _, known := effectOf("未缴年费专利权终止", ""); !known {
 		t.Error("a lapse is known")
 	}
 	bars := p.PledgeBars()
@@ -163,7 +163,35 @@ func TestFeePaidEvents(t *testing.T) {
 	if before.Year != 9 || after.Year != 10 || after.Due != NewDate(2021, time.April, 18) {
 		t.Errorf("next fee before the payment %+v, after %+v", before, after)
 	}
-	if eff, _ := effectOf("未缴纳年费专利权终止"); eff.status != StatusLapsed || eff.feePaid {
+	if eff, _ := effectOf("未缴纳年费专利权终止", ""); eff.status != StatusLapsed || eff.feePaid {
 		t.Errorf("未缴纳年费…: %+v", eff)
+	}
+}
+
+// TestLegalEventNamesAsCNIPAWritesThem: an event named with or without 的,
+// and the categories that name several actions, read by their details.
+func TestLegalEventNamesAsCNIPAWritesThem(t *testing.T) {
+	for _, c := range []struct {
+		name, info string
+		want       legalEffect
+	}{
+		{"专利权的终止", "未缴年费专利权终止IPC(主分类)：B23K9/00", legalEffect{status: StatusLapsed}},
+		{"专利权终止", "", legalEffect{status: StatusLapsed}},
+		{"专利权有效期届满", "", legalEffect{status: StatusLapsed}},
+		{"专利权质押合同登记的生效、变更及注销", "专利权质押合同登记的生效IPC(主分类)：B23K9/00 质权人：中国建设银行", legalEffect{open: TxPledge}},
+		{"专利权质押合同登记的生效、变更及注销", "专利权质押合同登记的注销IPC(主分类)：B23K9/00", legalEffect{close: TxPledge}},
+		{"专利权质押合同登记的生效、变更及注销", "专利权质押合同登记的变更", legalEffect{}},
+		{"专利实施许可合同备案的生效、变更及注销", "专利实施许可合同备案的注销", legalEffect{close: TxLicence}},
+		{"专利权的保全及其解除", "专利权的保全 保全登记生效日：20200630", legalEffect{open: TxPreservation}},
+		{"专利权的保全及其解除", "专利权保全的解除", legalEffect{close: TxPreservation}},
+		{"专利权质押合同登记的注销", "", legalEffect{close: TxPledge}},
+	} {
+		got, ok := effectOf(c.name, c.info)
+		if !ok || got != c.want {
+			t.Errorf("%s / %s: %+v, %v; want %+v", c.name, c.info, got, ok, c.want)
+		}
+	}
+	if _, known := effectOf("专利权人的姓名或者名称、地址的变更", "变更后：某某公司"); known {
+		t.Error("a change of the owner's name or address has an effect")
 	}
 }

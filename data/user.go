@@ -8,17 +8,27 @@ import (
 // User is a person who signs in to the web pages with a username and a
 // password. Only a bcrypt hash of the password is stored; hashing and
 // comparing happen in the callers (cmd/ipmatch and api), so that data stays
-// free of the crypto dependency and only checks the hash's form. There is
-// no users API resource: a User never leaves the server, which is why the
-// hash may sit in the JSON body.
+// free of the crypto dependency and only checks the hash's form. The
+// record itself never leaves the server, which is why the hashes may sit
+// in its JSON body: the organizer's users API and page show app.UserView,
+// which holds neither hash.
 type User struct {
-	ID           string    `json:"id"`
-	Username     string    `json:"username"`
-	PasswordHash string    `json:"password_hash"`
-	Role         Role      `json:"role"`
-	BankID       string    `json:"bank_id,omitempty"`
-	EnterpriseID string    `json:"enterprise_id,omitempty"`
-	Label        string    `json:"label,omitempty"`
+	ID           string `json:"id"`
+	Username     string `json:"username"`
+	PasswordHash string `json:"password_hash"`
+	Role         Role   `json:"role"`
+	BankID       string `json:"bank_id,omitempty"`
+	EnterpriseID string `json:"enterprise_id,omitempty"`
+	Label        string `json:"label,omitempty"`
+	// Disabled users cannot sign in, and their sessions stop working at
+	// once (each request reads the user again).
+	Disabled bool `json:"disabled,omitempty"`
+	// ResetHash is the SHA-256 (hex) of the secret of the password reset
+	// link the organizer made last, ResetExpires when that link stops
+	// working. Using the link, or changing the password, clears both, so a
+	// link works once.
+	ResetHash    string    `json:"reset_hash,omitempty"`
+	ResetExpires time.Time `json:"reset_expires,omitzero"`
 	CreatedAt    time.Time `json:"created_at,omitzero"`
 	UpdatedAt    time.Time `json:"updated_at,omitzero"`
 	// Revision is set by the store (see Kind.Rev).
@@ -41,10 +51,12 @@ func NormalizeUsername(name string) string {
 	return strings.ToLower(strings.TrimSpace(name))
 }
 
-// Normalize lower-cases the username and trims the label.
+// Normalize lower-cases the username, trims the label and keeps the reset
+// expiry in UTC to the millisecond, as it reads back.
 func (u *User) Normalize() {
 	u.Username = NormalizeUsername(u.Username)
 	u.Label = strings.TrimSpace(u.Label)
+	u.ResetExpires = u.ResetExpires.UTC().Truncate(time.Millisecond)
 }
 
 // Validate checks the username, that the password hash is a bcrypt hash
@@ -57,6 +69,12 @@ func (u *User) Validate() error {
 	}
 	if !looksBcrypt(u.PasswordHash) {
 		v.add("password_hash", "must be a bcrypt hash ($2a$ or $2b$)")
+	}
+	if u.ResetHash != "" && !isLowerHex(u.ResetHash, 64) {
+		v.add("reset_hash", "must be a SHA-256 hex digest")
+	}
+	if (u.ResetHash == "") != u.ResetExpires.IsZero() {
+		v.add("reset_expires", "is set exactly when reset_hash is")
 	}
 	checkBinding(&v, "user", u.Role, u.BankID, u.EnterpriseID)
 	return v.err("user")

@@ -3,6 +3,7 @@ package data
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUserValidate(t *testing.T) {
@@ -31,6 +32,9 @@ func TestUserValidate(t *testing.T) {
 		{"bank without bank", func(u *User) { u.Role = RoleBank }, "bank_id"},
 		{"enterprise without enterprise", func(u *User) { u.Role = RoleCompany }, "enterprise_id"},
 		{"unknown role", func(u *User) { u.Role = "admin" }, "role"},
+		{"reset hash not hex", func(u *User) { u.ResetHash, u.ResetExpires = "secret", time.Now() }, "reset_hash"},
+		{"reset hash without expiry", func(u *User) { u.ResetHash = strings.Repeat("ab", 32) }, "reset_expires"},
+		{"reset expiry without hash", func(u *User) { u.ResetExpires = time.Now() }, "reset_expires"},
 	} {
 		u := ok()
 		tc.spoil(&u)

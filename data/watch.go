@@ -48,9 +48,16 @@ type CollateralRisk struct {
 }
 
 // Key identifies the risk for alerting once: the same deal, patent, kind
-// and day are the same event.
+// and day are the same event. A patent lapses or is declared invalid once,
+// so those keys leave the day out: the lapse the fee calendar foresees
+// (dated at the unpaid fee's due day) and CNIPA's announcement of it
+// (dated the day it was published) are one event.
 func (r CollateralRisk) Key() string {
-	return r.DealID + "|" + r.Patent + "|" + string(r.Kind) + "|" + r.Date.String()
+	day := r.Date.String()
+	if r.Kind == RiskLapsed || r.Kind == RiskInvalidated {
+		day = ""
+	}
+	return r.DealID + "|" + r.Patent + "|" + string(r.Kind) + "|" + day
 }
 
 // CollateralValue is a deal's pledged patents' value on a day (yuan).
@@ -99,13 +106,19 @@ func (d *Deal) Maturity() (Date, bool) {
 // CollateralRisks lists the risks to the pledged patents of live deal d
 // on day, warning of annual fees due within warnDays: patents are the
 // stored records of d's patents (a patent absent from them is missing).
-// None for a deal that is not live. In the order of d's patents, each
-// patent's risks in the order of the kinds above.
+// None for a deal that is not live, or was not yet disbursed on day.
+// Recorded events count from their own day: a lapse, an invalidation, a
+// preservation or a transfer announced after day is not a risk on day. In
+// the order of d's patents, each patent's risks in the order of the kinds
+// above.
 func (d *Deal) CollateralRisks(patents []Patent, day Date, warnDays int) []CollateralRisk {
 	if !d.Live() {
 		return nil
 	}
 	disbursed, _ := d.DisbursedOn()
+	if day.Before(disbursed) {
+		return nil
+	}
 	maturity, hasMaturity := d.Maturity()
 	var out []CollateralRisk
 	for _, number := range d.Patents {
@@ -118,7 +131,13 @@ func (d *Deal) CollateralRisks(patents []Patent, day Date, warnDays int) []Colla
 			continue
 		}
 		p := &patents[i]
-		if fee, ok := p.NextAnnualFee(); ok && p.LegalStatus == StatusValid {
+		status := p.LegalStatus
+		if status == StatusLapsed || status == StatusInvalidated {
+			if on := statusEventDay(p, status); on.After(day) {
+				status = StatusValid // announced later: on day it was in force
+			}
+		}
+		if fee, ok := p.NextAnnualFee(); ok && status == StatusValid {
 			switch {
 			case day.After(fee.GraceEnds):
 				add(RiskLapsed, fee.Due) // unpaid past the grace: terminated as of the due day
@@ -128,20 +147,24 @@ func (d *Deal) CollateralRisks(patents []Patent, day Date, warnDays int) []Colla
 				add(RiskFeeDue, fee.Due)
 			}
 		}
-		switch p.LegalStatus {
+		switch status {
 		case StatusLapsed:
 			add(RiskLapsed, statusEventDay(p, StatusLapsed))
 		case StatusInvalidated:
 			add(RiskInvalidated, statusEventDay(p, StatusInvalidated))
 		}
-		if p.LegalStatus != StatusInvalidated && p.HasOpen(TxInvalidation) {
-			add(RiskInvalidationOpen, openSince(p, TxInvalidation))
+		if status != StatusInvalidated && p.HasOpen(TxInvalidation) {
+			if since := openSince(p, TxInvalidation); !since.After(day) {
+				add(RiskInvalidationOpen, since)
+			}
 		}
 		if p.HasOpen(TxPreservation) {
-			add(RiskPreserved, openSince(p, TxPreservation))
+			if since := openSince(p, TxPreservation); !since.After(day) {
+				add(RiskPreserved, since)
+			}
 		}
 		for _, tx := range p.History {
-			if tx.Kind == TxTransfer && !tx.Date.IsZero() && !tx.Date.Before(disbursed) {
+			if tx.Kind == TxTransfer && !tx.Date.IsZero() && !tx.Date.Before(disbursed) && !tx.Date.After(day) {
 				add(RiskTransferred, tx.Date)
 			}
 		}
@@ -157,7 +180,7 @@ func (d *Deal) CollateralRisks(patents []Patent, day Date, warnDays int) []Colla
 func statusEventDay(p *Patent, s LegalStatus) Date {
 	var day Date
 	for _, ev := range p.LegalEvents {
-		if eff, ok := effectOf(ev.Name); ok && eff.status == s {
+		if eff, ok := effectOf(ev.Name, ev.Info); ok && eff.status == s {
 			day = ev.Date
 		}
 	}

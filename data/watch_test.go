@@ -95,3 +95,45 @@ func TestCollateralRisks(t *testing.T) {
 		}
 	}
 }
+
+// TestCollateralRisksAsOf: events count from their own day; a day before
+// the disbursal has no risks; the lapse the fee calendar foresees and
+// CNIPA's announcement of it have one key.
+func TestCollateralRisksAsOf(t *testing.T) {
+	d := watchDeal()
+	pats := watchPatents()
+	if got := d.CollateralRisks(pats, NewDate(2021, time.May, 9), 30); got != nil {
+		t.Errorf("the day before the disbursal: %+v", got)
+	}
+	foreseen := d.CollateralRisks(pats, NewDate(2022, time.January, 2), 30)
+	p := &pats[1]
+	p.AddLegalEvents(LegalEvent{Date: NewDate(2022, time.March, 4), Name: "专利权的终止", Info: "未缴年费专利权终止"},
+		LegalEvent{Date: NewDate(2022, time.February, 1), Name: "专利权的保全及其解除", Info: "专利权的保全"})
+	before := d.CollateralRisks(pats, NewDate(2022, time.January, 20), 30)
+	after := d.CollateralRisks(pats, NewDate(2022, time.March, 10), 30)
+	kinds := func(rs []CollateralRisk) (out []RiskKind) {
+		for _, r := range rs {
+			if r.Patent == p.ApplicationNumber {
+				out = append(out, r.Kind)
+			}
+		}
+		return out
+	}
+	if !reflect.DeepEqual(kinds(before), []RiskKind{RiskLapsed}) {
+		t.Errorf("before the announcement (past the grace): %v", kinds(before))
+	}
+	if !reflect.DeepEqual(kinds(after), []RiskKind{RiskLapsed, RiskPreserved}) {
+		t.Errorf("after it: %v", kinds(after))
+	}
+	key := func(rs []CollateralRisk) string {
+		for _, r := range rs {
+			if r.Patent == p.ApplicationNumber && r.Kind == RiskLapsed {
+				return r.Key()
+			}
+		}
+		return ""
+	}
+	if k := key(foreseen); k == "" || k != key(after) {
+		t.Errorf("the foreseen lapse's key %q, the announced one's %q", k, key(after))
+	}
+}

@@ -47,7 +47,23 @@ type ErrorDetail struct {
 const (
 	KeyCaller    = "ipmatch.principal"
 	KeyErrorCode = "ipmatch.error_code"
+	// KeyLogPath, when set, is the path the logs show instead of the
+	// request's: a route whose path holds a secret (a password reset
+	// link) sets its pattern (HideSecretPath).
+	KeyLogPath = "ipmatch.log_path"
 )
+
+// HideSecretPath is the middleware of routes whose paths hold a secret:
+// the logs show the route's pattern ("/reset/:token"), not the path.
+func HideSecretPath(c *gin.Context) { c.Set(KeyLogPath, c.FullPath()) }
+
+// LogPath is the request's path as the logs show it.
+func LogPath(c *gin.Context) string {
+	if p := c.GetString(KeyLogPath); p != "" {
+		return p
+	}
+	return c.Request.URL.Path
+}
 
 // WriteError is the one writer of failures, whichever door a request came
 // through. It classifies err (a body over its limit is too_large; an
@@ -76,7 +92,7 @@ func (s *Server) WriteError(c *gin.Context, err error) {
 			s.Logger.InfoContext(ctx, "request canceled", "request_id", RequestID(ctx), "err", err)
 		} else {
 			s.Logger.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx),
-				"method", c.Request.Method, "path", c.Request.URL.Path, "err", err, "cause", data.ErrorCause(err))
+				"method", c.Request.Method, "path", LogPath(c), "err", err, "cause", data.ErrorCause(err))
 		}
 		err = data.Errorf(data.CodeInternal, "internal error")
 	}

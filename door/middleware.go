@@ -69,7 +69,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	c.Next()
 	attrs := []slog.Attr{
 		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
+		slog.String("path", LogPath(c)),
 		slog.Int("status", c.Writer.Status()),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("request_id", RequestID(c.Request.Context())),
@@ -99,7 +99,7 @@ func (s *Server) recover(c *gin.Context) {
 		}
 		ctx := c.Request.Context()
 		s.Logger.ErrorContext(ctx, "panic", "request_id", RequestID(ctx),
-			"method", c.Request.Method, "path", c.Request.URL.Path,
+			"method", c.Request.Method, "path", LogPath(c),
 			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		c.Abort()
 		if c.Writer.Written() {

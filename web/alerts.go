@@ -36,11 +36,29 @@ var deliveryLabels = map[string]string{
 	data.DeliveryPending: "待推送", data.DeliveryDelivered: "已推送", data.DeliveryFailed: "推送失败",
 }
 
+// deliveryErrorLabels say why a delivery failed (app's reasons).
+var deliveryErrorLabels = map[string]string{
+	app.DeliveryNotPublic: "地址不是公网地址", app.DeliveryHostNotFound: "找不到该域名", app.DeliveryTimeout: "对方系统超时未应答",
+	app.DeliveryRefused: "对方系统拒绝连接", app.DeliveryTLS: "加密连接（证书）失败", app.DeliveryUnreachable: "无法连接对方系统",
+	app.DeliveryNoWebhook: "本行已停用推送地址",
+}
+
+// deliveryErrorLabel says a delivery's failure in Chinese.
+func deliveryErrorLabel(reason string) string {
+	if l, ok := deliveryErrorLabels[reason]; ok {
+		return l
+	}
+	if code, ok := strings.CutPrefix(reason, "answered HTTP "); ok {
+		return "对方系统返回 HTTP " + code
+	}
+	return "推送失败"
+}
+
 // alertRow is one alert as the page lists it.
 type alertRow struct {
 	data.Alert
-	Enterprise, Bank, KindLabel, Delivery string
-	Acked, OtherAcked                     bool
+	Enterprise, Bank, KindLabel, Delivery, DeliveryError string
+	Acked, OtherAcked                                    bool
 }
 
 // alertsView is the data of /app/alerts.
@@ -50,7 +68,6 @@ type alertsView struct {
 	Open       int // alerts the reader has not acknowledged
 	IsBank     bool
 	Webhook    *app.WebhookView // the bank's, nil when none
-	NewSecret  string           // shown once after setting the webhook
 	HookURL    string
 	HookError  string
 	OtherParty string
@@ -93,6 +110,9 @@ func (h *webHandlers) renderAlerts(c *gin.Context, status int, v alertsView) err
 		}
 		if al.Webhook != nil {
 			row.Delivery = deliveryLabels[al.Webhook.State]
+			if al.Webhook.LastError != "" {
+				row.DeliveryError = deliveryErrorLabel(al.Webhook.LastError)
+			}
 		}
 		if !row.Acked {
 			v.Open++
@@ -148,13 +168,21 @@ func (h *webHandlers) setWebhookForm(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderAlerts(c, http.StatusOK, alertsView{NewSecret: hook.Secret})
+	// Shown once through the flash, after a redirect, so that reloading
+	// the page does not post the form again (and make another secret).
+	h.setFlash(c, "推送地址已设置。签名密钥（只显示这一次，请立即保存）："+hook.Secret)
+	c.Redirect(http.StatusSeeOther, "/app/alerts#webhook")
+	return nil
 }
 
 // webhookProblem says a refused webhook address in Chinese.
 func webhookProblem(err error) string {
 	for _, f := range data.ErrorFields(err) {
 		switch r := f.Reason; {
+		case strings.Contains(r, "http or https"):
+			return "推送地址：须为 http 或 https 网址"
+		case strings.Contains(r, "public address"):
+			return "推送地址：须为公网地址，不能是本机或内网地址"
 		case strings.Contains(r, "https"):
 			return "推送地址：须为 https 地址（推送内容含企业和贷款信息）"
 		case strings.Contains(r, "user name"):

@@ -35,7 +35,15 @@ var AuditRoutes = []auditRoute{
 	{"POST", "/app/organizer/events/:id/overrides", "破例安排会谈"},
 	{"POST", "/app/appraisals", "登记评估报告"},
 	{"POST", "/app/alerts/:id/ack", "确认押品预警"},
+	{"POST", "/app/bank/products", "新建贷款产品"},
+	{"POST", "/app/bank/products/:id", "修改贷款产品"},
+	{"POST", "/app/bank/products/:id/active", "停售或恢复贷款产品"},
 	{"POST", "/app/alerts/webhook", "设置银行推送地址"},
+	{"POST", "/app/account/password", "修改本人密码"},
+	{"POST", "/app/organizer/users/:id/reset", "生成密码重置链接"},
+	{"POST", "/app/organizer/users/:id/disable", "停用用户"},
+	{"POST", "/app/organizer/users/:id/enable", "启用用户"},
+	{"POST", "/reset/:token", "凭重置链接设置密码"},
 	// The JSON API's own routes (api.go, event.go).
 	{"POST", "/api/v1/deals/:id/stage", "移动融资项目阶段"},
 	{"POST", "/api/v1/events/:id/schedule", "生成会谈安排"},
@@ -47,6 +55,9 @@ var AuditRoutes = []auditRoute{
 	{"POST", "/api/v1/monitor", "检查在贷项目押品"},
 	{"PUT", "/api/v1/banks/:id/webhook", "设置银行推送地址"},
 	{"DELETE", "/api/v1/banks/:id/webhook", "停用银行推送地址"},
+	{"POST", "/api/v1/users/:id/reset", "生成密码重置链接"},
+	{"POST", "/api/v1/users/:id/disable", "停用用户"},
+	{"POST", "/api/v1/users/:id/enable", "启用用户"},
 }
 
 // auditCRUDVerbs name the generic routes of a kind by method.

@@ -72,8 +72,10 @@ func Mount(s *door.Server) {
 	r.POST("/signin", h.signIn)
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
-	r.GET("/policies", h.page(h.policiesPage))   // policies.go: public, no sign-in
-	r.GET("/policies/:id", h.page(h.policyPage)) // policies.go
+	r.GET("/policies", h.page(h.policiesPage))                    // policies.go: public, no sign-in
+	r.GET("/policies/:id", h.page(h.policyPage))                  // policies.go
+	r.GET("/reset/:token", door.HideSecretPath, h.resetPage)      // accounts.go: a reset link, public
+	r.POST("/reset/:token", door.HideSecretPath, h.resetPassword) // with the sign-in forms' CSRF check
 
 	app := r.Group("/app", h.webAuth, s.LimitExpensive)
 	app.GET("", h.home)
@@ -85,6 +87,11 @@ func Mount(s *door.Server) {
 	app.GET("/enterprise/events/:id/meetings.ics", h.page(h.meetingsICS(data.RoleCompany, "/app/enterprise/events")))
 	app.GET("/bank/events/:id/meetings.ics", h.page(h.meetingsICS(data.RoleBank, "/app/bank/meetings")))
 	app.GET("/bank/deals", h.page(h.bankDealsPage))
+	app.GET("/bank/products/new", h.page(h.newProductPage))
+	app.GET("/bank/products/:id/edit", h.page(h.editProductPage))
+	app.POST("/bank/products", h.page(h.saveProduct))
+	app.POST("/bank/products/:id", h.page(h.saveProduct))
+	app.POST("/bank/products/:id/active", h.page(h.setProductActive))
 	app.POST("/bank/deals/:id/stage", h.page(h.moveDealStage))
 	app.GET("/bank/meetings", h.page(h.bankMeetingsPage))
 	app.GET("/bank/enterprises/:id", h.page(h.bankEnterprisePage))
@@ -112,6 +119,13 @@ func Mount(s *door.Server) {
 	app.GET("/alerts", h.page(h.alertsPage))
 	app.POST("/alerts/:id/ack", h.page(h.ackAlertForm))
 	app.POST("/alerts/webhook", h.page(h.setWebhookForm))
+	// Accounts (accounts.go).
+	app.GET("/account", h.page(h.accountPage))
+	app.POST("/account/password", h.page(h.changePassword))
+	app.GET("/organizer/users", h.page(h.usersPage))
+	app.POST("/organizer/users/:id/reset", h.page(h.resetUserForm))
+	app.POST("/organizer/users/:id/disable", h.page(h.disableUserForm(true)))
+	app.POST("/organizer/users/:id/enable", h.page(h.disableUserForm(false)))
 }
 
 // newWebHandlers parses the templates; a broken template panics (it is
@@ -250,14 +264,14 @@ var EnglishProse = regexp.MustCompile(`[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}`)
 var chineseGloss = regexp.MustCompile(`[(（]([^()（）]*\p{Han}[^()（）]*)[)）]`)
 
 // isPagePath reports whether path is one of the pages (the sign-in forms
-// and everything under /app), whose errors are Chinese pages rather than
+// and everything under /app and /reset), whose errors are Chinese pages rather than
 // the API's JSON.
 func isPagePath(path string) bool {
 	switch path {
 	case "/", "/signin", "/signin/password", "/signout", "/app":
 		return true
 	}
-	return strings.HasPrefix(path, "/app/") || path == "/policies" || strings.HasPrefix(path, "/policies/")
+	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/") || path == "/policies" || strings.HasPrefix(path, "/policies/")
 }
 
 // renderError is the pages' renderer of door.Server.WriteError, which
@@ -471,6 +485,7 @@ func (h *webHandlers) home(c *gin.Context) {
 
 // webFuncs format numbers and dates the way the pages show them.
 var webFuncs = template.FuncMap{
+	"has":    has,
 	"wan":    wan,
 	"date":   webDate,
 	"bjtime": door.WebTime,
@@ -480,7 +495,7 @@ var webFuncs = template.FuncMap{
 	// nextFee is a patent's next annual fee (data.Patent.NextAnnualFee),
 	// nil when there is none to show.
 	"nextFee": func(p data.Patent) *data.AnnualFee {
-		if f, ok := p.NextAnnualFee(); ok {
+		if f, ok := p.NextAnnualFee(); ok && p.LegalStatus == data.StatusValid { // a lapsed patent owes nothing more
 			return &f
 		}
 		return nil

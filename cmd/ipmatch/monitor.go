@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"ipmatch/app"
 	"ipmatch/data"
+	"ipmatch/data/sqlite"
 	"ipmatch/door"
 )
 
@@ -49,6 +52,16 @@ func runMonitor(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	addWebhookFlag(fs, &hooks)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("monitor takes no arguments, not %q (ipmatch monitor -h lists the flags)", fs.Arg(0))
+	}
+	// A mistyped directory would be a new, empty store, checked every day
+	// with nothing found.
+	if sc.MongoURI == "" {
+		if _, err := os.Stat(filepath.Join(sc.DataDir, sqlite.FileName)); err != nil {
+			return usageError("--data %s holds no ipmatch store (%s): give the directory serve uses", sc.DataDir, sqlite.FileName)
+		}
 	}
 	var asOf data.Date
 	if *asOfFlag != "" {

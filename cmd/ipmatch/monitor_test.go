@@ -65,6 +65,12 @@ func TestMonitorCommand(t *testing.T) {
 	if _, errOut, code := runCLI(t, "monitor", "--data", dir, "--warn-days", "400"); code == 0 || !strings.Contains(errOut, "warn_days") {
 		t.Errorf("--warn-days 400: exit %d: %s", code, errOut)
 	}
+	if _, errOut, code := runCLI(t, "monitor", "--data", dir, "--as-of", "2999-01-01"); code == 0 || !strings.Contains(errOut, "as_of") {
+		t.Errorf("--as-of a day to come: exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "monitor", "--data", filepath.Join(dir, "nonexistent")); code == 0 || !strings.Contains(errOut, "holds no ipmatch store") {
+		t.Errorf("a mistyped --data: exit %d: %s", code, errOut)
+	}
 
 	s, err = sqlite.Open(t.Context(), dir, nil)
 	if err != nil {
