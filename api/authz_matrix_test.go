@@ -928,6 +928,12 @@ func matrixRows() []mRow {
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"pref_" + w.bankA: {"must_meet"}} },
 			want: mWant(403, 403, 403, 303, 404, 401, 401)},
 		{route: "GET /app/bank/deals", path: "/app/bank/deals", want: mPageGetBank},
+		{route: "GET /app/enterprise/profile", path: "/app/enterprise/profile", want: mPageGetEnt},
+		{route: "POST /app/enterprise/profile", path: "/app/enterprise/profile",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"region": {"441204"}, "industry": {"C35"}, "founded": {"2012-03-15"}, "pool": {"1"}}
+			},
+			want: mWant(403, 403, 403, 303, 303, 401, 401)},
 		{route: "GET /app/bank/products/new", path: "/app/bank/products/new", want: mPageGetBank},
 		{route: "GET /app/bank/products/:id/edit", path: "/app/bank/products/{prod}/edit", hidden: "prod",
 			want: mWant(403, 200, 404, 403, 403, 303, 303)},

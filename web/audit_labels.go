@@ -35,6 +35,7 @@ var AuditRoutes = []auditRoute{
 	{"POST", "/app/organizer/events/:id/overrides", "破例安排会谈"},
 	{"POST", "/app/appraisals", "登记评估报告"},
 	{"POST", "/app/alerts/:id/ack", "确认押品预警"},
+	{"POST", "/app/enterprise/profile", "修改企业信息"},
 	{"POST", "/app/bank/products", "新建贷款产品"},
 	{"POST", "/app/bank/products/:id", "修改贷款产品"},
 	{"POST", "/app/bank/products/:id/active", "停售或恢复贷款产品"},

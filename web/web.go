@@ -80,6 +80,8 @@ func Mount(s *door.Server) {
 	app := r.Group("/app", h.webAuth, s.LimitExpensive)
 	app.GET("", h.home)
 	app.GET("/enterprise", h.page(h.enterprisePage))
+	app.GET("/enterprise/profile", h.page(h.profilePage))
+	app.POST("/enterprise/profile", h.page(h.saveProfile))
 	app.GET("/bank", h.page(h.bankPage))
 	app.GET("/enterprise/events", h.page(h.enterpriseEventsPage))
 	app.POST("/enterprise/events/:id/register", h.page(h.registerForEvent))
