@@ -58,6 +58,7 @@ type App struct {
 	Appraisers   *Resource[data.Appraiser]
 	Appraisals   *Resource[data.Appraisal]
 	Alerts       *Resource[data.Alert]
+	Applications *Resource[data.Application]
 	Policies     *Resource[data.Policy] // subsidies.go
 
 	// books queues the writes of a pool's book within this process, an
@@ -108,6 +109,7 @@ func New(store data.Store, cfg Config) *App {
 	a.Appraisers = appraiserResource(store, pol)
 	a.Appraisals = appraisalResource(store, pol)
 	a.Alerts = alertResource(store, pol)
+	a.Applications = applicationResource(store)
 	a.Policies = policyResource(store, pol)
 	return a
 }

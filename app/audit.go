@@ -16,7 +16,7 @@ var AuditKinds = []string{
 	data.EventKind.Name, data.ParticipantKind.Name, data.DealKind.Name, data.PoolKind.Name,
 	data.TokenKind.Name, data.ScheduleKind.Name, data.UserKind.Name, data.AppraiserKind.Name, data.AppraisalKind.Name,
 	data.AlertKind.Name, data.WebhookKind.Name,
-	data.PolicyKind.Name,
+	data.PolicyKind.Name, data.ApplicationKind.Name,
 }
 
 // AuditFilterParams are the audit list's filters besides page and size.

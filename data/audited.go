@@ -44,6 +44,7 @@ func Audited(store Store, node string, logger *slog.Logger) Store {
 		alerts:       &auditedTable[Alert]{store.Alerts(), AlertKind, a},
 		webhooks:     &auditedTable[Webhook]{store.Webhooks(), WebhookKind, a},
 		policies:     &auditedTable[Policy]{store.Policies(), PolicyKind, a},
+		applications: &auditedTable[Application]{store.Applications(), ApplicationKind, a},
 	}
 }
 
@@ -66,6 +67,7 @@ type audited struct {
 	alerts       *auditedTable[Alert]
 	webhooks     *auditedTable[Webhook]
 	policies     *auditedTable[Policy]
+	applications *auditedTable[Application]
 }
 
 func (s *audited) Enterprises() Table[Enterprise]   { return s.enterprises }
@@ -84,6 +86,7 @@ func (s *audited) Appraisals() Table[Appraisal]     { return s.appraisals }
 func (s *audited) Alerts() Table[Alert]             { return s.alerts }
 func (s *audited) Webhooks() Table[Webhook]         { return s.webhooks }
 func (s *audited) Policies() Table[Policy]          { return s.policies }
+func (s *audited) Applications() Table[Application] { return s.applications }
 
 // auditLog appends entries for one node.
 type auditLog struct {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -215,4 +216,45 @@ func cnipaColumns(header, required []string, what string) (map[string]int, error
 		}
 	}
 	return col, nil
+}
+
+// ReadCNIPAPatents reads the patents of a CNIPA export without storing
+// them (an applicant's upload, kept in its application until approved):
+// each row normalised and checked as an import checks it, rows with
+// problems listed as an import lists them. More than max rows is refused.
+func ReadCNIPAPatents(r io.Reader, max int) ([]Patent, []Rejection, error) {
+	lr, err := newLineReader(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := cnipaSource(lr)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Patent
+	var rejected []Rejection
+	for {
+		row, err := src.next()
+		if err == io.EOF {
+			return out, rejected, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(out)+len(rejected) >= max {
+			return nil, nil, Errorf(CodeInvalid, "the file has more than %d patents", max)
+		}
+		fields := row.rejects
+		if len(fields) == 0 {
+			row.rec.Normalize()
+			fields = ErrorFields(row.rec.Validate())
+		}
+		if len(fields) > 0 {
+			for _, f := range fields {
+				rejected = append(rejected, Rejection{Row: row.row, ID: row.id, Field: f.Field, Reason: f.Reason})
+			}
+			continue
+		}
+		out = append(out, *row.rec)
+	}
 }

@@ -34,6 +34,8 @@ type Store interface {
 	// Policies are the published support policies (support_policy.go):
 	// risk compensation, interest and fee subsidies.
 	Policies() Table[Policy]
+	// Applications are enterprises' applications to join (application.go).
+	Applications() Table[Application]
 	// Audit is the log of writes (see Audited); entries are only added.
 	Audit() Table[AuditEntry]
 	// Sessions, SignInFailures and Secrets are the pages' sign-in that

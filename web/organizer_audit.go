@@ -20,7 +20,7 @@ var auditKindLabels = map[string]string{
 	"tokens": "API 令牌", "schedules": "对接日程", "users": "登录用户",
 	"appraisers": "评估机构", "appraisals": "评估报告",
 	"alerts": "押品预警", "webhooks": "银行推送地址",
-	"policies": "扶持政策",
+	"policies": "扶持政策", "applications": "入库申请",
 }
 
 // auditActionLabels and auditViaLabels name actions and channels.

@@ -40,6 +40,7 @@ type Store struct {
 	alerts       *table[data.Alert]
 	webhooks     *table[data.Webhook]
 	policies     *table[data.Policy]
+	applications *table[data.Application]
 	audit        *table[data.AuditEntry]
 
 	sessions       *table[data.Session]
@@ -66,6 +67,7 @@ func New() *Store {
 		alerts:       newTable(data.AlertKind),
 		webhooks:     newTable(data.WebhookKind),
 		policies:     newTable(data.PolicyKind),
+		applications: newTable(data.ApplicationKind),
 		audit:        newTable(data.AuditKind),
 
 		sessions:       newTable(data.SessionKind),
@@ -90,6 +92,7 @@ func (s *Store) Appraisals() data.Table[data.Appraisal]     { return s.appraisal
 func (s *Store) Alerts() data.Table[data.Alert]             { return s.alerts }
 func (s *Store) Webhooks() data.Table[data.Webhook]         { return s.webhooks }
 func (s *Store) Policies() data.Table[data.Policy]          { return s.policies }
+func (s *Store) Applications() data.Table[data.Application] { return s.applications }
 func (s *Store) Audit() data.Table[data.AuditEntry]         { return s.audit }
 func (s *Store) Close() error                               { return nil }
 

@@ -107,6 +107,7 @@ type Store struct {
 	alerts       *table[data.Alert]
 	webhooks     *table[data.Webhook]
 	policies     *table[data.Policy]
+	applications *table[data.Application]
 
 	// The pages' sign-in, shared by the nodes (data.Session).
 	sessions       *table[data.Session]
@@ -190,6 +191,8 @@ func (s *Store) open(ctx context.Context) error {
 	s.webhooks = newTable(s.db, data.WebhookKind, s.log, chunk)
 	s.policies = newTable(s.db, data.PolicyKind, s.log, chunk)
 	s.policies.auditLog = s.audit
+	s.applications = newTable(s.db, data.ApplicationKind, s.log, chunk)
+	s.applications.auditLog = s.audit
 	s.intents = s.db.Collection(intentsCollection)
 	s.sessions = newTable(s.db, data.SessionKind, s.log, chunk)
 	s.signInFailures = newTable(s.db, data.SignInFailureKind, s.log, chunk)
@@ -203,7 +206,7 @@ func (s *Store) open(ctx context.Context) error {
 	s.alerts.auditLog, s.webhooks.auditLog = s.audit, s.audit
 	for _, t := range []interface{ ensureIndexes(context.Context) error }{
 		s.enterprises, s.patents, s.banks, s.products, s.events, s.participants, s.deals, s.pools, s.tokens, s.schedules, s.users, s.audit,
-		s.appraisers, s.appraisals, s.alerts, s.webhooks, s.policies,
+		s.appraisers, s.appraisals, s.alerts, s.webhooks, s.policies, s.applications,
 		s.sessions, s.signInFailures, s.secrets,
 	} {
 		if err := t.ensureIndexes(ctx); err != nil {
@@ -290,6 +293,9 @@ func (s *Store) Webhooks() data.Table[data.Webhook] { return s.webhooks }
 
 // Policies returns the support policies collection.
 func (s *Store) Policies() data.Table[data.Policy] { return s.policies }
+
+// Applications returns the enterprises' applications collection.
+func (s *Store) Applications() data.Table[data.Application] { return s.applications }
 
 // Sessions returns the pages' sessions collection.
 func (s *Store) Sessions() data.Table[data.Session] { return s.sessions }

@@ -35,7 +35,8 @@ func migrations() [][]string {
 		revColumns(),
 		signInTables(),
 		alertTables(),
-		policyTables(), // version 9 (issue 19)
+		policyTables(),      // version 9 (issue 19)
+		applicationTables(), // version 10 (issue 19)
 	}
 }
 
@@ -74,6 +75,13 @@ func alertTables() []string {
 		stmts = append(stmts, `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
 	}
 	return stmts
+}
+
+// applicationTables makes the table of enterprises' applications (issue
+// 19), with the revision column every table has.
+func applicationTables() []string {
+	name := data.ApplicationKind.Name
+	return append(kindTable(name), `ALTER TABLE `+quote(name)+` ADD COLUMN rev INTEGER NOT NULL DEFAULT 0`)
 }
 
 // policyTables makes the table of the support policies (issue 19), with

@@ -84,6 +84,7 @@ type Store struct {
 	alerts       *table[data.Alert]
 	webhooks     *table[data.Webhook]
 	policies     *table[data.Policy]
+	applications *table[data.Application]
 
 	// The pages' sign-in, shared by the nodes (data.Session).
 	sessions       *table[data.Session]
@@ -196,6 +197,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Store, error) 
 	if s.webhooks, err = newTable(ctx, s, data.WebhookKind, nil); err != nil {
 		return nil, err
 	}
+	if s.applications, err = newTable(ctx, s, data.ApplicationKind, nil); err != nil {
+		return nil, err
+	}
 	if s.policies, err = newTable(ctx, s, data.PolicyKind, nil); err != nil {
 		return nil, err
 	}
@@ -267,6 +271,9 @@ func (s *Store) Webhooks() data.Table[data.Webhook] { return s.webhooks }
 
 // Policies returns the support policies table.
 func (s *Store) Policies() data.Table[data.Policy] { return s.policies }
+
+// Applications returns the enterprises' applications table.
+func (s *Store) Applications() data.Table[data.Application] { return s.applications }
 
 // Audit returns the audit log.
 func (s *Store) Audit() data.Table[data.AuditEntry] { return s.audit }

@@ -259,8 +259,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	defer db.Close()
 	var v int
-	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 9 {
-		t.Fatalf("schema version = %d, %v; want 9", v, err)
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != 10 {
+		t.Fatalf("schema version = %d, %v; want 10", v, err)
 	}
 	var mode string
 	var pageSize int
@@ -376,7 +376,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	drop := []string{`DROP TABLE schedules`, `DROP TABLE users`, `DROP TABLE audit`, `DROP TABLE appraisers`, `DROP TABLE appraisals`,
-		`DROP TABLE sessions`, `DROP TABLE signin_failures`, `DROP TABLE secrets`, `DROP TABLE alerts`, `DROP TABLE webhooks`, `DROP TABLE policies`,
+		`DROP TABLE sessions`, `DROP TABLE signin_failures`, `DROP TABLE secrets`, `DROP TABLE alerts`, `DROP TABLE webhooks`, `DROP TABLE policies`, `DROP TABLE applications`,
 		`UPDATE schema_version SET version = 1`}
 	for _, name := range []string{"enterprises", "patents", "banks", "products", "events", "participants", "deals", "pools", "tokens"} {
 		drop = append(drop, `ALTER TABLE `+name+` DROP COLUMN rev`)

@@ -80,3 +80,29 @@ func testAlertRaisedOnce(t *testing.T, s data.Store) {
 	}
 	wantCount(t, s.Alerts(), 1)
 }
+
+// Application returns a valid application of Enterprise(i) (without its
+// ID), submitted 2021-04-01, naming one stored patent and uploading one.
+func Application(i int) data.Application {
+	e := Enterprise(i)
+	e.ID = ""
+	up := Patent(i + 500)
+	up.OwnerID = ""
+	return data.Application{Enterprise: e, Contact: data.Contact{Name: "张经理", Phone: "0758-8888" + fmt.Sprintf("%04d", i)},
+		Patents: []string{Patent(i).ApplicationNumber}, Uploaded: []data.Patent{up},
+		Username: fmt.Sprintf("apply-%d", i), PasswordHash: UserPasswordHash, Status: data.ApplicationSubmitted,
+		SubmittedAt: time.Date(2021, 4, 1, 2, 0, 0, 0, time.UTC)}
+}
+
+// runApplications runs the application cases of Run.
+func runApplications(t *testing.T, open func(t *testing.T) data.Store) {
+	t.Run("applications", func(t *testing.T) {
+		runKind(t, open, kindCase[data.Application]{
+			kind: data.ApplicationKind, table: data.Store.Applications, gen: Application,
+			change: func(a *data.Application) {
+				a.Status, a.Reasons = data.ApplicationReturned, []string{"请补充财务报表"}
+			},
+			spoil: func(a *data.Application) string { a.Contact.Phone = "call me"; return "contact.phone" },
+		})
+	})
+}

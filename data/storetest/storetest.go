@@ -128,9 +128,10 @@ func Run(t *testing.T, open func(t *testing.T) data.Store) {
 			spoil:  func(a *data.Appraisal) string { a.Method = "guess"; return "method" },
 		})
 	})
-	runSignIn(t, open)   // signin.go: sessions, sign-in failures, secrets
-	runAlerts(t, open)   // alerts.go: collateral alerts, webhooks
-	runPolicies(t, open) // policies.go: support policies
+	runSignIn(t, open)       // signin.go: sessions, sign-in failures, secrets
+	runAlerts(t, open)       // alerts.go: collateral alerts, webhooks
+	runPolicies(t, open)     // policies.go: support policies
+	runApplications(t, open) // alerts.go: enterprises' applications
 
 	t.Run("appraisals enterprise and bank filters", func(t *testing.T) { testAppraisalFilters(t, open(t)) })
 
