@@ -40,6 +40,7 @@ func Mount(ds *door.Server) {
 	v1.GET("/audit", s.Handle(s.auditLog)) // audit.go: who wrote what, when
 	matchRoutes(s, v1)                     // match.go: matches, pipelines, valuations
 	eventRoutes(s, v1)                     // event.go: schedules, exports, publish, report, pool risk; POST /deals/{id}/stage with the pool's caps
+	applicationRoutes(s, v1)               // applications.go: the organizer's review of 企业入库
 	alertRoutes(s, v1)                     // alerts.go: collateral alerts, the daily check, banks' webhooks
 	policyRoutes(s, v1)                    // policies.go: support policies, a deal's subsidies, the budget
 	userRoutes(s, v1)                      // users.go: the organizer's users: list, reset link, disable, enable

@@ -143,6 +143,8 @@ type mWorld struct {
 	// alertA and alertB are alerts of deals A (bank A) and B (bank B);
 	// banks A and B have webhooks.
 	alertA, alertB string
+	// appl is an enterprise's application, waiting for review.
+	appl string
 	// policy is a support policy (issue 19).
 	policy string
 	tokIDs map[string]string // by secret
@@ -270,6 +272,12 @@ func newMatrixWorld(t *testing.T, withSearch bool) *mWorld {
 		put(t, store.Webhooks(), &hook)
 	}
 	w.alertA, w.alertB = alerts[0], alerts[1]
+	appl := storetest.Application(30)
+	appl.ID = data.ApplicationKind.NewID()
+	if err := store.Applications().Create(ctx, &appl); err != nil {
+		t.Fatal(err)
+	}
+	w.appl = appl.ID
 
 	// Schedules of E and F, published; X meets bank A at E.
 	for _, ev := range []string{f.eventE, f.eventF} {
@@ -368,7 +376,7 @@ func (w *mWorld) subject(c mCaller) mSubject {
 		"token": c.secret(), "partWE": f.partWE, "ownerq": "",
 		"firm": w.firm, "policy": w.policy, "appr": w.apprA, "apprq": "bank_id=" + f.bankA, "apprOrg": w.apprX,
 		"partDraft": w.partAG, "pub": f.eventF, "loneBank": w.loneBank, "loneEnt": w.loneEnt,
-		"declined": w.declined, "declinedPat": w.declinedPat, "alert": w.alertA,
+		"declined": w.declined, "declinedPat": w.declinedPat, "alert": w.alertA, "appl": w.appl,
 		"uid": w.userEnt,
 	}
 	// The password sign-in: the user of the caller's role; no
@@ -419,7 +427,7 @@ var mMissing = map[string]string{
 	"tok": "tok_missing0000", "partWE": "par_missing0001", "event": "evt_missing0000", "pool": "pool_missing0000",
 	"partDraft": "par_missing0002", "declined": "ent_missing0002", "declinedPat": storetest.Patent(998).ApplicationNumber, "loneBank": "bnk_missing0001", "loneEnt": "ent_missing0001",
 	"appr": "appraisal_missing0000", "apprOrg": "appraisal_missing0001", "firm": "appraiser_missing0000", "policy": "policy_missing0000",
-	"alert": "alert_missing0000",
+	"alert": "alert_missing0000", "appl": "apply_missing0000",
 }
 
 // snapshot is the fixture's snapshot plus schedules and users.
@@ -893,6 +901,31 @@ func matrixRows() []mRow {
 		{route: "GET /api/v1/deals/:id/subsidies", path: "/api/v1/deals/{deal}/subsidies?as_of=2021-04-23", hidden: "deal",
 			want: mWant(200, 200, 404, 200, 404, 401, 401)},
 		{route: "GET /api/v1/subsidies/budget", path: "/api/v1/subsidies/budget?year=2021", want: mAPIOrgOnly},
+		{route: "GET /api/v1/applications", path: "/api/v1/applications", want: mAPIOrgOnly},
+		{route: "GET /api/v1/applications/:id", path: "/api/v1/applications/{appl}", hidden: "appl", want: mWant(200, 404, 404, 404, 404, 401, 401)},
+		{route: "POST /api/v1/applications/:id/approve", path: "/api/v1/applications/{appl}/approve", hidden: "appl", want: mAPIOrgOnly},
+		{route: "POST /api/v1/applications/:id/return", path: "/api/v1/applications/{appl}/return", hidden: "appl",
+			body: func(w *mWorld, s mSubject) any {
+				return map[string]any{"reasons": []string{"请补充上年财务报表"}}
+			},
+			want: mAPIOrgOnly},
+		{route: "GET /apply", path: "/apply", want: mWant(200, 200, 200, 200, 200, 200, 200)},
+		{route: "POST /apply", path: "/apply",
+			form: func(w *mWorld, s mSubject) url.Values {
+				e := storetest.Enterprise(31)
+				return url.Values{"name": {e.Name}, "credit_code": {e.CreditCode}, "industry": {e.Industry}, "founded": {"2012-03-15"},
+					"contact_name": {"张经理"}, "contact_phone": {"0758-88880031"}, "username": {"matrix.apply"},
+					"password": {"matrix-apply-1"}, "password2": {"matrix-apply-1"}}
+			},
+			want: mWant(200, 200, 200, 200, 200, 200, 200)},
+		{route: "GET /app/organizer/applications", path: "/app/organizer/applications", want: mPageGetOrg},
+		{route: "GET /app/organizer/applications/:id", path: "/app/organizer/applications/{appl}", hidden: "appl", want: mPageGetOrg},
+		{route: "POST /app/organizer/applications/:id/approve", path: "/app/organizer/applications/{appl}/approve", hidden: "appl",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+		{route: "POST /app/organizer/applications/:id/return", path: "/app/organizer/applications/{appl}/return", hidden: "appl",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"reasons": {"请补充上年财务报表"}} },
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
 		{route: "GET /policies", path: "/policies", want: mWant(200, 200, 200, 200, 200, 200, 200)},
 		{route: "GET /policies/:id", path: "/policies/{policy}", want: mWant(200, 200, 200, 200, 200, 200, 200)},
 

@@ -225,6 +225,18 @@ func apiOperations() []apiOp {
 				"each with its day, so the same event keeps its key. A deal that is not disbursed or is repaid has none.",
 			Query: []apiParam{asOfParam, {Name: "warn_days", Type: "integer", Description: "how many days ahead an annual fee falling due is warned of, 0 to 366 (default 30)"}},
 			OK:    app.DealRisks{}, Errors: []int{400, 404, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/applications", Summary: "List enterprises' applications (organizer)", Tag: "applications",
+			Description: "企业入库: what applicants entered on /apply, never their password hash. Only the organizer reads them.",
+			Query:       append(slices.Clone(pageParams), apiParam{Name: "status", Enum: []string{"submitted", "returned", "approved"}}),
+			OK:          app.ListResult[data.Application]{}, Errors: []int{400, 403, 422}},
+		apiOp{Method: "GET", Path: "/api/v1/applications/{id}", Summary: "Get one application (organizer)", Tag: "applications",
+			OK: data.Application{}, Errors: []int{404}},
+		apiOp{Method: "POST", Path: "/api/v1/applications/{id}/approve", Summary: "Approve an application (organizer)", Tag: "applications",
+			Description: "Creates the enterprise, stores its uploaded patents as its own, claims the stored patents it named where their applicants name it, " +
+				"and creates its user; a patent not claimed is listed in reasons. A step that fails leaves it submitted; approving again resumes.",
+			OK: data.Application{}, Errors: []int{403, 404, 409}},
+		apiOp{Method: "POST", Path: "/api/v1/applications/{id}/return", Summary: "Return an application with reasons (organizer)", Tag: "applications",
+			Body: app.ReturnRequest{}, OK: data.Application{}, Errors: []int{400, 403, 404, 409, 413, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/products/reach", Summary: "Preview a draft product's reach", Tag: "products",
 			Description: "A bank for a product of its own, the organizer for any bank's; an enterprise is refused. The body is a product as it would be stored " +
 				"(checked as a create would check it, 422 naming the field; with its id, a change to that product, whose stored criteria give current). " +

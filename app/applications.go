@@ -29,6 +29,11 @@ type ApplyRequest struct {
 	Password   string          `json:"password"`
 }
 
+// ReturnRequest is the body of POST /applications/{id}/return.
+type ReturnRequest struct {
+	Reasons []string `json:"reasons"`
+}
+
 // MaxReturnReasons bounds a return's reasons, and MaxReasonRunes each.
 const (
 	MaxReturnReasons = 20

@@ -72,6 +72,8 @@ func Mount(s *door.Server) {
 	r.POST("/signin", h.signIn)
 	r.POST("/signin/password", h.signInPassword)
 	r.POST("/signout", h.signOut)
+	r.GET("/apply", h.applyPage)                                  // apply.go: 企业入库, public
+	r.POST("/apply", h.submitApplication)                         // with the sign-in forms' CSRF check
 	r.GET("/policies", h.page(h.policiesPage))                    // policies.go: public, no sign-in
 	r.GET("/policies/:id", h.page(h.policyPage))                  // policies.go
 	r.GET("/reset/:token", door.HideSecretPath, h.resetPage)      // accounts.go: a reset link, public
@@ -101,6 +103,10 @@ func Mount(s *door.Server) {
 	app.GET("/bank/products/:id/pipeline.csv", h.page(h.pipelineCSV))
 	app.GET("/bank/products/:id/pipeline.xlsx", h.page(h.pipelineXLSX))
 	app.GET("/organizer", h.page(h.organizerPage))
+	app.GET("/organizer/applications", h.page(h.applicationsPage))
+	app.GET("/organizer/applications/:id", h.page(h.applicationPage))
+	app.POST("/organizer/applications/:id/approve", h.page(h.reviewApplication(true)))
+	app.POST("/organizer/applications/:id/return", h.page(h.reviewApplication(false)))
 	app.GET("/organizer/events/:id", h.page(h.eventPage))
 	app.POST("/organizer/events/:id/schedule", h.page(h.computeSchedule))
 	app.POST("/organizer/events/:id/publish", h.page(h.publish))
@@ -273,7 +279,7 @@ func isPagePath(path string) bool {
 	case "/", "/signin", "/signin/password", "/signout", "/app":
 		return true
 	}
-	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/") || path == "/policies" || strings.HasPrefix(path, "/policies/")
+	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/") || path == "/policies" || strings.HasPrefix(path, "/policies/") || path == "/apply"
 }
 
 // renderError is the pages' renderer of door.Server.WriteError, which
