@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -34,19 +35,7 @@ func (b *browser) postMultipart(path string, fields url.Values, fileField, fileN
 	req := httptest.NewRequest("POST", path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Host = b.host
-	for name, v := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: v})
-	}
-	w := httptest.NewRecorder()
-	b.f.h.ServeHTTP(w, req)
-	for _, ck := range w.Result().Cookies() {
-		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(b.cookies, ck.Name)
-		} else {
-			b.cookies[ck.Name] = ck.Value
-		}
-	}
-	return w
+	return b.send(req)
 }
 
 // TestWebApplyApproveSignIn walks 企业入库 on the demo: an enterprise
@@ -75,7 +64,7 @@ func TestWebApplyApproveSignIn(t *testing.T) {
 	if !strings.Contains(page, "企业入库申请") {
 		t.Fatalf("the apply page: %s", page)
 	}
-	bad := cloneValues(form)
+	bad := maps.Clone(form)
 	bad.Set("credit_code", "91441200MA4UHXXXX1")
 	if page := htmlPage(t, applicant.postMultipart("/apply", bad, "", "", nil), http.StatusUnprocessableEntity); !strings.Contains(page, "统一社会信用代码：格式或校验位不对") {
 		t.Errorf("a bad credit code: %s", page)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,7 +44,7 @@ func TestWebBankProductEditor(t *testing.T) {
 		t.Fatal("the preview wrote a product")
 	}
 
-	bad := cloneValues(form)
+	bad := maps.Clone(form)
 	bad.Set("regions", "9999")
 	bad.Set("action", "save")
 	page = htmlPage(t, bank.do("POST", "/app/bank/products", bad), http.StatusUnprocessableEntity)
@@ -59,7 +60,7 @@ func TestWebBankProductEditor(t *testing.T) {
 		t.Fatal("a refused product was written")
 	}
 
-	save := cloneValues(form)
+	save := maps.Clone(form)
 	save.Set("action", "save")
 	if w := bank.do("POST", "/app/bank/products", save); w.Code != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", w.Code, w.Body)
@@ -110,14 +111,6 @@ func TestWebBankProductEditor(t *testing.T) {
 	if w, _ := other.get("/app/bank/products/" + demo.ProdCCBKechuang + "/edit"); w.Code != http.StatusNotFound {
 		t.Errorf("another bank's product editor: %d", w.Code)
 	}
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
 }
 
 // inputValue returns the value of the page's input named name.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,12 +38,12 @@ func TestWebEnterpriseProfile(t *testing.T) {
 	form.Set("name", "改名有限公司")
 	form.Set("credit_code", "91441200MA4UHXXXXX")
 
-	bad := cloneValues(form)
+	bad := maps.Clone(form)
 	bad.Set("region", "999999")
 	if page := htmlPage(t, ent.do("POST", "/app/enterprise/profile", bad), http.StatusUnprocessableEntity); !strings.Contains(page, "所在地区：不是有效的行政区划代码") {
 		t.Errorf("a bad region: %s", page)
 	}
-	bad = cloneValues(form)
+	bad = maps.Clone(form)
 	bad.Set("year2", "2020")
 	bad.Set("revenue2", "-5")
 	if page := htmlPage(t, ent.do("POST", "/app/enterprise/profile", bad), http.StatusUnprocessableEntity); !strings.Contains(page, "营业收入") {

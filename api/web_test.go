@@ -53,6 +53,11 @@ func (b *browser) do(method, path string, form url.Values) *httptest.ResponseRec
 	for k, vs := range b.header {
 		req.Header[k] = vs
 	}
+	return b.send(req)
+}
+
+// send sends req with the browser's cookies and keeps the ones it is given.
+func (b *browser) send(req *http.Request) *httptest.ResponseRecorder {
 	for name, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: v})
 	}

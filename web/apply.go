@@ -2,10 +2,8 @@ package web
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -126,38 +124,17 @@ func (h *webHandlers) submitApplication(c *gin.Context) {
 	}
 	e := data.Enterprise{Name: f.Name, CreditCode: f.CreditCode, Region: f.Region, Industry: f.Industry,
 		Consents: data.Consents{Pool: f.Pool, ShareData: f.ShareData}, Need: data.FinancingNeed{Purpose: f.NeedPurpose}}
-	if f.Founded != "" {
-		if d, err := data.ParseDate(f.Founded); err != nil {
-			f.Errors = append(f.Errors, "成立日期：须为日期，如 2012-03-15")
-		} else {
-			e.Founded = d
-		}
-	}
-	num := func(s, label string, lo, hi float64) float64 {
-		if s == "" {
-			return 0
-		}
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(x) || x < lo || x > hi {
-			f.Errors = append(f.Errors, label+"：须为数字")
-			return 0
-		}
-		return x
-	}
-	e.Employees = int(num(f.Employees, "员工人数", 0, 1e6))
-	e.Need.Amount = int64(math.Round(num(f.NeedWan, "融资金额（万元）", 0, 1e7) * 10_000))
-	e.Need.TermMonths = int(num(f.NeedTerm, "融资期限（月）", 0, 360))
+	nums := formNumbers{&f.Errors}
+	e.Founded = nums.date(f.Founded, "成立日期")
+	e.Employees = nums.integer(f.Employees, "员工人数", 1_000_000)
+	e.Need.Amount = nums.wan(f.NeedWan, "融资金额（万元）", 0)
+	e.Need.TermMonths = nums.integer(f.NeedTerm, "融资期限（月）", 360)
 	if f.Year != "" || f.Revenue != "" {
-		e.Financials = []data.Financials{{Year: int(num(f.Year, "财务年度", 1949, 2200)),
-			Revenue:     int64(math.Round(num(f.Revenue, "营业收入（万元）", 0, 1e7) * 10_000)),
-			Profit:      int64(math.Round(num(f.Profit, "净利润（万元）", -1e7, 1e7) * 10_000)),
-			Assets:      int64(math.Round(num(f.Assets, "资产总额（万元）", 0, 1e7) * 10_000)),
-			Liabilities: int64(math.Round(num(f.Liabilities, "负债总额（万元）", 0, 1e7) * 10_000))}}
+		e.Financials = []data.Financials{nums.statements(statementRow{Year: f.Year, Revenue: f.Revenue, Profit: f.Profit,
+			Assets: f.Assets, Liabilities: f.Liabilities}, "上年财务")}
 	}
 	req.Enterprise = e
-	req.Patents = strings.FieldsFunc(f.Patents, func(r rune) bool {
-		return r == ',' || r == '，' || r == '、' || r == ';' || r == '；' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
-	})
+	req.Patents = splitList(f.Patents)
 	if fh, err := c.FormFile("cnipa_file"); err == nil {
 		if fh.Size > maxApplyUpload {
 			f.Errors = append(f.Errors, "上传的专利文件：不能超过 4 MB")

@@ -110,9 +110,7 @@ func (h *webHandlers) recordAppraisal(c *gin.Context) error {
 		ReportNumber: c.PostForm("report_number"), BaseDate: strings.TrimSpace(c.PostForm("base_date")), Method: c.PostForm("method"),
 		Value: strings.TrimSpace(c.PostForm("value_wan")), Patents: c.PostForm("patents"), Note: c.PostForm("note")}
 	a := data.Appraisal{AppraiserID: form.Appraiser, ReportNumber: form.ReportNumber, Method: data.AppraisalMethod(form.Method),
-		Note: form.Note, Patents: strings.FieldsFunc(form.Patents, func(r rune) bool {
-			return r == ',' || r == '，' || r == '、' || r == ';' || r == '；' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
-		})}
+		Note: form.Note, Patents: splitList(form.Patents)}
 	var problems []string
 	id, err := h.enterpriseOf(ctx, p, form.Enterprise)
 	if err != nil {

@@ -164,20 +164,9 @@ func formFromRequest(c *gin.Context) productForm {
 // field that is not a number of the right kind.
 func (f *productForm) product(bank string) data.Product {
 	p := data.Product{ID: f.ID, BankID: bank, Name: f.Name, Description: f.Description}
-	num := func(s, label string, lo, hi float64) float64 {
-		if s == "" {
-			return 0
-		}
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(x) || x < lo || x > hi {
-			f.Errors = append(f.Errors, fmt.Sprintf("%s：须为 %s 到 %s 之间的数", label, numString(lo), numString(hi)))
-			return 0
-		}
-		return x
-	}
-	// 1e6 万元 (100 亿元) bounds an amount far above any product, so the
-	// yuan cannot overflow.
-	wan := func(s, label string) int64 { return int64(math.Round(num(s, label, 0, 1e6) * 10_000)) }
+	nums := formNumbers{&f.Errors}
+	num := nums.num
+	wan := func(s, label string) int64 { return nums.wan(s, label, 0) }
 	p.MinAmount, p.MaxAmount = wan(f.MinWan, "最低额度（万元）"), wan(f.MaxWan, "最高额度（万元）")
 	p.MinTerm, p.MaxTerm = int(num(f.MinTerm, "最短期限（月）", 0, 360)), int(num(f.MaxTerm, "最长期限（月）", 0, 360))
 	p.SpreadBP = int(num(f.SpreadBP, "利率加点（基点）", -500, 2000))
@@ -185,10 +174,7 @@ func (f *productForm) product(bank string) data.Product {
 		UtilityModel: num(f.RateUtility, "质押率（实用新型，%）", 0, 100) / 100, Design: num(f.RateDesign, "质押率（外观设计，%）", 0, 100) / 100}
 	p.MinRemainingYears = data.ByType{Invention: num(f.YearsInvention, "剩余保护期（发明，年）", 0, 20),
 		UtilityModel: num(f.YearsUtility, "剩余保护期（实用新型，年）", 0, 20)}
-	list := func(s string) []string {
-		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ' ' || r == ';' || r == '；' })
-	}
-	p.Regions, p.Industries, p.IPCAreas = list(f.Regions), list(f.Industries), list(f.IPCAreas)
+	p.Regions, p.Industries, p.IPCAreas = splitList(f.Regions), splitList(f.Industries), splitList(f.IPCAreas)
 	for _, t := range f.Types {
 		p.PatentTypes = append(p.PatentTypes, data.PatentType(t))
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -137,44 +136,11 @@ func (h *webHandlers) saveProfile(c *gin.Context) error {
 	for _, ct := range form.Certs {
 		e.Certs = append(e.Certs, data.Certification(ct))
 	}
-	yuan := func(s, label string, signed bool) int64 {
-		if s == "" {
-			return 0
-		}
-		x, err := strconv.ParseFloat(s, 64)
-		lo := 0.0
-		if signed {
-			lo = -1e7
-		}
-		// 1e7 万元 (1,000 亿元) bounds a figure far above any small firm's.
-		if err != nil || math.IsNaN(x) || x < lo || x > 1e7 {
-			form.Errors = append(form.Errors, label+"：须为数字，单位万元")
-			return 0
-		}
-		return int64(math.Round(x * 10_000))
-	}
-	integer := func(s, label string, max int) int {
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > max {
-			form.Errors = append(form.Errors, fmt.Sprintf("%s：须为 0 到 %d 的整数", label, max))
-			return 0
-		}
-		return n
-	}
-	e.Founded = data.Date{}
-	if form.Founded != "" {
-		if d, err := data.ParseDate(form.Founded); err != nil {
-			form.Errors = append(form.Errors, "成立日期：须为日期，如 2012-03-15")
-		} else {
-			e.Founded = d
-		}
-	}
-	e.Employees = integer(form.Employees, "员工人数", 1_000_000)
-	e.Need.Amount = yuan(form.NeedWan, "融资金额", false)
-	e.Need.TermMonths = integer(form.NeedTerm, "融资期限（月）", 360)
+	nums := formNumbers{&form.Errors}
+	e.Founded = nums.date(form.Founded, "成立日期")
+	e.Employees = nums.integer(form.Employees, "员工人数", 1_000_000)
+	e.Need.Amount = nums.wan(form.NeedWan, "融资金额（万元）", 0)
+	e.Need.TermMonths = nums.integer(form.NeedTerm, "融资期限（月）", 360)
 	// The form shows the latest profileYears of statements; older years
 	// stay as stored.
 	e.Financials = nil
@@ -185,11 +151,7 @@ func (h *webHandlers) saveProfile(c *gin.Context) error {
 		if st == (statementRow{}) {
 			continue
 		}
-		label := fmt.Sprintf("财务报表第 %d 行", i+1)
-		year := integer(st.Year, label+"年度", 2100)
-		e.Financials = append(e.Financials, data.Financials{Year: year, Revenue: yuan(st.Revenue, label+"营业收入", false),
-			Profit: yuan(st.Profit, label+"净利润", true), Assets: yuan(st.Assets, label+"资产总额", false),
-			Liabilities: yuan(st.Liabilities, label+"负债总额", false)})
+		e.Financials = append(e.Financials, nums.statements(st, fmt.Sprintf("财务报表第 %d 行", i+1)))
 	}
 	if len(form.Errors) > 0 {
 		return h.renderProfile(c, http.StatusUnprocessableEntity, stored, form)
