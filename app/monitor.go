@@ -91,9 +91,15 @@ func (a *App) Monitor(ctx context.Context, asOf data.Date, warnDays int) (*Monit
 	if err != nil {
 		return nil, err
 	}
-	known, err := a.alertKeys(ctx)
+	// Read once: their keys say what was alerted, and with the ones
+	// raised now they are what the webhooks may be due for.
+	alerts, err := All(ctx, a.store.Alerts(), data.ListOptions{})
 	if err != nil {
 		return nil, err
+	}
+	known := make(map[string]bool, len(alerts))
+	for _, al := range alerts {
+		known[al.Key] = true
 	}
 	hooks, err := All(ctx, a.store.Webhooks(), data.ListOptions{})
 	if err != nil {
@@ -143,7 +149,7 @@ func (a *App) Monitor(ctx context.Context, asOf data.Date, warnDays int) (*Monit
 	if len(rep.Raised) > 0 {
 		a.log.InfoContext(ctx, "collateral alerts raised", "alerts", len(rep.Raised), "as_of", asOf.String())
 	}
-	if rep.Delivered, rep.Undelivered, err = a.DeliverWebhooks(ctx); err != nil {
+	if rep.Delivered, rep.Undelivered, err = a.deliverDue(ctx, append(alerts, rep.Raised...)); err != nil {
 		return rep, err
 	}
 	// The answer shows the alerts as they now stand (their deliveries).
@@ -180,19 +186,6 @@ func newAlertID(now time.Time) string {
 	b := make([]byte, 5)
 	rand.Read(b)
 	return fmt.Sprintf("%s_%020d_%x", data.AlertKind.IDPrefix, now.UnixNano(), b)
-}
-
-// alertKeys returns the keys of the alerts raised so far.
-func (a *App) alertKeys(ctx context.Context) (map[string]bool, error) {
-	alerts, err := All(ctx, a.store.Alerts(), data.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	keys := make(map[string]bool, len(alerts))
-	for _, al := range alerts {
-		keys[al.Key] = true
-	}
-	return keys, nil
 }
 
 // liveRisks returns the collateral risks on asOf of each live deal among

@@ -400,6 +400,12 @@ func (a *App) DeliverWebhooks(ctx context.Context) (delivered, failed int, err e
 	if err != nil {
 		return 0, 0, err
 	}
+	return a.deliverDue(ctx, alerts)
+}
+
+// deliverDue sends those of alerts (as read, or as just raised) whose
+// delivery is due; see DeliverWebhooks.
+func (a *App) deliverDue(ctx context.Context, alerts []data.Alert) (delivered, failed int, err error) {
 	var hooks map[string]*data.Webhook
 	for i := range alerts {
 		al := &alerts[i]
