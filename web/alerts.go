@@ -102,11 +102,14 @@ func (h *webHandlers) renderAlerts(c *gin.Context, status int, v alertsView) err
 	if party == data.PartyBank {
 		other, v.OtherParty = data.PartyOrganizer, "交易中心"
 	}
+	names := map[string]string{}
 	for _, al := range list.Items {
 		row := alertRow{Alert: al, Bank: banks[al.BankID], KindLabel: riskLabels[al.Kind],
 			Acked: al.AckedBy(party), OtherAcked: al.AckedBy(other), Enterprise: al.EnterpriseID}
-		if e, err := h.s.App.Enterprises.Read(ctx, p, al.EnterpriseID); err == nil {
-			row.Enterprise = e.Name
+		if name, ok := names[al.EnterpriseID]; ok {
+			row.Enterprise = name
+		} else if e, err := h.s.App.Enterprises.Read(ctx, p, al.EnterpriseID); err == nil {
+			row.Enterprise, names[al.EnterpriseID] = e.Name, e.Name // read once per enterprise, as p may see it
 		}
 		if al.Webhook != nil {
 			row.Delivery = deliveryLabels[al.Webhook.State]
