@@ -8,17 +8,31 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"ipmatch/app"
 	"ipmatch/data"
 	"ipmatch/data/storetest"
+	"ipmatch/matcher"
 	"ipmatch/web"
 )
 
+// formFile is one file of a multipart form.
+type formFile struct{ field, name, body string }
+
 // postMultipart posts fields and one file as a browser's form would.
 func (b *browser) postMultipart(path string, fields url.Values, fileField, fileName string, file []byte) *httptest.ResponseRecorder {
+	b.t.Helper()
+	if fileField == "" {
+		return b.postFiles(path, fields)
+	}
+	return b.postFiles(path, fields, formFile{fileField, fileName, string(file)})
+}
+
+// postFiles posts fields and files as a browser's form would.
+func (b *browser) postFiles(path string, fields url.Values, files ...formFile) *httptest.ResponseRecorder {
 	b.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -27,9 +41,9 @@ func (b *browser) postMultipart(path string, fields url.Values, fileField, fileN
 			mw.WriteField(k, v)
 		}
 	}
-	if fileField != "" {
-		fw, _ := mw.CreateFormFile(fileField, fileName)
-		fw.Write(file)
+	for _, f := range files {
+		fw, _ := mw.CreateFormFile(f.field, f.name)
+		fw.Write([]byte(f.body))
 	}
 	mw.Close()
 	req := httptest.NewRequest("POST", path, &body)
@@ -53,6 +67,12 @@ func TestWebApplyApproveSignIn(t *testing.T) {
 	csv := "申请号,公开（公告）号,公开（公告）日,申请日,名称,主分类号,分类号,申请（专利权）人,发明（设计）人,地址,摘要\n" +
 		"CN" + number + ",CN210000041U,2020.03.10,2019.06.01,一种数控机床主轴冷却装置,B23Q11/12,B23Q11/12,\"" + e.Name + "\",李工,526100 广东省肇庆市高要区,一种数控机床主轴冷却装置。\n"
 
+	// CNIPA's legal-status export of the same patent: granted, and the
+	// second year's fee paid (through 2021-05-31, past the event's day).
+	legal := "申请号,法律状态公告日,法律状态,法律状态信息\n" +
+		"CN" + number + ",2020.03.10,授权,\n" +
+		"CN" + number + ",2020.05.20,年费缴纳,第2年年费\n"
+
 	applicant := newBrowser(f)
 	w, _ := applicant.get("/apply")
 	page := htmlPage(t, w, http.StatusOK)
@@ -72,7 +92,12 @@ func TestWebApplyApproveSignIn(t *testing.T) {
 	if n, _ := f.store.Applications().Count(t.Context()); n != 0 {
 		t.Fatal("a refused application was written")
 	}
-	page = htmlPage(t, applicant.postMultipart("/apply", form, "cnipa_file", "export.csv", []byte(csv)), http.StatusOK)
+	// Events of a patent it did not upload are refused, naming the file.
+	stray := strings.ReplaceAll(legal, number, storetest.ApplicationNumber(2019, '2', 4242))
+	if page := htmlPage(t, applicant.postFiles("/apply", form, formFile{"cnipa_file", "export.csv", csv}, formFile{"legal_file", "legal.csv", stray}), http.StatusUnprocessableEntity); !strings.Contains(page, "上传的法律状态文件：其中有未上传的专利") {
+		t.Errorf("events of a patent not uploaded: %s", page)
+	}
+	page = htmlPage(t, applicant.postFiles("/apply", form, formFile{"cnipa_file", "export.csv", csv}, formFile{"legal_file", "legal.csv", legal}), http.StatusOK)
 	if !strings.Contains(page, "申请已提交") {
 		t.Fatalf("the application: %s", page)
 	}
@@ -107,7 +132,7 @@ func TestWebApplyApproveSignIn(t *testing.T) {
 	// Again, by the same applicant.
 	w, _ = applicant.get("/apply")
 	form.Set(web.CSRFField, csrf(t, w))
-	if page := htmlPage(t, applicant.postMultipart("/apply", form, "cnipa_file", "export.csv", []byte(csv)), http.StatusOK); !strings.Contains(page, "申请已提交") {
+	if page := htmlPage(t, applicant.postFiles("/apply", form, formFile{"cnipa_file", "export.csv", csv}, formFile{"legal_file", "legal.csv", legal}), http.StatusOK); !strings.Contains(page, "申请已提交") {
 		t.Fatalf("submitted again: %s", page)
 	}
 	w, _ = org.get("/app/organizer/applications/" + id)
@@ -131,7 +156,33 @@ func TestWebApplyApproveSignIn(t *testing.T) {
 	if !strings.Contains(home, e.Name) || !strings.Contains(home, number) {
 		t.Errorf("the new enterprise's page lacks its name or patent")
 	}
-	t.Logf("net cost shown: %v", strings.Contains(home, "贴息后年化成本"))
+	if got.LegalStatus != data.StatusValid || got.FeesPaidThrough != data.NewDate(2021, 5, 31) {
+		t.Errorf("the approved patent: status %q, fees paid through %v; want valid through 2021-05-31 from its events", got.LegalStatus, got.FeesPaidThrough)
+	}
+	// Its matches carry the net cost after the city's interest subsidy,
+	// in the API and on its page.
+	var matches struct {
+		Matches []matcher.Match `json:"matches"`
+	}
+	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/enterprises/"+approved.EnterpriseID+"/matches", nil), http.StatusOK, &matches)
+	subsidised := slices.IndexFunc(matches.Matches, func(m matcher.Match) bool { return m.Eligible && len(m.Subsidies) > 0 && m.NetRate < m.Rate })
+	if subsidised < 0 {
+		t.Fatalf("no eligible match of the new enterprise with a subsidy: %+v", matches.Matches)
+	}
+	m := matches.Matches[subsidised]
+	if want := "贴息后年化成本 " + strconv.FormatFloat(m.NetRate*100, 'f', 2, 64) + "%"; !strings.Contains(home, want) {
+		t.Errorf("the new enterprise's page lacks %q for %s", want, m.ProductName)
+	}
+
+	// Another applicant cannot take the username now in use.
+	w, _ = applicant.get("/apply")
+	other := maps.Clone(form)
+	other.Set(web.CSRFField, csrf(t, w))
+	other.Set("name", storetest.Enterprise(42).Name)
+	other.Set("credit_code", storetest.Enterprise(42).CreditCode)
+	if page := htmlPage(t, applicant.postMultipart("/apply", other, "", "", nil), http.StatusUnprocessableEntity); !strings.Contains(page, "登录用户名：已被使用") {
+		t.Errorf("a taken username: %s", page)
+	}
 
 	var log app.ListResult[data.AuditEntry]
 	decodeBody(t, f.do(matchOrgToken, "GET", "/api/v1/audit?size=500", nil), http.StatusOK, &log)

@@ -25,8 +25,12 @@ type ApplyRequest struct {
 	Contact    data.Contact    `json:"contact"`
 	Patents    []string        `json:"patents,omitempty"`
 	Uploaded   []data.Patent   `json:"uploaded,omitempty"`
-	Username   string          `json:"username"`
-	Password   string          `json:"password"`
+	// LegalEvents are CNIPA's legal-status events of uploaded patents by
+	// application number (a cnipa-legal-csv export the applicant adds):
+	// grant and annual fees paid, which a bank's rules read.
+	LegalEvents map[string][]data.LegalEvent `json:"legal_events,omitempty"`
+	Username    string                       `json:"username"`
+	Password    string                       `json:"password"`
 }
 
 // ReturnRequest is the body of POST /applications/{id}/return.
@@ -94,6 +98,9 @@ func (a *App) Apply(ctx context.Context, req ApplyRequest) (*data.Application, e
 		app.Uploaded[i].OwnerID = "" // given on approval
 	}
 	app.Normalize()
+	if err := addUploadedLegalEvents(app.Uploaded, req.LegalEvents); err != nil {
+		return nil, err
+	}
 	if data.NormalizeUsername(req.Password) == app.Username {
 		return nil, data.InvalidField("password", "must differ from the username")
 	}
@@ -137,6 +144,25 @@ func (a *App) Apply(ctx context.Context, req ApplyRequest) (*data.Application, e
 		return nil, err
 	}
 	return &app, nil
+}
+
+// addUploadedLegalEvents gives each uploaded patent its events. Events
+// of a patent the applicant did not upload are refused, naming it: they
+// would otherwise be dropped without a word. The events then go through
+// the patents' own rules with the rest of the application.
+func addUploadedLegalEvents(uploaded []data.Patent, events map[string][]data.LegalEvent) error {
+	for number, evs := range events {
+		norm, err := data.NormalizeApplicationNumber(number)
+		if err != nil {
+			return data.InvalidField("legal_events", "%q is not an application number: %v", number, err)
+		}
+		i := slices.IndexFunc(uploaded, func(p data.Patent) bool { return p.ApplicationNumber == norm })
+		if i < 0 {
+			return data.InvalidField("legal_events", "patent %s is not among the uploaded patents: upload its record too", norm)
+		}
+		uploaded[i].AddLegalEvents(evs...)
+	}
+	return nil
 }
 
 // ReturnApplication sends a submitted application back with reasons

@@ -43,69 +43,15 @@ func importLegalEvents(ctx context.Context, s Store, r io.Reader, opts ImportOpt
 	if opts.OwnerEnterpriseID != "" || opts.BankID != "" {
 		return Errorf(CodeForbidden, "legal-status events are imported by the organizer")
 	}
-	lr, err := newLineReader(r)
+	rows, rejected, err := readLegalRows(ctx, r, rep)
 	if err != nil {
 		return err
 	}
-	cr := &csvRecords{lr: lr}
-	header, err := csvHeader(cr)
-	if err != nil {
-		return err
-	}
-	col, err := cnipaColumns(header, legalColumnsRequired, "a CNIPA legal-status export (申请号, 法律状态公告日, 法律状态 and optionally 法律状态信息)")
-	if err != nil {
-		return err
-	}
-	cell := func(fields []string, name string) string {
-		if i, ok := col[name]; ok && i < len(fields) {
-			return fields[i]
-		}
-		return ""
-	}
+	rep.Rejected = append(rep.Rejected, rejected...)
 	reject := func(row int, id string, fields ...FieldError) {
 		for _, f := range fields {
 			rep.Rejected = append(rep.Rejected, Rejection{Row: row, ID: id, Field: f.Field, Reason: f.Reason})
 		}
-	}
-
-	var rows []legalRow
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		row, fields, prob, err := cr.read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		rep.Rows++
-		if bad := csvRowRejects(header, fields, prob); bad != nil {
-			reject(row, "", bad...)
-			continue
-		}
-		var bad []FieldError
-		number, err := NormalizeApplicationNumber(cell(fields, legalApplicationNumber))
-		if err != nil {
-			bad = append(bad, FieldError{Field: legalApplicationNumber, Reason: err.Error()})
-		}
-		day, err := ParseDate(cell(fields, legalAnnounced))
-		switch {
-		case err != nil:
-			bad = append(bad, FieldError{Field: legalAnnounced, Reason: err.Error()})
-		case day.IsZero():
-			bad = append(bad, FieldError{Field: legalAnnounced, Reason: "is required: the day CNIPA announced the event"})
-		}
-		ev := LegalEvent{Date: day, Name: strings.TrimSpace(cell(fields, legalName)), Info: strings.TrimSpace(cell(fields, legalInfo))}
-		if ev.Name == "" || len([]rune(ev.Name)) > 200 {
-			bad = append(bad, FieldError{Field: legalName, Reason: "is required, at most 200 characters: the event as CNIPA names it, such as 未缴年费专利权终止"})
-		}
-		if bad != nil {
-			reject(row, number, bad...)
-			continue
-		}
-		rows = append(rows, legalRow{row: row, number: number, event: ev})
 	}
 
 	// The patents in the order the file first names them.
@@ -152,6 +98,99 @@ func importLegalEvents(ctx context.Context, s Store, r io.Reader, opts ImportOpt
 	}
 	slices.SortStableFunc(rep.Rejected, func(a, b Rejection) int { return a.Row - b.Row })
 	return nil
+}
+
+// readLegalRows reads the events of a cnipa-legal-csv file, rejecting the
+// rows that are not one (naming the column); rep, when not nil, counts
+// the rows read.
+func readLegalRows(ctx context.Context, r io.Reader, rep *ImportReport) ([]legalRow, []Rejection, error) {
+	lr, err := newLineReader(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	cr := &csvRecords{lr: lr}
+	header, err := csvHeader(cr)
+	if err != nil {
+		return nil, nil, err
+	}
+	col, err := cnipaColumns(header, legalColumnsRequired, "a CNIPA legal-status export (申请号, 法律状态公告日, 法律状态 and optionally 法律状态信息)")
+	if err != nil {
+		return nil, nil, err
+	}
+	cell := func(fields []string, name string) string {
+		if i, ok := col[name]; ok && i < len(fields) {
+			return fields[i]
+		}
+		return ""
+	}
+	var rejected []Rejection
+	reject := func(row int, id string, fields ...FieldError) {
+		for _, f := range fields {
+			rejected = append(rejected, Rejection{Row: row, ID: id, Field: f.Field, Reason: f.Reason})
+		}
+	}
+
+	var rows []legalRow
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		row, fields, prob, err := cr.read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if rep != nil {
+			rep.Rows++
+		}
+		if bad := csvRowRejects(header, fields, prob); bad != nil {
+			reject(row, "", bad...)
+			continue
+		}
+		var bad []FieldError
+		number, err := NormalizeApplicationNumber(cell(fields, legalApplicationNumber))
+		if err != nil {
+			bad = append(bad, FieldError{Field: legalApplicationNumber, Reason: err.Error()})
+		}
+		day, err := ParseDate(cell(fields, legalAnnounced))
+		switch {
+		case err != nil:
+			bad = append(bad, FieldError{Field: legalAnnounced, Reason: err.Error()})
+		case day.IsZero():
+			bad = append(bad, FieldError{Field: legalAnnounced, Reason: "is required: the day CNIPA announced the event"})
+		}
+		ev := LegalEvent{Date: day, Name: strings.TrimSpace(cell(fields, legalName)), Info: strings.TrimSpace(cell(fields, legalInfo))}
+		if ev.Name == "" || len([]rune(ev.Name)) > 200 {
+			bad = append(bad, FieldError{Field: legalName, Reason: "is required, at most 200 characters: the event as CNIPA names it, such as 未缴年费专利权终止"})
+		}
+		if bad != nil {
+			reject(row, number, bad...)
+			continue
+		}
+		rows = append(rows, legalRow{row: row, number: number, event: ev})
+	}
+	return rows, rejected, nil
+}
+
+// ReadCNIPALegalEvents reads a cnipa-legal-csv file without a store: the
+// events of each application number, and the rows refused. A file of more
+// than max rows is refused whole (the application form's bound).
+func ReadCNIPALegalEvents(r io.Reader, max int) (map[string][]LegalEvent, []Rejection, error) {
+	rep := &ImportReport{}
+	rows, rejected, err := readLegalRows(context.Background(), r, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rep.Rows > max {
+		return nil, nil, Errorf(CodeInvalid, "the file has more than %d rows", max)
+	}
+	events := map[string][]LegalEvent{}
+	for _, row := range rows {
+		events[row.number] = append(events[row.number], row.event)
+	}
+	return events, rejected, nil
 }
 
 // legalUpdateAttempts bounds how often addLegalEvents reads a patent

@@ -48,7 +48,7 @@ var applyFieldLabels = map[string]string{
 	"enterprise.industry": "所属行业", "enterprise.founded": "成立日期", "enterprise.employees": "员工人数",
 	"enterprise.financials": "财务数据", "enterprise.need.amount": "融资金额", "enterprise.need.term_months": "融资期限",
 	"contact.name": "联系人", "contact.phone": "联系电话", "username": "登录用户名", "password": "密码", "patents": "专利申请号",
-	"uploaded": "上传的专利文件",
+	"uploaded": "上传的专利文件", "legal_events": "上传的法律状态文件",
 }
 
 // applyProblem says a field error of an application in Chinese.
@@ -68,10 +68,12 @@ func applyProblem(f data.FieldError) string {
 		return label + "：不是有效的国民经济行业代码（如 C35）"
 	case field == "contact.phone":
 		return label + "：须为 7 到 20 位数字的电话号码"
+	case field == "username" && strings.Contains(r, "taken"):
+		return label + "：已被使用，请换一个"
 	case field == "username":
 		return label + "：3 到 64 个字符，只能用小写字母、数字和 . _ -"
-	case field == "username" || strings.Contains(r, "taken"):
-		return label + "：已被使用，请换一个"
+	case field == "legal_events":
+		return label + "：其中有未上传的专利（请同时上传该专利的检索导出记录），或申请号格式不对"
 	case field == "password" && strings.Contains(r, "differ"):
 		return label + "：不能与用户名相同"
 	case field == "password":
@@ -150,6 +152,24 @@ func (h *webHandlers) submitApplication(c *gin.Context) {
 				f.Errors = append(f.Errors, fmt.Sprintf("上传的专利文件：第 %d 行有误（%s）", rejected[0].Row, rejected[0].Field))
 			default:
 				req.Uploaded = pats
+			}
+		}
+	}
+	if fh, err := c.FormFile("legal_file"); err == nil {
+		if fh.Size > maxApplyUpload {
+			f.Errors = append(f.Errors, "上传的法律状态文件：不能超过 4 MB")
+		} else if file, err := fh.Open(); err != nil {
+			f.Errors = append(f.Errors, "上传的法律状态文件：无法读取")
+		} else {
+			events, rejected, err := data.ReadCNIPALegalEvents(file, data.MaxApplicationPatents*20)
+			file.Close()
+			switch {
+			case err != nil:
+				f.Errors = append(f.Errors, "上传的法律状态文件：不是法律状态查询导出的 CSV 文件（须含申请号、法律状态公告日、法律状态列）")
+			case len(rejected) > 0:
+				f.Errors = append(f.Errors, fmt.Sprintf("上传的法律状态文件：第 %d 行有误（%s）", rejected[0].Row, rejected[0].Field))
+			default:
+				req.LegalEvents = events
 			}
 		}
 	}
