@@ -967,6 +967,9 @@ func matrixRows() []mRow {
 				return url.Values{"region": {"441204"}, "industry": {"C35"}, "founded": {"2012-03-15"}, "pool": {"1"}}
 			},
 			want: mWant(403, 403, 403, 303, 303, 401, 401)},
+		{route: "POST /app/enterprise/patents/claim", path: "/app/enterprise/patents/claim",
+			form: func(w *mWorld, s mSubject) url.Values { return url.Values{"number": {"201220999999.1"}} },
+			want: mWant(403, 403, 403, 303, 303, 401, 401)},
 		{route: "GET /app/bank/products/new", path: "/app/bank/products/new", want: mPageGetBank},
 		{route: "GET /app/bank/products/:id/edit", path: "/app/bank/products/{prod}/edit", hidden: "prod",
 			want: mWant(403, 200, 404, 403, 403, 303, 303)},

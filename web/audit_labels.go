@@ -36,6 +36,7 @@ var AuditRoutes = []auditRoute{
 	{"POST", "/app/appraisals", "登记评估报告"},
 	{"POST", "/app/alerts/:id/ack", "确认押品预警"},
 	{"POST", "/app/enterprise/profile", "修改企业信息"},
+	{"POST", "/app/enterprise/patents/claim", "认领专利"},
 	{"POST", "/apply", "提交入库申请"},
 	{"POST", "/app/organizer/applications/:id/approve", "批准入库申请"},
 	{"POST", "/app/organizer/applications/:id/return", "退回入库申请"},

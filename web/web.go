@@ -84,6 +84,7 @@ func Mount(s *door.Server) {
 	app.GET("/enterprise", h.page(h.enterprisePage))
 	app.GET("/enterprise/profile", h.page(h.profilePage))
 	app.POST("/enterprise/profile", h.page(h.saveProfile))
+	app.POST("/enterprise/patents/claim", h.page(h.claimPatentForm)) // enterprise_claim.go
 	app.GET("/bank", h.page(h.bankPage))
 	app.GET("/enterprise/events", h.page(h.enterpriseEventsPage))
 	app.POST("/enterprise/events/:id/register", h.page(h.registerForEvent))
