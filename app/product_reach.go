@@ -125,15 +125,9 @@ func (a *App) ProductReach(ctx context.Context, p *Caller, draft data.Product, a
 				return 0, 0, err
 			}
 		}
-		r, err := rank(ctx, &a.rankings, compiled, prod, pools)
-		if err != nil {
-			return 0, 0, err
-		}
-		page, err := r.Page(ctx, s, false, 0, 0)
-		if err != nil {
-			return 0, 0, err
-		}
-		return page.Eligible, page.Total, nil
+		// Counts only: neither ranked nor kept among the rankings, whose
+		// room is for the pipelines banks page through.
+		return compiled.CountEligible(ctx, prod, pools, s)
 	}
 	out := &ProductReach{AsOf: asOf, Criteria: []ReachCriterion{}}
 	// The draft counts as active: its reach is what publishing it gives.

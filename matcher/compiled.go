@@ -198,6 +198,44 @@ func (c *Compiled) Rank(ctx context.Context, p *data.Product, pools []data.Pool)
 	return r, nil
 }
 
+// CountEligible returns how many of the enterprises seen (all with a nil
+// seen, which must be of c) would be eligible for p, and how many were
+// seen: Rank's verdicts, without its scores, its explanations or the
+// patent rules of an enterprise that an enterprise rule already refuses,
+// and without the unseen. A product's reach before it is published
+// (app.ProductReach) asks this a dozen times for one preview.
+func (c *Compiled) CountEligible(ctx context.Context, p *data.Product, pools []data.Pool, seen *Seen) (eligible, total int, err error) {
+	if !c.Covers(p.IPCAreas) {
+		panic("matcher: CountEligible: the product's IPC areas are not compiled")
+	}
+	if seen != nil && seen.c != c {
+		panic("matcher: CountEligible: seen is of another compiled state")
+	}
+	r := &Ranking{c: c, prod: p, pools: poolsByID(pools), memo: newProductMemo(p, c.blocks)}
+	counts := make([][2]int, len(c.blocks))
+	if err := parallel(ctx, len(c.blocks), func(_ *quantileScratch, b int) {
+		w := r.block(b)
+		buf := make([]loanCand, 0, 64)
+		for ei := range w.ef {
+			if seen != nil && !seen.has(int32(b), int32(ei)) {
+				continue
+			}
+			counts[b][1]++
+			ev := w.evalPair(ei, 0, buf, false)
+			buf = ev.cands[:0]
+			if ev.mask == 0 {
+				counts[b][0]++
+			}
+		}
+	}); err != nil {
+		return 0, 0, err
+	}
+	for _, n := range counts {
+		eligible, total = eligible+n[0], total+n[1]
+	}
+	return eligible, total, nil
+}
+
 // block returns block b of r's facts with r's product compiled for it (a
 // shallow copy: the facts are shared, read only).
 func (r *Ranking) block(b int) *world {

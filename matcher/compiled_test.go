@@ -108,6 +108,16 @@ func TestCompiledAgreesWithPipeline(t *testing.T) {
 					t.Fatalf("%s (kept %v, eligible only %v, [%d, +%d)): the compiled pipeline differs: total %d/%d, eligible %d/%d",
 						p.ID, q.keep != nil, q.eligibleOnly, q.offset, q.lim, got.Total, want.Total, got.Eligible, want.Eligible)
 				}
+				// The counts alone (a product's reach) are the pipeline's.
+				if !q.eligibleOnly {
+					eligible, total, err := c.CountEligible(ctx, p, in.Pools, seen)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if eligible != want.Eligible || total != want.Total {
+						t.Fatalf("%s (kept %v): counted %d eligible of %d, the pipeline %d of %d", p.ID, q.keep != nil, eligible, total, want.Eligible, want.Total)
+					}
+				}
 				if q.keep == nil && want.Eligible == 0 && i >= len(in.Products)-len(ds.Products) {
 					t.Logf("%s: no eligible enterprise", p.ID)
 				}
