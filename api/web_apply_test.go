@@ -17,7 +17,8 @@ import (
 	"ipmatch/web"
 )
 
-// postMultipart posts fields and one file as a browser's form would.
+// postMultipart posts fields and one file as a browser's form would,
+// from b's address with b's headers.
 func (b *browser) postMultipart(path string, fields url.Values, fileField, fileName string, file []byte) *httptest.ResponseRecorder {
 	b.t.Helper()
 	var body bytes.Buffer
@@ -35,6 +36,12 @@ func (b *browser) postMultipart(path string, fields url.Values, fileField, fileN
 	req := httptest.NewRequest("POST", path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Host = b.host
+	if b.remote != "" {
+		req.RemoteAddr = b.remote
+	}
+	for k, vs := range b.header {
+		req.Header[k] = vs
+	}
 	return b.send(req)
 }
 

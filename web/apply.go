@@ -68,10 +68,10 @@ func applyProblem(f data.FieldError) string {
 		return label + "：不是有效的国民经济行业代码（如 C35）"
 	case field == "contact.phone":
 		return label + "：须为 7 到 20 位数字的电话号码"
+	case field == "username" && strings.Contains(r, "taken"):
+		return label + "：已被使用，请换一个"
 	case field == "username":
 		return label + "：3 到 64 个字符，只能用小写字母、数字和 . _ -"
-	case field == "username" || strings.Contains(r, "taken"):
-		return label + "：已被使用，请换一个"
 	case field == "password" && strings.Contains(r, "differ"):
 		return label + "：不能与用户名相同"
 	case field == "password":
@@ -155,6 +155,9 @@ func (h *webHandlers) submitApplication(c *gin.Context) {
 	}
 	if len(f.Errors) > 0 {
 		h.renderApply(c, http.StatusUnprocessableEntity, applyView{Form: f})
+		return
+	}
+	if !h.admitApplication(c, req, f) { // apply_limit.go
 		return
 	}
 	a, err := h.s.App.Apply(c.Request.Context(), req)
