@@ -134,7 +134,7 @@ func TestWebApplyStatus(t *testing.T) {
 // it answers 429 with Retry-After, even to the right password, there and
 // at the sign-in; other addresses are not affected.
 func TestWebApplyStatusRateLimited(t *testing.T) {
-	f := newFixture(t, Config{AuthFailureBurst: 2, AuthFailureEvery: 24 * time.Hour}) // a day: no refill mid-test
+	f := newFixture(t, Config{AuthFailureBurst: 2, AuthFailureEvery: 24 * time.Hour}) // a day: a refill mid-test only at midnight UTC
 	e := storetest.Enterprise(64)
 	const user, pw = "limited.apply", "limited-password-1"
 	applicant := newBrowser(f)
@@ -173,7 +173,7 @@ func TestWebApplyStatusRateLimited(t *testing.T) {
 // X-Forwarded-For (no trusted proxy) buy a fresh address; another
 // address may still apply.
 func TestWebApplyRateLimitedPerAddress(t *testing.T) {
-	f := newFixture(t, Config{ApplyBurst: 2, ApplyEvery: 24 * time.Hour}) // a day: no refill mid-test
+	f := newFixture(t, Config{ApplyBurst: 2, ApplyEvery: 24 * time.Hour}) // a day: a refill mid-test only at midnight UTC
 	from := func(remote string) *browser {
 		b := newBrowser(f)
 		b.remote = remote
