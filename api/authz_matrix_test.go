@@ -918,6 +918,14 @@ func matrixRows() []mRow {
 					"password": {"matrix-apply-1"}, "password2": {"matrix-apply-1"}}
 			},
 			want: mWant(200, 200, 200, 200, 200, 200, 200)},
+		// An applicant's status check: public; a user's sign-in opens no
+		// application, so every caller's own password is refused alike.
+		{route: "GET /apply/status", path: "/apply/status", want: mWant(200, 200, 200, 200, 200, 200, 200)},
+		{route: "POST /apply/status", path: "/apply/status", readOnly: true,
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"username": {s["user"]}, "password": {s["password"]}}
+			},
+			want: mWant(401, 401, 401, 401, 401, 401, 401)},
 		{route: "GET /app/organizer/applications", path: "/app/organizer/applications", want: mPageGetOrg},
 		{route: "GET /app/organizer/applications/:id", path: "/app/organizer/applications/{appl}", hidden: "appl", want: mPageGetOrg},
 		{route: "POST /app/organizer/applications/:id/approve", path: "/app/organizer/applications/{appl}/approve", hidden: "appl",

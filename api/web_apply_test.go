@@ -22,7 +22,8 @@ import (
 // formFile is one file of a multipart form.
 type formFile struct{ field, name, body string }
 
-// postMultipart posts fields and one file as a browser's form would.
+// postMultipart posts fields and one file as a browser's form would,
+// from b's address with b's headers.
 func (b *browser) postMultipart(path string, fields url.Values, fileField, fileName string, file []byte) *httptest.ResponseRecorder {
 	b.t.Helper()
 	if fileField == "" {
@@ -49,6 +50,12 @@ func (b *browser) postFiles(path string, fields url.Values, files ...formFile) *
 	req := httptest.NewRequest("POST", path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Host = b.host
+	if b.remote != "" {
+		req.RemoteAddr = b.remote
+	}
+	for k, vs := range b.header {
+		req.Header[k] = vs
+	}
 	return b.send(req)
 }
 

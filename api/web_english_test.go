@@ -210,6 +210,7 @@ func englishCheckPages() []englishPageCheck {
 		{"enterprise", "/app/enterprise/prodcuts", http.StatusNotFound},
 		{"bank", "/app/organizer/users", http.StatusForbidden},
 		{"bank", "/reset/user_nope." + strings.Repeat("A", 43), http.StatusNotFound},
+		{"bank", "/apply/status", http.StatusOK},
 	}
 }
 

@@ -85,31 +85,15 @@ func applicationResource(store data.Store) *Resource[data.Application] {
 // is already an enterprise's is refused (conflict, naming the code); one
 // that already applied may apply again only after it was returned, with
 // the same username and password (the applicant's proof that it is the
-// same applicant), which puts it back in the organizer's queue. The
-// password is checked and hashed here; the rest by the record's rules.
+// same applicant), which puts it back in the organizer's queue. A
+// username that a user or another credit code's application holds is
+// refused, so that a username names one application (ApplicationStatus).
+// The password is checked and hashed here; the rest by the record's
+// rules, first (CheckApplication): an invalid application costs no
+// bcrypt hash and no store read.
 func (a *App) Apply(ctx context.Context, req ApplyRequest) (*data.Application, error) {
-	if n := utf8.RuneCountInString(req.Password); n < data.MinPasswordLength || len(req.Password) > 72 {
-		return nil, data.InvalidField("password", "must be %d to 72 characters", data.MinPasswordLength)
-	}
-	app := data.Application{Enterprise: req.Enterprise, Contact: req.Contact, Patents: req.Patents, Uploaded: req.Uploaded,
-		Username: req.Username, Status: data.ApplicationSubmitted, SubmittedAt: a.now().UTC()}
-	app.Enterprise.ID = ""
-	for i := range app.Uploaded {
-		app.Uploaded[i].OwnerID = "" // given on approval
-	}
-	app.Normalize()
-	if err := addUploadedLegalEvents(app.Uploaded, req.LegalEvents); err != nil {
-		return nil, err
-	}
-	if data.NormalizeUsername(req.Password) == app.Username {
-		return nil, data.InvalidField("password", "must differ from the username")
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(req.Password), data.PasswordCost)
+	app, err := a.applicationOf(req)
 	if err != nil {
-		return nil, err
-	}
-	app.PasswordHash = string(h)
-	if err := data.ApplicationKind.Check([]*data.Application{&app}); err != nil {
 		return nil, err
 	}
 	if _, err := a.store.Enterprises().GetByKey(ctx, app.Enterprise.CreditCode); err == nil {
@@ -122,9 +106,17 @@ func (a *App) Apply(ctx context.Context, req ApplyRequest) (*data.Application, e
 	} else if taken {
 		return nil, data.InvalidField("username", "%q is taken; choose another", app.Username)
 	}
+	if other, found, err := a.applicationByUsername(ctx, app.Username); err != nil {
+		return nil, err
+	} else if found && other.Enterprise.CreditCode != app.Enterprise.CreditCode {
+		return nil, data.InvalidField("username", "%q is taken; choose another", app.Username)
+	}
 	old, err := a.store.Applications().GetByKey(ctx, app.Enterprise.CreditCode)
 	switch data.ErrorCode(err) {
 	case data.CodeNotFound:
+		if err := hashPassword(&app, req.Password); err != nil {
+			return nil, err
+		}
 		app.ID = data.ApplicationKind.NewID()
 		if err := a.store.Applications().Create(ctx, &app); err != nil {
 			return nil, err
@@ -135,15 +127,64 @@ func (a *App) Apply(ctx context.Context, req ApplyRequest) (*data.Application, e
 		return nil, err
 	}
 	// Applied before: only a returned application, by the same applicant.
-	if old.Status != data.ApplicationReturned || old.Username != app.Username ||
-		bcrypt.CompareHashAndPassword([]byte(old.PasswordHash), []byte(req.Password)) != nil {
+	// The password is compared whatever the status, so the refusal takes
+	// the same time whether or not the application was returned.
+	samePassword := bcrypt.CompareHashAndPassword([]byte(old.PasswordHash), []byte(req.Password)) == nil
+	if old.Status != data.ApplicationReturned || old.Username != app.Username || !samePassword {
 		return nil, data.Errorf(data.CodeConflict, "credit code %s has applied already; the organizer will review it", app.Enterprise.CreditCode)
 	}
+	app.PasswordHash = old.PasswordHash // the same password
 	app.ID, app.Revision, app.CreatedAt = old.ID, old.Revision, old.CreatedAt
 	if err := a.store.Applications().Update(ctx, &app); err != nil {
 		return nil, err
 	}
 	return &app, nil
+}
+
+// CheckApplication makes the checks of Apply that need neither the store
+// nor a bcrypt hash: the password's length, and the application's own
+// rules. The public form calls it before it counts a submission against
+// its client's limit (web/apply_limit.go), so a form refused for a typo
+// costs the applicant nothing.
+func (a *App) CheckApplication(req ApplyRequest) error {
+	_, err := a.applicationOf(req)
+	return err
+}
+
+// applicationOf builds the application of req, normalised and checked,
+// with a stand-in password hash (hashPassword sets the real one).
+func (a *App) applicationOf(req ApplyRequest) (data.Application, error) {
+	if n := utf8.RuneCountInString(req.Password); n < data.MinPasswordLength || len(req.Password) > 72 {
+		return data.Application{}, data.InvalidField("password", "must be %d to 72 characters", data.MinPasswordLength)
+	}
+	app := data.Application{Enterprise: req.Enterprise, Contact: req.Contact, Patents: slices.Clone(req.Patents), Uploaded: slices.Clone(req.Uploaded),
+		Username: req.Username, Status: data.ApplicationSubmitted, SubmittedAt: a.now().UTC()}
+	app.Enterprise.ID = ""
+	for i := range app.Uploaded {
+		app.Uploaded[i].OwnerID = "" // given on approval
+	}
+	app.Normalize()
+	if err := addUploadedLegalEvents(app.Uploaded, req.LegalEvents); err != nil {
+		return data.Application{}, err
+	}
+	if data.NormalizeUsername(req.Password) == app.Username {
+		return data.Application{}, data.InvalidField("password", "must differ from the username")
+	}
+	app.PasswordHash = string(dummyPasswordHash())
+	if err := data.ApplicationKind.Check([]*data.Application{&app}); err != nil {
+		return data.Application{}, err
+	}
+	return app, nil
+}
+
+// hashPassword sets app's password hash from password.
+func hashPassword(app *data.Application, password string) error {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), data.PasswordCost)
+	if err != nil {
+		return err
+	}
+	app.PasswordHash = string(h)
+	return nil
 }
 
 // addUploadedLegalEvents gives each uploaded patent its events. Events

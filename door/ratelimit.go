@@ -26,6 +26,19 @@ const (
 	DefaultAuthFailureEvery = 6 * time.Second
 )
 
+// Defaults of Config.ApplyBurst and ApplyEvery: twenty submissions of the
+// public application form at once from one client address, then one more
+// every five minutes (twelve an hour). An incubator or a park's service
+// office filing for its tenants in one sitting, or a shared office behind
+// one address, files a score without waiting, and an applicant correcting
+// a refused form is not counted (web/apply_limit.go); a script gets twelve
+// an hour, each costing a bcrypt hash (about 0.25 s of CPU) and a record in
+// the organizer's queue.
+const (
+	DefaultApplyBurst = 20
+	DefaultApplyEvery = 5 * time.Minute
+)
+
 // FailureLimiter counts failed authentications per key (a client address,
 // a username, or both) in the store, so that every node on one store
 // shares the counts: N nodes together allow the guesses one node allows.
@@ -106,14 +119,45 @@ func (l *FailureLimiter) Wait(ctx context.Context, keys ...string) (time.Duratio
 			return 0, err
 		}
 		if free-slot >= int64(l.burst) {
-			// free becomes usable once it is within burst slots of now:
-			// when slot free-burst+1 begins. Whole milliseconds, at least
-			// one: the Retry-After is rounded up from it.
-			d := l.slotStart(free - int64(l.burst) + 1).Sub(now)
-			longest = max(longest, max(d.Round(time.Millisecond), time.Millisecond))
+			longest = max(longest, l.waitFor(now, free))
 		}
 	}
 	return longest, nil
+}
+
+// waitFor is how long from now until slot free is usable: once it is
+// within burst slots of now, when slot free-burst+1 begins. Whole
+// milliseconds, at least one: the Retry-After is rounded up from it.
+func (l *FailureLimiter) waitFor(now time.Time, free int64) time.Duration {
+	d := l.slotStart(free - int64(l.burst) + 1).Sub(now)
+	return max(d.Round(time.Millisecond), time.Millisecond)
+}
+
+// Take takes a token of key before the work it pays for, and returns 0;
+// or, when key has none left, takes none and returns how long until one
+// is free. Unlike Wait then Fail, it lets no more requests through than
+// there are tokens, however many come at once to however many nodes:
+// each that passes has created a slot's record, which only one can do.
+// It limits work whatever its outcome (the public application form,
+// web/apply_limit.go), where Wait and Fail limit failures.
+func (l *FailureLimiter) Take(ctx context.Context, key string) (time.Duration, error) {
+	now := l.now()
+	slot := l.slotAt(now)
+	bucket, free, err := l.firstFree(ctx, key, slot)
+	if err != nil {
+		return 0, err
+	}
+	for ; free < slot+int64(l.burst); free++ {
+		f := data.SignInFailure{ID: data.FailureSlotID(bucket, free), Bucket: bucket, Slot: free, Expires: l.slotStart(free + 1)}
+		switch err := l.table.Create(ctx, &f); data.ErrorCode(err) {
+		case "":
+			return 0, nil
+		case data.CodeConflict: // another request took it: try the next
+		default:
+			return 0, err
+		}
+	}
+	return l.waitFor(now, free), nil
 }
 
 // Fail takes a token from each of keys: it creates the record of the

@@ -99,3 +99,51 @@ func TestCheckTrustedProxies(t *testing.T) {
 		t.Errorf("a malformed proxy = %v, want invalid", err)
 	}
 }
+
+// TestFailureLimiterTakeAtOnce: of many requests taking tokens at once on
+// two nodes, exactly the burst pass, and the rest are told when the next
+// token comes; a key's tokens are its own.
+func TestFailureLimiterTakeAtOnce(t *testing.T) {
+	ctx := t.Context()
+	store := memstore.New()
+	now := time.Date(2021, 4, 23, 9, 0, 30, 0, time.UTC)
+	a, b := testLimiter(store, &now, 5, time.Minute), testLimiter(store, &now, 5, time.Minute)
+	var mu sync.Mutex
+	passed, waits := 0, map[time.Duration]int{}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		wg.Go(func() {
+			d, err := l.Take(ctx, "ip:incubator")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if d == 0 {
+				passed++
+			} else {
+				waits[d]++
+			}
+		})
+	}
+	wg.Wait()
+	if passed != 5 || waits[30*time.Second] != 35 {
+		t.Fatalf("%d passed, waits %v; want 5, and 35 told to wait 30s (the next slot)", passed, waits)
+	}
+	wantWait(t, a, 30*time.Second, "Wait agrees", "ip:incubator")
+	if d, err := b.Take(ctx, "ip:other"); err != nil || d != 0 {
+		t.Fatalf("another key: %v, %v", d, err)
+	}
+	now = now.Add(30 * time.Second)
+	if d, err := a.Take(ctx, "ip:incubator"); err != nil || d != 0 {
+		t.Fatalf("once refilled: %v, %v", d, err)
+	}
+	if d, err := b.Take(ctx, "ip:incubator"); err != nil || d != time.Minute {
+		t.Fatalf("then empty again: %v, %v; want 1m", d, err)
+	}
+}

@@ -66,6 +66,12 @@ type Config struct {
 	// DefaultAuthFailureBurst, DefaultAuthFailureEvery.
 	AuthFailureBurst int
 	AuthFailureEvery time.Duration
+	// ApplyBurst and ApplyEvery limit the submissions of the public
+	// application form /apply per client address (web/apply_limit.go):
+	// Burst at once, then one per Every; more get 429 and write nothing.
+	// Defaults: DefaultApplyBurst, DefaultApplyEvery.
+	ApplyBurst int
+	ApplyEvery time.Duration
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For names the client. None by default: the peer address
 	// is the client, so a client cannot pick the address it is limited by.
@@ -100,6 +106,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AuthFailureEvery <= 0 {
 		c.AuthFailureEvery = DefaultAuthFailureEvery
+	}
+	if c.ApplyBurst <= 0 {
+		c.ApplyBurst = DefaultApplyBurst
+	}
+	if c.ApplyEvery <= 0 {
+		c.ApplyEvery = DefaultApplyEvery
 	}
 	if c.Node == "" {
 		c.Node = data.NodeName()

@@ -177,6 +177,9 @@ func (h *webHandlers) submitApplication(c *gin.Context) {
 		h.renderApply(c, http.StatusUnprocessableEntity, applyView{Form: f})
 		return
 	}
+	if !h.admitApplication(c, req, f) { // apply_limit.go
+		return
+	}
 	a, err := h.s.App.Apply(c.Request.Context(), req)
 	switch data.ErrorCode(err) {
 	case "":

@@ -32,6 +32,9 @@ type webHandlers struct {
 	sessions *webSessions
 	// passwordFailures limit failed password sign-ins (password.go).
 	passwordFailures *passwordLimits
+	// applyLimit limits the public application form's submissions per
+	// client address (apply_limit.go).
+	applyLimit *door.FailureLimiter
 	// signInKey signs the sign-in forms' CSRF tokens (signin.go).
 	signInKey *signInKey
 	pages     map[string]*template.Template
@@ -74,6 +77,8 @@ func Mount(s *door.Server) {
 	r.POST("/signout", h.signOut)
 	r.GET("/apply", h.applyPage)                                  // apply.go: 企业入库, public
 	r.POST("/apply", h.submitApplication)                         // with the sign-in forms' CSRF check
+	r.GET("/apply/status", h.applyStatusPage)                     // apply_status.go: an applicant reads its review
+	r.POST("/apply/status", h.applyStatus)                        // with the sign-in forms' CSRF check
 	r.GET("/policies", h.page(h.policiesPage))                    // policies.go: public, no sign-in
 	r.GET("/policies/:id", h.page(h.policyPage))                  // policies.go
 	r.GET("/reset/:token", door.HideSecretPath, h.resetPage)      // accounts.go: a reset link, public
@@ -145,6 +150,7 @@ func newWebHandlers(s *door.Server) *webHandlers {
 	store := s.Store()
 	h := &webHandlers{s: s, sessions: newWebSessions(store.Sessions(), s.Logger), signInKey: &signInKey{secrets: store.Secrets()},
 		passwordFailures: newPasswordLimits(store.SignInFailures(), s.Cfg.AuthFailureBurst, s.Cfg.AuthFailureEvery),
+		applyLimit:       door.NewFailureLimiter(store.SignInFailures(), applyLimitName, s.Cfg.ApplyBurst, s.Cfg.ApplyEvery),
 		pages:            map[string]*template.Template{}}
 	names, err := fs.Glob(webFiles, "templates/*.html")
 	if err != nil {
@@ -280,7 +286,7 @@ func isPagePath(path string) bool {
 	case "/", "/signin", "/signin/password", "/signout", "/app":
 		return true
 	}
-	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/") || path == "/policies" || strings.HasPrefix(path, "/policies/") || path == "/apply"
+	return strings.HasPrefix(path, "/app/") || strings.HasPrefix(path, "/reset/") || path == "/policies" || strings.HasPrefix(path, "/policies/") || path == "/apply" || path == "/apply/status"
 }
 
 // renderError is the pages' renderer of door.Server.WriteError, which
