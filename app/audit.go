@@ -10,13 +10,16 @@ import (
 	"ipmatch/data"
 )
 
-// AuditKinds are the tables whose writes the audit log names.
+// AuditKinds are the tables whose writes the audit log names, and what
+// the administrative commands (backup, restore, reindex) act on.
 var AuditKinds = []string{
 	data.EnterpriseKind.Name, data.PatentKind.Name, data.BankKind.Name, data.ProductKind.Name,
 	data.EventKind.Name, data.ParticipantKind.Name, data.DealKind.Name, data.PoolKind.Name,
 	data.TokenKind.Name, data.ScheduleKind.Name, data.UserKind.Name, data.AppraiserKind.Name, data.AppraisalKind.Name,
 	data.AlertKind.Name, data.WebhookKind.Name,
 	data.PolicyKind.Name, data.ApplicationKind.Name,
+	// Not tables: what the administrative commands act on.
+	data.AuditBackups, data.AuditSearchIndex,
 }
 
 // AuditFilterParams are the audit list's filters besides page and size.

@@ -67,6 +67,16 @@ var (
 	AuditActions = []string{AuditCreate, AuditUpdate, AuditPut, AuditDelete}
 )
 
+// What the administrative commands act on, named in the audit log where
+// a write names its table: they are not records of a table. A backup
+// (ipmatch backup; ipmatch restore logs into the restored store which
+// backup it came from) is named by its ID, a search index (ipmatch
+// reindex) by its node name.
+const (
+	AuditBackups     = "backups"
+	AuditSearchIndex = "search_index"
+)
+
 // MaxAuditIDs bounds the IDs of one entry; a larger batch is logged as
 // several entries.
 const MaxAuditIDs = 1000

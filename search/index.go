@@ -167,6 +167,22 @@ func Open(ctx context.Context, dir string, store data.Store, opts Options) (*Ind
 	return x, nil
 }
 
+// CheckFree returns an error when another process has the index in dir
+// open (ipmatch serve, reindex or import on it), so that a command that
+// would replace the directory under it can refuse. A directory that holds
+// no index is free.
+func CheckFree(dir string) error {
+	name := filepath.Join(dir, lockFile)
+	if _, err := os.Stat(name); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	lock, err := lockDir(name)
+	if err != nil {
+		return fmt.Errorf("search: %s: %w", dir, err)
+	}
+	return lock.Close()
+}
+
 // check opens the kind indexes and returns why they must be rebuilt, or ""
 // when they are sound.
 func (x *Index) check(ctx context.Context) string {

@@ -70,8 +70,23 @@ var AuditRoutes = []auditRoute{
 // auditCRUDVerbs name the generic routes of a kind by method.
 var auditCRUDVerbs = map[string]string{"POST": "新建", "PUT": "修改", "DELETE": "删除"}
 
+// auditCommands name the administrative commands, which write no record
+// of a table: their entries name a backup or a search index (data.AuditBackups,
+// data.AuditSearchIndex).
+var auditCommands = map[string]string{
+	"backup": "备份数据", "restore": "从备份恢复数据", "reindex": "重建搜索索引",
+}
+
 // AuditActionName returns the Chinese name of the action of e.
 func AuditActionName(e *data.AuditEntry) string {
+	if line, ok := strings.CutPrefix(e.Request, "ipmatch "); ok {
+		// A command: its request is its command line.
+		name, _, _ := strings.Cut(line, " ")
+		if label := auditCommands[name]; label != "" {
+			return label
+		}
+		return auditActionLabels[e.Action] + auditKindLabels[e.Kind]
+	}
 	method, path, ok := strings.Cut(e.Request, " ")
 	if !ok || path == "" {
 		// A write of a command or of the service itself: no request.

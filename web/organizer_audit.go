@@ -21,6 +21,7 @@ var auditKindLabels = map[string]string{
 	"appraisers": "评估机构", "appraisals": "评估报告",
 	"alerts": "押品预警", "webhooks": "银行推送地址",
 	"policies": "扶持政策", "applications": "入库申请",
+	data.AuditBackups: "数据备份", data.AuditSearchIndex: "搜索索引",
 }
 
 // auditActionLabels and auditViaLabels name actions and channels.

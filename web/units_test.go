@@ -85,6 +85,12 @@ func TestAuditActionName(t *testing.T) {
 		{"DELETE /api/v1/patents/CN1", data.AuditDelete, "patents", "删除专利"},
 		// A command or the service itself: no request; action and kind.
 		{"", data.AuditCreate, "enterprises", "新建企业"},
+		{"ipmatch import --kind patents", data.AuditPut, "patents", "批量写入专利"},
+		{"ipmatch token create", data.AuditCreate, "tokens", "新建API 令牌"},
+		// The administrative commands, which name a backup or an index.
+		{"ipmatch backup --out /var/backups/ipmatch.tar.gz", data.AuditCreate, data.AuditBackups, "备份数据"},
+		{"ipmatch restore /var/backups/ipmatch.tar.gz", data.AuditPut, data.AuditBackups, "从备份恢复数据"},
+		{"ipmatch reindex", data.AuditUpdate, data.AuditSearchIndex, "重建搜索索引"},
 		// Anything unknown is still Chinese.
 		{"POST /app/organizer/events/evt_1/somethingnew", data.AuditUpdate, "events", "其他操作"},
 		{"POST /app/bank/deals//stage", data.AuditUpdate, "deals", "其他操作"},

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
 	"strings"
 
 	"ipmatch/data"
@@ -70,11 +69,7 @@ func openStore(ctx context.Context, c StoreConfig, logger *slog.Logger) (data.St
 // (search.Index.Node), so a server on that index does not index the writes
 // again; other commands pass data.NodeName().
 func auditCLI(ctx context.Context, store data.Store, logger *slog.Logger, node, command string) (context.Context, data.Store) {
-	name := "cli"
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		name = u.Username
-	}
-	ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: name}, Via: data.ViaCLI, Request: "ipmatch " + command})
+	ctx = data.WithOrigin(ctx, data.Origin{Actor: data.Actor{Name: osUser()}, Via: data.ViaCLI, Request: "ipmatch " + command})
 	return ctx, data.Audited(store, node, logger)
 }
 

@@ -33,11 +33,18 @@ const exitRejected = 3
 // errRejected marks an import that refused some rows.
 var errRejected = errors.New("some rows were rejected")
 
+// errSilent marks a failure the command has already reported on stdout
+// (verify --json): exit status 1 and nothing more on stderr.
+var errSilent = errors.New("failed")
+
 const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
 
 Usage:
   ipmatch serve   [--demo] [--addr HOST:PORT] [--calibration FILE] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [store flags]
   ipmatch reindex [--index DIR] [store flags]
+  ipmatch backup  --out FILE [--data DIR]
+  ipmatch verify  FILE [--json]
+  ipmatch restore FILE [--data DIR] [--force] [--index DIR]
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
   ipmatch token create --role organizer|bank|enterprise [--bank ID] [--enterprise ID] [--label TEXT] [store flags]
@@ -78,6 +85,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runUser(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "reindex":
 		err = runReindex(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = runBackup(ctx, args[1:], stdout, stderr)
+	case "verify":
+		err = runVerify(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = runRestore(ctx, args[1:], stdout, stderr)
 	case "bench-data":
 		err = runBenchData(ctx, args[1:], stdout, stderr)
 	case "value":
@@ -105,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errRejected):
 		return exitRejected
+	case errors.Is(err, errSilent):
+		return 1
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "ipmatch %s: %v\n", args[0], err)
 		return 2

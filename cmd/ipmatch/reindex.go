@@ -79,14 +79,18 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	for _, k := range []string{search.Patents, search.Enterprises, search.Products} {
-		if counts[k], err = idx.DocCount(k); err != nil {
-			idx.Close()
-			return err
-		}
+	counts, err := indexCounts(idx)
+	if err != nil {
+		idx.Close()
+		return err
 	}
+	node := idx.Node()
 	if err := idx.Close(); err != nil {
+		return err
+	}
+	// Who rebuilt which node's index, in the store's audit log (the
+	// entry names no record, so no follower re-indexes anything for it).
+	if err := auditCommand(ctx, store, node, "ipmatch reindex", data.AuditUpdate, data.AuditSearchIndex, node); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "indexed %d patents, %d enterprises and %d products in %s (%s)\n",

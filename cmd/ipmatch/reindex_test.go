@@ -47,6 +47,30 @@ func TestReindex(t *testing.T) {
 	if _, errOut, code := runCLI(t, "reindex", "--data", dir, "extra"); code != 2 {
 		t.Errorf("reindex with an argument: exit %d %s", code, errOut)
 	}
+	// Each rebuild is in the audit log: who rebuilt which node's index.
+	s, err := sqlite.Open(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := s.Audit().List(context.Background(), data.ListOptions{})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, _ := os.ReadFile(filepath.Join(dir, "index", "node"))
+	rebuilds := 0
+	for _, e := range entries {
+		if e.Kind == data.AuditSearchIndex {
+			rebuilds++
+			if e.Via != data.ViaCLI || e.Action != data.AuditUpdate || e.Request != "ipmatch reindex" || e.Actor.Name == "" ||
+				len(e.IDs) != 1 || e.IDs[0] != strings.TrimSpace(string(node)) || e.Node != e.IDs[0] {
+				t.Errorf("reindex audit entry %+v; want the command's, naming the index's node %q", e, node)
+			}
+		}
+	}
+	if rebuilds != 2 {
+		t.Errorf("%d reindex entries in the audit log, want 2", rebuilds)
+	}
 }
 
 // TestServeSearch starts the server with the demo: the index is built and
