@@ -59,6 +59,9 @@ type Main struct {
 	MonitorAt string
 	// Webhooks sets the sending of alerts to banks' webhooks.
 	Webhooks app.WebhookConfig
+	// LogSampling says which requests the access log writes
+	// (door.LogSampling).
+	LogSampling door.LogSampling
 	// ShutdownTimeout bounds how long Close lets the requests in flight
 	// finish before it cancels them (default defaultShutdownTimeout).
 	ShutdownTimeout time.Duration
@@ -164,7 +167,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	doors := newServer(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
 		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns,
-		Webhooks: m.Webhooks, ImportSpoolDir: m.SpoolDir})
+		Webhooks: m.Webhooks, ImportSpoolDir: m.SpoolDir, LogSampling: m.LogSampling})
 	m.doors = doors
 	// The match state is loaded before the first request, not by it.
 	if err := m.warm(ctx, doors.App); err != nil {
@@ -291,6 +294,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	shutdown := fs.String("shutdown-timeout", env("IPMATCH_SHUTDOWN_TIMEOUT", defaultShutdownTimeout.String()),
 		"on SIGTERM or SIGINT, how long the requests in flight may take to finish before they are cancelled (IPMATCH_SHUTDOWN_TIMEOUT)")
 	parseLimits := addServeLimitFlags(fs, &m.Limits)
+	parseLogSampling := addLogSamplingFlags(fs, &m.LogSampling)
 	applyMemoryLimit := addMemoryLimitFlag(fs)
 	var debugAddr string
 	addDebugAddrFlag(fs, &debugAddr)
@@ -298,6 +302,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if err := parseLimits(); err != nil {
+		return err
+	}
+	if err := parseLogSampling(); err != nil {
 		return err
 	}
 	if err := applyMemoryLimit(); err != nil {
