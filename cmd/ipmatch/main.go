@@ -43,7 +43,7 @@ var errRejected = errors.New("some rows were rejected")
 const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
 
 Usage:
-  ipmatch serve   [--demo] [--addr HOST:PORT] [--calibration FILE] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [store flags]
+  ipmatch serve   [--demo] [--addr HOST:PORT] [--calibration FILE] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [--shutdown-timeout D] [store flags]
   ipmatch reindex [--index DIR] [store flags]
   ipmatch import  --kind KIND --format FORMAT [store flags] FILE|-
   ipmatch export  --kind KIND --format FORMAT [--out FILE] [store flags]
@@ -54,6 +54,7 @@ Usage:
   ipmatch value weights [--weights FILE]
   ipmatch calibrate [--out FILE] [--json] [--calibration FILE] [--weights FILE] [store flags]
   ipmatch monitor [--as-of DATE] [--warn-days N] [--json] [--webhook-allow-private] [store flags]
+  ipmatch healthcheck [--addr HOST:PORT] [--timeout D]   # exit 0 when GET /healthz answers ok (a container's HEALTHCHECK)
   ipmatch version
 
 Store flags (default: the embedded SQLite store in ./ipmatch-data):
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runCalibrate(ctx, args[1:], stdout, stderr)
 	case "monitor":
 		err = runMonitor(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ipmatch", version)
 		return 0
