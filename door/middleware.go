@@ -63,16 +63,27 @@ func (s *Server) requestID(c *gin.Context) {
 	c.Next()
 }
 
-// accessLog writes one log line per request once it is answered.
+// accessLog writes one log line per request once it is answered: at
+// info level unless the sampler drops it (LogSampling), then at debug.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	took := time.Since(start)
+	ctx := c.Request.Context()
+	level := slog.LevelInfo
+	keep, dropped := s.sampler.keep(c.Request.Method, c.FullPath(), c.Writer.Status(), took)
+	if !keep {
+		if !s.Logger.Enabled(ctx, slog.LevelDebug) {
+			return
+		}
+		level = slog.LevelDebug
+	}
 	attrs := []slog.Attr{
 		slog.String("method", c.Request.Method),
 		slog.String("path", LogPath(c)),
 		slog.Int("status", c.Writer.Status()),
-		slog.Duration("duration", time.Since(start)),
-		slog.String("request_id", RequestID(c.Request.Context())),
+		slog.Duration("duration", took),
+		slog.String("request_id", RequestID(ctx)),
 		slog.String("role", "anonymous"),
 	}
 	if p, ok := c.Get(KeyCaller); ok {
@@ -82,7 +93,10 @@ func (s *Server) accessLog(c *gin.Context) {
 	if code := c.GetString(KeyErrorCode); code != "" {
 		attrs = append(attrs, slog.String("error_code", code))
 	}
-	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
+	if dropped > 0 {
+		attrs = append(attrs, slog.Int("dropped", dropped))
+	}
+	s.Logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // recover turns a panic in a handler into a 500 (the envelope, or the

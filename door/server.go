@@ -89,6 +89,9 @@ type Config struct {
 	ExpensiveQueueWait time.Duration
 	// Webhooks sets the sending of alerts to banks' webhooks (app.WebhookConfig).
 	Webhooks app.WebhookConfig
+	// LogSampling says which requests the access log writes at info level
+	// (logsample.go); zero fields take the defaults.
+	LogSampling LogSampling
 }
 
 func (c Config) withDefaults() Config {
@@ -149,6 +152,8 @@ type Server struct {
 	renderPage func(c *gin.Context, err error)
 	// background is the work started with Go, stopped by Close.
 	background background
+	// sampler decides which requests the access log writes (LogSampling).
+	sampler *logSampler
 }
 
 var setMode sync.Once
@@ -168,7 +173,7 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger, Webhooks: cfg.Webhooks}),
 		AuthFailures: NewFailureLimiter(store.SignInFailures(), "token", cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		expensive:    NewExpensiveLimiter(ExpensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
-		isPage:       func(string) bool { return false }}
+		isPage:       func(string) bool { return false }, sampler: newLogSampler(cfg.LogSampling)}
 
 	r := gin.New() // no default logger or recovery: ours follow
 	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {

@@ -21,6 +21,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts a graceful shutdown (Main.Close); once it
+	// has arrived, the signals' default action is back, so a second one
+	// ends the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -40,7 +47,7 @@ var errSilent = errors.New("failed")
 const usage = `ipmatch: bank–enterprise patent-pledge financing matchmaking
 
 Usage:
-  ipmatch serve   [--demo] [--addr HOST:PORT] [--calibration FILE] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [store flags]
+  ipmatch serve   [--demo] [--addr HOST:PORT] [--calibration FILE] [--index DIR] [--node NAME] [--follow-interval D] [--trusted-proxies LIST] [--shutdown-timeout D] [store flags]
   ipmatch reindex [--index DIR] [store flags]
   ipmatch backup  --out FILE [--data DIR]
   ipmatch verify  FILE [--json]
@@ -54,6 +61,7 @@ Usage:
   ipmatch value weights [--weights FILE]
   ipmatch calibrate [--out FILE] [--json] [--calibration FILE] [--weights FILE] [store flags]
   ipmatch monitor [--as-of DATE] [--warn-days N] [--json] [--webhook-allow-private] [store flags]
+  ipmatch healthcheck [--addr HOST:PORT] [--timeout D]   # exit 0 when GET /healthz answers ok (a container's HEALTHCHECK)
   ipmatch version
 
 Store flags (default: the embedded SQLite store in ./ipmatch-data):
@@ -99,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runCalibrate(ctx, args[1:], stdout, stderr)
 	case "monitor":
 		err = runMonitor(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ipmatch", version)
 		return 0

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -58,6 +59,24 @@ type Main struct {
 	MonitorAt string
 	// Webhooks sets the sending of alerts to banks' webhooks.
 	Webhooks app.WebhookConfig
+	// LogSampling says which requests the access log writes
+	// (door.LogSampling).
+	LogSampling door.LogSampling
+	// ShutdownTimeout bounds how long Close lets the requests in flight
+	// finish before it cancels them (default defaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+	// SpoolDir is where import bodies are spooled (door.Config.ImportSpoolDir);
+	// Run creates it. "" is os.TempDir().
+	SpoolDir string
+
+	// wrapHandler, when set (tests), wraps the server's handler.
+	wrapHandler func(http.Handler) http.Handler
+	// closed is closed once the listener is, so no connection is accepted.
+	closed <-chan struct{}
+	// cancelRequests ends the context of every request (the shutdown
+	// timeout passed); inflight counts the requests being handled.
+	cancelRequests context.CancelFunc
+	inflight       *inflight
 
 	store      data.Store
 	doors      *door.Server // its background sweeps stop on Close
@@ -131,6 +150,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	limits := m.Limits.withDefaults()
+	if m.SpoolDir != "" {
+		if err := os.MkdirAll(m.SpoolDir, 0o700); err != nil {
+			ln.Close()
+			store.Close()
+			return fmt.Errorf("import spool directory: %w", err)
+		}
+	}
 	var monitorAt time.Duration
 	if m.MonitorAt != "" {
 		if monitorAt, err = parseTimeOfDay(m.MonitorAt); err != nil {
@@ -141,7 +167,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	doors := newServer(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
 		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns,
-		Webhooks: m.Webhooks})
+		Webhooks: m.Webhooks, ImportSpoolDir: m.SpoolDir, LogSampling: m.LogSampling})
 	m.doors = doors
 	// The match state is loaded before the first request, not by it.
 	if err := m.warm(ctx, doors.App); err != nil {
@@ -160,8 +186,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.MonitorAt != "" {
 		scheduleMonitor(doors, monitorAt, m.Logger)
 	}
-	m.server = &http.Server{Handler: doors.Handler()}
-	m.listener = limits.apply(m.server, ln)
+	handler := doors.Handler()
+	if m.wrapHandler != nil {
+		handler = m.wrapHandler(handler)
+	}
+	reqCtx, cancelRequests := context.WithCancel(context.Background())
+	m.cancelRequests, m.inflight = cancelRequests, new(inflight)
+	m.server = &http.Server{Handler: m.inflight.track(handler), BaseContext: func(net.Listener) context.Context { return reqCtx }}
+	notify := newCloseNotifyListener(limits.apply(m.server, ln))
+	m.listener, m.closed = notify, notify.closed
 	// Other nodes on the same store write too: follow their writes into
 	// this node's index (on one node it finds nothing to do).
 	follower := idx.NewFollower(search.FollowOptions{Node: m.Node, Interval: m.FollowInterval})
@@ -186,13 +219,35 @@ func (m *Main) URL() string {
 	return "http://" + m.listener.Addr().String()
 }
 
-// Close stops the server gracefully and closes the store.
+// Close stops the server gracefully: it stops accepting connections,
+// lets the requests in flight finish for up to ShutdownTimeout, cancels
+// those still running then (their contexts end and their connections
+// close), stops following other nodes' writes and the background work
+// (the daily check, webhook deliveries, sweeps), and closes the search
+// index and the store.
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		errs = append(errs, m.server.Shutdown(ctx))
+		timeout := m.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = defaultShutdownTimeout
+		}
+		m.Logger.Info("shutting down: no new connections; finishing the requests in flight", "timeout", timeout.String(), "in_flight", m.inflight.count())
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err := m.server.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			// The requests still running are cancelled: their contexts end
+			// (the store and searches stop at the next check) and their
+			// connections close. They then get shutdownCancelGrace to
+			// return before the store closes under them.
+			n := m.inflight.count()
+			m.cancelRequests()
+			m.server.Close()
+			left := m.inflight.wait(shutdownCancelGrace)
+			m.Logger.Warn("shutdown timeout passed: cancelled the requests still running", "timeout", timeout.String(), "cancelled", n, "still_running", left)
+		}
+		m.cancelRequests()
 		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
@@ -207,7 +262,15 @@ func (m *Main) Close() error {
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if m.server != nil {
+		if err != nil {
+			m.Logger.Error("stopped with errors", "error", err)
+		} else {
+			m.Logger.Info("stopped")
+		}
+	}
+	return err
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -215,7 +278,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m := &Main{Logger: newLogger(stderr)}
 	addStoreFlags(fs, &m.Store)
 	fs.StringVar(&m.Addr, "addr", env("IPMATCH_ADDR", "127.0.0.1:8080"), "listen address (IPMATCH_ADDR)")
-	fs.BoolVar(&m.Demo, "demo", false, "load the Gaoyao demo dataset (adding only what is missing) and print a token, a username and a password per role")
 	fs.StringVar(&m.Weights, "weights", env("IPMATCH_WEIGHTS", ""), "AHP weights configuration (JSON) of the patent indicator value (IPMATCH_WEIGHTS); default: the embedded finance scenario")
 	fs.StringVar(&m.Calibration, "calibration", env("IPMATCH_CALIBRATION", ""), "calibration of the model's appraisals (JSON, from ipmatch calibrate --out) (IPMATCH_CALIBRATION); default: the shipped one, fitted on public cases")
 	addIndexFlag(fs, &m.Index)
@@ -227,7 +289,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&m.MonitorAt, "monitor-at", env("IPMATCH_MONITOR_AT", DefaultMonitorAt),
 		"time of day (HH:MM, China Standard Time) of the daily check of live deals, also run at start; \"off\" runs none (IPMATCH_MONITOR_AT)")
 	addWebhookFlag(fs, &m.Webhooks)
+	fs.BoolVar(&m.Demo, "demo", envBool("IPMATCH_DEMO"), "load the Gaoyao demo dataset (adding only what is missing) and print a token, a username and a password per role (IPMATCH_DEMO=true)")
+	fs.StringVar(&m.SpoolDir, "spool-dir", env("IPMATCH_SPOOL_DIR", ""), "directory where import bodies wait while they are imported, created if missing (IPMATCH_SPOOL_DIR); default: the system's temporary directory")
+	shutdown := fs.String("shutdown-timeout", env("IPMATCH_SHUTDOWN_TIMEOUT", defaultShutdownTimeout.String()),
+		"on SIGTERM or SIGINT, how long the requests in flight may take to finish before they are cancelled (IPMATCH_SHUTDOWN_TIMEOUT)")
 	parseLimits := addServeLimitFlags(fs, &m.Limits)
+	parseLogSampling := addLogSamplingFlags(fs, &m.LogSampling)
 	applyMemoryLimit := addMemoryLimitFlag(fs)
 	var debugAddr string
 	addDebugAddrFlag(fs, &debugAddr)
@@ -235,6 +302,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if err := parseLimits(); err != nil {
+		return err
+	}
+	if err := parseLogSampling(); err != nil {
 		return err
 	}
 	if err := applyMemoryLimit(); err != nil {
@@ -245,6 +315,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError("--follow-interval (or IPMATCH_FOLLOW_INTERVAL): want a positive duration such as 1s or 500ms, not %q", *follow)
 	}
 	m.FollowInterval = d
+	if m.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || m.ShutdownTimeout <= 0 {
+		return usageError("--shutdown-timeout (or IPMATCH_SHUTDOWN_TIMEOUT): want a positive duration such as 20s, not %q", *shutdown)
+	}
 	if m.MonitorAt == "off" {
 		m.MonitorAt = ""
 	} else if _, err := parseTimeOfDay(m.MonitorAt); err != nil {
