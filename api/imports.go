@@ -45,6 +45,7 @@ func (s *server) importFile(c *gin.Context) error {
 	}
 	release, err := s.imports.acquire(importerKey(p))
 	if err != nil {
+		door.RefusedBy(c, "import")
 		return err // with its Retry-After
 	}
 	defer release()

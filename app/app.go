@@ -29,6 +29,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Webhooks sets the sending of alerts to banks' webhooks (webhooks.go).
 	Webhooks WebhookConfig
+	// Observe, when set, is told how long each run of the numeric work
+	// took: "valuation" (a Monte Carlo valuation computed, not one from
+	// the cache) and "schedule" (a meeting schedule generated). It is the
+	// hook of a server's metrics, called from many goroutines at once.
+	Observe func(work string, d time.Duration)
 }
 
 // App is the application: the store, the rules and the operations, with
@@ -70,6 +75,8 @@ type App struct {
 	events [16]sync.Mutex
 	// valuations caches Monte Carlo valuations (valuation_cache.go).
 	valuations valuations
+	// observe is Config.Observe, never nil.
+	observe func(work string, d time.Duration)
 	// records is the node-local copy of the enterprises and patents the
 	// pipeline ranks (records.go).
 	records records
@@ -82,7 +89,12 @@ type App struct {
 // New returns the application over store. The store should already be
 // audited (data.Audited) if writes are to be recorded.
 func New(store data.Store, cfg Config) *App {
-	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher, log: cfg.Logger, webhooks: cfg.Webhooks.withDefaults()}
+	a := &App{store: store, asOf: cfg.AsOf, now: cfg.Now, model: cfg.Matcher, log: cfg.Logger, webhooks: cfg.Webhooks.withDefaults(),
+		observe: cfg.Observe}
+	if a.observe == nil {
+		a.observe = func(string, time.Duration) {}
+	}
+	a.valuations.observe = a.observe
 	a.webhookClient = webhookClient(a.webhooks)
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

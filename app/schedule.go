@@ -167,7 +167,9 @@ func (h *App) ComputeSchedule(ctx context.Context, p *Caller, id string, req Sch
 		return ScheduleBody{}, err
 	}
 	in, dropped := scheduleInput(w, weights, overrides, pins)
+	start := time.Now()
 	res, err := schedule.Compute(ctx, in)
+	h.observe("schedule", time.Since(start))
 	if err != nil {
 		return ScheduleBody{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -33,6 +34,9 @@ type valuations struct {
 	cache *lru.Cache[valuationKey, *valuationEntry]
 	// computed counts computations (not cache hits), for tests.
 	computed atomic.Int64
+	// observe, when set, is told how long each computation took
+	// (Config.Observe).
+	observe func(work string, d time.Duration)
 }
 
 type valuationKey [sha256.Size]byte
@@ -87,7 +91,11 @@ func (vs *valuations) value(ctx context.Context, model *matcher.Matcher, e *data
 	// The computation runs under its own context, so that a caller that
 	// gives up does not fail the others waiting for the same key; its
 	// work is bounded by MaxValuationDraws.
+	start := time.Now()
 	entry.v, entry.err = model.ValueEnterprise(context.WithoutCancel(ctx), e, patents, asOf, opts)
+	if vs.observe != nil {
+		vs.observe("valuation", time.Since(start))
+	}
 	close(entry.done)
 	if entry.err != nil { // an invalid portfolio: not kept, the waiters get the error
 		vs.cache.Remove(key)

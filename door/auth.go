@@ -70,6 +70,7 @@ func (s *Server) CheckToken(c *gin.Context, header string) (p *app.Caller, retry
 		return nil, 0, werr
 	}
 	if wait > 0 {
+		RefusedBy(c, "sign_in")
 		return nil, wait, RateLimited(wait)
 	}
 	if ferr := s.AuthFailures.Fail(ctx, key); ferr != nil {

@@ -155,6 +155,11 @@ func (s *Server) holdExpensive(c *gin.Context) {
 	secs := data.RetrySeconds(expensiveRetryAfter)
 	var err error
 	if refusal == expensiveCallerBusy {
+		RefusedBy(c, "expensive_caller")
+	} else {
+		RefusedBy(c, "expensive_busy")
+	}
+	if refusal == expensiveCallerBusy {
 		err = data.Busy(expensiveRetryAfter, "another long-running request of yours (matching, pipeline, schedule, report, export or valuation) is still under way; wait for it, then try again in %d seconds", secs)
 	} else {
 		err = data.Busy(expensiveRetryAfter, "the server is busy with long-running requests; try again in %d seconds", secs)

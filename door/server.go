@@ -92,6 +92,9 @@ type Config struct {
 	// LogSampling says which requests the access log writes at info level
 	// (logsample.go); zero fields take the defaults.
 	LogSampling LogSampling
+	// Metrics, when set, counts and times every request and the
+	// application's numeric work (metrics.go); nil measures nothing.
+	Metrics *Metrics
 }
 
 func (c Config) withDefaults() Config {
@@ -170,7 +173,11 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 	setMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	cfg = cfg.withDefaults()
 	store = data.Audited(store, cfg.Node, logger)
-	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger, Webhooks: cfg.Webhooks}),
+	acfg := app.Config{AsOf: cfg.AsOf, Matcher: cfg.Matcher, Logger: logger, Webhooks: cfg.Webhooks}
+	if cfg.Metrics != nil {
+		acfg.Observe = cfg.Metrics.ObserveWork
+	}
+	s := &Server{Logger: logger, Cfg: cfg, App: app.New(store, acfg),
 		AuthFailures: NewFailureLimiter(store.SignInFailures(), "token", cfg.AuthFailureBurst, cfg.AuthFailureEvery),
 		expensive:    NewExpensiveLimiter(ExpensiveSlots(cfg.StoreReadConns), max(0, cfg.ExpensiveQueueWait)),
 		isPage:       func(string) bool { return false }, sampler: newLogSampler(cfg.LogSampling)}
@@ -182,7 +189,11 @@ func New(store data.Store, logger *slog.Logger, cfg Config) *Server {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(s.requestID, s.accessLog, s.recover, s.guardBodies)
+	if cfg.Metrics != nil {
+		r.Use(s.requestID, cfg.Metrics.instrument, s.accessLog, s.recover, s.guardBodies)
+	} else {
+		r.Use(s.requestID, s.accessLog, s.recover, s.guardBodies)
+	}
 	r.NoRoute(func(c *gin.Context) {
 		if s.isPage(c.Request.URL.Path) {
 			// A mistyped page address gets the pages' Chinese 404.

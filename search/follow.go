@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"ipmatch/data"
@@ -88,6 +89,9 @@ type Follower struct {
 	opts   FollowOptions
 	logger *slog.Logger
 	tail   *data.AuditTail
+	// synced is when (Unix nanoseconds) the last successful read of the
+	// log began: the index holds every write logged before then (Lag).
+	synced atomic.Int64
 }
 
 // NewFollower returns a follower of x's store. It starts from the cursor
@@ -107,7 +111,25 @@ func (x *Index) NewFollower(opts FollowOptions) *Follower {
 		f.logger.Info("search index follows the audit log from now", "dir", x.dir)
 	}
 	f.tail = data.NewAuditTail(cursor, f.opts.Lookback)
+	// Until the first poll the index is known to hold what was logged up
+	// to its cursor (the newest entry applied, or the rebuild's start);
+	// an index following from now holds everything logged before now.
+	synced := time.Now()
+	if at, ok := data.AuditIDTime(cursor); ok && at.Before(synced) {
+		synced = at
+	}
+	f.synced.Store(synced.UnixNano())
 	return f
+}
+
+// Lag returns how far the index is behind the audit log, the change feed
+// of every node's writes: the time since the last successful poll began
+// reading it (before the first, since the cursor's entry). It is about
+// Interval plus the time of a poll while the follower keeps up, and grows
+// while polls fail (the store unreachable) or a long catch-up runs. Safe
+// for concurrent use.
+func (f *Follower) Lag() time.Duration {
+	return max(0, time.Since(time.Unix(0, f.synced.Load())))
 }
 
 // Run polls the log every Interval until ctx is done, then returns nil. A
@@ -131,6 +153,7 @@ func (f *Follower) Run(ctx context.Context) error {
 // indexes the records other nodes wrote, returning how many records it
 // re-indexed.
 func (f *Follower) Poll(ctx context.Context) (int, error) {
+	began := time.Now()
 	entries, err := f.tail.Read(ctx, f.x.store.Audit())
 	if err != nil {
 		return 0, err
@@ -155,6 +178,7 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 	}
 	before := f.tail.Cursor()
 	f.tail.Done(entries)
+	f.synced.Store(began.UnixNano())
 	if c := f.tail.Cursor(); c != before {
 		if err := writeCursor(f.x.dir, c); err != nil {
 			f.logger.Warn("search follow cursor not saved; a restart re-reads more of the log", "err", err)

@@ -59,6 +59,15 @@ type Options struct {
 	BatchSize int
 	// Rebuild forces a rebuild on Open even when the index looks sound.
 	Rebuild bool
+	// Observe, when set, is told how long each Search and Similar took
+	// (op "search" or "similar", the kind searched), waiting in line and
+	// kept answers included: the hook of a server's search latency
+	// metrics. It is called from many goroutines at once.
+	Observe func(op, kind string, d time.Duration)
+	// Rebuilding, when set, is called with true as a rebuild starts and
+	// with false as it ends, however it ends: a server answers "not
+	// ready" meanwhile (its readiness check).
+	Rebuilding func(bool)
 	// Searches is how many searches of each kind run at once (default
 	// GOMAXPROCS); the others wait in line (gate.go).
 	Searches int

@@ -26,6 +26,10 @@ import (
 func (x *Index) Rebuild(ctx context.Context, reason string) error {
 	x.rw.Lock()
 	defer x.rw.Unlock()
+	if f := x.opts.Rebuilding; f != nil {
+		f(true)
+		defer f(false)
+	}
 	start := time.Now()
 	x.logger.Info("rebuilding the search index", "dir", x.dir, "reason", reason)
 

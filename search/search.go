@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -195,6 +196,9 @@ func SortNames(k string) []string {
 // patents (newest.go). The Hits and Facets of a result may therefore be
 // shared with other callers: read them, never change them.
 func (x *Index) Search(ctx context.Context, k string, req Request) (res *Result, err error) {
+	if obs := x.opts.Observe; obs != nil {
+		defer func(start time.Time) { obs("search", k, time.Since(start)) }(time.Now())
+	}
 	s, ok := specs[k]
 	if !ok {
 		return nil, fmt.Errorf("search: unknown kind %q", k)

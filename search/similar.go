@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -36,6 +37,9 @@ var similarPostings = 300_000
 // as Search keeps them. A patent the store does not hold is a not_found
 // error.
 func (x *Index) Similar(ctx context.Context, id string, req Request) (res *Result, err error) {
+	if obs := x.opts.Observe; obs != nil {
+		defer func(start time.Time) { obs("similar", Patents, time.Since(start)) }(time.Now())
+	}
 	if strings.TrimSpace(req.Query) != "" {
 		return nil, badParam("q", "similar patents take filters, not a query")
 	}

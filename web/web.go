@@ -461,6 +461,7 @@ func (h *webHandlers) signIn(c *gin.Context) {
 func (h *webHandlers) tooManyFailures(c *gin.Context, wait time.Duration) {
 	door.SetRetryAfter(c, wait)
 	c.Set(door.KeyErrorCode, string(door.CodeRateLimited))
+	door.RefusedBy(c, "sign_in")
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	h.renderSignIn(c, http.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，请 %d 秒后再试。", secs))
 }

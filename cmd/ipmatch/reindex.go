@@ -47,7 +47,12 @@ func progressOut(w io.Writer) io.Writer {
 // openIndex opens the search index of store in dir, rebuilding it when
 // needed (or always, with rebuild).
 func openIndex(ctx context.Context, dir string, store data.Store, logger *slog.Logger, progress io.Writer, rebuild bool) (*search.Index, error) {
-	idx, err := search.Open(ctx, dir, store, search.Options{Logger: logger, Progress: progress, Rebuild: rebuild})
+	return openIndexWith(ctx, dir, store, search.Options{Logger: logger, Progress: progress, Rebuild: rebuild})
+}
+
+// openIndexWith is openIndex with all of search's options.
+func openIndexWith(ctx context.Context, dir string, store data.Store, opts search.Options) (*search.Index, error) {
+	idx, err := search.Open(ctx, dir, store, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open search index in %s: %w", dir, err)
 	}

@@ -77,6 +77,13 @@ type Main struct {
 	// timeout passed); inflight counts the requests being handled.
 	cancelRequests context.CancelFunc
 	inflight       *inflight
+	// MetricsAddr, when set, is where GET /metrics and GET /readyz are
+	// served (metricsaddr.go); "127.0.0.1:0" picks a free port.
+	MetricsAddr string
+	// MaxFollowLag is how far the search index may be behind the audit
+	// log with the node still ready: 0 means door.DefaultMaxFollowLag,
+	// less than 0 does not check it.
+	MaxFollowLag time.Duration
 
 	store      data.Store
 	doors      *door.Server // its background sweeps stop on Close
@@ -85,6 +92,13 @@ type Main struct {
 	listener   net.Listener
 	server     *http.Server
 	done       chan error
+	// ready says whether the node should get traffic (GET /readyz);
+	// metrics, with MetricsAddr, are its Prometheus metrics; stopOps
+	// closes their listener, bound at opsAddr.
+	ready   *door.Readiness
+	metrics *door.Metrics
+	stopOps func()
+	opsAddr string
 	// DemoTokens holds the secrets created by a demo start, by role.
 	DemoTokens map[data.Role]string
 	// DemoAccounts says, per role, whom a demo start's token and user
@@ -94,15 +108,42 @@ type Main struct {
 }
 
 // Run opens the store, loads the demo if asked, and starts serving in the
-// background. It returns once the server accepts connections.
+// background. It returns once the server accepts connections. With
+// MetricsAddr, the metrics and readiness listener opens first, so GET
+// /readyz answers 503 while the store, the index and the match state are
+// made ready.
 func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.DiscardHandler)
 	}
+	maxLag := m.MaxFollowLag
+	if maxLag == 0 {
+		maxLag = door.DefaultMaxFollowLag
+	}
+	m.ready = door.NewReadiness(maxLag)
+	if m.MetricsAddr != "" {
+		m.metrics = door.NewMetrics()
+		m.metrics.WatchReadiness(m.ready)
+		bound, stop, err := serveOps(m.MetricsAddr, m.metrics, m.ready, m.Logger)
+		if err != nil {
+			return err
+		}
+		m.opsAddr, m.stopOps = bound, stop
+	}
+	err := m.run(ctx)
+	if err != nil && m.stopOps != nil {
+		m.stopOps()
+		m.stopOps = nil
+	}
+	return err
+}
+
+func (m *Main) run(ctx context.Context) error {
 	model, err := loadMatcher(m.Weights, m.Calibration)
 	if err != nil {
 		return err
 	}
+	m.ready.Starting("opening the store")
 	store, err := openStore(ctx, m.Store, m.Logger)
 	if err != nil {
 		return err
@@ -113,14 +154,27 @@ func (m *Main) Run(ctx context.Context) error {
 	if rc, ok := store.(interface{ ReadConns() int }); ok {
 		readConns = rc.ReadConns()
 	}
+	raw := store
+	var searchObserve func(op, kind string, d time.Duration)
+	if m.metrics != nil {
+		// Every store operation is timed, the index's and the
+		// follower's included.
+		store = data.Timed(store, m.metrics.ObserveStore)
+		searchObserve = m.metrics.ObserveSearch
+	}
 	// The wrapped store keeps the index in step and closes it with itself.
-	idx, err := openIndex(ctx, indexDir(m.Index, m.Store), store, m.Logger, m.Progress, false)
+	m.ready.Starting("opening the search index")
+	idx, err := openIndexWith(ctx, indexDir(m.Index, m.Store), store, search.Options{Logger: m.Logger, Progress: m.Progress,
+		Observe: searchObserve, Rebuilding: m.ready.Rebuilding})
 	if err != nil {
 		store.Close()
 		return err
 	}
-	raw := store
 	store = search.Wrap(store, idx)
+	if m.metrics != nil {
+		m.metrics.WatchIndex(idx)
+		m.metrics.WatchSessions(store)
+	}
 	m.store = store
 	if m.Node == "" {
 		m.Node = idx.Node()
@@ -139,6 +193,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	if m.Demo {
+		m.ready.Starting("loading the demo")
 		if err := m.loadDemo(ctx, data.Audited(store, m.Node, m.Logger)); err != nil {
 			store.Close()
 			return err
@@ -167,9 +222,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	doors := newServer(store, m.Logger, door.Config{Version: version, AsOf: m.asOf(), Matcher: model, Search: idx,
 		Node: m.Node, TrustedProxies: m.TrustedProxies, ImportTimeout: limits.ImportTimeout, StoreReadConns: readConns,
-		Webhooks: m.Webhooks, ImportSpoolDir: m.SpoolDir, LogSampling: m.LogSampling})
+		Webhooks: m.Webhooks, ImportSpoolDir: m.SpoolDir, LogSampling: m.LogSampling, Metrics: m.metrics})
 	m.doors = doors
 	// The match state is loaded before the first request, not by it.
+	m.ready.Starting("loading the match state")
 	if err := m.warm(ctx, doors.App); err != nil {
 		ln.Close()
 		doors.Close()
@@ -204,8 +260,10 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(m.followed)
 		follower.Run(fctx)
 	}()
+	m.ready.FollowLag(follower.Lag)
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.server.Serve(m.listener) }()
+	m.ready.Started()
 	m.Logger.Info("serving", "url", m.URL(), "demo", m.Demo)
 	return nil
 }
@@ -219,14 +277,28 @@ func (m *Main) URL() string {
 	return "http://" + m.listener.Addr().String()
 }
 
+// MetricsURL returns the base URL of the metrics and readiness listener,
+// or "" without MetricsAddr.
+func (m *Main) MetricsURL() string {
+	if m.opsAddr == "" {
+		return ""
+	}
+	return "http://" + m.opsAddr
+}
+
 // Close stops the server gracefully: it stops accepting connections,
 // lets the requests in flight finish for up to ShutdownTimeout, cancels
 // those still running then (their contexts end and their connections
 // close), stops following other nodes' writes and the background work
 // (the daily check, webhook deliveries, sweeps), and closes the search
 // index and the store.
+// The node is not ready from the start of Close (its load balancer
+// stops sending it requests while those under way end).
 func (m *Main) Close() error {
 	var errs []error
+	if m.ready != nil {
+		m.ready.Starting("shutting down")
+	}
 	if m.server != nil {
 		timeout := m.ShutdownTimeout
 		if timeout <= 0 {
@@ -258,6 +330,10 @@ func (m *Main) Close() error {
 	}
 	if m.doors != nil {
 		m.doors.Close() // the sweeps use the store
+	}
+	if m.stopOps != nil {
+		m.stopOps() // scrapes read the store and the index
+		m.stopOps = nil
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
@@ -298,7 +374,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	applyMemoryLimit := addMemoryLimitFlag(fs)
 	var debugAddr string
 	addDebugAddrFlag(fs, &debugAddr)
+	parseMetrics := addMetricsFlags(fs, m)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := parseMetrics(); err != nil {
 		return err
 	}
 	if err := parseLimits(); err != nil {
@@ -317,6 +397,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.FollowInterval = d
 	if m.ShutdownTimeout, err = time.ParseDuration(*shutdown); err != nil || m.ShutdownTimeout <= 0 {
 		return usageError("--shutdown-timeout (or IPMATCH_SHUTDOWN_TIMEOUT): want a positive duration such as 20s, not %q", *shutdown)
+	}
+	if err := checkMaxLag(m.MaxFollowLag, d); err != nil {
+		return err
 	}
 	if m.MonitorAt == "off" {
 		m.MonitorAt = ""
