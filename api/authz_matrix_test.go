@@ -1089,10 +1089,36 @@ func matrixRows() []mRow {
 		// The organizer's users: a bank or an enterprise may neither list
 		// nor reset, disable or enable anyone; no answer holds a hash.
 		{route: "GET /api/v1/users", path: "/api/v1/users", want: mAPIOrgOnly, check: mNoHashes},
+		// 银行入库: only the organizer opens a user, for a bank of any
+		// side; a bank may not open one even for itself.
+		{route: "POST /api/v1/users", path: "/api/v1/users",
+			body: func(w *mWorld, s mSubject) any {
+				return map[string]string{"username": "matrix.new", "role": "bank", "bank_id": s["bank"], "label": "新开用户"}
+			},
+			want: mWant(201, 403, 403, 403, 403, 401, 401), check: mNoHashes},
+		{route: "POST /api/v1/users", path: "/api/v1/users",
+			body: func(w *mWorld, s mSubject) any {
+				return map[string]string{"username": "matrix.org2", "role": "organizer"}
+			},
+			want: mWant(201, 403, 403, 403, 403, 401, 401), check: mNoHashes},
 		{route: "POST /api/v1/users/:id/reset", path: "/api/v1/users/{uid}/reset", want: mAPIOrgOnly, check: mNoHashes},
 		{route: "POST /api/v1/users/:id/disable", path: "/api/v1/users/{uid}/disable", want: mAPIOrgOnly, check: mNoHashes},
 		{route: "POST /api/v1/users/:id/enable", path: "/api/v1/users/{uid}/enable", want: mAPIOrgOnly, check: mNoHashes},
 		{route: "GET /app/organizer/users", path: "/app/organizer/users", want: mPageGetOrg, check: mNoHashes},
+		// 银行入库 (web/organizer_banks.go): the page and its two forms are
+		// the organizer's; a bank may not admit a bank nor open a user,
+		// not even for itself.
+		{route: "GET /app/organizer/banks", path: "/app/organizer/banks", want: mPageGetOrg, check: mNoHashes},
+		{route: "POST /app/organizer/banks", path: "/app/organizer/banks",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"name": {"矩阵农村商业银行"}, "type": {"农村商业银行"}, "branch": {"高要支行"}, "region": {"441204"}}
+			},
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
+		{route: "POST /app/organizer/banks/:id/users", path: "/app/organizer/banks/{bank}/users",
+			form: func(w *mWorld, s mSubject) url.Values {
+				return url.Values{"username": {"matrix.new"}, "label": {"客户经理"}}
+			},
+			want: mWant(303, 403, 403, 403, 403, 401, 401)},
 		{route: "POST /app/organizer/users/:id/reset", path: "/app/organizer/users/{uid}/reset",
 			form: func(w *mWorld, s mSubject) url.Values { return url.Values{} },
 			want: mWant(200, 403, 403, 403, 403, 401, 401), check: mNoHashes},

@@ -275,6 +275,12 @@ func apiOperations() []apiOp {
 		apiOp{Method: "GET", Path: "/api/v1/users", Summary: "List the users who sign in to the pages (organizer)", Tag: "users",
 			Description: "Every user, without its password hash. A user changes its own password on the pages (/app/account): API callers hold tokens.",
 			OK:          app.ListResult[app.UserView]{}, Errors: []int{403}},
+		apiOp{Method: "POST", Path: "/api/v1/users", Summary: "Open a user with a one-time set-password link (organizer)", Tag: "users",
+			Description: "银行入库: a bank user (role bank, an existing bank_id), an enterprise user (enterprise, an existing enterprise_id) or an organizer, " +
+				"with a username and label and no password. The answer holds the user and a link (a path on this server) shown in this answer only: " +
+				"it works once, for 24 hours, as a reset link does, and the user sets its password there; until then the user cannot sign in. " +
+				"A username already taken is 409; a bad field, or a bank or enterprise that does not exist, is 422 naming the field.",
+			Body: app.InviteRequest{}, Status: http.StatusCreated, OK: app.Invitation{}, Errors: []int{400, 403, 409, 413, 422}},
 		apiOp{Method: "POST", Path: "/api/v1/users/{id}/reset", Summary: "Make a one-time password reset link (organizer)", Tag: "users",
 			Description: "The link (a path on this server) is shown in this answer only and works once, for 24 hours; making another ends the earlier one. " +
 				"Using it sets the user's password and ends all its sessions. A disabled user is 409.",

@@ -75,6 +75,9 @@ type UserView struct {
 	EnterpriseID string    `json:"enterprise_id,omitempty"`
 	Label        string    `json:"label,omitempty"`
 	Disabled     bool      `json:"disabled"`
+	// PasswordSet is false for a user opened by InviteUser until it sets
+	// its password through its link: it cannot sign in before.
+	PasswordSet bool `json:"password_set"`
 	// ResetExpires is when the user's open reset link stops working;
 	// absent when there is none.
 	ResetExpires time.Time `json:"reset_expires,omitzero"`
@@ -86,7 +89,7 @@ type UserView struct {
 // viewUser returns what the organizer sees of u at now.
 func viewUser(u *data.User, now time.Time) UserView {
 	v := UserView{ID: u.ID, Username: u.Username, Role: u.Role, BankID: u.BankID, EnterpriseID: u.EnterpriseID,
-		Label: u.Label, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Revision: u.Revision}
+		Label: u.Label, Disabled: u.Disabled, PasswordSet: u.PasswordHash != "", CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Revision: u.Revision}
 	if u.ResetHash != "" && now.Before(u.ResetExpires) {
 		v.ResetExpires = u.ResetExpires
 	}
@@ -132,10 +135,7 @@ func (a *App) MakeResetLink(ctx context.Context, p *Caller, id string) (ResetLin
 	if err := organizerOnly(p, "reset passwords"); err != nil {
 		return ResetLink{}, err
 	}
-	secret := make([]byte, 32)
-	rand.Read(secret) // never fails (crypto/rand panics on failure since Go 1.24)
-	enc := base64.RawURLEncoding.EncodeToString(secret)
-	expires := a.now().Add(ResetLinkTTL).UTC().Truncate(time.Millisecond)
+	enc, expires := a.newResetSecret()
 	u, err := a.changeUser(ctx, id, func(u *data.User) error {
 		if u.Disabled {
 			return data.Errorf(data.CodeConflict, "user %s is disabled: enable it before resetting its password", u.Username)
@@ -146,7 +146,83 @@ func (a *App) MakeResetLink(ctx context.Context, p *Caller, id string) (ResetLin
 	if err != nil {
 		return ResetLink{}, err
 	}
-	return ResetLink{Link: "/reset/" + u.ID + "." + enc, ExpiresAt: expires, UserID: u.ID, Username: u.Username}, nil
+	return resetLinkOf(&u, enc), nil
+}
+
+// newResetSecret returns the secret of a new reset link (base64url) and
+// when the link stops working.
+func (a *App) newResetSecret() (string, time.Time) {
+	secret := make([]byte, 32)
+	rand.Read(secret) // never fails (crypto/rand panics on failure since Go 1.24)
+	return base64.RawURLEncoding.EncodeToString(secret), a.now().Add(ResetLinkTTL).UTC().Truncate(time.Millisecond)
+}
+
+// resetLinkOf is the link of u's reset secret enc, as u stores it.
+func resetLinkOf(u *data.User, enc string) ResetLink {
+	return ResetLink{Link: "/reset/" + u.ID + "." + enc, ExpiresAt: u.ResetExpires, UserID: u.ID, Username: u.Username}
+}
+
+// InviteRequest is the body of POST /users: a user to open, bound as its
+// role requires (a bank user to an existing bank, an enterprise user to an
+// existing enterprise, an organizer to neither).
+type InviteRequest struct {
+	Username     string    `json:"username"`
+	Role         data.Role `json:"role"`
+	BankID       string    `json:"bank_id,omitempty"`
+	EnterpriseID string    `json:"enterprise_id,omitempty"`
+	Label        string    `json:"label,omitempty"`
+}
+
+// Invitation is a user just opened and the link with which it sets its
+// first password, shown to the organizer once.
+type Invitation struct {
+	User UserView `json:"user"`
+	// Link is the path of the set-password link on this server:
+	// "/reset/" + token, as MakeResetLink's.
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// InviteUser opens a user for the organizer (银行入库: a bank's staff
+// signs in with it): with no password, and a set-password link made as
+// MakeResetLink makes one (ResetLinkTTL), which the organizer hands over
+// and the user opens at /reset/{token} to set its password. Until then the
+// user cannot sign in (PasswordCaller). A bad field is an invalid error
+// naming it (a bank or enterprise that does not exist: bank_id or
+// enterprise_id; the organizer reads them all, so that tells it nothing
+// new); a username already taken is a conflict naming it. A refusal
+// writes nothing; the user is created in one write, audited as the
+// caller's.
+func (a *App) InviteUser(ctx context.Context, p *Caller, req InviteRequest) (Invitation, error) {
+	if err := organizerOnly(p, "open users"); err != nil {
+		return Invitation{}, err
+	}
+	enc, expires := a.newResetSecret()
+	u := data.User{ID: data.UserKind.NewID(), Username: req.Username, Role: req.Role, BankID: strings.TrimSpace(req.BankID),
+		EnterpriseID: strings.TrimSpace(req.EnterpriseID), Label: req.Label, ResetHash: resetHash(enc), ResetExpires: expires}
+	if err := data.UserKind.Check([]*data.User{&u}); err != nil {
+		return Invitation{}, err
+	}
+	if err := data.CheckRefs(ctx, a.store, data.UserKind, []*data.User{&u}); err != nil {
+		return Invitation{}, err
+	}
+	taken := data.Errorf(data.CodeConflict, "username %q is already taken", u.Username)
+	if _, found, err := a.userByName(ctx, u.Username); err != nil {
+		return Invitation{}, err
+	} else if found {
+		return Invitation{}, taken
+	}
+	// Create: of two opening the same username at once, one gets the
+	// conflict (the store's natural key), on any number of nodes.
+	switch err := a.store.Users().Create(ctx, &u); data.ErrorCode(err) {
+	case "":
+	case data.CodeConflict:
+		return Invitation{}, taken
+	default:
+		return Invitation{}, err
+	}
+	link := resetLinkOf(&u, enc)
+	return Invitation{User: viewUser(&u, a.now()), Link: link.Link, ExpiresAt: link.ExpiresAt}, nil
 }
 
 // SetUserDisabled disables or enables the user id (the organizer only).

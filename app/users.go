@@ -30,19 +30,21 @@ var dummyPasswordHash = sync.OnceValue(func() []byte {
 })
 
 // PasswordCaller returns the caller of the user with username name and
-// password, and the user's ID. A wrong username, a wrong password and a
-// disabled user are the same unauthorized error, in the same time: the
-// answer never tells which accounts exist.
+// password, and the user's ID. A wrong username, a wrong password, a
+// disabled user and a user without a password yet (InviteUser: whatever
+// password is given, the empty one too) are the same unauthorized error,
+// in the same time: the answer never tells which accounts exist.
 func (a *App) PasswordCaller(ctx context.Context, name, password string) (*Caller, string, error) {
 	u, found, err := a.userByName(ctx, name)
 	if err != nil {
 		return nil, "", err
 	}
+	hasPassword := found && u.PasswordHash != ""
 	hash := dummyPasswordHash()
-	if found {
+	if hasPassword {
 		hash = []byte(u.PasswordHash)
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !found || u.Disabled {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !hasPassword || u.Disabled {
 		return nil, "", data.Errorf(data.CodeUnauthorized, "wrong username or password")
 	}
 	return UserCaller(u), u.ID, nil

@@ -3,6 +3,7 @@ package data
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // User is a person who signs in to the web pages with a username and a
@@ -12,6 +13,10 @@ import (
 // record itself never leaves the server, which is why the hashes may sit
 // in its JSON body: the organizer's users API and page show app.UserView,
 // which holds neither hash.
+//
+// A user the organizer opened (app.InviteUser) has no password yet: an
+// empty PasswordHash, which no password matches, so it cannot sign in
+// until it sets one through its reset link.
 type User struct {
 	ID           string `json:"id"`
 	Username     string `json:"username"`
@@ -59,16 +64,23 @@ func (u *User) Normalize() {
 	u.ResetExpires = u.ResetExpires.UTC().Truncate(time.Millisecond)
 }
 
+// MaxUserLabel is the most characters a user's label may have.
+const MaxUserLabel = 100
+
 // Validate checks the username, that the password hash is a bcrypt hash
-// (never a plain password), and that the role and bindings agree as they do
-// for a Token.
+// (never a plain password) or empty (no password yet), that the label is
+// not too long, and that the role and bindings agree as they do for a
+// Token.
 func (u *User) Validate() error {
 	var v fieldErrors
 	if !validUsername(u.Username) {
 		v.add("username", "%q must be 3-64 characters of a-z, 0-9, '.', '_' or '-'", u.Username)
 	}
-	if !looksBcrypt(u.PasswordHash) {
-		v.add("password_hash", "must be a bcrypt hash ($2a$ or $2b$)")
+	if u.PasswordHash != "" && !looksBcrypt(u.PasswordHash) {
+		v.add("password_hash", "must be a bcrypt hash ($2a$ or $2b$), or empty for no password yet")
+	}
+	if utf8.RuneCountInString(u.Label) > MaxUserLabel {
+		v.add("label", "must be at most %d characters", MaxUserLabel)
 	}
 	if u.ResetHash != "" && !isLowerHex(u.ResetHash, 64) {
 		v.add("reset_hash", "must be a SHA-256 hex digest")

@@ -17,6 +17,14 @@ func TestUserValidate(t *testing.T) {
 	if err := u.Validate(); err != nil {
 		t.Fatalf("valid user: %v", err)
 	}
+	// A user opened by the organizer has no password until it sets one
+	// through its link.
+	none := ok()
+	none.PasswordHash, none.ResetHash, none.ResetExpires = "", strings.Repeat("ab", 32), time.Now()
+	none.Normalize()
+	if err := none.Validate(); err != nil {
+		t.Errorf("a user without a password yet: %v", err)
+	}
 	for _, tc := range []struct {
 		name  string
 		spoil func(*User)
@@ -28,6 +36,7 @@ func TestUserValidate(t *testing.T) {
 		{"plain password", func(u *User) { u.PasswordHash = "correct horse battery staple" }, "password_hash"},
 		{"other hash scheme", func(u *User) { u.PasswordHash = "$2y$" + hash[4:] }, "password_hash"},
 		{"truncated hash", func(u *User) { u.PasswordHash = hash[:59] }, "password_hash"},
+		{"long label", func(u *User) { u.Label = strings.Repeat("行", MaxUserLabel+1) }, "label"},
 		{"organizer bound to a bank", func(u *User) { u.BankID = "bank_a" }, "role"},
 		{"bank without bank", func(u *User) { u.Role = RoleBank }, "bank_id"},
 		{"enterprise without enterprise", func(u *User) { u.Role = RoleCompany }, "enterprise_id"},

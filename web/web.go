@@ -136,6 +136,10 @@ func Mount(s *door.Server) {
 	// Accounts (accounts.go).
 	app.GET("/account", h.page(h.accountPage))
 	app.POST("/account/password", h.page(h.changePassword))
+	// 银行入库 (organizer_banks.go).
+	app.GET("/organizer/banks", h.page(h.banksPage))
+	app.POST("/organizer/banks", h.page(h.admitBank))
+	app.POST("/organizer/banks/:id/users", h.page(h.openBankUser))
 	app.GET("/organizer/users", h.page(h.usersPage))
 	app.POST("/organizer/users/:id/reset", h.page(h.resetUserForm))
 	app.POST("/organizer/users/:id/disable", h.page(h.disableUserForm(true)))
