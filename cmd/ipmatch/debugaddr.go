@@ -36,15 +36,23 @@ func serveDebug(addr string, logger *slog.Logger) (bound string, stop func(), er
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	bound, stop = serveSide(ln, srv, logger, "profiler")
+	return bound, stop, nil
+}
+
+// serveSide serves srv on ln, a side listener of serve's (the profiler,
+// the metrics), logging its start as what, and returns the address bound
+// and how to stop it.
+func serveSide(ln net.Listener, srv *http.Server, logger *slog.Logger, what string) (bound string, stop func()) {
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("debug listener stopped", "err", err)
+			logger.Warn(what+" listener stopped", "err", err)
 		}
 	}()
-	logger.Info("profiler listening", "addr", ln.Addr().String())
+	logger.Info(what+" listening", "addr", ln.Addr().String())
 	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-	}, nil
+	}
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"log/slog"
 	"net"
@@ -66,15 +64,6 @@ func serveOps(addr string, metrics *door.Metrics, ready *door.Readiness, logger 
 	mux.Handle("/readyz", ready)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("metrics listener stopped", "err", err)
-		}
-	}()
-	logger.Info("metrics and readiness listening", "addr", ln.Addr().String())
-	return ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}, nil
+	bound, stop = serveSide(ln, srv, logger, "metrics and readiness")
+	return bound, stop, nil
 }
