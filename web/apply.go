@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -137,42 +138,18 @@ func (h *webHandlers) submitApplication(c *gin.Context) {
 	}
 	req.Enterprise = e
 	req.Patents = splitList(f.Patents)
-	if fh, err := c.FormFile("cnipa_file"); err == nil {
-		if fh.Size > maxApplyUpload {
-			f.Errors = append(f.Errors, "上传的专利文件：不能超过 4 MB")
-		} else if file, err := fh.Open(); err != nil {
-			f.Errors = append(f.Errors, "上传的专利文件：无法读取")
-		} else {
-			pats, rejected, err := data.ReadCNIPAPatents(file, data.MaxApplicationPatents)
-			file.Close()
-			switch {
-			case err != nil:
-				f.Errors = append(f.Errors, "上传的专利文件：不是专利检索系统导出的 CSV 文件（须含申请号、名称、申请日、申请（专利权）人列）")
-			case len(rejected) > 0:
-				f.Errors = append(f.Errors, fmt.Sprintf("上传的专利文件：第 %d 行有误（%s）", rejected[0].Row, rejected[0].Field))
-			default:
-				req.Uploaded = pats
-			}
-		}
-	}
-	if fh, err := c.FormFile("legal_file"); err == nil {
-		if fh.Size > maxApplyUpload {
-			f.Errors = append(f.Errors, "上传的法律状态文件：不能超过 4 MB")
-		} else if file, err := fh.Open(); err != nil {
-			f.Errors = append(f.Errors, "上传的法律状态文件：无法读取")
-		} else {
-			events, rejected, err := data.ReadCNIPALegalEvents(file, data.MaxApplicationPatents*20)
-			file.Close()
-			switch {
-			case err != nil:
-				f.Errors = append(f.Errors, "上传的法律状态文件：不是法律状态查询导出的 CSV 文件（须含申请号、法律状态公告日、法律状态列）")
-			case len(rejected) > 0:
-				f.Errors = append(f.Errors, fmt.Sprintf("上传的法律状态文件：第 %d 行有误（%s）", rejected[0].Row, rejected[0].Field))
-			default:
-				req.LegalEvents = events
-			}
-		}
-	}
+	readUpload(c, "cnipa_file", "上传的专利文件", "不是专利检索系统导出的 CSV 文件（须含申请号、名称、申请日、申请（专利权）人列）", &f.Errors,
+		func(r io.Reader) ([]data.Rejection, error) {
+			pats, rejected, err := data.ReadCNIPAPatents(r, data.MaxApplicationPatents)
+			req.Uploaded = pats
+			return rejected, err
+		})
+	readUpload(c, "legal_file", "上传的法律状态文件", "不是法律状态查询导出的 CSV 文件（须含申请号、法律状态公告日、法律状态列）", &f.Errors,
+		func(r io.Reader) ([]data.Rejection, error) {
+			events, rejected, err := data.ReadCNIPALegalEvents(r, data.MaxApplicationPatents*20)
+			req.LegalEvents = events
+			return rejected, err
+		})
 	if len(f.Errors) > 0 {
 		h.renderApply(c, http.StatusUnprocessableEntity, applyView{Form: f})
 		return
@@ -198,6 +175,34 @@ func (h *webHandlers) submitApplication(c *gin.Context) {
 		return
 	}
 	h.renderApply(c, http.StatusUnprocessableEntity, applyView{Form: f})
+}
+
+// readUpload reads the file of form field, if one was sent, with read;
+// a file too big, unreadable, of another layout (notLayout) or with a
+// refused row adds a problem named by label, and what read kept is then
+// not used (the form is shown again).
+func readUpload(c *gin.Context, field, label, notLayout string, problems *[]string, read func(io.Reader) ([]data.Rejection, error)) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return // none sent
+	}
+	if fh.Size > maxApplyUpload {
+		*problems = append(*problems, label+"：不能超过 4 MB")
+		return
+	}
+	file, err := fh.Open()
+	if err != nil {
+		*problems = append(*problems, label+"：无法读取")
+		return
+	}
+	defer file.Close()
+	rejected, err := read(file)
+	switch {
+	case err != nil:
+		*problems = append(*problems, label+"："+notLayout)
+	case len(rejected) > 0:
+		*problems = append(*problems, fmt.Sprintf("%s：第 %d 行有误（%s）", label, rejected[0].Row, rejected[0].Field))
+	}
 }
 
 // ---- The organizer's review ----
