@@ -173,6 +173,11 @@ type InviteRequest struct {
 	Label        string    `json:"label,omitempty"`
 }
 
+// MaxUserLabel is the most characters the label of a user opened by
+// InviteUser may have (the users made by approving an application carry
+// the enterprise's name, however long).
+const MaxUserLabel = 100
+
 // Invitation is a user just opened and the link with which it sets its
 // first password, shown to the organizer once.
 type Invitation struct {
@@ -202,6 +207,9 @@ func (a *App) InviteUser(ctx context.Context, p *Caller, req InviteRequest) (Inv
 		EnterpriseID: strings.TrimSpace(req.EnterpriseID), Label: req.Label, ResetHash: resetHash(enc), ResetExpires: expires}
 	if err := data.UserKind.Check([]*data.User{&u}); err != nil {
 		return Invitation{}, err
+	}
+	if utf8.RuneCountInString(u.Label) > MaxUserLabel {
+		return Invitation{}, data.InvalidField("label", "must be at most %d characters", MaxUserLabel)
 	}
 	if err := data.CheckRefs(ctx, a.store, data.UserKind, []*data.User{&u}); err != nil {
 		return Invitation{}, err

@@ -3,7 +3,6 @@ package data
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // User is a person who signs in to the web pages with a username and a
@@ -64,13 +63,9 @@ func (u *User) Normalize() {
 	u.ResetExpires = u.ResetExpires.UTC().Truncate(time.Millisecond)
 }
 
-// MaxUserLabel is the most characters a user's label may have.
-const MaxUserLabel = 100
-
 // Validate checks the username, that the password hash is a bcrypt hash
-// (never a plain password) or empty (no password yet), that the label is
-// not too long, and that the role and bindings agree as they do for a
-// Token.
+// (never a plain password) or empty (no password yet), and that the role
+// and bindings agree as they do for a Token.
 func (u *User) Validate() error {
 	var v fieldErrors
 	if !validUsername(u.Username) {
@@ -78,9 +73,6 @@ func (u *User) Validate() error {
 	}
 	if u.PasswordHash != "" && !looksBcrypt(u.PasswordHash) {
 		v.add("password_hash", "must be a bcrypt hash ($2a$ or $2b$), or empty for no password yet")
-	}
-	if utf8.RuneCountInString(u.Label) > MaxUserLabel {
-		v.add("label", "must be at most %d characters", MaxUserLabel)
 	}
 	if u.ResetHash != "" && !isLowerHex(u.ResetHash, 64) {
 		v.add("reset_hash", "must be a SHA-256 hex digest")

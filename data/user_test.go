@@ -36,7 +36,6 @@ func TestUserValidate(t *testing.T) {
 		{"plain password", func(u *User) { u.PasswordHash = "correct horse battery staple" }, "password_hash"},
 		{"other hash scheme", func(u *User) { u.PasswordHash = "$2y$" + hash[4:] }, "password_hash"},
 		{"truncated hash", func(u *User) { u.PasswordHash = hash[:59] }, "password_hash"},
-		{"long label", func(u *User) { u.Label = strings.Repeat("行", MaxUserLabel+1) }, "label"},
 		{"organizer bound to a bank", func(u *User) { u.BankID = "bank_a" }, "role"},
 		{"bank without bank", func(u *User) { u.Role = RoleBank }, "bank_id"},
 		{"enterprise without enterprise", func(u *User) { u.Role = RoleCompany }, "enterprise_id"},

@@ -103,7 +103,7 @@ func userProblem(f data.FieldError) string {
 	case "username":
 		return "登录用户名：3 到 64 个字符，只能用小写字母、数字和 . _ -"
 	case "label":
-		return "名称：最多 " + strconv.Itoa(data.MaxUserLabel) + " 个字符"
+		return "名称：最多 " + strconv.Itoa(app.MaxUserLabel) + " 个字符"
 	case "bank_id":
 		return "所属银行：不存在"
 	}
